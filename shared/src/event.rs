@@ -1,0 +1,470 @@
+//! The workflow events of a ticket: one per step of the regulation, each recording who did it,
+//! at which site and when. Events are only ever appended; the ticket's state is derived from
+//! them by [`crate::workflow`].
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AreaCode, EventId, SiteCode, UnitNumber};
+use crate::money::Money;
+
+/// One step, as stored in the ticket document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: EventId,
+    pub at: DateTime<Utc>,
+    pub site: SiteCode,
+    /// The person who did it.
+    pub by: String,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+impl Event {
+    pub fn new(kind: EventKind, site: SiteCode, by: impl Into<String>, at: DateTime<Utc>) -> Self {
+        Self {
+            id: EventId::random(),
+            at,
+            site,
+            by: by.into(),
+            kind,
+        }
+    }
+}
+
+/// What happened. The wire name of each kind is its snake_case `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// 2.1: sales recorded the registration form (its fields live in the document's
+    /// `registration` map, which later edits may change).
+    Registered,
+    /// A descriptive field of the registration was corrected.
+    Edited {
+        field: RegistrationField,
+        value: String,
+    },
+    /// 2.2: sales passed the registration on to after-sales.
+    Forwarded {
+        note: Option<String>,
+    },
+    /// 2.3: after-sales' first assessment.
+    Assessed(Assessment),
+    /// 2.4: the units arrived, were checked, numbered and (optionally) stored.
+    Received(Receiving),
+    /// 2.4: a unit was put in (or moved to) a storage area.
+    Moved {
+        unit: UnitNumber,
+        to: AreaCode,
+    },
+    /// 3.1: after-sales assigned units to a repairer, who collects them from storage.
+    Assigned {
+        repairer: String,
+        units: Vec<UnitNumber>,
+    },
+    /// 3.2: a repair record for one unit.
+    Repaired(RepairRecord),
+    /// 3.2: parts needed for a repair, sent to procurement.
+    PartsRequested {
+        unit: Option<UnitNumber>,
+        parts: Vec<PartLine>,
+        note: Option<String>,
+    },
+    /// 3.4: inspection of a repaired unit; a pass is the inspector's signature.
+    Inspected {
+        unit: UnitNumber,
+        verdict: Verdict,
+        inspector: String,
+        note: Option<String>,
+    },
+    /// 4.1: sales agreed method and date with the customer.
+    ShipNoticed {
+        method: String,
+        date: NaiveDate,
+        note: Option<String>,
+    },
+    /// 4.2: units packed for shipping.
+    Packed {
+        units: Vec<UnitNumber>,
+    },
+    /// 4.3: the package was handed to the carrier.
+    Shipped {
+        carrier: String,
+        tracking: String,
+        units: Vec<UnitNumber>,
+    },
+    /// 5.1-5.2: delivery confirmed with the customer, with how the unit works and how satisfied
+    /// the customer is.
+    Confirmed(Confirmation),
+    /// 6: a line of the cost ledger.
+    Cost(CostLine),
+    /// The ticket is finished; 5.3: how the customer's feedback was handled.
+    Closed {
+        note: Option<String>,
+    },
+    /// 8: filed in the archive, kept by a named keeper until a date.
+    Archived {
+        keeper: String,
+        retain_until: NaiveDate,
+    },
+    /// Work paused (waiting for the customer, for parts...).
+    Held {
+        reason: String,
+    },
+    Resumed,
+    Cancelled {
+        reason: String,
+    },
+    /// A person looked at a conflict between concurrent offline edits and settled it.
+    ConflictResolved {
+        event: EventId,
+        note: String,
+    },
+}
+
+impl EventKind {
+    /// The wire name of this kind, as in the `type` field.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Registered => "registered",
+            Self::Edited { .. } => "edited",
+            Self::Forwarded { .. } => "forwarded",
+            Self::Assessed(_) => "assessed",
+            Self::Received(_) => "received",
+            Self::Moved { .. } => "moved",
+            Self::Assigned { .. } => "assigned",
+            Self::Repaired(_) => "repaired",
+            Self::PartsRequested { .. } => "parts_requested",
+            Self::Inspected { .. } => "inspected",
+            Self::ShipNoticed { .. } => "ship_noticed",
+            Self::Packed { .. } => "packed",
+            Self::Shipped { .. } => "shipped",
+            Self::Confirmed(_) => "confirmed",
+            Self::Cost(_) => "cost",
+            Self::Closed { .. } => "closed",
+            Self::Archived { .. } => "archived",
+            Self::Held { .. } => "held",
+            Self::Resumed => "resumed",
+            Self::Cancelled { .. } => "cancelled",
+            Self::ConflictResolved { .. } => "conflict_resolved",
+        }
+    }
+
+    /// A one-line description for people, used by `history` and in conflict reports.
+    pub fn describe(&self) -> String {
+        let list = |units: &[UnitNumber]| {
+            units
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Self::Registered => "registered the return".into(),
+            Self::Edited { field, value } => format!("changed {} to {value:?}", field.label()),
+            Self::Forwarded { .. } => "passed the registration to after-sales".into(),
+            Self::Assessed(a) => match a.severity {
+                Severity::Simple => "assessed: simple fault".into(),
+                Severity::Complex => "assessed: complex fault, joint review".into(),
+            },
+            Self::Received(r) => format!(
+                "received {} unit(s){}",
+                r.units.len(),
+                r.area
+                    .as_ref()
+                    .map(|a| format!(" into {a}"))
+                    .unwrap_or_default()
+            ),
+            Self::Moved { unit, to } => format!("moved {unit} to {to}"),
+            Self::Assigned { repairer, units } => {
+                format!("assigned {} to repairer {repairer}", list(units))
+            }
+            Self::Repaired(r) => format!(
+                "repair record for {}: {} min{}",
+                r.unit,
+                r.minutes,
+                if r.finished {
+                    ", ready for inspection"
+                } else {
+                    ", work continues"
+                }
+            ),
+            Self::PartsRequested { parts, .. } => format!(
+                "requested parts: {}",
+                parts
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Self::Inspected {
+                unit,
+                verdict,
+                inspector,
+                ..
+            } => format!(
+                "inspected {unit}: {} (inspector {inspector})",
+                verdict.label()
+            ),
+            Self::ShipNoticed { method, date, .. } => {
+                format!("shipping notice: {method} on {date}")
+            }
+            Self::Packed { units } => format!("packed {}", list(units)),
+            Self::Shipped {
+                carrier, tracking, ..
+            } => format!("shipped with {carrier}, tracking {tracking}"),
+            Self::Confirmed(c) => format!(
+                "customer confirmed delivery on {}, satisfaction {}/5",
+                c.delivered_on, c.satisfaction
+            ),
+            Self::Cost(c) => format!(
+                "cost: {} {} paid by {}",
+                c.kind.label(),
+                c.amount,
+                c.payer.label()
+            ),
+            Self::Closed { .. } => "closed the ticket".into(),
+            Self::Archived {
+                keeper,
+                retain_until,
+            } => format!("archived, kept by {keeper} until {retain_until}"),
+            Self::Held { reason } => format!("put on hold: {reason}"),
+            Self::Resumed => "resumed work".into(),
+            Self::Cancelled { reason } => format!("cancelled: {reason}"),
+            Self::ConflictResolved { event, note } => {
+                format!("resolved the conflict of event {event}: {note}")
+            }
+        }
+    }
+}
+
+/// Fields of the registration form that may be corrected after intake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationField {
+    Customer,
+    Contact,
+    Fault,
+}
+
+impl RegistrationField {
+    pub const ALL: [Self; 3] = [Self::Customer, Self::Contact, Self::Fault];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::Contact => "contact",
+            Self::Fault => "fault",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::Contact => "contact",
+            Self::Fault => "fault description",
+        }
+    }
+}
+
+/// What the customer asked for (2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerRequest {
+    Repair,
+    Replace,
+    Refund,
+}
+
+impl CustomerRequest {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Repair => "repair",
+            Self::Replace => "replace",
+            Self::Refund => "refund",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Simple,
+    Complex,
+}
+
+/// 2.3: the first assessment. A complex fault needs a joint review with technical and
+/// production, which produces a repair plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub severity: Severity,
+    /// How the fault will be handled, in a few words.
+    pub handling: Option<String>,
+    /// People from technical who joined the review.
+    #[serde(default)]
+    pub technical: Vec<String>,
+    /// People from production who joined the review.
+    #[serde(default)]
+    pub production: Vec<String>,
+    pub plan: Option<String>,
+}
+
+/// 2.4: the receiving register entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receiving {
+    /// The model found on the units, when checked.
+    pub model: String,
+    pub quantity: u32,
+    pub appearance: String,
+    /// What did not match the registration form, if anything.
+    pub discrepancy: Option<String>,
+    pub units: Vec<UnitNumber>,
+    pub area: Option<AreaCode>,
+}
+
+/// A part and how many of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartLine {
+    pub part: String,
+    pub quantity: u32,
+}
+
+impl std::fmt::Display for PartLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} x{}", self.part, self.quantity)
+    }
+}
+
+/// 3.2: what the repairer did to one unit in one sitting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepairRecord {
+    pub unit: UnitNumber,
+    pub steps: String,
+    #[serde(default)]
+    pub parts: Vec<PartLine>,
+    pub minutes: u32,
+    /// New problems found during the repair, reported to after-sales and technical.
+    pub findings: Option<String>,
+    /// The repair is done and the unit goes to inspection.
+    pub finished: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pass => "passed",
+            Self::Fail => "failed",
+        }
+    }
+}
+
+/// 5.1-5.2: the follow-up with the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    pub delivered_on: NaiveDate,
+    /// Whether the unit works as expected at the customer's.
+    pub working: bool,
+    /// 1 (very unhappy) to 5 (very satisfied).
+    pub satisfaction: u8,
+    pub feedback: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostKind {
+    Repair,
+    Shipping,
+    Packaging,
+    Parts,
+}
+
+impl CostKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Repair => "repair",
+            Self::Shipping => "shipping",
+            Self::Packaging => "packaging",
+            Self::Parts => "parts",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Payer {
+    Company,
+    Customer,
+    Supplier,
+}
+
+impl Payer {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Company => "the company",
+            Self::Customer => "the customer",
+            Self::Supplier => "the supplier",
+        }
+    }
+}
+
+/// 6.1: why the unit failed decides who pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Liability {
+    QualityDefect,
+    Misuse,
+}
+
+impl Liability {
+    /// The payer the regulation names for this liability (6.1).
+    pub fn default_payer(self) -> Payer {
+        match self {
+            Self::QualityDefect => Payer::Company,
+            Self::Misuse => Payer::Customer,
+        }
+    }
+}
+
+/// 6.2: one line of the cost ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostLine {
+    pub kind: CostKind,
+    pub amount: Money,
+    pub payer: Payer,
+    pub liability: Liability,
+    pub unit: Option<UnitNumber>,
+    pub note: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_use_snake_case_wire_names() {
+        let site = SiteCode::parse("WH1").unwrap();
+        let at = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let event = Event::new(
+            EventKind::Held {
+                reason: "waiting for customer".into(),
+            },
+            site,
+            "ann",
+            at,
+        );
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], "held");
+        assert_eq!(json["reason"], "waiting for customer");
+        assert_eq!(json["site"], "WH1");
+        let back: Event = serde_json::from_value(json).unwrap();
+        assert_eq!(back, event);
+        assert_eq!(back.kind.name(), "held");
+    }
+}

@@ -1,0 +1,30 @@
+//! rma-shared: the domain of the return-for-repair product, shared by agent and server.
+//! No I/O happens here.
+//!
+//! - [`ids`]: ticket, unit, site and storage-area codes, parsed once at the edge.
+//! - [`money`]: amounts as integer minor units with their currency.
+//! - [`event`]: the workflow events, one per step of the regulation.
+//! - [`workflow`]: the rules; derives a ticket's and its units' state from its events and
+//!   reports concurrent, incompatible events as conflicts.
+//! - [`ticket`]: one ticket as one Automerge document.
+//! - [`deadlines`]: the regulation's deadlines as settings, and which a ticket waits on.
+//! - [`view`]: the full ticket view and the summary kept in indexes.
+
+pub mod deadlines;
+pub mod event;
+pub mod ids;
+pub mod money;
+pub mod ticket;
+pub mod view;
+pub mod workflow;
+
+pub use deadlines::{Deadline, DeadlineSettings, Pending};
+pub use event::{Event, EventKind};
+pub use ids::{AreaCode, EventId, IdError, SiteCode, TicketId, TicketNumber, UnitNumber};
+pub use money::{Currency, Money};
+pub use ticket::{DocError, RecordError, Registration, TicketDoc};
+pub use view::{TicketSummary, TicketView, UnitBrief};
+pub use workflow::{Conflict, Location, Refusal, TicketStatus, UnitState, Workflow};
+
+/// Re-exported so agent and server use the same Automerge as the documents.
+pub use automerge;

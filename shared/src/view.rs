@@ -1,0 +1,249 @@
+//! What people and programs read: the full [`TicketView`] (`rma-agent show --json`, the API)
+//! and the small [`TicketSummary`] kept in every store's index for listings.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::deadlines::{Deadline, DeadlineSettings, Pending};
+use crate::event::{Event, EventKind, Payer};
+use crate::ids::{EventId, SiteCode, TicketId, TicketNumber, UnitNumber};
+use crate::money::Currency;
+use crate::ticket::{DocError, FieldConflict, Registration, TicketDoc};
+use crate::workflow::{Conflict, Location, TicketStatus, UnitState, UnitStatus, Workflow};
+
+/// A deadline that has passed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overdue {
+    pub deadline: Deadline,
+    pub since: DateTime<Utc>,
+    pub due: DateTime<Utc>,
+}
+
+/// One unit with every record that concerns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitView {
+    #[serde(flatten)]
+    pub status: UnitStatus,
+    /// Moves, assignments, repair records, inspections, packing and shipping of this unit.
+    pub records: Vec<Event>,
+}
+
+/// Costs summed per payer and currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostTotal {
+    pub payer: Payer,
+    pub currency: Currency,
+    pub minor: i64,
+}
+
+/// Everything a ticket holds, derived for reading. Records are the events that took effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketView {
+    pub id: TicketId,
+    pub number: TicketNumber,
+    pub site: SiteCode,
+    pub status: TicketStatus,
+    pub registration: Registration,
+    pub registered_at: Option<DateTime<Utc>>,
+    pub forwarded_at: Option<DateTime<Utc>>,
+    pub assessment: Option<Event>,
+    pub receiving: Option<Event>,
+    pub units: Vec<UnitView>,
+    pub parts_requests: Vec<Event>,
+    pub ship_notice: Option<Event>,
+    pub shipments: Vec<Event>,
+    pub confirmation: Option<Event>,
+    pub costs: Vec<Event>,
+    pub cost_totals: Vec<CostTotal>,
+    pub closing: Option<Event>,
+    pub archive: Option<Event>,
+    pub on_hold: Option<String>,
+    pub cancelled: Option<String>,
+    pub overdue: Vec<Overdue>,
+    pub events: Vec<Event>,
+    pub conflicts: Vec<Conflict>,
+    pub field_conflicts: Vec<FieldConflict>,
+    /// Events this version could not read (from a newer version, or damaged), kept as text.
+    pub unreadable_events: Vec<String>,
+}
+
+impl TicketView {
+    pub fn build(
+        doc: &TicketDoc,
+        deadlines: &DeadlineSettings,
+        now: DateTime<Utc>,
+    ) -> Result<Self, DocError> {
+        let registration = doc.registration()?;
+        let mut events = Vec::new();
+        let mut unreadable_events = Vec::new();
+        for entry in doc.events() {
+            match entry {
+                Ok(event) => events.push(event),
+                Err(text) => unreadable_events.push(text),
+            }
+        }
+        let flow = Workflow::derive(doc.number().clone(), &events);
+        let refused: HashSet<&EventId> = flow.conflicts.iter().map(|c| &c.event).collect();
+        let applied: Vec<&Event> = events.iter().filter(|e| !refused.contains(&e.id)).collect();
+
+        let last = |pred: fn(&EventKind) -> bool| {
+            applied
+                .iter()
+                .rev()
+                .find(|e| pred(&e.kind))
+                .map(|e| (*e).clone())
+        };
+        let all = |pred: fn(&EventKind) -> bool| {
+            applied
+                .iter()
+                .filter(|e| pred(&e.kind))
+                .map(|e| (*e).clone())
+                .collect::<Vec<_>>()
+        };
+
+        let units = flow
+            .units
+            .iter()
+            .map(|status| UnitView {
+                status: status.clone(),
+                records: applied
+                    .iter()
+                    .filter(|e| concerns(&e.kind, &status.number))
+                    .map(|e| (*e).clone())
+                    .collect(),
+            })
+            .collect();
+
+        let costs = all(|k| matches!(k, EventKind::Cost(_)));
+        let mut totals: BTreeMap<(Payer, Currency), i64> = BTreeMap::new();
+        for event in &costs {
+            if let EventKind::Cost(line) = &event.kind {
+                *totals
+                    .entry((line.payer, line.amount.currency.clone()))
+                    .or_default() += line.amount.minor;
+            }
+        }
+
+        Ok(Self {
+            id: doc.id(),
+            number: doc.number().clone(),
+            site: doc.number().site().clone(),
+            status: flow.status(),
+            registration,
+            registered_at: flow.registered_at,
+            forwarded_at: flow.forwarded_at,
+            assessment: last(|k| matches!(k, EventKind::Assessed(_))),
+            receiving: last(|k| matches!(k, EventKind::Received(_))),
+            units,
+            parts_requests: all(|k| matches!(k, EventKind::PartsRequested { .. })),
+            ship_notice: last(|k| matches!(k, EventKind::ShipNoticed { .. })),
+            shipments: all(|k| matches!(k, EventKind::Shipped { .. })),
+            confirmation: last(|k| matches!(k, EventKind::Confirmed(_))),
+            costs,
+            cost_totals: totals
+                .into_iter()
+                .map(|((payer, currency), minor)| CostTotal {
+                    payer,
+                    currency,
+                    minor,
+                })
+                .collect(),
+            closing: last(|k| matches!(k, EventKind::Closed { .. })),
+            archive: last(|k| matches!(k, EventKind::Archived { .. })),
+            on_hold: flow.held.clone(),
+            cancelled: flow.cancelled.clone(),
+            overdue: overdue(&flow.pending_deadlines(), deadlines, now),
+            conflicts: flow.conflicts.clone(),
+            field_conflicts: doc.field_conflicts(),
+            unreadable_events,
+            events,
+        })
+    }
+}
+
+fn concerns(kind: &EventKind, unit: &UnitNumber) -> bool {
+    match kind {
+        EventKind::Moved { unit: u, .. } => u == unit,
+        EventKind::Repaired(r) => &r.unit == unit,
+        EventKind::Inspected { unit: u, .. } => u == unit,
+        EventKind::PartsRequested { unit: u, .. } => u.as_ref() == Some(unit),
+        EventKind::Cost(line) => line.unit.as_ref() == Some(unit),
+        EventKind::Assigned { units, .. }
+        | EventKind::Packed { units }
+        | EventKind::Shipped { units, .. } => units.contains(unit),
+        EventKind::Received(r) => r.units.contains(unit),
+        _ => false,
+    }
+}
+
+fn overdue(pending: &[Pending], settings: &DeadlineSettings, now: DateTime<Utc>) -> Vec<Overdue> {
+    pending
+        .iter()
+        .filter(|p| settings.is_overdue(p, now))
+        .map(|p| Overdue {
+            deadline: p.deadline,
+            since: p.since,
+            due: settings.due(p),
+        })
+        .collect()
+}
+
+/// A unit in one line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitBrief {
+    pub number: UnitNumber,
+    pub state: UnitState,
+    pub location: Location,
+}
+
+/// What listings and indexes need of a ticket, small enough to keep for every ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketSummary {
+    pub id: TicketId,
+    pub number: TicketNumber,
+    pub status: TicketStatus,
+    pub customer: String,
+    pub model: String,
+    pub quantity: u32,
+    pub registered_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub units: Vec<UnitBrief>,
+    /// Deadlines the ticket waits on; whether they are overdue depends on the time of asking.
+    pub pending: Vec<Pending>,
+    pub open_conflicts: usize,
+}
+
+impl TicketSummary {
+    pub fn build(doc: &TicketDoc) -> Result<Self, DocError> {
+        let registration = doc.registration()?;
+        let events: Vec<Event> = doc.events().into_iter().filter_map(Result::ok).collect();
+        let flow = Workflow::derive(doc.number().clone(), &events);
+        Ok(Self {
+            id: doc.id(),
+            number: doc.number().clone(),
+            status: flow.status(),
+            customer: registration.customer,
+            model: registration.model,
+            quantity: registration.quantity,
+            registered_at: flow.registered_at,
+            updated_at: events.iter().map(|e| e.at).max(),
+            units: flow
+                .units
+                .iter()
+                .map(|u| UnitBrief {
+                    number: u.number.clone(),
+                    state: u.state,
+                    location: u.location.clone(),
+                })
+                .collect(),
+            pending: flow.pending_deadlines(),
+            open_conflicts: flow.open_conflicts().count() + doc.field_conflicts().len(),
+        })
+    }
+
+    pub fn overdue(&self, settings: &DeadlineSettings, now: DateTime<Utc>) -> Vec<Overdue> {
+        overdue(&self.pending, settings, now)
+    }
+}

@@ -1,0 +1,846 @@
+//! The regulation as rules over events. [`Workflow::derive`] folds a ticket's event list into
+//! its state; it is the one pure function every replica runs, so every replica agrees.
+//!
+//! The same [`Workflow::apply`] refuses an illegal step typed at the bench and, during a fold,
+//! turns an event that became illegal because of a concurrent event from another site into a
+//! [`Conflict`] that stays visible until a person resolves it. Nothing is ever dropped.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::event::{Event, EventKind, Severity, Verdict};
+use crate::ids::{AreaCode, EventId, SiteCode, TicketNumber, UnitNumber};
+
+/// Where a ticket stands. Derived, never stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Registered,
+    Assessed,
+    Received,
+    InRepair,
+    Inspected,
+    Shipped,
+    Confirmed,
+    Closed,
+    Archived,
+    OnHold,
+    Cancelled,
+}
+
+impl TicketStatus {
+    pub const ALL: [Self; 11] = [
+        Self::Registered,
+        Self::Assessed,
+        Self::Received,
+        Self::InRepair,
+        Self::Inspected,
+        Self::Shipped,
+        Self::Confirmed,
+        Self::Closed,
+        Self::Archived,
+        Self::OnHold,
+        Self::Cancelled,
+    ];
+
+    /// The wire name (`in_repair`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Registered => "registered",
+            Self::Assessed => "assessed",
+            Self::Received => "received",
+            Self::InRepair => "in_repair",
+            Self::Inspected => "inspected",
+            Self::Shipped => "shipped",
+            Self::Confirmed => "confirmed",
+            Self::Closed => "closed",
+            Self::Archived => "archived",
+            Self::OnHold => "on_hold",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let wanted = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        Self::ALL.into_iter().find(|s| s.as_str() == wanted)
+    }
+}
+
+impl fmt::Display for TicketStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_str().replace('_', " "))
+    }
+}
+
+/// Where one physical unit stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitState {
+    Received,
+    Stored,
+    InRepair,
+    AwaitingInspection,
+    Passed,
+    Failed,
+    Packed,
+    Shipped,
+}
+
+impl UnitState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Stored => "stored",
+            Self::InRepair => "in_repair",
+            Self::AwaitingInspection => "awaiting_inspection",
+            Self::Passed => "passed",
+            Self::Failed => "failed",
+            Self::Packed => "packed",
+            Self::Shipped => "shipped",
+        }
+    }
+}
+
+impl fmt::Display for UnitState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_str().replace('_', " "))
+    }
+}
+
+/// Where a unit physically is. On the wire: the area code (`SHELF-A1`), `bench:NAME`,
+/// `receiving`, `package` or `shipped`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Location {
+    /// Arrived, not yet put in a storage area.
+    Receiving,
+    Area(AreaCode),
+    /// At a repairer's bench.
+    Bench(String),
+    Package,
+    Shipped,
+}
+
+impl Location {
+    pub fn area(&self) -> Option<&AreaCode> {
+        match self {
+            Self::Area(code) => Some(code),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Receiving => f.write_str("receiving"),
+            Self::Area(code) => write!(f, "{code}"),
+            Self::Bench(name) => write!(f, "bench:{name}"),
+            Self::Package => f.write_str("package"),
+            Self::Shipped => f.write_str("shipped"),
+        }
+    }
+}
+
+impl Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Location {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(match text.as_str() {
+            "receiving" => Self::Receiving,
+            "package" => Self::Package,
+            "shipped" => Self::Shipped,
+            _ => match text.strip_prefix("bench:") {
+                Some(name) => Self::Bench(name.to_owned()),
+                None => Self::Area(AreaCode::parse(&text).map_err(serde::de::Error::custom)?),
+            },
+        })
+    }
+}
+
+/// The derived state of one unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitStatus {
+    pub number: UnitNumber,
+    pub state: UnitState,
+    pub location: Location,
+    pub repairer: Option<String>,
+    /// Inspections so far; more than one means rework rounds.
+    pub inspections: u32,
+    pub repair_minutes: u32,
+}
+
+/// An event that could not take effect because of a concurrent event from another replica.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub event: EventId,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub site: SiteCode,
+    pub by: String,
+    /// What the event tried to do.
+    pub what: String,
+    /// The rule it broke, given the events ordered before it.
+    pub reason: String,
+    /// Set once a person resolved it.
+    pub resolution: Option<String>,
+}
+
+/// A step the regulation does not allow now. Each message names the rule and how to proceed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Refusal {
+    #[error("the ticket was already registered")]
+    AlreadyRegistered,
+    #[error("the ticket has no registration: this document is damaged")]
+    NotRegistered,
+    #[error("the ticket is archived (regulation 8): archived records can no longer change")]
+    Archived,
+    #[error("the ticket was cancelled ({reason}): only costs, corrections and archiving remain")]
+    Cancelled { reason: String },
+    #[error("the ticket is closed: only costs, corrections and archiving remain")]
+    Closed,
+    #[error("the ticket is on hold ({reason}): resume it first with `rma-agent resume`")]
+    OnHold { reason: String },
+    #[error("the ticket is already on hold")]
+    AlreadyHeld,
+    #[error("the ticket is not on hold")]
+    NotHeld,
+    #[error("the registration was already passed to after-sales")]
+    AlreadyForwarded,
+    #[error(
+        "the ticket was already assessed on {on} (regulation 2.3 asks for one first assessment)"
+    )]
+    AlreadyAssessed { on: NaiveDate },
+    #[error(
+        "regulation 2.3: the first assessment comes before you can {step}; run `rma-agent assess` first"
+    )]
+    NotAssessed { step: &'static str },
+    #[error(
+        "regulation 2.3: a complex fault needs a joint assessment with technical and production that produces a repair plan; give --plan"
+    )]
+    ComplexNeedsPlan,
+    #[error("the units of this ticket were already received and numbered")]
+    AlreadyReceived,
+    #[error("unit {unit} does not belong to ticket {ticket}")]
+    UnitNotOfTicket {
+        unit: UnitNumber,
+        ticket: TicketNumber,
+    },
+    #[error("unit {unit} has not been received: see `rma-agent show` for the ticket's units")]
+    UnknownUnit { unit: UnitNumber },
+    #[error(
+        "unit {unit} is {state}: it cannot be moved now (packed and shipped units travel with their package)"
+    )]
+    CannotMove { unit: UnitNumber, state: UnitState },
+    #[error(
+        "unit {unit} is {state}: only received, stored or failed units can be assigned to a repairer"
+    )]
+    CannotAssign { unit: UnitNumber, state: UnitState },
+    #[error(
+        "regulation 3.1: unit {unit} is {state} and not assigned to a repairer; assign it first with `rma-agent assign`"
+    )]
+    NotAssigned { unit: UnitNumber, state: UnitState },
+    #[error("unit {unit} is {state}: a repair record is not possible now")]
+    CannotRepair { unit: UnitNumber, state: UnitState },
+    #[error(
+        "regulation 3.4: only a repaired unit can be inspected; unit {unit} is {state} (record a finished repair with `rma-agent repair` first)"
+    )]
+    NotRepaired { unit: UnitNumber, state: UnitState },
+    #[error(
+        "regulation 3.4 and 4.1: only units that passed inspection can be shipped; unit {unit} is {state}"
+    )]
+    NotPassed { unit: UnitNumber, state: UnitState },
+    #[error(
+        "regulation 4.2: unit {unit} is {state}, not packed; pack it first with `rma-agent pack`"
+    )]
+    NotPacked { unit: UnitNumber, state: UnitState },
+    #[error(
+        "regulation 4.1: sales issues the shipping notice before packing; run `rma-agent ship-notice` first"
+    )]
+    NoShipNotice,
+    #[error(
+        "regulation 4.1: no unit of this ticket has been received yet, so nothing can be shipped"
+    )]
+    NoUnits,
+    #[error("regulation 5.2: delivery can be confirmed only after every unit shipped")]
+    NotShipped,
+    #[error("delivery was already confirmed")]
+    AlreadyConfirmed,
+    #[error(
+        "regulation 5.2: confirm delivery with the customer before closing (`rma-agent confirm`)"
+    )]
+    NotConfirmed,
+    #[error("regulation 8: only closed or cancelled tickets are archived; close it first")]
+    NotClosed,
+    #[error("a ticket with shipped units cannot be cancelled")]
+    AlreadyShipped,
+    #[error("there is no open conflict for event {event}")]
+    UnknownConflict { event: EventId },
+    #[error("{0}")]
+    BadRecord(String),
+}
+
+impl Refusal {
+    /// A stable snake_case code for scripts and the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::AlreadyRegistered => "already_registered",
+            Self::NotRegistered => "not_registered",
+            Self::Archived => "archived",
+            Self::Cancelled { .. } => "cancelled",
+            Self::Closed => "closed",
+            Self::OnHold { .. } => "on_hold",
+            Self::AlreadyHeld => "already_held",
+            Self::NotHeld => "not_held",
+            Self::AlreadyForwarded => "already_forwarded",
+            Self::AlreadyAssessed { .. } => "already_assessed",
+            Self::NotAssessed { .. } => "not_assessed",
+            Self::ComplexNeedsPlan => "complex_needs_plan",
+            Self::AlreadyReceived => "already_received",
+            Self::UnitNotOfTicket { .. } => "unit_not_of_ticket",
+            Self::UnknownUnit { .. } => "unknown_unit",
+            Self::CannotMove { .. } => "cannot_move",
+            Self::CannotAssign { .. } => "cannot_assign",
+            Self::NotAssigned { .. } => "not_assigned",
+            Self::CannotRepair { .. } => "cannot_repair",
+            Self::NotRepaired { .. } => "not_repaired",
+            Self::NotPassed { .. } => "not_passed",
+            Self::NotPacked { .. } => "not_packed",
+            Self::NoShipNotice => "no_ship_notice",
+            Self::NoUnits => "no_units",
+            Self::NotShipped => "not_shipped",
+            Self::AlreadyConfirmed => "already_confirmed",
+            Self::NotConfirmed => "not_confirmed",
+            Self::NotClosed => "not_closed",
+            Self::AlreadyShipped => "already_shipped",
+            Self::UnknownConflict { .. } => "unknown_conflict",
+            Self::BadRecord(_) => "bad_record",
+        }
+    }
+}
+
+/// The state of a ticket, derived from its events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workflow {
+    ticket: TicketNumber,
+    pub registered_at: Option<DateTime<Utc>>,
+    pub forwarded_at: Option<DateTime<Utc>>,
+    pub assessed_at: Option<DateTime<Utc>>,
+    pub severity: Option<Severity>,
+    pub units: Vec<UnitStatus>,
+    pub ship_notice: Option<(String, NaiveDate)>,
+    pub shipped_at: Option<DateTime<Utc>>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub archived_until: Option<NaiveDate>,
+    pub held: Option<String>,
+    pub cancelled: Option<String>,
+    pub conflicts: Vec<Conflict>,
+}
+
+impl Workflow {
+    /// The state before any event.
+    pub fn new(ticket: TicketNumber) -> Self {
+        Self {
+            ticket,
+            registered_at: None,
+            forwarded_at: None,
+            assessed_at: None,
+            severity: None,
+            units: Vec::new(),
+            ship_notice: None,
+            shipped_at: None,
+            confirmed_at: None,
+            closed_at: None,
+            archived_until: None,
+            held: None,
+            cancelled: None,
+            conflicts: Vec::new(),
+        }
+    }
+
+    /// Folds events, in document order, into the ticket's state. Events that break a rule are
+    /// kept as conflicts; they change nothing else.
+    pub fn derive<'a>(ticket: TicketNumber, events: impl IntoIterator<Item = &'a Event>) -> Self {
+        let mut flow = Self::new(ticket);
+        for event in events {
+            if let Err(refusal) = flow.apply(event) {
+                flow.conflicts.push(Conflict {
+                    event: event.id.clone(),
+                    kind: event.kind.name().to_owned(),
+                    at: event.at,
+                    site: event.site.clone(),
+                    by: event.by.clone(),
+                    what: event.kind.describe(),
+                    reason: refusal.to_string(),
+                    resolution: None,
+                });
+            }
+        }
+        flow
+    }
+
+    pub fn ticket(&self) -> &TicketNumber {
+        &self.ticket
+    }
+
+    pub fn status(&self) -> TicketStatus {
+        if self.archived_until.is_some() {
+            return TicketStatus::Archived;
+        }
+        if self.cancelled.is_some() {
+            return TicketStatus::Cancelled;
+        }
+        if self.closed_at.is_some() {
+            return TicketStatus::Closed;
+        }
+        if self.held.is_some() {
+            return TicketStatus::OnHold;
+        }
+        if self.confirmed_at.is_some() {
+            return TicketStatus::Confirmed;
+        }
+        if self.units.is_empty() {
+            return match self.assessed_at {
+                Some(_) => TicketStatus::Assessed,
+                None => TicketStatus::Registered,
+            };
+        }
+        let all = |f: fn(UnitState) -> bool| self.units.iter().all(|u| f(u.state));
+        if all(|s| s == UnitState::Shipped) {
+            TicketStatus::Shipped
+        } else if all(|s| {
+            matches!(
+                s,
+                UnitState::Passed | UnitState::Packed | UnitState::Shipped
+            )
+        }) {
+            TicketStatus::Inspected
+        } else if all(|s| matches!(s, UnitState::Received | UnitState::Stored)) {
+            TicketStatus::Received
+        } else {
+            TicketStatus::InRepair
+        }
+    }
+
+    pub fn unit(&self, number: &UnitNumber) -> Option<&UnitStatus> {
+        self.units.iter().find(|u| &u.number == number)
+    }
+
+    /// Conflicts nobody has resolved yet.
+    pub fn open_conflicts(&self) -> impl Iterator<Item = &Conflict> {
+        self.conflicts.iter().filter(|c| c.resolution.is_none())
+    }
+
+    /// Checks `event` against the rules and, if it is allowed, takes it into the state.
+    /// On refusal the state is unchanged.
+    pub fn apply(&mut self, event: &Event) -> Result<(), Refusal> {
+        self.gate(&event.kind)?;
+        let mut next = self.clone();
+        next.step(event)?;
+        *self = next;
+        Ok(())
+    }
+
+    /// The rules that hold whatever the step: registered first; nothing after archiving; only
+    /// bookkeeping on a cancelled, closed or held ticket.
+    fn gate(&self, kind: &EventKind) -> Result<(), Refusal> {
+        use EventKind as K;
+        if matches!(kind, K::Registered) {
+            return match self.registered_at {
+                Some(_) => Err(Refusal::AlreadyRegistered),
+                None => Ok(()),
+            };
+        }
+        if self.registered_at.is_none() {
+            return Err(Refusal::NotRegistered);
+        }
+        if self.archived_until.is_some() {
+            return Err(Refusal::Archived);
+        }
+        let bookkeeping = matches!(
+            kind,
+            K::Edited { .. } | K::Cost(_) | K::Archived { .. } | K::ConflictResolved { .. }
+        );
+        if let Some(reason) = &self.cancelled {
+            if !bookkeeping {
+                return Err(Refusal::Cancelled {
+                    reason: reason.clone(),
+                });
+            }
+        }
+        if self.closed_at.is_some() && !bookkeeping {
+            return Err(Refusal::Closed);
+        }
+        if let Some(reason) = &self.held {
+            let allowed = bookkeeping
+                || matches!(
+                    kind,
+                    K::Resumed | K::Held { .. } | K::Cancelled { .. } | K::PartsRequested { .. }
+                );
+            if !allowed {
+                return Err(Refusal::OnHold {
+                    reason: reason.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, event: &Event) -> Result<(), Refusal> {
+        use EventKind as K;
+        match &event.kind {
+            K::Registered => self.registered_at = Some(event.at),
+            K::Edited { value, .. } => {
+                if value.trim().is_empty() {
+                    return Err(Refusal::BadRecord(
+                        "a registration field cannot be emptied".into(),
+                    ));
+                }
+            }
+            K::Forwarded { .. } => {
+                if self.forwarded_at.is_some() || self.assessed_at.is_some() {
+                    return Err(Refusal::AlreadyForwarded);
+                }
+                self.forwarded_at = Some(event.at);
+            }
+            K::Assessed(assessment) => {
+                if let Some(at) = self.assessed_at {
+                    return Err(Refusal::AlreadyAssessed {
+                        on: at.date_naive(),
+                    });
+                }
+                let has_plan = assessment
+                    .plan
+                    .as_deref()
+                    .is_some_and(|p| !p.trim().is_empty());
+                if assessment.severity == Severity::Complex && !has_plan {
+                    return Err(Refusal::ComplexNeedsPlan);
+                }
+                self.assessed_at = Some(event.at);
+                self.severity = Some(assessment.severity);
+            }
+            K::Received(receiving) => {
+                self.require_assessed("receive the units")?;
+                if !self.units.is_empty() {
+                    return Err(Refusal::AlreadyReceived);
+                }
+                if receiving.units.is_empty() {
+                    return Err(Refusal::BadRecord(
+                        "a receiving record needs at least one unit".into(),
+                    ));
+                }
+                for (i, unit) in receiving.units.iter().enumerate() {
+                    if unit.ticket() != &self.ticket || unit.k() as usize != i + 1 {
+                        return Err(Refusal::UnitNotOfTicket {
+                            unit: unit.clone(),
+                            ticket: self.ticket.clone(),
+                        });
+                    }
+                }
+                let (state, location) = match &receiving.area {
+                    Some(area) => (UnitState::Stored, Location::Area(area.clone())),
+                    None => (UnitState::Received, Location::Receiving),
+                };
+                self.units = receiving
+                    .units
+                    .iter()
+                    .map(|number| UnitStatus {
+                        number: number.clone(),
+                        state,
+                        location: location.clone(),
+                        repairer: None,
+                        inspections: 0,
+                        repair_minutes: 0,
+                    })
+                    .collect();
+            }
+            K::Moved { unit, to } => {
+                let u = self.unit_mut(unit)?;
+                match u.state {
+                    UnitState::Packed | UnitState::Shipped => {
+                        return Err(Refusal::CannotMove {
+                            unit: unit.clone(),
+                            state: u.state,
+                        });
+                    }
+                    UnitState::Received => u.state = UnitState::Stored,
+                    _ => {}
+                }
+                u.location = Location::Area(to.clone());
+            }
+            K::Assigned { repairer, units } => {
+                self.require_assessed("assign a repair")?;
+                if units.is_empty() || repairer.trim().is_empty() {
+                    return Err(Refusal::BadRecord(
+                        "an assignment names a repairer and units".into(),
+                    ));
+                }
+                for unit in units {
+                    let u = self.unit_mut(unit)?;
+                    if !matches!(
+                        u.state,
+                        UnitState::Received
+                            | UnitState::Stored
+                            | UnitState::Failed
+                            | UnitState::InRepair
+                    ) {
+                        return Err(Refusal::CannotAssign {
+                            unit: unit.clone(),
+                            state: u.state,
+                        });
+                    }
+                    u.state = UnitState::InRepair;
+                    u.location = Location::Bench(repairer.clone());
+                    u.repairer = Some(repairer.clone());
+                }
+            }
+            K::Repaired(record) => {
+                let by = event.by.clone();
+                let u = self.unit_mut(&record.unit)?;
+                match u.state {
+                    UnitState::InRepair | UnitState::Failed => {}
+                    UnitState::Received | UnitState::Stored => {
+                        return Err(Refusal::NotAssigned {
+                            unit: record.unit.clone(),
+                            state: u.state,
+                        });
+                    }
+                    state => {
+                        return Err(Refusal::CannotRepair {
+                            unit: record.unit.clone(),
+                            state,
+                        });
+                    }
+                }
+                u.repair_minutes = u.repair_minutes.saturating_add(record.minutes);
+                if !matches!(u.location, Location::Bench(_)) {
+                    u.location = Location::Bench(u.repairer.clone().unwrap_or(by));
+                }
+                u.state = if record.finished {
+                    UnitState::AwaitingInspection
+                } else {
+                    UnitState::InRepair
+                };
+            }
+            K::PartsRequested { unit, parts, .. } => {
+                self.require_assessed("request parts")?;
+                if parts.is_empty() {
+                    return Err(Refusal::BadRecord(
+                        "a parts request names at least one part".into(),
+                    ));
+                }
+                if let Some(unit) = unit {
+                    self.unit_mut(unit)?;
+                }
+            }
+            K::Inspected {
+                unit,
+                verdict,
+                inspector,
+                ..
+            } => {
+                if inspector.trim().is_empty() {
+                    return Err(Refusal::BadRecord(
+                        "an inspection is signed by its inspector".into(),
+                    ));
+                }
+                let u = self.unit_mut(unit)?;
+                if u.state != UnitState::AwaitingInspection {
+                    return Err(Refusal::NotRepaired {
+                        unit: unit.clone(),
+                        state: u.state,
+                    });
+                }
+                u.inspections += 1;
+                match verdict {
+                    Verdict::Pass => u.state = UnitState::Passed,
+                    Verdict::Fail => {
+                        u.state = UnitState::Failed;
+                        if let Some(repairer) = &u.repairer {
+                            u.location = Location::Bench(repairer.clone());
+                        }
+                    }
+                }
+            }
+            K::ShipNoticed { method, date, .. } => {
+                if self.units.is_empty() {
+                    return Err(Refusal::NoUnits);
+                }
+                if let Some(u) = self
+                    .units
+                    .iter()
+                    .find(|u| !matches!(u.state, UnitState::Passed | UnitState::Packed))
+                {
+                    return Err(Refusal::NotPassed {
+                        unit: u.number.clone(),
+                        state: u.state,
+                    });
+                }
+                self.ship_notice = Some((method.clone(), *date));
+            }
+            K::Packed { units } => {
+                if self.ship_notice.is_none() {
+                    return Err(Refusal::NoShipNotice);
+                }
+                if units.is_empty() {
+                    return Err(Refusal::BadRecord("packing names at least one unit".into()));
+                }
+                for unit in units {
+                    let u = self.unit_mut(unit)?;
+                    if u.state != UnitState::Passed {
+                        return Err(Refusal::NotPassed {
+                            unit: unit.clone(),
+                            state: u.state,
+                        });
+                    }
+                    u.state = UnitState::Packed;
+                    u.location = Location::Package;
+                }
+            }
+            K::Shipped {
+                carrier,
+                tracking,
+                units,
+            } => {
+                if carrier.trim().is_empty() || tracking.trim().is_empty() {
+                    return Err(Refusal::BadRecord(
+                        "regulation 4.3: a shipment needs its carrier and tracking number".into(),
+                    ));
+                }
+                if units.is_empty() {
+                    return Err(Refusal::NoUnits);
+                }
+                for unit in units {
+                    let u = self.unit_mut(unit)?;
+                    match u.state {
+                        UnitState::Packed => {}
+                        UnitState::Passed => {
+                            return Err(Refusal::NotPacked {
+                                unit: unit.clone(),
+                                state: u.state,
+                            });
+                        }
+                        state => {
+                            return Err(Refusal::NotPassed {
+                                unit: unit.clone(),
+                                state,
+                            });
+                        }
+                    }
+                    u.state = UnitState::Shipped;
+                    u.location = Location::Shipped;
+                }
+                if self.units.iter().all(|u| u.state == UnitState::Shipped) {
+                    self.shipped_at = Some(event.at);
+                }
+            }
+            K::Confirmed(confirmation) => {
+                if self.confirmed_at.is_some() {
+                    return Err(Refusal::AlreadyConfirmed);
+                }
+                if self.shipped_at.is_none() {
+                    return Err(Refusal::NotShipped);
+                }
+                if !(1..=5).contains(&confirmation.satisfaction) {
+                    return Err(Refusal::BadRecord(
+                        "satisfaction is a score from 1 to 5".into(),
+                    ));
+                }
+                self.confirmed_at = Some(event.at);
+            }
+            K::Cost(line) => {
+                if line.amount.minor == 0 {
+                    return Err(Refusal::BadRecord(
+                        "a cost line needs a non-zero amount".into(),
+                    ));
+                }
+                if let Some(unit) = &line.unit {
+                    self.unit_mut(unit)?;
+                }
+            }
+            K::Closed { .. } => {
+                if self.confirmed_at.is_none() {
+                    return Err(Refusal::NotConfirmed);
+                }
+                self.closed_at = Some(event.at);
+            }
+            K::Archived { retain_until, .. } => {
+                if self.closed_at.is_none() && self.cancelled.is_none() {
+                    return Err(Refusal::NotClosed);
+                }
+                self.archived_until = Some(*retain_until);
+            }
+            K::Held { reason } => {
+                if self.held.is_some() {
+                    return Err(Refusal::AlreadyHeld);
+                }
+                self.held = Some(reason.clone());
+            }
+            K::Resumed => {
+                if self.held.take().is_none() {
+                    return Err(Refusal::NotHeld);
+                }
+            }
+            K::Cancelled { reason } => {
+                if self.units.iter().any(|u| u.state == UnitState::Shipped) {
+                    return Err(Refusal::AlreadyShipped);
+                }
+                self.held = None;
+                self.cancelled = Some(reason.clone());
+            }
+            K::ConflictResolved {
+                event: target,
+                note,
+            } => {
+                let conflict = self
+                    .conflicts
+                    .iter_mut()
+                    .find(|c| &c.event == target && c.resolution.is_none())
+                    .ok_or_else(|| Refusal::UnknownConflict {
+                        event: target.clone(),
+                    })?;
+                conflict.resolution = Some(format!(
+                    "{note} ({} at {})",
+                    event.by,
+                    event.at.format("%Y-%m-%d %H:%M")
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn require_assessed(&self, step: &'static str) -> Result<(), Refusal> {
+        match self.assessed_at {
+            Some(_) => Ok(()),
+            None => Err(Refusal::NotAssessed { step }),
+        }
+    }
+
+    fn unit_mut(&mut self, number: &UnitNumber) -> Result<&mut UnitStatus, Refusal> {
+        if number.ticket() != &self.ticket {
+            return Err(Refusal::UnitNotOfTicket {
+                unit: number.clone(),
+                ticket: self.ticket.clone(),
+            });
+        }
+        self.units
+            .iter_mut()
+            .find(|u| &u.number == number)
+            .ok_or_else(|| Refusal::UnknownUnit {
+                unit: number.clone(),
+            })
+    }
+}
+
+#[cfg(test)]
+#[path = "workflow_tests.rs"]
+mod tests;
