@@ -1,1 +1,13 @@
+//! rma-agent: the offline agent on each warehouse / repair-bench PC.
+//!
+//! - [`kv`]: the narrow key/value layer over sled; nothing else names sled.
+//! - [`store`]: ticket documents, the per-site number counter, storage areas and indexes.
+//! - [`settings`]: deadlines and other settings (defaults, file, environment).
+//! - [`cli`]: the command line, one module per subcommand.
+//! - [`output`]: text for people.
 
+pub mod cli;
+pub mod kv;
+pub mod output;
+pub mod settings;
+pub mod store;

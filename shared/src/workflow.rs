@@ -104,6 +104,22 @@ impl UnitState {
     }
 }
 
+impl UnitState {
+    /// The state as a verb phrase, for sentences like "unit X failed inspection".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Self::Received => "was received but is not in a storage area yet",
+            Self::Stored => "is in storage",
+            Self::InRepair => "is in repair",
+            Self::AwaitingInspection => "is waiting for inspection",
+            Self::Passed => "passed inspection",
+            Self::Failed => "failed inspection",
+            Self::Packed => "is packed",
+            Self::Shipped => "is shipped",
+        }
+    }
+}
+
 impl fmt::Display for UnitState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.as_str().replace('_', " "))
@@ -237,29 +253,29 @@ pub enum Refusal {
     #[error("unit {unit} has not been received: see `rma-agent show` for the ticket's units")]
     UnknownUnit { unit: UnitNumber },
     #[error(
-        "unit {unit} is {state}: it cannot be moved now (packed and shipped units travel with their package)"
+        "unit {unit} {phrase}: it cannot be moved now (packed and shipped units travel with their package)", phrase = .state.phrase()
     )]
     CannotMove { unit: UnitNumber, state: UnitState },
     #[error(
-        "unit {unit} is {state}: only received, stored or failed units can be assigned to a repairer"
+        "unit {unit} {phrase}: only received, stored or failed units can be assigned to a repairer", phrase = .state.phrase()
     )]
     CannotAssign { unit: UnitNumber, state: UnitState },
     #[error(
-        "regulation 3.1: unit {unit} is {state} and not assigned to a repairer; assign it first with `rma-agent assign`"
+        "regulation 3.1: unit {unit} {phrase} and not assigned to a repairer; assign it first with `rma-agent assign`", phrase = .state.phrase()
     )]
     NotAssigned { unit: UnitNumber, state: UnitState },
-    #[error("unit {unit} is {state}: a repair record is not possible now")]
+    #[error("unit {unit} {phrase}: a repair record is not possible now", phrase = .state.phrase())]
     CannotRepair { unit: UnitNumber, state: UnitState },
     #[error(
-        "regulation 3.4: only a repaired unit can be inspected; unit {unit} is {state} (record a finished repair with `rma-agent repair` first)"
+        "regulation 3.4: only a repaired unit can be inspected; unit {unit} {phrase} (record a finished repair with `rma-agent repair` first)", phrase = .state.phrase()
     )]
     NotRepaired { unit: UnitNumber, state: UnitState },
     #[error(
-        "regulation 3.4 and 4.1: only units that passed inspection can be shipped; unit {unit} is {state}"
+        "regulation 3.4 and 4.1: only units that passed inspection can be shipped; unit {unit} {phrase}", phrase = .state.phrase()
     )]
     NotPassed { unit: UnitNumber, state: UnitState },
     #[error(
-        "regulation 4.2: unit {unit} is {state}, not packed; pack it first with `rma-agent pack`"
+        "regulation 4.2: unit {unit} {phrase} but is not packed yet; pack it first with `rma-agent pack`", phrase = .state.phrase()
     )]
     NotPacked { unit: UnitNumber, state: UnitState },
     #[error(
@@ -470,12 +486,12 @@ impl Workflow {
             kind,
             K::Edited { .. } | K::Cost(_) | K::Archived { .. } | K::ConflictResolved { .. }
         );
-        if let Some(reason) = &self.cancelled {
-            if !bookkeeping {
-                return Err(Refusal::Cancelled {
-                    reason: reason.clone(),
-                });
-            }
+        if let Some(reason) = &self.cancelled
+            && !bookkeeping
+        {
+            return Err(Refusal::Cancelled {
+                reason: reason.clone(),
+            });
         }
         if self.closed_at.is_some() && !bookkeeping {
             return Err(Refusal::Closed);

@@ -1,0 +1,297 @@
+//! The `rma-agent` command line: global options, one module per subcommand, and the
+//! [`Context`] every subcommand works through.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use rma_shared::event::{EventKind, PartLine};
+use rma_shared::{TicketDoc, TicketNumber, TicketView, UnitNumber};
+
+use crate::output;
+use crate::settings::Settings;
+use crate::store::Store;
+
+mod archive;
+mod area;
+mod assess;
+mod assign;
+mod cancel;
+mod close;
+mod config;
+mod confirm;
+mod cost;
+mod edit;
+mod forward;
+mod history;
+mod hold;
+mod init;
+mod inspect;
+mod intake;
+mod list;
+mod move_unit;
+mod pack;
+mod parts_request;
+mod receive;
+mod repair;
+mod resolve;
+mod resume;
+mod ship;
+mod ship_notice;
+mod show;
+
+const EXAMPLES: &str = "\
+Examples (one ticket from intake to archive):
+  rma-agent init --site WH1
+  rma-agent area add SHELF-A1 --name \"Returns shelf A1\"
+  rma-agent intake --customer \"Acme Ltd\" --model X200 --quantity 2 --fault \"no power\" --request repair
+  rma-agent assess WH1-2026-00001 --severity simple
+  rma-agent receive WH1-2026-00001 --area SHELF-A1
+  rma-agent assign WH1-2026-00001 --repairer Bob
+  rma-agent repair WH1-2026-00001-1 --steps \"replaced fuse\" --part FUSE-5A:1 --minutes 25
+  rma-agent inspect WH1-2026-00001-1 --pass
+  rma-agent list --overdue
+  rma-agent show WH1-2026-00001
+
+Every command works offline. Add --json to get machine-readable output.";
+
+/// The return-for-repair agent: every step of the regulation at the bench, offline.
+#[derive(Debug, Parser)]
+#[command(name = "rma-agent", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// The folder holding this PC's tickets.
+    #[arg(
+        long,
+        global = true,
+        env = "RMA_AGENT_DATA",
+        default_value = "rma-agent-data"
+    )]
+    pub data: PathBuf,
+    /// Print records as JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Your name, recorded with every step you take.
+    #[arg(long, global = true, env = "RMA_USER")]
+    pub user: Option<String>,
+    /// A settings file to use instead of settings.toml in the data folder.
+    #[arg(long, global = true, env = "RMA_AGENT_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Set up this PC as an agent for a site (once).
+    Init(init::Args),
+    /// Register a customer's return (regulation 2.1).
+    Intake(intake::Args),
+    /// Correct the customer, contact or fault description of a ticket.
+    Edit(edit::Args),
+    /// Pass the registration on to after-sales (2.2).
+    Forward(forward::Args),
+    /// Record the first assessment: simple, or complex with a joint repair plan (2.3).
+    Assess(assess::Args),
+    /// Check, number and store the units that arrived (2.4).
+    Receive(receive::Args),
+    /// Set up and list storage areas.
+    #[command(subcommand)]
+    Area(area::Command),
+    /// Put a unit in a storage area.
+    Move(move_unit::Args),
+    /// Assign units to a repairer (3.1).
+    Assign(assign::Args),
+    /// Record a repair: steps, parts, time (3.2).
+    Repair(repair::Args),
+    /// Ask procurement for parts (3.2).
+    PartsRequest(parts_request::Args),
+    /// Record an inspection: pass (signed) or fail (back to repair) (3.4).
+    Inspect(inspect::Args),
+    /// Record the shipping method and date agreed with the customer (4.1).
+    ShipNotice(ship_notice::Args),
+    /// Pack units that passed inspection (4.2).
+    Pack(pack::Args),
+    /// Hand the package to the carrier, with its tracking number (4.3).
+    Ship(ship::Args),
+    /// Record the customer's confirmation of delivery and satisfaction (5.2).
+    Confirm(confirm::Args),
+    /// Add a line to the cost ledger (6).
+    Cost(cost::Args),
+    /// Close a ticket after the customer confirmed delivery.
+    Close(close::Args),
+    /// File a closed ticket in the archive with its keeper and retention (8).
+    Archive(archive::Args),
+    /// Pause work on a ticket.
+    Hold(hold::Args),
+    /// Continue work on a ticket on hold.
+    Resume(resume::Args),
+    /// Cancel a ticket that will not be repaired.
+    Cancel(cancel::Args),
+    /// Settle a conflict between steps taken offline at two sites.
+    Resolve(resolve::Args),
+    /// Show a ticket (or the ticket of a unit) with all its records.
+    Show(show::Args),
+    /// List tickets, newest first.
+    List(list::Args),
+    /// Show every step taken on a ticket, with who, where and when.
+    History(history::Args),
+    /// Show the settings in effect.
+    Config(config::Args),
+}
+
+impl Cli {
+    pub fn run(self) -> Result<()> {
+        let ctx = Context {
+            data: self.data,
+            json: self.json,
+            user: self.user,
+            config: self.config,
+            now: Utc::now(),
+        };
+        match self.command {
+            Command::Init(args) => init::run(&ctx, args),
+            Command::Intake(args) => intake::run(&ctx, args),
+            Command::Edit(args) => edit::run(&ctx, args),
+            Command::Forward(args) => forward::run(&ctx, args),
+            Command::Assess(args) => assess::run(&ctx, args),
+            Command::Receive(args) => receive::run(&ctx, args),
+            Command::Area(cmd) => area::run(&ctx, cmd),
+            Command::Move(args) => move_unit::run(&ctx, args),
+            Command::Assign(args) => assign::run(&ctx, args),
+            Command::Repair(args) => repair::run(&ctx, args),
+            Command::PartsRequest(args) => parts_request::run(&ctx, args),
+            Command::Inspect(args) => inspect::run(&ctx, args),
+            Command::ShipNotice(args) => ship_notice::run(&ctx, args),
+            Command::Pack(args) => pack::run(&ctx, args),
+            Command::Ship(args) => ship::run(&ctx, args),
+            Command::Confirm(args) => confirm::run(&ctx, args),
+            Command::Cost(args) => cost::run(&ctx, args),
+            Command::Close(args) => close::run(&ctx, args),
+            Command::Archive(args) => archive::run(&ctx, args),
+            Command::Hold(args) => hold::run(&ctx, args),
+            Command::Resume(args) => resume::run(&ctx, args),
+            Command::Cancel(args) => cancel::run(&ctx, args),
+            Command::Resolve(args) => resolve::run(&ctx, args),
+            Command::Show(args) => show::run(&ctx, args),
+            Command::List(args) => list::run(&ctx, args),
+            Command::History(args) => history::run(&ctx, args),
+            Command::Config(args) => config::run(&ctx, args),
+        }
+    }
+}
+
+/// What every subcommand needs: where the data is, how to print, who is working, and when.
+#[derive(Debug)]
+pub struct Context {
+    pub data: PathBuf,
+    pub json: bool,
+    user: Option<String>,
+    config: Option<PathBuf>,
+    pub now: DateTime<Utc>,
+}
+
+impl Context {
+    pub fn store(&self) -> Result<Store> {
+        Ok(Store::open(&self.data)?)
+    }
+
+    pub fn settings(&self) -> Result<Settings> {
+        Ok(Settings::load(&self.data, self.config.as_deref())?)
+    }
+
+    /// The person recorded with each step: `--user`, else the login name.
+    pub fn user(&self) -> String {
+        self.user
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .filter(|name| !name.trim().is_empty())
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    /// Records one step and reports it: `done` in words, or the whole ticket as JSON.
+    pub fn record(&self, ticket: &TicketNumber, kind: EventKind, done: &str) -> Result<()> {
+        let store = self.store()?;
+        let (doc, flow) = store.record(ticket, kind, &self.user(), self.now)?;
+        if self.json {
+            return self.print_ticket(&doc);
+        }
+        println!("{done}");
+        println!("{}", output::status_line(ticket, &flow));
+        Ok(())
+    }
+
+    /// Prints a ticket: the full view as JSON, or the readable summary.
+    pub fn print_ticket(&self, doc: &TicketDoc) -> Result<()> {
+        let settings = self.settings()?;
+        let view = TicketView::build(doc, &settings.deadlines, self.now)
+            .with_context(|| format!("ticket {} cannot be read", doc.number()))?;
+        if self.json {
+            output::json(&view)
+        } else {
+            print!("{}", output::ticket(&view));
+            Ok(())
+        }
+    }
+}
+
+/// A ticket number or a unit number, as typed or scanned.
+#[derive(Debug, Clone)]
+pub enum TicketOrUnit {
+    Ticket(TicketNumber),
+    Unit(UnitNumber),
+}
+
+impl TicketOrUnit {
+    pub fn ticket(&self) -> &TicketNumber {
+        match self {
+            Self::Ticket(t) => t,
+            Self::Unit(u) => u.ticket(),
+        }
+    }
+}
+
+impl std::str::FromStr for TicketOrUnit {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        if let Ok(unit) = UnitNumber::parse(text) {
+            return Ok(Self::Unit(unit));
+        }
+        TicketNumber::parse(text).map(Self::Ticket).map_err(|_| {
+            format!("{text:?} is neither a ticket number (WH1-2026-00042) nor a unit number (WH1-2026-00042-3)")
+        })
+    }
+}
+
+/// Reads `PART:QTY` (or just `PART` for one).
+pub fn parse_part(text: &str) -> Result<PartLine, String> {
+    let bad = || format!("{text:?} is not a part: write PART or PART:QUANTITY, e.g. FUSE-5A:2");
+    let (part, quantity) = match text.rsplit_once(':') {
+        Some((part, qty)) => (part, qty.trim().parse::<u32>().map_err(|_| bad())?),
+        None => (text, 1),
+    };
+    if part.trim().is_empty() || quantity == 0 {
+        return Err(bad());
+    }
+    Ok(PartLine {
+        part: part.trim().to_owned(),
+        quantity,
+    })
+}
+
+/// Reads a non-empty line of text.
+pub fn parse_text(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        Err("this cannot be empty".into())
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+/// Reads a date as YYYY-MM-DD.
+pub fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a date: write it as YYYY-MM-DD, e.g. 2026-12-01"))
+}

@@ -1,0 +1,43 @@
+use anyhow::Result;
+use rma_shared::AreaCode;
+
+use super::{Context, parse_text};
+use crate::output;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Set up a labelled storage area.
+    #[command(
+        after_help = "Example:\n  rma-agent area add SHELF-A1 --name \"Returns shelf A, level 1\""
+    )]
+    Add {
+        /// The code on the area's label: letters, digits, '-' or '.'.
+        code: AreaCode,
+        /// A description people recognise.
+        #[arg(long, value_parser = parse_text)]
+        name: Option<String>,
+    },
+    /// List storage areas and how many units each holds.
+    List,
+}
+
+pub fn run(ctx: &Context, command: Command) -> Result<()> {
+    let store = ctx.store()?;
+    match command {
+        Command::Add { code, name } => {
+            let area = store.add_area(&code, name, ctx.now)?;
+            if ctx.json {
+                return output::json(&area);
+            }
+            println!("Storage area {} is set up.", area.code);
+        }
+        Command::List => {
+            let areas = store.areas()?;
+            if ctx.json {
+                return output::json(&areas);
+            }
+            print!("{}", output::areas(&areas));
+        }
+    }
+    Ok(())
+}

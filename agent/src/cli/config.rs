@@ -1,0 +1,27 @@
+use anyhow::Result;
+
+use super::Context;
+use crate::output;
+use crate::settings::ENV_OVERRIDES;
+
+/// Show the settings in effect: defaults, then settings.toml in the data folder (or --config),
+/// then environment variables.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example settings.toml:\n  currency = \"CNY\"\n  archive_retention_years = 10\n  [deadlines]\n  forward_hours = 24\n  assessment_hours = 48\n  confirmation_working_days = 3"
+)]
+pub struct Args {}
+
+pub fn run(ctx: &Context, _args: Args) -> Result<()> {
+    let settings = ctx.settings()?;
+    if ctx.json {
+        return output::json(&settings);
+    }
+    print!("{}", toml::to_string_pretty(&settings)?);
+    println!();
+    println!("# Environment variables override these:");
+    for (name, key) in ENV_OVERRIDES {
+        println!("#   {name} sets {key}");
+    }
+    Ok(())
+}

@@ -1,0 +1,76 @@
+use anyhow::Result;
+use rma_shared::event::{EventKind, Receiving};
+use rma_shared::{AreaCode, TicketNumber};
+
+use super::{Context, parse_text};
+
+/// Receive the units of a ticket (regulation 2.4): check them against the registration,
+/// give each unit its number and put them in a storage area.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  rma-agent receive WH1-2026-00001 --area SHELF-A1\n  rma-agent receive WH1-2026-00001 --area SHELF-A1 --quantity 1 --appearance \"cracked case\" \\\n    --discrepancy \"only 1 of 2 units in the box\""
+)]
+pub struct Args {
+    ticket: TicketNumber,
+    /// The storage area the units go to (see `rma-agent area list`).
+    #[arg(long)]
+    area: Option<AreaCode>,
+    /// How many units arrived (default: the registered quantity).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    quantity: Option<u32>,
+    /// The model found on the units (default: the registered model).
+    #[arg(long, value_parser = parse_text)]
+    model: Option<String>,
+    /// What the units look like.
+    #[arg(long, value_parser = parse_text, default_value = "not noted")]
+    appearance: String,
+    /// What does not match the registration form.
+    #[arg(long, value_parser = parse_text)]
+    discrepancy: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<()> {
+    let registration = ctx.store()?.load(&args.ticket)?.registration()?;
+    let quantity = args.quantity.unwrap_or(registration.quantity);
+    let model = args.model.unwrap_or_else(|| registration.model.clone());
+    let mut noticed = Vec::new();
+    if quantity != registration.quantity {
+        noticed.push(format!(
+            "{quantity} unit(s) arrived, {} registered",
+            registration.quantity
+        ));
+    }
+    if !model.eq_ignore_ascii_case(&registration.model) {
+        noticed.push(format!("model {model}, registered {}", registration.model));
+    }
+    let discrepancy = match (args.discrepancy, noticed.is_empty()) {
+        (Some(text), _) => Some(text),
+        (None, false) => Some(noticed.join("; ")),
+        (None, true) => None,
+    };
+    let units: Vec<_> = (1..=quantity).map(|k| args.ticket.unit(k)).collect();
+    let first = units[0].clone();
+    let last = units[units.len() - 1].clone();
+    let place = match &args.area {
+        Some(area) => format!(" and stored them in {area}"),
+        None => " (not yet in a storage area: use `rma-agent move`)".into(),
+    };
+    let kind = EventKind::Received(Receiving {
+        model,
+        quantity,
+        appearance: args.appearance,
+        discrepancy: discrepancy.clone(),
+        units,
+        area: args.area,
+    });
+    let numbers = if quantity == 1 {
+        format!("{first}")
+    } else {
+        format!("{first} to {last}")
+    };
+    let mut done = format!("Received {quantity} unit(s), numbered {numbers}{place}.");
+    if let Some(text) = discrepancy {
+        done.push_str(&format!("\nDiscrepancy noted: {text}"));
+    }
+    ctx.record(&args.ticket, kind, &done)
+}

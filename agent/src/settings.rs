@@ -1,0 +1,165 @@
+//! The agent's settings: defaults, then `settings.toml` in the data folder (or `--config`),
+//! then environment variables. `Default` is the one place defaults are written.
+
+use std::path::{Path, PathBuf};
+
+use rma_shared::DeadlineSettings;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// The regulation's deadlines (sections 2.2, 2.3 and 5.2).
+    pub deadlines: DeadlineSettings,
+    /// Section 8.2: how many years an archived ticket is kept.
+    pub archive_retention_years: u32,
+    /// The currency of cost lines when `cost` is not given one.
+    pub currency: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            deadlines: DeadlineSettings::default(),
+            archive_retention_years: 10,
+            currency: "CNY".into(),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum SettingsError {
+    #[error("cannot read the settings file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the settings file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("the environment variable {name}={value:?} is not valid: {expected}")]
+    Env {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+/// Environment variables that override the file, with what each sets.
+pub const ENV_OVERRIDES: [(&str, &str); 5] = [
+    ("RMA_AGENT_FORWARD_HOURS", "deadlines.forward_hours"),
+    ("RMA_AGENT_ASSESSMENT_HOURS", "deadlines.assessment_hours"),
+    (
+        "RMA_AGENT_CONFIRMATION_WORKING_DAYS",
+        "deadlines.confirmation_working_days",
+    ),
+    ("RMA_AGENT_RETENTION_YEARS", "archive_retention_years"),
+    ("RMA_AGENT_CURRENCY", "currency"),
+];
+
+impl Settings {
+    /// Loads `file` if given, else `settings.toml` in `data_dir` if it exists, then applies
+    /// the environment.
+    pub fn load(data_dir: &Path, file: Option<&Path>) -> Result<Self, SettingsError> {
+        let default_file = data_dir.join("settings.toml");
+        let path = match file {
+            Some(path) => Some(path.to_owned()),
+            None => default_file.exists().then_some(default_file),
+        };
+        let mut settings = match path {
+            Some(path) => {
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| SettingsError::Read {
+                        path: path.clone(),
+                        source,
+                    })?;
+                toml::from_str(&text).map_err(|err| SettingsError::Parse {
+                    path,
+                    message: err.message().to_owned(),
+                })?
+            }
+            None => Settings::default(),
+        };
+        settings.apply_env(|name| std::env::var(name).ok())?;
+        Ok(settings)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
+        let number = |name: &'static str| -> Result<Option<u32>, SettingsError> {
+            var(name)
+                .map(|value| {
+                    value.trim().parse().map_err(|_| SettingsError::Env {
+                        name,
+                        value,
+                        expected: "a whole number, e.g. 24",
+                    })
+                })
+                .transpose()
+        };
+        let [forward, assessment, confirmation, retention, currency] = ENV_OVERRIDES.map(|e| e.0);
+        if let Some(v) = number(forward)? {
+            self.deadlines.forward_hours = v;
+        }
+        if let Some(v) = number(assessment)? {
+            self.deadlines.assessment_hours = v;
+        }
+        if let Some(v) = number(confirmation)? {
+            self.deadlines.confirmation_working_days = v;
+        }
+        if let Some(v) = number(retention)? {
+            self.archive_retention_years = v;
+        }
+        if let Some(value) = var(currency) {
+            if rma_shared::Currency::parse(&value).is_err() {
+                return Err(SettingsError::Env {
+                    name: currency,
+                    value,
+                    expected: "a three-letter currency code, e.g. CNY",
+                });
+            }
+            self.currency = value.trim().to_ascii_uppercase();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("settings.toml"),
+            "currency = \"EUR\"\n[deadlines]\nforward_hours = 4\n",
+        )
+        .unwrap();
+        let mut settings = Settings::load(dir.path(), None).unwrap();
+        assert_eq!(settings.currency, "EUR");
+        assert_eq!(settings.deadlines.forward_hours, 4);
+        assert_eq!(settings.deadlines.assessment_hours, 48);
+        settings
+            .apply_env(|name| (name == "RMA_AGENT_ASSESSMENT_HOURS").then(|| "12".into()))
+            .unwrap();
+        assert_eq!(settings.deadlines.assessment_hours, 12);
+        let err = settings
+            .apply_env(|name| (name == "RMA_AGENT_FORWARD_HOURS").then(|| "soon".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("RMA_AGENT_FORWARD_HOURS"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_settings_file_names_the_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "[deadlines]\nforward_hour = 4\n").unwrap();
+        let err = Settings::load(dir.path(), Some(&file)).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("bad.toml") && text.contains("forward_hour"),
+            "{text}"
+        );
+    }
+}

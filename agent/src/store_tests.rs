@@ -1,0 +1,206 @@
+use chrono::{Duration, TimeZone};
+use rma_shared::event::{Assessment, CustomerRequest, Receiving, Severity};
+
+use super::*;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap()
+}
+
+fn registration(model: &str) -> Registration {
+    Registration {
+        customer: "Acme Ltd".into(),
+        contact: None,
+        model: model.into(),
+        quantity: 2,
+        fault: "no power".into(),
+        request: CustomerRequest::Repair,
+    }
+}
+
+fn site() -> SiteCode {
+    SiteCode::parse("WH1").unwrap()
+}
+
+fn area(code: &str) -> AreaCode {
+    AreaCode::parse(code).unwrap()
+}
+
+fn assess() -> EventKind {
+    EventKind::Assessed(Assessment {
+        severity: Severity::Simple,
+        handling: None,
+        technical: vec![],
+        production: vec![],
+        plan: None,
+    })
+}
+
+fn receive(number: &TicketNumber, to: &str) -> EventKind {
+    EventKind::Received(Receiving {
+        model: "X200".into(),
+        quantity: 2,
+        appearance: "ok".into(),
+        discrepancy: None,
+        units: vec![number.unit(1), number.unit(2)],
+        area: Some(area(to)),
+    })
+}
+
+fn numbers(listing: &Listing) -> Vec<String> {
+    listing
+        .tickets
+        .iter()
+        .map(|t| t.number.to_string())
+        .collect()
+}
+
+#[test]
+fn ticket_numbers_are_never_reused_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::init(dir.path(), site()).unwrap();
+        for seq in 1..=3 {
+            let doc = store.create(&registration("X200"), "ann", now()).unwrap();
+            assert_eq!(doc.number().to_string(), format!("WH1-2026-{seq:05}"));
+        }
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let doc = store.create(&registration("X200"), "ann", now()).unwrap();
+    assert_eq!(doc.number().to_string(), "WH1-2026-00004");
+    let next_year = store
+        .create(&registration("X200"), "ann", now() + Duration::days(60))
+        .unwrap();
+    assert_eq!(next_year.number().to_string(), "WH1-2027-00001");
+}
+
+#[test]
+fn a_store_keeps_its_site() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::init(dir.path(), site()).unwrap());
+    drop(Store::init(dir.path(), site()).unwrap());
+    let err = Store::init(dir.path(), SiteCode::parse("WH2").unwrap()).unwrap_err();
+    assert!(matches!(err, StoreError::AlreadyInitialised(_)), "{err}");
+    let empty = tempfile::tempdir().unwrap();
+    let err = Store::open(empty.path()).unwrap_err();
+    assert!(err.to_string().contains("rma-agent init"), "{err}");
+}
+
+#[test]
+fn indexes_follow_status_model_and_area() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::init(dir.path(), site()).unwrap();
+    store.add_area(&area("SHELF-A"), None, now()).unwrap();
+    store
+        .add_area(&area("SHELF-B"), Some("second shelf".into()), now())
+        .unwrap();
+    let a = store.create(&registration("X200"), "ann", now()).unwrap();
+    let b = store.create(&registration("Y300"), "ann", now()).unwrap();
+    let a_num = a.number().clone();
+    store.record(&a_num, assess(), "ann", now()).unwrap();
+    store
+        .record(&a_num, receive(&a_num, "SHELF-A"), "ann", now())
+        .unwrap();
+    let deadlines = DeadlineSettings::default();
+    let list = |filter: ListFilter| store.list(&filter, &deadlines).unwrap();
+
+    let all = list(ListFilter::default());
+    assert_eq!(
+        numbers(&all),
+        vec![b.number().to_string(), a_num.to_string()]
+    );
+    let received = list(ListFilter {
+        status: Some(TicketStatus::Received),
+        ..Default::default()
+    });
+    assert_eq!(numbers(&received), vec![a_num.to_string()]);
+    let registered = list(ListFilter {
+        status: Some(TicketStatus::Registered),
+        ..Default::default()
+    });
+    assert_eq!(numbers(&registered), vec![b.number().to_string()]);
+    let y300 = list(ListFilter {
+        model: Some("y300".into()),
+        ..Default::default()
+    });
+    assert_eq!(numbers(&y300), vec![b.number().to_string()]);
+    let in_a = |code: &str| {
+        list(ListFilter {
+            area: Some(area(code)),
+            ..Default::default()
+        })
+    };
+    assert_eq!(numbers(&in_a("SHELF-A")), vec![a_num.to_string()]);
+
+    // Moving both units out of A empties it in the index.
+    for k in [1, 2] {
+        let kind = EventKind::Moved {
+            unit: a_num.unit(k),
+            to: area("SHELF-B"),
+        };
+        store.record(&a_num, kind, "ann", now()).unwrap();
+    }
+    assert!(in_a("SHELF-A").tickets.is_empty());
+    assert_eq!(numbers(&in_a("SHELF-B")), vec![a_num.to_string()]);
+    let areas = store.areas().unwrap();
+    assert_eq!(
+        areas.iter().map(|a| a.units).collect::<Vec<_>>(),
+        vec![0, 2]
+    );
+
+    let limited = list(ListFilter {
+        limit: 1,
+        ..Default::default()
+    });
+    assert_eq!(limited.tickets.len(), 1);
+    assert!(limited.more);
+}
+
+#[test]
+fn overdue_lists_tickets_past_a_deadline_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::init(dir.path(), site()).unwrap();
+    let late = store.create(&registration("X200"), "ann", now()).unwrap();
+    let handled = store.create(&registration("X200"), "ann", now()).unwrap();
+    store
+        .record(
+            handled.number(),
+            assess(),
+            "ann",
+            now() + Duration::hours(1),
+        )
+        .unwrap();
+    let deadlines = DeadlineSettings::default();
+    let overdue = |at: DateTime<Utc>| {
+        let filter = ListFilter {
+            overdue_at: Some(at),
+            ..Default::default()
+        };
+        numbers(&store.list(&filter, &deadlines).unwrap())
+    };
+    assert!(overdue(now() + Duration::hours(23)).is_empty());
+    assert_eq!(
+        overdue(now() + Duration::hours(25)),
+        vec![late.number().to_string()]
+    );
+}
+
+#[test]
+fn a_refused_step_or_unknown_area_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::init(dir.path(), site()).unwrap();
+    let doc = store.create(&registration("X200"), "ann", now()).unwrap();
+    let number = doc.number().clone();
+    let before = store.summary(&number).unwrap();
+    let err = store
+        .record(&number, receive(&number, "NOWHERE"), "ann", now())
+        .unwrap_err();
+    assert!(matches!(err, StoreError::UnknownArea(_)), "{err}");
+    store.add_area(&area("NOWHERE"), None, now()).unwrap();
+    let err = store
+        .record(&number, receive(&number, "NOWHERE"), "ann", now())
+        .unwrap_err();
+    assert!(err.to_string().contains("2.3"), "{err}");
+    assert_eq!(store.summary(&number).unwrap(), before);
+    assert_eq!(store.load(&number).unwrap().events().len(), 1);
+}
