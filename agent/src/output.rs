@@ -83,48 +83,44 @@ pub fn ticket(view: &TicketView) -> String {
     if let Some(event) = &view.assessment
         && let EventKind::Assessed(a) = &event.kind
     {
-        {
-            let severity = match a.severity {
-                Severity::Simple => "simple fault".to_owned(),
-                Severity::Complex => {
-                    let people: Vec<_> = a.technical.iter().chain(&a.production).cloned().collect();
-                    if people.is_empty() {
-                        "complex fault, joint review".to_owned()
-                    } else {
-                        format!("complex fault, joint review with {}", people.join(", "))
-                    }
+        let severity = match a.severity {
+            Severity::Simple => "simple fault".to_owned(),
+            Severity::Complex => {
+                let people: Vec<_> = a.technical.iter().chain(&a.production).cloned().collect();
+                if people.is_empty() {
+                    "complex fault, joint review".to_owned()
+                } else {
+                    format!("complex fault, joint review with {}", people.join(", "))
                 }
-            };
-            let _ = writeln!(
-                out,
-                "  Assessed    {severity} ({}, {})",
-                time(event.at),
-                event.by
-            );
-            if let Some(h) = &a.handling {
-                let _ = writeln!(out, "  Handling    {h}");
             }
-            if let Some(plan) = &a.plan {
-                let _ = writeln!(out, "  Plan        {plan}");
-            }
+        };
+        let _ = writeln!(
+            out,
+            "  Assessed    {severity} ({}, {})",
+            time(event.at),
+            event.by
+        );
+        if let Some(h) = &a.handling {
+            let _ = writeln!(out, "  Handling    {h}");
+        }
+        if let Some(plan) = &a.plan {
+            let _ = writeln!(out, "  Plan        {plan}");
         }
     }
     if let Some(event) = &view.receiving
         && let EventKind::Received(r) = &event.kind
     {
-        {
-            let _ = writeln!(
-                out,
-                "  Received    {} unit(s) of {} ({}, {}), appearance: {}",
-                r.quantity,
-                r.model,
-                time(event.at),
-                event.by,
-                r.appearance
-            );
-            if let Some(d) = &r.discrepancy {
-                let _ = writeln!(out, "  Discrepancy {d}");
-            }
+        let _ = writeln!(
+            out,
+            "  Received    {} unit(s) of {} ({}, {}), appearance: {}",
+            r.quantity,
+            r.model,
+            time(event.at),
+            event.by,
+            r.appearance
+        );
+        if let Some(d) = &r.discrepancy {
+            let _ = writeln!(out, "  Discrepancy {d}");
         }
     }
     if let Some(reason) = &view.on_hold {

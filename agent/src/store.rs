@@ -150,12 +150,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<TicketDoc, StoreError> {
         let year = u16::try_from(now.year()).expect("a year of the common era");
-        let counter_key = format!("meta:counter:{year:04}");
-        let last = self
-            .kv
-            .get(&counter_key)?
-            .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
-            .map_or(0, u32::from_be_bytes);
+        let counter_key = counter_key(year);
+        let last = self.last_seq(year)?;
         let number = TicketNumber::new(self.site.clone(), year, last + 1);
         let registered = Event::new(EventKind::Registered, self.site.clone(), by, now);
         let mut doc = TicketDoc::create(
@@ -217,6 +213,58 @@ impl Store {
         self.write_doc(&mut batch, &mut doc, old.as_ref())?;
         self.kv.commit(batch)?;
         Ok((doc, flow))
+    }
+
+    /// Takes in ticket documents made elsewhere (another replica, a restore, a benchmark),
+    /// merging each with the local copy if there is one, in one durable write. This site's
+    /// counter moves past any of its own numbers seen, so a restored store never reuses one.
+    pub fn import(&self, incoming: Vec<TicketDoc>) -> Result<usize, StoreError> {
+        let mut batch = Batch::default();
+        let mut counters: BTreeMap<u16, u32> = BTreeMap::new();
+        let count = incoming.len();
+        for mut doc in incoming {
+            let number = doc.number().clone();
+            let old = self.summary(&number)?;
+            let mut merged = match self.kv.get(doc_key(doc.id()))? {
+                Some(bytes) => {
+                    let mut local =
+                        TicketDoc::load(&bytes).map_err(|source| StoreError::Damaged {
+                            number: number.to_string(),
+                            source,
+                        })?;
+                    local
+                        .merge(&mut doc)
+                        .map_err(|source| StoreError::Damaged {
+                            number: number.to_string(),
+                            source,
+                        })?;
+                    local
+                }
+                None => doc,
+            };
+            if number.site() == &self.site {
+                let top = counters.entry(number.year()).or_default();
+                *top = (*top).max(number.seq());
+            }
+            batch.put(num_key(&number), merged.id().as_bytes());
+            self.write_doc(&mut batch, &mut merged, old.as_ref())?;
+        }
+        for (year, seq) in counters {
+            if seq > self.last_seq(year)? {
+                batch.put(counter_key(year), seq.to_be_bytes());
+            }
+        }
+        self.kv.commit(batch)?;
+        Ok(count)
+    }
+
+    /// The last sequence number this site allocated in `year`.
+    fn last_seq(&self, year: u16) -> Result<u32, StoreError> {
+        Ok(self
+            .kv
+            .get(counter_key(year))?
+            .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
+            .map_or(0, u32::from_be_bytes))
     }
 
     /// The summary kept in the index for a ticket.
@@ -429,6 +477,10 @@ fn sortable(number: &TicketNumber) -> String {
         number.year(),
         number.seq()
     )
+}
+
+fn counter_key(year: u16) -> String {
+    format!("meta:counter:{year:04}")
 }
 
 fn num_key(number: &TicketNumber) -> String {

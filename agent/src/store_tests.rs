@@ -204,3 +204,67 @@ fn a_refused_step_or_unknown_area_changes_nothing() {
     assert_eq!(store.summary(&number).unwrap(), before);
     assert_eq!(store.load(&number).unwrap().events().len(), 1);
 }
+
+#[test]
+fn imported_tickets_merge_index_and_move_the_counter() {
+    let origin_dir = tempfile::tempdir().unwrap();
+    let origin = Store::init(origin_dir.path(), site()).unwrap();
+    origin.add_area(&area("SHELF-A"), None, now()).unwrap();
+    let doc = origin.create(&registration("X200"), "ann", now()).unwrap();
+    let number = doc.number().clone();
+    origin.record(&number, assess(), "ann", now()).unwrap();
+    let copy = origin.load(&number).unwrap();
+
+    // A restored store of the same site takes the ticket and never reuses its number.
+    let restored_dir = tempfile::tempdir().unwrap();
+    let restored = Store::init(restored_dir.path(), site()).unwrap();
+    restored.add_area(&area("SHELF-A"), None, now()).unwrap();
+    assert_eq!(restored.import(vec![copy]).unwrap(), 1);
+    let next = restored
+        .create(&registration("X200"), "ann", now())
+        .unwrap();
+    assert_eq!(next.number().seq(), 2);
+
+    // Both sides go on offline, then exchange documents: both end with both steps.
+    restored
+        .record(&number, receive(&number, "SHELF-A"), "bob", now())
+        .unwrap();
+    origin
+        .record(&number, EventKind::Forwarded { note: None }, "ann", now())
+        .unwrap_err();
+    let cost = EventKind::Cost(rma_shared::event::CostLine {
+        kind: rma_shared::event::CostKind::Shipping,
+        amount: rma_shared::Money::parse("12", rma_shared::Currency::parse("CNY").unwrap())
+            .unwrap(),
+        payer: rma_shared::event::Payer::Customer,
+        liability: rma_shared::event::Liability::Misuse,
+        unit: None,
+        note: None,
+    });
+    origin.record(&number, cost, "ann", now()).unwrap();
+    origin
+        .import(vec![restored.load(&number).unwrap()])
+        .unwrap();
+    restored
+        .import(vec![origin.load(&number).unwrap()])
+        .unwrap();
+    let a = origin.summary(&number).unwrap().unwrap();
+    let b = restored.summary(&number).unwrap().unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.status, TicketStatus::Received);
+    assert_eq!(
+        origin.load(&number).unwrap().events().len(),
+        4,
+        "registered, assessed, received, cost"
+    );
+    assert_eq!(a.units.len(), 2);
+    let deadlines = DeadlineSettings::default();
+    let filter = ListFilter {
+        area: Some(area("SHELF-A")),
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(&origin.list(&filter, &deadlines).unwrap()),
+        vec![number.to_string()]
+    );
+}
