@@ -1,6 +1,7 @@
 //! The `rma-agent` command line: global options, one module per subcommand, and the
 //! [`Context`] every subcommand works through.
 
+use std::cell::OnceCell;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
@@ -22,6 +23,7 @@ mod close;
 mod config;
 mod confirm;
 mod cost;
+mod demo;
 mod edit;
 mod forward;
 mod history;
@@ -138,6 +140,8 @@ pub enum Command {
     History(history::Args),
     /// Show the settings in effect.
     Config(config::Args),
+    /// Try it out: a demo site with tickets taken through the regulation.
+    Demo(demo::Args),
 }
 
 impl Cli {
@@ -148,35 +152,55 @@ impl Cli {
             user: self.user,
             config: self.config,
             now: Utc::now(),
+            store: OnceCell::new(),
         };
-        match self.command {
-            Command::Init(args) => init::run(&ctx, args),
-            Command::Intake(args) => intake::run(&ctx, args),
-            Command::Edit(args) => edit::run(&ctx, args),
-            Command::Forward(args) => forward::run(&ctx, args),
-            Command::Assess(args) => assess::run(&ctx, args),
-            Command::Receive(args) => receive::run(&ctx, args),
-            Command::Area(cmd) => area::run(&ctx, cmd),
-            Command::Move(args) => move_unit::run(&ctx, args),
-            Command::Assign(args) => assign::run(&ctx, args),
-            Command::Repair(args) => repair::run(&ctx, args),
-            Command::PartsRequest(args) => parts_request::run(&ctx, args),
-            Command::Inspect(args) => inspect::run(&ctx, args),
-            Command::ShipNotice(args) => ship_notice::run(&ctx, args),
-            Command::Pack(args) => pack::run(&ctx, args),
-            Command::Ship(args) => ship::run(&ctx, args),
-            Command::Confirm(args) => confirm::run(&ctx, args),
-            Command::Cost(args) => cost::run(&ctx, args),
-            Command::Close(args) => close::run(&ctx, args),
-            Command::Archive(args) => archive::run(&ctx, args),
-            Command::Hold(args) => hold::run(&ctx, args),
-            Command::Resume(args) => resume::run(&ctx, args),
-            Command::Cancel(args) => cancel::run(&ctx, args),
-            Command::Resolve(args) => resolve::run(&ctx, args),
-            Command::Show(args) => show::run(&ctx, args),
-            Command::List(args) => list::run(&ctx, args),
-            Command::History(args) => history::run(&ctx, args),
-            Command::Config(args) => config::run(&ctx, args),
+        let result = ctx.dispatch(self.command);
+        ctx.finish();
+        result
+    }
+}
+
+impl Context {
+    fn dispatch(&self, command: Command) -> Result<()> {
+        let ctx = self;
+        match command {
+            Command::Init(args) => init::run(ctx, args),
+            Command::Intake(args) => intake::run(ctx, args),
+            Command::Edit(args) => edit::run(ctx, args),
+            Command::Forward(args) => forward::run(ctx, args),
+            Command::Assess(args) => assess::run(ctx, args),
+            Command::Receive(args) => receive::run(ctx, args),
+            Command::Area(cmd) => area::run(ctx, cmd),
+            Command::Move(args) => move_unit::run(ctx, args),
+            Command::Assign(args) => assign::run(ctx, args),
+            Command::Repair(args) => repair::run(ctx, args),
+            Command::PartsRequest(args) => parts_request::run(ctx, args),
+            Command::Inspect(args) => inspect::run(ctx, args),
+            Command::ShipNotice(args) => ship_notice::run(ctx, args),
+            Command::Pack(args) => pack::run(ctx, args),
+            Command::Ship(args) => ship::run(ctx, args),
+            Command::Confirm(args) => confirm::run(ctx, args),
+            Command::Cost(args) => cost::run(ctx, args),
+            Command::Close(args) => close::run(ctx, args),
+            Command::Archive(args) => archive::run(ctx, args),
+            Command::Hold(args) => hold::run(ctx, args),
+            Command::Resume(args) => resume::run(ctx, args),
+            Command::Cancel(args) => cancel::run(ctx, args),
+            Command::Resolve(args) => resolve::run(ctx, args),
+            Command::Show(args) => show::run(ctx, args),
+            Command::List(args) => list::run(ctx, args),
+            Command::History(args) => history::run(ctx, args),
+            Command::Config(args) => config::run(ctx, args),
+            Command::Demo(args) => demo::run(ctx, args),
+        }
+    }
+
+    /// Ends the command. Every write was flushed when it was acknowledged, so the store is
+    /// left without sled's shutdown work (a flush and joining its threads, ~10 ms on a large
+    /// store): sled recovers from any stop, as it must after a crash.
+    pub(crate) fn finish(self) {
+        if let Some(store) = self.store.into_inner() {
+            std::mem::forget(store);
         }
     }
 }
@@ -189,11 +213,17 @@ pub struct Context {
     user: Option<String>,
     config: Option<PathBuf>,
     pub now: DateTime<Utc>,
+    store: OnceCell<Store>,
 }
 
 impl Context {
-    pub fn store(&self) -> Result<Store> {
-        Ok(Store::open(&self.data)?)
+    /// The store, opened once per command.
+    pub fn store(&self) -> Result<&Store> {
+        if let Some(store) = self.store.get() {
+            return Ok(store);
+        }
+        let store = Store::open(&self.data)?;
+        Ok(self.store.get_or_init(|| store))
     }
 
     pub fn settings(&self) -> Result<Settings> {

@@ -6,17 +6,18 @@
 //! meta:site                      site code chosen at init
 //! meta:actor                     this installation's Automerge actor id
 //! meta:counter:{YYYY}            last ticket sequence number allocated that year (u32 BE)
-//! doc:{ticket id, 16 bytes}      the saved Automerge document
-//! num:{number}                   ticket id
-//! sum:{number}                   ticket summary (JSON)
+//! t:{number}                     the ticket: its summary (JSON) and its saved Automerge
+//!                                document, in one value (see `encode_ticket`)
 //! area:{CODE}                    storage area (JSON)
 //! ix:status:{status}\0{number}   indexes; the value is the display form of the number
 //! ix:model:{model}\0{number}
-//! ix:area:{CODE}\0{unit}
+//! ix:area:{CODE}\0{number}       value: the number and how many of its units are there
 //! ix:due:{deadline}\0{since, ms BE}{number}
 //! ```
 //! `{number}` in keys is a sortable form (sequence padded to 10 digits). A command on one
 //! ticket reads and writes only that ticket's keys, so its cost does not grow with the store.
+//! Few keys per ticket matter: sled's start-up time grows with the number of tree pages, and
+//! a leaf page holds at most 16 keys.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ use rma_shared::automerge::ActorId;
 use rma_shared::event::EventKind;
 use rma_shared::{
     AreaCode, DeadlineSettings, DocError, Event, RecordError, Refusal, Registration, SiteCode,
-    TicketDoc, TicketId, TicketNumber, TicketStatus, TicketSummary, UnitNumber, Workflow,
+    TicketDoc, TicketId, TicketNumber, TicketStatus, TicketSummary, Workflow,
 };
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -163,7 +164,6 @@ impl Store {
         );
         let mut batch = Batch::default();
         batch.put(&counter_key, (last + 1).to_be_bytes());
-        batch.put(num_key(&number), doc.id().as_bytes());
         self.write_doc(&mut batch, &mut doc, None)?;
         self.kv.commit(batch)?;
         Ok(doc)
@@ -171,20 +171,27 @@ impl Store {
 
     /// Loads one ticket.
     pub fn load(&self, number: &TicketNumber) -> Result<TicketDoc, StoreError> {
-        let id = self
-            .kv
-            .get(num_key(number))?
-            .ok_or_else(|| StoreError::UnknownTicket(number.clone()))?;
-        let bytes = self
-            .kv
-            .get(doc_key_raw(&id))?
-            .ok_or_else(|| StoreError::UnknownTicket(number.clone()))?;
-        let mut doc = TicketDoc::load(&bytes).map_err(|source| StoreError::Damaged {
+        self.read(number)?
+            .map(|(_, doc)| doc)
+            .ok_or_else(|| StoreError::UnknownTicket(number.clone()))
+    }
+
+    /// The summary and document of a ticket, if it is here.
+    fn read(
+        &self,
+        number: &TicketNumber,
+    ) -> Result<Option<(TicketSummary, TicketDoc)>, StoreError> {
+        let Some(bytes) = self.kv.get(ticket_key(number))? else {
+            return Ok(None);
+        };
+        let damaged = |source| StoreError::Damaged {
             number: number.to_string(),
             source,
-        })?;
+        };
+        let (summary, doc) = decode_ticket(&bytes).map_err(damaged)?;
+        let mut doc = TicketDoc::load(doc).map_err(damaged)?;
         doc.set_actor(self.actor.clone());
-        Ok(doc)
+        Ok(Some((summary, doc)))
     }
 
     /// Records one step on a ticket if the regulation allows it, and saves it durably.
@@ -199,8 +206,9 @@ impl Store {
         for area in areas_named(&kind) {
             self.require_area(area)?;
         }
-        let mut doc = self.load(number)?;
-        let old = self.summary(number)?;
+        let (old, mut doc) = self
+            .read(number)?
+            .ok_or_else(|| StoreError::UnknownTicket(number.clone()))?;
         let event = Event::new(kind, self.site.clone(), by, now);
         let flow = doc.record(event).map_err(|err| match err {
             RecordError::Refused(refusal) => StoreError::Refused(refusal),
@@ -210,7 +218,7 @@ impl Store {
             },
         })?;
         let mut batch = Batch::default();
-        self.write_doc(&mut batch, &mut doc, old.as_ref())?;
+        self.write_doc(&mut batch, &mut doc, Some(&old))?;
         self.kv.commit(batch)?;
         Ok((doc, flow))
     }
@@ -224,29 +232,22 @@ impl Store {
         let count = incoming.len();
         for mut doc in incoming {
             let number = doc.number().clone();
-            let old = self.summary(&number)?;
-            let mut merged = match self.kv.get(doc_key(doc.id()))? {
-                Some(bytes) => {
-                    let mut local =
-                        TicketDoc::load(&bytes).map_err(|source| StoreError::Damaged {
-                            number: number.to_string(),
-                            source,
-                        })?;
+            let (old, mut merged) = match self.read(&number)? {
+                Some((old, mut local)) => {
                     local
                         .merge(&mut doc)
                         .map_err(|source| StoreError::Damaged {
                             number: number.to_string(),
                             source,
                         })?;
-                    local
+                    (Some(old), local)
                 }
-                None => doc,
+                None => (None, doc),
             };
             if number.site() == &self.site {
                 let top = counters.entry(number.year()).or_default();
                 *top = (*top).max(number.seq());
             }
-            batch.put(num_key(&number), merged.id().as_bytes());
             self.write_doc(&mut batch, &mut merged, old.as_ref())?;
         }
         for (year, seq) in counters {
@@ -267,17 +268,17 @@ impl Store {
             .map_or(0, u32::from_be_bytes))
     }
 
-    /// The summary kept in the index for a ticket.
+    /// The summary of a ticket, without loading its document.
     pub fn summary(&self, number: &TicketNumber) -> Result<Option<TicketSummary>, StoreError> {
-        self.kv
-            .get(sum_key(number))?
-            .map(|bytes| {
-                serde_json::from_slice(&bytes).map_err(|err| StoreError::Damaged {
-                    number: number.to_string(),
-                    source: DocError::Corrupt(format!("its summary is unreadable: {err}")),
-                })
+        let Some(bytes) = self.kv.get(ticket_key(number))? else {
+            return Ok(None);
+        };
+        decode_ticket(&bytes)
+            .map(|(summary, _)| Some(summary))
+            .map_err(|source| StoreError::Damaged {
+                number: number.to_string(),
+                source,
             })
-            .transpose()
     }
 
     /// Saves the document and brings its summary and index entries up to date, in `batch`.
@@ -291,10 +292,9 @@ impl Store {
             number: doc.number().to_string(),
             source,
         })?;
-        batch.put(doc_key(doc.id()), doc.save());
         batch.put(
-            sum_key(&summary.number),
-            serde_json::to_vec(&summary).expect("summaries serialise"),
+            ticket_key(doc.number()),
+            encode_ticket(&summary, &doc.save()),
         );
         let new = index_entries(&summary);
         if let Some(old) = old {
@@ -352,19 +352,10 @@ impl Store {
             })
         };
         if let Some(area) = &filter.area {
-            // Units in the area, grouped by ticket.
-            let mut seen = BTreeSet::new();
-            for entry in self.kv.scan(area_prefix(area).as_bytes()) {
-                let (_, unit) = entry?;
-                let unit = UnitNumber::parse(&String::from_utf8_lossy(&unit)).map_err(|e| {
-                    StoreError::Damaged {
-                        number: area.to_string(),
-                        source: DocError::Corrupt(e.to_string()),
-                    }
-                })?;
-                seen.insert(unit.ticket().clone());
-            }
-            return Ok(Box::new(seen.into_iter().rev().map(Ok)));
+            let prefix = area_prefix(area);
+            return Ok(Box::new(numbers(Box::new(
+                self.kv.scan(prefix.as_bytes()).rev(),
+            ))));
         }
         if let Some(now) = filter.overdue_at {
             let mut seen = BTreeSet::new();
@@ -392,9 +383,9 @@ impl Store {
                 self.kv.scan(prefix.as_bytes()).rev(),
             ))));
         }
-        Ok(Box::new(self.kv.scan(b"sum:").rev().map(|entry| {
+        Ok(Box::new(self.kv.scan(b"t:").rev().map(|entry| {
             let (key, _) = entry?;
-            parse_number_value(&key["sum:".len()..])
+            parse_number_value(&key["t:".len()..])
         })))
     }
 
@@ -432,7 +423,10 @@ impl Store {
                     number: "storage areas".into(),
                     source: DocError::Corrupt(err.to_string()),
                 })?;
-            area.units = self.kv.scan(area_prefix(&area.code).as_bytes()).count();
+            for entry in self.kv.scan(area_prefix(&area.code).as_bytes()) {
+                let (_, value) = entry?;
+                area.units += area_units(&value);
+            }
             areas.push(area);
         }
         Ok(areas)
@@ -483,22 +477,33 @@ fn counter_key(year: u16) -> String {
     format!("meta:counter:{year:04}")
 }
 
-fn num_key(number: &TicketNumber) -> String {
-    format!("num:{}", sortable(number))
+fn ticket_key(number: &TicketNumber) -> String {
+    format!("t:{}", sortable(number))
 }
 
-fn sum_key(number: &TicketNumber) -> String {
-    format!("sum:{}", sortable(number))
+/// A ticket's value: the length of its summary (u32 BE), the summary (JSON), the document.
+fn encode_ticket(summary: &TicketSummary, doc: &[u8]) -> Vec<u8> {
+    let json = serde_json::to_vec(summary).expect("summaries serialise");
+    let len = u32::try_from(json.len()).expect("a summary is far smaller than 4 GiB");
+    let mut value = Vec::with_capacity(4 + json.len() + doc.len());
+    value.extend_from_slice(&len.to_be_bytes());
+    value.extend_from_slice(&json);
+    value.extend_from_slice(doc);
+    value
 }
 
-fn doc_key(id: TicketId) -> Vec<u8> {
-    doc_key_raw(id.as_bytes())
-}
-
-fn doc_key_raw(id: &[u8]) -> Vec<u8> {
-    let mut key = b"doc:".to_vec();
-    key.extend_from_slice(id);
-    key
+fn decode_ticket(value: &[u8]) -> Result<(TicketSummary, &[u8]), DocError> {
+    let bad = |what: &str| DocError::Corrupt(format!("its stored record is {what}"));
+    let (len, rest) = value
+        .split_first_chunk::<4>()
+        .ok_or_else(|| bad("truncated"))?;
+    let len = u32::from_be_bytes(*len) as usize;
+    if rest.len() < len {
+        return Err(bad("truncated"));
+    }
+    let (json, doc) = rest.split_at(len);
+    let summary = serde_json::from_slice(json).map_err(|_| bad("unreadable"))?;
+    Ok((summary, doc))
 }
 
 fn area_key(code: &AreaCode) -> String {
@@ -526,11 +531,15 @@ fn index_entries(summary: &TicketSummary) -> BTreeMap<Vec<u8>, String> {
     entries.insert(status.into_bytes(), display.clone());
     let model = format!("ix:model:{}\0{number}", model_key(&summary.model));
     entries.insert(model.into_bytes(), display.clone());
+    let mut per_area: BTreeMap<&AreaCode, usize> = BTreeMap::new();
     for unit in &summary.units {
         if let Some(area) = unit.location.area() {
-            let key = format!("{}{number}-{:06}", area_prefix(area), unit.number.k());
-            entries.insert(key.into_bytes(), unit.number.to_string());
+            *per_area.entry(area).or_default() += 1;
         }
+    }
+    for (area, units) in per_area {
+        let key = format!("{}{number}", area_prefix(area));
+        entries.insert(key.into_bytes(), format!("{display}\t{units}"));
     }
     for pending in &summary.pending {
         let mut key = format!("ix:due:{}\0", pending.deadline.as_str()).into_bytes();
@@ -549,13 +558,22 @@ fn parse_sortable(text: &str) -> Option<TicketNumber> {
     Some(TicketNumber::new(site, year, seq))
 }
 
+/// How many units an `ix:area:` entry counts.
+fn area_units(value: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(value);
+    text.split_once('\t')
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(0)
+}
+
 fn parse_number_value(bytes: &[u8]) -> Result<TicketNumber, StoreError> {
     let text = String::from_utf8_lossy(bytes);
-    TicketNumber::parse(&text)
+    let text = text.split('\t').next().unwrap_or_default();
+    TicketNumber::parse(text)
         .ok()
-        .or_else(|| parse_sortable(&text))
+        .or_else(|| parse_sortable(text))
         .ok_or_else(|| StoreError::Damaged {
-            number: text.into_owned(),
+            number: text.to_owned(),
             source: DocError::Missing("number"),
         })
 }

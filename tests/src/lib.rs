@@ -9,12 +9,14 @@ use tempfile::TempDir;
 
 /// The path of a workspace binary, built first if this test run did not build it.
 pub fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test knows its own path");
-    // target/<profile>/deps/<test> -> target/<profile>/<name>
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("tests run from target/<profile>/deps");
+    let exe = std::env::current_exe().expect("the program knows its own path");
+    // Tests run from target/<profile>/deps/, binaries from target/<profile>/.
+    let mut profile_dir = exe.parent().expect("an executable lives in a folder");
+    if profile_dir.ends_with("deps") {
+        profile_dir = profile_dir
+            .parent()
+            .expect("deps lives in the profile folder");
+    }
     let path = profile_dir.join(name);
     if !path.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());

@@ -413,3 +413,26 @@ fn overdue_lists_tickets_past_a_regulation_deadline() {
     let text = agent.ok(&["list", "--overdue"]);
     assert!(text.contains("OVERDUE"), "{text}");
 }
+
+#[test]
+fn the_demo_runs_on_a_fresh_folder_and_refuses_to_reuse_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("demo");
+    let agent = Agent::init("WH9");
+    let text = agent.ok(&["demo", "--dir", site.to_str().unwrap()]);
+    assert!(text.contains("DEMO-2026-00001   ARCHIVED"), "{text}");
+    assert!(
+        text.contains("error: not allowed: regulation 2.3"),
+        "{text}"
+    );
+    let listed = agent.json(&[
+        "--data",
+        site.to_str().unwrap(),
+        "list",
+        "--status",
+        "in_repair",
+    ]);
+    assert_eq!(listed["tickets"][0]["number"], "DEMO-2026-00002");
+    let err = agent.fails(&["demo", "--dir", site.to_str().unwrap()]);
+    assert!(err.contains("already holds a demo site"), "{err}");
+}

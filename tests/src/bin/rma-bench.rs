@@ -1,0 +1,274 @@
+//! rma-bench: benchmarks that print figures. Run them in release mode:
+//!
+//! ```text
+//! cargo run --release -p rma-tests --bin rma-bench -- agent --tickets 100000
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use chrono::{Duration as Span, TimeZone, Utc};
+use clap::{Parser, Subcommand};
+use nix::sys::resource::{UsageWho, getrusage};
+use rma_agent::store::Store;
+use rma_shared::automerge::ActorId;
+use rma_shared::event::{Assessment, CustomerRequest, EventKind, Receiving, Severity};
+use rma_shared::{AreaCode, Event, Registration, SiteCode, TicketDoc, TicketId, TicketNumber};
+
+/// Benchmarks of the return-for-repair system. Each prints a readable summary and one JSON line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "rma-bench",
+    after_help = "Example:\n  cargo run --release -p rma-tests --bin rma-bench -- agent --tickets 100000"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Bench,
+}
+
+#[derive(Debug, Subcommand)]
+enum Bench {
+    /// Whole-process time and peak memory of `rma-agent move` and `rma-agent show` with many
+    /// tickets stored.
+    Agent {
+        /// Tickets in the store (each with 2 units in storage).
+        #[arg(long, default_value_t = 100_000)]
+        tickets: u32,
+        /// How many times each command is run.
+        #[arg(long, default_value_t = 40)]
+        runs: usize,
+        /// Keep the store in this folder (default: a temporary folder, removed afterwards).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Runs a command several times and prints its times and peak memory as JSON. The agent
+    /// bench measures through it: a child's peak memory counts the memory of the process that
+    /// started it, so the starter must be small.
+    #[command(hide = true)]
+    Measure {
+        #[arg(long)]
+        runs: usize,
+        #[arg(required = true, last = true)]
+        command: Vec<String>,
+    },
+}
+
+const AREAS: u32 = 50;
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Bench::Agent {
+            tickets,
+            runs,
+            data,
+        } => agent(tickets, runs, data),
+        Bench::Measure { runs, command } => {
+            let (program, args) = command.split_first().expect("clap requires a command");
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let mut ms = Vec::new();
+            for _ in 0..runs {
+                ms.push(time_command(Path::new(program), &args)?.as_secs_f64() * 1000.0);
+            }
+            let rss = peak_rss_kib()?;
+            println!("{}", serde_json::json!({ "ms": ms, "peak_rss_kib": rss }));
+            Ok(())
+        }
+    }
+}
+
+fn agent(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
+    if tickets == 0 || runs == 0 {
+        bail!("--tickets and --runs must be at least 1");
+    }
+    let temp = tempfile::tempdir()?;
+    let dir = data.unwrap_or_else(|| temp.path().to_owned());
+    let started = Instant::now();
+    populate(&dir, tickets)?;
+    let populate_s = started.elapsed().as_secs_f64();
+    let store_bytes = folder_size(&dir)?;
+
+    let bin = rma_tests::binary("rma-agent");
+    let target = TicketNumber::new(site(), 2026, tickets / 2 + 1);
+    let unit = target.unit(1).to_string();
+    let ticket = target.to_string();
+    let data = dir.to_string_lossy().into_owned();
+
+    // The first open after a bulk import replays the whole import from sled's log (a one-time
+    // cost, reported apart); the figures below are the steady state a bench worker sees.
+    let started = Instant::now();
+    drop(Store::open(&dir)?);
+    let first_open = started.elapsed();
+
+    let bin = bin.to_string_lossy();
+    let (mut moves, move_rss) =
+        measure(runs, &[&bin, "--data", &data, "move", &unit, "--to", "A7"])?;
+    let (mut shows, show_rss) = measure(runs, &[&bin, "--data", &data, "show", &ticket])?;
+
+    let (move_med, move_p95) = stats(&mut moves);
+    let (show_med, show_p95) = stats(&mut shows);
+    println!(
+        "rma-agent with {tickets} tickets stored ({:.1} MB on disk, filled in {populate_s:.1} s)",
+        store_bytes as f64 / 1e6
+    );
+    println!("  move: median {move_med:.1} ms, p95 {move_p95:.1} ms over {runs} runs");
+    println!("  show: median {show_med:.1} ms, p95 {show_p95:.1} ms over {runs} runs");
+    println!(
+        "  peak memory of one process: move {:.1} MiB, show {:.1} MiB",
+        move_rss as f64 / 1024.0,
+        show_rss as f64 / 1024.0
+    );
+    println!(
+        "  first open after the bulk import (done once, in-process): {:.0} ms",
+        first_open.as_secs_f64() * 1000.0
+    );
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "agent",
+            "tickets": tickets,
+            "runs": runs,
+            "move_median_ms": round(move_med),
+            "move_p95_ms": round(move_p95),
+            "show_median_ms": round(show_med),
+            "show_p95_ms": round(show_p95),
+            "move_peak_rss_kib": move_rss,
+            "show_peak_rss_kib": show_rss,
+            "first_open_ms": round(first_open.as_secs_f64() * 1000.0),
+            "store_bytes": store_bytes,
+            "populate_s": round(populate_s),
+        })
+    );
+    Ok(())
+}
+
+fn site() -> SiteCode {
+    SiteCode::parse("BENCH").expect("a valid site code")
+}
+
+/// Fills a new store with `tickets` tickets, each registered, assessed and received with two
+/// units in one of the storage areas, written in large batches.
+fn populate(dir: &Path, tickets: u32) -> Result<()> {
+    let store = Store::init(dir, site())?;
+    let base = Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap();
+    for a in 0..AREAS {
+        let code = AreaCode::parse(&format!("A{a}"))?;
+        store.add_area(&code, None, base)?;
+    }
+    let actor = ActorId::random();
+    let mut batch = Vec::new();
+    for i in 0..tickets {
+        let at = base + Span::seconds(i64::from(i) * 60);
+        let number = TicketNumber::new(site(), 2026, i + 1);
+        let registration = Registration {
+            customer: format!("Customer {}", i % 500),
+            contact: None,
+            model: format!("M{}", i % 20),
+            quantity: 2,
+            fault: "does not start".into(),
+            request: CustomerRequest::Repair,
+        };
+        let event = |kind, minutes| Event::new(kind, site(), "bench", at + Span::minutes(minutes));
+        let mut doc = TicketDoc::create(
+            TicketId::random(),
+            number.clone(),
+            &registration,
+            event(EventKind::Registered, 0),
+            actor.clone(),
+        );
+        let assessed = EventKind::Assessed(Assessment {
+            severity: Severity::Simple,
+            handling: Some("replace the power board".into()),
+            technical: vec![],
+            production: vec![],
+            plan: None,
+        });
+        doc.record(event(assessed, 5))?;
+        let received = EventKind::Received(Receiving {
+            model: registration.model.clone(),
+            quantity: 2,
+            appearance: "scratched".into(),
+            discrepancy: None,
+            units: vec![number.unit(1), number.unit(2)],
+            area: Some(AreaCode::parse(&format!("A{}", i % AREAS))?),
+        });
+        doc.record(event(received, 30))?;
+        batch.push(doc);
+        if batch.len() == 2_000 {
+            store.import(std::mem::take(&mut batch))?;
+        }
+    }
+    store.import(batch)?;
+    Ok(())
+}
+
+/// Runs `command` `runs` times through `rma-bench measure`: times in ms and peak memory.
+fn measure(runs: usize, command: &[&str]) -> Result<(Vec<f64>, i64)> {
+    let me = std::env::current_exe()?;
+    let runs_text = runs.to_string();
+    let mut args = vec!["measure", "--runs", &runs_text, "--"];
+    args.extend_from_slice(command);
+    let out = Command::new(me).args(&args).output()?;
+    if !out.status.success() {
+        bail!("{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let ms = report["ms"]
+        .as_array()
+        .context("measure prints times")?
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .collect();
+    Ok((ms, report["peak_rss_kib"].as_i64().unwrap_or(0)))
+}
+
+fn time_command(bin: &Path, args: &[&str]) -> Result<Duration> {
+    let started = Instant::now();
+    let out = Command::new(bin)
+        .args(args)
+        .env("RMA_USER", "bench")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .with_context(|| format!("running {}", bin.display()))?;
+    let elapsed = started.elapsed();
+    if !out.status.success() {
+        bail!(
+            "rma-agent {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(elapsed)
+}
+
+/// The largest resident set of any child process waited for so far.
+fn peak_rss_kib() -> Result<i64> {
+    Ok(getrusage(UsageWho::RUSAGE_CHILDREN)?.max_rss())
+}
+
+/// Median and 95th percentile.
+fn stats(samples: &mut [f64]) -> (f64, f64) {
+    samples.sort_by(f64::total_cmp);
+    let p95 = ((samples.len() as f64 * 0.95).ceil() as usize).clamp(1, samples.len()) - 1;
+    (samples[samples.len() / 2], samples[p95])
+}
+
+fn round(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+fn folder_size(dir: &Path) -> Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        total += if meta.is_dir() {
+            folder_size(&entry.path())?
+        } else {
+            meta.len()
+        };
+    }
+    Ok(total)
+}
