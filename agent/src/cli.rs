@@ -1,7 +1,8 @@
 //! The `rma-agent` command line: global options, one module per subcommand, and the
 //! [`Context`] every subcommand works through.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
@@ -11,8 +12,17 @@ use rma_shared::event::{EventKind, PartLine};
 use rma_shared::{TicketDoc, TicketNumber, TicketView, UnitNumber};
 
 use crate::output;
+use crate::remote::{self, Forwarded};
+use crate::serve::{RunRequest, RunResponse};
 use crate::settings::Settings;
 use crate::store::Store;
+
+/// Prints a line of a command's answer (to stdout, or to the buffer sent back by `serve`).
+macro_rules! say {
+    ($ctx:expr, $($arg:tt)*) => {
+        $ctx.write(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
 
 mod archive;
 mod area;
@@ -39,6 +49,7 @@ mod receive;
 mod repair;
 mod resolve;
 mod resume;
+mod serve;
 mod ship;
 mod ship_notice;
 mod show;
@@ -142,10 +153,41 @@ pub enum Command {
     Config(config::Args),
     /// Try it out: a demo site with tickets taken through the regulation.
     Demo(demo::Args),
+    /// Keep this PC's agent running: commands then answer faster, through it.
+    Serve(serve::Args),
+}
+
+impl Command {
+    /// Commands that must run in this process rather than through a running `serve`.
+    fn runs_locally(&self) -> bool {
+        matches!(self, Self::Init(_) | Self::Demo(_) | Self::Serve(_))
+    }
 }
 
 impl Cli {
-    pub fn run(self) -> Result<()> {
+    /// Runs the command: through the running `rma-agent serve` of this data folder if there
+    /// is one, else here. `args` are the arguments after the program name, as typed.
+    pub fn run(self, args: Vec<String>) -> Result<()> {
+        if !self.command.runs_locally() {
+            let request = RunRequest {
+                args,
+                user: user_name(self.user.as_deref()),
+                config: self
+                    .config
+                    .as_ref()
+                    .map(|c| std::path::absolute(c).unwrap_or(c.clone())),
+                env: std::env::vars()
+                    .filter(|(name, _)| name.starts_with("RMA_AGENT_"))
+                    .collect(),
+            };
+            if let Forwarded::Done(answer) = remote::forward(&self.data, &request) {
+                print!("{}", answer.stdout);
+                return match answer.error {
+                    Some(error) => Err(anyhow::anyhow!(error)),
+                    None => Ok(()),
+                };
+            }
+        }
         let ctx = Context {
             data: self.data,
             json: self.json,
@@ -153,6 +195,8 @@ impl Cli {
             config: self.config,
             now: Utc::now(),
             store: OnceCell::new(),
+            out: Sink::Stdout,
+            env: None,
         };
         let result = ctx.dispatch(self.command);
         ctx.finish();
@@ -192,6 +236,7 @@ impl Context {
             Command::History(args) => history::run(ctx, args),
             Command::Config(args) => config::run(ctx, args),
             Command::Demo(args) => demo::run(ctx, args),
+            Command::Serve(args) => serve::run(ctx, args),
         }
     }
 
@@ -214,30 +259,109 @@ pub struct Context {
     config: Option<PathBuf>,
     pub now: DateTime<Utc>,
     store: OnceCell<Store>,
+    out: Sink,
+    /// The environment settings are read from, when not this process's (see `serve`).
+    env: Option<BTreeMap<String, String>>,
+}
+
+/// Where a command's answer goes.
+#[derive(Debug)]
+pub enum Sink {
+    Stdout,
+    /// Kept to be sent back to the client of `rma-agent serve`.
+    Buffer(RefCell<String>),
 }
 
 impl Context {
+    /// Adds to the command's answer.
+    pub fn write(&self, text: &str) {
+        match &self.out {
+            Sink::Stdout => {
+                use std::io::Write as _;
+                // A closed pipe (`rma-agent list | head`) is not an error of the command.
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            }
+            Sink::Buffer(buffer) => buffer.borrow_mut().push_str(text),
+        }
+    }
+
+    /// Prints a record as JSON.
+    pub fn json(&self, value: &impl serde::Serialize) -> Result<()> {
+        say!(self, "{}", serde_json::to_string_pretty(value)?);
+        Ok(())
+    }
+
     /// The store, opened once per command.
     pub fn store(&self) -> Result<&Store> {
         if let Some(store) = self.store.get() {
             return Ok(store);
         }
         let store = Store::open(&self.data)?;
+        // The store opened, so no serve holds it: an announcement left by one is stale.
+        remote::clear_stale(&self.data);
         Ok(self.store.get_or_init(|| store))
     }
 
     pub fn settings(&self) -> Result<Settings> {
-        Ok(Settings::load(&self.data, self.config.as_deref())?)
+        let file = self.config.as_deref();
+        Ok(match &self.env {
+            Some(env) => Settings::load_with_env(&self.data, file, |name| env.get(name).cloned())?,
+            None => Settings::load(&self.data, file)?,
+        })
     }
 
-    /// The person recorded with each step: `--user`, else the login name.
+    /// The person recorded with each step.
     pub fn user(&self) -> String {
-        self.user
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("USERNAME").ok())
-            .filter(|name| !name.trim().is_empty())
-            .unwrap_or_else(|| "unknown".into())
+        user_name(self.user.as_deref())
+    }
+
+    /// Runs a command line sent to `rma-agent serve`, on its open store.
+    pub fn run_forwarded(data: &std::path::Path, store: Store, request: RunRequest) -> RunResponse {
+        let argv = std::iter::once("rma-agent".to_owned()).chain(request.args);
+        let cli = match Cli::try_parse_from(argv) {
+            Ok(cli) => cli,
+            Err(err) => {
+                return RunResponse {
+                    stdout: String::new(),
+                    error: Some(err.to_string()),
+                    code: 2,
+                };
+            }
+        };
+        if cli.command.runs_locally() {
+            return RunResponse {
+                stdout: String::new(),
+                error: Some("this command cannot run while `rma-agent serve` holds the data folder; stop it first".into()),
+                code: 1,
+            };
+        }
+        let ctx = Context {
+            data: data.to_owned(),
+            json: cli.json,
+            user: Some(request.user),
+            config: request.config,
+            now: Utc::now(),
+            store: OnceCell::from(store),
+            out: Sink::Buffer(RefCell::new(String::new())),
+            env: Some(request.env),
+        };
+        let result = ctx.dispatch(cli.command);
+        let stdout = match ctx.out {
+            Sink::Buffer(buffer) => buffer.into_inner(),
+            Sink::Stdout => String::new(),
+        };
+        match result {
+            Ok(()) => RunResponse {
+                stdout,
+                error: None,
+                code: 0,
+            },
+            Err(err) => RunResponse {
+                stdout,
+                error: Some(format!("{err:#}")),
+                code: 1,
+            },
+        }
     }
 
     /// Records one step and reports it: `done` in words, or the whole ticket as JSON.
@@ -247,8 +371,8 @@ impl Context {
         if self.json {
             return self.print_ticket(&doc);
         }
-        println!("{done}");
-        println!("{}", output::status_line(ticket, &flow));
+        say!(self, "{done}");
+        say!(self, "{}", output::status_line(ticket, &flow));
         Ok(())
     }
 
@@ -258,12 +382,22 @@ impl Context {
         let view = TicketView::build(doc, &settings.deadlines, self.now)
             .with_context(|| format!("ticket {} cannot be read", doc.number()))?;
         if self.json {
-            output::json(&view)
+            self.json(&view)
         } else {
-            print!("{}", output::ticket(&view));
+            self.write(&output::ticket(&view));
             Ok(())
         }
     }
+}
+
+/// `--user`, else the login name.
+fn user_name(given: Option<&str>) -> String {
+    given
+        .map(str::to_owned)
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// A ticket number or a unit number, as typed or scanned.

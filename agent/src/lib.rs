@@ -5,9 +5,13 @@
 //! - [`settings`]: deadlines and other settings (defaults, file, environment).
 //! - [`cli`]: the command line, one module per subcommand.
 //! - [`output`]: text for people.
+//! - [`serve`]: the long-running agent that holds the store and answers commands over
+//!   loopback; [`remote`]: the command line's side of it.
 
 pub mod cli;
 pub mod kv;
 pub mod output;
+pub mod remote;
+pub mod serve;
 pub mod settings;
 pub mod store;

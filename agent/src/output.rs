@@ -3,19 +3,12 @@
 
 use std::fmt::Write as _;
 
-use anyhow::Result;
 use chrono::{DateTime, Local, Utc};
 use rma_shared::event::{EventKind, Severity};
 use rma_shared::view::CostTotal;
 use rma_shared::{DeadlineSettings, Money, TicketNumber, TicketView, Workflow};
-use serde::Serialize;
 
 use crate::store::{Area, Listing};
-
-pub fn json(value: &impl Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
-}
 
 pub fn time(at: DateTime<Utc>) -> String {
     at.with_timezone(&Local)

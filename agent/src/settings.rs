@@ -62,6 +62,16 @@ impl Settings {
     /// Loads `file` if given, else `settings.toml` in `data_dir` if it exists, then applies
     /// the environment.
     pub fn load(data_dir: &Path, file: Option<&Path>) -> Result<Self, SettingsError> {
+        Self::load_with_env(data_dir, file, |name| std::env::var(name).ok())
+    }
+
+    /// As [`Settings::load`], with the environment variables read through `var` (the agent's
+    /// `serve` answers with the environment of the command that asked).
+    pub fn load_with_env(
+        data_dir: &Path,
+        file: Option<&Path>,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
         let default_file = data_dir.join("settings.toml");
         let path = match file {
             Some(path) => Some(path.to_owned()),
@@ -81,7 +91,7 @@ impl Settings {
             }
             None => Settings::default(),
         };
-        settings.apply_env(|name| std::env::var(name).ok())?;
+        settings.apply_env(var)?;
         Ok(settings)
     }
 

@@ -92,7 +92,8 @@ pub struct Listing {
     pub more: bool,
 }
 
-#[derive(Debug)]
+/// A handle on the store; clones share it.
+#[derive(Debug, Clone)]
 pub struct Store {
     kv: Kv,
     site: SiteCode,

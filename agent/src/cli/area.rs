@@ -27,16 +27,16 @@ pub fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Add { code, name } => {
             let area = store.add_area(&code, name, ctx.now)?;
             if ctx.json {
-                return output::json(&area);
+                return ctx.json(&area);
             }
-            println!("Storage area {} is set up.", area.code);
+            say!(ctx, "Storage area {} is set up.", area.code);
         }
         Command::List => {
             let areas = store.areas()?;
             if ctx.json {
-                return output::json(&areas);
+                return ctx.json(&areas);
             }
-            print!("{}", output::areas(&areas));
+            ctx.write(&output::areas(&areas));
         }
     }
     Ok(())

@@ -1,7 +1,6 @@
 use anyhow::Result;
 
 use super::Context;
-use crate::output;
 use crate::settings::ENV_OVERRIDES;
 
 /// Show the settings in effect: defaults, then settings.toml in the data folder (or --config),
@@ -15,13 +14,13 @@ pub struct Args {}
 pub fn run(ctx: &Context, _args: Args) -> Result<()> {
     let settings = ctx.settings()?;
     if ctx.json {
-        return output::json(&settings);
+        return ctx.json(&settings);
     }
-    print!("{}", toml::to_string_pretty(&settings)?);
-    println!();
-    println!("# Environment variables override these:");
+    ctx.write(&toml::to_string_pretty(&settings)?);
+    say!(ctx, "");
+    say!(ctx, "# Environment variables override these:");
     for (name, key) in ENV_OVERRIDES {
-        println!("#   {name} sets {key}");
+        say!(ctx, "#   {name} sets {key}");
     }
     Ok(())
 }

@@ -83,6 +83,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         config: None,
         now: ctx.now,
         store: OnceCell::from(store),
+        out: super::Sink::Stdout,
+        env: None,
     };
     let result = walk(&demo);
     demo.finish();
@@ -90,7 +92,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
 }
 
 fn walk(ctx: &Context) -> Result<()> {
-    println!("Demo site DEMO, data in {}\n", ctx.data.display());
+    say!(ctx, "Demo site DEMO, data in {}\n", ctx.data.display());
     let mut tickets: Vec<String> = Vec::new();
     for line in SCRIPT {
         let mut command = line.to_string();
@@ -100,7 +102,7 @@ fn walk(ctx: &Context) -> Result<()> {
         if let Some(u) = tickets.get(1) {
             command = command.replace("{U}", u);
         }
-        println!("$ rma-agent {command}");
+        say!(ctx, "$ rma-agent {command}");
         let words = split_words(&command);
         let cli = Cli::try_parse_from(std::iter::once("rma-agent".to_owned()).chain(words))
             .with_context(|| format!("the demo script line {line:?} is wrong"))?;
@@ -119,21 +121,23 @@ fn walk(ctx: &Context) -> Result<()> {
                 tickets.push(number.to_string());
             }
             Ok(()) => {}
-            Err(err) => println!("error: {err:#}"),
+            Err(err) => say!(ctx, "error: {err:#}"),
         }
-        println!();
+        say!(ctx, "");
     }
-    println!("Look around this demo site yourself:");
-    println!("  export RMA_AGENT_DATA={}", ctx.data.display());
-    println!(
+    say!(ctx, "Look around this demo site yourself:");
+    say!(ctx, "  export RMA_AGENT_DATA={}", ctx.data.display());
+    say!(
+        ctx,
         "  rma-agent show {}",
         tickets.get(1).map_or("", String::as_str)
     );
-    println!(
+    say!(
+        ctx,
         "  rma-agent history {}",
         tickets.first().map_or("", String::as_str)
     );
-    println!("  rma-agent list --status in_repair");
+    say!(ctx, "  rma-agent list --status in_repair");
     Ok(())
 }
 

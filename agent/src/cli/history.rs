@@ -16,8 +16,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let doc = ctx.store()?.load(args.what.ticket())?;
     let view = TicketView::build(&doc, &ctx.settings()?.deadlines, ctx.now)?;
     if ctx.json {
-        return output::json(&view.events);
+        return ctx.json(&view.events);
     }
-    print!("{}", output::history(&view));
+    ctx.write(&output::history(&view));
     Ok(())
 }

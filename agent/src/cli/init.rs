@@ -2,7 +2,6 @@ use anyhow::Result;
 use rma_shared::SiteCode;
 
 use super::Context;
-use crate::output;
 use crate::store::Store;
 
 /// Set up this PC's data folder for a site. The site code starts every ticket number made
@@ -19,16 +18,20 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     std::fs::create_dir_all(&ctx.data)?;
     let store = Store::init(&ctx.data, args.site)?;
     if ctx.json {
-        return output::json(&serde_json::json!({
+        return ctx.json(&serde_json::json!({
             "site": store.site(),
             "data": ctx.data,
         }));
     }
-    println!(
+    say!(
+        ctx,
         "This PC is set up as site {} (data in {}).",
         store.site(),
         ctx.data.display()
     );
-    println!("Next: add storage areas with `rma-agent area add CODE`, then `rma-agent intake`.");
+    say!(
+        ctx,
+        "Next: add storage areas with `rma-agent area add CODE`, then `rma-agent intake`."
+    );
     Ok(())
 }

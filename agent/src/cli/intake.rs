@@ -56,6 +56,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     if ctx.json {
         return ctx.print_ticket(&doc);
     }
-    println!("{}", doc.number());
+    say!(ctx, "{}", doc.number());
     Ok(())
 }

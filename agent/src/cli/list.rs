@@ -57,11 +57,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
                 value
             })
             .collect();
-        return output::json(&serde_json::json!({ "tickets": tickets, "more": listing.more }));
+        return ctx.json(&serde_json::json!({ "tickets": tickets, "more": listing.more }));
     }
-    print!(
-        "{}",
-        output::listing(&listing, &settings.deadlines, ctx.now)
-    );
+    ctx.write(&output::listing(&listing, &settings.deadlines, ctx.now));
     Ok(())
 }

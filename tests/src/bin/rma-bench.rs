@@ -39,7 +39,8 @@ enum Bench {
         /// How many times each command is run.
         #[arg(long, default_value_t = 40)]
         runs: usize,
-        /// Keep the store in this folder (default: a temporary folder, removed afterwards).
+        /// Keep the store in this folder (default: a temporary folder, removed afterwards); a
+        /// folder filled by an earlier run with the same --tickets is measured again as it is.
         #[arg(long)]
         data: Option<PathBuf>,
     },
@@ -85,7 +86,12 @@ fn agent(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
     let temp = tempfile::tempdir()?;
     let dir = data.unwrap_or_else(|| temp.path().to_owned());
     let started = Instant::now();
-    populate(&dir, tickets)?;
+    if dir.join("store").exists() {
+        // A folder filled by an earlier run (same --tickets): measure it again.
+        println!("reusing the store in {}", dir.display());
+    } else {
+        populate(&dir, tickets)?;
+    }
     let populate_s = started.elapsed().as_secs_f64();
     let store_bytes = folder_size(&dir)?;
 
@@ -102,12 +108,36 @@ fn agent(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
     let first_open = started.elapsed();
 
     let bin = bin.to_string_lossy();
-    let (mut moves, move_rss) =
-        measure(runs, &[&bin, "--data", &data, "move", &unit, "--to", "A7"])?;
-    let (mut shows, show_rss) = measure(runs, &[&bin, "--data", &data, "show", &ticket])?;
-
+    let move_cmd = [&*bin, "--data", &data, "move", &unit, "--to", "A7"];
+    let show_cmd = [&*bin, "--data", &data, "show", &ticket];
+    let (mut moves, move_rss) = measure(runs, &move_cmd)?;
+    let (mut shows, show_rss) = measure(runs, &show_cmd)?;
     let (move_med, move_p95) = stats(&mut moves);
     let (show_med, show_p95) = stats(&mut shows);
+
+    // The same commands while `rma-agent serve` holds the store and answers them.
+    let mut serve = Command::new(&*bin)
+        .args(["--data", &data, "serve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut ready = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(serve.stdout.take().context("serve's output")?),
+        &mut ready,
+    )?;
+    if !ready.contains("serving on") {
+        bail!("rma-agent serve did not start: {ready}");
+    }
+    let served = measure(runs, &move_cmd).and_then(|(mut moves, move_rss)| {
+        let (mut shows, show_rss) = measure(runs, &show_cmd)?;
+        Ok((stats(&mut moves), stats(&mut shows), move_rss.max(show_rss)))
+    });
+    let serve_rss = peak_rss_of(serve.id());
+    serve.kill()?;
+    serve.wait()?;
+    let ((served_move_med, served_move_p95), (served_show_med, served_show_p95), served_rss) =
+        served?;
     println!(
         "rma-agent with {tickets} tickets stored ({:.1} MB on disk, filled in {populate_s:.1} s)",
         store_bytes as f64 / 1e6
@@ -119,6 +149,19 @@ fn agent(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
         move_rss as f64 / 1024.0,
         show_rss as f64 / 1024.0
     );
+    println!("  with `rma-agent serve` running:");
+    println!("    move: median {served_move_med:.1} ms, p95 {served_move_p95:.1} ms");
+    println!("    show: median {served_show_med:.1} ms, p95 {served_show_p95:.1} ms");
+    println!(
+        "    peak memory of one command: {:.1} MiB",
+        served_rss as f64 / 1024.0
+    );
+    if let Some(kib) = serve_rss {
+        println!(
+            "    peak memory of the serve process: {:.1} MiB",
+            kib as f64 / 1024.0
+        );
+    }
     println!(
         "  first open after the bulk import (done once, in-process): {:.0} ms",
         first_open.as_secs_f64() * 1000.0
@@ -133,6 +176,12 @@ fn agent(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
             "move_p95_ms": round(move_p95),
             "show_median_ms": round(show_med),
             "show_p95_ms": round(show_p95),
+            "served_move_median_ms": round(served_move_med),
+            "served_move_p95_ms": round(served_move_p95),
+            "served_show_median_ms": round(served_show_med),
+            "served_show_p95_ms": round(served_show_p95),
+            "served_peak_rss_kib": served_rss,
+            "serve_process_peak_rss_kib": serve_rss,
             "move_peak_rss_kib": move_rss,
             "show_peak_rss_kib": show_rss,
             "first_open_ms": round(first_open.as_secs_f64() * 1000.0),
@@ -241,6 +290,13 @@ fn time_command(bin: &Path, args: &[&str]) -> Result<Duration> {
         );
     }
     Ok(elapsed)
+}
+
+/// The peak resident set of a running process, from /proc (Linux only).
+fn peak_rss_of(pid: u32) -> Option<i64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// The largest resident set of any child process waited for so far.

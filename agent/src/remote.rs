@@ -1,0 +1,74 @@
+//! The command line's side of `rma-agent serve`: if a serve holds the store, send it the
+//! command instead of opening the store.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::serve::{HANDLE_FILE, Handle, RunRequest, RunResponse};
+
+/// What became of the attempt to hand a command to a running serve.
+#[derive(Debug)]
+pub enum Forwarded {
+    /// A serve ran it; this is its answer.
+    Done(RunResponse),
+    /// No serve is running (none announced, or the announced one is gone): open the store.
+    NotRunning,
+}
+
+/// Sends `request` to the serve announced in `data`, if any.
+pub fn forward(data: &Path, request: &RunRequest) -> Forwarded {
+    let Ok(text) = std::fs::read_to_string(data.join(HANDLE_FILE)) else {
+        return Forwarded::NotRunning;
+    };
+    let Ok(handle) = serde_json::from_str::<Handle>(&text) else {
+        return Forwarded::NotRunning;
+    };
+    let client = match reqwest::blocking::Client::builder()
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(Duration::from_secs(300))
+        .build()
+    {
+        Ok(client) => client,
+        Err(_) => return Forwarded::NotRunning,
+    };
+    let sent = client
+        .post(format!("{}/local/v1/run", handle.url))
+        .bearer_auth(&handle.token)
+        .json(request)
+        .send();
+    match sent {
+        Ok(response) if response.status().is_success() => match response.json::<RunResponse>() {
+            Ok(answer) => Forwarded::Done(answer),
+            Err(err) => Forwarded::Done(failure(format!(
+                "the running `rma-agent serve` sent an unreadable answer: {err}"
+            ))),
+        },
+        Ok(response) => {
+            let status = response.status();
+            let text = response.text().unwrap_or_default();
+            Forwarded::Done(failure(format!(
+                "the running `rma-agent serve` refused the command ({status}): {text}"
+            )))
+        }
+        // Nothing listens there any more: the serve stopped without cleaning up.
+        Err(err) if err.is_connect() => Forwarded::NotRunning,
+        Err(err) => Forwarded::Done(failure(format!(
+            "the running `rma-agent serve` did not answer: {err}"
+        ))),
+    }
+}
+
+fn failure(error: String) -> RunResponse {
+    RunResponse {
+        stdout: String::new(),
+        error: Some(error),
+        code: 1,
+    }
+}
+
+/// Removes the announcement of a serve that is gone (called once the store opened, which
+/// proves no serve holds it).
+pub fn clear_stale(data: &Path) {
+    let _ = std::fs::remove_file(data.join(HANDLE_FILE));
+}

@@ -1,0 +1,188 @@
+//! `rma-agent serve`: the long-running agent of a PC. It holds the store (sled lets one
+//! process open it) and answers the command line over loopback, so a command costs a request
+//! instead of opening the store; background sync will live here too.
+//!
+//! While it runs, `agent.json` in the data folder says where it listens and the secret a
+//! command must show. Commands find it there ([`crate::remote`]) and fall back to opening the
+//! store themselves when it is gone, so every command works the same either way.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use tokio::net::TcpListener;
+
+use crate::cli::Context;
+use crate::store::{Store, StoreError};
+
+/// The file, in the data folder, that tells commands where `serve` listens.
+pub const HANDLE_FILE: &str = "agent.json";
+
+/// What `agent.json` holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Handle {
+    pub url: String,
+    pub token: String,
+    pub pid: u32,
+}
+
+/// A command line to run, with what the asking process resolved from its own environment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRequest {
+    /// The arguments after the program name.
+    pub args: Vec<String>,
+    pub user: String,
+    pub config: Option<PathBuf>,
+    /// The asker's `RMA_AGENT_*` variables, which override settings.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+}
+
+/// What the command printed, or why it failed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunResponse {
+    pub stdout: String,
+    pub error: Option<String>,
+    /// The exit code the command would have had.
+    pub code: i32,
+}
+
+#[derive(Debug, Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot write {path}")]
+    Handle {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the local server stopped")]
+    Io(#[from] std::io::Error),
+}
+
+#[derive(Debug)]
+struct Agent {
+    data: PathBuf,
+    store: Store,
+    token: String,
+    /// Commands run one at a time, as they would from one terminal.
+    running: Mutex<()>,
+}
+
+/// A started agent server: the store is open and `agent.json` announces it.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    handle: Handle,
+    agent: Arc<Agent>,
+}
+
+impl Server {
+    /// Opens the store in `data` and announces the server; commands go through it from now.
+    pub fn start(listener: TcpListener, data: PathBuf) -> Result<Self, ServeError> {
+        let store = Store::open(&data)?;
+        let address = listener.local_addr()?;
+        // 256 random bits.
+        let token = format!("{}{}", uuid_hex(), uuid_hex());
+        let handle = Handle {
+            url: format!("http://{address}"),
+            token: token.clone(),
+            pid: std::process::id(),
+        };
+        write_handle(&data, &handle)?;
+        tracing::info!(url = %handle.url, site = %store.site(), "agent serving");
+        let agent = Arc::new(Agent {
+            data,
+            store,
+            token,
+            running: Mutex::new(()),
+        });
+        Ok(Self {
+            listener,
+            handle,
+            agent,
+        })
+    }
+
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    pub fn site(&self) -> &rma_shared::SiteCode {
+        self.agent.store.site()
+    }
+
+    /// Answers until `shutdown` completes, then withdraws the announcement.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let data = self.agent.data.clone();
+        let app = Router::new()
+            .route("/local/v1/health", get(health))
+            .route("/local/v1/run", post(run))
+            .layer(DefaultBodyLimit::max(256 * 1024))
+            .with_state(self.agent);
+        let result = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        let _ = std::fs::remove_file(data.join(HANDLE_FILE));
+        Ok(result?)
+    }
+}
+
+fn uuid_hex() -> String {
+    rma_shared::TicketId::random().to_string()
+}
+
+fn write_handle(data: &Path, handle: &Handle) -> Result<(), ServeError> {
+    let path = data.join(HANDLE_FILE);
+    let temp = data.join(format!("{HANDLE_FILE}.tmp"));
+    let write = || -> std::io::Result<()> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&temp)?;
+        serde_json::to_writer(&file, handle)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, &path)
+    };
+    write().map_err(|source| ServeError::Handle { path, source })
+}
+
+async fn health(State(agent): State<Arc<Agent>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "site": agent.store.site() }))
+}
+
+async fn run(
+    State(agent): State<Arc<Agent>>,
+    headers: HeaderMap,
+    Json(request): Json<RunRequest>,
+) -> Result<Json<RunResponse>, (StatusCode, String)> {
+    let expected = format!("Bearer {}", agent.token);
+    let authorised = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == expected);
+    if !authorised {
+        return Err((
+            StatusCode::UNAUTHORIZED,
+            "this agent only answers commands from its own PC (wrong or missing token)".into(),
+        ));
+    }
+    let response = tokio::task::spawn_blocking(move || {
+        let _one_at_a_time = agent.running.lock().unwrap_or_else(|p| p.into_inner());
+        Context::run_forwarded(&agent.data, agent.store.clone(), request)
+    })
+    .await
+    .map_err(|err| (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;
+    Ok(Json(response))
+}

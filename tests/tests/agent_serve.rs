@@ -1,0 +1,113 @@
+//! `rma-agent serve` holds the store and answers the command line over loopback; every
+//! command works the same with it running, after it was killed, and after it stopped.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use rma_agent::kv::KvError;
+use rma_agent::store::{Store, StoreError};
+use rma_tests::Agent;
+
+fn start_serve(agent: &Agent) -> Child {
+    let mut serve = agent
+        .command(&["serve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first line is printed once agent.json announces the server.
+    let mut line = String::new();
+    BufReader::new(serve.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("serving on http://127.0.0.1:"), "{line}");
+    serve
+}
+
+fn intake(agent: &Agent) -> String {
+    agent
+        .ok(&[
+            "intake",
+            "--customer",
+            "Acme",
+            "--model",
+            "X200",
+            "--quantity",
+            "1",
+            "--fault",
+            "dead",
+            "--request",
+            "repair",
+        ])
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn commands_go_through_a_running_serve_and_work_without_it() {
+    let agent = Agent::init("SV1");
+    agent.ok(&["area", "add", "SHELF-A"]);
+    let mut serve = start_serve(&agent);
+
+    // The serve holds the store: nobody else can open it, yet every command works.
+    let err = Store::open(agent.data()).unwrap_err();
+    assert!(matches!(err, StoreError::Kv(KvError::Locked(_))), "{err}");
+    let ticket = intake(&agent);
+    agent.ok(&["assess", &ticket, "--severity", "simple", "--user", "Bob"]);
+    let view = agent.json(&["receive", &ticket, "--area", "SHELF-A"]);
+    assert_eq!(view["status"], "received");
+    assert_eq!(
+        view["events"][1]["by"], "Bob",
+        "the asking command's user is recorded"
+    );
+    let err = agent.fails(&["receive", &ticket, "--area", "SHELF-A"]);
+    assert!(err.contains("already received"), "{err}");
+
+    // Settings follow the asking command's environment, not the serve's.
+    let late = intake(&agent);
+    assert!(
+        agent.json(&["list", "--overdue"])["tickets"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let out = agent
+        .command(&["list", "--overdue", "--json"])
+        .env("RMA_AGENT_FORWARD_HOURS", "0")
+        .env("RMA_AGENT_ASSESSMENT_HOURS", "0")
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed["tickets"][0]["number"], late.as_str());
+
+    // A command that does not know the serve's secret is refused.
+    let handle = agent.data().join("agent.json");
+    let genuine = std::fs::read_to_string(&handle).unwrap();
+    let mut forged: serde_json::Value = serde_json::from_str(&genuine).unwrap();
+    forged["token"] = "not-the-token".into();
+    std::fs::write(&handle, forged.to_string()).unwrap();
+    let err = agent.fails(&["show", &ticket]);
+    assert!(err.contains("401"), "{err}");
+    std::fs::write(&handle, genuine).unwrap();
+
+    // Killed without warning: commands open the store themselves and clear the stale notice.
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    assert!(handle.exists());
+    let view = agent.json(&["show", &ticket]);
+    assert_eq!(view["status"], "received");
+    assert!(!handle.exists(), "the stale agent.json is removed");
+
+    // Stopped properly (SIGTERM): it withdraws its notice; nothing acknowledged was lost.
+    let mut serve = start_serve(&agent);
+    agent.ok(&["move", &format!("{ticket}-1"), "--to", "SHELF-A"]);
+    let status = Command::new("kill")
+        .arg(serve.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    serve.wait().unwrap();
+    assert!(!handle.exists());
+    let history = agent.json(&["history", &ticket]);
+    assert_eq!(history.as_array().unwrap().len(), 4, "{history}");
+}
