@@ -5,11 +5,11 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use rma_shared::event::{EventKind, PartLine};
-use rma_shared::{TicketDoc, TicketNumber, TicketView, UnitNumber};
+use rma_shared::{TicketDoc, TicketNumber, TicketView, UnitNumber, UnitState};
 
 use crate::output;
 use crate::remote::{self, Forwarded};
@@ -387,6 +387,54 @@ impl Context {
             self.write(&output::ticket(&view));
             Ok(())
         }
+    }
+}
+
+impl Context {
+    /// The units a command names: the units given, or for a ticket given alone, its units in a
+    /// state `wanted` accepts. When none is, all its units not yet shipped are named, so the
+    /// rules refuse the step and say which unit is in the way.
+    pub fn pick_units(
+        &self,
+        what: &[TicketOrUnit],
+        wanted: impl Fn(UnitState) -> bool,
+    ) -> Result<(TicketNumber, Vec<UnitNumber>)> {
+        let ticket = what[0].ticket().clone();
+        if what.iter().any(|w| w.ticket() != &ticket) {
+            bail!("give units of one ticket at a time");
+        }
+        if let [TicketOrUnit::Ticket(_)] = what {
+            let flow = self.store()?.load(&ticket)?.workflow();
+            if flow.units.is_empty() {
+                bail!(
+                    "ticket {ticket} has no units yet: receive them first with `rma-agent receive`"
+                );
+            }
+            let numbers = |pick: &dyn Fn(UnitState) -> bool| -> Vec<UnitNumber> {
+                flow.units
+                    .iter()
+                    .filter(|u| pick(u.state))
+                    .map(|u| u.number.clone())
+                    .collect()
+            };
+            let picked = numbers(&wanted);
+            let units = if picked.is_empty() {
+                numbers(&|state| state != UnitState::Shipped)
+            } else {
+                picked
+            };
+            return Ok((ticket, units));
+        }
+        let units = what
+            .iter()
+            .map(|w| match w {
+                TicketOrUnit::Unit(u) => Ok(u.clone()),
+                TicketOrUnit::Ticket(t) => {
+                    bail!("give either the ticket {t} alone or unit numbers")
+                }
+            })
+            .collect::<Result<_>>()?;
+        Ok((ticket, units))
     }
 }
 

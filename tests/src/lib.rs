@@ -93,6 +93,25 @@ impl Agent {
         String::from_utf8(out.stderr).expect("errors are UTF-8")
     }
 
+    /// Registers a return of `quantity` units of model X200; returns the ticket number.
+    pub fn intake(&self, customer: &str, quantity: u32) -> String {
+        let quantity = quantity.to_string();
+        let args = [
+            "intake",
+            "--customer",
+            customer,
+            "--model",
+            "X200",
+            "--quantity",
+            &quantity,
+            "--fault",
+            "no power",
+            "--request",
+            "repair",
+        ];
+        self.ok(&args).trim().to_owned()
+    }
+
     /// Runs a command with `--json` that must succeed; returns the parsed output.
     pub fn json(&self, args: &[&str]) -> Value {
         let mut with_json = args.to_vec();

@@ -87,22 +87,7 @@ fn sigkill_during_a_burst_loses_no_acknowledged_command() {
     }
 
     // A new ticket never reuses a number handed out before the crash.
-    let next = agent
-        .ok(&[
-            "intake",
-            "--customer",
-            "after",
-            "--model",
-            "M",
-            "--quantity",
-            "1",
-            "--fault",
-            "f",
-            "--request",
-            "repair",
-        ])
-        .trim()
-        .to_owned();
+    let next = agent.intake("after", 1);
     assert!(!numbers.contains(&next), "{next} was reused");
     assert!(
         &next > *numbers.iter().next_back().unwrap(),

@@ -24,25 +24,6 @@ fn start_serve(agent: &Agent) -> Child {
     serve
 }
 
-fn intake(agent: &Agent) -> String {
-    agent
-        .ok(&[
-            "intake",
-            "--customer",
-            "Acme",
-            "--model",
-            "X200",
-            "--quantity",
-            "1",
-            "--fault",
-            "dead",
-            "--request",
-            "repair",
-        ])
-        .trim()
-        .to_owned()
-}
-
 #[test]
 fn commands_go_through_a_running_serve_and_work_without_it() {
     let agent = Agent::init("SV1");
@@ -52,7 +33,7 @@ fn commands_go_through_a_running_serve_and_work_without_it() {
     // The serve holds the store: nobody else can open it, yet every command works.
     let err = Store::open(agent.data()).unwrap_err();
     assert!(matches!(err, StoreError::Kv(KvError::Locked(_))), "{err}");
-    let ticket = intake(&agent);
+    let ticket = agent.intake("Acme", 1);
     agent.ok(&["assess", &ticket, "--severity", "simple", "--user", "Bob"]);
     let view = agent.json(&["receive", &ticket, "--area", "SHELF-A"]);
     assert_eq!(view["status"], "received");
@@ -64,7 +45,7 @@ fn commands_go_through_a_running_serve_and_work_without_it() {
     assert!(err.contains("already received"), "{err}");
 
     // Settings follow the asking command's environment, not the serve's.
-    let late = intake(&agent);
+    let late = agent.intake("Acme", 1);
     assert!(
         agent.json(&["list", "--overdue"])["tickets"]
             .as_array()

@@ -359,38 +359,8 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
 #[test]
 fn overdue_lists_tickets_past_a_regulation_deadline() {
     let agent = Agent::init("WH4");
-    let late = agent
-        .ok(&[
-            "intake",
-            "--customer",
-            "A",
-            "--model",
-            "M",
-            "--quantity",
-            "1",
-            "--fault",
-            "f",
-            "--request",
-            "repair",
-        ])
-        .trim()
-        .to_owned();
-    let on_time = agent
-        .ok(&[
-            "intake",
-            "--customer",
-            "B",
-            "--model",
-            "M",
-            "--quantity",
-            "1",
-            "--fault",
-            "f",
-            "--request",
-            "repair",
-        ])
-        .trim()
-        .to_owned();
+    let late = agent.intake("A", 1);
+    let on_time = agent.intake("B", 1);
     agent.ok(&["assess", &on_time, "--severity", "simple"]);
     assert!(
         agent.json(&["list", "--overdue"])["tickets"]

@@ -1,6 +1,6 @@
-use anyhow::{Result, bail};
+use anyhow::Result;
+use rma_shared::UnitState;
 use rma_shared::event::EventKind;
-use rma_shared::{UnitNumber, UnitState};
 
 use super::{Context, TicketOrUnit, parse_text};
 
@@ -20,44 +20,13 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let ticket = args.what[0].ticket().clone();
-    if args.what.iter().any(|w| w.ticket() != &ticket) {
-        bail!("give units of one ticket at a time");
-    }
-    let units: Vec<UnitNumber> = match &args.what[..] {
-        [TicketOrUnit::Ticket(_)] => {
-            let flow = ctx.store()?.load(&ticket)?.workflow();
-            let waiting: Vec<_> = flow
-                .units
-                .iter()
-                .filter(|u| {
-                    matches!(
-                        u.state,
-                        UnitState::Received | UnitState::Stored | UnitState::Failed
-                    )
-                })
-                .map(|u| u.number.clone())
-                .collect();
-            if waiting.is_empty() && flow.units.is_empty() {
-                bail!(
-                    "ticket {ticket} has no units yet: receive them first with `rma-agent receive`"
-                );
-            }
-            if waiting.is_empty() {
-                bail!("no unit of {ticket} is waiting for repair (see `rma-agent show {ticket}`)");
-            }
-            waiting
-        }
-        what => what
-            .iter()
-            .map(|w| match w {
-                TicketOrUnit::Unit(u) => Ok(u.clone()),
-                TicketOrUnit::Ticket(t) => {
-                    bail!("give either the ticket {t} alone or unit numbers")
-                }
-            })
-            .collect::<Result<_>>()?,
+    let waiting = |s| {
+        matches!(
+            s,
+            UnitState::Received | UnitState::Stored | UnitState::Failed
+        )
     };
+    let (ticket, units) = ctx.pick_units(&args.what, waiting)?;
     let done = format!("Assigned {} unit(s) to {}.", units.len(), args.repairer);
     let kind = EventKind::Assigned {
         repairer: args.repairer,
