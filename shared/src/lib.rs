@@ -9,11 +9,13 @@
 //! - [`ticket`]: one ticket as one Automerge document.
 //! - [`deadlines`]: the regulation's deadlines as settings, and which a ticket waits on.
 //! - [`view`]: the full ticket view and the summary kept in indexes.
+//! - [`sync`]: the sync protocol between agents and the server, without I/O.
 
 pub mod deadlines;
 pub mod event;
 pub mod ids;
 pub mod money;
+pub mod sync;
 pub mod ticket;
 pub mod view;
 pub mod workflow;
