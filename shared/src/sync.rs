@@ -60,7 +60,7 @@ impl Heads {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        if bytes.len() % 32 != 0 {
+        if !bytes.len().is_multiple_of(32) {
             return None;
         }
         let mut heads: Vec<[u8; 32]> = bytes
