@@ -1,7 +1,8 @@
 //! rma-agent: the offline agent on each warehouse / repair-bench PC.
 //!
 //! - [`kv`]: the narrow key/value layer over sled; nothing else names sled.
-//! - [`store`]: ticket documents, the per-site number counter, storage areas and indexes.
+//! - [`tickets`]: tickets with their summaries and indexes, over [`kv`]; shared with the server.
+//! - [`store`]: the agent's store: tickets, the per-site number counter, storage areas.
 //! - [`settings`]: deadlines and other settings (defaults, file, environment).
 //! - [`cli`]: the command line, one module per subcommand.
 //! - [`output`]: text for people.
@@ -15,3 +16,4 @@ pub mod remote;
 pub mod serve;
 pub mod settings;
 pub mod store;
+pub mod tickets;

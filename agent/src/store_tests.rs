@@ -2,6 +2,7 @@ use chrono::{Duration, TimeZone};
 use rma_shared::event::{Assessment, CustomerRequest, Receiving, Severity};
 
 use super::*;
+use rma_shared::TicketStatus;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap()

@@ -1,0 +1,329 @@
+//! Tickets in an ordered key/value store, with the summary and indexes listings need. The
+//! agent's store builds on it, and so does the server's.
+//!
+//! Keys:
+//! ```text
+//! t:{number}                     the ticket: its summary (JSON) and its saved Automerge
+//!                                document, in one value (see `encode_ticket`)
+//! ix:status:{status}\0{number}   indexes; the value is the display form of the number
+//! ix:model:{model}\0{number}
+//! ix:area:{CODE}\0{number}       value: the number and how many of its units are there
+//! ix:due:{deadline}\0{since, ms BE}{number}
+//! ```
+//! `{number}` in keys is a sortable form (sequence padded to 10 digits). A command on one
+//! ticket reads and writes only that ticket's keys, so its cost does not grow with the store.
+//! Few keys per ticket matter: sled's start-up time grows with the number of tree pages, and
+//! a leaf page holds at most 16 keys.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use rma_shared::{
+    AreaCode, DeadlineSettings, DocError, SiteCode, TicketDoc, TicketNumber, TicketStatus,
+    TicketSummary,
+};
+use serde::Serialize;
+
+use crate::kv::{Batch, Entry, Kv};
+use crate::store::StoreError;
+
+/// What `list` asks for. Every filter given must match.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<TicketStatus>,
+    pub model: Option<String>,
+    pub area: Option<AreaCode>,
+    /// Only tickets past one of the regulation's deadlines at this instant.
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub limit: usize,
+}
+
+/// One page of a listing, newest ticket first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listing {
+    pub tickets: Vec<TicketSummary>,
+    /// More tickets matched than the limit allowed.
+    pub more: bool,
+}
+
+/// The tickets of one store.
+#[derive(Debug, Clone)]
+pub struct TicketStore {
+    kv: Kv,
+}
+
+impl TicketStore {
+    pub fn new(kv: Kv) -> Self {
+        Self { kv }
+    }
+
+    /// The summary and document of a ticket, if it is here.
+    pub fn read(
+        &self,
+        number: &TicketNumber,
+    ) -> Result<Option<(TicketSummary, TicketDoc)>, StoreError> {
+        let Some(bytes) = self.kv.get(ticket_key(number))? else {
+            return Ok(None);
+        };
+        let damaged = |source| StoreError::Damaged {
+            number: number.to_string(),
+            source,
+        };
+        let (summary, doc) = decode_ticket(&bytes).map_err(damaged)?;
+        let doc = TicketDoc::load(doc).map_err(damaged)?;
+        Ok(Some((summary, doc)))
+    }
+
+    /// The summary of a ticket, without loading its document.
+    pub fn summary(&self, number: &TicketNumber) -> Result<Option<TicketSummary>, StoreError> {
+        let Some(bytes) = self.kv.get(ticket_key(number))? else {
+            return Ok(None);
+        };
+        decode_ticket(&bytes)
+            .map(|(summary, _)| Some(summary))
+            .map_err(|source| StoreError::Damaged {
+                number: number.to_string(),
+                source,
+            })
+    }
+
+    /// Saves the document and brings its summary and index entries up to date, in `batch`.
+    pub fn write(
+        &self,
+        batch: &mut Batch,
+        doc: &mut TicketDoc,
+        old: Option<&TicketSummary>,
+    ) -> Result<(), StoreError> {
+        let summary = TicketSummary::build(doc).map_err(|source| StoreError::Damaged {
+            number: doc.number().to_string(),
+            source,
+        })?;
+        batch.put(
+            ticket_key(doc.number()),
+            encode_ticket(&summary, &doc.save()),
+        );
+        let new = index_entries(&summary);
+        if let Some(old) = old {
+            for key in index_entries(old).keys().filter(|k| !new.contains_key(*k)) {
+                batch.delete(key);
+            }
+        }
+        for (key, value) in new {
+            batch.put(key, value);
+        }
+        Ok(())
+    }
+
+    /// Tickets matching `filter`, newest first, at most `filter.limit` (0: no limit).
+    pub fn list(
+        &self,
+        filter: &ListFilter,
+        deadlines: &DeadlineSettings,
+    ) -> Result<Listing, StoreError> {
+        let candidates = self.candidates(filter, deadlines)?;
+        let limit = if filter.limit == 0 {
+            usize::MAX
+        } else {
+            filter.limit
+        };
+        let mut tickets = Vec::new();
+        let mut more = false;
+        for number in candidates {
+            let number = number?;
+            let Some(summary) = self.summary(&number)? else {
+                continue;
+            };
+            if !matches(&summary, filter, deadlines) {
+                continue;
+            }
+            if tickets.len() == limit {
+                more = true;
+                break;
+            }
+            tickets.push(summary);
+        }
+        Ok(Listing { tickets, more })
+    }
+
+    /// Ticket numbers to look at for `filter`, from the most selective index, newest first.
+    fn candidates(
+        &self,
+        filter: &ListFilter,
+        deadlines: &DeadlineSettings,
+    ) -> Result<Box<dyn Iterator<Item = Result<TicketNumber, StoreError>>>, StoreError> {
+        let numbers = |iter: Box<dyn Iterator<Item = Entry>>| {
+            iter.map(|entry| {
+                let (_, value) = entry?;
+                parse_number_value(&value)
+            })
+        };
+        if let Some(area) = &filter.area {
+            let prefix = area_prefix(area);
+            return Ok(Box::new(numbers(Box::new(
+                self.kv.scan(prefix.as_bytes()).rev(),
+            ))));
+        }
+        if let Some(now) = filter.overdue_at {
+            let mut seen = BTreeSet::new();
+            for deadline in rma_shared::Deadline::ALL {
+                let prefix = format!("ix:due:{}\0", deadline.as_str()).into_bytes();
+                let mut end = prefix.clone();
+                let bound = deadlines.latest_possible_start(deadline, now);
+                end.extend_from_slice(&millis(bound).saturating_add(1).to_be_bytes());
+                for entry in self.kv.range(&prefix, &end) {
+                    let (_, value) = entry?;
+                    seen.insert(parse_number_value(&value)?);
+                }
+            }
+            return Ok(Box::new(seen.into_iter().rev().map(Ok)));
+        }
+        if let Some(status) = filter.status {
+            let prefix = format!("ix:status:{}\0", status.as_str());
+            return Ok(Box::new(numbers(Box::new(
+                self.kv.scan(prefix.as_bytes()).rev(),
+            ))));
+        }
+        if let Some(model) = &filter.model {
+            let prefix = format!("ix:model:{}\0", model_key(model));
+            return Ok(Box::new(numbers(Box::new(
+                self.kv.scan(prefix.as_bytes()).rev(),
+            ))));
+        }
+        Ok(Box::new(self.kv.scan(b"t:").rev().map(|entry| {
+            let (key, _) = entry?;
+            parse_number_value(&key["t:".len()..])
+        })))
+    }
+
+    /// How many units are in a storage area now.
+    pub fn units_in_area(&self, area: &AreaCode) -> Result<usize, StoreError> {
+        let mut units = 0;
+        for entry in self.kv.scan(area_prefix(area).as_bytes()) {
+            let (_, value) = entry?;
+            units += area_units(&value);
+        }
+        Ok(units)
+    }
+}
+
+/// The number with its sequence padded so keys sort in numeric order.
+fn sortable(number: &TicketNumber) -> String {
+    format!(
+        "{}-{:04}-{:010}",
+        number.site(),
+        number.year(),
+        number.seq()
+    )
+}
+
+fn ticket_key(number: &TicketNumber) -> String {
+    format!("t:{}", sortable(number))
+}
+
+/// A ticket's value: the length of its summary (u32 BE), the summary (JSON), the document.
+fn encode_ticket(summary: &TicketSummary, doc: &[u8]) -> Vec<u8> {
+    let json = serde_json::to_vec(summary).expect("summaries serialise");
+    let len = u32::try_from(json.len()).expect("a summary is far smaller than 4 GiB");
+    let mut value = Vec::with_capacity(4 + json.len() + doc.len());
+    value.extend_from_slice(&len.to_be_bytes());
+    value.extend_from_slice(&json);
+    value.extend_from_slice(doc);
+    value
+}
+
+fn decode_ticket(value: &[u8]) -> Result<(TicketSummary, &[u8]), DocError> {
+    let bad = |what: &str| DocError::Corrupt(format!("its stored record is {what}"));
+    let (len, rest) = value
+        .split_first_chunk::<4>()
+        .ok_or_else(|| bad("truncated"))?;
+    let len = u32::from_be_bytes(*len) as usize;
+    if rest.len() < len {
+        return Err(bad("truncated"));
+    }
+    let (json, doc) = rest.split_at(len);
+    let summary = serde_json::from_slice(json).map_err(|_| bad("unreadable"))?;
+    Ok((summary, doc))
+}
+
+fn area_prefix(code: &AreaCode) -> String {
+    format!("ix:area:{code}\0")
+}
+
+fn model_key(model: &str) -> String {
+    model.trim().to_lowercase()
+}
+
+fn millis(at: DateTime<Utc>) -> u64 {
+    u64::try_from(at.timestamp_millis()).unwrap_or(0)
+}
+
+/// The index entries of one ticket: key, and the display number (of the unit, for areas).
+fn index_entries(summary: &TicketSummary) -> BTreeMap<Vec<u8>, String> {
+    let number = sortable(&summary.number);
+    let display = summary.number.to_string();
+    let mut entries = BTreeMap::new();
+    let status = format!("ix:status:{}\0{number}", summary.status.as_str());
+    entries.insert(status.into_bytes(), display.clone());
+    let model = format!("ix:model:{}\0{number}", model_key(&summary.model));
+    entries.insert(model.into_bytes(), display.clone());
+    let mut per_area: BTreeMap<&AreaCode, usize> = BTreeMap::new();
+    for unit in &summary.units {
+        if let Some(area) = unit.location.area() {
+            *per_area.entry(area).or_default() += 1;
+        }
+    }
+    for (area, units) in per_area {
+        let key = format!("{}{number}", area_prefix(area));
+        entries.insert(key.into_bytes(), format!("{display}\t{units}"));
+    }
+    for pending in &summary.pending {
+        let mut key = format!("ix:due:{}\0", pending.deadline.as_str()).into_bytes();
+        key.extend_from_slice(&millis(pending.since).to_be_bytes());
+        key.extend_from_slice(number.as_bytes());
+        entries.insert(key, display.clone());
+    }
+    entries
+}
+
+fn parse_sortable(text: &str) -> Option<TicketNumber> {
+    let mut parts = text.splitn(3, '-');
+    let site = SiteCode::parse(parts.next()?).ok()?;
+    let year = parts.next()?.parse().ok()?;
+    let seq = parts.next()?.parse().ok()?;
+    Some(TicketNumber::new(site, year, seq))
+}
+
+/// How many units an `ix:area:` entry counts.
+fn area_units(value: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(value);
+    text.split_once('\t')
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn parse_number_value(bytes: &[u8]) -> Result<TicketNumber, StoreError> {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.split('\t').next().unwrap_or_default();
+    TicketNumber::parse(text)
+        .ok()
+        .or_else(|| parse_sortable(text))
+        .ok_or_else(|| StoreError::Damaged {
+            number: text.to_owned(),
+            source: DocError::Missing("number"),
+        })
+}
+
+fn matches(summary: &TicketSummary, filter: &ListFilter, deadlines: &DeadlineSettings) -> bool {
+    filter.status.is_none_or(|s| summary.status == s)
+        && filter
+            .model
+            .as_ref()
+            .is_none_or(|m| model_key(m) == model_key(&summary.model))
+        && filter
+            .area
+            .as_ref()
+            .is_none_or(|a| summary.units.iter().any(|u| u.location.area() == Some(a)))
+        && filter
+            .overdue_at
+            .is_none_or(|now| !summary.overdue(deadlines, now).is_empty())
+}
