@@ -99,6 +99,13 @@ impl Kv {
         })
     }
 
+    /// Applies the batch atomically without waiting for the disk: for bookkeeping that may be
+    /// lost in a crash (it is on disk with the next [`Kv::commit`]).
+    pub fn apply_unflushed(&self, batch: Batch) -> Result<(), KvError> {
+        self.db.apply_batch(batch.inner)?;
+        Ok(())
+    }
+
     /// Applies the batch atomically and waits until it is on disk.
     pub fn commit(&self, batch: Batch) -> Result<(), KvError> {
         if batch.is_empty() {

@@ -46,6 +46,24 @@ pub struct Listing {
     pub more: bool,
 }
 
+impl Listing {
+    /// The JSON of `rma-agent list --json` and of the server's `GET /api/v1/tickets`: each
+    /// summary with the deadlines it is past at `now`.
+    pub fn to_json(&self, deadlines: &DeadlineSettings, now: DateTime<Utc>) -> serde_json::Value {
+        let tickets: Vec<_> = self
+            .tickets
+            .iter()
+            .map(|t| {
+                let mut value = serde_json::to_value(t).expect("summaries serialise");
+                value["overdue"] =
+                    serde_json::to_value(t.overdue(deadlines, now)).expect("deadlines serialise");
+                value
+            })
+            .collect();
+        serde_json::json!({ "tickets": tickets, "more": self.more })
+    }
+}
+
 /// The tickets of one store.
 #[derive(Debug, Clone)]
 pub struct TicketStore {

@@ -1,4 +1,15 @@
 //! rma-server: the central service that merges every site's tickets.
 //!
-//! Not built yet: its issue (server and sync) follows the agent. The crate exists so the
-//! workspace has its final shape.
+//! - [`store`]: every site's tickets, the feed agents pull, enrolled sites and their tokens.
+//! - [`api`]: the HTTP API (sync, tickets, sites) and its errors.
+//! - [`admin`]: enrolment, the same through a running serve or on the store directly.
+//! - [`serve`]: the long-running server.
+//! - [`settings`]: defaults, file, environment.
+//! - [`cli`]: the command line.
+
+pub mod admin;
+pub mod api;
+pub mod cli;
+pub mod serve;
+pub mod settings;
+pub mod store;

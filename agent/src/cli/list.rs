@@ -47,17 +47,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     };
     let listing = ctx.store()?.list(&filter, &settings.deadlines)?;
     if ctx.json {
-        let tickets: Vec<_> = listing
-            .tickets
-            .iter()
-            .map(|t| {
-                let mut value = serde_json::to_value(t).expect("summaries serialise");
-                value["overdue"] = serde_json::to_value(t.overdue(&settings.deadlines, ctx.now))
-                    .expect("deadlines serialise");
-                value
-            })
-            .collect();
-        return ctx.json(&serde_json::json!({ "tickets": tickets, "more": listing.more }));
+        return ctx.json(&listing.to_json(&settings.deadlines, ctx.now));
     }
     ctx.write(&output::listing(&listing, &settings.deadlines, ctx.now));
     Ok(())

@@ -1,0 +1,347 @@
+//! The HTTP API: sync for agents, read-only tickets and sites for the office, and a local
+//! admin endpoint for `rma-server site ...` while `serve` holds the store.
+//!
+//! Every request but the health check carries `Authorization: Bearer TOKEN`. A site's token
+//! reads everything and syncs as that site only: a missing or unknown (or revoked) token gets
+//! 401, a valid token used for another site's sync gets 403.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use rma_agent::tickets::ListFilter;
+use rma_shared::sync::{self, PushRequest};
+use rma_shared::{AreaCode, SiteCode, TicketNumber, TicketStatus, TicketView};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use crate::settings::Settings;
+use crate::store::{ServerStore, ServerStoreError, Site, TokenCheck};
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct AppState {
+    pub store: ServerStore,
+    pub settings: Settings,
+    /// The secret of the local admin endpoint (in `server.json`, readable only by the owner).
+    pub admin_token: String,
+    /// One writer at a time keeps the feed without gaps.
+    pub writer: Mutex<()>,
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let limit = state.settings.max_body_bytes;
+    Router::new()
+        .route("/api/v1/health", get(health))
+        .route("/api/v1/sync/{site}/push", post(push))
+        .route("/api/v1/sync/{site}/pull", get(pull))
+        .route("/api/v1/tickets", get(tickets))
+        .route("/api/v1/tickets/{number}", get(ticket))
+        .route("/api/v1/sites", get(sites))
+        .route("/local/v1/admin", post(admin))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// An error as the client sees it: a status, a stable code and a sentence.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(serde_json::json!({ "error": self.code, "message": self.message }));
+        (self.status, body).into_response()
+    }
+}
+
+impl From<ServerStoreError> for ApiError {
+    fn from(err: ServerStoreError) -> Self {
+        match err {
+            ServerStoreError::SiteExists(_) => {
+                Self::new(StatusCode::CONFLICT, "site_exists", err.to_string())
+            }
+            ServerStoreError::UnknownSite(_) => {
+                Self::new(StatusCode::NOT_FOUND, "unknown_site", err.to_string())
+            }
+            ServerStoreError::Store(_) | ServerStoreError::Io { .. } => {
+                tracing::error!(error = %err, "store failure");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "store",
+                    "the server could not read or write its store; see its log",
+                )
+            }
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// The site whose token the request carries.
+fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<SiteCode, ApiError> {
+    let unauthorised = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorised",
+            "a valid site token is required (Authorization: Bearer TOKEN); ask the office for one with `rma-server site add`",
+        )
+    };
+    let token = bearer(headers).ok_or_else(unauthorised)?;
+    match state.store.check_token(token)? {
+        TokenCheck::Site(site) => Ok(site),
+        TokenCheck::Unknown => Err(unauthorised()),
+    }
+}
+
+/// Authenticates a sync request made in the name of `claimed`.
+fn authenticate_as(
+    state: &AppState,
+    headers: &HeaderMap,
+    claimed: &str,
+) -> Result<SiteCode, ApiError> {
+    let site = authenticate(state, headers)?;
+    let claimed = SiteCode::parse(claimed)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_site", e.to_string()))?;
+    if site != claimed {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "wrong_site",
+            format!("this token belongs to site {site}, not {claimed}"),
+        ));
+    }
+    Ok(site)
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "ok": true }))
+}
+
+fn binary(body: Vec<u8>) -> Response {
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(sync::CONTENT_TYPE),
+    );
+    response
+}
+
+async fn push(
+    State(state): State<Arc<AppState>>,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let site = authenticate_as(&state, &headers, &site)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    if content_type != Some(sync::CONTENT_TYPE) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "wrong_content_type",
+            format!("a push is sent as {}", sync::CONTENT_TYPE),
+        ));
+    }
+    let request: PushRequest = sync::decode(&body).map_err(|err| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_push",
+            format!("nothing was stored: {err}"),
+        )
+    })?;
+    let _one_writer = state.writer.lock().await;
+    let writer_state = state.clone();
+    let response = tokio::task::spawn_blocking(move || writer_state.store.push(&request))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "panic", e.to_string()))??;
+    let accepted = response
+        .results
+        .iter()
+        .filter(|r| matches!(r, sync::PushResult::Accepted { .. }))
+        .count();
+    tracing::info!(%site, tickets = response.results.len(), accepted, "push");
+    Ok(binary(sync::encode(&response)))
+}
+
+#[derive(Debug, Deserialize)]
+struct PullQuery {
+    #[serde(default)]
+    cursor: u64,
+    limit: Option<usize>,
+    /// Changes the agent still has to push, for the office's view of sites.
+    pending: Option<u64>,
+}
+
+async fn pull(
+    State(state): State<Arc<AppState>>,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<PullQuery>,
+) -> Result<Response, ApiError> {
+    let site = authenticate_as(&state, &headers, &site)?;
+    let limit = query
+        .limit
+        .unwrap_or(state.settings.pull_page)
+        .clamp(1, state.settings.pull_page);
+    let reader = state.clone();
+    let response = tokio::task::spawn_blocking(move || {
+        reader
+            .store
+            .pull(&site, query.cursor, limit, query.pending, Utc::now())
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "panic", e.to_string()))??;
+    Ok(binary(sync::encode(&response)))
+}
+
+#[derive(Debug, Deserialize)]
+struct TicketQuery {
+    status: Option<String>,
+    model: Option<String>,
+    area: Option<String>,
+    #[serde(default)]
+    overdue: bool,
+    limit: Option<usize>,
+}
+
+async fn tickets(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<TicketQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    authenticate(&state, &headers)?;
+    let bad = |code, message: String| ApiError::new(StatusCode::BAD_REQUEST, code, message);
+    let status = match &query.status {
+        Some(text) => Some(
+            TicketStatus::parse(text)
+                .ok_or_else(|| bad("bad_status", format!("{text:?} is not a ticket status")))?,
+        ),
+        None => None,
+    };
+    let area = match &query.area {
+        Some(text) => Some(AreaCode::parse(text).map_err(|e| bad("bad_area", e.to_string()))?),
+        None => None,
+    };
+    let now = Utc::now();
+    let filter = ListFilter {
+        status,
+        model: query.model,
+        area,
+        overdue_at: query.overdue.then_some(now),
+        limit: query.limit.unwrap_or(50),
+    };
+    let deadlines = &state.settings.deadlines;
+    let listing = state
+        .store
+        .tickets()
+        .list(&filter, deadlines)
+        .map_err(ServerStoreError::from)?;
+    Ok(Json(listing.to_json(deadlines, now)))
+}
+
+async fn ticket(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> Result<Json<TicketView>, ApiError> {
+    authenticate(&state, &headers)?;
+    let number = TicketNumber::parse(&number)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_number", e.to_string()))?;
+    let not_found = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_ticket",
+            format!("the server has no ticket {number}"),
+        )
+    };
+    let (_, doc) = state
+        .store
+        .tickets()
+        .read(&number)
+        .map_err(ServerStoreError::from)?
+        .ok_or_else(not_found)?;
+    let view = TicketView::build(&doc, &state.settings.deadlines, Utc::now())
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "damaged", e.to_string()))?;
+    Ok(Json(view))
+}
+
+/// A site as the office sees it.
+#[derive(Debug, Serialize)]
+struct SiteView {
+    #[serde(flatten)]
+    site: Site,
+    /// Feed positions the site has not pulled yet.
+    lag: u64,
+}
+
+async fn sites(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<SiteView>>, ApiError> {
+    authenticate(&state, &headers)?;
+    let head = state.store.feed_head()?;
+    let sites = state.store.sites()?;
+    let views = sites
+        .into_iter()
+        .map(|site| SiteView {
+            lag: head.saturating_sub(site.cursor),
+            site,
+        })
+        .collect();
+    Ok(Json(views))
+}
+
+/// What `rma-server site ...` asks a running serve to do.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum AdminRequest {
+    SiteAdd { code: SiteCode },
+    SiteRevoke { code: SiteCode },
+    SiteList,
+}
+
+async fn admin(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Json(request): Json<AdminRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if bearer(&headers) != Some(state.admin_token.as_str()) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorised",
+            "the admin endpoint answers only `rma-server` commands on this machine",
+        ));
+    }
+    let _one_writer = state.writer.lock().await;
+    Ok(Json(crate::admin::run(&state.store, request)?))
+}
+
+#[cfg(test)]
+#[path = "api_tests.rs"]
+mod tests;

@@ -1,0 +1,213 @@
+//! The `rma-server` command line.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Parser, Subcommand};
+use rma_shared::SiteCode;
+use serde_json::Value;
+
+use crate::api::AdminRequest;
+use crate::serve::{HANDLE_FILE, Handle, Server};
+use crate::settings::Settings;
+use crate::store::ServerStore;
+
+const EXAMPLES: &str = "\
+Examples:
+  rma-server serve                      # listen on 127.0.0.1:8080, data in ./rma-server-data
+  rma-server site add WH1               # enrol a site; prints its token once
+  rma-server site list
+  rma-server site revoke WH1            # its token stops working at once
+
+Then, on the site's PC:
+  rma-agent init --site WH1 --server http://127.0.0.1:8080 --token TOKEN
+  rma-agent sync";
+
+/// The central return-for-repair server: merges every site's tickets.
+#[derive(Debug, Parser)]
+#[command(name = "rma-server", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// The folder holding the server's store.
+    #[arg(
+        long,
+        global = true,
+        env = "RMA_SERVER_DATA",
+        default_value = "rma-server-data"
+    )]
+    pub data: PathBuf,
+    /// A settings file to use instead of server.toml in the data folder.
+    #[arg(long, global = true, env = "RMA_SERVER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Print records as JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve {
+        /// The address to listen on (default: the `listen` setting, 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Enrol, list and revoke sites (agent installations).
+    #[command(subcommand)]
+    Site(SiteCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Enrol a site and print its token (shown once: only a hash is kept).
+    Add { code: SiteCode },
+    /// Revoke a site's token: its next request is refused.
+    Revoke { code: SiteCode },
+    /// List enrolled sites with their last sync.
+    List,
+}
+
+impl Cli {
+    pub fn run(self) -> Result<()> {
+        let settings = Settings::load(&self.data, self.config.as_deref())?;
+        match self.command {
+            Command::Serve { listen } => serve(&self.data, settings, listen),
+            Command::Site(command) => {
+                let request = match command {
+                    SiteCommand::Add { code } => AdminRequest::SiteAdd { code },
+                    SiteCommand::Revoke { code } => AdminRequest::SiteRevoke { code },
+                    SiteCommand::List => AdminRequest::SiteList,
+                };
+                let answer = admin(&self.data, request.clone())?;
+                print_answer(&request, &answer, self.json, &settings);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn serve(data: &Path, settings: Settings, listen: Option<SocketAddr>) -> Result<()> {
+    let address = listen.unwrap_or(settings.listen);
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen on {address}"))?;
+        let server = Server::start(listener, data.to_owned(), settings)?;
+        println!(
+            "rma-server listening on {} (data in {})",
+            server.url(),
+            data.display()
+        );
+        server.run(shutdown_signal()).await
+    })
+}
+
+/// Runs an enrolment command: through the running serve if there is one, else on the store.
+fn admin(data: &Path, request: AdminRequest) -> Result<Value> {
+    if let Ok(text) = std::fs::read_to_string(data.join(HANDLE_FILE))
+        && let Ok(handle) = serde_json::from_str::<Handle>(&text)
+    {
+        let client = reqwest::blocking::Client::builder()
+            .no_proxy()
+            .connect_timeout(Duration::from_secs(2))
+            .build()?;
+        match client
+            .post(format!("{}/local/v1/admin", handle.url))
+            .bearer_auth(&handle.admin_token)
+            .json(&request)
+            .send()
+        {
+            Ok(response) => {
+                let status = response.status();
+                let body: Value = response.json().unwrap_or(Value::Null);
+                if status.is_success() {
+                    return Ok(body);
+                }
+                bail!(
+                    "{}",
+                    body["message"]
+                        .as_str()
+                        .unwrap_or("the running server refused")
+                );
+            }
+            // The announced serve is gone: fall through and open the store.
+            Err(err) if err.is_connect() => {}
+            Err(err) => bail!("the running rma-server did not answer: {err}"),
+        }
+    }
+    let store = ServerStore::open(data)?;
+    let _ = std::fs::remove_file(data.join(HANDLE_FILE));
+    let answer = crate::admin::run(&store, request)?;
+    // The store is flushed on every write; skip sled's shutdown work.
+    std::mem::forget(store);
+    Ok(answer)
+}
+
+fn print_answer(request: &AdminRequest, answer: &Value, json: bool, settings: &Settings) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(answer).expect("JSON prints")
+        );
+        return;
+    }
+    match request {
+        AdminRequest::SiteAdd { code } => {
+            let token = answer["token"].as_str().unwrap_or_default();
+            println!("Site {code} is enrolled. Its token (shown only now, keep it secret):");
+            println!("  {token}");
+            println!("On that site's PC:");
+            println!(
+                "  rma-agent init --site {code} --server http://{} --token {token}",
+                settings.listen
+            );
+        }
+        AdminRequest::SiteRevoke { code } => {
+            println!("Site {code} is revoked; its token no longer works.")
+        }
+        AdminRequest::SiteList => {
+            let sites = answer.as_array().cloned().unwrap_or_default();
+            if sites.is_empty() {
+                println!("No sites enrolled yet: `rma-server site add CODE`.");
+                return;
+            }
+            println!(
+                "{:<10} {:<10} {:<20} {:>6} {:>8}",
+                "SITE", "STATE", "LAST SYNC", "LAG", "PENDING"
+            );
+            for site in sites {
+                let state = if site["revoked_at"].is_null() {
+                    "active"
+                } else {
+                    "revoked"
+                };
+                let last = site["last_sync_at"]
+                    .as_str()
+                    .map(|t| t.chars().take(16).collect::<String>().replace('T', " "));
+                println!(
+                    "{:<10} {:<10} {:<20} {:>6} {:>8}",
+                    site["code"].as_str().unwrap_or("?"),
+                    state,
+                    last.as_deref().unwrap_or("never"),
+                    site["lag"],
+                    site["pending"]
+                        .as_u64()
+                        .map_or("-".into(), |p| p.to_string()),
+                );
+            }
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("a signal handler can be installed");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}

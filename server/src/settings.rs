@@ -1,0 +1,115 @@
+//! The server's settings: defaults, then a TOML file (`--config`, else `server.toml` in the
+//! data folder), then environment variables. `Default` is the one place defaults are written.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use rma_shared::DeadlineSettings;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where `serve` listens.
+    pub listen: SocketAddr,
+    /// The regulation's deadlines, for the overdue filter of the API.
+    pub deadlines: DeadlineSettings,
+    /// The largest request body accepted.
+    pub max_body_bytes: usize,
+    /// Feed positions per pull answer.
+    pub pull_page: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            deadlines: DeadlineSettings::default(),
+            max_body_bytes: rma_shared::sync::MAX_BODY_BYTES,
+            pull_page: 2_000,
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum SettingsError {
+    #[error("cannot read the settings file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the settings file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("the environment variable {name}={value:?} is not valid: {expected}")]
+    Env {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+impl Settings {
+    pub fn load(data: &Path, file: Option<&Path>) -> Result<Self, SettingsError> {
+        let default_file = data.join("server.toml");
+        let path = match file {
+            Some(path) => Some(path.to_owned()),
+            None => default_file.exists().then_some(default_file),
+        };
+        let mut settings: Settings = match path {
+            Some(path) => {
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| SettingsError::Read {
+                        path: path.clone(),
+                        source,
+                    })?;
+                toml::from_str(&text).map_err(|err| SettingsError::Parse {
+                    path,
+                    message: err.message().to_owned(),
+                })?
+            }
+            None => Settings::default(),
+        };
+        if let Ok(value) = std::env::var("RMA_SERVER_LISTEN") {
+            settings.listen = value.trim().parse().map_err(|_| SettingsError::Env {
+                name: "RMA_SERVER_LISTEN",
+                value,
+                expected: "an address and port, e.g. 127.0.0.1:8080",
+            })?;
+        }
+        if let Ok(value) = std::env::var("RMA_SERVER_MAX_BODY_BYTES") {
+            settings.max_body_bytes = value.trim().parse().map_err(|_| SettingsError::Env {
+                name: "RMA_SERVER_MAX_BODY_BYTES",
+                value,
+                expected: "a number of bytes, e.g. 16777216",
+            })?;
+        }
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_overrides_defaults_and_mistakes_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("server.toml"),
+            "pull_page = 10\n[deadlines]\nforward_hours = 2\n",
+        )
+        .unwrap();
+        let settings = Settings::load(dir.path(), None).unwrap();
+        assert_eq!(settings.pull_page, 10);
+        assert_eq!(settings.deadlines.forward_hours, 2);
+        assert_eq!(settings.listen, Settings::default().listen);
+        std::fs::write(dir.path().join("server.toml"), "pul_page = 10\n").unwrap();
+        let err = Settings::load(dir.path(), None).unwrap_err().to_string();
+        assert!(
+            err.contains("server.toml") && err.contains("pul_page"),
+            "{err}"
+        );
+    }
+}

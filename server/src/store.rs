@@ -1,0 +1,354 @@
+//! The server's store: every site's tickets (with the same summaries and indexes as an
+//! agent's, see [`rma_agent::tickets`]), the feed of changes agents pull, and the enrolled
+//! sites with their hashed tokens.
+//!
+//! Keys, besides the tickets and their indexes:
+//! ```text
+//! id:{ticket id, 16 bytes}     ticket number (pushes name tickets by id)
+//! feed:{seq, u64 BE}           ticket number that gained changes at that position
+//! meta:seq                     last feed position (u64 BE)
+//! site:{CODE}                  enrolled site (JSON)
+//! tok:{sha256 of token, hex}   site code
+//! ```
+//! One writer at a time (the caller holds the lock), so feed positions have no gaps.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rma_agent::kv::{Batch, Kv};
+use rma_agent::store::StoreError;
+use rma_agent::tickets::TicketStore;
+use rma_shared::sync::{
+    self, FeedEntry, Heads, PullResponse, PushRequest, PushResponse, PushResult,
+};
+use rma_shared::{SiteCode, TicketDoc, TicketId, TicketNumber, TicketSummary};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ServerStoreError {
+    #[error("site {0} is already enrolled; revoke it first to issue a new token")]
+    SiteExists(SiteCode),
+    #[error("site {0} is not enrolled")]
+    UnknownSite(SiteCode),
+    #[error("cannot write {path}")]
+    Io {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rma_agent::kv::KvError> for ServerStoreError {
+    fn from(err: rma_agent::kv::KvError) -> Self {
+        Self::Store(StoreError::Kv(err))
+    }
+}
+
+/// An enrolled agent installation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Site {
+    pub code: SiteCode,
+    pub added_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// The last time the site pulled (a sync ends with a pull).
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// The feed position the site has pulled up to.
+    pub cursor: u64,
+    /// Changes the agent reported it still had to push, at its last sync.
+    pub pending: Option<u64>,
+}
+
+/// Who a token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenCheck {
+    Site(SiteCode),
+    Unknown,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerStore {
+    kv: Kv,
+    tickets: TicketStore,
+}
+
+impl ServerStore {
+    pub fn open(dir: &Path) -> Result<Self, ServerStoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| ServerStoreError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let kv = Kv::open(&dir.join("store"))?;
+        Ok(Self {
+            tickets: TicketStore::new(kv.clone()),
+            kv,
+        })
+    }
+
+    pub fn tickets(&self) -> &TicketStore {
+        &self.tickets
+    }
+
+    /// Enrolls a site; returns its token, which is stored only as a hash.
+    pub fn add_site(
+        &self,
+        code: &SiteCode,
+        now: DateTime<Utc>,
+    ) -> Result<String, ServerStoreError> {
+        if let Some(site) = self.site(code)?
+            && site.revoked_at.is_none()
+        {
+            return Err(ServerStoreError::SiteExists(code.clone()));
+        }
+        let token = new_token();
+        let site = Site {
+            code: code.clone(),
+            added_at: now,
+            revoked_at: None,
+            last_sync_at: None,
+            cursor: 0,
+            pending: None,
+        };
+        let mut batch = Batch::default();
+        batch.put(
+            site_key(code),
+            serde_json::to_vec(&site).expect("sites serialise"),
+        );
+        batch.put(token_key(&token), code.as_str());
+        self.kv.commit(batch)?;
+        Ok(token)
+    }
+
+    /// Revokes a site: its token stops working at once.
+    pub fn revoke_site(
+        &self,
+        code: &SiteCode,
+        now: DateTime<Utc>,
+    ) -> Result<Site, ServerStoreError> {
+        let mut site = self
+            .site(code)?
+            .ok_or_else(|| ServerStoreError::UnknownSite(code.clone()))?;
+        site.revoked_at.get_or_insert(now);
+        let mut batch = Batch::default();
+        batch.put(
+            site_key(code),
+            serde_json::to_vec(&site).expect("sites serialise"),
+        );
+        // The token's hash is found by scanning: revocations are rare.
+        for entry in self.kv.scan(b"tok:") {
+            let (key, value) = entry?;
+            if value == code.as_str().as_bytes() {
+                batch.delete(key);
+            }
+        }
+        self.kv.commit(batch)?;
+        Ok(site)
+    }
+
+    pub fn site(&self, code: &SiteCode) -> Result<Option<Site>, ServerStoreError> {
+        Ok(self
+            .kv
+            .get(site_key(code))?
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+    }
+
+    pub fn sites(&self) -> Result<Vec<Site>, ServerStoreError> {
+        let mut sites = Vec::new();
+        for entry in self.kv.scan(b"site:") {
+            let (_, value) = entry?;
+            if let Ok(site) = serde_json::from_slice(&value) {
+                sites.push(site);
+            }
+        }
+        Ok(sites)
+    }
+
+    /// The site a token belongs to, if it is valid.
+    pub fn check_token(&self, token: &str) -> Result<TokenCheck, ServerStoreError> {
+        let Some(code) = self.kv.get(token_key(token))? else {
+            return Ok(TokenCheck::Unknown);
+        };
+        match SiteCode::parse(&String::from_utf8_lossy(&code)) {
+            Ok(code) => Ok(TokenCheck::Site(code)),
+            Err(_) => Ok(TokenCheck::Unknown),
+        }
+    }
+
+    /// The last feed position.
+    pub fn feed_head(&self) -> Result<u64, ServerStoreError> {
+        Ok(self
+            .kv
+            .get(META_SEQ)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+            .map_or(0, u64::from_be_bytes))
+    }
+
+    /// Takes in a push: each ticket on its own, all stored in one durable write.
+    pub fn push(&self, request: &PushRequest) -> Result<PushResponse, ServerStoreError> {
+        let mut batch = Batch::default();
+        let mut seq = self.feed_head()?;
+        // Tickets already taken in this request, in case one comes twice.
+        let mut taken: HashMap<TicketId, (Option<TicketSummary>, TicketDoc)> = HashMap::new();
+        let mut results = Vec::with_capacity(request.docs.len());
+        for push in &request.docs {
+            let (old, existing) = match taken.remove(&push.id) {
+                Some((old, doc)) => (old, Some(doc)),
+                None => self.find(push.id, &push.number)?,
+            };
+            if existing.is_none() && self.tickets.summary(&push.number)?.is_some() {
+                results.push(PushResult::Refused {
+                    id: push.id,
+                    reason: format!("ticket number {} belongs to another ticket", push.number),
+                    send_whole: false,
+                });
+                continue;
+            }
+            match sync::accept(existing.clone(), push) {
+                Ok((mut doc, changed)) => {
+                    let heads = Heads::of(&mut doc);
+                    if changed {
+                        self.tickets.write(&mut batch, &mut doc, old.as_ref())?;
+                        batch.put(id_key(push.id), push.number.to_string());
+                        seq += 1;
+                        batch.put(feed_key(seq), push.number.to_string());
+                    }
+                    let summary = if changed {
+                        TicketSummary::build(&doc).ok()
+                    } else {
+                        old
+                    };
+                    taken.insert(push.id, (summary, doc));
+                    results.push(PushResult::Accepted { id: push.id, heads });
+                }
+                Err(refusal) => {
+                    if let Some(doc) = existing {
+                        taken.insert(push.id, (old, doc));
+                    }
+                    tracing::info!(ticket = %push.number, %refusal, "push refused");
+                    results.push(PushResult::Refused {
+                        id: push.id,
+                        reason: refusal.reason,
+                        send_whole: refusal.send_whole,
+                    });
+                }
+            }
+        }
+        batch.put(META_SEQ, seq.to_be_bytes());
+        self.kv.commit(batch)?;
+        Ok(PushResponse { results })
+    }
+
+    /// The server's copy of a ticket, by id (and number, for a ticket it has never seen).
+    fn find(
+        &self,
+        id: TicketId,
+        number: &TicketNumber,
+    ) -> Result<(Option<TicketSummary>, Option<TicketDoc>), ServerStoreError> {
+        let Some(known) = self.kv.get(id_key(id))? else {
+            return Ok((None, None));
+        };
+        let known = TicketNumber::parse(&String::from_utf8_lossy(&known)).unwrap_or(number.clone());
+        match self.tickets.read(&known)? {
+            Some((summary, doc)) => Ok((Some(summary), Some(doc))),
+            None => Ok((None, None)),
+        }
+    }
+
+    /// Feed entries after `cursor`, at most `limit` positions; each ticket once, whole.
+    pub fn pull(
+        &self,
+        site: &SiteCode,
+        cursor: u64,
+        limit: usize,
+        pending: Option<u64>,
+        now: DateTime<Utc>,
+    ) -> Result<PullResponse, ServerStoreError> {
+        let head = self.feed_head()?;
+        let cursor = cursor.min(head);
+        let end = cursor.saturating_add(limit as u64).min(head);
+        let mut entries: Vec<FeedEntry> = Vec::new();
+        for entry in self.kv.range(&feed_key(cursor + 1), &feed_key(end + 1)) {
+            let (key, value) = entry?;
+            let seq = u64::from_be_bytes(key[5..13].try_into().expect("feed keys hold a u64"));
+            let Ok(number) = TicketNumber::parse(&String::from_utf8_lossy(&value)) else {
+                continue;
+            };
+            entries.retain(|e| e.number != number);
+            let Some((_, mut doc)) = self.tickets.read(&number)? else {
+                continue;
+            };
+            entries.push(FeedEntry {
+                seq,
+                id: doc.id(),
+                number,
+                heads: Heads::of(&mut doc),
+                doc: doc.save(),
+            });
+        }
+        self.note_sync(site, cursor, pending, now)?;
+        Ok(PullResponse {
+            entries,
+            cursor: end,
+            more: end < head,
+        })
+    }
+
+    /// Remembers how far a site has pulled, and when.
+    fn note_sync(
+        &self,
+        code: &SiteCode,
+        cursor: u64,
+        pending: Option<u64>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServerStoreError> {
+        let Some(mut site) = self.site(code)? else {
+            return Ok(());
+        };
+        site.last_sync_at = Some(now);
+        site.cursor = cursor;
+        if pending.is_some() {
+            site.pending = pending;
+        }
+        let mut batch = Batch::default();
+        batch.put(
+            site_key(code),
+            serde_json::to_vec(&site).expect("sites serialise"),
+        );
+        // Bookkeeping only: it rides on the next flush.
+        self.kv.apply_unflushed(batch)?;
+        Ok(())
+    }
+}
+
+const META_SEQ: &str = "meta:seq";
+
+fn site_key(code: &SiteCode) -> String {
+    format!("site:{code}")
+}
+
+fn token_key(token: &str) -> String {
+    let hash = Sha256::digest(token.trim().as_bytes());
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("tok:{hex}")
+}
+
+fn id_key(id: TicketId) -> Vec<u8> {
+    let mut key = b"id:".to_vec();
+    key.extend_from_slice(id.as_bytes());
+    key
+}
+
+fn feed_key(seq: u64) -> Vec<u8> {
+    let mut key = b"feed:".to_vec();
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// 244 random bits as 64 hex digits.
+fn new_token() -> String {
+    format!("{}{}", TicketId::random(), TicketId::random())
+}
