@@ -35,6 +35,7 @@ mod confirm;
 mod cost;
 mod demo;
 mod edit;
+mod enroll;
 mod forward;
 mod history;
 mod hold;
@@ -53,6 +54,8 @@ mod serve;
 mod ship;
 mod ship_notice;
 mod show;
+mod status;
+mod sync;
 
 const EXAMPLES: &str = "\
 Examples (one ticket from intake to archive):
@@ -153,8 +156,15 @@ pub enum Command {
     Config(config::Args),
     /// Try it out: a demo site with tickets taken through the regulation.
     Demo(demo::Args),
-    /// Keep this PC's agent running: commands then answer faster, through it.
+    /// Keep this PC's agent running: commands answer faster through it, and it syncs in the
+    /// background.
     Serve(serve::Args),
+    /// Connect this agent to the central server with this site's token.
+    Enroll(enroll::Args),
+    /// Sync with the server now.
+    Sync(sync::Args),
+    /// Show the sync state: server, last sync, changes waiting, reachable or not.
+    Status(status::Args),
 }
 
 impl Command {
@@ -237,6 +247,9 @@ impl Context {
             Command::Config(args) => config::run(ctx, args),
             Command::Demo(args) => demo::run(ctx, args),
             Command::Serve(args) => serve::run(ctx, args),
+            Command::Enroll(args) => enroll::run(ctx, args),
+            Command::Sync(args) => sync::run(ctx, args),
+            Command::Status(args) => status::run(ctx, args),
         }
     }
 

@@ -8,6 +8,7 @@
 //! - [`output`]: text for people.
 //! - [`serve`]: the long-running agent that holds the store and answers commands over
 //!   loopback; [`remote`]: the command line's side of it.
+//! - [`sync_client`]: one sync round with the server.
 
 pub mod cli;
 pub mod kv;
@@ -16,4 +17,5 @@ pub mod remote;
 pub mod serve;
 pub mod settings;
 pub mod store;
+pub mod sync_client;
 pub mod tickets;

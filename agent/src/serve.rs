@@ -18,8 +18,12 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use tokio::net::TcpListener;
 
+use std::time::Duration;
+
 use crate::cli::Context;
+use crate::settings::Settings;
 use crate::store::{Store, StoreError};
+use crate::sync_client;
 
 /// The file, in the data folder, that tells commands where `serve` listens.
 pub const HANDLE_FILE: &str = "agent.json";
@@ -119,12 +123,14 @@ impl Server {
         self.agent.store.site()
     }
 
-    /// Answers until `shutdown` completes, then withdraws the announcement.
+    /// Answers until `shutdown` completes, then withdraws the announcement. Meanwhile it
+    /// syncs with the server in the background, if the agent is enrolled.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let data = self.agent.data.clone();
+        let syncing = tokio::spawn(background_sync(self.agent.clone()));
         let app = Router::new()
             .route("/local/v1/health", get(health))
             .route("/local/v1/run", post(run))
@@ -133,8 +139,55 @@ impl Server {
         let result = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
+        syncing.abort();
         let _ = std::fs::remove_file(data.join(HANDLE_FILE));
         Ok(result?)
+    }
+}
+
+/// Syncs every `sync_interval_secs`; while the server cannot be reached, waits twice as long
+/// each time (up to ten minutes), and goes back to the interval once a sync succeeds.
+async fn background_sync(agent: Arc<Agent>) {
+    let settings = Settings::load(&agent.data, None).unwrap_or_default();
+    let interval = Duration::from_secs(settings.sync_interval_secs.into());
+    let mut wait = Duration::ZERO;
+    loop {
+        tokio::time::sleep(wait).await;
+        let worker = agent.clone();
+        let batch = settings.push_batch as usize;
+        let round = tokio::task::spawn_blocking(move || {
+            let _one_at_a_time = worker.running.lock().unwrap_or_else(|p| p.into_inner());
+            match worker.store.server() {
+                Ok(Some(_)) => sync_client::sync_once(&worker.store, batch, &mut |_| {}).map(Some),
+                Ok(None) => Ok(None),
+                Err(err) => Err(err.into()),
+            }
+        })
+        .await;
+        wait = match round {
+            Ok(Ok(Some(report))) => {
+                tracing::info!(
+                    pushed = report.pushed,
+                    pulled = report.pulled,
+                    "background sync"
+                );
+                interval
+            }
+            Ok(Ok(None)) => interval,
+            Ok(Err(err)) if err.retry_helps() => {
+                let next = (wait * 2).clamp(interval, Duration::from_secs(600));
+                tracing::warn!(error = %err, retry_in = ?next, "background sync failed");
+                next
+            }
+            Ok(Err(err)) => {
+                tracing::warn!(error = %err, "background sync failed; trying again later");
+                interval * 10
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "background sync stopped unexpectedly");
+                interval * 10
+            }
+        };
     }
 }
 

@@ -16,6 +16,11 @@ pub struct Settings {
     pub archive_retention_years: u32,
     /// The currency of cost lines when `cost` is not given one.
     pub currency: String,
+    /// Tickets per sync push request.
+    pub push_batch: u32,
+    /// Seconds between background syncs of `rma-agent serve` (it backs off while the server
+    /// cannot be reached).
+    pub sync_interval_secs: u32,
 }
 
 impl Default for Settings {
@@ -24,6 +29,8 @@ impl Default for Settings {
             deadlines: DeadlineSettings::default(),
             archive_retention_years: 10,
             currency: "CNY".into(),
+            push_batch: 500,
+            sync_interval_secs: 30,
         }
     }
 }
@@ -47,7 +54,7 @@ pub enum SettingsError {
 }
 
 /// Environment variables that override the file, with what each sets.
-pub const ENV_OVERRIDES: [(&str, &str); 5] = [
+pub const ENV_OVERRIDES: [(&str, &str); 7] = [
     ("RMA_AGENT_FORWARD_HOURS", "deadlines.forward_hours"),
     ("RMA_AGENT_ASSESSMENT_HOURS", "deadlines.assessment_hours"),
     (
@@ -56,6 +63,8 @@ pub const ENV_OVERRIDES: [(&str, &str); 5] = [
     ),
     ("RMA_AGENT_RETENTION_YEARS", "archive_retention_years"),
     ("RMA_AGENT_CURRENCY", "currency"),
+    ("RMA_AGENT_PUSH_BATCH", "push_batch"),
+    ("RMA_AGENT_SYNC_INTERVAL_SECS", "sync_interval_secs"),
 ];
 
 impl Settings {
@@ -107,7 +116,15 @@ impl Settings {
                 })
                 .transpose()
         };
-        let [forward, assessment, confirmation, retention, currency] = ENV_OVERRIDES.map(|e| e.0);
+        let [
+            forward,
+            assessment,
+            confirmation,
+            retention,
+            currency,
+            batch,
+            interval,
+        ] = ENV_OVERRIDES.map(|e| e.0);
         if let Some(v) = number(forward)? {
             self.deadlines.forward_hours = v;
         }
@@ -119,6 +136,12 @@ impl Settings {
         }
         if let Some(v) = number(retention)? {
             self.archive_retention_years = v;
+        }
+        if let Some(v) = number(batch)? {
+            self.push_batch = v.max(1);
+        }
+        if let Some(v) = number(interval)? {
+            self.sync_interval_secs = v.max(1);
         }
         if let Some(value) = var(currency) {
             if rma_shared::Currency::parse(&value).is_err() {

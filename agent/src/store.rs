@@ -22,9 +22,12 @@ use rma_shared::{
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use rma_shared::sync::Heads;
+
 use crate::kv::{Batch, Kv, KvError};
 use crate::tickets::TicketStore;
 pub use crate::tickets::{ListFilter, Listing};
+pub use sync::{LastSync, ServerLink};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -176,6 +179,7 @@ impl Store {
         let mut batch = Batch::default();
         batch.put(&counter_key, (last + 1).to_be_bytes());
         self.tickets.write(&mut batch, &mut doc, None)?;
+        self.note_changed(&mut batch, &number);
         self.kv.commit(batch)?;
         Ok(doc)
     }
@@ -212,18 +216,31 @@ impl Store {
         })?;
         let mut batch = Batch::default();
         self.tickets.write(&mut batch, &mut doc, Some(&old))?;
+        self.note_changed(&mut batch, number);
         self.kv.commit(batch)?;
         Ok((doc, flow))
     }
 
-    /// Takes in ticket documents made elsewhere (another replica, a restore, a benchmark),
-    /// merging each with the local copy if there is one, in one durable write. This site's
-    /// counter moves past any of its own numbers seen, so a restored store never reuses one.
+    /// Takes in ticket documents made elsewhere (a restore, a benchmark), merging each with
+    /// the local copy if there is one, in one durable write. They count as not yet synced.
     pub fn import(&self, incoming: Vec<TicketDoc>) -> Result<usize, StoreError> {
+        let count = incoming.len();
+        self.merge_in(incoming.into_iter().map(|doc| (doc, None)), None)?;
+        Ok(count)
+    }
+
+    /// Merges documents into the store in one durable write. With `acked`, the server is
+    /// known to hold those heads (the ticket stays to be pushed only if the merge added
+    /// local changes); with `cursor`, the pull cursor moves in the same write. This site's
+    /// counter moves past any of its own numbers seen, so a restored store never reuses one.
+    fn merge_in(
+        &self,
+        incoming: impl Iterator<Item = (TicketDoc, Option<Heads>)>,
+        cursor: Option<u64>,
+    ) -> Result<(), StoreError> {
         let mut batch = Batch::default();
         let mut counters: BTreeMap<u16, u32> = BTreeMap::new();
-        let count = incoming.len();
-        for mut doc in incoming {
+        for (mut doc, acked) in incoming {
             let number = doc.number().clone();
             let (old, mut merged) = match self.read(&number)? {
                 Some((old, mut local)) => {
@@ -242,14 +259,23 @@ impl Store {
                 *top = (*top).max(number.seq());
             }
             self.tickets.write(&mut batch, &mut merged, old.as_ref())?;
+            match acked {
+                Some(heads) => {
+                    let pending = Heads::of(&mut merged) != heads;
+                    self.note_acked(&mut batch, &number, &heads, pending);
+                }
+                None => self.note_changed(&mut batch, &number),
+            }
         }
         for (year, seq) in counters {
             if seq > self.last_seq(year)? {
                 batch.put(counter_key(year), seq.to_be_bytes());
             }
         }
-        self.kv.commit(batch)?;
-        Ok(count)
+        if let Some(cursor) = cursor {
+            batch.put(sync::CURSOR, cursor.to_be_bytes());
+        }
+        self.kv.commit(batch).map_err(StoreError::from)
     }
 
     /// The last sequence number this site allocated in `year`.
@@ -339,6 +365,8 @@ fn counter_key(year: u16) -> String {
 fn area_key(code: &AreaCode) -> String {
     format!("area:{code}")
 }
+
+mod sync;
 
 #[cfg(test)]
 #[path = "store_tests.rs"]

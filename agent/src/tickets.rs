@@ -225,7 +225,7 @@ impl TicketStore {
 }
 
 /// The number with its sequence padded so keys sort in numeric order.
-fn sortable(number: &TicketNumber) -> String {
+pub fn sortable(number: &TicketNumber) -> String {
     format!(
         "{}-{:04}-{:010}",
         number.site(),

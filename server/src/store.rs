@@ -289,7 +289,10 @@ impl ServerStore {
                 doc: doc.save(),
             });
         }
-        self.note_sync(site, cursor, pending, now)?;
+        if !entries.is_empty() {
+            tracing::info!(%site, cursor, tickets = entries.len(), "pull");
+        }
+        self.note_sync(site, end, pending, now)?;
         Ok(PullResponse {
             entries,
             cursor: end,

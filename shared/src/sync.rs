@@ -235,14 +235,22 @@ pub fn accept(existing: Option<TicketDoc>, push: &PushDoc) -> Result<(TicketDoc,
     }
 }
 
+impl FeedEntry {
+    /// The entry's document, checked to be the ticket the entry names.
+    pub fn load(&self) -> Result<TicketDoc, DocError> {
+        let doc = TicketDoc::load(&self.doc)?;
+        if doc.id() != self.id || doc.number() != &self.number {
+            return Err(DocError::Corrupt(
+                "the feed entry holds another ticket".into(),
+            ));
+        }
+        Ok(doc)
+    }
+}
+
 /// Agent side: merges a pulled ticket into the local copy (if any).
 pub fn absorb(local: Option<TicketDoc>, entry: &FeedEntry) -> Result<TicketDoc, DocError> {
-    let mut incoming = TicketDoc::load(&entry.doc)?;
-    if incoming.id() != entry.id || incoming.number() != &entry.number {
-        return Err(DocError::Corrupt(
-            "the feed entry holds another ticket".into(),
-        ));
-    }
+    let mut incoming = entry.load()?;
     match local {
         None => Ok(incoming),
         Some(mut doc) => {

@@ -1,8 +1,9 @@
 //! rma-tests: helpers for the cross-process tests in `tests/`, which run the real binaries
 //! against real sled stores in temporary directories.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 use tempfile::TempDir;
@@ -40,13 +41,33 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// A new agent set up for `site`.
-    pub fn init(site: &str) -> Self {
-        let agent = Self {
+    /// A new agent set up for `site` and enrolled with `server`.
+    pub fn enrolled(site: &str, server: &Server) -> Self {
+        let token = server.add_site(site);
+        let agent = Self::new();
+        agent.ok(&[
+            "init",
+            "--site",
+            site,
+            "--server",
+            &server.url,
+            "--token",
+            &token,
+        ]);
+        agent
+    }
+
+    fn new() -> Self {
+        Self {
             dir: tempfile::tempdir().expect("a temp dir"),
             bin: binary("rma-agent"),
             user: "tester".into(),
-        };
+        }
+    }
+
+    /// A new agent set up for `site`.
+    pub fn init(site: &str) -> Self {
+        let agent = Self::new();
         agent.ok(&["init", "--site", site]);
         agent
     }
@@ -118,5 +139,120 @@ impl Agent {
         with_json.push("--json");
         let text = self.ok(&with_json);
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+    }
+}
+
+/// A real `rma-server` on loopback, with its own data folder.
+#[derive(Debug)]
+pub struct Server {
+    dir: TempDir,
+    bin: PathBuf,
+    child: Option<Child>,
+    /// The address it listens on; kept across restarts so agents find it again.
+    pub url: String,
+    /// Its log (stderr), line by line, while it runs.
+    pub log: Option<std::io::Lines<BufReader<std::process::ChildStderr>>>,
+}
+
+impl Server {
+    /// Starts a server on a free port of 127.0.0.1.
+    pub fn start() -> Self {
+        let mut server = Self {
+            dir: tempfile::tempdir().expect("a temp dir"),
+            bin: binary("rma-server"),
+            child: None,
+            url: String::new(),
+            log: None,
+        };
+        server.launch("127.0.0.1:0");
+        server
+    }
+
+    pub fn data(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn launch(&mut self, listen: &str) {
+        let mut child = Command::new(&self.bin)
+            .args([
+                "--data",
+                &self.dir.path().to_string_lossy(),
+                "serve",
+                "--listen",
+                listen,
+            ])
+            .env("RMA_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("rma-server starts");
+        // The first line says where it listens, once it does.
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut line)
+            .expect("rma-server prints its address");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_owned();
+        self.url = url;
+        self.log = Some(BufReader::new(child.stderr.take().expect("piped")).lines());
+        self.child = Some(child);
+    }
+
+    /// Runs an `rma-server` command on this server's data folder.
+    pub fn command(&self, args: &[&str]) -> Output {
+        Command::new(&self.bin)
+            .arg("--data")
+            .arg(self.dir.path())
+            .args(args)
+            .output()
+            .expect("rma-server runs")
+    }
+
+    /// Enrols a site; returns its token.
+    pub fn add_site(&self, code: &str) -> String {
+        let out = self.command(&["site", "add", code, "--json"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let answer: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        answer["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// Waits until the log has a line containing `text` (the server's log is the clock).
+    pub fn wait_for_log(&mut self, text: &str) {
+        let log = self.log.as_mut().expect("the server runs");
+        for line in log.by_ref() {
+            if line.expect("log lines").contains(text) {
+                return;
+            }
+        }
+        panic!("the server stopped before logging {text:?}");
+    }
+
+    /// SIGKILLs the server.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("kill");
+            child.wait().expect("wait");
+        }
+        self.log = None;
+    }
+
+    /// Starts the server again on the same address, with the same data.
+    pub fn restart(&mut self) {
+        self.kill();
+        let address = self.url.trim_start_matches("http://").to_owned();
+        self.launch(&address);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
     }
 }

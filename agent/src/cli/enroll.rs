@@ -1,0 +1,83 @@
+use anyhow::{Result, bail};
+
+use super::Context;
+use crate::store::{ServerLink, Store};
+use crate::sync_client::{self, SyncError};
+
+/// Connect this agent to the central server with the token the office issued for this site
+/// (`rma-server site add CODE`). Offline work done before is pushed at the next sync.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  rma-agent enroll --server http://10.0.0.5:8080 --token 3f9a..."
+)]
+pub struct Args {
+    /// The server's address, e.g. http://rma.example.local:8080.
+    #[arg(long, value_parser = parse_url)]
+    server: String,
+    /// This site's token.
+    #[arg(long, env = "RMA_AGENT_TOKEN", hide_env_values = true)]
+    token: String,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<()> {
+    let store = ctx.store()?;
+    let reachable = link(store, args.server, args.token)?;
+    let url = store.server()?.map(|l| l.url).unwrap_or_default();
+    if ctx.json {
+        return ctx.json(&serde_json::json!({ "server": url, "reachable": reachable }));
+    }
+    say_linked(ctx, &url, reachable);
+    Ok(())
+}
+
+pub fn say_linked(ctx: &Context, url: &str, reachable: bool) {
+    if reachable {
+        say!(
+            ctx,
+            "Connected to {url}. Run `rma-agent sync` (or keep `rma-agent serve` running)."
+        );
+    } else {
+        say!(
+            ctx,
+            "Saved the server {url}, which cannot be reached right now; work goes on offline and syncs once it can."
+        );
+    }
+}
+
+/// Checks the address and token with the server when it can be reached, then keeps them.
+/// Returns whether the server could be reached.
+pub fn link(store: &Store, server: String, token: String) -> Result<bool> {
+    let (link, reachable) = check(server, token)?;
+    store.set_server(&link)?;
+    Ok(reachable)
+}
+
+/// Checks the address and token with the server when it can be reached.
+pub fn check(server: String, token: String) -> Result<(ServerLink, bool)> {
+    let token = token.trim().to_owned();
+    if token.is_empty() {
+        bail!("the token is empty: copy it as `rma-server site add` printed it");
+    }
+    let link = ServerLink { url: server, token };
+    let reachable = match sync_client::check_link(&link) {
+        Ok(reachable) => reachable,
+        Err(SyncError::Refused { message, .. }) => {
+            bail!("the server at {} refused this token: {message}", link.url)
+        }
+        Err(err) => return Err(err.into()),
+    };
+    Ok((link, reachable))
+}
+
+/// Reads a server address: http:// or https://, host and port.
+pub fn parse_url(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text.trim()).map_err(|_| {
+        format!("{text:?} is not a server address: write it like http://10.0.0.5:8080")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!(
+            "{text:?} is not a server address: write it like http://10.0.0.5:8080"
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}

@@ -1,0 +1,189 @@
+//! What the store keeps for sync: the server it syncs with, the heads the server
+//! acknowledged per ticket, which tickets have changes to push, and the pull cursor.
+//!
+//! ```text
+//! meta:server                    server URL and this site's token (JSON)
+//! meta:cursor                    feed position pulled up to (u64 BE)
+//! meta:last_sync                 what the last successful sync did (JSON)
+//! sync:acked:{number}            heads the server acknowledged (32 bytes each)
+//! sync:dirty:{number}            the ticket has changes the server has not acknowledged
+//! ```
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use rma_shared::sync::{FeedEntry, Heads, PushResult};
+use rma_shared::{DocError, TicketId, TicketNumber};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError};
+use crate::kv::Batch;
+
+pub(super) const CURSOR: &str = "meta:cursor";
+const SERVER: &str = "meta:server";
+const LAST_SYNC: &str = "meta:last_sync";
+const ACKED: &str = "sync:acked:";
+const DIRTY: &str = "sync:dirty:";
+
+/// The server this agent syncs with.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerLink {
+    pub url: String,
+    pub token: String,
+}
+
+impl fmt::Debug for ServerLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerLink")
+            .field("url", &self.url)
+            .field("token", &"<secret>")
+            .finish()
+    }
+}
+
+/// What the last successful sync did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastSync {
+    pub at: DateTime<Utc>,
+    pub pushed: usize,
+    pub pulled: usize,
+}
+
+fn key(prefix: &str, number: &TicketNumber) -> String {
+    format!("{prefix}{}", crate::tickets::sortable(number))
+}
+
+impl Store {
+    /// Marks a ticket as having changes to push.
+    pub(super) fn note_changed(&self, batch: &mut Batch, number: &TicketNumber) {
+        batch.put(key(DIRTY, number), number.to_string());
+    }
+
+    /// Records that the server holds `heads` of a ticket; `pending` if the local copy has more.
+    pub(super) fn note_acked(
+        &self,
+        batch: &mut Batch,
+        number: &TicketNumber,
+        heads: &Heads,
+        pending: bool,
+    ) {
+        batch.put(key(ACKED, number), heads.to_bytes());
+        if pending {
+            self.note_changed(batch, number);
+        } else {
+            batch.delete(key(DIRTY, number));
+        }
+    }
+
+    pub fn server(&self) -> Result<Option<ServerLink>, StoreError> {
+        Ok(self
+            .kv
+            .get(SERVER)?
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+    }
+
+    pub fn set_server(&self, link: &ServerLink) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        batch.put(SERVER, serde_json::to_vec(link).expect("links serialise"));
+        Ok(self.kv.commit(batch)?)
+    }
+
+    pub fn cursor(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .kv
+            .get(CURSOR)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+            .map_or(0, u64::from_be_bytes))
+    }
+
+    /// Tickets with changes the server has not acknowledged, oldest number first.
+    pub fn pending(&self) -> Result<Vec<TicketNumber>, StoreError> {
+        let mut numbers = Vec::new();
+        for entry in self.kv.scan(DIRTY.as_bytes()) {
+            let (_, value) = entry?;
+            if let Ok(number) = TicketNumber::parse(&String::from_utf8_lossy(&value)) {
+                numbers.push(number);
+            }
+        }
+        Ok(numbers)
+    }
+
+    /// The heads the server acknowledged for a ticket (none: it has never acknowledged it).
+    pub fn acked(&self, number: &TicketNumber) -> Result<Heads, StoreError> {
+        Ok(self
+            .kv
+            .get(key(ACKED, number))?
+            .and_then(|bytes| Heads::from_bytes(&bytes))
+            .unwrap_or_default())
+    }
+
+    /// Takes in the server's answer to a push of `sent` (each ticket with the local heads it
+    /// had when sent). Returns the tickets to send again whole.
+    pub fn take_push_results(
+        &self,
+        sent: &[(TicketId, TicketNumber, Heads)],
+        results: &[PushResult],
+    ) -> Result<Vec<TicketNumber>, StoreError> {
+        let mut batch = Batch::default();
+        let mut again = Vec::new();
+        for result in results {
+            let id = match result {
+                PushResult::Accepted { id, .. } | PushResult::Refused { id, .. } => id,
+            };
+            let Some((_, number, local)) = sent.iter().find(|(sent_id, ..)| sent_id == id) else {
+                continue;
+            };
+            match result {
+                PushResult::Accepted { .. } => {
+                    // The server now holds everything this copy had when it was sent (its
+                    // own heads may be ahead, with other sites' changes: those arrive with
+                    // the pull). Commands and syncs run one at a time, so nothing changed
+                    // locally in between.
+                    self.note_acked(&mut batch, number, local, false);
+                }
+                PushResult::Refused {
+                    send_whole: true, ..
+                } => {
+                    batch.delete(key(ACKED, number));
+                    again.push(number.clone());
+                }
+                PushResult::Refused { .. } => {}
+            }
+        }
+        self.kv.commit(batch)?;
+        Ok(again)
+    }
+
+    /// Stores a pulled page and the cursor after it, in one durable write.
+    pub fn absorb_pulled(&self, entries: &[FeedEntry], cursor: u64) -> Result<(), StoreError> {
+        let docs = entries
+            .iter()
+            .map(|entry| {
+                let doc = entry
+                    .load()
+                    .map_err(|source: DocError| StoreError::Damaged {
+                        number: entry.number.to_string(),
+                        source,
+                    })?;
+                Ok((doc, Some(entry.heads.clone())))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.merge_in(docs.into_iter(), Some(cursor))
+    }
+
+    pub fn last_sync(&self) -> Result<Option<LastSync>, StoreError> {
+        Ok(self
+            .kv
+            .get(LAST_SYNC)?
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+    }
+
+    pub fn set_last_sync(&self, last: &LastSync) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        batch.put(
+            LAST_SYNC,
+            serde_json::to_vec(last).expect("reports serialise"),
+        );
+        Ok(self.kv.commit(batch)?)
+    }
+}

@@ -1,0 +1,221 @@
+//! Agents that worked offline converge through a real server on loopback; kills in the middle
+//! of a sync lose nothing; bad tokens and bad payloads are refused and store nothing.
+
+use rma_tests::{Agent, Server};
+use serde_json::Value;
+
+fn ticket_count(server: &Server, token: &str) -> usize {
+    let listed: Value = reqwest::blocking::Client::new()
+        .get(format!("{}/api/v1/tickets?limit=0", server.url))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    listed["tickets"].as_array().unwrap().len()
+}
+
+#[test]
+fn two_agents_edit_one_ticket_offline_and_converge() {
+    let server = Server::start();
+    let a = Agent::enrolled("WH1", &server);
+    let b = Agent::enrolled("WH2", &server);
+    a.ok(&["area", "add", "SHELF-A"]);
+    b.ok(&["area", "add", "SHELF-B"]);
+    let ticket = a.intake("Acme", 1);
+    let unit = format!("{ticket}-1");
+    for step in [
+        vec!["assess", &ticket, "--severity", "simple"],
+        vec!["receive", &ticket, "--area", "SHELF-A"],
+        vec!["assign", &ticket, "--repairer", "Bob"],
+        vec!["repair", &unit, "--steps", "new fuse", "--minutes", "20"],
+    ] {
+        a.ok(&step);
+    }
+    a.ok(&["sync"]);
+    let report = b.json(&["sync"]);
+    assert_eq!(report["pulled"], 1);
+
+    // Offline at both sites: a conflicting inspection, a cost and a storage move.
+    a.ok(&["inspect", &unit, "--pass"]);
+    a.ok(&[
+        "cost",
+        &ticket,
+        "--kind",
+        "repair",
+        "--amount",
+        "50",
+        "--liability",
+        "quality-defect",
+    ]);
+    b.ok(&["inspect", &unit, "--fail", "--note", "still dead"]);
+    b.ok(&["edit", &ticket, "--contact", "Li Wei 139"]);
+
+    for agent in [&a, &b, &a] {
+        agent.ok(&["sync"]);
+    }
+    let va = a.json(&["show", &ticket]);
+    let vb = b.json(&["show", &ticket]);
+    assert_eq!(va, vb, "both sites hold the same ticket");
+    assert_eq!(
+        va["events"].as_array().unwrap().len(),
+        9,
+        "nothing was dropped"
+    );
+    assert_eq!(va["conflicts"].as_array().unwrap().len(), 1, "{va}");
+    assert_eq!(va["registration"]["contact"], "Li Wei 139");
+    assert_eq!(va["cost_totals"][0]["minor"], 5000);
+
+    // The office sees the same merged ticket.
+    let token = server.add_site("HQ");
+    let office: Value = reqwest::blocking::Client::new()
+        .get(format!("{}/api/v1/tickets/{ticket}", server.url))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(office, va);
+
+    // A sync with nothing new moves nothing.
+    let report = a.json(&["sync"]);
+    assert_eq!(report["pushed"], 0);
+    assert_eq!(report["pulled"], 0);
+    let status = a.json(&["status"]);
+    assert_eq!(status["pending"], 0);
+    assert_eq!(status["reachable"], true);
+}
+
+#[test]
+fn an_agent_killed_mid_push_and_a_server_killed_mid_pull_lose_nothing() {
+    let mut server = Server::start();
+    std::fs::write(server.data().join("server.toml"), "pull_page = 5\n").unwrap();
+    server.restart();
+    let a = Agent::enrolled("WH1", &server);
+    let b = Agent::enrolled("WH2", &server);
+    let count = 60;
+    let tickets: Vec<String> = (0..count).map(|i| a.intake(&format!("C{i}"), 1)).collect();
+
+    // Push in batches of 5 and SIGKILL the agent after the server took two of them.
+    let mut sync = a
+        .command(&["sync"])
+        .env("RMA_AGENT_PUSH_BATCH", "5")
+        .spawn()
+        .unwrap();
+    server.wait_for_log("push");
+    server.wait_for_log("push");
+    sync.kill().unwrap();
+    sync.wait().unwrap();
+    let report = a.json(&["sync"]);
+    assert_eq!(report["pending"], 0);
+    let token = server.add_site("HQ");
+    assert_eq!(
+        ticket_count(&server, &token),
+        count,
+        "every ticket reached the server once"
+    );
+
+    // B pulls five tickets a page; the server is SIGKILLed after it served some pages.
+    let mut sync = b.command(&["sync"]).spawn().unwrap();
+    server.wait_for_log("pull");
+    server.wait_for_log("pull");
+    server.restart();
+    let _ = sync.wait().unwrap();
+    b.ok(&["sync"]);
+    let listed = b.json(&["list", "--limit", "0"]);
+    let numbers: Vec<&str> = listed["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers.len(), count);
+    for ticket in &tickets {
+        assert!(
+            numbers.contains(&ticket.as_str()),
+            "{ticket} missing at WH2"
+        );
+    }
+}
+
+#[test]
+fn revoked_and_wrong_tokens_are_refused() {
+    let server = Server::start();
+    let a = Agent::enrolled("WH1", &server);
+    a.intake("Acme", 1);
+    a.ok(&["sync"]);
+
+    // A wrong token is refused at enrolment and nothing is set up.
+    let fresh = tempfile::tempdir().unwrap();
+    let out = a
+        .command(&[
+            "init",
+            "--site",
+            "WH7",
+            "--server",
+            &server.url,
+            "--token",
+            "guess",
+        ])
+        .env("RMA_AGENT_DATA", fresh.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused this token"));
+    assert!(!fresh.path().join("store").exists());
+
+    // Revoked: the next sync is refused and says so; local work is kept for later.
+    let out = server.command(&["site", "revoke", "WH1"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    a.intake("Beta", 1);
+    let err = a.fails(&["sync"]);
+    assert!(err.contains("refused") && err.contains("401"), "{err}");
+    assert_eq!(a.json(&["status"])["pending"], 1);
+
+    // Another site's valid token cannot sync as WH1.
+    let token = server.add_site("WH2");
+    let answer = reqwest::blocking::Client::new()
+        .get(format!("{}/api/v1/sync/WH1/pull", server.url))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(answer.status(), 403);
+}
+
+#[test]
+fn corrupt_payloads_are_refused_and_store_nothing() {
+    let server = Server::start();
+    let token = server.add_site("WH1");
+    let client = reqwest::blocking::Client::new();
+    let push = |body: Vec<u8>, content_type: &str| {
+        client
+            .post(format!("{}/api/v1/sync/WH1/push", server.url))
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .unwrap()
+    };
+    let sync_type = rma_shared::sync::CONTENT_TYPE;
+    let cases = [
+        (b"\x01\x02garbage".to_vec(), sync_type, 400),
+        (vec![0xff; 64], sync_type, 400),
+        (b"{}".to_vec(), "application/json", 415),
+    ];
+    for (body, content_type, status) in cases {
+        let answer = push(body, content_type);
+        assert_eq!(answer.status(), status);
+        let message: Value = answer.json().unwrap();
+        assert!(!message["message"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(ticket_count(&server, &token), 0);
+    // The server still works.
+    let a = Agent::enrolled("WH2", &server);
+    a.intake("Acme", 1);
+    a.ok(&["sync"]);
+    assert_eq!(ticket_count(&server, &token), 1);
+}
