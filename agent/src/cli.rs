@@ -33,7 +33,7 @@ mod close;
 mod config;
 mod confirm;
 mod cost;
-mod demo;
+pub mod demo;
 mod edit;
 mod enroll;
 mod forward;

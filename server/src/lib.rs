@@ -5,11 +5,12 @@
 //! - [`admin`]: enrolment, the same through a running serve or on the store directly.
 //! - [`serve`]: the long-running server.
 //! - [`settings`]: defaults, file, environment.
-//! - [`cli`]: the command line.
+//! - [`cli`]: the command line; [`demo`]: the whole loop with no set-up.
 
 pub mod admin;
 pub mod api;
 pub mod cli;
+pub mod demo;
 pub mod serve;
 pub mod settings;
 pub mod store;

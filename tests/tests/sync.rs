@@ -219,3 +219,47 @@ fn corrupt_payloads_are_refused_and_store_nothing() {
     a.ok(&["sync"]);
     assert_eq!(ticket_count(&server, &token), 1);
 }
+
+#[test]
+fn the_demo_merges_two_sites_and_keeps_the_server_running() {
+    use std::io::{BufRead, BufReader};
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut demo = KillOnDrop(
+        std::process::Command::new(rma_tests::binary("rma-server"))
+            .arg("demo")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut seen = String::new();
+    let mut url = None;
+    for line in BufReader::new(demo.0.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if line.starts_with("Server: ") {
+            url = Some(line["Server: ".len()..].to_owned());
+        }
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.starts_with("The server keeps running") {
+            break;
+        }
+    }
+    assert!(seen.contains("CONFLICTS between offline edits"), "{seen}");
+    // Which of the two offline inspections takes effect is decided the same way at every
+    // site; the other is the conflict.
+    assert!(
+        seen.contains("WH1-2026-00001   INSPECTED") || seen.contains("WH1-2026-00001   IN REPAIR"),
+        "{seen}"
+    );
+    assert!(!seen.contains("\nerror:"), "{seen}");
+    // The server still answers.
+    let health = reqwest::blocking::get(format!("{}/api/v1/health", url.unwrap())).unwrap();
+    assert!(health.status().is_success());
+}

@@ -142,7 +142,7 @@ fn walk(ctx: &Context) -> Result<()> {
 }
 
 /// Splits a command line into words, honouring single quotes.
-fn split_words(line: &str) -> Vec<String> {
+pub fn split_words(line: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut quoted = false;

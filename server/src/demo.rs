@@ -1,0 +1,168 @@
+//! `rma-server demo`: the whole loop on this machine with no set-up. A server and two agent
+//! sites in a new temporary folder; both sites work offline on the same tickets (with a
+//! conflicting inspection), sync, and the merged result is printed. The server keeps running
+//! for a look around.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use rma_agent::cli::Context;
+use rma_agent::cli::demo::split_words;
+use rma_agent::serve::RunRequest;
+use rma_agent::store::{ServerLink, Store};
+use rma_shared::SiteCode;
+
+use crate::cli::shutdown_signal;
+use crate::serve::Server;
+use crate::settings::Settings;
+use crate::store::ServerStore;
+
+/// What each site does, in order. `{T}` is the first ticket, `{U}` the second.
+const SCRIPT: &[(&str, &str)] = &[
+    ("WH1", "area add SHELF-A1 --name 'Returns shelf A1'"),
+    (
+        "WH1",
+        "intake --customer 'Acme Ltd' --model X200 --quantity 2 --fault 'no power after a storm' --request repair",
+    ),
+    (
+        "WH1",
+        "intake --customer 'Zhang San 张三' --model Y300 --quantity 1 --fault '屏幕闪烁 (screen flickers)' --request replace",
+    ),
+    (
+        "WH1",
+        "assess {T} --severity simple --handling 'replace the power board'",
+    ),
+    ("WH1", "receive {T} --area SHELF-A1"),
+    ("WH1", "assign {T} --repairer Bob"),
+    (
+        "WH1",
+        "repair {T}-1 --steps 'replaced power board' --part PWR-X200:1 --minutes 40",
+    ),
+    (
+        "WH1",
+        "repair {T}-2 --steps 'replaced power board' --part PWR-X200:1 --minutes 35",
+    ),
+    ("WH1", "sync"),
+    ("WH2", "area add BENCH-B --name 'Inspection bench B'"),
+    ("WH2", "sync"),
+    (
+        "WH2",
+        "assess {U} --severity complex --technical Zhao --production Qian --plan 'replace LCD, check backlight driver'",
+    ),
+    (
+        "WH2",
+        "inspect {T}-1 --fail --inspector Ivy --note 'resets under load'",
+    ),
+    ("WH2", "edit {T} --contact 'Li Wei, 139 1111 2222'"),
+    ("WH1", "inspect {T}-1 --pass --inspector Kai"),
+    ("WH1", "inspect {T}-2 --pass --inspector Kai"),
+    (
+        "WH1",
+        "cost {T} --kind repair --amount 150 --liability quality-defect",
+    ),
+    ("WH1", "sync"),
+    ("WH2", "sync"),
+    ("WH1", "sync"),
+    ("WH2", "show {T}"),
+    ("WH1", "list"),
+];
+
+/// Runs the demo; returns once the server is stopped.
+pub fn run() -> Result<()> {
+    let dir = tempfile::Builder::new()
+        .prefix("rma-demo-")
+        .tempdir()?
+        .keep();
+    let runtime = tokio::runtime::Runtime::new()?;
+    let server_dir = dir.join("server");
+    let listener = runtime.block_on(async {
+        match tokio::net::TcpListener::bind("127.0.0.1:8080").await {
+            Ok(listener) => Ok(listener),
+            Err(_) => tokio::net::TcpListener::bind("127.0.0.1:0").await,
+        }
+    })?;
+    let (server, tokens) = {
+        // Enrol the sites before the server holds the store.
+        let store = ServerStore::open(&server_dir)?;
+        let now = chrono::Utc::now();
+        let mut tokens = Vec::new();
+        for site in ["WH1", "WH2", "HQ"] {
+            let code = SiteCode::parse(site).expect("valid site codes");
+            tokens.push((site, store.add_site(&code, now)?));
+        }
+        drop(store);
+        let _guard = runtime.enter();
+        (
+            Server::start(listener, server_dir.clone(), Settings::default())?,
+            tokens,
+        )
+    };
+    let url = server.url().to_owned();
+    println!("Demo in {}\nServer: {url}\n", dir.display());
+    runtime.spawn(server.run(shutdown_signal()));
+
+    let mut sites = Vec::new();
+    for (site, token) in &tokens[..2] {
+        let data = dir.join(site.to_lowercase());
+        std::fs::create_dir_all(&data)?;
+        let store = Store::init(&data, SiteCode::parse(site).expect("valid"))?;
+        store.set_server(&ServerLink {
+            url: url.clone(),
+            token: token.clone(),
+        })?;
+        sites.push((*site, data, store));
+    }
+    let mut tickets: Vec<String> = Vec::new();
+    for (site, line) in SCRIPT {
+        let (_, data, store) = sites
+            .iter()
+            .find(|(code, ..)| code == site)
+            .context("the script names the demo's sites")?;
+        let mut command = line.to_string();
+        for (marker, ticket) in ["{T}", "{U}"].iter().zip(&tickets) {
+            command = command.replace(marker, ticket);
+        }
+        println!("[{site}] $ rma-agent {command}");
+        let answer = Context::run_forwarded(
+            data,
+            store.clone(),
+            RunRequest {
+                args: split_words(&command),
+                user: format!("{} demo", site.to_lowercase()),
+                config: None,
+                env: Default::default(),
+            },
+        );
+        print!("{}", answer.stdout);
+        if command.starts_with("intake") {
+            tickets.push(answer.stdout.trim().to_owned());
+        }
+        if let Some(error) = answer.error {
+            println!("error: {error}");
+        }
+        println!();
+    }
+    let office = &tokens[2].1;
+    if tickets.len() != 2 {
+        bail!("the demo did not run through: see the errors above");
+    }
+    println!("The server keeps running at {url} (Ctrl-C stops it). The office's token: {office}");
+    println!("  curl -H 'Authorization: Bearer {office}' {url}/api/v1/tickets");
+    println!("  curl -H 'Authorization: Bearer {office}' {url}/api/v1/sites");
+    println!(
+        "The two sites' data: {} and {}",
+        path(&sites[0].1),
+        path(&sites[1].1)
+    );
+    println!(
+        "  (stop the demo first, then e.g. rma-agent --data {} show {})",
+        path(&sites[0].1),
+        tickets.first().map_or("", String::as_str)
+    );
+    runtime.block_on(shutdown_signal());
+    Ok(())
+}
+
+fn path(p: &Path) -> String {
+    PathBuf::from(p).display().to_string()
+}
