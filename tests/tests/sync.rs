@@ -242,8 +242,8 @@ fn the_demo_merges_two_sites_and_keeps_the_server_running() {
     let mut url = None;
     for line in BufReader::new(demo.0.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
-        if line.starts_with("Server: ") {
-            url = Some(line["Server: ".len()..].to_owned());
+        if let Some(address) = line.strip_prefix("Server: ") {
+            url = Some(address.to_owned());
         }
         seen.push_str(&line);
         seen.push('\n');
