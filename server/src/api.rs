@@ -177,7 +177,8 @@ async fn push(
     })?;
     let _one_writer = state.writer.lock().await;
     let writer_state = state.clone();
-    let response = tokio::task::spawn_blocking(move || writer_state.store.push(&request))
+    let origin = site.clone();
+    let response = tokio::task::spawn_blocking(move || writer_state.store.push(&origin, &request))
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "panic", e.to_string()))??;
     let accepted = response

@@ -16,6 +16,7 @@ struct Fixture {
     _dir: tempfile::TempDir,
     state: Arc<AppState>,
     token: String,
+    other: String,
 }
 
 fn fixture() -> Fixture {
@@ -24,7 +25,7 @@ fn fixture() -> Fixture {
     let token = store
         .add_site(&SiteCode::parse("WH1").unwrap(), Utc::now())
         .unwrap();
-    store
+    let other = store
         .add_site(&SiteCode::parse("WH2").unwrap(), Utc::now())
         .unwrap();
     let state = Arc::new(AppState {
@@ -37,6 +38,7 @@ fn fixture() -> Fixture {
         _dir: dir,
         state,
         token,
+        other,
     }
 }
 
@@ -115,7 +117,7 @@ async fn a_push_is_pulled_back_and_readable_through_the_api() {
 
     let (status, page) = send(
         &f.state,
-        get(Some(&f.token), "/api/v1/sync/WH1/pull?cursor=0"),
+        get(Some(&f.other), "/api/v1/sync/WH2/pull?cursor=0"),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -123,10 +125,19 @@ async fn a_push_is_pulled_back_and_readable_through_the_api() {
     assert_eq!(page.entries.len(), 1);
     assert_eq!(page.cursor, 1);
     assert!(!page.more);
+    // The pushing site is not sent back what it pushed, but its cursor moves on.
+    let (_, own) = send(
+        &f.state,
+        get(Some(&f.token), "/api/v1/sync/WH1/pull?cursor=0"),
+    )
+    .await;
+    let own: PullResponse = sync::decode(&own).unwrap();
+    assert!(own.entries.is_empty());
+    assert_eq!(own.cursor, 1);
     // Nothing new: an empty, small answer.
     let (_, empty) = send(
         &f.state,
-        get(Some(&f.token), "/api/v1/sync/WH1/pull?cursor=1"),
+        get(Some(&f.other), "/api/v1/sync/WH2/pull?cursor=1"),
     )
     .await;
     assert!(empty.len() < 16, "{} bytes", empty.len());

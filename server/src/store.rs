@@ -187,8 +187,13 @@ impl ServerStore {
             .map_or(0, u64::from_be_bytes))
     }
 
-    /// Takes in a push: each ticket on its own, all stored in one durable write.
-    pub fn push(&self, request: &PushRequest) -> Result<PushResponse, ServerStoreError> {
+    /// Takes in a push from site `origin`: each ticket on its own, all stored in one durable
+    /// write.
+    pub fn push(
+        &self,
+        origin: &SiteCode,
+        request: &PushRequest,
+    ) -> Result<PushResponse, ServerStoreError> {
         let mut batch = Batch::default();
         let mut seq = self.feed_head()?;
         // Tickets already taken in this request, in case one comes twice.
@@ -214,7 +219,7 @@ impl ServerStore {
                         self.tickets.write(&mut batch, &mut doc, old.as_ref())?;
                         batch.put(id_key(push.id), push.number.to_string());
                         seq += 1;
-                        batch.put(feed_key(seq), push.number.to_string());
+                        batch.put(feed_key(seq), format!("{}\t{origin}", push.number));
                     }
                     let summary = if changed {
                         TicketSummary::build(&doc).ok()
@@ -270,14 +275,31 @@ impl ServerStore {
         let head = self.feed_head()?;
         let cursor = cursor.min(head);
         let end = cursor.saturating_add(limit as u64).min(head);
-        let mut entries: Vec<FeedEntry> = Vec::new();
+        // The tickets changed in (cursor, end], each with whether every change there came
+        // from the asking site itself: those it already holds, so they are not sent back.
+        let mut changed: HashMap<TicketNumber, (u64, bool)> = HashMap::new();
         for entry in self.kv.range(&feed_key(cursor + 1), &feed_key(end + 1)) {
             let (key, value) = entry?;
             let seq = u64::from_be_bytes(key[5..13].try_into().expect("feed keys hold a u64"));
-            let Ok(number) = TicketNumber::parse(&String::from_utf8_lossy(&value)) else {
+            let text = String::from_utf8_lossy(&value);
+            let (number, origin) = text.split_once('\t').unwrap_or((&text, ""));
+            let Ok(number) = TicketNumber::parse(number) else {
                 continue;
             };
-            entries.retain(|e| e.number != number);
+            let own = origin == site.as_str();
+            let slot = changed.entry(number).or_insert((seq, true));
+            *slot = (seq, slot.1 && own);
+        }
+        let mut changed: Vec<(u64, TicketNumber, bool)> = changed
+            .into_iter()
+            .map(|(number, (seq, all_own))| (seq, number, all_own))
+            .collect();
+        changed.sort_unstable_by_key(|(seq, ..)| *seq);
+        let mut entries: Vec<FeedEntry> = Vec::new();
+        for (seq, number, all_own) in changed {
+            if all_own {
+                continue;
+            }
             let Some((_, mut doc)) = self.tickets.read(&number)? else {
                 continue;
             };
