@@ -71,13 +71,23 @@ impl SyncError {
 }
 
 /// A connection to the server for one round.
-struct Connection<'a> {
+#[derive(Debug)]
+pub struct Connection {
     client: Client,
-    link: &'a ServerLink,
+    link: ServerLink,
     site: String,
 }
 
-impl Connection<'_> {
+impl Connection {
+    /// Connects `store`'s site to the server it is enrolled with.
+    pub fn open(store: &Store) -> Result<Self, SyncError> {
+        Ok(Self {
+            client: client(),
+            link: store.server()?.ok_or(SyncError::NotEnrolled)?,
+            site: store.site().to_string(),
+        })
+    }
+
     fn url(&self, path: &str) -> String {
         format!(
             "{}/api/v1/sync/{}/{path}",
@@ -155,26 +165,39 @@ pub fn sync_once(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, SyncError> {
     let started = Instant::now();
-    let link = store.server()?.ok_or(SyncError::NotEnrolled)?;
-    let conn = Connection {
-        client: client(),
-        link: &link,
-        site: store.site().to_string(),
-    };
+    let conn = Connection::open(store)?;
     let mut report = Report::default();
+    push_pending(store, &conn, push_batch, progress, &mut report)?;
+    pull_feed(store, &conn, progress, &mut report)?;
+    report.pending = store.pending()?.len();
+    report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    store.set_last_sync(&LastSync {
+        at: chrono::Utc::now(),
+        pushed: report.pushed,
+        pulled: report.pulled,
+    })?;
+    Ok(report)
+}
 
-    let mut queue = store.pending()?;
+/// Pushes every ticket with changes the server has not acknowledged, `push_batch` a request.
+pub fn push_pending(
+    store: &Store,
+    conn: &Connection,
+    push_batch: usize,
+    progress: &mut dyn FnMut(Progress),
+    report: &mut Report,
+) -> Result<(), SyncError> {
+    let mut queue: std::collections::VecDeque<TicketNumber> = store.pending()?.into();
     let total = queue.len();
     let mut retried_whole = false;
     while !queue.is_empty() {
         let mut docs = Vec::new();
         let mut sent: Vec<(TicketId, TicketNumber, Heads)> = Vec::new();
         let mut bytes = 0;
-        while let Some(number) = queue.first().cloned() {
-            if docs.len() >= push_batch.max(1) || (bytes > PUSH_BYTES && !docs.is_empty()) {
+        while docs.len() < push_batch.max(1) && (bytes <= PUSH_BYTES || docs.is_empty()) {
+            let Some(number) = queue.pop_front() else {
                 break;
-            }
-            queue.remove(0);
+            };
             let mut doc = store.load(&number)?;
             let acked = store.acked(&number)?;
             if let Some(push) = sync::outgoing(&mut doc, &acked) {
@@ -211,10 +234,19 @@ pub fn sync_once(
             total,
         });
     }
+    Ok(())
+}
 
-    let mut pending = store.pending()?.len();
+/// Pulls the feed from the stored cursor to its end, storing each page with its cursor.
+pub fn pull_feed(
+    store: &Store,
+    conn: &Connection,
+    progress: &mut dyn FnMut(Progress),
+    report: &mut Report,
+) -> Result<(), SyncError> {
     let mut cursor = store.cursor()?;
     loop {
+        let pending = store.pending()?.len();
         let (page, down) = conn.pull(cursor, pending)?;
         report.bytes_down += down;
         report.pulled += page.entries.len();
@@ -225,19 +257,9 @@ pub fn sync_once(
             more: page.more,
         });
         if !page.more {
-            break;
+            return Ok(());
         }
-        pending = store.pending()?.len();
     }
-
-    report.pending = store.pending()?.len();
-    report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    store.set_last_sync(&LastSync {
-        at: chrono::Utc::now(),
-        pushed: report.pushed,
-        pulled: report.pulled,
-    })?;
-    Ok(report)
 }
 
 /// Checks a server address and token: `Ok(true)` if the server accepts the token,

@@ -44,6 +44,13 @@ enum Bench {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// Sync: N tickets made offline on one agent (each created, then edited 5 times), pushed
+    /// to a fresh server, pulled into a fresh second agent, then a sync with nothing new; and
+    /// the floor: loading the same N saved documents into Automerge with no I/O.
+    Sync {
+        #[arg(long, default_value_t = 10_000)]
+        tickets: u32,
+    },
     /// Runs a command several times and prints its times and peak memory as JSON. The agent
     /// bench measures through it: a child's peak memory counts the memory of the process that
     /// started it, so the starter must be small.
@@ -65,6 +72,7 @@ fn main() -> Result<()> {
             runs,
             data,
         } => agent(tickets, runs, data),
+        Bench::Sync { tickets } => sync_bench(tickets),
         Bench::Measure { runs, command } => {
             let (program, args) = command.split_first().expect("clap requires a command");
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -327,4 +335,158 @@ fn folder_size(dir: &Path) -> Result<u64> {
         };
     }
     Ok(total)
+}
+
+/// A ticket made offline: registered, then edited five times (assessed, received into an
+/// area, a unit moved, put on hold, resumed).
+fn offline_ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDoc> {
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap() + Span::seconds(i64::from(seq));
+    let number = TicketNumber::new(site.clone(), 2026, seq);
+    let registration = Registration {
+        customer: format!("Customer {}", seq % 500),
+        contact: None,
+        model: format!("M{}", seq % 20),
+        quantity: 1,
+        fault: "does not start".into(),
+        request: CustomerRequest::Repair,
+    };
+    let event = |kind, minutes| Event::new(kind, site.clone(), "bench", at + Span::minutes(minutes));
+    let mut doc = TicketDoc::create(
+        TicketId::random(),
+        number.clone(),
+        &registration,
+        event(EventKind::Registered, 0),
+        actor.clone(),
+    );
+    let edits = [
+        EventKind::Assessed(Assessment {
+            severity: Severity::Simple,
+            handling: None,
+            technical: vec![],
+            production: vec![],
+            plan: None,
+        }),
+        EventKind::Received(Receiving {
+            model: registration.model.clone(),
+            quantity: 1,
+            appearance: "ok".into(),
+            discrepancy: None,
+            units: vec![number.unit(1)],
+            area: Some(AreaCode::parse("A1")?),
+        }),
+        EventKind::Moved {
+            unit: number.unit(1),
+            to: AreaCode::parse("A2")?,
+        },
+        EventKind::Held {
+            reason: "waiting for parts".into(),
+        },
+        EventKind::Resumed,
+    ];
+    for (i, kind) in edits.into_iter().enumerate() {
+        doc.record(event(kind, 10 * (i as i64 + 1)))?;
+    }
+    Ok(doc)
+}
+
+fn sync_bench(tickets: u32) -> Result<()> {
+    use rma_agent::store::ServerLink;
+    use rma_agent::sync_client::{self, Connection, Report};
+
+    let temp = tempfile::tempdir()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let server_dir = temp.path().join("server");
+    let (token_a, token_b) = {
+        let store = rma_server::store::ServerStore::open(&server_dir)?;
+        let now = Utc::now();
+        let a = store.add_site(&SiteCode::parse("SA")?, now)?;
+        let b = store.add_site(&SiteCode::parse("SB")?, now)?;
+        (a, b)
+    };
+    let server = {
+        let _inside = runtime.enter();
+        rma_server::serve::Server::start(listener, server_dir, Default::default())?
+    };
+    let url = server.url().to_owned();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    runtime.spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+
+    let agent = |name: &str, token: String| -> Result<Store> {
+        let dir = temp.path().join(name);
+        std::fs::create_dir_all(&dir)?;
+        let store = Store::init(&dir, SiteCode::parse(name)?)?;
+        store.set_server(&ServerLink { url: url.clone(), token })?;
+        Ok(store)
+    };
+    let a = agent("SA", token_a)?;
+    let b = agent("SB", token_b)?;
+
+    // Agent A works offline.
+    let site = SiteCode::parse("SA")?;
+    let actor = ActorId::random();
+    let mut saved = Vec::with_capacity(tickets as usize);
+    let mut batch = Vec::new();
+    for seq in 1..=tickets {
+        let mut doc = offline_ticket(&site, seq, &actor)?;
+        saved.push(doc.save());
+        batch.push(doc);
+        if batch.len() == 2_000 {
+            a.import(std::mem::take(&mut batch))?;
+        }
+    }
+    a.import(batch)?;
+
+    // The floor: the same documents loaded into Automerge, no I/O.
+    let started = Instant::now();
+    for bytes in &saved {
+        TicketDoc::load(bytes)?;
+    }
+    let floor = started.elapsed();
+
+    let mut quiet = |_| {};
+    let mut push = Report::default();
+    let started = Instant::now();
+    sync_client::push_pending(&a, &Connection::open(&a)?, 500, &mut quiet, &mut push)?;
+    let push_time = started.elapsed();
+
+    let mut pull = Report::default();
+    let started = Instant::now();
+    sync_client::pull_feed(&b, &Connection::open(&b)?, &mut quiet, &mut pull)?;
+    let pull_time = started.elapsed();
+    if push.pushed != tickets as usize || pull.pulled != tickets as usize {
+        bail!("pushed {} and pulled {} of {tickets} tickets", push.pushed, pull.pulled);
+    }
+
+    let started = Instant::now();
+    let noop = sync_client::sync_once(&b, 500, &mut quiet)?;
+    let noop_time = started.elapsed();
+    let _ = stop.send(());
+
+    let ms = |d: Duration| round(d.as_secs_f64() * 1000.0);
+    let (push_ms, pull_ms, noop_ms, floor_ms) = (ms(push_time), ms(pull_time), ms(noop_time), ms(floor));
+    println!("sync of {tickets} tickets (each created, then edited 5 times offline)");
+    println!("  push to a fresh server:     {push_ms} ms, {} bytes sent ({:.1}x the floor)", push.bytes_up, push_ms / floor_ms);
+    println!("  pull into a fresh agent:    {pull_ms} ms, {} bytes received ({:.1}x the floor)", pull.bytes_down, pull_ms / floor_ms);
+    println!("  sync with nothing new:      {noop_ms} ms, {} bytes of bodies", noop.bytes_up + noop.bytes_down);
+    println!("  floor (load {tickets} saved documents, no I/O): {floor_ms} ms");
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "sync",
+            "tickets": tickets,
+            "push_ms": push_ms,
+            "pull_ms": pull_ms,
+            "noop_ms": noop_ms,
+            "push_bytes": push.bytes_up,
+            "pull_bytes": pull.bytes_down,
+            "noop_bytes": noop.bytes_up + noop.bytes_down,
+            "floor_load_ms": floor_ms,
+        })
+    );
+    std::mem::forget(a);
+    std::mem::forget(b);
+    Ok(())
 }
