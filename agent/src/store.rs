@@ -225,22 +225,24 @@ impl Store {
     /// the local copy if there is one, in one durable write. They count as not yet synced.
     pub fn import(&self, incoming: Vec<TicketDoc>) -> Result<usize, StoreError> {
         let count = incoming.len();
-        self.merge_in(incoming.into_iter().map(|doc| (doc, None)), None)?;
+        self.merge_in(incoming.into_iter().map(|doc| (doc, None, None)), None)?;
         Ok(count)
     }
 
     /// Merges documents into the store in one durable write. With `acked`, the server is
     /// known to hold those heads (the ticket stays to be pushed only if the merge added
-    /// local changes); with `cursor`, the pull cursor moves in the same write. This site's
-    /// counter moves past any of its own numbers seen, so a restored store never reuses one.
-    fn merge_in(
+    /// local changes); with `saved`, the document's saved form is at hand (stored as it is
+    /// when the ticket is new here); with `cursor`, the pull cursor moves in the same write.
+    /// This site's counter moves past any of its own numbers seen, so a restored store never
+    /// reuses one.
+    fn merge_in<'a>(
         &self,
-        incoming: impl Iterator<Item = (TicketDoc, Option<Heads>)>,
+        incoming: impl Iterator<Item = (TicketDoc, Option<Heads>, Option<&'a [u8]>)>,
         cursor: Option<u64>,
     ) -> Result<(), StoreError> {
         let mut batch = Batch::default();
         let mut counters: BTreeMap<u16, u32> = BTreeMap::new();
-        for (mut doc, acked) in incoming {
+        for (mut doc, acked, saved) in incoming {
             let number = doc.number().clone();
             let (old, mut merged) = match self.read(&number)? {
                 Some((old, mut local)) => {
@@ -258,7 +260,13 @@ impl Store {
                 let top = counters.entry(number.year()).or_default();
                 *top = (*top).max(number.seq());
             }
-            self.tickets.write(&mut batch, &mut merged, old.as_ref())?;
+            match (&old, saved) {
+                (None, Some(saved)) => {
+                    let heads = Heads::of(&mut merged);
+                    self.tickets.write_saved(&mut batch, &merged, saved, &heads, None)?
+                }
+                _ => self.tickets.write(&mut batch, &mut merged, old.as_ref())?,
+            };
             match acked {
                 Some(heads) => {
                     let pending = Heads::of(&mut merged) != heads;

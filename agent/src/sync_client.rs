@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
-use rma_shared::sync::{self, Heads, PullResponse, PushRequest, PushResponse};
+use rma_shared::sync::{self, Heads, PullResponse, PushDoc, PushRequest, PushResponse};
 use rma_shared::{TicketId, TicketNumber};
 use serde::Serialize;
 use thiserror::Error;
@@ -198,13 +198,32 @@ pub fn push_pending(
             let Some(number) = queue.pop_front() else {
                 break;
             };
-            let mut doc = store.load(&number)?;
             let acked = store.acked(&number)?;
-            if let Some(push) = sync::outgoing(&mut doc, &acked) {
-                bytes += push.bytes.len();
-                sent.push((doc.id(), number, Heads::of(&mut doc)));
-                docs.push(push);
+            let Some(stored) = store.tickets().read_stored(&number)? else {
+                continue;
+            };
+            if stored.heads == acked {
+                store.clear_pending(&number)?;
+                continue;
             }
+            let push = if acked.is_empty() {
+                // The server has none of it: the stored document goes as it is.
+                PushDoc {
+                    id: stored.summary.id,
+                    number: number.clone(),
+                    base: acked,
+                    bytes: stored.doc,
+                }
+            } else {
+                let mut doc = store.load(&number)?;
+                match sync::outgoing(&mut doc, &acked) {
+                    Some(push) => push,
+                    None => continue,
+                }
+            };
+            bytes += push.bytes.len();
+            sent.push((push.id, number, stored.heads));
+            docs.push(push);
         }
         if docs.is_empty() {
             continue;

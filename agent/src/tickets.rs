@@ -24,6 +24,8 @@ use rma_shared::{
 };
 use serde::Serialize;
 
+use rma_shared::sync::Heads;
+
 use crate::kv::{Batch, Entry, Kv};
 use crate::store::StoreError;
 
@@ -80,29 +82,32 @@ impl TicketStore {
         &self,
         number: &TicketNumber,
     ) -> Result<Option<(TicketSummary, TicketDoc)>, StoreError> {
-        let Some(bytes) = self.kv.get(ticket_key(number))? else {
+        let Some(stored) = self.read_stored(number)? else {
             return Ok(None);
         };
-        let damaged = |source| StoreError::Damaged {
+        let doc = TicketDoc::load(&stored.doc).map_err(|source| StoreError::Damaged {
             number: number.to_string(),
             source,
-        };
-        let (summary, doc) = decode_ticket(&bytes).map_err(damaged)?;
-        let doc = TicketDoc::load(doc).map_err(damaged)?;
-        Ok(Some((summary, doc)))
+        })?;
+        Ok(Some((stored.summary, doc)))
     }
 
-    /// The summary of a ticket, without loading its document.
-    pub fn summary(&self, number: &TicketNumber) -> Result<Option<TicketSummary>, StoreError> {
+    /// A ticket as stored: its summary, heads and saved document, without loading it.
+    pub fn read_stored(&self, number: &TicketNumber) -> Result<Option<Stored>, StoreError> {
         let Some(bytes) = self.kv.get(ticket_key(number))? else {
             return Ok(None);
         };
         decode_ticket(&bytes)
-            .map(|(summary, _)| Some(summary))
+            .map(Some)
             .map_err(|source| StoreError::Damaged {
                 number: number.to_string(),
                 source,
             })
+    }
+
+    /// The summary of a ticket, without loading its document.
+    pub fn summary(&self, number: &TicketNumber) -> Result<Option<TicketSummary>, StoreError> {
+        Ok(self.read_stored(number)?.map(|stored| stored.summary))
     }
 
     /// Saves the document and brings its summary and index entries up to date, in `batch`.
@@ -111,14 +116,29 @@ impl TicketStore {
         batch: &mut Batch,
         doc: &mut TicketDoc,
         old: Option<&TicketSummary>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<TicketSummary, StoreError> {
+        let saved = doc.save();
+        let heads = Heads::of(doc);
+        self.write_saved(batch, doc, &saved, &heads, old)
+    }
+
+    /// As [`TicketStore::write`], for a document whose saved form and heads are at hand
+    /// (`saved` must be a save of `doc`): no need to save it again.
+    pub fn write_saved(
+        &self,
+        batch: &mut Batch,
+        doc: &TicketDoc,
+        saved: &[u8],
+        heads: &Heads,
+        old: Option<&TicketSummary>,
+    ) -> Result<TicketSummary, StoreError> {
         let summary = TicketSummary::build(doc).map_err(|source| StoreError::Damaged {
             number: doc.number().to_string(),
             source,
         })?;
         batch.put(
             ticket_key(doc.number()),
-            encode_ticket(&summary, &doc.save()),
+            encode_ticket(&summary, heads, saved),
         );
         let new = index_entries(&summary);
         if let Some(old) = old {
@@ -129,7 +149,7 @@ impl TicketStore {
         for (key, value) in new {
             batch.put(key, value);
         }
-        Ok(())
+        Ok(summary)
     }
 
     /// Tickets matching `filter`, newest first, at most `filter.limit` (0: no limit).
@@ -238,29 +258,52 @@ fn ticket_key(number: &TicketNumber) -> String {
     format!("t:{}", sortable(number))
 }
 
-/// A ticket's value: the length of its summary (u32 BE), the summary (JSON), the document.
-fn encode_ticket(summary: &TicketSummary, doc: &[u8]) -> Vec<u8> {
+/// A ticket as stored.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub summary: TicketSummary,
+    pub heads: Heads,
+    /// The saved Automerge document.
+    pub doc: Vec<u8>,
+}
+
+/// A ticket's value: the length of its summary (u32 BE), the summary (JSON), the number of
+/// heads (u8) and the heads (32 bytes each), the saved document.
+fn encode_ticket(summary: &TicketSummary, heads: &Heads, doc: &[u8]) -> Vec<u8> {
     let json = serde_json::to_vec(summary).expect("summaries serialise");
     let len = u32::try_from(json.len()).expect("a summary is far smaller than 4 GiB");
-    let mut value = Vec::with_capacity(4 + json.len() + doc.len());
+    let heads = heads.to_bytes();
+    let count = u8::try_from(heads.len() / 32).expect("a ticket has fewer than 256 heads");
+    let mut value = Vec::with_capacity(5 + json.len() + heads.len() + doc.len());
     value.extend_from_slice(&len.to_be_bytes());
     value.extend_from_slice(&json);
+    value.push(count);
+    value.extend_from_slice(&heads);
     value.extend_from_slice(doc);
     value
 }
 
-fn decode_ticket(value: &[u8]) -> Result<(TicketSummary, &[u8]), DocError> {
+fn decode_ticket(value: &[u8]) -> Result<Stored, DocError> {
     let bad = |what: &str| DocError::Corrupt(format!("its stored record is {what}"));
     let (len, rest) = value
         .split_first_chunk::<4>()
         .ok_or_else(|| bad("truncated"))?;
     let len = u32::from_be_bytes(*len) as usize;
-    if rest.len() < len {
+    if rest.len() < len + 1 {
         return Err(bad("truncated"));
     }
-    let (json, doc) = rest.split_at(len);
+    let (json, rest) = rest.split_at(len);
     let summary = serde_json::from_slice(json).map_err(|_| bad("unreadable"))?;
-    Ok((summary, doc))
+    let count = usize::from(rest[0]) * 32;
+    if rest.len() < 1 + count {
+        return Err(bad("truncated"));
+    }
+    let heads = Heads::from_bytes(&rest[1..1 + count]).ok_or_else(|| bad("truncated"))?;
+    Ok(Stored {
+        summary,
+        heads,
+        doc: rest[1 + count..].to_vec(),
+    })
 }
 
 fn area_prefix(code: &AreaCode) -> String {

@@ -212,20 +212,27 @@ impl ServerStore {
                 });
                 continue;
             }
+            let first_copy = existing.is_none() && push.base.is_empty();
             match sync::accept(existing.clone(), push) {
                 Ok((mut doc, changed)) => {
                     let heads = Heads::of(&mut doc);
+                    let summary = match (changed, first_copy) {
+                        // A first copy arrives saved and compact: store it as it came.
+                        (true, true) => Some(self.tickets.write_saved(
+                            &mut batch,
+                            &doc,
+                            &push.bytes,
+                            &heads,
+                            old.as_ref(),
+                        )?),
+                        (true, false) => Some(self.tickets.write(&mut batch, &mut doc, old.as_ref())?),
+                        (false, _) => old,
+                    };
                     if changed {
-                        self.tickets.write(&mut batch, &mut doc, old.as_ref())?;
                         batch.put(id_key(push.id), push.number.to_string());
                         seq += 1;
                         batch.put(feed_key(seq), format!("{}\t{origin}", push.number));
                     }
-                    let summary = if changed {
-                        TicketSummary::build(&doc).ok()
-                    } else {
-                        old
-                    };
                     taken.insert(push.id, (summary, doc));
                     results.push(PushResult::Accepted { id: push.id, heads });
                 }
@@ -300,15 +307,16 @@ impl ServerStore {
             if all_own {
                 continue;
             }
-            let Some((_, mut doc)) = self.tickets.read(&number)? else {
+            // Sent as stored: no need to load and save it again.
+            let Some(stored) = self.tickets.read_stored(&number)? else {
                 continue;
             };
             entries.push(FeedEntry {
                 seq,
-                id: doc.id(),
+                id: stored.summary.id,
                 number,
-                heads: Heads::of(&mut doc),
-                doc: doc.save(),
+                heads: stored.heads,
+                doc: stored.doc,
             });
         }
         if !entries.is_empty() {

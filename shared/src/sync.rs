@@ -80,6 +80,7 @@ pub struct PushDoc {
     /// The heads the server acknowledged, which `bytes` build on; empty: `bytes` is the whole
     /// saved document.
     pub base: Heads,
+    #[serde(with = "serde_bytes")]
     pub bytes: Vec<u8>,
 }
 
@@ -115,6 +116,7 @@ pub struct FeedEntry {
     /// The server's heads for the ticket: what the agent may count as acknowledged.
     pub heads: Heads,
     /// The whole saved document.
+    #[serde(with = "serde_bytes")]
     pub doc: Vec<u8>,
 }
 

@@ -108,6 +108,13 @@ impl Store {
         Ok(numbers)
     }
 
+    /// Records that a ticket has nothing left to push.
+    pub fn clear_pending(&self, number: &TicketNumber) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        batch.delete(key(DIRTY, number));
+        Ok(self.kv.commit(batch)?)
+    }
+
     /// The heads the server acknowledged for a ticket (none: it has never acknowledged it).
     pub fn acked(&self, number: &TicketNumber) -> Result<Heads, StoreError> {
         Ok(self
@@ -165,7 +172,7 @@ impl Store {
                         number: entry.number.to_string(),
                         source,
                     })?;
-                Ok((doc, Some(entry.heads.clone())))
+                Ok((doc, Some(entry.heads.clone()), Some(entry.doc.as_slice())))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.merge_in(docs.into_iter(), Some(cursor))
