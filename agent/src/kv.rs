@@ -4,9 +4,11 @@
 //! Every write goes through [`Kv::commit`]: one atomic batch, flushed to disk before it
 //! returns, so a command is acknowledged only once it would survive a crash.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use rma_shared::sync::{add_u256, sub_u256};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -39,6 +41,8 @@ pub struct Kv {
 pub struct Batch {
     inner: sled::Batch,
     len: usize,
+    /// 256-bit registers to change by addition and subtraction (modulo 2^256).
+    registers: BTreeMap<Vec<u8>, ([u8; 32], [u8; 32])>,
 }
 
 impl Batch {
@@ -49,6 +53,20 @@ impl Batch {
 
     pub fn delete(&mut self, key: impl AsRef<[u8]>) {
         self.inner.remove(key.as_ref());
+        self.len += 1;
+    }
+
+    /// Adds `value` to the 256-bit register at `key` (a missing register is zero).
+    pub fn add_to(&mut self, key: impl AsRef<[u8]>, value: &[u8; 32]) {
+        let entry = self.registers.entry(key.as_ref().to_vec()).or_default();
+        entry.0 = add_u256(&entry.0, value);
+        self.len += 1;
+    }
+
+    /// Subtracts `value` from the 256-bit register at `key`.
+    pub fn subtract_from(&mut self, key: impl AsRef<[u8]>, value: &[u8; 32]) {
+        let entry = self.registers.entry(key.as_ref().to_vec()).or_default();
+        entry.1 = add_u256(&entry.1, value);
         self.len += 1;
     }
 
@@ -102,8 +120,29 @@ impl Kv {
     /// Applies the batch atomically without waiting for the disk: for bookkeeping that may be
     /// lost in a crash (it is on disk with the next [`Kv::commit`]).
     pub fn apply_unflushed(&self, batch: Batch) -> Result<(), KvError> {
-        self.db.apply_batch(batch.inner)?;
+        let inner = self.with_registers(batch)?;
+        self.db.apply_batch(inner)?;
         Ok(())
+    }
+
+    /// The batch's writes plus the new values of its registers. Registers are read here and
+    /// written with the batch: callers write one batch at a time.
+    fn with_registers(&self, batch: Batch) -> Result<sled::Batch, KvError> {
+        let mut inner = batch.inner;
+        for (key, (plus, minus)) in batch.registers {
+            let current = self.register(&key)?;
+            inner.insert(key, sub_u256(&add_u256(&current, &plus), &minus).to_vec());
+        }
+        Ok(inner)
+    }
+
+    /// The value of a 256-bit register (zero if it was never written).
+    pub fn register(&self, key: impl AsRef<[u8]>) -> Result<[u8; 32], KvError> {
+        Ok(self
+            .db
+            .get(key)?
+            .and_then(|v| <[u8; 32]>::try_from(v.as_ref()).ok())
+            .unwrap_or([0; 32]))
     }
 
     /// Applies the batch atomically and waits until it is on disk.
@@ -111,7 +150,8 @@ impl Kv {
         if batch.is_empty() {
             return Ok(());
         }
-        self.db.apply_batch(batch.inner)?;
+        let inner = self.with_registers(batch)?;
+        self.db.apply_batch(inner)?;
         self.db.flush()?;
         Ok(())
     }

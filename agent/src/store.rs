@@ -25,8 +25,8 @@ use thiserror::Error;
 use rma_shared::sync::Heads;
 
 use crate::kv::{Batch, Kv, KvError};
-use crate::tickets::TicketStore;
 pub use crate::tickets::{ListFilter, Listing};
+use crate::tickets::{Prior, TicketStore};
 pub use sync::{LastSync, ServerLink};
 
 #[derive(Debug, Error)]
@@ -130,15 +130,12 @@ impl Store {
         &self.tickets
     }
 
-    /// A ticket and its summary, ready for this installation to change.
-    fn read(
-        &self,
-        number: &TicketNumber,
-    ) -> Result<Option<(TicketSummary, TicketDoc)>, StoreError> {
-        let found = self.tickets.read(number)?;
-        Ok(found.map(|(summary, mut doc)| {
+    /// A ticket as it is, ready for this installation to change.
+    fn read(&self, number: &TicketNumber) -> Result<Option<(Prior, TicketDoc)>, StoreError> {
+        let found = self.tickets.read_prior(number)?;
+        Ok(found.map(|(prior, mut doc)| {
             doc.set_actor(self.actor.clone());
-            (summary, doc)
+            (prior, doc)
         }))
     }
 
@@ -263,7 +260,8 @@ impl Store {
             match (&old, saved) {
                 (None, Some(saved)) => {
                     let heads = Heads::of(&mut merged);
-                    self.tickets.write_saved(&mut batch, &merged, saved, &heads, None)?
+                    self.tickets
+                        .write_saved(&mut batch, &merged, saved, &heads, None)?
                 }
                 _ => self.tickets.write(&mut batch, &mut merged, old.as_ref())?,
             };

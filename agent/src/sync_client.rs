@@ -30,6 +30,10 @@ pub struct Report {
     pub duration_ms: u64,
     /// Tickets still waiting to be pushed after the round.
     pub pending: usize,
+    /// This agent and the server agreed on every ticket's heads at the end of the round.
+    pub verified: bool,
+    /// They disagreed: the next round pushes and pulls everything again.
+    pub repair_started: bool,
 }
 
 /// How far a round has come, for a progress display.
@@ -276,6 +280,17 @@ pub fn pull_feed(
             more: page.more,
         });
         if !page.more {
+            if let Some(theirs) = page.digest
+                && store.pending()?.is_empty()
+            {
+                let ours = store.tickets().digest()?;
+                report.verified = ours == theirs;
+                if !report.verified {
+                    tracing::warn!(%ours, %theirs, "this agent and the server disagree; syncing everything again");
+                    store.reset_sync()?;
+                    report.repair_started = true;
+                }
+            }
             return Ok(());
         }
     }

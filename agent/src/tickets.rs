@@ -24,7 +24,7 @@ use rma_shared::{
 };
 use serde::Serialize;
 
-use rma_shared::sync::Heads;
+use rma_shared::sync::{Digest, Heads};
 
 use crate::kv::{Batch, Entry, Kv};
 use crate::store::StoreError;
@@ -105,6 +105,30 @@ impl TicketStore {
             })
     }
 
+    /// The digest of every ticket's heads, kept up to date by every write.
+    pub fn digest(&self) -> Result<Digest, StoreError> {
+        Ok(Digest::from_bytes(self.kv.register(DIGEST)?))
+    }
+
+    /// A ticket as it is before a change, and its document.
+    pub fn read_prior(
+        &self,
+        number: &TicketNumber,
+    ) -> Result<Option<(Prior, TicketDoc)>, StoreError> {
+        let Some(stored) = self.read_stored(number)? else {
+            return Ok(None);
+        };
+        let doc = TicketDoc::load(&stored.doc).map_err(|source| StoreError::Damaged {
+            number: number.to_string(),
+            source,
+        })?;
+        let prior = Prior {
+            summary: stored.summary,
+            heads: stored.heads,
+        };
+        Ok(Some((prior, doc)))
+    }
+
     /// The summary of a ticket, without loading its document.
     pub fn summary(&self, number: &TicketNumber) -> Result<Option<TicketSummary>, StoreError> {
         Ok(self.read_stored(number)?.map(|stored| stored.summary))
@@ -115,7 +139,7 @@ impl TicketStore {
         &self,
         batch: &mut Batch,
         doc: &mut TicketDoc,
-        old: Option<&TicketSummary>,
+        old: Option<&Prior>,
     ) -> Result<TicketSummary, StoreError> {
         let saved = doc.save();
         let heads = Heads::of(doc);
@@ -130,7 +154,7 @@ impl TicketStore {
         doc: &TicketDoc,
         saved: &[u8],
         heads: &Heads,
-        old: Option<&TicketSummary>,
+        old: Option<&Prior>,
     ) -> Result<TicketSummary, StoreError> {
         let summary = TicketSummary::build(doc).map_err(|source| StoreError::Damaged {
             number: doc.number().to_string(),
@@ -141,8 +165,13 @@ impl TicketStore {
             encode_ticket(&summary, heads, saved),
         );
         let new = index_entries(&summary);
+        batch.add_to(DIGEST, &Digest::item(summary.id, heads));
         if let Some(old) = old {
-            for key in index_entries(old).keys().filter(|k| !new.contains_key(*k)) {
+            batch.subtract_from(DIGEST, &Digest::item(old.summary.id, &old.heads));
+            for key in index_entries(&old.summary)
+                .keys()
+                .filter(|k| !new.contains_key(*k))
+            {
                 batch.delete(key);
             }
         }
@@ -256,6 +285,16 @@ pub fn sortable(number: &TicketNumber) -> String {
 
 fn ticket_key(number: &TicketNumber) -> String {
     format!("t:{}", sortable(number))
+}
+
+/// The key of the digest of every ticket's heads (see [`Digest`]).
+const DIGEST: &str = "meta:digest";
+
+/// What a ticket was before a write: its summary (for the indexes) and heads (for the digest).
+#[derive(Debug, Clone)]
+pub struct Prior {
+    pub summary: TicketSummary,
+    pub heads: Heads,
 }
 
 /// A ticket as stored.

@@ -18,11 +18,11 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use rma_agent::kv::{Batch, Kv};
 use rma_agent::store::StoreError;
-use rma_agent::tickets::TicketStore;
+use rma_agent::tickets::{Prior, TicketStore};
 use rma_shared::sync::{
     self, FeedEntry, Heads, PullResponse, PushRequest, PushResponse, PushResult,
 };
-use rma_shared::{SiteCode, TicketDoc, TicketId, TicketNumber, TicketSummary};
+use rma_shared::{SiteCode, TicketDoc, TicketId, TicketNumber};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
@@ -197,7 +197,7 @@ impl ServerStore {
         let mut batch = Batch::default();
         let mut seq = self.feed_head()?;
         // Tickets already taken in this request, in case one comes twice.
-        let mut taken: HashMap<TicketId, (Option<TicketSummary>, TicketDoc)> = HashMap::new();
+        let mut taken: HashMap<TicketId, (Option<Prior>, TicketDoc)> = HashMap::new();
         let mut results = Vec::with_capacity(request.docs.len());
         for push in &request.docs {
             let (old, existing) = match taken.remove(&push.id) {
@@ -216,7 +216,7 @@ impl ServerStore {
             match sync::accept(existing.clone(), push) {
                 Ok((mut doc, changed)) => {
                     let heads = Heads::of(&mut doc);
-                    let summary = match (changed, first_copy) {
+                    let now = match (changed, first_copy) {
                         // A first copy arrives saved and compact: store it as it came.
                         (true, true) => Some(self.tickets.write_saved(
                             &mut batch,
@@ -225,15 +225,24 @@ impl ServerStore {
                             &heads,
                             old.as_ref(),
                         )?),
-                        (true, false) => Some(self.tickets.write(&mut batch, &mut doc, old.as_ref())?),
-                        (false, _) => old,
+                        (true, false) => {
+                            Some(self.tickets.write(&mut batch, &mut doc, old.as_ref())?)
+                        }
+                        (false, _) => None,
+                    };
+                    let prior = match now {
+                        Some(summary) => Some(Prior {
+                            summary,
+                            heads: heads.clone(),
+                        }),
+                        None => old,
                     };
                     if changed {
                         batch.put(id_key(push.id), push.number.to_string());
                         seq += 1;
                         batch.put(feed_key(seq), format!("{}\t{origin}", push.number));
                     }
-                    taken.insert(push.id, (summary, doc));
+                    taken.insert(push.id, (prior, doc));
                     results.push(PushResult::Accepted { id: push.id, heads });
                 }
                 Err(refusal) => {
@@ -259,13 +268,13 @@ impl ServerStore {
         &self,
         id: TicketId,
         number: &TicketNumber,
-    ) -> Result<(Option<TicketSummary>, Option<TicketDoc>), ServerStoreError> {
+    ) -> Result<(Option<Prior>, Option<TicketDoc>), ServerStoreError> {
         let Some(known) = self.kv.get(id_key(id))? else {
             return Ok((None, None));
         };
         let known = TicketNumber::parse(&String::from_utf8_lossy(&known)).unwrap_or(number.clone());
-        match self.tickets.read(&known)? {
-            Some((summary, doc)) => Ok((Some(summary), Some(doc))),
+        match self.tickets.read_prior(&known)? {
+            Some((prior, doc)) => Ok((Some(prior), Some(doc))),
             None => Ok((None, None)),
         }
     }
@@ -323,10 +332,16 @@ impl ServerStore {
             tracing::info!(%site, cursor, tickets = entries.len(), "pull");
         }
         self.note_sync(site, end, pending, now)?;
+        let more = end < head;
         Ok(PullResponse {
             entries,
             cursor: end,
-            more: end < head,
+            more,
+            digest: if more {
+                None
+            } else {
+                Some(self.tickets.digest()?)
+            },
         })
     }
 

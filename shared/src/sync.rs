@@ -127,6 +127,9 @@ pub struct PullResponse {
     pub cursor: u64,
     /// More entries wait after `cursor`.
     pub more: bool,
+    /// On the last page: the digest of every ticket the server holds, for the agent to check
+    /// against its own once it has nothing left to push.
+    pub digest: Option<Digest>,
 }
 
 /// A sync body that cannot be read.
@@ -268,19 +271,22 @@ pub fn absorb(local: Option<TicketDoc>, entry: &FeedEntry) -> Result<TicketDoc, 
 pub struct Digest([u8; 32]);
 
 impl Digest {
-    pub fn add(&mut self, id: TicketId, heads: &Heads) {
+    /// The term one ticket adds to a digest.
+    pub fn item(id: TicketId, heads: &Heads) -> [u8; 32] {
         let mut hasher = Sha256::new();
         hasher.update(id.as_bytes());
         for head in &heads.0 {
             hasher.update(head);
         }
-        let item: [u8; 32] = hasher.finalize().into();
-        let mut carry = 0u16;
-        for i in (0..32).rev() {
-            let sum = u16::from(self.0[i]) + u16::from(item[i]) + carry;
-            self.0[i] = (sum & 0xff) as u8;
-            carry = sum >> 8;
-        }
+        hasher.finalize().into()
+    }
+
+    pub fn add(&mut self, id: TicketId, heads: &Heads) {
+        self.0 = add_u256(&self.0, &Self::item(id, heads));
+    }
+
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
     }
 
     pub fn of<'a>(items: impl IntoIterator<Item = (TicketId, &'a Heads)>) -> Self {
@@ -290,6 +296,34 @@ impl Digest {
         }
         digest
     }
+}
+
+/// `a + b` modulo 2^256, big-endian.
+pub fn add_u256(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
+    let mut out = [0; 32];
+    let mut carry = 0u16;
+    for i in (0..32).rev() {
+        let sum = u16::from(a[i]) + u16::from(b[i]) + carry;
+        out[i] = (sum & 0xff) as u8;
+        carry = sum >> 8;
+    }
+    out
+}
+
+/// `a - b` modulo 2^256, big-endian.
+pub fn sub_u256(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
+    let mut out = [0; 32];
+    let mut borrow = 0i16;
+    for i in (0..32).rev() {
+        let mut diff = i16::from(a[i]) - i16::from(b[i]) - borrow;
+        borrow = 0;
+        if diff < 0 {
+            diff += 256;
+            borrow = 1;
+        }
+        out[i] = diff as u8;
+    }
+    out
 }
 
 impl fmt::Display for Digest {
@@ -405,6 +439,18 @@ mod tests {
         longer.push(0);
         assert!(decode::<PushRequest>(&longer).is_err());
         assert!(decode::<PullResponse>(b"\xff\xff\xff\xff\xff\xff").is_err());
+    }
+
+    #[test]
+    fn digest_terms_can_be_taken_out_again() {
+        let (a, b) = (TicketId::random(), TicketId::random());
+        let h1 = Heads::from_bytes(&[1; 32]).unwrap();
+        let h2 = Heads::from_bytes(&[2; 32]).unwrap();
+        let both = Digest::of([(a, &h1), (b, &h2)]);
+        let only_b = sub_u256(&both.0, &Digest::item(a, &h1));
+        assert_eq!(Digest::from_bytes(only_b), Digest::of([(b, &h2)]));
+        let x = [0xff; 32];
+        assert_eq!(sub_u256(&add_u256(&x, &x), &x), x);
     }
 
     #[test]

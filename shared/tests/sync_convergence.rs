@@ -75,10 +75,12 @@ impl Server {
                 doc: doc.save(),
             });
         }
+        let more = end < self.feed.len();
         sync::encode(&PullResponse {
             entries,
             cursor: end as u64,
-            more: end < self.feed.len(),
+            more,
+            digest: (!more).then(|| self.digest()),
         })
     }
 

@@ -116,7 +116,11 @@ fn an_agent_killed_mid_push_and_a_server_killed_mid_pull_lose_nothing() {
     );
 
     // B pulls five tickets a page; the server is SIGKILLed after it served some pages.
-    let mut sync = b.command(&["sync"]).spawn().unwrap();
+    let mut sync = b
+        .command(&["sync"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     server.wait_for_log("pull");
     server.wait_for_log("pull");
     server.restart();
@@ -262,4 +266,34 @@ fn the_demo_merges_two_sites_and_keeps_the_server_running() {
     // The server still answers.
     let health = reqwest::blocking::get(format!("{}/api/v1/health", url.unwrap())).unwrap();
     assert!(health.status().is_success());
+}
+
+#[test]
+fn a_disagreement_found_by_the_digest_is_repaired_by_the_next_sync() {
+    let server = Server::start();
+    let a = Agent::enrolled("WH1", &server);
+    a.intake("Acme", 1);
+    assert_eq!(a.json(&["sync"])["verified"], true);
+
+    // A ticket whose "to be sent" mark is lost: the agent thinks it has nothing to send.
+    let lost = a.intake("Beta", 1);
+    {
+        let store = rma_agent::store::Store::open(a.data()).unwrap();
+        store
+            .clear_pending(&rma_shared::TicketNumber::parse(&lost).unwrap())
+            .unwrap();
+    }
+    let report = a.json(&["sync"]);
+    assert_eq!(report["pushed"], 0);
+    assert_eq!(report["verified"], false);
+    assert_eq!(report["repair_started"], true);
+
+    let report = a.json(&["sync"]);
+    assert_eq!(
+        report["pushed"], 2,
+        "everything is sent again; the server keeps one copy"
+    );
+    assert_eq!(a.json(&["sync"])["verified"], true);
+    let token = server.add_site("HQ");
+    assert_eq!(ticket_count(&server, &token), 2);
 }

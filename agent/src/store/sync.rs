@@ -178,6 +178,25 @@ impl Store {
         self.merge_in(docs.into_iter(), Some(cursor))
     }
 
+    /// Starts sync over: every ticket to be pushed whole, the feed to be pulled from the
+    /// start. The repair when this agent's digest disagrees with the server's.
+    pub fn reset_sync(&self) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        for entry in self.kv.scan(ACKED.as_bytes()) {
+            let (key, _) = entry?;
+            batch.delete(key);
+        }
+        let listing = self.tickets.list(
+            &crate::tickets::ListFilter::default(),
+            &rma_shared::DeadlineSettings::default(),
+        )?;
+        for summary in &listing.tickets {
+            self.note_changed(&mut batch, &summary.number);
+        }
+        batch.put(CURSOR, 0u64.to_be_bytes());
+        Ok(self.kv.commit(batch)?)
+    }
+
     pub fn last_sync(&self) -> Result<Option<LastSync>, StoreError> {
         Ok(self
             .kv

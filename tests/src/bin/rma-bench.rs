@@ -350,7 +350,8 @@ fn offline_ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDo
         fault: "does not start".into(),
         request: CustomerRequest::Repair,
     };
-    let event = |kind, minutes| Event::new(kind, site.clone(), "bench", at + Span::minutes(minutes));
+    let event =
+        |kind, minutes| Event::new(kind, site.clone(), "bench", at + Span::minutes(minutes));
     let mut doc = TicketDoc::create(
         TicketId::random(),
         number.clone(),
@@ -418,7 +419,10 @@ fn sync_bench(tickets: u32) -> Result<()> {
         let dir = temp.path().join(name);
         std::fs::create_dir_all(&dir)?;
         let store = Store::init(&dir, SiteCode::parse(name)?)?;
-        store.set_server(&ServerLink { url: url.clone(), token })?;
+        store.set_server(&ServerLink {
+            url: url.clone(),
+            token,
+        })?;
         Ok(store)
     };
     let a = agent("SA", token_a)?;
@@ -457,7 +461,11 @@ fn sync_bench(tickets: u32) -> Result<()> {
     sync_client::pull_feed(&b, &Connection::open(&b)?, &mut quiet, &mut pull)?;
     let pull_time = started.elapsed();
     if push.pushed != tickets as usize || pull.pulled != tickets as usize {
-        bail!("pushed {} and pulled {} of {tickets} tickets", push.pushed, pull.pulled);
+        bail!(
+            "pushed {} and pulled {} of {tickets} tickets",
+            push.pushed,
+            pull.pulled
+        );
     }
 
     let started = Instant::now();
@@ -466,11 +474,23 @@ fn sync_bench(tickets: u32) -> Result<()> {
     let _ = stop.send(());
 
     let ms = |d: Duration| round(d.as_secs_f64() * 1000.0);
-    let (push_ms, pull_ms, noop_ms, floor_ms) = (ms(push_time), ms(pull_time), ms(noop_time), ms(floor));
+    let (push_ms, pull_ms, noop_ms, floor_ms) =
+        (ms(push_time), ms(pull_time), ms(noop_time), ms(floor));
     println!("sync of {tickets} tickets (each created, then edited 5 times offline)");
-    println!("  push to a fresh server:     {push_ms} ms, {} bytes sent ({:.1}x the floor)", push.bytes_up, push_ms / floor_ms);
-    println!("  pull into a fresh agent:    {pull_ms} ms, {} bytes received ({:.1}x the floor)", pull.bytes_down, pull_ms / floor_ms);
-    println!("  sync with nothing new:      {noop_ms} ms, {} bytes of bodies", noop.bytes_up + noop.bytes_down);
+    println!(
+        "  push to a fresh server:     {push_ms} ms, {} bytes sent ({:.1}x the floor)",
+        push.bytes_up,
+        push_ms / floor_ms
+    );
+    println!(
+        "  pull into a fresh agent:    {pull_ms} ms, {} bytes received ({:.1}x the floor)",
+        pull.bytes_down,
+        pull_ms / floor_ms
+    );
+    println!(
+        "  sync with nothing new:      {noop_ms} ms, {} bytes of bodies",
+        noop.bytes_up + noop.bytes_down
+    );
     println!("  floor (load {tickets} saved documents, no I/O): {floor_ms} ms");
     println!(
         "{}",
