@@ -14,7 +14,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum KvError {
     #[error(
-        "the data folder {0} is in use by another rma-agent process; only one can open it at a time (wait for it to finish, or stop `rma-agent serve`)"
+        "the data folder {0} is in use by another process (a running `rma-agent serve` or `rma-server serve`, or a command still running); only one can open it at a time"
     )]
     Locked(PathBuf),
     #[error("cannot open the data folder {path}")]

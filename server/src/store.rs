@@ -4,7 +4,6 @@
 //!
 //! Keys, besides the tickets and their indexes:
 //! ```text
-//! id:{ticket id, 16 bytes}     ticket number (pushes name tickets by id)
 //! feed:{seq, u64 BE}           ticket number that gained changes at that position
 //! meta:seq                     last feed position (u64 BE)
 //! site:{CODE}                  enrolled site (JSON)
@@ -202,16 +201,22 @@ impl ServerStore {
         for push in &request.docs {
             let (old, existing) = match taken.remove(&push.id) {
                 Some((old, doc)) => (old, Some(doc)),
-                None => self.find(push.id, &push.number)?,
+                None => match self.tickets.read_prior(&push.number)? {
+                    Some((prior, _)) if prior.summary.id != push.id => {
+                        results.push(PushResult::Refused {
+                            id: push.id,
+                            reason: format!(
+                                "ticket number {} belongs to another ticket",
+                                push.number
+                            ),
+                            send_whole: false,
+                        });
+                        continue;
+                    }
+                    Some((prior, doc)) => (Some(prior), Some(doc)),
+                    None => (None, None),
+                },
             };
-            if existing.is_none() && self.tickets.summary(&push.number)?.is_some() {
-                results.push(PushResult::Refused {
-                    id: push.id,
-                    reason: format!("ticket number {} belongs to another ticket", push.number),
-                    send_whole: false,
-                });
-                continue;
-            }
             let first_copy = existing.is_none() && push.base.is_empty();
             match sync::accept(existing.clone(), push) {
                 Ok((mut doc, changed)) => {
@@ -238,7 +243,6 @@ impl ServerStore {
                         None => old,
                     };
                     if changed {
-                        batch.put(id_key(push.id), push.number.to_string());
                         seq += 1;
                         batch.put(feed_key(seq), format!("{}\t{origin}", push.number));
                     }
@@ -261,22 +265,6 @@ impl ServerStore {
         batch.put(META_SEQ, seq.to_be_bytes());
         self.kv.commit(batch)?;
         Ok(PushResponse { results })
-    }
-
-    /// The server's copy of a ticket, by id (and number, for a ticket it has never seen).
-    fn find(
-        &self,
-        id: TicketId,
-        number: &TicketNumber,
-    ) -> Result<(Option<Prior>, Option<TicketDoc>), ServerStoreError> {
-        let Some(known) = self.kv.get(id_key(id))? else {
-            return Ok((None, None));
-        };
-        let known = TicketNumber::parse(&String::from_utf8_lossy(&known)).unwrap_or(number.clone());
-        match self.tickets.read_prior(&known)? {
-            Some((prior, doc)) => Ok((Some(prior), Some(doc))),
-            None => Ok((None, None)),
-        }
     }
 
     /// Feed entries after `cursor`, at most `limit` positions; each ticket once, whole.
@@ -382,12 +370,6 @@ fn token_key(token: &str) -> String {
     let hash = Sha256::digest(token.trim().as_bytes());
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
     format!("tok:{hex}")
-}
-
-fn id_key(id: TicketId) -> Vec<u8> {
-    let mut key = b"id:".to_vec();
-    key.extend_from_slice(id.as_bytes());
-    key
 }
 
 fn feed_key(seq: u64) -> Vec<u8> {

@@ -297,3 +297,57 @@ fn a_disagreement_found_by_the_digest_is_repaired_by_the_next_sync() {
     let token = server.add_site("HQ");
     assert_eq!(ticket_count(&server, &token), 2);
 }
+
+#[test]
+fn a_running_agent_serve_syncs_in_the_background() {
+    use std::io::{BufRead, BufReader};
+    use std::time::{Duration, Instant};
+
+    let server = Server::start();
+    let a = Agent::enrolled("WH1", &server);
+    let b = Agent::enrolled("WH2", &server);
+    std::fs::write(b.data().join("settings.toml"), "sync_interval_secs = 1\n").unwrap();
+    let mut serve = b
+        .command(&["serve"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(serve.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("serving on"), "{line}");
+
+    let ticket = a.intake("Acme", 1);
+    a.ok(&["sync"]);
+    // Poll, with a deadline, until WH2's serve has pulled the ticket on its own.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = b.run(&["show", &ticket]);
+        if out.status.success() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the background sync never brought {ticket}"
+        );
+        std::thread::park_timeout(Duration::from_millis(200));
+    }
+    // And pushes what is done at WH2 without being asked.
+    b.ok(&["hold", &ticket, "--reason", "parts"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        a.ok(&["sync"]);
+        if a.json(&["show", &ticket])["status"] == "on_hold" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the background sync never sent the hold"
+        );
+        std::thread::park_timeout(Duration::from_millis(200));
+    }
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+}
