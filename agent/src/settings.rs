@@ -67,6 +67,29 @@ pub const ENV_OVERRIDES: [(&str, &str); 7] = [
     ("RMA_AGENT_SYNC_INTERVAL_SECS", "sync_interval_secs"),
 ];
 
+/// Reads settings of type `T` from `file` if given, else from `default_name` in `data_dir` if
+/// it exists, else `T::default()`. Unknown keys are errors that name the file.
+pub fn load_file<T: serde::de::DeserializeOwned + Default>(
+    data_dir: &Path,
+    default_name: &str,
+    file: Option<&Path>,
+) -> Result<T, SettingsError> {
+    let default_file = data_dir.join(default_name);
+    let path = match file {
+        Some(path) => path.to_owned(),
+        None if default_file.exists() => default_file,
+        None => return Ok(T::default()),
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| SettingsError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|err| SettingsError::Parse {
+        path,
+        message: err.message().to_owned(),
+    })
+}
+
 impl Settings {
     /// Loads `file` if given, else `settings.toml` in `data_dir` if it exists, then applies
     /// the environment.
@@ -81,25 +104,7 @@ impl Settings {
         file: Option<&Path>,
         var: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, SettingsError> {
-        let default_file = data_dir.join("settings.toml");
-        let path = match file {
-            Some(path) => Some(path.to_owned()),
-            None => default_file.exists().then_some(default_file),
-        };
-        let mut settings = match path {
-            Some(path) => {
-                let text =
-                    std::fs::read_to_string(&path).map_err(|source| SettingsError::Read {
-                        path: path.clone(),
-                        source,
-                    })?;
-                toml::from_str(&text).map_err(|err| SettingsError::Parse {
-                    path,
-                    message: err.message().to_owned(),
-                })?
-            }
-            None => Settings::default(),
-        };
+        let mut settings: Settings = load_file(data_dir, "settings.toml", file)?;
         settings.apply_env(var)?;
         Ok(settings)
     }

@@ -82,14 +82,9 @@ impl TicketStore {
         &self,
         number: &TicketNumber,
     ) -> Result<Option<(TicketSummary, TicketDoc)>, StoreError> {
-        let Some(stored) = self.read_stored(number)? else {
-            return Ok(None);
-        };
-        let doc = TicketDoc::load(&stored.doc).map_err(|source| StoreError::Damaged {
-            number: number.to_string(),
-            source,
-        })?;
-        Ok(Some((stored.summary, doc)))
+        Ok(self
+            .read_prior(number)?
+            .map(|(prior, doc)| (prior.summary, doc)))
     }
 
     /// A ticket as stored: its summary, heads and saved document, without loading it.

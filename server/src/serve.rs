@@ -78,16 +78,6 @@ impl Server {
 
 fn write_handle(data: &Path, handle: &Handle) -> Result<(), ServerStoreError> {
     let path = data.join(HANDLE_FILE);
-    let temp = data.join(format!("{HANDLE_FILE}.tmp"));
-    let write = || -> std::io::Result<()> {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(&temp)?;
-        serde_json::to_writer(&file, handle)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, &path)
-    };
-    write().map_err(|source| ServerStoreError::Io { path, source })
+    rma_agent::serve::write_private_json(&path, handle)
+        .map_err(|source| ServerStoreError::Io { path, source })
 }

@@ -2,11 +2,11 @@
 //! data folder), then environment variables. `Default` is the one place defaults are written.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use rma_agent::settings::{SettingsError, load_file};
 use rma_shared::DeadlineSettings;
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -32,45 +32,9 @@ impl Default for Settings {
     }
 }
 
-#[derive(Debug, Error)]
-pub enum SettingsError {
-    #[error("cannot read the settings file {path}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("the settings file {path} is not valid: {message}")]
-    Parse { path: PathBuf, message: String },
-    #[error("the environment variable {name}={value:?} is not valid: {expected}")]
-    Env {
-        name: &'static str,
-        value: String,
-        expected: &'static str,
-    },
-}
-
 impl Settings {
     pub fn load(data: &Path, file: Option<&Path>) -> Result<Self, SettingsError> {
-        let default_file = data.join("server.toml");
-        let path = match file {
-            Some(path) => Some(path.to_owned()),
-            None => default_file.exists().then_some(default_file),
-        };
-        let mut settings: Settings = match path {
-            Some(path) => {
-                let text =
-                    std::fs::read_to_string(&path).map_err(|source| SettingsError::Read {
-                        path: path.clone(),
-                        source,
-                    })?;
-                toml::from_str(&text).map_err(|err| SettingsError::Parse {
-                    path,
-                    message: err.message().to_owned(),
-                })?
-            }
-            None => Settings::default(),
-        };
+        let mut settings: Settings = load_file(data, "server.toml", file)?;
         if let Ok(value) = std::env::var("RMA_SERVER_LISTEN") {
             settings.listen = value.trim().parse().map_err(|_| SettingsError::Env {
                 name: "RMA_SERVER_LISTEN",
