@@ -204,6 +204,8 @@ pub fn push_pending(
             };
             let acked = store.acked(&number)?;
             let Some(stored) = store.tickets().read_stored(&number)? else {
+                // A mark left for a ticket that is not here: nothing to send.
+                store.clear_pending(&number)?;
                 continue;
             };
             if stored.heads == acked {
