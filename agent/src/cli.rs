@@ -298,6 +298,13 @@ impl Context {
         }
     }
 
+    /// Whether a person is watching this command's progress (a terminal, no JSON, not sent
+    /// to a running serve).
+    pub fn watched(&self) -> bool {
+        use std::io::IsTerminal as _;
+        !self.json && matches!(self.out, Sink::Stdout) && std::io::stderr().is_terminal()
+    }
+
     /// Prints a record as JSON.
     pub fn json(&self, value: &impl serde::Serialize) -> Result<()> {
         say!(self, "{}", serde_json::to_string_pretty(value)?);

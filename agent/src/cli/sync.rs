@@ -1,7 +1,7 @@
-use std::io::IsTerminal;
 use std::time::Instant;
 
 use anyhow::Result;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Context;
 use crate::sync_client::{self, Progress};
@@ -15,29 +15,38 @@ pub struct Args {}
 pub fn run(ctx: &Context, _args: Args) -> Result<()> {
     let store = ctx.store()?;
     let started = Instant::now();
-    let show = !ctx.json && std::io::stderr().is_terminal();
-    let mut shown = false;
+    // A bar only for a person watching, and only once the sync takes more than a moment.
+    let watched = ctx.watched();
+    let bar = ProgressBar::hidden();
     let mut progress = |p: Progress| {
-        // Only a sync that takes more than a moment shows progress.
-        if !show || started.elapsed().as_millis() < 500 {
+        if !watched || started.elapsed().as_millis() < 500 {
             return;
         }
-        shown = true;
+        if bar.is_hidden() {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
         match p {
-            Progress::Pushed { done, total } => eprint!("\rsending: {done}/{total} tickets      "),
-            Progress::Pulled { tickets, more } => {
-                eprint!(
-                    "\rreceiving: {tickets} tickets{}      ",
-                    if more { "..." } else { "" }
-                )
+            Progress::Pushed { done, total } => {
+                bar.set_style(
+                    ProgressStyle::with_template("sending   {bar:30} {pos}/{len} tickets")
+                        .expect("a valid template"),
+                );
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            }
+            Progress::Pulled { tickets, .. } => {
+                bar.set_style(
+                    ProgressStyle::with_template("receiving {spinner} {pos} tickets")
+                        .expect("a valid template"),
+                );
+                bar.set_position(tickets as u64);
+                bar.tick();
             }
         }
     };
-    let batch = ctx.settings()?.push_batch as usize;
-    let report = sync_client::sync_once(store, batch, &mut progress)?;
-    if shown {
-        eprintln!();
-    }
+    let report = sync_client::sync_once(store, ctx.settings()?.push_batch as usize, &mut progress);
+    bar.finish_and_clear();
+    let report = report?;
     if ctx.json {
         return ctx.json(&report);
     }
