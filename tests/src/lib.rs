@@ -27,7 +27,10 @@ pub fn binary(name: &str) -> PathBuf {
             build.arg("--release");
         }
         let status = build.status().expect("cargo runs");
-        assert!(status.success(), "building {name} failed");
+        assert!(
+            status.success(),
+            "{name} is not built: run `cargo build --workspace --bins` first (tests/run does)"
+        );
     }
     path
 }
