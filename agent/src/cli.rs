@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result, bail};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use rma_shared::event::{EventKind, PartLine};
-use rma_shared::{TicketDoc, TicketNumber, TicketView, UnitNumber, UnitState};
+use rma_shared::{AreaCode, LabelCode, TicketDoc, TicketNumber, TicketView, UnitNumber, UnitState};
 
 use crate::output;
 use crate::remote::{self, Forwarded};
@@ -50,6 +50,7 @@ mod receive;
 mod repair;
 mod resolve;
 mod resume;
+mod scan;
 mod serve;
 mod ship;
 mod ship_notice;
@@ -165,6 +166,8 @@ pub enum Command {
     Sync(sync::Args),
     /// Show the sync state: server, last sync, changes waiting, reachable or not.
     Status(status::Args),
+    /// Read scanned labels: an area then units moves them there; a unit or ticket shows it.
+    Scan(scan::Args),
 }
 
 impl Command {
@@ -178,39 +181,101 @@ impl Cli {
     /// Runs the command: through the running `rma-agent serve` of this data folder if there
     /// is one, else here. `args` are the arguments after the program name, as typed.
     pub fn run(self, args: Vec<String>) -> Result<()> {
-        if !self.command.runs_locally() {
-            let request = RunRequest {
-                args,
-                user: user_name(self.user.as_deref()),
-                config: self
-                    .config
-                    .as_ref()
-                    .map(|c| std::path::absolute(c).unwrap_or(c.clone())),
-                env: std::env::vars()
-                    .filter(|(name, _)| name.starts_with("RMA_AGENT_"))
-                    .collect(),
-            };
-            if let Forwarded::Done(answer) = remote::forward(&self.data, &request) {
-                print!("{}", answer.stdout);
-                return match answer.error {
-                    Some(error) => Err(anyhow::anyhow!(error)),
-                    None => Ok(()),
-                };
-            }
+        if let Command::Scan(scan) = &self.command
+            && scan.codes.is_empty()
+        {
+            let area = scan.area.clone();
+            return self.scan_stdin(area);
         }
-        let ctx = Context {
-            data: self.data,
+        if !self.command.runs_locally()
+            && let Forwarded::Done(answer) = remote::forward(&self.data, &self.request(args))
+        {
+            print!("{}", answer.stdout);
+            return match answer.error {
+                Some(error) => Err(anyhow::anyhow!(error)),
+                None => Ok(()),
+            };
+        }
+        let ctx = self.local_context();
+        let result = ctx.dispatch(self.command);
+        ctx.finish();
+        result
+    }
+
+    /// A command line for a running serve, with what this process resolved itself.
+    fn request(&self, args: Vec<String>) -> RunRequest {
+        RunRequest {
+            args,
+            user: user_name(self.user.as_deref()),
+            config: self
+                .config
+                .as_ref()
+                .map(|c| std::path::absolute(c).unwrap_or(c.clone())),
+            env: std::env::vars()
+                .filter(|(name, _)| name.starts_with("RMA_AGENT_"))
+                .collect(),
+        }
+    }
+
+    fn local_context(&self) -> Context {
+        Context {
+            data: self.data.clone(),
             json: self.json,
-            user: self.user,
-            config: self.config,
+            user: self.user.clone(),
+            config: self.config.clone(),
             now: Utc::now(),
             store: OnceCell::new(),
             out: Sink::Stdout,
             env: None,
-        };
-        let result = ctx.dispatch(self.command);
-        ctx.finish();
-        result
+        }
+    }
+
+    /// A scanning session on standard input. Each line is answered as it is scanned: through
+    /// the running serve if there is one (the session keeps the current storage area), else
+    /// on the store opened once for the whole session.
+    fn scan_stdin(self, area: Option<AreaCode>) -> Result<()> {
+        use std::io::BufRead as _;
+        let mut session = scan::Session { area, failed: 0 };
+        let mut local: Option<Context> = None;
+        for line in std::io::stdin().lock().lines() {
+            let line = line?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            if local.is_none() {
+                let mut args = Vec::new();
+                if self.json {
+                    args.push("--json".to_owned());
+                }
+                args.push("scan".to_owned());
+                if let Some(area) = &session.area {
+                    args.extend(["--area".to_owned(), area.to_string()]);
+                }
+                args.extend(["--".to_owned(), line.clone()]);
+                match remote::forward(&self.data, &self.request(args)) {
+                    Forwarded::Done(answer) => {
+                        print!("{}", answer.stdout);
+                        match answer.error {
+                            Some(_) => session.failed += 1,
+                            None => {
+                                if let Ok(LabelCode::Area(area)) = LabelCode::parse(&line) {
+                                    session.area = Some(area);
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    Forwarded::NotRunning => local = Some(self.local_context()),
+                }
+            }
+            if let Some(ctx) = &local {
+                session.scan(ctx, &line);
+            }
+        }
+        if let Some(ctx) = local {
+            ctx.finish();
+        }
+        session.finish()
     }
 }
 
@@ -250,6 +315,7 @@ impl Context {
             Command::Enroll(args) => enroll::run(ctx, args),
             Command::Sync(args) => sync::run(ctx, args),
             Command::Status(args) => status::run(ctx, args),
+            Command::Scan(args) => scan::run(ctx, args),
         }
     }
 

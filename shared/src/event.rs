@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AreaCode, EventId, SiteCode, UnitNumber};
+use crate::label::LabelCode;
 use crate::money::Money;
 
 /// One step, as stored in the ticket document.
@@ -120,6 +121,10 @@ pub enum EventKind {
         event: EventId,
         note: String,
     },
+    /// A label of the ticket (or of one of its units) was scanned.
+    Scanned {
+        code: LabelCode,
+    },
 }
 
 impl EventKind {
@@ -147,6 +152,7 @@ impl EventKind {
             Self::Resumed => "resumed",
             Self::Cancelled { .. } => "cancelled",
             Self::ConflictResolved { .. } => "conflict_resolved",
+            Self::Scanned { .. } => "scanned",
         }
     }
 
@@ -234,6 +240,7 @@ impl EventKind {
             Self::ConflictResolved { event, note } => {
                 format!("resolved the conflict of event {event}: {note}")
             }
+            Self::Scanned { code } => format!("scanned {code}"),
         }
     }
 }

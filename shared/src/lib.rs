@@ -2,6 +2,7 @@
 //! No I/O happens here.
 //!
 //! - [`ids`]: ticket, unit, site and storage-area codes, parsed once at the edge.
+//! - [`label`]: the codes in QR labels, and reading them back from a scanner.
 //! - [`money`]: amounts as integer minor units with their currency.
 //! - [`event`]: the workflow events, one per step of the regulation.
 //! - [`workflow`]: the rules; derives a ticket's and its units' state from its events and
@@ -14,6 +15,7 @@
 pub mod deadlines;
 pub mod event;
 pub mod ids;
+pub mod label;
 pub mod money;
 pub mod sync;
 pub mod ticket;
@@ -23,6 +25,7 @@ pub mod workflow;
 pub use deadlines::{Deadline, DeadlineSettings, Pending};
 pub use event::{Event, EventKind};
 pub use ids::{AreaCode, EventId, IdError, SiteCode, TicketId, TicketNumber, UnitNumber};
+pub use label::{LabelCode, LabelError};
 pub use money::{Currency, Money};
 pub use ticket::{DocError, RecordError, Registration, TicketDoc};
 pub use view::{TicketSummary, TicketView, UnitBrief};

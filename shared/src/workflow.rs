@@ -484,7 +484,11 @@ impl Workflow {
         }
         let bookkeeping = matches!(
             kind,
-            K::Edited { .. } | K::Cost(_) | K::Archived { .. } | K::ConflictResolved { .. }
+            K::Edited { .. }
+                | K::Cost(_)
+                | K::Archived { .. }
+                | K::ConflictResolved { .. }
+                | K::Scanned { .. }
         );
         if let Some(reason) = &self.cancelled
             && !bookkeeping
@@ -812,6 +816,17 @@ impl Workflow {
                 }
                 self.held = None;
                 self.cancelled = Some(reason.clone());
+            }
+            K::Scanned { code } => {
+                if code.ticket() != Some(&self.ticket) {
+                    return Err(Refusal::BadRecord(format!(
+                        "the code {code} is not a label of ticket {}",
+                        self.ticket
+                    )));
+                }
+                if let crate::label::LabelCode::Unit(unit) = code {
+                    self.unit_mut(unit)?;
+                }
             }
             K::ConflictResolved {
                 event: target,

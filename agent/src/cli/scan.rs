@@ -1,0 +1,150 @@
+use std::io::BufRead;
+
+use anyhow::{Result, bail};
+use rma_shared::event::EventKind;
+use rma_shared::{AreaCode, LabelCode};
+use serde_json::json;
+
+use super::Context;
+use crate::output;
+
+/// Read label codes as a USB scanner types them (one per line, each ending in Enter), or
+/// from the arguments. Scan a storage area, then units: the units are moved into that area.
+/// Scan a unit or ticket alone to see it. Every scan is recorded with its ticket (who, which
+/// site, when); a code scanned twice is reported, not applied twice; a code that cannot be
+/// read is reported and the session goes on. End a session with Ctrl-D.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  rma-agent scan                      # then scan: A:SHELF-A1, U:WH1-2026-00042-1, ...\n  rma-agent scan A:SHELF-A1 U:WH1-2026-00042-1 U:WH1-2026-00042-2\n  rma-agent scan T:WH1-2026-00042"
+)]
+pub struct Args {
+    /// Codes to read (default: one per line from standard input, until it ends).
+    pub codes: Vec<String>,
+    /// Start with this storage area: the units scanned go there.
+    #[arg(long)]
+    pub area: Option<AreaCode>,
+}
+
+/// The state of a scanning session: the storage area units go to, and how many scans failed.
+#[derive(Debug, Default)]
+pub struct Session {
+    pub area: Option<AreaCode>,
+    pub failed: usize,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<()> {
+    let mut session = Session {
+        area: args.area,
+        failed: 0,
+    };
+    if args.codes.is_empty() {
+        for line in std::io::stdin().lock().lines() {
+            session.scan(ctx, &line?);
+        }
+    } else {
+        for code in &args.codes {
+            session.scan(ctx, code);
+        }
+    }
+    session.finish()
+}
+
+impl Session {
+    /// Reads one scanned line; what happened is reported, nothing stops the session.
+    pub fn scan(&mut self, ctx: &Context, line: &str) {
+        if line.trim().is_empty() {
+            return;
+        }
+        match self.apply(ctx, line) {
+            Ok((action, message)) => report(ctx, line, action, &message),
+            Err(err) => {
+                self.failed += 1;
+                report(ctx, line, "error", &format!("{err:#}"));
+            }
+        }
+    }
+
+    fn apply(&mut self, ctx: &Context, line: &str) -> Result<(&'static str, String)> {
+        let code = LabelCode::parse(line)?;
+        let store = ctx.store()?;
+        let by = ctx.user();
+        match &code {
+            LabelCode::Area(area) => {
+                store.require_area(area)?;
+                self.area = Some(area.clone());
+                Ok((
+                    "area",
+                    format!("Storage area {area}: scan the units to put there."),
+                ))
+            }
+            LabelCode::Unit(unit) if self.area.is_some() => {
+                let area = self.area.clone().expect("checked");
+                let ticket = unit.ticket();
+                let summary = store
+                    .summary(ticket)?
+                    .ok_or_else(|| anyhow::anyhow!("there is no ticket {ticket} here"))?;
+                let here = summary
+                    .units
+                    .iter()
+                    .any(|u| &u.number == unit && u.location.area() == Some(&area));
+                if here {
+                    return Ok(("duplicate", format!("{unit} is already in {area}.")));
+                }
+                let kind = EventKind::Moved {
+                    unit: unit.clone(),
+                    to: area.clone(),
+                };
+                let (_, flow) = store.record(ticket, kind, &by, ctx.now)?;
+                Ok((
+                    "moved",
+                    format!(
+                        "{unit} moved to {area}. {}",
+                        output::status_line(ticket, &flow)
+                    ),
+                ))
+            }
+            _ => {
+                let ticket = code.ticket().expect("area codes are handled above");
+                let doc = store.load(ticket)?;
+                let again = doc.events().last().is_some_and(|last| {
+                    matches!(last, Ok(e) if e.by == by && e.kind == EventKind::Scanned { code: code.clone() })
+                });
+                if again {
+                    return Ok(("duplicate", format!("{code} was just scanned.")));
+                }
+                let (doc, flow) = store.record(
+                    ticket,
+                    EventKind::Scanned { code: code.clone() },
+                    &by,
+                    ctx.now,
+                )?;
+                let mut message = output::status_line(ticket, &flow);
+                if let LabelCode::Unit(unit) = &code
+                    && let Some(u) = flow.unit(unit)
+                {
+                    message = format!("{unit}: {} at {}. {message}", u.state, u.location);
+                }
+                let customer = doc.registration().map(|r| r.customer).unwrap_or_default();
+                Ok(("shown", format!("{message} Customer: {customer}.")))
+            }
+        }
+    }
+
+    pub fn finish(&self) -> Result<()> {
+        if self.failed > 0 {
+            bail!("{} scan(s) could not be used (see above)", self.failed);
+        }
+        Ok(())
+    }
+}
+
+fn report(ctx: &Context, read: &str, action: &str, message: &str) {
+    if ctx.json {
+        let line = json!({ "read": read.trim(), "action": action, "message": message });
+        say!(ctx, "{line}");
+    } else if action == "error" {
+        say!(ctx, "NOT USED: {message}");
+    } else {
+        say!(ctx, "{message}");
+    }
+}
