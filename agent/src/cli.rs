@@ -42,6 +42,7 @@ mod hold;
 mod init;
 mod inspect;
 mod intake;
+mod label;
 mod list;
 mod move_unit;
 mod pack;
@@ -168,6 +169,8 @@ pub enum Command {
     Status(status::Args),
     /// Read scanned labels: an area then units moves them there; a unit or ticket shows it.
     Scan(scan::Args),
+    /// Make QR labels for areas, units, tickets and packages (SVG, ZPL, TSPL).
+    Label(label::Args),
 }
 
 impl Command {
@@ -214,6 +217,7 @@ impl Cli {
             env: std::env::vars()
                 .filter(|(name, _)| name.starts_with("RMA_AGENT_"))
                 .collect(),
+            cwd: std::env::current_dir().ok(),
         }
     }
 
@@ -227,6 +231,7 @@ impl Cli {
             store: OnceCell::new(),
             out: Sink::Stdout,
             env: None,
+            cwd: None,
         }
     }
 
@@ -316,6 +321,7 @@ impl Context {
             Command::Sync(args) => sync::run(ctx, args),
             Command::Status(args) => status::run(ctx, args),
             Command::Scan(args) => scan::run(ctx, args),
+            Command::Label(args) => label::run(ctx, args),
         }
     }
 
@@ -341,6 +347,8 @@ pub struct Context {
     out: Sink,
     /// The environment settings are read from, when not this process's (see `serve`).
     env: Option<BTreeMap<String, String>>,
+    /// The working folder of the command line that asked, when not this process's.
+    cwd: Option<PathBuf>,
 }
 
 /// Where a command's answer goes.
@@ -361,6 +369,15 @@ impl Context {
                 let _ = std::io::stdout().lock().write_all(text.as_bytes());
             }
             Sink::Buffer(buffer) => buffer.borrow_mut().push_str(text),
+        }
+    }
+
+    /// A file name given on the command line, as the person meant it (relative to their
+    /// working folder, also when a running serve does the work).
+    pub fn path(&self, given: &std::path::Path) -> PathBuf {
+        match &self.cwd {
+            Some(cwd) if given.is_relative() => cwd.join(given),
+            _ => given.to_owned(),
         }
     }
 
@@ -430,6 +447,7 @@ impl Context {
             store: OnceCell::from(store),
             out: Sink::Buffer(RefCell::new(String::new())),
             env: Some(request.env),
+            cwd: request.cwd,
         };
         let result = ctx.dispatch(cli.command);
         let stdout = match ctx.out {

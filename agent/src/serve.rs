@@ -46,6 +46,9 @@ pub struct RunRequest {
     /// The asker's `RMA_AGENT_*` variables, which override settings.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// The asker's working folder, against which relative file names are read.
+    #[serde(default)]
+    pub cwd: Option<PathBuf>,
 }
 
 /// What the command printed, or why it failed.

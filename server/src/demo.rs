@@ -131,6 +131,7 @@ pub fn run() -> Result<()> {
                 user: format!("{} demo", site.to_lowercase()),
                 config: None,
                 env: Default::default(),
+                cwd: None,
             },
         );
         print!("{}", answer.stdout);

@@ -85,6 +85,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         store: OnceCell::from(store),
         out: super::Sink::Stdout,
         env: None,
+        cwd: None,
     };
     let result = walk(&demo);
     demo.finish();

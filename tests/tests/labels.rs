@@ -1,0 +1,90 @@
+//! Labels from the real `rma-agent`: every unit of a ticket, areas, the package label, in the
+//! printer languages and SVG; relative file names mean the caller's folder, also through a
+//! running serve.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use rma_tests::Agent;
+
+#[test]
+fn labels_for_units_areas_and_packages() {
+    let agent = Agent::init("WH1");
+    agent.ok(&["area", "add", "SHELF-A1", "--name", "退货货架 A1"]);
+    let ticket = agent.intake("张三 Zhang San", 2);
+    let err = agent.fails(&["label", "ticket", &ticket]);
+    assert!(err.contains("receive them first"), "{err}");
+    agent.ok(&["assess", &ticket, "--severity", "simple"]);
+    agent.ok(&["receive", &ticket, "--area", "SHELF-A1"]);
+
+    let zpl = agent.ok(&["label", "ticket", &ticket, "--format", "zpl"]);
+    assert_eq!(zpl.matches("^XA").count(), 2, "{zpl}");
+    assert!(zpl.contains(&format!("^FDMA,U:{ticket}-1^FS")), "{zpl}");
+    assert!(zpl.contains("张三 Zhang San"), "{zpl}");
+
+    let tspl = agent.ok(&[
+        "label",
+        "unit",
+        &format!("{ticket}-2"),
+        "--format",
+        "tspl",
+        "--dpi",
+        "300",
+    ]);
+    assert!(
+        tspl.starts_with("SIZE 50 mm, 25 mm") && tspl.contains(&format!("\"U:{ticket}-2\"")),
+        "{tspl}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = agent
+        .command(&["label", "area", "--all", "-o", "areas.svg"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = std::fs::read_to_string(dir.path().join("areas.svg")).unwrap();
+    assert!(svg.contains(r#"width="100mm" height="50mm""#) && svg.contains("退货货架 A1"));
+
+    agent.ok(&[
+        "label",
+        "package",
+        &ticket,
+        "-o",
+        dir.path().join("p.svg").to_str().unwrap(),
+    ]);
+    let package = std::fs::read_to_string(dir.path().join("p.svg")).unwrap();
+    assert!(package.contains("Ship date: not agreed yet") && package.contains("Model X200 x2"));
+
+    // Through a running serve, a relative file name still means the caller's folder.
+    let mut serve = agent
+        .command(&["serve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(serve.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let out = agent
+        .command(&["label", "ticket", &ticket, "-o", "units.svg"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("units-1.svg").exists() && dir.path().join("units-2.svg").exists());
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+
+    let err = agent.fails(&["label", "area", "NOWHERE"]);
+    assert!(err.contains("area add NOWHERE"), "{err}");
+}
