@@ -5,14 +5,18 @@
 //! - [`svg`], [`zpl`], [`tspl`]: one module per output; ZPL (Zebra) and TSPL (TSC,
 //!   Gprinter, Xprinter) are printer languages, sent as text.
 //!
-//! PNG and PDF output and printing come next (see the labels issue).
+//! - [`print`]: sending a job to a network printer (raw port 9100) or a CUPS queue.
+//!
+//! PNG and PDF output come next (see the labels issue).
 
 pub mod layout;
+pub mod print;
 pub mod svg;
 pub mod tspl;
 pub mod zpl;
 
 pub use layout::{Label, LabelError, LabelKind, Qr};
+pub use print::{PrintError, Printer};
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -87,4 +87,45 @@ fn labels_for_units_areas_and_packages() {
 
     let err = agent.fails(&["label", "area", "NOWHERE"]);
     assert!(err.contains("area add NOWHERE"), "{err}");
+
+    // A raw network printer (a fake one on loopback) receives exactly the job, twice.
+    let printer = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = printer.local_addr().unwrap();
+    let received = std::thread::spawn(move || {
+        use std::io::Read;
+        let (mut conn, _) = printer.accept().unwrap();
+        let mut job = String::new();
+        conn.read_to_string(&mut job).unwrap();
+        job
+    });
+    let unit = format!("{ticket}-1");
+    agent.ok(&[
+        "label",
+        "unit",
+        &unit,
+        "--format",
+        "zpl",
+        "--print",
+        &format!("tcp://{address}"),
+        "--copies",
+        "2",
+    ]);
+    let expected = agent.ok(&["label", "unit", &unit, "--format", "zpl"]);
+    assert_eq!(received.join().unwrap(), expected.repeat(2));
+
+    // A printer that cannot be reached says so.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let err = agent.fails(&[
+        "label",
+        "unit",
+        &unit,
+        "--format",
+        "zpl",
+        "--print",
+        &format!("tcp://{closed}"),
+    ]);
+    assert!(err.contains("cannot be reached"), "{err}");
 }

@@ -1,14 +1,14 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
-use rma_labels::{Format, Label, LabelKind};
+use rma_labels::{Format, Label, LabelKind, Printer};
 use rma_shared::event::EventKind;
 use rma_shared::{AreaCode, LabelCode, TicketNumber, TicketView, UnitNumber};
 
 use super::Context;
 
 /// Make QR labels for storage areas, units, tickets (all their units) and packages, as SVG or
-/// as ZPL / TSPL for label printers. Write them to a file, or to the screen.
+/// as ZPL / TSPL for label printers. Write them to a file or the screen, or print them.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  rma-agent label area SHELF-A1 -o shelf-a1.svg\n  rma-agent label area --all --format zpl -o areas.zpl\n  rma-agent label ticket WH1-2026-00042 --format tspl --dpi 300 -o units.tspl\n  rma-agent label package WH1-2026-00042 -o package.svg"
@@ -23,8 +23,18 @@ pub struct Args {
     #[arg(long, default_value_t = 203, value_parser = clap::value_parser!(u32).range(100..=1200), global = true)]
     dpi: u32,
     /// Write to this file (several SVG labels: FILE-1.svg, FILE-2.svg, ...).
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "print")]
     output: Option<PathBuf>,
+    /// Print: a CUPS queue name, or tcp://HOST:9100 for a network printer (ZPL or TSPL).
+    #[arg(long, global = true, value_parser = parse_printer)]
+    print: Option<Printer>,
+    /// Copies of each label when printing.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100), global = true)]
+    copies: u32,
+}
+
+fn parse_printer(text: &str) -> Result<Printer, String> {
+    Printer::parse(text).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -58,6 +68,23 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         FormatArg::Zpl => Format::Zpl,
         FormatArg::Tspl => Format::Tspl,
     };
+    if let Some(printer) = &args.print {
+        if format == Format::Svg {
+            bail!("printers take ZPL or TSPL: add --format zpl or --format tspl");
+        }
+        let job = rma_labels::render(&labels, format, args.dpi)?;
+        printer.print(job.as_bytes(), args.copies)?;
+        if ctx.json {
+            return ctx.json(&serde_json::json!({ "labels": labels.len(), "printed": true }));
+        }
+        say!(
+            ctx,
+            "Sent {} label(s) to the printer ({} cop(ies) each).",
+            labels.len(),
+            args.copies
+        );
+        return Ok(());
+    }
     let output = args.output.as_deref().map(|p| ctx.path(p));
     let written = match (&output, format, labels.len()) {
         (Some(path), Format::Svg, n) if n > 1 => {
