@@ -136,6 +136,23 @@ impl Agent {
         self.ok(&args).trim().to_owned()
     }
 
+    /// Starts `rma-agent serve` for this agent and waits until it announces itself; it is
+    /// SIGKILLed when the returned handle is dropped.
+    pub fn serve(&self) -> Running {
+        let mut child = self
+            .command(&["serve"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("rma-agent serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut line)
+            .expect("serve prints where it listens");
+        assert!(line.contains("serving on http://127.0.0.1:"), "{line}");
+        Running(child)
+    }
+
     /// Runs a command with `--json` that must succeed; returns the parsed output.
     pub fn json(&self, args: &[&str]) -> Value {
         let mut with_json = args.to_vec();
@@ -255,6 +272,28 @@ impl Server {
 }
 
 impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A process that is SIGKILLed when this handle is dropped (also when a test fails).
+#[derive(Debug)]
+pub struct Running(pub Child);
+
+impl Running {
+    pub fn id(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// SIGKILLs the process and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Running {
     fn drop(&mut self) {
         self.kill();
     }

@@ -1,34 +1,17 @@
 //! `rma-agent serve` holds the store and answers the command line over loopback; every
 //! command works the same with it running, after it was killed, and after it stopped.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use rma_agent::kv::KvError;
 use rma_agent::store::{Store, StoreError};
 use rma_tests::Agent;
 
-fn start_serve(agent: &Agent) -> Child {
-    let mut serve = agent
-        .command(&["serve"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // The first line is printed once agent.json announces the server.
-    let mut line = String::new();
-    BufReader::new(serve.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(line.contains("serving on http://127.0.0.1:"), "{line}");
-    serve
-}
-
 #[test]
 fn commands_go_through_a_running_serve_and_work_without_it() {
     let agent = Agent::init("SV1");
     agent.ok(&["area", "add", "SHELF-A"]);
-    let mut serve = start_serve(&agent);
+    let mut serve = agent.serve();
 
     // The serve holds the store: nobody else can open it, yet every command works.
     let err = Store::open(agent.data()).unwrap_err();
@@ -72,22 +55,21 @@ fn commands_go_through_a_running_serve_and_work_without_it() {
     std::fs::write(&handle, genuine).unwrap();
 
     // Killed without warning: commands open the store themselves and clear the stale notice.
-    serve.kill().unwrap();
-    serve.wait().unwrap();
+    serve.kill();
     assert!(handle.exists());
     let view = agent.json(&["show", &ticket]);
     assert_eq!(view["status"], "received");
     assert!(!handle.exists(), "the stale agent.json is removed");
 
     // Stopped properly (SIGTERM): it withdraws its notice; nothing acknowledged was lost.
-    let mut serve = start_serve(&agent);
+    let mut serve = agent.serve();
     agent.ok(&["move", &format!("{ticket}-1"), "--to", "SHELF-A"]);
     let status = Command::new("kill")
         .arg(serve.id().to_string())
         .status()
         .unwrap();
     assert!(status.success());
-    serve.wait().unwrap();
+    serve.0.wait().unwrap();
     assert!(!handle.exists());
     let history = agent.json(&["history", &ticket]);
     assert_eq!(history.as_array().unwrap().len(), 4, "{history}");

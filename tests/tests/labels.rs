@@ -2,9 +2,6 @@
 //! printer languages and SVG; relative file names mean the caller's folder, also through a
 //! running serve.
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-
 use rma_tests::Agent;
 
 #[test]
@@ -61,16 +58,7 @@ fn labels_for_units_areas_and_packages() {
     assert!(package.contains("Ship date: not agreed yet") && package.contains("Model X200 x2"));
 
     // Through a running serve, a relative file name still means the caller's folder.
-    let mut serve = agent
-        .command(&["serve"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(serve.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut serve = agent.serve();
     let out = agent
         .command(&["label", "ticket", &ticket, "-o", "units.svg"])
         .current_dir(dir.path())
@@ -82,8 +70,7 @@ fn labels_for_units_areas_and_packages() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(dir.path().join("units-1.svg").exists() && dir.path().join("units-2.svg").exists());
-    serve.kill().unwrap();
-    serve.wait().unwrap();
+    serve.kill();
 
     let err = agent.fails(&["label", "area", "NOWHERE"]);
     assert!(err.contains("area add NOWHERE"), "{err}");
