@@ -20,12 +20,8 @@ pub fn time(at: DateTime<Utc>) -> String {
 pub fn status_line(ticket: &TicketNumber, flow: &Workflow) -> String {
     let mut line = format!("Ticket {ticket} is now: {}", flow.status());
     if !flow.units.is_empty() {
-        let waiting = flow
-            .units
-            .iter()
-            .filter(|u| u.state != flow.units[0].state)
-            .count();
-        if waiting == 0 {
+        let all_alike = flow.units.iter().all(|u| u.state == flow.units[0].state);
+        if all_alike {
             let _ = write!(
                 line,
                 " (all {} unit(s) {})",

@@ -109,6 +109,46 @@ impl Label {
     }
 }
 
+/// Where things go on a label for a printer that counts in dots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DotLayout {
+    /// The QR module size.
+    pub module: u32,
+    /// The margin around the content.
+    pub margin: u32,
+    /// The top-left corner of the QR symbol (after margin and quiet zone).
+    pub qr_origin: u32,
+    /// Where the text starts.
+    pub text_x: u32,
+    /// The QR error correction level as the printer languages write it.
+    pub ec: char,
+}
+
+impl Label {
+    /// The label in printer dots at `dpi`.
+    pub fn dots(&self, qr: &Qr, dpi: u32) -> Result<DotLayout, LabelError> {
+        let module = self.module_dots(qr, dpi)?;
+        let margin = mm_to_dots(Self::MARGIN_MM, dpi);
+        Ok(DotLayout {
+            module,
+            margin,
+            qr_origin: margin + module * Qr::QUIET_ZONE,
+            text_x: mm_to_dots(self.text_x_mm(), dpi),
+            ec: match self.kind.ec() {
+                EcLevel::Q => 'Q',
+                EcLevel::H => 'H',
+                EcLevel::L => 'L',
+                EcLevel::M => 'M',
+            },
+        })
+    }
+}
+
+/// Millimetres to printer dots, rounded.
+pub fn mm_to_dots(mm: f64, dpi: u32) -> u32 {
+    (mm * f64::from(dpi) / 25.4).round() as u32
+}
+
 /// A QR symbol as a square of dark and light modules, without its quiet zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Qr {

@@ -2,20 +2,17 @@
 
 use std::fmt::Write as _;
 
-use crate::layout::{Label, LabelError, Qr, one_line};
+use crate::layout::{DotLayout, Label, LabelError, one_line};
 
 pub fn render(label: &Label, dpi: u32) -> Result<String, LabelError> {
     let qr = label.qr()?;
-    let module = label.module_dots(&qr, dpi)?;
-    let dpmm = f64::from(dpi) / 25.4;
-    let dots = |mm: f64| (mm * dpmm).round() as u32;
-    let margin = dots(Label::MARGIN_MM);
-    let origin = margin + module * Qr::QUIET_ZONE;
-    let ec = match label.kind {
-        crate::layout::LabelKind::Area => 'Q',
-        _ => 'M',
-    };
-    let text_x = dots(label.text_x_mm());
+    let DotLayout {
+        module,
+        margin,
+        qr_origin: origin,
+        text_x,
+        ec,
+    } = label.dots(&qr, dpi)?;
     let mut out = String::new();
     let _ = writeln!(out, "SIZE {} mm, {} mm", label.width_mm, label.height_mm);
     let _ = writeln!(out, "GAP 2 mm, 0 mm");

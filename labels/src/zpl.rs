@@ -3,20 +3,18 @@
 
 use std::fmt::Write as _;
 
-use crate::layout::{Label, LabelError, Qr, one_line};
+use crate::layout::{DotLayout, Label, LabelError, mm_to_dots, one_line};
 
 pub fn render(label: &Label, dpi: u32) -> Result<String, LabelError> {
     let qr = label.qr()?;
-    let module = label.module_dots(&qr, dpi)?;
-    let dpmm = f64::from(dpi) / 25.4;
-    let dots = |mm: f64| (mm * dpmm).round() as u32;
-    let margin = dots(Label::MARGIN_MM);
-    let quiet = module * Qr::QUIET_ZONE;
-    let ec = match label.kind {
-        crate::layout::LabelKind::Area => 'Q',
-        _ => 'M',
-    };
-    let text_x = dots(label.text_x_mm());
+    let DotLayout {
+        module,
+        margin,
+        qr_origin,
+        text_x,
+        ec,
+    } = label.dots(&qr, dpi)?;
+    let dots = |mm: f64| mm_to_dots(mm, dpi);
     let big = dots((f64::from(label.height_mm) / 8.0).min(5.0));
     let small = big * 4 / 5;
     let mut out = String::new();
@@ -26,9 +24,8 @@ pub fn render(label: &Label, dpi: u32) -> Result<String, LabelError> {
     let _ = writeln!(out, "^LL{}", dots(f64::from(label.height_mm)));
     let _ = writeln!(
         out,
-        "^FO{x},{x}^BQN,2,{module}^FD{ec}A,{}^FS",
-        label.code,
-        x = margin + quiet
+        "^FO{qr_origin},{qr_origin}^BQN,2,{module}^FD{ec}A,{}^FS",
+        label.code
     );
     let _ = writeln!(
         out,
