@@ -390,7 +390,7 @@ fn the_demo_runs_on_a_fresh_folder_and_refuses_to_reuse_one() {
     let site = dir.path().join("demo");
     let agent = Agent::init("WH9");
     let text = agent.ok(&["demo", "--dir", site.to_str().unwrap()]);
-    assert!(text.contains("DEMO-2026-00001   ARCHIVED"), "{text}");
+    assert!(text.contains("-00001   ARCHIVED"), "{text}");
     assert!(
         text.contains("error: not allowed: regulation 2.3"),
         "{text}"
@@ -402,7 +402,11 @@ fn the_demo_runs_on_a_fresh_folder_and_refuses_to_reuse_one() {
         "--status",
         "in_repair",
     ]);
-    assert_eq!(listed["tickets"][0]["number"], "DEMO-2026-00002");
+    let number = listed["tickets"][0]["number"].as_str().unwrap();
+    assert!(
+        number.starts_with("DEMO-") && number.ends_with("-00002"),
+        "{listed}"
+    );
     let err = agent.fails(&["demo", "--dir", site.to_str().unwrap()]);
     assert!(err.contains("already holds a demo site"), "{err}");
 }

@@ -259,7 +259,7 @@ fn the_demo_merges_two_sites_and_keeps_the_server_running() {
     // Which of the two offline inspections takes effect is decided the same way at every
     // site; the other is the conflict.
     assert!(
-        seen.contains("WH1-2026-00001   INSPECTED") || seen.contains("WH1-2026-00001   IN REPAIR"),
+        seen.contains("-00001   INSPECTED") || seen.contains("-00001   IN REPAIR"),
         "{seen}"
     );
     assert!(!seen.contains("\nerror:"), "{seen}");
