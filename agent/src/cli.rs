@@ -215,7 +215,7 @@ impl Cli {
                 .as_ref()
                 .map(|c| std::path::absolute(c).unwrap_or(c.clone())),
             env: std::env::vars()
-                .filter(|(name, _)| name.starts_with("RMA_AGENT_"))
+                .filter(|(name, _)| name.starts_with("RMA_AGENT_") || name == "RMA_LABEL_FONT")
                 .collect(),
             cwd: std::env::current_dir().ok(),
         }

@@ -21,6 +21,53 @@ pub struct Settings {
     /// Seconds between background syncs of `rma-agent serve` (it backs off while the server
     /// cannot be reached).
     pub sync_interval_secs: u32,
+    /// The label printer at this bench.
+    pub labels: LabelSettings,
+}
+
+/// `[labels]`: the bench's label printer, used by `label --print` and `receive --labels`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LabelSettings {
+    /// A CUPS queue name, or `tcp://HOST:9100` for a network printer.
+    pub printer: Option<String>,
+    /// What the printer takes.
+    pub format: LabelFormat,
+    /// The printer's resolution: 203 or 300 dots per inch for most.
+    pub dpi: u32,
+}
+
+impl Default for LabelSettings {
+    fn default() -> Self {
+        Self {
+            printer: None,
+            format: LabelFormat::Zpl,
+            dpi: 203,
+        }
+    }
+}
+
+/// The label formats, as settings and the command line write them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LabelFormat {
+    Svg,
+    Png,
+    Pdf,
+    Zpl,
+    Tspl,
+}
+
+impl From<LabelFormat> for rma_labels::Format {
+    fn from(format: LabelFormat) -> Self {
+        match format {
+            LabelFormat::Svg => Self::Svg,
+            LabelFormat::Png => Self::Png,
+            LabelFormat::Pdf => Self::Pdf,
+            LabelFormat::Zpl => Self::Zpl,
+            LabelFormat::Tspl => Self::Tspl,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -31,6 +78,7 @@ impl Default for Settings {
             currency: "CNY".into(),
             push_batch: 500,
             sync_interval_secs: 30,
+            labels: LabelSettings::default(),
         }
     }
 }

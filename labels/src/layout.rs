@@ -18,6 +18,24 @@ pub enum LabelError {
         height_mm: u32,
         dpi: u32,
     },
+    #[error("no installed font can draw {text:?}: {hint}", hint = crate::font::FONT_HINT)]
+    NoFont { text: String },
+    #[error("the font file {path} cannot be used: {message}")]
+    Font { path: String, message: String },
+    #[error("{0:?} is not a sheet layout: give COLUMNSxROWS, e.g. 3x8 (up to 10 x 20)")]
+    BadSheet(String),
+    #[error("a sheet of {cells} labels has no label number {} to start at: give --start 0 to {}", start + 1, cells - 1)]
+    BadStart { start: u32, cells: u32 },
+    #[error(
+        "a {label} mm label does not fit the {cell} mm cells of a {grid} A4 sheet: choose a sheet with fewer, larger labels"
+    )]
+    CellTooSmall {
+        label: String,
+        cell: String,
+        grid: String,
+    },
+    #[error("the label image cannot be written: {0}")]
+    Encode(String),
 }
 
 /// The kinds of label, with their default sizes (mm) and error correction.
@@ -87,6 +105,17 @@ impl Label {
         f64::from(self.height_mm.min(self.width_mm)) - 2.0 * Self::MARGIN_MM
     }
 
+    /// The height of the human-readable code, in mm; the other lines are 4/5 of it. A package
+    /// label's text is read from across the room, so it is bigger.
+    pub fn text_mm(&self) -> f64 {
+        let cap = if self.kind == LabelKind::Package {
+            8.0
+        } else {
+            5.0
+        };
+        (f64::from(self.height_mm) / 8.0).min(cap)
+    }
+
     /// Where the text starts, from the left edge, in mm.
     pub fn text_x_mm(&self) -> f64 {
         Self::MARGIN_MM + self.qr_side_mm() + Self::MARGIN_MM
@@ -133,7 +162,9 @@ impl Label {
             module,
             margin,
             qr_origin: margin + module * Qr::QUIET_ZONE,
-            text_x: mm_to_dots(self.text_x_mm(), dpi),
+            // Right after the symbol's quiet zone, so a module size capped below the room
+            // leaves no gap.
+            text_x: margin + module * (qr.width as u32 + 2 * Qr::QUIET_ZONE) + margin / 2,
             ec: match self.kind.ec() {
                 EcLevel::Q => 'Q',
                 EcLevel::H => 'H',

@@ -2,40 +2,107 @@
 //!
 //! - [`layout`]: the format-neutral label: its code, its text, its size, and where the QR
 //!   code and the text go.
-//! - [`svg`], [`zpl`], [`tspl`]: one module per output; ZPL (Zebra) and TSPL (TSC,
-//!   Gprinter, Xprinter) are printer languages, sent as text.
-//!
+//! - [`svg`], [`zpl`], [`tspl`]: one module per text output; ZPL (Zebra) and TSPL (TSC,
+//!   Gprinter, Xprinter) are printer languages.
+//! - [`raster`] draws a label in printer dots with the installed [`font`]s; [`png`] and
+//!   [`pdf`] carry that image (PDF: a page per label, or A4 sheets of labels).
 //! - [`print`]: sending a job to a network printer (raw port 9100) or a CUPS queue.
-//!
-//! PNG and PDF output come next (see the labels issue).
 
+pub mod font;
 pub mod layout;
+pub mod pdf;
+pub mod png;
 pub mod print;
+pub mod raster;
 pub mod svg;
 pub mod tspl;
 pub mod zpl;
 
+pub use font::Fonts;
 pub use layout::{Label, LabelError, LabelKind, Qr};
+pub use pdf::Sheet;
 pub use print::{PrintError, Printer};
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Svg,
+    Png,
+    Pdf,
     Zpl,
     Tspl,
 }
 
-/// Renders labels, one after the other, in `format` (`dpi` for the printer languages).
-pub fn render(labels: &[Label], format: Format, dpi: u32) -> Result<String, LabelError> {
-    let mut out = String::new();
-    for label in labels {
-        let one = match format {
-            Format::Svg => svg::render(label)?,
-            Format::Zpl => zpl::render(label, dpi)?,
-            Format::Tspl => tspl::render(label, dpi)?,
-        };
-        out.push_str(&one);
+impl Format {
+    /// The file name extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Svg => "svg",
+            Self::Png => "png",
+            Self::Pdf => "pdf",
+            Self::Zpl => "zpl",
+            Self::Tspl => "tspl",
+        }
     }
-    Ok(out)
+
+    /// Whether one document holds many labels (otherwise: one file a label).
+    pub fn holds_many(self) -> bool {
+        !matches!(self, Self::Svg | Self::Png)
+    }
+
+    /// Whether the output is text a terminal can show.
+    pub fn is_text(self) -> bool {
+        !matches!(self, Self::Png | Self::Pdf)
+    }
+}
+
+/// How to render.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// The printer's resolution (dots per inch): PNG, PDF, ZPL and TSPL.
+    pub dpi: u32,
+    /// PDF only: A4 sheets of labels instead of a page a label.
+    pub sheet: Option<Sheet>,
+    /// PNG and PDF only: the fonts text is drawn with.
+    pub fonts: Fonts,
+}
+
+/// Renders `labels`: one document for the formats that hold many labels, one a label for SVG
+/// and PNG.
+pub fn render(
+    labels: &[Label],
+    format: Format,
+    options: &Options,
+) -> Result<Vec<Vec<u8>>, LabelError> {
+    let dpi = options.dpi;
+    match format {
+        Format::Svg => labels
+            .iter()
+            .map(|l| svg::render(l).map(String::into_bytes))
+            .collect(),
+        Format::Zpl | Format::Tspl => {
+            let mut job = String::new();
+            for label in labels {
+                job.push_str(&match format {
+                    Format::Zpl => zpl::render(label, dpi)?,
+                    _ => tspl::render(label, dpi)?,
+                });
+            }
+            Ok(vec![job.into_bytes()])
+        }
+        Format::Png => labels
+            .iter()
+            .map(|l| png::encode(&raster::render(l, dpi, &options.fonts)?))
+            .collect(),
+        Format::Pdf => {
+            let bitmaps = labels
+                .iter()
+                .map(|l| raster::render(l, dpi, &options.fonts))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(vec![match options.sheet {
+                Some(sheet) => pdf::sheets(&bitmaps, sheet)?,
+                None => pdf::pages(&bitmaps),
+            }])
+        }
+    }
 }

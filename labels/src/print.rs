@@ -29,6 +29,10 @@ pub enum PrintError {
     },
     #[error("`lp` cannot be run (is CUPS installed? Debian: apt-get install cups-client)")]
     NoLp(#[source] std::io::Error),
+    #[error(
+        "a network printer's raw port takes ZPL or TSPL: add --format zpl or --format tspl, or print PDF and PNG through a CUPS queue"
+    )]
+    NeedsQueue,
     #[error("the print queue {queue:?} refused the job: {message}")]
     Refused { queue: String, message: String },
 }
@@ -53,9 +57,11 @@ impl Printer {
         }
     }
 
-    /// Sends `job` `copies` times.
-    pub fn print(&self, job: &[u8], copies: u32) -> Result<(), PrintError> {
+    /// Sends `job` `copies` times. `raw`: the job is in the printer's own language (ZPL,
+    /// TSPL); otherwise it is a PDF or image CUPS prints at its real size, unscaled.
+    pub fn print(&self, job: &[u8], copies: u32, raw: bool) -> Result<(), PrintError> {
         match self {
+            Self::Raw(_) if !raw => Err(PrintError::NeedsQueue),
             Self::Raw(address) => {
                 let unreachable = |source| PrintError::Unreachable {
                     address: address.clone(),
@@ -74,8 +80,9 @@ impl Printer {
                 stream.flush().map_err(unreachable)
             }
             Self::Queue(queue) => {
+                let option = if raw { "raw" } else { "print-scaling=none" };
                 let mut child = Command::new("lp")
-                    .args(["-d", queue, "-n", &copies.max(1).to_string(), "-o", "raw"])
+                    .args(["-d", queue, "-n", &copies.max(1).to_string(), "-o", option])
                     .stdin(Stdio::piped())
                     .stdout(Stdio::null())
                     .stderr(Stdio::piped())
@@ -118,7 +125,7 @@ mod tests {
         let job = b"^XA^FDhello^FS^XZ\n";
         Printer::parse(&format!("tcp://{address}"))
             .unwrap()
-            .print(job, 2)
+            .print(job, 2, true)
             .unwrap();
         assert_eq!(printer.join().unwrap(), [&job[..], &job[..]].concat());
     }
@@ -137,7 +144,7 @@ mod tests {
             .unwrap();
         let err = Printer::parse(&format!("tcp://{closed}"))
             .unwrap()
-            .print(b"x", 1)
+            .print(b"x", 1, true)
             .unwrap_err();
         assert!(err.to_string().contains("cannot be reached"), "{err}");
     }

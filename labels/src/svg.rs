@@ -35,7 +35,7 @@ pub fn render(label: &Label) -> Result<String, LabelError> {
     let x = label.text_x_mm();
     let font =
         "font-family=\"'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei',sans-serif\"";
-    let big = (f64::from(h) / 8.0).min(5.0);
+    let big = label.text_mm();
     let _ = writeln!(
         out,
         r#"<text x="{x:.2}" y="{:.2}" font-size="{big:.2}" font-weight="bold" {font}>{}</text>"#,

@@ -58,8 +58,8 @@ GAP 2 mm, 0 mm
 CODEPAGE UTF-8
 CLS
 QRCODE 36,36,M,5,A,0,\"U:WH1-2026-00042-3\"
-TEXT 200,16,\"3\",0,1,1,\"U:WH1-2026-00042-3\"
-TEXT 200,46,\"2\",0,1,1,\"Acme \\[\"]Ltd\\[\"]\"
+TEXT 169,16,\"3\",0,1,1,\"U:WH1-2026-00042-3\"
+TEXT 169,46,\"2\",0,1,1,\"Acme \\[\"]Ltd\\[\"]\"
 PRINT 1,1
 ";
         assert_eq!(render(&label, 203).unwrap(), expected);

@@ -15,7 +15,7 @@ pub fn render(label: &Label, dpi: u32) -> Result<String, LabelError> {
         ec,
     } = label.dots(&qr, dpi)?;
     let dots = |mm: f64| mm_to_dots(mm, dpi);
-    let big = dots((f64::from(label.height_mm) / 8.0).min(5.0));
+    let big = dots(label.text_mm());
     let small = big * 4 / 5;
     let mut out = String::new();
     let _ = writeln!(out, "^XA");
@@ -70,9 +70,9 @@ mod tests {
 ^PW400
 ^LL200
 ^FO36,36^BQN,2,5^FDMA,U:WH1-2026-00042-3^FS
-^FO200,16^A0N,25,25^FDU:WH1-2026-00042-3^FS
-^FO200,45^A0N,20,20^FDAcme -Ltd^FS
-^FO200,71^A0N,20,20^FDX200^FS
+^FO169,16^A0N,25,25^FDU:WH1-2026-00042-3^FS
+^FO169,45^A0N,20,20^FDAcme -Ltd^FS
+^FO169,71^A0N,20,20^FDX200^FS
 ^XZ
 ";
         assert_eq!(render(&label, 203).unwrap(), expected);

@@ -125,6 +125,13 @@ pub enum EventKind {
     Scanned {
         code: LabelCode,
     },
+    /// Labels of the ticket or its units were printed (recorded only when the printer took
+    /// the job).
+    LabelsPrinted {
+        codes: Vec<LabelCode>,
+        copies: u32,
+        printer: String,
+    },
 }
 
 impl EventKind {
@@ -153,6 +160,7 @@ impl EventKind {
             Self::Cancelled { .. } => "cancelled",
             Self::ConflictResolved { .. } => "conflict_resolved",
             Self::Scanned { .. } => "scanned",
+            Self::LabelsPrinted { .. } => "labels_printed",
         }
     }
 
@@ -241,6 +249,17 @@ impl EventKind {
                 format!("resolved the conflict of event {event}: {note}")
             }
             Self::Scanned { code } => format!("scanned {code}"),
+            Self::LabelsPrinted {
+                codes,
+                copies,
+                printer,
+            } => {
+                let codes: Vec<String> = codes.iter().map(ToString::to_string).collect();
+                format!(
+                    "printed the label(s) {} on {printer} ({copies} cop(ies) each)",
+                    codes.join(", ")
+                )
+            }
         }
     }
 }

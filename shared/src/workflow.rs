@@ -358,6 +358,7 @@ impl Workflow {
                 | K::Archived { .. }
                 | K::ConflictResolved { .. }
                 | K::Scanned { .. }
+                | K::LabelsPrinted { .. }
         );
         if let Some(reason) = &self.cancelled
             && !bookkeeping
@@ -695,6 +696,16 @@ impl Workflow {
                 }
                 if let crate::label::LabelCode::Unit(unit) = code {
                     self.unit_mut(unit)?;
+                }
+            }
+            K::LabelsPrinted { codes, .. } => {
+                for code in codes {
+                    if code.ticket() != Some(&self.ticket) {
+                        return Err(Refusal::BadRecord(format!(
+                            "the label {code} is not a label of ticket {}",
+                            self.ticket
+                        )));
+                    }
                 }
             }
             K::ConflictResolved {

@@ -99,6 +99,13 @@ fn labels_for_units_areas_and_packages() {
     ]);
     let expected = agent.ok(&["label", "unit", &unit, "--format", "zpl"]);
     assert_eq!(received.join().unwrap(), expected.repeat(2));
+    let printed = |agent: &Agent| {
+        agent
+            .ok(&["history", &ticket])
+            .matches("printed the label(s)")
+            .count()
+    };
+    assert_eq!(printed(&agent), 1, "the print is noted in the ticket");
 
     // A printer that cannot be reached says so.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
@@ -115,4 +122,118 @@ fn labels_for_units_areas_and_packages() {
         &format!("tcp://{closed}"),
     ]);
     assert!(err.contains("cannot be reached"), "{err}");
+    assert_eq!(printed(&agent), 1, "a failed print is not noted");
+}
+
+/// A fake raw printer on loopback: accepts one job and hands it over.
+fn fake_printer() -> (String, std::thread::JoinHandle<String>) {
+    let printer = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("tcp://{}", printer.local_addr().unwrap());
+    let job = std::thread::spawn(move || {
+        use std::io::Read;
+        let (mut conn, _) = printer.accept().unwrap();
+        let mut job = String::new();
+        conn.read_to_string(&mut job).unwrap();
+        job
+    });
+    (address, job)
+}
+
+#[test]
+fn receiving_prints_unit_labels_on_the_configured_printer() {
+    let agent = Agent::init("WH1");
+    agent.ok(&["area", "add", "SHELF-A1"]);
+    let (address, job) = fake_printer();
+    std::fs::write(
+        agent.data().join("settings.toml"),
+        format!("[labels]\nprinter = \"{address}\"\nformat = \"tspl\"\ndpi = 300\n"),
+    )
+    .unwrap();
+    let ticket = agent.intake("Acme Ltd", 2);
+    agent.ok(&["assess", &ticket, "--severity", "simple"]);
+    let out = agent.ok(&["receive", &ticket, "--area", "SHELF-A1", "--print-labels"]);
+    assert!(out.contains("Sent 2 label(s) to tcp://"), "{out}");
+    let job = job.join().unwrap();
+    assert_eq!(
+        job,
+        agent.ok(&[
+            "label", "ticket", &ticket, "--format", "tspl", "--dpi", "300"
+        ])
+    );
+    assert!(
+        job.contains(&format!("\"U:{ticket}-1\"")) && job.contains(&format!("\"U:{ticket}-2\""))
+    );
+    let history = agent.ok(&["history", &ticket]);
+    assert!(
+        history.contains(&format!("printed the label(s) U:{ticket}-1, U:{ticket}-2")),
+        "{history}"
+    );
+
+    // The printer is gone: the units are still received, the person is told how to print
+    // the labels later, and nothing is noted as printed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let other = agent.intake("Beta GmbH", 1);
+    agent.ok(&["assess", &other, "--severity", "simple"]);
+    let printer = format!("tcp://{closed}");
+    let err = agent.fails(&["receive", &other, "--print-labels", &printer]);
+    assert!(
+        err.contains("the units are received, but their labels were not printed")
+            && err.contains("cannot be reached")
+            && err.contains(&format!("rma-agent label ticket {other} --print")),
+        "{err}"
+    );
+    let view = agent.json(&["show", &other]);
+    assert_eq!(view["units"].as_array().unwrap().len(), 1, "{view}");
+    assert!(!agent.ok(&["history", &other]).contains("printed the label"));
+
+    // PNG and PDF are files; the terminal is not offered binary.
+    let err = agent.fails(&["label", "ticket", &ticket, "--format", "png"]);
+    assert!(err.contains("add -o FILE"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("units.png");
+    agent.ok(&[
+        "label",
+        "ticket",
+        &ticket,
+        "--format",
+        "png",
+        "-o",
+        png.to_str().unwrap(),
+    ]);
+    for k in 1..=2 {
+        let bytes = std::fs::read(dir.path().join(format!("units-{k}.png"))).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG"));
+    }
+    let pdf = dir.path().join("sheet.pdf");
+    agent.ok(&[
+        "label",
+        "ticket",
+        &ticket,
+        "--format",
+        "pdf",
+        "--sheet",
+        "3x8",
+        "--start",
+        "5",
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    let err = agent.fails(&[
+        "label",
+        "area",
+        "SHELF-A1",
+        "--format",
+        "pdf",
+        "--sheet",
+        "3x8",
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(err.contains("does not fit"), "{err}");
+    let err = agent.fails(&["label", "ticket", &ticket, "--size", "big"]);
+    assert!(err.contains("WIDTHxHEIGHT"), "{err}");
 }

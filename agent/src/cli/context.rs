@@ -96,6 +96,14 @@ impl Context {
         })
     }
 
+    /// An environment variable of the command line that asked.
+    pub fn var(&self, name: &str) -> Option<String> {
+        match &self.env {
+            Some(env) => env.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        }
+    }
+
     /// The person recorded with each step.
     pub fn user(&self) -> String {
         user_name(self.user.as_deref())

@@ -1,40 +1,91 @@
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
-use rma_labels::{Format, Label, LabelKind, Printer};
+use rma_labels::{Fonts, Format, Label, LabelKind, Options, Printer, Sheet};
 use rma_shared::event::EventKind;
 use rma_shared::{AreaCode, LabelCode, TicketNumber, TicketView, UnitNumber};
 
 use super::Context;
+use crate::settings::LabelFormat;
 
-/// Make QR labels for storage areas, units, tickets (all their units) and packages, as SVG or
-/// as ZPL / TSPL for label printers. Write them to a file or the screen, or print them.
+/// Make QR labels for storage areas, units, tickets (all their units) and packages: as SVG,
+/// PNG or PDF files, or as ZPL / TSPL for label printers. Write them to a file or print them.
 #[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Examples:\n  rma-agent label area SHELF-A1 -o shelf-a1.svg\n  rma-agent label area --all --format zpl -o areas.zpl\n  rma-agent label ticket WH1-2026-00042 --format tspl --dpi 300 -o units.tspl\n  rma-agent label package WH1-2026-00042 -o package.svg"
-)]
+#[command(after_help = "Examples:
+  rma-agent label area SHELF-A1 -o shelf-a1.svg
+  rma-agent label area --all --format zpl -o areas.zpl
+  rma-agent label ticket WH1-2026-00042 --format png --dpi 300 -o unit.png
+  rma-agent label ticket WH1-2026-00042 --format pdf --sheet 3x8 --start 5 -o sheet.pdf
+  rma-agent label package WH1-2026-00042 --format pdf -o package.pdf
+  rma-agent label ticket WH1-2026-00042 --print tcp://192.168.1.50:9100 --format zpl
+  rma-agent label unit WH1-2026-00042-1 --print        (the printer in settings.toml [labels])")]
 pub struct Args {
     #[command(subcommand)]
     what: What,
-    /// The output format.
-    #[arg(long, value_enum, default_value = "svg", global = true)]
-    format: FormatArg,
-    /// The printer's resolution in dots per inch (ZPL and TSPL): 203 or 300 for most.
-    #[arg(long, default_value_t = 203, value_parser = clap::value_parser!(u32).range(100..=1200), global = true)]
-    dpi: u32,
-    /// Write to this file (several SVG labels: FILE-1.svg, FILE-2.svg, ...).
+    #[command(flatten)]
+    output: Output,
+}
+
+/// How and where labels go: shared by `label` and `receive --print-labels`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Output {
+    /// svg, png or pdf files; zpl (Zebra) or tspl (TSC, Gprinter, Xprinter) for label
+    /// printers. Default: svg, or the configured printer's format when printing.
+    #[arg(long, value_enum, global = true)]
+    format: Option<LabelFormat>,
+    /// The printer's resolution in dots per inch, for PNG, PDF, ZPL and TSPL (default 203, or
+    /// settings.toml [labels] dpi).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(100..=1200), global = true)]
+    dpi: Option<u32>,
+    /// The label size in millimetres, WIDTHxHEIGHT (default: 50x25 for units and tickets,
+    /// 100x50 for areas, 100x70 for packages).
+    #[arg(long, value_parser = parse_size, global = true)]
+    size: Option<(u32, u32)>,
+    /// PDF only: A4 sheets of label stock cut in COLUMNSxROWS cells, e.g. 3x8.
+    #[arg(long, value_name = "COLUMNSxROWS", global = true)]
+    sheet: Option<String>,
+    /// With --sheet: how many cells of the first sheet are already used.
+    #[arg(long, default_value_t = 0, requires = "sheet", global = true)]
+    start: u32,
+    /// Write to this file (several SVG or PNG labels: FILE-1.svg, FILE-2.svg, ...).
     #[arg(short, long, global = true, conflicts_with = "print")]
     output: Option<PathBuf>,
     /// Print: a CUPS queue name, or tcp://HOST:9100 for a network printer (ZPL or TSPL).
-    #[arg(long, global = true, value_parser = parse_printer)]
-    print: Option<Printer>,
+    /// Alone, the printer in settings.toml [labels].
+    #[arg(long, value_name = "PRINTER", num_args = 0..=1, default_missing_value = "", global = true)]
+    print: Option<String>,
     /// Copies of each label when printing.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100), global = true)]
     copies: u32,
 }
 
-fn parse_printer(text: &str) -> Result<Printer, String> {
-    Printer::parse(text).map_err(|e| e.to_string())
+impl Output {
+    /// Printing on `printer` ("" for the configured one), with the configured format.
+    pub fn printer(printer: String) -> Self {
+        Self {
+            format: None,
+            dpi: None,
+            size: None,
+            sheet: None,
+            start: 0,
+            output: None,
+            print: Some(printer),
+            copies: 1,
+        }
+    }
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let bad =
+        || format!("{text:?} is not a label size: give WIDTHxHEIGHT in millimetres, e.g. 50x25");
+    let (w, h) = text.trim().split_once(['x', 'X']).ok_or_else(bad)?;
+    let w: u32 = w.trim().parse().map_err(|_| bad())?;
+    let h: u32 = h.trim().parse().map_err(|_| bad())?;
+    if !(10..=300).contains(&w) || !(10..=300).contains(&h) {
+        return Err(format!("{text:?}: a label is 10 to 300 mm wide and high"));
+    }
+    Ok((w, h))
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -54,72 +105,142 @@ enum What {
     Package { ticket: TicketNumber },
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum FormatArg {
-    Svg,
-    Zpl,
-    Tspl,
-}
-
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let labels = labels(ctx, args.what)?;
-    let format = match args.format {
-        FormatArg::Svg => Format::Svg,
-        FormatArg::Zpl => Format::Zpl,
-        FormatArg::Tspl => Format::Tspl,
+    deliver(ctx, labels, &args.output)
+}
+
+/// Writes or prints `labels` as `output` says, and tells the person what happened.
+pub fn deliver(ctx: &Context, mut labels: Vec<Label>, output: &Output) -> Result<()> {
+    let settings = ctx.settings()?.labels;
+    if let Some((width_mm, height_mm)) = output.size {
+        for label in &mut labels {
+            label.width_mm = width_mm;
+            label.height_mm = height_mm;
+        }
+    }
+    let printing = output.print.is_some();
+    let format: Format = match (output.format, printing) {
+        (Some(format), _) => format,
+        (None, true) => settings.format,
+        (None, false) => LabelFormat::Svg,
+    }
+    .into();
+    let sheet = match &output.sheet {
+        Some(_) if format != Format::Pdf => bail!("--sheet is for PDF: add --format pdf"),
+        Some(grid) => Some(Sheet::parse(grid, output.start)?),
+        None => None,
     };
-    if let Some(printer) = &args.print {
-        if format == Format::Svg {
-            bail!("printers take ZPL or TSPL: add --format zpl or --format tspl");
+    let options = Options {
+        dpi: output.dpi.unwrap_or(settings.dpi),
+        sheet,
+        fonts: Fonts::system_with(
+            ctx.var("RMA_LABEL_FONT")
+                .as_deref()
+                .map(std::ffi::OsStr::new),
+        ),
+    };
+    if let Some(printer) = &output.print {
+        let printer = match (printer.as_str(), &settings.printer) {
+            ("", Some(configured)) => configured.as_str(),
+            ("", None) => bail!(
+                "no label printer is set up: give --print QUEUE or --print tcp://HOST:9100, or set printer under [labels] in settings.toml"
+            ),
+            (named, _) => named,
+        };
+        return print(ctx, &labels, format, &options, printer, output.copies);
+    }
+    let documents = rma_labels::render(&labels, format, &options)?;
+    let Some(path) = output.output.as_deref().map(|p| ctx.path(p)) else {
+        if !format.is_text() {
+            bail!("PNG and PDF labels are files: add -o FILE (or print them with --print)");
         }
-        let job = rma_labels::render(&labels, format, args.dpi)?;
-        printer.print(job.as_bytes(), args.copies)?;
-        if ctx.json {
-            return ctx.json(&serde_json::json!({ "labels": labels.len(), "printed": true }));
+        for document in documents {
+            ctx.write(&String::from_utf8_lossy(&document));
         }
-        say!(
-            ctx,
-            "Sent {} label(s) to the printer ({} cop(ies) each).",
-            labels.len(),
-            args.copies
-        );
         return Ok(());
-    }
-    let output = args.output.as_deref().map(|p| ctx.path(p));
-    let written = match (&output, format, labels.len()) {
-        (Some(path), Format::Svg, n) if n > 1 => {
-            let stem = path.with_extension("");
-            let mut files = Vec::new();
-            for (i, label) in labels.iter().enumerate() {
-                let file = PathBuf::from(format!("{}-{}.svg", stem.display(), i + 1));
-                write(
-                    &file,
-                    &rma_labels::render(std::slice::from_ref(label), format, args.dpi)?,
-                )?;
-                files.push(file);
-            }
-            files
-        }
-        (Some(path), _, _) => {
-            write(path, &rma_labels::render(&labels, format, args.dpi)?)?;
-            vec![path.clone()]
-        }
-        (None, _, _) => {
-            ctx.write(&rma_labels::render(&labels, format, args.dpi)?);
-            return Ok(());
-        }
     };
-    if ctx.json {
-        return ctx.json(&serde_json::json!({ "labels": labels.len(), "files": written }));
+    let files = if documents.len() == 1 {
+        vec![path]
+    } else {
+        let stem = path.with_extension("");
+        (1..=documents.len())
+            .map(|i| PathBuf::from(format!("{}-{i}.{}", stem.display(), format.extension())))
+            .collect()
+    };
+    for (file, document) in files.iter().zip(&documents) {
+        write(file, document)?;
     }
-    for file in written {
+    if ctx.json {
+        return ctx.json(&serde_json::json!({ "labels": labels.len(), "files": files }));
+    }
+    for file in files {
         say!(ctx, "Wrote {}.", file.display());
     }
     Ok(())
 }
 
-fn write(path: &PathBuf, text: &str) -> Result<()> {
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+/// Prints, then notes in each ticket which of its labels were printed: nothing is noted when
+/// the printer did not take the job.
+fn print(
+    ctx: &Context,
+    labels: &[Label],
+    format: Format,
+    options: &Options,
+    printer: &str,
+    copies: u32,
+) -> Result<()> {
+    if format == Format::Svg {
+        bail!("printers take ZPL, TSPL, PDF or PNG: add --format zpl, tspl, pdf or png");
+    }
+    let target = Printer::parse(printer)
+        .with_context(|| "check --print, or printer under [labels] in settings.toml".to_owned())?;
+    let documents = rma_labels::render(labels, format, options)?;
+    let raw = matches!(format, Format::Zpl | Format::Tspl);
+    for document in &documents {
+        target.print(document, copies, raw)?;
+    }
+    let mut by_ticket: BTreeMap<TicketNumber, Vec<LabelCode>> = BTreeMap::new();
+    for label in labels {
+        if let Some(ticket) = label.code.ticket() {
+            by_ticket
+                .entry(ticket.clone())
+                .or_default()
+                .push(label.code.clone());
+        }
+    }
+    let mut notes = Vec::new();
+    for (ticket, codes) in by_ticket {
+        let kind = EventKind::LabelsPrinted {
+            codes,
+            copies,
+            printer: printer.to_owned(),
+        };
+        if let Err(err) = ctx.store()?.record(&ticket, kind, &ctx.user(), ctx.now) {
+            notes.push(format!("Not noted in ticket {ticket}: {err}"));
+        }
+    }
+    if ctx.json {
+        return ctx.json(&serde_json::json!({
+            "labels": labels.len(),
+            "printed": true,
+            "printer": printer,
+            "not_noted": notes,
+        }));
+    }
+    say!(
+        ctx,
+        "Sent {} label(s) to {printer} ({copies} cop(ies) each).",
+        labels.len()
+    );
+    for note in notes {
+        say!(ctx, "{note}");
+    }
+    Ok(())
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn labels(ctx: &Context, what: What) -> Result<Vec<Label>> {
@@ -174,10 +295,7 @@ fn labels(ctx: &Context, what: What) -> Result<Vec<Label>> {
                     "ticket {ticket} has no units yet: receive them first with `rma-agent receive`"
                 );
             }
-            view.units
-                .iter()
-                .map(|u| unit_label(&view, &u.status.number))
-                .collect()
+            unit_labels(&view)
         }
         What::Package { ticket } => {
             let view = view(&ticket)?;
@@ -201,6 +319,14 @@ fn labels(ctx: &Context, what: What) -> Result<Vec<Label>> {
             )]
         }
     })
+}
+
+/// The labels of every unit of a ticket.
+pub fn unit_labels(view: &TicketView) -> Vec<Label> {
+    view.units
+        .iter()
+        .map(|u| unit_label(view, &u.status.number))
+        .collect()
 }
 
 fn unit_label(view: &TicketView, unit: &UnitNumber) -> Label {

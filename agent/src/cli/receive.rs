@@ -1,4 +1,4 @@
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 use rma_shared::event::{EventKind, Receiving};
 use rma_shared::{AreaCode, TicketNumber};
 
@@ -8,7 +8,7 @@ use super::{Context, parse_text};
 /// give each unit its number and put them in a storage area.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  rma-agent receive WH1-2026-00001 --area SHELF-A1\n  rma-agent receive WH1-2026-00001 --area SHELF-A1 --quantity 1 --appearance \"cracked case\" \\\n    --discrepancy \"only 1 of 2 units in the box\""
+    after_help = "Examples:\n  rma-agent receive WH1-2026-00001 --area SHELF-A1\n  rma-agent receive WH1-2026-00001 --area SHELF-A1 --print-labels   (the printer in settings.toml [labels])\n  rma-agent receive WH1-2026-00001 --print-labels tcp://192.168.1.50:9100\n  rma-agent receive WH1-2026-00001 --area SHELF-A1 --quantity 1 --appearance \"cracked case\" \\\n    --discrepancy \"only 1 of 2 units in the box\""
 )]
 pub struct Args {
     ticket: TicketNumber,
@@ -27,6 +27,10 @@ pub struct Args {
     /// What does not match the registration form.
     #[arg(long, value_parser = parse_text)]
     discrepancy: Option<String>,
+    /// Print the units' labels once they are numbered: on this printer (a CUPS queue or
+    /// tcp://HOST:9100), or alone on the printer in settings.toml [labels].
+    #[arg(long, value_name = "PRINTER", num_args = 0..=1, default_missing_value = "")]
+    print_labels: Option<String>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
@@ -72,5 +76,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     if let Some(text) = discrepancy {
         done.push_str(&format!("\nDiscrepancy noted: {text}"));
     }
-    ctx.record(&args.ticket, kind, &done)
+    ctx.record(&args.ticket, kind, &done)?;
+    let Some(printer) = args.print_labels else {
+        return Ok(());
+    };
+    let doc = ctx.store()?.load(&args.ticket)?;
+    let view = rma_shared::TicketView::build(&doc, &ctx.settings()?.deadlines, ctx.now)?;
+    let labels = super::label::unit_labels(&view);
+    super::label::deliver(ctx, labels, &super::label::Output::printer(printer)).map_err(|err| {
+        anyhow!(
+            "the units are received, but their labels were not printed: {err:#}\nPrint them later with `rma-agent label ticket {} --print`",
+            args.ticket
+        )
+    })
 }
