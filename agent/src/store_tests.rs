@@ -34,6 +34,7 @@ fn assess() -> EventKind {
         technical: vec![],
         production: vec![],
         plan: None,
+        fault_type: None,
     })
 }
 

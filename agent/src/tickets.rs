@@ -37,6 +37,10 @@ pub struct ListFilter {
     pub area: Option<AreaCode>,
     /// Only tickets past one of the regulation's deadlines at this instant.
     pub overdue_at: Option<DateTime<Utc>>,
+    /// Only tickets numbered by this site.
+    pub site: Option<SiteCode>,
+    /// Matching tickets to skip before the first one listed (for pages).
+    pub offset: usize,
     pub limit: usize,
 }
 
@@ -190,12 +194,20 @@ impl TicketStore {
         };
         let mut tickets = Vec::new();
         let mut more = false;
+        let mut skip = filter.offset;
         for number in candidates {
             let number = number?;
+            if filter.site.as_ref().is_some_and(|s| number.site() != s) {
+                continue;
+            }
             let Some(summary) = self.summary(&number)? else {
                 continue;
             };
             if !matches(&summary, filter, deadlines) {
+                continue;
+            }
+            if skip > 0 {
+                skip -= 1;
                 continue;
             }
             if tickets.len() == limit {
@@ -205,6 +217,27 @@ impl TicketStore {
             tickets.push(summary);
         }
         Ok(Listing { tickets, more })
+    }
+
+    /// How many tickets match `filter` (its offset and limit aside).
+    pub fn count(
+        &self,
+        filter: &ListFilter,
+        deadlines: &DeadlineSettings,
+    ) -> Result<usize, StoreError> {
+        let mut count = 0;
+        for number in self.candidates(filter, deadlines)? {
+            let number = number?;
+            if filter.site.as_ref().is_some_and(|s| number.site() != s) {
+                continue;
+            }
+            if let Some(summary) = self.summary(&number)?
+                && matches(&summary, filter, deadlines)
+            {
+                count += 1;
+            }
+        }
+        Ok(count)
     }
 
     /// Ticket numbers to look at for `filter`, from the most selective index, newest first.
@@ -251,10 +284,16 @@ impl TicketStore {
                 self.kv.scan(prefix.as_bytes()).rev(),
             ))));
         }
-        Ok(Box::new(self.kv.scan(b"t:").rev().map(|entry| {
-            let (key, _) = entry?;
-            parse_number_value(&key["t:".len()..])
-        })))
+        let prefix = match &filter.site {
+            Some(site) => format!("t:{site}-"),
+            None => "t:".to_owned(),
+        };
+        Ok(Box::new(self.kv.scan(prefix.as_bytes()).rev().map(
+            |entry| {
+                let (key, _) = entry?;
+                parse_number_value(&key["t:".len()..])
+            },
+        )))
     }
 
     /// How many units are in a storage area now.

@@ -1,14 +1,44 @@
-//! Enrolment of sites, the same whether `rma-server site ...` opens the store itself or asks
-//! the running serve.
+//! Enrolment of sites and the office's user accounts, the same whether `rma-server site ...`
+//! or `rma-server user ...` opens the store itself or asks the running serve.
 
 use chrono::Utc;
 use serde_json::{Value, json};
+use thiserror::Error;
 
 use crate::api::AdminRequest;
 use crate::store::{ServerStore, ServerStoreError};
+use crate::users::UserError;
 
-pub fn run(store: &ServerStore, request: AdminRequest) -> Result<Value, ServerStoreError> {
+#[derive(Debug, Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Store(#[from] ServerStoreError),
+    #[error(transparent)]
+    User(#[from] UserError),
+}
+
+pub fn run(store: &ServerStore, request: AdminRequest) -> Result<Value, AdminError> {
     match request {
+        AdminRequest::UserAdd {
+            name,
+            role,
+            password,
+        } => {
+            let user = store.add_user(&name, role, &password, Utc::now())?;
+            Ok(json!({ "name": user.name, "role": user.role }))
+        }
+        AdminRequest::UserRemove { name } => {
+            store.remove_user(&name)?;
+            Ok(json!({ "removed": name }))
+        }
+        AdminRequest::UserList => {
+            let users: Vec<Value> = store
+                .users()?
+                .into_iter()
+                .map(|u| json!({ "name": u.name, "role": u.role, "added_at": u.added_at }))
+                .collect();
+            Ok(Value::Array(users))
+        }
         AdminRequest::SiteAdd { code } => {
             let token = store.add_site(&code, Utc::now())?;
             Ok(json!({ "site": code, "token": token }))

@@ -44,6 +44,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/tickets/{number}", get(ticket))
         .route("/api/v1/sites", get(sites))
         .route("/local/v1/admin", post(admin))
+        .merge(crate::web::router())
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
@@ -89,6 +90,25 @@ impl From<ServerStoreError> for ApiError {
                     "store",
                     "the server could not read or write its store; see its log",
                 )
+            }
+        }
+    }
+}
+
+impl From<crate::admin::AdminError> for ApiError {
+    fn from(err: crate::admin::AdminError) -> Self {
+        use crate::users::UserError;
+        match err {
+            crate::admin::AdminError::Store(err) => err.into(),
+            crate::admin::AdminError::User(UserError::Store(err)) => err.into(),
+            crate::admin::AdminError::User(err @ UserError::Exists(_)) => {
+                Self::new(StatusCode::CONFLICT, "user_exists", err.to_string())
+            }
+            crate::admin::AdminError::User(err @ UserError::Unknown(_)) => {
+                Self::new(StatusCode::NOT_FOUND, "unknown_user", err.to_string())
+            }
+            crate::admin::AdminError::User(err) => {
+                Self::new(StatusCode::BAD_REQUEST, "bad_user", err.to_string())
             }
         }
     }
@@ -256,6 +276,7 @@ async fn tickets(
         area,
         overdue_at: query.overdue.then_some(now),
         limit: query.limit.unwrap_or(50),
+        ..ListFilter::default()
     };
     let deadlines = &state.settings.deadlines;
     let listing = state
@@ -322,9 +343,22 @@ async fn sites(
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "snake_case")]
 pub enum AdminRequest {
-    SiteAdd { code: SiteCode },
-    SiteRevoke { code: SiteCode },
+    SiteAdd {
+        code: SiteCode,
+    },
+    SiteRevoke {
+        code: SiteCode,
+    },
     SiteList,
+    UserAdd {
+        name: String,
+        role: crate::users::Role,
+        password: String,
+    },
+    UserRemove {
+        name: String,
+    },
+    UserList,
 }
 
 async fn admin(

@@ -21,6 +21,8 @@ Examples:
   rma-server site add WH1               # enrol a site; prints its token once
   rma-server site list
   rma-server site revoke WH1            # its token stops working at once
+  rma-server user add li.wei --role finance   # asks for the password (or reads it from stdin)
+  rma-server user list
 
 Then, on the site's PC:
   rma-agent init --site WH1 --server http://127.0.0.1:8080 --token TOKEN
@@ -59,6 +61,9 @@ pub enum Command {
     /// Enrol, list and revoke sites (agent installations).
     #[command(subcommand)]
     Site(SiteCommand),
+    /// Add, list and remove the people who log in to the office's web pages.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Try it out: a server and two sites in a temporary folder work offline on the same
     /// tickets, sync, and show the merged result; the server keeps running.
     Demo,
@@ -74,6 +79,22 @@ pub enum SiteCommand {
     List,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a person. The password (8 characters or more) is read from standard input: typed,
+    /// or piped (`echo 'secret pass' | rma-server user add NAME --role ROLE`).
+    Add {
+        name: String,
+        /// Their department (REGULATION.md section 1), or head / admin.
+        #[arg(long, value_enum)]
+        role: crate::users::Role,
+    },
+    /// Remove a person; their sessions end at once.
+    Remove { name: String },
+    /// List the people and their roles.
+    List,
+}
+
 impl Cli {
     pub fn run(self) -> Result<()> {
         let settings = Settings::load(&self.data, self.config.as_deref())?;
@@ -85,6 +106,20 @@ impl Cli {
                     SiteCommand::Add { code } => AdminRequest::SiteAdd { code },
                     SiteCommand::Revoke { code } => AdminRequest::SiteRevoke { code },
                     SiteCommand::List => AdminRequest::SiteList,
+                };
+                let answer = admin(&self.data, request.clone())?;
+                print_answer(&request, &answer, self.json, &settings);
+                Ok(())
+            }
+            Command::User(command) => {
+                let request = match command {
+                    UserCommand::Add { name, role } => AdminRequest::UserAdd {
+                        password: read_password(&name)?,
+                        name,
+                        role,
+                    },
+                    UserCommand::Remove { name } => AdminRequest::UserRemove { name },
+                    UserCommand::List => AdminRequest::UserList,
                 };
                 let answer = admin(&self.data, request.clone())?;
                 print_answer(&request, &answer, self.json, &settings);
@@ -109,6 +144,27 @@ fn serve(data: &Path, settings: Settings, listen: Option<SocketAddr>) -> Result<
         );
         server.run(shutdown_signal()).await
     })
+}
+
+/// The new user's password, one line from standard input.
+fn read_password(name: &str) -> Result<String> {
+    use std::io::{BufRead as _, IsTerminal as _};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password for {name} (8 characters or more; it shows as you type): ");
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        bail!(
+            "no password given: type it, or pipe it in (`echo 'secret pass' | rma-server user add {name} --role ROLE`)"
+        );
+    }
+    Ok(password)
 }
 
 /// Runs an enrolment command: through the running serve if there is one, else on the store.
@@ -173,6 +229,27 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, settings: &S
         }
         AdminRequest::SiteRevoke { code } => {
             println!("Site {code} is revoked; its token no longer works.")
+        }
+        AdminRequest::UserAdd { name, role, .. } => {
+            println!(
+                "{name} can now log in to the office pages ({}), at http://{}/",
+                role.label(),
+                settings.listen
+            );
+        }
+        AdminRequest::UserRemove { name } => println!("{name} is removed and logged out."),
+        AdminRequest::UserList => {
+            let users = answer.as_array().cloned().unwrap_or_default();
+            if users.is_empty() {
+                println!("No users yet: `rma-server user add NAME --role ROLE`.");
+            }
+            for user in users {
+                println!(
+                    "{:<24} {}",
+                    user["name"].as_str().unwrap_or("?"),
+                    user["role"].as_str().unwrap_or("?")
+                );
+            }
         }
         AdminRequest::SiteList => {
             let sites = answer.as_array().cloned().unwrap_or_default();

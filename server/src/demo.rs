@@ -16,6 +16,7 @@ use crate::cli::shutdown_signal;
 use crate::serve::Server;
 use crate::settings::Settings;
 use crate::store::ServerStore;
+use crate::users::Role;
 
 /// What each site does, in order. `{T}` is the first ticket, `{U}` the second.
 const SCRIPT: &[(&str, &str)] = &[
@@ -30,7 +31,7 @@ const SCRIPT: &[(&str, &str)] = &[
     ),
     (
         "WH1",
-        "assess {T} --severity simple --handling 'replace the power board'",
+        "assess {T} --severity simple --handling 'replace the power board' --fault-type 'power supply'",
     ),
     ("WH1", "receive {T} --area SHELF-A1"),
     ("WH1", "assign {T} --repairer Bob"),
@@ -47,7 +48,7 @@ const SCRIPT: &[(&str, &str)] = &[
     ("WH2", "sync"),
     (
         "WH2",
-        "assess {U} --severity complex --technical Zhao --production Qian --plan 'replace LCD, check backlight driver'",
+        "assess {U} --severity complex --technical Zhao --production Qian --plan 'replace LCD, check backlight driver' --fault-type display",
     ),
     (
         "WH2",
@@ -66,6 +67,10 @@ const SCRIPT: &[(&str, &str)] = &[
     ("WH2", "show {T}"),
     ("WH1", "list"),
 ];
+
+/// The office login the demo creates (a throwaway store on loopback).
+const DEMO_USER: &str = "office";
+const DEMO_PASSWORD: &str = "office-demo";
 
 /// Runs the demo; returns once the server is stopped.
 pub fn run() -> Result<()> {
@@ -90,6 +95,7 @@ pub fn run() -> Result<()> {
             let code = SiteCode::parse(site).expect("valid site codes");
             tokens.push((site, store.add_site(&code, now)?));
         }
+        store.add_user(DEMO_USER, Role::Head, DEMO_PASSWORD, now)?;
         drop(store);
         let _guard = runtime.enter();
         (
@@ -147,7 +153,11 @@ pub fn run() -> Result<()> {
     if tickets.len() != 2 {
         bail!("the demo did not run through: see the errors above");
     }
-    println!("The server keeps running at {url} (Ctrl-C stops it). The office's token: {office}");
+    println!("The server keeps running at {url} (Ctrl-C stops it).");
+    println!(
+        "Office pages: open {url}/ in a browser and log in as {DEMO_USER}, password {DEMO_PASSWORD}."
+    );
+    println!("The office's API token: {office}");
     println!("  curl -H 'Authorization: Bearer {office}' {url}/api/v1/tickets");
     println!("  curl -H 'Authorization: Bearer {office}' {url}/api/v1/sites");
     println!(

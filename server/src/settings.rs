@@ -19,6 +19,11 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Feed positions per pull answer.
     pub pull_page: usize,
+    /// A site that has not synced for this long is flagged on the sites page.
+    pub sync_overdue_minutes: u32,
+    /// Mark the login cookie `Secure` (set it when the pages are served over HTTPS, e.g.
+    /// behind a reverse proxy).
+    pub secure_cookies: bool,
 }
 
 impl Default for Settings {
@@ -28,6 +33,8 @@ impl Default for Settings {
             deadlines: DeadlineSettings::default(),
             max_body_bytes: rma_shared::sync::MAX_BODY_BYTES,
             pull_page: 2_000,
+            sync_overdue_minutes: 24 * 60,
+            secure_cookies: false,
         }
     }
 }

@@ -82,10 +82,14 @@ impl ServerStore {
             source,
         })?;
         let kv = Kv::open(&dir.join("store"))?;
-        Ok(Self {
-            tickets: TicketStore::new(kv.clone()),
-            kv,
-        })
+        let tickets = TicketStore::new(kv.clone());
+        crate::office::ensure(&kv, &tickets)?;
+        Ok(Self { tickets, kv })
+    }
+
+    /// The key/value store, for the office's indexes and the users.
+    pub(crate) fn kv(&self) -> &Kv {
+        &self.kv
     }
 
     pub fn tickets(&self) -> &TicketStore {
@@ -235,6 +239,14 @@ impl ServerStore {
                         }
                         (false, _) => None,
                     };
+                    if let Some(summary) = &now {
+                        crate::office::index(
+                            &mut batch,
+                            &doc,
+                            old.as_ref().map(|p| &p.summary),
+                            summary,
+                        );
+                    }
                     let prior = match now {
                         Some(summary) => Some(Prior {
                             summary,

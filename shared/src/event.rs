@@ -333,6 +333,9 @@ pub struct Assessment {
     #[serde(default)]
     pub production: Vec<String>,
     pub plan: Option<String>,
+    /// The kind of fault (e.g. "power supply"), for the monthly analysis (7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault_type: Option<String>,
 }
 
 /// 2.4: the receiving register entry.
@@ -449,6 +452,13 @@ pub enum Liability {
 }
 
 impl Liability {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::QualityDefect => "quality defect",
+            Self::Misuse => "misuse or damage by the customer",
+        }
+    }
+
     /// The payer the regulation names for this liability (6.1).
     pub fn default_payer(self) -> Payer {
         match self {

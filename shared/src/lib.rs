@@ -12,6 +12,7 @@
 //! - [`view`]: the full ticket view and the summary kept in indexes.
 //! - [`sync`]: the sync protocol between agents and the server, without I/O.
 
+pub mod analysis;
 pub mod deadlines;
 pub mod event;
 pub mod ids;

@@ -386,6 +386,7 @@ mod tests {
             technical: vec![],
             production: vec![],
             plan: None,
+            fault_type: None,
         });
         ticket
             .record(Event::new(assess, site(), "ann", at(60)))

@@ -44,6 +44,7 @@ fn assessed(severity: Severity, plan: Option<&str>) -> EventKind {
         technical: vec![],
         production: vec![],
         plan: plan.map(Into::into),
+        fault_type: None,
     })
 }
 

@@ -47,6 +47,7 @@ fn steps() -> Vec<EventKind> {
             technical: vec![],
             production: vec![],
             plan: None,
+            fault_type: None,
         }),
         EventKind::Received(Receiving {
             model: "X200".into(),

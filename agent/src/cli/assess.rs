@@ -8,7 +8,7 @@ use super::{Context, parse_text};
 /// repairer; a complex one needs a joint review with technical and production and a repair plan.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  rma-agent assess WH1-2026-00001 --severity simple --handling \"replace fuse\"\n  rma-agent assess WH1-2026-00002 --severity complex --technical Zhao --production Qian \\\n    --plan \"replace main board, re-flash firmware 2.4\""
+    after_help = "Examples:\n  rma-agent assess WH1-2026-00001 --severity simple --handling \"replace fuse\" --fault-type \"power supply\"\n  rma-agent assess WH1-2026-00002 --severity complex --technical Zhao --production Qian \\\n    --plan \"replace main board, re-flash firmware 2.4\""
 )]
 pub struct Args {
     ticket: TicketNumber,
@@ -26,6 +26,9 @@ pub struct Args {
     /// The repair plan of the joint review (required for complex faults).
     #[arg(long, value_parser = parse_text)]
     plan: Option<String>,
+    /// The kind of fault, counted in the monthly analysis (e.g. "power supply").
+    #[arg(long, value_parser = parse_text)]
+    fault_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -45,6 +48,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         technical: args.technical,
         production: args.production,
         plan: args.plan,
+        fault_type: args.fault_type,
     });
     let done = format!("Assessed {}.", args.ticket);
     ctx.record(&args.ticket, kind, &done)

@@ -44,6 +44,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         area: args.area,
         overdue_at: args.overdue.then_some(ctx.now),
         limit: args.limit,
+        ..ListFilter::default()
     };
     let listing = ctx.store()?.list(&filter, &settings.deadlines)?;
     if ctx.json {

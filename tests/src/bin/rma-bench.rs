@@ -240,6 +240,7 @@ fn populate(dir: &Path, tickets: u32) -> Result<()> {
             technical: vec![],
             production: vec![],
             plan: None,
+            fault_type: None,
         });
         doc.record(event(assessed, 5))?;
         let received = EventKind::Received(Receiving {
@@ -366,6 +367,7 @@ fn offline_ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDo
             technical: vec![],
             production: vec![],
             plan: None,
+            fault_type: None,
         }),
         EventKind::Received(Receiving {
             model: registration.model.clone(),

@@ -1,0 +1,154 @@
+//! What the central office reads, kept up to date in the same write as every accepted change,
+//! so no page loads every document:
+//!
+//! ```text
+//! count:status:{status}          tickets in that status (256-bit register, big-endian)
+//! an:{YYYY-MM}\0{number}         the ticket's analysis facts (JSON), by month of registration
+//! co:{YYYY-MM}\0{number}\0{id}   one cost line (JSON), by month it was recorded
+//! meta:office                    the version of these indexes
+//! ```
+//! A store written by an older version has its indexes rebuilt when it is opened.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use rma_agent::kv::{Batch, Kv};
+use rma_agent::store::StoreError;
+use rma_agent::tickets::{ListFilter, TicketStore, sortable};
+use rma_shared::analysis::{CostEntry, Month, TicketFacts, cost_entries};
+use rma_shared::{DeadlineSettings, TicketDoc, TicketStatus, TicketSummary, TicketView};
+
+/// Bump when the indexes change shape: stores are rebuilt on open.
+const VERSION: &[u8] = b"1";
+const META: &str = "meta:office";
+
+fn count_key(status: TicketStatus) -> String {
+    format!("count:status:{}", status.as_str())
+}
+
+fn one() -> [u8; 32] {
+    let mut value = [0; 32];
+    value[31] = 1;
+    value
+}
+
+/// Brings the office indexes of one ticket up to date, in `batch`.
+pub fn index(batch: &mut Batch, doc: &TicketDoc, old: Option<&TicketSummary>, new: &TicketSummary) {
+    if old.map(|o| o.status) != Some(new.status) {
+        if let Some(old) = old {
+            batch.subtract_from(count_key(old.status), &one());
+        }
+        batch.add_to(count_key(new.status), &one());
+    }
+    // Overdue flags are not part of the facts, so any deadlines and time will do.
+    let Ok(view) = TicketView::build(doc, &DeadlineSettings::default(), Utc::now()) else {
+        return;
+    };
+    let number = sortable(&view.number);
+    if let Some(facts) = TicketFacts::from_view(&view) {
+        batch.put(
+            format!("an:{}\0{number}", Month::of(facts.registered_at)),
+            serde_json::to_vec(&facts).expect("facts serialise"),
+        );
+    }
+    for entry in cost_entries(&view) {
+        batch.put(
+            format!("co:{}\0{number}\0{}", Month::of(entry.at), entry.event),
+            serde_json::to_vec(&entry).expect("cost lines serialise"),
+        );
+    }
+}
+
+/// Rebuilds the indexes if the store was written by a version without them (or older ones).
+pub fn ensure(kv: &Kv, tickets: &TicketStore) -> Result<(), StoreError> {
+    if kv.get(META)?.as_deref() == Some(VERSION) {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let mut batch = Batch::default();
+    for prefix in ["count:", "an:", "co:"] {
+        for entry in kv.scan(prefix.as_bytes()) {
+            batch.delete(entry?.0);
+        }
+    }
+    kv.commit(batch)?;
+    let all = tickets.list(&ListFilter::default(), &DeadlineSettings::default())?;
+    let mut batch = Batch::default();
+    for summary in &all.tickets {
+        if let Some((_, doc)) = tickets.read_prior(&summary.number)? {
+            index(&mut batch, &doc, None, summary);
+        }
+    }
+    batch.put(META, VERSION);
+    kv.commit(batch)?;
+    tracing::info!(
+        tickets = all.tickets.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "office indexes rebuilt"
+    );
+    Ok(())
+}
+
+impl crate::store::ServerStore {
+    /// How many tickets are in each status (statuses with none left out).
+    pub fn status_counts(&self) -> Result<BTreeMap<TicketStatus, u64>, StoreError> {
+        status_counts(self.kv())
+    }
+
+    /// The facts of the tickets registered in `month`.
+    pub fn month_facts(&self, month: Month) -> Result<Vec<TicketFacts>, StoreError> {
+        month_facts(self.kv(), month)
+    }
+
+    /// The cost lines recorded in the months `from` to `to`, both included.
+    pub fn cost_lines(&self, from: Month, to: Month) -> Result<Vec<CostEntry>, StoreError> {
+        cost_lines(self.kv(), from, to)
+    }
+}
+
+/// How many tickets are in each status.
+fn status_counts(kv: &Kv) -> Result<BTreeMap<TicketStatus, u64>, StoreError> {
+    let mut counts = BTreeMap::new();
+    for status in TicketStatus::ALL {
+        let register = kv.register(count_key(status))?;
+        let count = u64::from_be_bytes(register[24..].try_into().expect("8 bytes"));
+        if count > 0 {
+            counts.insert(status, count);
+        }
+    }
+    Ok(counts)
+}
+
+fn month_facts(kv: &Kv, month: Month) -> Result<Vec<TicketFacts>, StoreError> {
+    scan_json(kv, &format!("an:{month}\0"))
+}
+
+fn cost_lines(kv: &Kv, from: Month, to: Month) -> Result<Vec<CostEntry>, StoreError> {
+    let start = format!("co:{from}\0");
+    let end = format!("co:{}\0", to.next());
+    let mut lines = Vec::new();
+    for entry in kv.range(start.as_bytes(), end.as_bytes()) {
+        let (key, value) = entry?;
+        match serde_json::from_slice(&value) {
+            Ok(line) => lines.push(line),
+            Err(err) => {
+                tracing::warn!(key = %String::from_utf8_lossy(&key), %err, "unreadable cost line")
+            }
+        }
+    }
+    Ok(lines)
+}
+
+fn scan_json<T: serde::de::DeserializeOwned>(kv: &Kv, prefix: &str) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    for entry in kv.scan(prefix.as_bytes()) {
+        let (key, value) = entry?;
+        match serde_json::from_slice(&value) {
+            Ok(item) => out.push(item),
+            Err(err) => {
+                tracing::warn!(key = %String::from_utf8_lossy(&key), %err, "unreadable index entry")
+            }
+        }
+    }
+    Ok(out)
+}

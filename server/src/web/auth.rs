@@ -1,0 +1,186 @@
+//! Logging in and out, and the session every other page requires.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Utc;
+use maud::{DOCTYPE, html};
+use serde::Deserialize;
+
+use crate::api::AppState;
+use crate::users::{SESSION_HOURS, User};
+
+pub const COOKIE: &str = "rma_session";
+
+/// The person behind a request: a page handler that takes it answers only with a session;
+/// without one the browser is sent to the login page, and back here after it.
+#[derive(Debug, Clone)]
+pub struct Office(pub User);
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+impl FromRequestParts<Arc<AppState>> for Office {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let user = match session_token(&parts.headers) {
+            Some(token) => state.store.session(&token, Utc::now()).map_err(|err| {
+                tracing::error!(error = %err, "session lookup failed");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            })?,
+            None => None,
+        };
+        match user {
+            Some(user) => Ok(Self(user)),
+            None => {
+                let wanted = parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/", |p| p.as_str())
+                    .to_owned();
+                let next: String = url_encode(&wanted);
+                Err(Redirect::to(&format!("/login?next={next}")).into_response())
+            }
+        }
+    }
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Only a path on this server is a place to go back to after logging in.
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path
+        }
+        _ => "/",
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+pub async fn login_page(Query(query): Query<LoginQuery>) -> Html<String> {
+    login_form(safe_next(query.next.as_deref()), None)
+}
+
+fn login_form(next: &str, problem: Option<&str>) -> Html<String> {
+    Html(
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { "Log in · RMA office" }
+                    link rel="stylesheet" href="/static/style.css";
+                }
+                body {
+                    form.login method="post" action="/login" {
+                        h1 { "RMA office" }
+                        @if let Some(problem) = problem { p.problem #problem { (problem) } }
+                        input type="hidden" name="next" value=(next);
+                        label { "Name" input #name name="name" autocomplete="username" required autofocus; }
+                        label { "Password" input #password type="password" name="password" autocomplete="current-password" required; }
+                        button.primary #login type="submit" { "Log in" }
+                        p.muted { "No account? The administrator adds people with "
+                            code { "rma-server user add NAME --role ROLE" } "." }
+                    }
+                }
+            }
+        }
+        .into_string(),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    name: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn log_in(State(state): State<Arc<AppState>>, Form(form): Form<LoginForm>) -> Response {
+    let next = safe_next(form.next.as_deref()).to_owned();
+    // Checking a password is slow on purpose: off the async threads.
+    let store = state.clone();
+    let (name, password) = (form.name.clone(), form.password);
+    let outcome =
+        tokio::task::spawn_blocking(move || store.store.log_in(&name, &password, Utc::now())).await;
+    match outcome {
+        Ok(Ok(Some((token, user)))) => {
+            tracing::info!(user = %user.name, "logged in");
+            let secure = if state.settings.secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            };
+            let cookie = format!(
+                "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+                SESSION_HOURS * 3600
+            );
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
+        }
+        Ok(Ok(None)) => {
+            tracing::info!(user = %form.name, "login refused");
+            (
+                StatusCode::UNAUTHORIZED,
+                login_form(&next, Some("Wrong name or password. Try again.")),
+            )
+                .into_response()
+        }
+        Ok(Err(err)) => {
+            tracing::error!(error = %err, "login failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                login_form(
+                    &next,
+                    Some("The server could not check the password; see its log."),
+                ),
+            )
+                .into_response()
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "login task failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+pub async fn log_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_token(&headers)
+        && let Err(err) = state.store.log_out(&token)
+    {
+        tracing::error!(error = %err, "logout failed");
+    }
+    let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
+}

@@ -1,0 +1,125 @@
+//! The central office's web pages, served by `rma-server` itself (no CDN: plants run on
+//! closed LANs): login, the board of every site's tickets, a ticket's whole record, the
+//! monthly analysis, the cost ledger and the sites. Every page but the login page needs a
+//! session; pages are rendered from the summary and office indexes on each request, so a
+//! sync shows on the next load.
+//!
+//! - [`auth`]: login, logout, the session extractor.
+//! - [`board`], [`ticket`], [`analysis`], [`costs`], [`sites`]: one module a page.
+//! - [`chart`]: bar charts as SVG, drawn here; [`csv`]: downloads Excel opens.
+
+pub mod analysis;
+pub mod auth;
+pub mod board;
+pub mod chart;
+pub mod costs;
+pub mod csv;
+pub mod sites;
+pub mod ticket;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use maud::{DOCTYPE, Markup, html};
+
+use crate::api::AppState;
+use crate::users::User;
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(board::show))
+        .route("/login", get(auth::login_page).post(auth::log_in))
+        .route("/logout", post(auth::log_out))
+        .route("/tickets/{number}", get(ticket::show))
+        .route("/c/{*code}", get(ticket::scanned))
+        .route("/analysis", get(analysis::show))
+        .route("/analysis.csv", get(analysis::download))
+        .route("/costs", get(costs::show))
+        .route("/costs.csv", get(costs::download))
+        .route("/sites", get(sites::show))
+        .route("/static/style.css", get(style))
+}
+
+/// A page with the office's header and navigation.
+pub fn page(title: &str, user: &User, active: &str, body: Markup) -> Html<String> {
+    let nav = [
+        ("/", "Board"),
+        ("/analysis", "Monthly analysis"),
+        ("/costs", "Cost ledger"),
+        ("/sites", "Sites"),
+    ];
+    Html(
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (title) " · RMA office" }
+                    link rel="stylesheet" href="/static/style.css";
+                }
+                body {
+                    header {
+                        a.brand href="/" { "RMA office" }
+                        nav {
+                            @for (href, label) in nav {
+                                a href=(href) class=[(active == href).then_some("active")] { (label) }
+                            }
+                        }
+                        form.who method="post" action="/logout" {
+                            span { (user.name) " · " (user.role.label()) }
+                            button type="submit" { "Log out" }
+                        }
+                    }
+                    main { h1 { (title) } (body) }
+                }
+            }
+        }
+        .into_string(),
+    )
+}
+
+/// A page that says what went wrong, in words, with a status.
+pub fn problem(status: StatusCode, user: &User, title: &str, message: &str) -> Response {
+    let body = html! { p.problem { (message) } p { a href="/" { "Back to the board" } } };
+    (status, page(title, user, "", body)).into_response()
+}
+
+/// A time as the office reads it (UTC, to the minute).
+pub fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// How long ago, in the largest unit that fits.
+pub fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - since).num_minutes().max(0);
+    match minutes {
+        m if m < 60 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} h", m / 60),
+        m => format!("{} d", m / (24 * 60)),
+    }
+}
+
+/// A status as a readable word.
+pub fn status_label(status: rma_shared::TicketStatus) -> String {
+    status.to_string()
+}
+
+const STYLE: &str = include_str!("style.css");
+
+async fn style() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        STYLE,
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,565 @@
+//! The office pages in-process (`oneshot`): sessions, every page and download, and the
+//! monthly analysis of a known fixture month computed right.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
+use http_body_util::BodyExt as _;
+use rma_shared::automerge::ActorId;
+use rma_shared::event::{
+    Assessment, Confirmation, CostKind, CostLine, CustomerRequest, EventKind, Liability, Payer,
+    Receiving, RepairRecord, Severity, Verdict,
+};
+use rma_shared::sync::{self, Heads, PushRequest};
+use rma_shared::{
+    Currency, Event, Money, Registration, SiteCode, TicketDoc, TicketId, TicketNumber,
+};
+use tokio::sync::Mutex;
+use tower::ServiceExt as _;
+
+use crate::api::{AppState, router};
+use crate::settings::Settings;
+use crate::store::ServerStore;
+use crate::users::Role;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    state: Arc<AppState>,
+}
+
+fn at(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
+}
+
+/// A ticket registered on 2026-03-`day` and taken through `steps` (each at a later hour).
+fn ticket(seq: u32, day: u32, model: &str, fault_type: &str, steps: Vec<EventKind>) -> TicketDoc {
+    let site = SiteCode::parse("WH1").unwrap();
+    let number = TicketNumber::new(site.clone(), 2026, seq);
+    let mut doc = TicketDoc::create(
+        TicketId::random(),
+        number,
+        &Registration {
+            customer: "深圳市某某电子有限公司".into(),
+            contact: None,
+            model: model.into(),
+            quantity: 1,
+            fault: "no power".into(),
+            request: CustomerRequest::Repair,
+        },
+        Event::new(EventKind::Registered, site.clone(), "ann", at(day, 8)),
+        ActorId::random(),
+    );
+    let mut all = vec![
+        EventKind::Forwarded { note: None },
+        EventKind::Assessed(Assessment {
+            severity: Severity::Simple,
+            handling: None,
+            technical: vec![],
+            production: vec![],
+            plan: None,
+            fault_type: Some(fault_type.into()),
+        }),
+    ];
+    all.extend(steps);
+    // Passed on at 09:00, assessed at 09:30, received at 10:00; each later step a day later.
+    let mut time = at(day, 9);
+    for (i, kind) in all.into_iter().enumerate() {
+        time = match i {
+            0 => time,
+            1 => time + chrono::Duration::minutes(30),
+            2 => at(day, 10),
+            _ => time + chrono::Duration::hours(24),
+        };
+        doc.record(Event::new(kind, site.clone(), "bob", time)).unwrap();
+    }
+    doc
+}
+
+fn received(doc_seq: u32) -> EventKind {
+    let number = TicketNumber::new(SiteCode::parse("WH1").unwrap(), 2026, doc_seq);
+    EventKind::Received(Receiving {
+        model: "X200".into(),
+        quantity: 1,
+        appearance: "ok".into(),
+        discrepancy: None,
+        units: vec![number.unit(1)],
+        area: None,
+    })
+}
+
+fn assigned(seq: u32) -> EventKind {
+    let number = TicketNumber::new(SiteCode::parse("WH1").unwrap(), 2026, seq);
+    EventKind::Assigned {
+        repairer: "bob".into(),
+        units: vec![number.unit(1)],
+    }
+}
+
+fn repaired(seq: u32) -> EventKind {
+    let number = TicketNumber::new(SiteCode::parse("WH1").unwrap(), 2026, seq);
+    EventKind::Repaired(RepairRecord {
+        unit: number.unit(1),
+        steps: "fixed".into(),
+        parts: vec![],
+        minutes: 30,
+        findings: None,
+        finished: true,
+    })
+}
+
+fn inspected(seq: u32, verdict: Verdict) -> EventKind {
+    let number = TicketNumber::new(SiteCode::parse("WH1").unwrap(), 2026, seq);
+    EventKind::Inspected {
+        unit: number.unit(1),
+        verdict,
+        inspector: "ivy".into(),
+        note: None,
+    }
+}
+
+fn cost(amount: &str, note: &str) -> EventKind {
+    EventKind::Cost(CostLine {
+        kind: CostKind::Repair,
+        amount: Money::parse(amount, Currency::parse("CNY").unwrap()).unwrap(),
+        payer: Payer::Company,
+        liability: Liability::QualityDefect,
+        unit: None,
+        note: Some(note.into()),
+    })
+}
+
+/// The fixture month, March 2026:
+/// - 1: X200, "power supply"; received 03-01 10:00, assigned, repaired, passed its first
+///   inspection 03-04 10:00 (72 h after receipt); confirmed 4/5 with feedback; 150 CNY of cost.
+/// - 2: X200, "power  supply"; received 03-05 10:00, assigned, repaired, failed, repaired,
+///   passed 03-10 10:00 (120 h after receipt).
+/// - 3: Y300, "display"; registered only.
+/// And ticket 4, registered in April: not in March's analysis.
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ServerStore::open(dir.path()).unwrap();
+    let wh1 = SiteCode::parse("WH1").unwrap();
+    store.add_site(&wh1, Utc::now()).unwrap();
+    let now = Utc::now();
+    store
+        .add_user("fiona", Role::Finance, "finance pass", now)
+        .unwrap();
+    store
+        .add_user("sam", Role::Sales, "sales pass 1", now)
+        .unwrap();
+    let docs = vec![
+        ticket(
+            1,
+            1,
+            "X200",
+            "Power supply",
+            vec![
+                received(1),
+                assigned(1),
+                repaired(1),
+                inspected(1, Verdict::Pass),
+                EventKind::ShipNoticed {
+                    method: "courier".into(),
+                    date: NaiveDate::from_ymd_opt(2026, 3, 6).unwrap(),
+                    note: None,
+                },
+                EventKind::Packed {
+                    units: vec![TicketNumber::new(wh1.clone(), 2026, 1).unit(1)],
+                },
+                EventKind::Shipped {
+                    carrier: "SF".into(),
+                    tracking: "SF1".into(),
+                    units: vec![TicketNumber::new(wh1.clone(), 2026, 1).unit(1)],
+                },
+                EventKind::Confirmed(Confirmation {
+                    delivered_on: NaiveDate::from_ymd_opt(2026, 3, 9).unwrap(),
+                    working: true,
+                    satisfaction: 4,
+                    feedback: Some("=快, thanks".into()),
+                }),
+                cost("150", "power board"),
+            ],
+        ),
+        ticket(
+            2,
+            5,
+            "X200",
+            "power  supply",
+            vec![
+                received(2),
+                assigned(2),
+                repaired(2),
+                inspected(2, Verdict::Fail),
+                repaired(2),
+                inspected(2, Verdict::Pass),
+            ],
+        ),
+        ticket(3, 20, "Y300", "display", vec![]),
+        {
+            let site = wh1.clone();
+            let april = Utc.with_ymd_and_hms(2026, 4, 2, 8, 0, 0).unwrap();
+            TicketDoc::create(
+                TicketId::random(),
+                TicketNumber::new(site.clone(), 2026, 4),
+                &Registration {
+                    customer: "Late".into(),
+                    contact: None,
+                    model: "Z9".into(),
+                    quantity: 3,
+                    fault: "x".into(),
+                    request: CustomerRequest::Refund,
+                },
+                Event::new(EventKind::Registered, site, "ann", april),
+                ActorId::random(),
+            )
+        },
+    ];
+    let pushes = docs
+        .into_iter()
+        .map(|mut doc| sync::outgoing(&mut doc, &Heads::default()).unwrap())
+        .collect();
+    store.push(&wh1, &PushRequest { docs: pushes }).unwrap();
+    let state = Arc::new(AppState {
+        store,
+        settings: Settings::default(),
+        admin_token: "admin".into(),
+        writer: Mutex::new(()),
+    });
+    Fixture { _dir: dir, state }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+async fn send(f: &Fixture, request: Request<Body>) -> Answer {
+    let response = router(f.state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+async fn log_in(f: &Fixture, name: &str, password: &str) -> Answer {
+    let form = format!(
+        "name={name}&password={}&next=%2Fsites",
+        password.replace(' ', "+")
+    );
+    send(
+        f,
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .unwrap(),
+    )
+    .await
+}
+
+/// A session cookie for `name`.
+async fn session(f: &Fixture, name: &str, password: &str) -> String {
+    let answer = log_in(f, name, password).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        answer.headers[header::LOCATION],
+        "/sites",
+        "back where they were going"
+    );
+    let cookie = answer.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn get(f: &Fixture, cookie: &str, uri: &str) -> Answer {
+    send(
+        f,
+        Request::get(uri)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn every_page_but_login_sends_strangers_to_the_login_page() {
+    let f = fixture();
+    for uri in [
+        "/",
+        "/tickets/WH1-2026-00001",
+        "/analysis",
+        "/analysis.csv?month=2026-03",
+        "/costs",
+        "/costs.csv",
+        "/sites",
+        "/c/U:WH1-2026-00001-1",
+    ] {
+        let answer = send(&f, Request::get(uri).body(Body::empty()).unwrap()).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{uri}");
+        let location = answer.headers[header::LOCATION].to_str().unwrap();
+        assert!(location.starts_with("/login?next=/"), "{uri}: {location}");
+    }
+    let answer = get(&f, "rma_session=forged", "/").await;
+    assert_eq!(
+        answer.status,
+        StatusCode::SEE_OTHER,
+        "a made-up session is no session"
+    );
+    let login = send(
+        &f,
+        Request::get("/login?next=https://evil.example/")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(
+        login.body.contains(r#"name="next" value="/""#),
+        "only local paths are followed"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_and_logging_out_ends_the_session() {
+    let f = fixture();
+    let answer = log_in(&f, "fiona", "not her password").await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert!(answer.body.contains("Wrong name or password"));
+    assert!(!answer.headers.contains_key(header::SET_COOKIE));
+    let answer = log_in(&f, "nobody", "finance pass").await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+
+    let cookie = session(&f, "fiona", "finance pass").await;
+    assert_eq!(get(&f, &cookie, "/").await.status, StatusCode::OK);
+    let out = send(
+        &f,
+        Request::post("/logout")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(
+        out.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(get(&f, &cookie, "/").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_board_lists_counts_filters_and_searches() {
+    let f = fixture();
+    let cookie = session(&f, "sam", "sales pass 1").await;
+    let board = get(&f, &cookie, "/").await;
+    assert_eq!(board.status, StatusCode::OK);
+    for n in 1..=4 {
+        assert!(
+            board
+                .body
+                .contains(&format!(r#"data-ticket="WH1-2026-0000{n}""#)),
+            "{n}"
+        );
+    }
+    assert!(board.body.contains("深圳市某某电子有限公司"));
+    assert!(board.body.contains("All<b>4</b>"), "counts per status");
+    assert!(
+        board
+            .body
+            .contains(r#"data-status="confirmed">confirmed<b>1</b>"#),
+        "{}",
+        board.body
+    );
+    // Ticket 4 was never passed on to after-sales, let alone assessed: overdue on both.
+    let overdue = get(&f, &cookie, "/?overdue=on").await;
+    assert!(overdue.body.contains("Overdue<b>1</b>"), "{}", overdue.body);
+    assert!(overdue.body.contains(r#"data-ticket="WH1-2026-00004""#));
+    assert!(overdue.body.contains("overdue: forward") && overdue.body.contains("overdue: assessment"));
+    assert!(!overdue.body.contains(r#"data-ticket="WH1-2026-00003""#));
+    let by_model = get(&f, &cookie, "/?model=y300").await;
+    assert!(by_model.body.contains(r#"data-ticket="WH1-2026-00003""#));
+    assert!(!by_model.body.contains(r#"data-ticket="WH1-2026-00002""#));
+    let by_site = get(&f, &cookie, "/?site=WH2").await;
+    assert!(by_site.body.contains("No tickets match."));
+    let search = get(&f, &cookie, "/?q=wh1-2026-00002-1").await;
+    assert_eq!(search.status, StatusCode::SEE_OTHER);
+    assert_eq!(search.headers[header::LOCATION], "/tickets/WH1-2026-00002");
+    let missing = get(&f, &cookie, "/?q=WH1-2026-00099").await;
+    assert!(
+        missing
+            .body
+            .contains("No ticket WH1-2026-00099 has reached the server.")
+    );
+    let garbage = get(&f, &cookie, "/?q=%3Cscript%3E&status=bogus").await;
+    assert!(garbage.body.contains("is not a ticket or unit number"));
+    assert!(garbage.body.contains("&lt;script&gt;"), "input is escaped");
+    assert_eq!(garbage.body.matches("<script>").count(), 1, "only the page's own script");
+}
+
+#[tokio::test]
+async fn the_ticket_page_shows_every_record_and_scanned_codes_lead_there() {
+    let f = fixture();
+    let cookie = session(&f, "fiona", "finance pass").await;
+    let page = get(&f, &cookie, "/tickets/WH1-2026-00002").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"id="history""#));
+    assert_eq!(
+        page.body.matches(r#"data-type="inspected""#).count(),
+        2,
+        "both inspection rounds"
+    );
+    assert!(
+        page.body.contains("inspected WH1-2026-00002-1: failed"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("bob"));
+    assert_eq!(
+        get(&f, &cookie, "/tickets/WH1-2026-00777").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&f, &cookie, "/tickets/nonsense").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let scanned = get(&f, &cookie, "/c/u:wh1-2026-00002-1").await;
+    assert_eq!(
+        scanned.headers[header::LOCATION],
+        "/tickets/WH1-2026-00002#unit-1"
+    );
+    assert_eq!(
+        get(&f, &cookie, "/c/XYZ").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn the_monthly_analysis_of_a_known_month_is_computed_right() {
+    let f = fixture();
+    let cookie = session(&f, "sam", "sales pass 1").await;
+    let page = get(&f, &cookie, "/analysis?month=2026-03").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("3 ticket(s), 3 unit(s)"),
+        "{}",
+        page.body
+    );
+    // (72 h + 120 h) / 2 = 96 h; the longest is ticket 2's unit.
+    assert!(
+        page.body
+            .contains("average 96.0 h over 2 unit(s); longest 120.0 h (WH1-2026-00002-1)"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("50.0 % (1 of 2 unit(s))"));
+    assert!(
+        page.body
+            .contains("average 4.0 of 5 over 1 confirmation(s)")
+    );
+    assert!(page.body.contains("<svg"), "charts are drawn on the server");
+
+    let csv = get(&f, &cookie, "/analysis.csv?month=2026-03").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        csv.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("rma-analysis-2026-03.csv")
+    );
+    assert!(
+        csv.body.starts_with('\u{feff}'),
+        "a BOM so Excel reads UTF-8"
+    );
+    let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "Section,Item,Tickets,Units,Value");
+    for expected in [
+        "Returns,all models,3,3,",
+        "Returns,X200,2,2,",
+        "Returns,Y300,1,1,",
+        "Fault type,power supply,2,,",
+        "Fault type,display,1,,",
+        "Repair time,average hours,,2,96.0",
+        "Repair time,longest hours (WH1-2026-00002-1),,1,120.0",
+        "Repair time,average bench minutes,,2,45.0",
+        "Inspection,first-pass rate %,,1 of 2,50.0",
+        "Satisfaction,average of 5,1,,4.0",
+        "Feedback,WH1-2026-00001,,,\"4/5: =快, thanks\"",
+    ] {
+        assert!(lines.contains(&expected), "{expected:?} in\n{}", csv.body);
+    }
+    let april = get(&f, &cookie, "/analysis.csv?month=2026-04").await;
+    assert!(april.body.contains("Returns,Z9,1,3,"));
+    let bad = get(&f, &cookie, "/analysis?month=March").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("is not a month: write it as YYYY-MM"));
+}
+
+#[tokio::test]
+async fn the_cost_ledger_is_for_finance_and_after_sales() {
+    let f = fixture();
+    let sales = session(&f, "sam", "sales pass 1").await;
+    assert_eq!(
+        get(&f, &sales, "/costs").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&f, &sales, "/costs.csv").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let finance = session(&f, "fiona", "finance pass").await;
+    let page = get(&f, &finance, "/costs?from=2026-01&to=2026-12").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("1 cost line(s)"), "{}", page.body);
+    assert!(page.body.contains("150.00 CNY"));
+    let csv = get(&f, &finance, "/costs.csv?from=2026-01&to=2026-12").await;
+    let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 2, "{}", csv.body);
+    assert!(
+        lines[1].contains(
+            ",WH1-2026-00001,X200,,repair,150.00,CNY,the company,quality defect,WH1,bob,power board"
+        ),
+        "{}",
+        lines[1]
+    );
+    let empty = get(&f, &finance, "/costs?from=2025-01&to=2025-02").await;
+    assert!(empty.body.contains("0 cost line(s)"));
+    assert_eq!(
+        get(&f, &finance, "/costs?from=2026-05&to=2026-01")
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn the_sites_page_shows_each_site_and_whether_it_is_late() {
+    let f = fixture();
+    let cookie = session(&f, "sam", "sales pass 1").await;
+    let page = get(&f, &cookie, "/sites").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"data-site="WH1""#));
+    // WH1 pushed but never pulled: it has never finished a sync.
+    assert!(
+        page.body.contains("never") && page.body.contains("overdue"),
+        "{}",
+        page.body
+    );
+}
