@@ -311,7 +311,7 @@ impl MonthlyAnalysis {
         by_model.sort_by(|a, b| b.1.units.cmp(&a.1.units).then_with(|| a.0.cmp(&b.0)));
         let mut fault_types: Vec<_> = faults.into_iter().collect();
         fault_types.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        feedback.sort_by(|a, b| a.0.to_string().cmp(&b.0.to_string()));
+        feedback.sort_by_key(|f| f.0.to_string());
         let repaired = repair_hours.len() as u32;
         let average = |sum: f64, n: u32| (n > 0).then(|| sum / f64::from(n));
         let scores: u32 = satisfaction_counts

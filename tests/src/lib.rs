@@ -177,6 +177,11 @@ pub struct Server {
 impl Server {
     /// Starts a server on a free port of 127.0.0.1.
     pub fn start() -> Self {
+        Self::start_with_settings("")
+    }
+
+    /// Starts a server with `settings` as its `server.toml`.
+    pub fn start_with_settings(settings: &str) -> Self {
         let mut server = Self {
             dir: tempfile::tempdir().expect("a temp dir"),
             bin: binary("rma-server"),
@@ -184,6 +189,10 @@ impl Server {
             url: String::new(),
             log: None,
         };
+        if !settings.is_empty() {
+            std::fs::write(server.dir.path().join("server.toml"), settings)
+                .expect("server.toml is written");
+        }
         server.launch("127.0.0.1:0");
         server
     }
@@ -241,6 +250,27 @@ impl Server {
         );
         let answer: Value = serde_json::from_slice(&out.stdout).expect("JSON");
         answer["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// Adds a person who logs in to the office pages.
+    pub fn add_user(&self, name: &str, role: &str, password: &str) {
+        let mut child = Command::new(&self.bin)
+            .arg("--data")
+            .arg(self.dir.path())
+            .args(["user", "add", name, "--role", role])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("rma-server runs");
+        use std::io::Write as _;
+        writeln!(child.stdin.take().expect("piped"), "{password}").expect("password sent");
+        let out = child.wait_with_output().expect("rma-server ends");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Waits until the log has a line containing `text` (the server's log is the clock).

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::auth::Office;
 use super::chart::bars;
-use super::{page, problem};
+use super::{page, refuse};
 use crate::api::AppState;
 use crate::users::User;
 
@@ -24,7 +24,7 @@ pub struct MonthQuery {
 }
 
 /// The month asked for (this month if none), or a page saying what is wrong.
-fn month(user: &User, query: &MonthQuery) -> Result<Month, Response> {
+fn month(user: &User, query: &MonthQuery) -> Result<Month, Box<Response>> {
     match query
         .month
         .as_deref()
@@ -33,7 +33,7 @@ fn month(user: &User, query: &MonthQuery) -> Result<Month, Response> {
     {
         None => Ok(Month::of(Utc::now())),
         Some(text) => Month::parse(text).map_err(|err| {
-            problem(
+            refuse(
                 StatusCode::BAD_REQUEST,
                 user,
                 "Monthly analysis",
@@ -43,10 +43,10 @@ fn month(user: &User, query: &MonthQuery) -> Result<Month, Response> {
     }
 }
 
-fn compute(state: &AppState, user: &User, month: Month) -> Result<MonthlyAnalysis, Response> {
+fn compute(state: &AppState, user: &User, month: Month) -> Result<MonthlyAnalysis, Box<Response>> {
     let facts = state.store.month_facts(month).map_err(|err| {
         tracing::error!(error = %err, "analysis failed");
-        problem(
+        refuse(
             StatusCode::INTERNAL_SERVER_ERROR,
             user,
             "Monthly analysis",
@@ -67,11 +67,11 @@ pub async fn show(
 ) -> Response {
     let month = match month(&user, &query) {
         Ok(month) => month,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let a = match compute(&state, &user, month) {
         Ok(a) => a,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let models: Vec<(String, f64)> = a
         .by_model
@@ -236,10 +236,10 @@ pub async fn download(
 ) -> Response {
     let month = match month(&user, &query) {
         Ok(month) => month,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     match compute(&state, &user, month) {
         Ok(a) => super::csv::download(&format!("rma-analysis-{month}.csv"), rows(&a)),
-        Err(page) => page,
+        Err(page) => *page,
     }
 }

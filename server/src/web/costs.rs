@@ -15,7 +15,7 @@ use rma_shared::{Currency, Money};
 use serde::Deserialize;
 
 use super::auth::Office;
-use super::{page, problem, when};
+use super::{page, refuse, when};
 use crate::api::AppState;
 use crate::users::User;
 
@@ -30,20 +30,20 @@ fn ledger(
     state: &AppState,
     user: &User,
     query: &RangeQuery,
-) -> Result<(Month, Month, Vec<CostEntry>), Response> {
+) -> Result<(Month, Month, Vec<CostEntry>), Box<Response>> {
     if !user.role.reads_costs() {
-        return Err(problem(
+        return Err(refuse(
             StatusCode::FORBIDDEN,
             user,
             "Cost ledger",
             "The cost ledger is kept by after-sales and audited by finance (regulation 6); ask one of them, or the head, for what you need.",
         ));
     }
-    let read = |text: &Option<String>| -> Result<Option<Month>, Response> {
+    let read = |text: &Option<String>| -> Result<Option<Month>, Box<Response>> {
         match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             None => Ok(None),
             Some(t) => Month::parse(t).map(Some).map_err(|err| {
-                problem(
+                refuse(
                     StatusCode::BAD_REQUEST,
                     user,
                     "Cost ledger",
@@ -56,7 +56,7 @@ fn ledger(
     let to = read(&query.to)?.unwrap_or(this);
     let from = read(&query.from)?.unwrap_or(to);
     if from > to {
-        return Err(problem(
+        return Err(refuse(
             StatusCode::BAD_REQUEST,
             user,
             "Cost ledger",
@@ -65,7 +65,7 @@ fn ledger(
     }
     let lines = state.store.cost_lines(from, to).map_err(|err| {
         tracing::error!(error = %err, "cost ledger failed");
-        problem(
+        refuse(
             StatusCode::INTERNAL_SERVER_ERROR,
             user,
             "Cost ledger",
@@ -121,7 +121,7 @@ pub async fn show(
 ) -> Response {
     let (from, to, lines) = match ledger(&state, &user, &query) {
         Ok(ledger) => ledger,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let body = html! {
         form.filters method="get" action="/costs" {
@@ -161,7 +161,7 @@ pub async fn download(
 ) -> Response {
     let (from, to, lines) = match ledger(&state, &user, &query) {
         Ok(ledger) => ledger,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let mut rows = vec![
         [

@@ -89,6 +89,11 @@ pub fn problem(status: StatusCode, user: &User, title: &str, message: &str) -> R
     (status, page(title, user, "", body)).into_response()
 }
 
+/// [`problem`], boxed: the error of a helper that returns a value or a finished page.
+pub fn refuse(status: StatusCode, user: &User, title: &str, message: &str) -> Box<Response> {
+    Box::new(problem(status, user, title, message))
+}
+
 /// A time as the office reads it (UTC, to the minute).
 pub fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M").to_string()

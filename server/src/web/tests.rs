@@ -72,7 +72,8 @@ fn ticket(seq: u32, day: u32, model: &str, fault_type: &str, steps: Vec<EventKin
             2 => at(day, 10),
             _ => time + chrono::Duration::hours(24),
         };
-        doc.record(Event::new(kind, site.clone(), "bob", time)).unwrap();
+        doc.record(Event::new(kind, site.clone(), "bob", time))
+            .unwrap();
     }
     doc
 }
@@ -136,7 +137,7 @@ fn cost(amount: &str, note: &str) -> EventKind {
 /// - 2: X200, "power  supply"; received 03-05 10:00, assigned, repaired, failed, repaired,
 ///   passed 03-10 10:00 (120 h after receipt).
 /// - 3: Y300, "display"; registered only.
-/// And ticket 4, registered in April: not in March's analysis.
+/// - 4: registered in April, so not in March's analysis.
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = ServerStore::open(dir.path()).unwrap();
@@ -386,7 +387,9 @@ async fn the_board_lists_counts_filters_and_searches() {
     let overdue = get(&f, &cookie, "/?overdue=on").await;
     assert!(overdue.body.contains("Overdue<b>1</b>"), "{}", overdue.body);
     assert!(overdue.body.contains(r#"data-ticket="WH1-2026-00004""#));
-    assert!(overdue.body.contains("overdue: forward") && overdue.body.contains("overdue: assessment"));
+    assert!(
+        overdue.body.contains("overdue: forward") && overdue.body.contains("overdue: assessment")
+    );
     assert!(!overdue.body.contains(r#"data-ticket="WH1-2026-00003""#));
     let by_model = get(&f, &cookie, "/?model=y300").await;
     assert!(by_model.body.contains(r#"data-ticket="WH1-2026-00003""#));
@@ -405,7 +408,11 @@ async fn the_board_lists_counts_filters_and_searches() {
     let garbage = get(&f, &cookie, "/?q=%3Cscript%3E&status=bogus").await;
     assert!(garbage.body.contains("is not a ticket or unit number"));
     assert!(garbage.body.contains("&lt;script&gt;"), "input is escaped");
-    assert_eq!(garbage.body.matches("<script>").count(), 1, "only the page's own script");
+    assert_eq!(
+        garbage.body.matches("<script>").count(),
+        1,
+        "only the page's own script"
+    );
 }
 
 #[tokio::test]

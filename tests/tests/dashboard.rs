@@ -1,0 +1,246 @@
+//! The office's pages in a real browser: headless Chromium driven through ChromeDriver
+//! (Debian's `chromium` and `chromium-driver`, which tests/run installs), against a real
+//! `rma-server` fed by a real agent over loopback.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use rma_tests::{Agent, Running, Server};
+
+const PASSWORD: &str = "office pass 42";
+
+/// ChromeDriver on a free loopback port, once it says it is ready.
+fn chromedriver() -> (Running, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver runs (Debian: chromium-driver, which tests/run installs)");
+    let stdout = child.stdout.take().expect("piped");
+    let running = Running(child);
+    for line in BufReader::new(stdout).lines() {
+        if line
+            .expect("chromedriver output")
+            .contains("started successfully")
+        {
+            return (running, format!("http://127.0.0.1:{port}"));
+        }
+    }
+    panic!("chromedriver stopped before it was ready");
+}
+
+async fn browser(driver: &str, downloads: &Path) -> Client {
+    let options = serde_json::json!({
+        "binary": "/usr/bin/chromium",
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--disable-quic", "--window-size=1400,1000",
+        ],
+        "prefs": {
+            "download.default_directory": downloads.to_string_lossy(),
+            "download.prompt_for_download": false,
+        },
+    });
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(driver)
+        .await
+        .expect("a browser session")
+}
+
+/// Polls `check` until it holds (or ten seconds pass): the page or the disk is the clock.
+async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::task::yield_now().await;
+    }
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} on the page: {e}"))
+        .text()
+        .await
+        .expect("element text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analysis() {
+    // Tickets are overdue to pass to after-sales at once, so the filter has work to do.
+    let server = Server::start_with_settings("[deadlines]\nforward_hours = 0\n");
+    server.add_user("li.wei", "after_sales", PASSWORD);
+    let agent = Agent::enrolled("WH1", &server);
+    let late = agent.intake("深圳市某某电子有限公司", 2);
+    let on_time = agent.intake("Acme Ltd", 1);
+    agent.ok(&["forward", &on_time]);
+    agent.ok(&[
+        "assess",
+        &on_time,
+        "--severity",
+        "simple",
+        "--fault-type",
+        "power supply",
+    ]);
+    agent.ok(&["sync"]);
+
+    let (_driver, driver_url) = chromedriver();
+    let downloads = tempfile::tempdir().unwrap();
+    let client = browser(&driver_url, downloads.path()).await;
+
+    // Strangers are sent to the login page; a wrong password is refused.
+    client.goto(&format!("{}/", server.url)).await.unwrap();
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/login")
+    );
+    client
+        .find(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys("li.wei")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("wrong")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        text(&client, "#problem")
+            .await
+            .contains("Wrong name or password")
+    );
+    client
+        .find(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys("li.wei")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The board has both synced tickets, with their counts.
+    let board = text(&client, "#board").await;
+    assert!(board.contains(&late) && board.contains(&on_time), "{board}");
+    assert!(board.contains("深圳市某某电子有限公司"));
+    assert_eq!(
+        text(&client, "#counts a:first-child b").await,
+        "2",
+        "all tickets"
+    );
+    assert_eq!(text(&client, "#overdue-count b").await, "1");
+
+    // Open the ticket: its history, who did what where.
+    client
+        .find(Locator::LinkText(&late))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let history = text(&client, "#history").await;
+    assert!(
+        history.contains("WH1") && history.contains("registered"),
+        "{history}"
+    );
+    assert!(
+        text(&client, "#registration")
+            .await
+            .contains("深圳市某某电子有限公司")
+    );
+
+    // Back on the board, only overdue tickets.
+    client.goto(&format!("{}/", server.url)).await.unwrap();
+    client
+        .find(Locator::Id("overdue"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.filters button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let overdue = text(&client, "#board").await;
+    assert!(overdue.contains(&late), "{overdue}");
+    assert!(!overdue.contains(&on_time), "{overdue}");
+    assert!(overdue.contains("overdue: forward"));
+
+    // The monthly analysis, downloaded as CSV the way a person does it.
+    client
+        .goto(&format!("{}/analysis", server.url))
+        .await
+        .unwrap();
+    assert!(
+        text(&client, "#returns")
+            .await
+            .contains("2 ticket(s), 3 unit(s)")
+    );
+    client
+        .find(Locator::Id("csv"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let csv = eventually("the CSV download", async || {
+        let file = std::fs::read_dir(downloads.path())
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "csv"))?;
+        std::fs::read_to_string(file).ok()
+    })
+    .await;
+    assert!(csv.starts_with('\u{feff}'), "UTF-8 with a BOM for Excel");
+    assert!(csv.contains("Returns,all models,2,3,"), "{csv}");
+    assert!(csv.contains("Fault type,power supply,1,,"), "{csv}");
+    client.close().await.unwrap();
+}
