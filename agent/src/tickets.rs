@@ -219,25 +219,33 @@ impl TicketStore {
         Ok(Listing { tickets, more })
     }
 
-    /// How many tickets match `filter` (its offset and limit aside).
-    pub fn count(
+    /// How many tickets are past a deadline at `now`, read from the deadline index alone (the
+    /// time a deadline runs from is in each key), without reading a summary.
+    pub fn count_overdue(
         &self,
-        filter: &ListFilter,
         deadlines: &DeadlineSettings,
+        now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        let mut count = 0;
-        for number in self.candidates(filter, deadlines)? {
-            let number = number?;
-            if filter.site.as_ref().is_some_and(|s| number.site() != s) {
-                continue;
-            }
-            if let Some(summary) = self.summary(&number)?
-                && matches(&summary, filter, deadlines)
-            {
-                count += 1;
+        let mut late = BTreeSet::new();
+        for deadline in rma_shared::Deadline::ALL {
+            let prefix = format!("ix:due:{}\0", deadline.as_str()).into_bytes();
+            let mut end = prefix.clone();
+            let bound = deadlines.latest_possible_start(deadline, now);
+            end.extend_from_slice(&millis(bound).saturating_add(1).to_be_bytes());
+            for entry in self.kv.range(&prefix, &end) {
+                let (key, value) = entry?;
+                let since = key
+                    .get(prefix.len()..prefix.len() + 8)
+                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                    .map(u64::from_be_bytes)
+                    .and_then(|ms| DateTime::from_timestamp_millis(ms as i64));
+                let Some(since) = since else { continue };
+                if deadlines.is_overdue(&rma_shared::Pending { deadline, since }, now) {
+                    late.insert(value);
+                }
             }
         }
-        Ok(count)
+        Ok(late.len())
     }
 
     /// Ticket numbers to look at for `filter`, from the most selective index, newest first.

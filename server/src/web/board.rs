@@ -138,13 +138,7 @@ pub async fn show(
     let deadlines = &state.settings.deadlines;
     let tickets = state.store.tickets();
     let listing = tickets.list(&filter, deadlines);
-    let overdue_count = tickets.count(
-        &ListFilter {
-            overdue_at: Some(now),
-            ..ListFilter::default()
-        },
-        deadlines,
-    );
+    let overdue_count = tickets.count_overdue(deadlines, now);
     let counts = state.store.status_counts();
     let sites = state.store.sites();
     let (Ok(listing), Ok(overdue_count), Ok(counts), Ok(sites)) =

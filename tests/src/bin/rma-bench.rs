@@ -4,6 +4,9 @@
 //! cargo run --release -p rma-tests --bin rma-bench -- agent --tickets 100000
 //! ```
 
+#[path = "rma-bench/dashboard.rs"]
+mod dashboard;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -51,6 +54,18 @@ enum Bench {
         #[arg(long, default_value_t = 10_000)]
         tickets: u32,
     },
+    /// The office pages with N tickets from five sites stored on a server: time to answer the
+    /// board (first page, filters) and the monthly analysis, over HTTP on loopback.
+    Dashboard {
+        #[arg(long, default_value_t = 100_000)]
+        tickets: u32,
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+        /// Keep the server's store in this folder (default: a temporary folder); a folder
+        /// filled by an earlier run is measured again as it is.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Runs a command several times and prints its times and peak memory as JSON. The agent
     /// bench measures through it: a child's peak memory counts the memory of the process that
     /// started it, so the starter must be small.
@@ -73,6 +88,11 @@ fn main() -> Result<()> {
             data,
         } => agent(tickets, runs, data),
         Bench::Sync { tickets } => sync_bench(tickets),
+        Bench::Dashboard {
+            tickets,
+            runs,
+            data,
+        } => dashboard::run(tickets, runs, data),
         Bench::Measure { runs, command } => {
             let (program, args) = command.split_first().expect("clap requires a command");
             let args: Vec<&str> = args.iter().map(String::as_str).collect();

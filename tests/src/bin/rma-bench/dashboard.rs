@@ -1,0 +1,267 @@
+//! The office pages with many tickets stored: server time to answer the board's first page
+//! (and a few filters) and the monthly analysis, over HTTP on loopback.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use chrono::{Duration as Span, NaiveDate, TimeZone as _, Utc};
+use rma_server::store::ServerStore;
+use rma_server::users::Role;
+use rma_shared::automerge::ActorId;
+use rma_shared::event::{
+    Assessment, Confirmation, CostKind, CostLine, CustomerRequest, EventKind, Liability, Payer,
+    Receiving, RepairRecord, Severity, Verdict,
+};
+use rma_shared::sync::{self, Heads, PushRequest};
+use rma_shared::{
+    Currency, Event, Money, Registration, SiteCode, TicketDoc, TicketId, TicketNumber,
+};
+
+use super::{round, stats};
+
+const SITES: [&str; 5] = ["WH1", "WH2", "WH3", "SZ", "SH"];
+const PASSWORD: &str = "bench password";
+
+/// A ticket registered in 2026, month by `seq`, taken as far as `seq % 6` says: registered,
+/// assessed, in repair, passed (with a cost line), shipped, confirmed with feedback.
+fn ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDoc> {
+    let month = 1 + seq % 12;
+    let at = Utc
+        .with_ymd_and_hms(2026, month, 1 + seq % 28, 8, 0, 0)
+        .unwrap();
+    let number = TicketNumber::new(site.clone(), 2026, seq);
+    let unit = number.unit(1);
+    let model = format!("M{}", seq % 20);
+    let mut doc = TicketDoc::create(
+        TicketId::random(),
+        number,
+        &Registration {
+            customer: format!("客户 Customer {}", seq % 500),
+            contact: None,
+            model: model.clone(),
+            quantity: 1,
+            fault: "does not start".into(),
+            request: CustomerRequest::Repair,
+        },
+        Event::new(EventKind::Registered, site.clone(), "bench", at),
+        actor.clone(),
+    );
+    let stage = seq % 6;
+    let mut steps = Vec::new();
+    if stage >= 1 {
+        steps.push(EventKind::Forwarded { note: None });
+        steps.push(EventKind::Assessed(Assessment {
+            severity: Severity::Simple,
+            handling: None,
+            technical: vec![],
+            production: vec![],
+            plan: None,
+            fault_type: Some(
+                ["power supply", "display", "firmware", "connector"][(seq % 4) as usize].into(),
+            ),
+        }));
+    }
+    if stage >= 2 {
+        steps.push(EventKind::Received(Receiving {
+            model,
+            quantity: 1,
+            appearance: "ok".into(),
+            discrepancy: None,
+            units: vec![unit.clone()],
+            area: None,
+        }));
+        steps.push(EventKind::Assigned {
+            repairer: "bob".into(),
+            units: vec![unit.clone()],
+        });
+        steps.push(EventKind::Repaired(RepairRecord {
+            unit: unit.clone(),
+            steps: "replaced board".into(),
+            parts: vec![],
+            minutes: 30 + seq % 60,
+            findings: None,
+            finished: true,
+        }));
+    }
+    if stage >= 3 {
+        steps.push(EventKind::Inspected {
+            unit: unit.clone(),
+            verdict: Verdict::Pass,
+            inspector: "ivy".into(),
+            note: None,
+        });
+        steps.push(EventKind::Cost(CostLine {
+            kind: CostKind::Repair,
+            amount: Money::parse("120.50", Currency::parse("CNY")?)?,
+            payer: Payer::Company,
+            liability: Liability::QualityDefect,
+            unit: Some(unit.clone()),
+            note: None,
+        }));
+    }
+    if stage >= 4 {
+        steps.push(EventKind::ShipNoticed {
+            method: "courier".into(),
+            date: NaiveDate::from_ymd_opt(2026, month, 28).unwrap(),
+            note: None,
+        });
+        steps.push(EventKind::Packed {
+            units: vec![unit.clone()],
+        });
+        steps.push(EventKind::Shipped {
+            carrier: "SF".into(),
+            tracking: format!("SF{seq}"),
+            units: vec![unit.clone()],
+        });
+    }
+    if stage >= 5 {
+        steps.push(EventKind::Confirmed(Confirmation {
+            delivered_on: NaiveDate::from_ymd_opt(2026, month, 28).unwrap(),
+            working: true,
+            satisfaction: (1 + seq % 5) as u8,
+            feedback: (seq % 3 == 0).then(|| "快, thanks".to_owned()),
+        }));
+    }
+    for (i, kind) in steps.into_iter().enumerate() {
+        let when = at + Span::hours(2 * (i as i64 + 1));
+        doc.record(Event::new(kind, site.clone(), "bench", when))?;
+    }
+    Ok(doc)
+}
+
+/// Fills a server store with `tickets` tickets from five sites, pushed as agents push them.
+fn populate(dir: &Path, tickets: u32) -> Result<Duration> {
+    let store = ServerStore::open(dir)?;
+    let now = Utc::now();
+    let started = Instant::now();
+    let sites: Vec<SiteCode> = SITES
+        .iter()
+        .map(|s| SiteCode::parse(s))
+        .collect::<Result<_, _>>()?;
+    for site in &sites {
+        store.add_site(site, now)?;
+    }
+    store.add_user("bench", Role::Head, PASSWORD, now)?;
+    let actor = ActorId::random();
+    let mut docs = Vec::new();
+    for i in 0..tickets {
+        let site = &sites[(i as usize) % sites.len()];
+        let seq = i / sites.len() as u32 + 1;
+        let mut doc = ticket(site, seq, &actor)?;
+        let push = sync::outgoing(&mut doc, &Heads::default()).expect("a new ticket has changes");
+        docs.push((site.clone(), push));
+        if docs.len() == 1_000 || i + 1 == tickets {
+            for site in &sites {
+                let mine: Vec<_> = docs
+                    .iter()
+                    .filter(|(s, _)| s == site)
+                    .map(|(_, d)| d.clone())
+                    .collect();
+                if !mine.is_empty() {
+                    store.push(site, &PushRequest { docs: mine })?;
+                }
+            }
+            docs.clear();
+        }
+    }
+    // Closed here: the server opens it next.
+    drop(store);
+    Ok(started.elapsed())
+}
+
+pub fn run(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
+    let temp = tempfile::tempdir()?;
+    let dir = data.unwrap_or_else(|| temp.path().join("server"));
+    let filled = dir.join("store").exists();
+    if !filled {
+        let took = populate(&dir, tickets)?;
+        println!(
+            "stored {tickets} tickets from {} sites in {:.1} s (pushed 1,000 at a time)",
+            SITES.len(),
+            took.as_secs_f64()
+        );
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let server = {
+        let _inside = runtime.enter();
+        rma_server::serve::Server::start(listener, dir.clone(), Default::default())?
+    };
+    let url = server.url().to_owned();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    runtime.spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+
+    let client = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let login = client
+        .post(format!("{url}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "name=bench&password={}",
+            PASSWORD.replace(' ', "+")
+        ))
+        .send()?;
+    let Some(cookie) = login.headers().get("set-cookie") else {
+        bail!("the bench user could not log in ({})", login.status());
+    };
+    let cookie = cookie
+        .to_str()?
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+
+    let pages = [
+        ("board, first page", "/"),
+        ("board, status in repair", "/?status=in_repair"),
+        ("board, overdue only", "/?overdue=on"),
+        ("board, one site, page 10", "/?site=WH2&page=10"),
+        ("monthly analysis", "/analysis?month=2026-06"),
+        ("monthly analysis CSV", "/analysis.csv?month=2026-06"),
+        ("cost ledger, one month", "/costs?from=2026-06&to=2026-06"),
+    ];
+    println!("office pages with {tickets} tickets stored ({runs} runs each, after one warm-up):");
+    let mut figures = serde_json::Map::new();
+    for (name, path) in pages {
+        let get = || -> Result<(Duration, usize)> {
+            let started = Instant::now();
+            let response = client
+                .get(format!("{url}{path}"))
+                .header("cookie", &cookie)
+                .send()?;
+            let status = response.status();
+            let bytes = response.bytes()?;
+            if !status.is_success() {
+                bail!("{path} answered {status}");
+            }
+            Ok((started.elapsed(), bytes.len()))
+        };
+        let (cold, size) = get()?;
+        let mut ms: Vec<f64> = Vec::new();
+        for _ in 0..runs {
+            ms.push(get()?.0.as_secs_f64() * 1000.0);
+        }
+        let (median, p95) = stats(&mut ms);
+        let (median, p95) = (round(median), round(p95));
+        println!(
+            "  {name:<28} median {median:>7} ms  p95 {p95:>7} ms  first {:>7} ms  ({} KiB)",
+            round(cold.as_secs_f64() * 1000.0),
+            size / 1024
+        );
+        figures.insert(
+            path.to_owned(),
+            serde_json::json!({ "median_ms": median, "p95_ms": p95 }),
+        );
+    }
+    println!(
+        "{}",
+        serde_json::json!({ "bench": "dashboard", "tickets": tickets, "pages": figures })
+    );
+    let _ = stop.send(());
+    Ok(())
+}
