@@ -219,13 +219,22 @@ impl TicketStore {
         Ok(Listing { tickets, more })
     }
 
-    /// How many tickets are past a deadline at `now`, read from the deadline index alone (the
-    /// time a deadline runs from is in each key), without reading a summary.
+    /// How many tickets are past a deadline at `now`, without reading a summary.
     pub fn count_overdue(
         &self,
         deadlines: &DeadlineSettings,
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
+        Ok(self.overdue(deadlines, now)?.len())
+    }
+
+    /// The tickets past a deadline at `now` (as their index values, not parsed), read from the
+    /// deadline index alone: the time a deadline runs from is in each key.
+    fn overdue(
+        &self,
+        deadlines: &DeadlineSettings,
+        now: DateTime<Utc>,
+    ) -> Result<BTreeSet<Vec<u8>>, StoreError> {
         let mut late = BTreeSet::new();
         for deadline in rma_shared::Deadline::ALL {
             let prefix = format!("ix:due:{}\0", deadline.as_str()).into_bytes();
@@ -237,15 +246,15 @@ impl TicketStore {
                 let since = key
                     .get(prefix.len()..prefix.len() + 8)
                     .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                    .map(u64::from_be_bytes)
-                    .and_then(|ms| DateTime::from_timestamp_millis(ms as i64));
+                    .and_then(|b| i64::try_from(u64::from_be_bytes(b)).ok())
+                    .and_then(DateTime::from_timestamp_millis);
                 let Some(since) = since else { continue };
                 if deadlines.is_overdue(&rma_shared::Pending { deadline, since }, now) {
                     late.insert(value);
                 }
             }
         }
-        Ok(late.len())
+        Ok(late)
     }
 
     /// Ticket numbers to look at for `filter`, from the most selective index, newest first.
@@ -267,18 +276,12 @@ impl TicketStore {
             ))));
         }
         if let Some(now) = filter.overdue_at {
-            let mut seen = BTreeSet::new();
-            for deadline in rma_shared::Deadline::ALL {
-                let prefix = format!("ix:due:{}\0", deadline.as_str()).into_bytes();
-                let mut end = prefix.clone();
-                let bound = deadlines.latest_possible_start(deadline, now);
-                end.extend_from_slice(&millis(bound).saturating_add(1).to_be_bytes());
-                for entry in self.kv.range(&prefix, &end) {
-                    let (_, value) = entry?;
-                    seen.insert(parse_number_value(&value)?);
-                }
-            }
-            return Ok(Box::new(seen.into_iter().rev().map(Ok)));
+            let late = self
+                .overdue(deadlines, now)?
+                .iter()
+                .map(|value| parse_number_value(value))
+                .collect::<Result<BTreeSet<_>, _>>()?;
+            return Ok(Box::new(late.into_iter().rev().map(Ok)));
         }
         if let Some(status) = filter.status {
             let prefix = format!("ix:status:{}\0", status.as_str());

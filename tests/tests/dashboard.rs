@@ -71,6 +71,16 @@ async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) ->
     }
 }
 
+async fn fill(client: &Client, id: &str, value: &str) {
+    let field = client.find(Locator::Id(id)).await.expect("the field");
+    field.send_keys(value).await.expect("typed");
+}
+
+async fn click(client: &Client, css: &str) {
+    let target = client.find(Locator::Css(css)).await.expect("the element");
+    target.click().await.expect("clicked");
+}
+
 async fn text(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
@@ -106,61 +116,19 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
 
     // Strangers are sent to the login page; a wrong password is refused.
     client.goto(&format!("{}/", server.url)).await.unwrap();
-    assert!(
-        client
-            .current_url()
-            .await
-            .unwrap()
-            .path()
-            .starts_with("/login")
-    );
-    client
-        .find(Locator::Id("name"))
-        .await
-        .unwrap()
-        .send_keys("li.wei")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("wrong")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("login"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let at = client.current_url().await.unwrap();
+    assert!(at.path().starts_with("/login"), "{at}");
+    fill(&client, "name", "li.wei").await;
+    fill(&client, "password", "wrong").await;
+    click(&client, "#login").await;
     assert!(
         text(&client, "#problem")
             .await
             .contains("Wrong name or password")
     );
-    client
-        .find(Locator::Id("name"))
-        .await
-        .unwrap()
-        .send_keys("li.wei")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("login"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(&client, "name", "li.wei").await;
+    fill(&client, "password", PASSWORD).await;
+    click(&client, "#login").await;
 
     // The board has both synced tickets, with their counts.
     let board = text(&client, "#board").await;
@@ -174,13 +142,7 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
     assert_eq!(text(&client, "#overdue-count b").await, "1");
 
     // Open the ticket: its history, who did what where.
-    client
-        .find(Locator::LinkText(&late))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, &format!("a[href='/tickets/{late}']")).await;
     let history = text(&client, "#history").await;
     assert!(
         history.contains("WH1") && history.contains("registered"),
@@ -194,20 +156,8 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
 
     // Back on the board, only overdue tickets.
     client.goto(&format!("{}/", server.url)).await.unwrap();
-    client
-        .find(Locator::Id("overdue"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form.filters button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "#overdue").await;
+    click(&client, "form.filters button[type=submit]").await;
     let overdue = text(&client, "#board").await;
     assert!(overdue.contains(&late), "{overdue}");
     assert!(!overdue.contains(&on_time), "{overdue}");
@@ -223,13 +173,7 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
             .await
             .contains("2 ticket(s), 3 unit(s)")
     );
-    client
-        .find(Locator::Id("csv"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "#csv").await;
     let csv = eventually("the CSV download", async || {
         let file = std::fs::read_dir(downloads.path())
             .ok()?

@@ -23,8 +23,8 @@ use super::{round, stats};
 const SITES: [&str; 5] = ["WH1", "WH2", "WH3", "SZ", "SH"];
 const PASSWORD: &str = "bench password";
 
-/// A ticket registered in 2026, month by `seq`, taken as far as `seq % 6` says: registered,
-/// assessed, in repair, passed (with a cost line), shipped, confirmed with feedback.
+/// A ticket registered in 2026 (month `1 + seq % 12`), taken as far as `(seq / 12) % 6`
+/// says: registered, assessed, in repair, passed (with a cost line), shipped, confirmed.
 fn ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDoc> {
     let month = 1 + seq % 12;
     let at = Utc
@@ -47,7 +47,7 @@ fn ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDoc> {
         Event::new(EventKind::Registered, site.clone(), "bench", at),
         actor.clone(),
     );
-    let stage = seq % 6;
+    let stage = (seq / 12) % 6;
     let mut steps = Vec::new();
     if stage >= 1 {
         steps.push(EventKind::Forwarded { note: None });
