@@ -121,9 +121,12 @@ fn login_form(next: &str, problem: Option<&str>) -> Html<String> {
     )
 }
 
+/// Missing fields read as empty: the answer is the usual "wrong name or password".
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
     name: String,
+    #[serde(default)]
     password: String,
     next: Option<String>,
 }

@@ -27,7 +27,8 @@ pub struct BoardQuery {
     overdue: Option<String>,
     /// A ticket or unit number (or a scanned code) to open.
     q: Option<String>,
-    page: Option<usize>,
+    /// Read leniently: a page that is not a number is the first.
+    page: Option<String>,
 }
 
 impl BoardQuery {
@@ -125,7 +126,12 @@ pub async fn show(
         }
     });
     let overdue = query.overdue.is_some();
-    let page_number = query.page.unwrap_or(1).max(1);
+    let page_number = query
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, 100_000);
     let filter = ListFilter {
         status,
         model: present(&query.model).map(str::to_owned),

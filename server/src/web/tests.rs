@@ -339,6 +339,19 @@ async fn a_wrong_password_is_refused_and_logging_out_ends_the_session() {
     assert!(!answer.headers.contains_key(header::SET_COOKIE));
     let answer = log_in(&f, "nobody", "finance pass").await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    let empty = send(
+        &f,
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("name=fiona"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        empty.status,
+        StatusCode::UNAUTHORIZED,
+        "a form without a password"
+    );
 
     let cookie = session(&f, "fiona", "finance pass").await;
     assert_eq!(get(&f, &cookie, "/").await.status, StatusCode::OK);
@@ -394,6 +407,14 @@ async fn the_board_lists_counts_filters_and_searches() {
     let by_model = get(&f, &cookie, "/?model=y300").await;
     assert!(by_model.body.contains(r#"data-ticket="WH1-2026-00003""#));
     assert!(!by_model.body.contains(r#"data-ticket="WH1-2026-00002""#));
+    let odd_page = get(&f, &cookie, "/?page=abc").await;
+    assert_eq!(
+        odd_page.status,
+        StatusCode::OK,
+        "a page that is not a number is the first"
+    );
+    let past_the_end = get(&f, &cookie, "/?page=3").await;
+    assert!(past_the_end.body.contains("No tickets match."));
     let by_site = get(&f, &cookie, "/?site=WH2").await;
     assert!(by_site.body.contains("No tickets match."));
     let search = get(&f, &cookie, "/?q=wh1-2026-00002-1").await;
