@@ -146,19 +146,20 @@ fn serve(data: &Path, settings: Settings, listen: Option<SocketAddr>) -> Result<
     })
 }
 
-/// The new user's password, one line from standard input.
+/// The new user's password: typed at the terminal (not shown), or one line piped in.
 fn read_password(name: &str) -> Result<String> {
     use std::io::{BufRead as _, IsTerminal as _};
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprint!("Password for {name} (8 characters or more; it shows as you type): ");
-    }
-    let mut line = String::new();
-    stdin
-        .lock()
-        .read_line(&mut line)
-        .context("cannot read the password from standard input")?;
-    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("Password for {name} (8 characters or more): "))
+            .context("cannot read the password from the terminal")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
     if password.is_empty() {
         bail!(
             "no password given: type it, or pipe it in (`echo 'secret pass' | rma-server user add {name} --role ROLE`)"
