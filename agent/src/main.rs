@@ -6,8 +6,10 @@ use rma_agent::cli::Cli;
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
+            // Automerge logs an error for a change whose dependencies are not loaded yet, which
+            // incremental sync expects: not something for a person to read.
             tracing_subscriber::EnvFilter::try_from_env("RMA_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,automerge=off")),
         )
         .with_writer(std::io::stderr)
         .init();
