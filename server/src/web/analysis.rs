@@ -43,7 +43,13 @@ fn month(user: &User, query: &MonthQuery) -> Result<Month, Box<Response>> {
     }
 }
 
-fn compute(state: &AppState, user: &User, month: Month) -> Result<MonthlyAnalysis, Box<Response>> {
+/// The analysis of the month the query names.
+fn analysis(
+    state: &AppState,
+    user: &User,
+    query: &MonthQuery,
+) -> Result<MonthlyAnalysis, Box<Response>> {
+    let month = month(user, query)?;
     let facts = state.store.month_facts(month).map_err(|err| {
         tracing::error!(error = %err, "analysis failed");
         refuse(
@@ -65,14 +71,11 @@ pub async fn show(
     Office(user): Office,
     Query(query): Query<MonthQuery>,
 ) -> Response {
-    let month = match month(&user, &query) {
-        Ok(month) => month,
-        Err(page) => return *page,
-    };
-    let a = match compute(&state, &user, month) {
+    let a = match analysis(&state, &user, &query) {
         Ok(a) => a,
         Err(page) => return *page,
     };
+    let month = a.month;
     let models: Vec<(String, f64)> = a
         .by_model
         .iter()
@@ -234,12 +237,8 @@ pub async fn download(
     Office(user): Office,
     Query(query): Query<MonthQuery>,
 ) -> Response {
-    let month = match month(&user, &query) {
-        Ok(month) => month,
-        Err(page) => return *page,
-    };
-    match compute(&state, &user, month) {
-        Ok(a) => super::csv::download(&format!("rma-analysis-{month}.csv"), rows(&a)),
+    match analysis(&state, &user, &query) {
+        Ok(a) => super::csv::download(&format!("rma-analysis-{}.csv", a.month), rows(&a)),
         Err(page) => *page,
     }
 }

@@ -97,12 +97,7 @@ fn login_form(next: &str, problem: Option<&str>) -> Html<String> {
         html! {
             (DOCTYPE)
             html lang="en" {
-                head {
-                    meta charset="utf-8";
-                    meta name="viewport" content="width=device-width, initial-scale=1";
-                    title { "Log in · RMA office" }
-                    link rel="stylesheet" href="/static/style.css";
-                }
+                (super::head("Log in"))
                 body {
                     form.login method="post" action="/login" {
                         h1 { "RMA office" }

@@ -56,12 +56,7 @@ pub fn page(title: &str, user: &User, active: &str, body: Markup) -> Html<String
         html! {
             (DOCTYPE)
             html lang="en" {
-                head {
-                    meta charset="utf-8";
-                    meta name="viewport" content="width=device-width, initial-scale=1";
-                    title { (title) " · RMA office" }
-                    link rel="stylesheet" href="/static/style.css";
-                }
+                (head(title))
                 body {
                     header {
                         a.brand href="/" { "RMA office" }
@@ -81,6 +76,18 @@ pub fn page(title: &str, user: &User, active: &str, body: Markup) -> Html<String
         }
         .into_string(),
     )
+}
+
+/// The `<head>` every page shares.
+pub fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · RMA office" }
+            link rel="stylesheet" href="/static/style.css";
+        }
+    }
 }
 
 /// A page that says what went wrong, in words, with a status.

@@ -31,6 +31,15 @@ pub async fn show(
             ),
         );
     };
+    let unreadable = |err: &dyn std::fmt::Display| {
+        tracing::error!(ticket = %number, error = %err, "ticket unreadable");
+        problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &user,
+            "Ticket unreadable",
+            &format!("Ticket {number} could not be read; see the server's log."),
+        )
+    };
     let doc = match state.store.tickets().read(&number) {
         Ok(Some((_, doc))) => doc,
         Ok(None) => {
@@ -43,28 +52,11 @@ pub async fn show(
                 ),
             );
         }
-        Err(err) => {
-            tracing::error!(ticket = %number, error = %err, "ticket unreadable");
-            return problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &user,
-                "Ticket unreadable",
-                &format!("Ticket {number} could not be read; see the server's log."),
-            );
-        }
+        Err(err) => return unreadable(&err),
     };
-    let now = Utc::now();
-    let view = match TicketView::build(&doc, &state.settings.deadlines, now) {
+    let view = match TicketView::build(&doc, &state.settings.deadlines, Utc::now()) {
         Ok(view) => view,
-        Err(err) => {
-            tracing::error!(ticket = %number, error = %err, "ticket unreadable");
-            return problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &user,
-                "Ticket unreadable",
-                &format!("Ticket {number} could not be read: {err}"),
-            );
-        }
+        Err(err) => return unreadable(&err),
     };
     let title = format!("Ticket {number}");
     page(&title, &user, "", body(&view, user.role.reads_costs())).into_response()
