@@ -159,8 +159,20 @@ impl TicketStore {
             number: doc.number().to_string(),
             source,
         })?;
+        self.write_summarised(batch, summary, saved, heads, old)
+    }
+
+    /// As [`TicketStore::write_saved`], with the document's summary built already.
+    pub fn write_summarised(
+        &self,
+        batch: &mut Batch,
+        summary: TicketSummary,
+        saved: &[u8],
+        heads: &Heads,
+        old: Option<&Prior>,
+    ) -> Result<TicketSummary, StoreError> {
         batch.put(
-            ticket_key(doc.number()),
+            ticket_key(&summary.number),
             encode_ticket(&summary, heads, saved),
         );
         let new = index_entries(&summary);

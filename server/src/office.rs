@@ -16,7 +16,7 @@ use rma_agent::kv::{Batch, Kv};
 use rma_agent::store::StoreError;
 use rma_agent::tickets::{ListFilter, TicketStore, sortable};
 use rma_shared::analysis::{CostEntry, Month, TicketFacts, cost_entries};
-use rma_shared::{DeadlineSettings, TicketDoc, TicketStatus, TicketSummary, TicketView};
+use rma_shared::{DeadlineSettings, Derived, TicketDoc, TicketStatus, TicketSummary, TicketView};
 
 /// Bump when the indexes change shape: stores are rebuilt on open.
 const VERSION: &[u8] = b"1";
@@ -32,8 +32,14 @@ fn one() -> [u8; 32] {
     value
 }
 
-/// Brings the office indexes of one ticket up to date, in `batch`.
-pub fn index(batch: &mut Batch, doc: &TicketDoc, old: Option<&TicketSummary>, new: &TicketSummary) {
+/// Brings the office indexes of one ticket up to date, in `batch`; `derived` is `doc` read.
+pub fn index(
+    batch: &mut Batch,
+    doc: &TicketDoc,
+    derived: Derived,
+    old: Option<&TicketSummary>,
+    new: &TicketSummary,
+) {
     if old.map(|o| o.status) != Some(new.status) {
         if let Some(old) = old {
             batch.subtract_from(count_key(old.status), &one());
@@ -41,9 +47,7 @@ pub fn index(batch: &mut Batch, doc: &TicketDoc, old: Option<&TicketSummary>, ne
         batch.add_to(count_key(new.status), &one());
     }
     // Overdue flags are not part of the facts, so any deadlines and time will do.
-    let Ok(view) = TicketView::build(doc, &DeadlineSettings::default(), Utc::now()) else {
-        return;
-    };
+    let view = TicketView::from_derived(doc, derived, &DeadlineSettings::default(), Utc::now());
     let number = sortable(&view.number);
     if let Some(facts) = TicketFacts::from_view(&view) {
         batch.put(
@@ -75,8 +79,10 @@ pub fn ensure(kv: &Kv, tickets: &TicketStore) -> Result<(), StoreError> {
     let all = tickets.list(&ListFilter::default(), &DeadlineSettings::default())?;
     let mut batch = Batch::default();
     for summary in &all.tickets {
-        if let Some((_, doc)) = tickets.read_prior(&summary.number)? {
-            index(&mut batch, &doc, None, summary);
+        if let Some((_, doc)) = tickets.read_prior(&summary.number)?
+            && let Ok(derived) = Derived::of(&doc)
+        {
+            index(&mut batch, &doc, derived, None, summary);
         }
     }
     batch.put(META, VERSION);

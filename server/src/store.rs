@@ -21,7 +21,7 @@ use rma_agent::tickets::{Prior, TicketStore};
 use rma_shared::sync::{
     self, FeedEntry, Heads, PullResponse, PushRequest, PushResponse, PushResult,
 };
-use rma_shared::{SiteCode, TicketDoc, TicketId, TicketNumber};
+use rma_shared::{Derived, SiteCode, TicketDoc, TicketId, TicketNumber, TicketSummary};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
@@ -225,28 +225,39 @@ impl ServerStore {
             match sync::accept(existing.clone(), push) {
                 Ok((mut doc, changed)) => {
                     let heads = Heads::of(&mut doc);
-                    let now = match (changed, first_copy) {
-                        // A first copy arrives saved and compact: store it as it came.
-                        (true, true) => Some(self.tickets.write_saved(
+                    let now = if changed {
+                        // One reading of the document feeds the summary and the office's
+                        // indexes. A first copy arrives saved and compact: stored as it came.
+                        let derived = Derived::of(&doc).map_err(|source| StoreError::Damaged {
+                            number: push.number.to_string(),
+                            source,
+                        })?;
+                        let summary = TicketSummary::from_derived(&doc, &derived);
+                        let resaved;
+                        let saved: &[u8] = if first_copy {
+                            &push.bytes
+                        } else {
+                            resaved = doc.save();
+                            &resaved
+                        };
+                        let summary = self.tickets.write_summarised(
                             &mut batch,
-                            &doc,
-                            &push.bytes,
+                            summary,
+                            saved,
                             &heads,
                             old.as_ref(),
-                        )?),
-                        (true, false) => {
-                            Some(self.tickets.write(&mut batch, &mut doc, old.as_ref())?)
-                        }
-                        (false, _) => None,
-                    };
-                    if let Some(summary) = &now {
+                        )?;
                         crate::office::index(
                             &mut batch,
                             &doc,
+                            derived,
                             old.as_ref().map(|p| &p.summary),
-                            summary,
+                            &summary,
                         );
-                    }
+                        Some(summary)
+                    } else {
+                        None
+                    };
                     let prior = match now {
                         Some(summary) => Some(Prior {
                             summary,

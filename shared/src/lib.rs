@@ -29,7 +29,7 @@ pub use ids::{AreaCode, EventId, IdError, SiteCode, TicketId, TicketNumber, Unit
 pub use label::{LabelCode, LabelError};
 pub use money::{Currency, Money};
 pub use ticket::{DocError, RecordError, Registration, TicketDoc};
-pub use view::{TicketSummary, TicketView, UnitBrief};
+pub use view::{Derived, TicketSummary, TicketView, UnitBrief};
 pub use workflow::{Conflict, Location, Refusal, TicketStatus, UnitState, Workflow};
 
 /// Re-exported so agent and server use the same Automerge as the documents.

@@ -69,22 +69,61 @@ pub struct TicketView {
     pub unreadable_events: Vec<String>,
 }
 
+/// A ticket's document read once: its registration, its events and the state derived from
+/// them. The summary and the full view are both built from it, so a caller that needs both
+/// reads and derives the document once.
+#[derive(Debug, Clone)]
+pub struct Derived {
+    pub registration: Registration,
+    pub events: Vec<Event>,
+    /// Events this version could not read, kept as text.
+    pub unreadable: Vec<String>,
+    pub flow: Workflow,
+}
+
+impl Derived {
+    pub fn of(doc: &TicketDoc) -> Result<Self, DocError> {
+        let registration = doc.registration()?;
+        let mut events = Vec::new();
+        let mut unreadable = Vec::new();
+        for entry in doc.events() {
+            match entry {
+                Ok(event) => events.push(event),
+                Err(text) => unreadable.push(text),
+            }
+        }
+        let flow = Workflow::derive(doc.number().clone(), &events);
+        Ok(Self {
+            registration,
+            events,
+            unreadable,
+            flow,
+        })
+    }
+}
+
 impl TicketView {
     pub fn build(
         doc: &TicketDoc,
         deadlines: &DeadlineSettings,
         now: DateTime<Utc>,
     ) -> Result<Self, DocError> {
-        let registration = doc.registration()?;
-        let mut events = Vec::new();
-        let mut unreadable_events = Vec::new();
-        for entry in doc.events() {
-            match entry {
-                Ok(event) => events.push(event),
-                Err(text) => unreadable_events.push(text),
-            }
-        }
-        let flow = Workflow::derive(doc.number().clone(), &events);
+        Ok(Self::from_derived(doc, Derived::of(doc)?, deadlines, now))
+    }
+
+    /// The view of `doc`, read and derived already as `derived`.
+    pub fn from_derived(
+        doc: &TicketDoc,
+        derived: Derived,
+        deadlines: &DeadlineSettings,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let Derived {
+            registration,
+            events,
+            unreadable: unreadable_events,
+            flow,
+        } = derived;
         let refused: HashSet<&EventId> = flow.conflicts.iter().map(|c| &c.event).collect();
         let applied: Vec<&Event> = events.iter().filter(|e| !refused.contains(&e.id)).collect();
 
@@ -126,7 +165,7 @@ impl TicketView {
             }
         }
 
-        Ok(Self {
+        Self {
             id: doc.id(),
             number: doc.number().clone(),
             site: doc.number().site().clone(),
@@ -159,7 +198,7 @@ impl TicketView {
             field_conflicts: doc.field_conflicts(),
             unreadable_events,
             events,
-        })
+        }
     }
 }
 
@@ -217,10 +256,19 @@ pub struct TicketSummary {
 
 impl TicketSummary {
     pub fn build(doc: &TicketDoc) -> Result<Self, DocError> {
-        let registration = doc.registration()?;
-        let events: Vec<Event> = doc.events().into_iter().filter_map(Result::ok).collect();
-        let flow = Workflow::derive(doc.number().clone(), &events);
-        Ok(Self {
+        Ok(Self::from_derived(doc, &Derived::of(doc)?))
+    }
+
+    /// The summary of `doc`, read and derived already as `derived`.
+    pub fn from_derived(doc: &TicketDoc, derived: &Derived) -> Self {
+        let Derived {
+            registration,
+            events,
+            flow,
+            ..
+        } = derived;
+        let registration = registration.clone();
+        Self {
             id: doc.id(),
             number: doc.number().clone(),
             status: flow.status(),
@@ -240,7 +288,7 @@ impl TicketSummary {
                 .collect(),
             pending: flow.pending_deadlines(),
             open_conflicts: flow.open_conflicts().count() + doc.field_conflicts().len(),
-        })
+        }
     }
 
     pub fn overdue(&self, settings: &DeadlineSettings, now: DateTime<Utc>) -> Vec<Overdue> {
