@@ -288,12 +288,14 @@ impl TicketStore {
             ))));
         }
         if let Some(now) = filter.overdue_at {
-            let late = self
-                .overdue(deadlines, now)?
-                .iter()
-                .map(|value| parse_number_value(value))
-                .collect::<Result<BTreeSet<_>, _>>()?;
-            return Ok(Box::new(late.into_iter().rev().map(Ok)));
+            // Display numbers sort as the numbers do (up to 99,999 a year): parse only the
+            // ones a page reads.
+            let late = self.overdue(deadlines, now)?;
+            return Ok(Box::new(
+                late.into_iter()
+                    .rev()
+                    .map(|value| parse_number_value(&value)),
+            ));
         }
         if let Some(status) = filter.status {
             let prefix = format!("ix:status:{}\0", status.as_str());

@@ -23,7 +23,12 @@ use crate::users::User;
 pub struct RangeQuery {
     from: Option<String>,
     to: Option<String>,
+    /// The page of lines shown (the totals are always over every line); read leniently.
+    page: Option<String>,
 }
+
+/// Lines shown a page; the CSV has them all.
+const LINES_PER_PAGE: usize = 200;
 
 /// The ledger of the months asked for (this month if none), or a page saying what is wrong.
 fn ledger(
@@ -123,6 +128,17 @@ pub async fn show(
         Ok(ledger) => ledger,
         Err(page) => return *page,
     };
+    let pages = lines.len().div_ceil(LINES_PER_PAGE).max(1);
+    let page_number = query
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let shown = lines
+        .iter()
+        .skip((page_number - 1) * LINES_PER_PAGE)
+        .take(LINES_PER_PAGE);
     let body = html! {
         form.filters method="get" action="/costs" {
             label { "From" input type="month" name="from" value=(from.to_string()); }
@@ -135,9 +151,16 @@ pub async fn show(
             @for (id, title, key) in GROUPS { figure { (totals_table(id, title, &totals(&lines, key))) } }
         }
         h2 { "Lines" }
+        @if pages > 1 {
+            p.pager {
+                @if page_number > 1 { a href=(format!("/costs?from={from}&to={to}&page={}", page_number - 1)) { "\u{2190} Earlier" } }
+                span.muted { "Page " (page_number) " of " (pages) }
+                @if page_number < pages { a #later href=(format!("/costs?from={from}&to={to}&page={}", page_number + 1)) { "Later \u{2192}" } }
+            }
+        }
         table #lines {
             thead { tr { th { "When" } th { "Ticket" } th { "Model" } th { "Unit" } th { "Kind" } th.num { "Amount" } th { "Payer" } th { "Liability" } th { "Recorded by" } th { "Note" } } }
-            tbody { @for l in &lines { tr {
+            tbody { @for l in shown { tr {
                 td { (when(l.at)) }
                 td { a href=(format!("/tickets/{}", l.ticket)) { (l.ticket.to_string()) } }
                 td { (l.model) }

@@ -591,3 +591,31 @@ async fn the_sites_page_shows_each_site_and_whether_it_is_late() {
         page.body
     );
 }
+
+#[tokio::test]
+async fn a_long_cost_ledger_comes_in_pages_with_totals_over_all_lines() {
+    let f = fixture();
+    let wh1 = SiteCode::parse("WH1").unwrap();
+    let steps = (0..201).map(|i| cost("1", &format!("bulk {i}"))).collect();
+    let mut doc = ticket(5, 2, "X200", "power supply", steps);
+    let push = sync::outgoing(&mut doc, &Heads::default()).unwrap();
+    f.state
+        .store
+        .push(&wh1, &PushRequest { docs: vec![push] })
+        .unwrap();
+    let cookie = session(&f, "fiona", "finance pass").await;
+    let first = get(&f, &cookie, "/costs?from=2026-01&to=2026-12").await;
+    assert!(first.body.contains("202 cost line(s)"));
+    assert!(first.body.contains("Page 1 of 2"));
+    // 201 x 1 CNY + 150 CNY, all paid by the company.
+    assert!(first.body.contains("351.00 CNY"), "totals cover every line");
+    let second = get(&f, &cookie, "/costs?from=2026-01&to=2026-12&page=2").await;
+    let rows = |body: &str| body.matches("<td class=\"num\">").count();
+    assert_eq!(
+        rows(&first.body) - rows(&second.body),
+        198,
+        "200 lines, then 2"
+    );
+    let csv = get(&f, &cookie, "/costs.csv?from=2026-01&to=2026-12").await;
+    assert_eq!(csv.body.lines().count(), 203, "the CSV has every line");
+}
