@@ -81,9 +81,26 @@ async fn click(client: &Client, css: &str) {
     target.click().await.expect("clicked");
 }
 
+/// Waits until the browser is at a page whose address passes `check` (a click that submits a
+/// form returns before the next page is there).
+async fn arrive(client: &Client, what: &str, check: impl Fn(&str) -> bool) {
+    eventually(what, async || {
+        let url = client.current_url().await.ok()?;
+        let at = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        check(&at).then_some(())
+    })
+    .await;
+}
+
+/// The text of the element, once the page has it.
 async fn text(client: &Client, css: &str) -> String {
     client
-        .find(Locator::Css(css))
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css} on the page: {e}"))
         .text()
@@ -129,6 +146,7 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
     fill(&client, "name", "li.wei").await;
     fill(&client, "password", PASSWORD).await;
     click(&client, "#login").await;
+    arrive(&client, "the board after logging in", |at| at == "/").await;
 
     // The board has both synced tickets, with their counts.
     let board = text(&client, "#board").await;
@@ -143,6 +161,7 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
 
     // Open the ticket: its history, who did what where.
     click(&client, &format!("a[href='/tickets/{late}']")).await;
+    arrive(&client, "the ticket page", |at| at.starts_with("/tickets/")).await;
     let history = text(&client, "#history").await;
     assert!(
         history.contains("WH1") && history.contains("registered"),
@@ -158,6 +177,7 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
     client.goto(&format!("{}/", server.url)).await.unwrap();
     click(&client, "#overdue").await;
     click(&client, "form.filters button[type=submit]").await;
+    arrive(&client, "the overdue board", |at| at.contains("overdue=on")).await;
     let overdue = text(&client, "#board").await;
     assert!(overdue.contains(&late), "{overdue}");
     assert!(!overdue.contains(&on_time), "{overdue}");
@@ -174,13 +194,26 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
             .contains("2 ticket(s), 3 unit(s)")
     );
     click(&client, "#csv").await;
+    // Chrome reserves the file's name with an empty file and writes to a `.crdownload` one
+    // beside it: the download is done when that one is gone and the file has content.
     let csv = eventually("the CSV download", async || {
-        let file = std::fs::read_dir(downloads.path())
+        let files: Vec<_> = std::fs::read_dir(downloads.path())
             .ok()?
             .flatten()
             .map(|e| e.path())
+            .collect();
+        if files
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "crdownload"))
+        {
+            return None;
+        }
+        let file = files
+            .iter()
             .find(|p| p.extension().is_some_and(|e| e == "csv"))?;
-        std::fs::read_to_string(file).ok()
+        std::fs::read_to_string(file)
+            .ok()
+            .filter(|text| !text.is_empty())
     })
     .await;
     assert!(csv.starts_with('\u{feff}'), "UTF-8 with a BOM for Excel");
