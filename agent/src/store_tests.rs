@@ -1,5 +1,5 @@
 use chrono::{Duration, TimeZone};
-use rma_shared::event::{Assessment, CustomerRequest, Receiving, Severity};
+use rma_shared::event::{Assessment, CustomerRequest, Receiving};
 
 use super::*;
 use rma_shared::TicketStatus;
@@ -28,14 +28,7 @@ fn area(code: &str) -> AreaCode {
 }
 
 fn assess() -> EventKind {
-    EventKind::Assessed(Assessment {
-        severity: Severity::Simple,
-        handling: None,
-        technical: vec![],
-        production: vec![],
-        plan: None,
-        fault_type: None,
-    })
+    EventKind::Assessed(Assessment::simple())
 }
 
 fn receive(number: &TicketNumber, to: &str) -> EventKind {

@@ -338,6 +338,21 @@ pub struct Assessment {
     pub fault_type: Option<String>,
 }
 
+impl Assessment {
+    /// A simple fault with nothing more recorded; `Assessment { handling: ..,
+    /// ..Assessment::simple() }` adds to it.
+    pub fn simple() -> Self {
+        Self {
+            severity: Severity::Simple,
+            handling: None,
+            technical: vec![],
+            production: vec![],
+            plan: None,
+            fault_type: None,
+        }
+    }
+}
+
 /// 2.4: the receiving register entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receiving {

@@ -348,7 +348,7 @@ mod tests {
     use chrono::{DateTime, Utc};
 
     use super::*;
-    use crate::event::{Assessment, Severity};
+    use crate::event::Assessment;
     use crate::ids::SiteCode;
 
     fn site() -> SiteCode {
@@ -381,12 +381,8 @@ mod tests {
     fn a_saved_ticket_loads_back_with_its_events() {
         let mut ticket = sample();
         let assess = EventKind::Assessed(Assessment {
-            severity: Severity::Simple,
             handling: Some("swap screen".into()),
-            technical: vec![],
-            production: vec![],
-            plan: None,
-            fault_type: None,
+            ..Assessment::simple()
         });
         ticket
             .record(Event::new(assess, site(), "ann", at(60)))

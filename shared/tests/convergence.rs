@@ -41,14 +41,7 @@ fn steps() -> Vec<EventKind> {
     };
     vec![
         EventKind::Forwarded { note: None },
-        EventKind::Assessed(Assessment {
-            severity: Severity::Simple,
-            handling: None,
-            technical: vec![],
-            production: vec![],
-            plan: None,
-            fault_type: None,
-        }),
+        EventKind::Assessed(Assessment::simple()),
         EventKind::Received(Receiving {
             model: "X200".into(),
             quantity: 2,

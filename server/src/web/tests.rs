@@ -10,7 +10,7 @@ use http_body_util::BodyExt as _;
 use rma_shared::automerge::ActorId;
 use rma_shared::event::{
     Assessment, Confirmation, CostKind, CostLine, CustomerRequest, EventKind, Liability, Payer,
-    Receiving, RepairRecord, Severity, Verdict,
+    Receiving, RepairRecord, Verdict,
 };
 use rma_shared::sync::{self, Heads, PushRequest};
 use rma_shared::{
@@ -54,12 +54,8 @@ fn ticket(seq: u32, day: u32, model: &str, fault_type: &str, steps: Vec<EventKin
     let mut all = vec![
         EventKind::Forwarded { note: None },
         EventKind::Assessed(Assessment {
-            severity: Severity::Simple,
-            handling: None,
-            technical: vec![],
-            production: vec![],
-            plan: None,
             fault_type: Some(fault_type.into()),
+            ..Assessment::simple()
         }),
     ];
     all.extend(steps);

@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
 use nix::sys::resource::{UsageWho, getrusage};
 use rma_agent::store::Store;
 use rma_shared::automerge::ActorId;
-use rma_shared::event::{Assessment, CustomerRequest, EventKind, Receiving, Severity};
+use rma_shared::event::{Assessment, CustomerRequest, EventKind, Receiving};
 use rma_shared::{AreaCode, Event, Registration, SiteCode, TicketDoc, TicketId, TicketNumber};
 
 /// Benchmarks of the return-for-repair system. Each prints a readable summary and one JSON line.
@@ -255,12 +255,8 @@ fn populate(dir: &Path, tickets: u32) -> Result<()> {
             actor.clone(),
         );
         let assessed = EventKind::Assessed(Assessment {
-            severity: Severity::Simple,
             handling: Some("replace the power board".into()),
-            technical: vec![],
-            production: vec![],
-            plan: None,
-            fault_type: None,
+            ..Assessment::simple()
         });
         doc.record(event(assessed, 5))?;
         let received = EventKind::Received(Receiving {
@@ -381,14 +377,7 @@ fn offline_ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDo
         actor.clone(),
     );
     let edits = [
-        EventKind::Assessed(Assessment {
-            severity: Severity::Simple,
-            handling: None,
-            technical: vec![],
-            production: vec![],
-            plan: None,
-            fault_type: None,
-        }),
+        EventKind::Assessed(Assessment::simple()),
         EventKind::Received(Receiving {
             model: registration.model.clone(),
             quantity: 1,

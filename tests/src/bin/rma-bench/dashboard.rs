@@ -11,7 +11,7 @@ use rma_server::users::Role;
 use rma_shared::automerge::ActorId;
 use rma_shared::event::{
     Assessment, Confirmation, CostKind, CostLine, CustomerRequest, EventKind, Liability, Payer,
-    Receiving, RepairRecord, Severity, Verdict,
+    Receiving, RepairRecord, Verdict,
 };
 use rma_shared::sync::{self, Heads, PushRequest};
 use rma_shared::{
@@ -52,14 +52,10 @@ fn ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDoc> {
     if stage >= 1 {
         steps.push(EventKind::Forwarded { note: None });
         steps.push(EventKind::Assessed(Assessment {
-            severity: Severity::Simple,
-            handling: None,
-            technical: vec![],
-            production: vec![],
-            plan: None,
             fault_type: Some(
                 ["power supply", "display", "firmware", "connector"][(seq % 4) as usize].into(),
             ),
+            ..Assessment::simple()
         }));
     }
     if stage >= 2 {
