@@ -226,35 +226,14 @@ impl ServerStore {
                 Ok((mut doc, changed)) => {
                     let heads = Heads::of(&mut doc);
                     let now = if changed {
-                        // One reading of the document feeds the summary and the office's
-                        // indexes. A first copy arrives saved and compact: stored as it came.
-                        let derived = Derived::of(&doc).map_err(|source| StoreError::Damaged {
-                            number: push.number.to_string(),
-                            source,
-                        })?;
-                        let summary = TicketSummary::from_derived(&doc, &derived);
-                        let resaved;
-                        let saved: &[u8] = if first_copy {
-                            &push.bytes
-                        } else {
-                            resaved = doc.save();
-                            &resaved
-                        };
-                        let summary = self.tickets.write_summarised(
+                        let saved = first_copy.then_some(push.bytes.as_slice());
+                        Some(self.write_changed(
                             &mut batch,
-                            summary,
+                            &mut doc,
                             saved,
                             &heads,
                             old.as_ref(),
-                        )?;
-                        crate::office::index(
-                            &mut batch,
-                            &doc,
-                            derived,
-                            old.as_ref().map(|p| &p.summary),
-                            &summary,
-                        );
-                        Some(summary)
+                        )?)
                     } else {
                         None
                     };
@@ -288,6 +267,37 @@ impl ServerStore {
         batch.put(META_SEQ, seq.to_be_bytes());
         self.kv.commit(batch)?;
         Ok(PushResponse { results })
+    }
+
+    /// Writes a changed ticket with its summary and the office's indexes, all from one
+    /// reading of the document. `saved`: the bytes of a first copy, stored as they came
+    /// (saved and compact); otherwise the document is saved here.
+    fn write_changed(
+        &self,
+        batch: &mut Batch,
+        doc: &mut TicketDoc,
+        saved: Option<&[u8]>,
+        heads: &Heads,
+        old: Option<&Prior>,
+    ) -> Result<TicketSummary, ServerStoreError> {
+        let derived = Derived::of(doc).map_err(|source| StoreError::Damaged {
+            number: doc.number().to_string(),
+            source,
+        })?;
+        let summary = TicketSummary::from_derived(doc, &derived);
+        let resaved;
+        let saved = match saved {
+            Some(bytes) => bytes,
+            None => {
+                resaved = doc.save();
+                &resaved
+            }
+        };
+        let summary = self
+            .tickets
+            .write_summarised(batch, summary, saved, heads, old)?;
+        crate::office::index(batch, doc, derived, old.map(|p| &p.summary), &summary);
+        Ok(summary)
     }
 
     /// Feed entries after `cursor`, at most `limit` positions; each ticket once, whole.
