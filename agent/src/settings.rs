@@ -35,6 +35,9 @@ pub struct LabelSettings {
     pub format: LabelFormat,
     /// The printer's resolution: 203 or 300 dots per inch for most.
     pub dpi: u32,
+    /// The server's address as phones on the LAN reach it (e.g. `https://rma.example.com`):
+    /// when set, QR codes hold `ADDRESS/c/CODE` so a phone camera opens the ticket's page.
+    pub address: Option<String>,
 }
 
 impl Default for LabelSettings {
@@ -43,6 +46,7 @@ impl Default for LabelSettings {
             printer: None,
             format: LabelFormat::Zpl,
             dpi: 203,
+            address: None,
         }
     }
 }

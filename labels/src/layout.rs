@@ -77,6 +77,9 @@ pub struct Label {
     pub lines: Vec<String>,
     pub width_mm: u32,
     pub height_mm: u32,
+    /// The server's address: when set, the QR code holds `ADDRESS/c/CODE`, so a phone camera
+    /// opens the ticket's page (the reader takes either form). The printed text stays the code.
+    pub address: Option<String>,
 }
 
 impl Label {
@@ -89,12 +92,21 @@ impl Label {
             lines,
             width_mm,
             height_mm,
+            address: None,
+        }
+    }
+
+    /// What the QR code holds: the code, or its address on the server.
+    pub fn payload(&self) -> String {
+        match &self.address {
+            Some(base) => self.code.url(base),
+            None => self.code.to_string(),
         }
     }
 
     /// The QR code of the label's code.
     pub fn qr(&self) -> Result<Qr, LabelError> {
-        Qr::encode(&self.code.to_string(), self.kind.ec())
+        Qr::encode(&self.payload(), self.kind.ec())
     }
 
     /// The margin around the label's content, in mm.

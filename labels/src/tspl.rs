@@ -21,7 +21,7 @@ pub fn render(label: &Label, dpi: u32) -> Result<String, LabelError> {
     let _ = writeln!(
         out,
         "QRCODE {origin},{origin},{ec},{module},A,0,\"{}\"",
-        label.code
+        quoted(&label.payload())
     );
     let _ = writeln!(
         out,

@@ -25,7 +25,7 @@ pub fn render(label: &Label, dpi: u32) -> Result<String, LabelError> {
     let _ = writeln!(
         out,
         "^FO{qr_origin},{qr_origin}^BQN,2,{module}^FD{ec}A,{}^FS",
-        label.code
+        field(&label.payload())
     );
     let _ = writeln!(
         out,

@@ -337,3 +337,28 @@ fn chinese_text_is_drawn_with_an_installed_cjk_font_or_named_as_missing() {
         "{err}"
     );
 }
+
+#[test]
+fn with_the_server_address_the_qr_code_opens_the_ticket_page_and_still_scans() {
+    let mut label = labels().remove(0);
+    label.address = Some("https://rma.example.com/".into());
+    let files =
+        rma_labels::render(std::slice::from_ref(&label), Format::Png, &options(203)).unwrap();
+    let decoded = png_image(&files[0]).decode();
+    assert_eq!(decoded, "https://rma.example.com/c/U:WH1-2026-00042-3");
+    assert_eq!(
+        LabelCode::parse(&decoded).unwrap(),
+        label.code,
+        "the scanner reads it back"
+    );
+    let zpl = rma_labels::render(std::slice::from_ref(&label), Format::Zpl, &options(203)).unwrap();
+    let zpl = String::from_utf8(zpl[0].clone()).unwrap();
+    assert!(
+        zpl.contains("^FDMA,https://rma.example.com/c/U:WH1-2026-00042-3^FS"),
+        "{zpl}"
+    );
+    assert!(
+        zpl.contains("^FDU:WH1-2026-00042-3^FS"),
+        "the printed text stays the code"
+    );
+}

@@ -236,4 +236,21 @@ fn receiving_prints_unit_labels_on_the_configured_printer() {
     assert!(err.contains("does not fit"), "{err}");
     let err = agent.fails(&["label", "ticket", &ticket, "--size", "big"]);
     assert!(err.contains("WIDTHxHEIGHT"), "{err}");
+
+    // With the server's address set, the QR code opens the ticket's page on a phone.
+    let settings = agent.data().join("settings.toml");
+    std::fs::write(
+        &settings,
+        "[labels]\naddress = \"https://rma.example.com\"\n",
+    )
+    .unwrap();
+    let unit = format!("{ticket}-1");
+    let zpl = agent.ok(&["label", "unit", &unit, "--format", "zpl"]);
+    assert!(
+        zpl.contains(&format!("^FDMA,https://rma.example.com/c/U:{unit}^FS")),
+        "{zpl}"
+    );
+    std::fs::write(&settings, "[labels]\naddress = \"rma.example.com\"\n").unwrap();
+    let err = agent.fails(&["label", "unit", &unit, "--format", "zpl"]);
+    assert!(err.contains("must start with https://"), "{err}");
 }

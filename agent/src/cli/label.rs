@@ -119,6 +119,17 @@ pub fn deliver(ctx: &Context, mut labels: Vec<Label>, output: &Output) -> Result
             label.height_mm = height_mm;
         }
     }
+    if let Some(address) = &settings.address {
+        let address = address.trim();
+        if !(address.starts_with("https://") || address.starts_with("http://")) {
+            bail!(
+                "address under [labels] in settings.toml must start with https:// (or http://), e.g. https://rma.example.com; it is {address:?}"
+            );
+        }
+        for label in &mut labels {
+            label.address = Some(address.to_owned());
+        }
+    }
     let printing = output.print.is_some();
     let format: Format = match (output.format, printing) {
         (Some(format), _) => format,
