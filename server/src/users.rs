@@ -197,11 +197,15 @@ impl ServerStore {
         now: DateTime<Utc>,
     ) -> Result<Option<(String, User)>, UserError> {
         let user = self.user(name.trim())?;
-        // Hash anyway for an unknown name, so timing does not tell which names exist.
-        let stored = user.as_ref().map_or_else(
-            || hash_password("not a password"),
-            |u| u.password_hash.clone(),
-        );
+        // Verify against a stand-in hash for an unknown name: one slow check either way, so
+        // timing does not tell which names exist.
+        static STAND_IN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let stored = match &user {
+            Some(u) => u.password_hash.clone(),
+            None => STAND_IN
+                .get_or_init(|| hash_password("not anyone's password"))
+                .clone(),
+        };
         let parsed = PasswordHash::new(&stored).ok();
         let matches = parsed.is_some_and(|hash| {
             Argon2::default()
