@@ -54,23 +54,11 @@ impl FromRequestParts<Arc<AppState>> for Office {
                     .path_and_query()
                     .map_or("/", |p| p.as_str())
                     .to_owned();
-                let next: String = url_encode(&wanted);
+                let next = super::percent_encode(&wanted);
                 Err(Redirect::to(&format!("/login?next={next}")).into_response())
             }
         }
     }
-}
-
-/// Percent-encodes everything but unreserved characters.
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Only a path on this server is a place to go back to after logging in.

@@ -37,7 +37,7 @@ impl BoardQuery {
         let mut parts = Vec::new();
         let mut add = |name: &str, value: &Option<String>| {
             if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-                parts.push(format!("{name}={}", form_encode(v)));
+                parts.push(format!("{name}={}", super::percent_encode(v)));
             }
         };
         add("status", &self.status);
@@ -50,16 +50,6 @@ impl BoardQuery {
         }
         format!("/?{}", parts.join("&"))
     }
-}
-
-fn form_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn present(value: &Option<String>) -> Option<&str> {

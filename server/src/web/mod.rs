@@ -116,9 +116,17 @@ pub fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// A status as a readable word.
-pub fn status_label(status: rma_shared::TicketStatus) -> String {
-    status.to_string()
+/// Percent-encodes all but unreserved characters and `/`: for a value in a query string or
+/// a path kept in one.
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 const STYLE: &str = include_str!("style.css");
