@@ -95,7 +95,20 @@ impl Agent {
 
     /// Runs a command that must succeed; returns its standard output.
     pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
+        self.succeeded(args, self.run(args))
+    }
+
+    /// As [`Agent::ok`], run in the folder `dir` (relative file names mean that folder).
+    pub fn ok_in(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self
+            .command(args)
+            .current_dir(dir)
+            .output()
+            .expect("rma-agent runs");
+        self.succeeded(args, out)
+    }
+
+    fn succeeded(&self, args: &[&str], out: Output) -> String {
         assert!(
             out.status.success(),
             "rma-agent {} failed:\n{}",

@@ -34,16 +34,7 @@ fn labels_for_units_areas_and_packages() {
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let out = agent
-        .command(&["label", "area", "--all", "-o", "areas.svg"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    agent.ok_in(dir.path(), &["label", "area", "--all", "-o", "areas.svg"]);
     let svg = std::fs::read_to_string(dir.path().join("areas.svg")).unwrap();
     assert!(svg.contains(r#"width="100mm" height="50mm""#) && svg.contains("退货货架 A1"));
 
@@ -59,16 +50,7 @@ fn labels_for_units_areas_and_packages() {
 
     // Through a running serve, a relative file name still means the caller's folder.
     let mut serve = agent.serve();
-    let out = agent
-        .command(&["label", "ticket", &ticket, "-o", "units.svg"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    agent.ok_in(dir.path(), &["label", "ticket", &ticket, "-o", "units.svg"]);
     assert!(dir.path().join("units-1.svg").exists() && dir.path().join("units-2.svg").exists());
     serve.kill();
 
