@@ -62,8 +62,13 @@ fn analysis(
     Ok(MonthlyAnalysis::compute(month, &facts))
 }
 
+/// A figure to one decimal, or `none` when there is nothing to count.
+fn one_decimal(value: Option<f64>, none: &str) -> String {
+    value.map_or_else(|| none.into(), |v| format!("{v:.1}"))
+}
+
 fn one(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".into(), |v| format!("{v:.1}"))
+    one_decimal(value, "-")
 }
 
 pub async fn show(
@@ -166,7 +171,7 @@ pub fn rows(a: &MonthlyAnalysis) -> Vec<Vec<String>> {
     for (fault, n) in &a.fault_types {
         row(["Fault type".into(), fault.clone(), n.to_string(), e(), e()]);
     }
-    let hours = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.1}"));
+    let hours = |v: Option<f64>| one_decimal(v, "");
     row([
         "Repair time".into(),
         "average hours".into(),
