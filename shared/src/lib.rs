@@ -11,8 +11,10 @@
 //! - [`deadlines`]: the regulation's deadlines as settings, and which a ticket waits on.
 //! - [`view`]: the full ticket view and the summary kept in indexes.
 //! - [`sync`]: the sync protocol between agents and the server, without I/O.
+//! - [`bytes_check`]: untrusted Automerge bytes measured before Automerge expands them.
 
 pub mod analysis;
+pub mod bytes_check;
 pub mod deadlines;
 pub mod event;
 pub mod ids;

@@ -12,7 +12,16 @@
 //! - **Idempotent**: Automerge changes are content-addressed, so a push or pull cut anywhere and
 //!   retried loses nothing and duplicates nothing.
 //! - **Verifiable**: [`Digest`] sums a hash of every ticket's heads; equal digests mean both
-//!   sides hold the same changes.
+//!   sides hold the same changes. The digest on the last page of a pull describes exactly the
+//!   feed up to that page's cursor. When they still differ, [`TreeNode`]s narrow the
+//!   difference down by ticket id (256 parts, then 256 in each, ...) to the few tickets that
+//!   differ ([`compare_leaves`]), which are fetched and pushed alone.
+//! - **Bounded**: pages carry at most [`PAGE_BYTES`] of documents (a larger ticket travels
+//!   alone), a ticket may hold at most [`MAX_TICKET_BYTES`], and untrusted Automerge bytes are
+//!   measured ([`crate::bytes_check`]) before Automerge expands them.
+//! - **Attributed**: a site adds only changes of its own Automerge actors, to tickets of its
+//!   own or ones it holds; it never renumbers a ticket, removes or rewrites an event, or adds
+//!   one in another site's name ([`accept`]).
 
 use std::fmt;
 
@@ -22,14 +31,31 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 
-use crate::ids::{TicketId, TicketNumber};
+use automerge::ActorId;
+
+use crate::ids::{SiteCode, TicketId, TicketNumber};
 use crate::ticket::{DocError, TicketDoc};
 
 /// The content type of every sync body.
 pub const CONTENT_TYPE: &str = "application/vnd.rma.sync+postcard";
 
-/// The largest sync body either side accepts.
+/// The most bytes of documents one pull page or one push request carries; a single ticket
+/// larger than this travels alone.
+pub const PAGE_BYTES: usize = 1024 * 1024;
+
+/// The largest a ticket may grow: its saved document, and the bytes pushed for it at once.
+/// A ticket of 11 steps saves to about 1 KB; a ticket with many long texts and printed
+/// records stays far below this.
+pub const MAX_TICKET_BYTES: usize = 8 * 1024 * 1024;
+
+/// The largest sync body either side accepts: one ticket at its cap, with room for the rest
+/// of the message.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+const _: () = assert!(MAX_BODY_BYTES > MAX_TICKET_BYTES + PAGE_BYTES);
+
+/// A part of the id space with few enough tickets to list one by one.
+pub const LEAF_TICKETS: usize = 256;
 
 /// A ticket's heads: the hashes of its latest changes, sorted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -132,6 +158,67 @@ pub struct PullResponse {
     pub digest: Option<Digest>,
 }
 
+/// What the server holds of one part of the id space: the tickets whose id starts with the
+/// bytes asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TreeNode {
+    /// The digests of the 256 parts one byte longer.
+    Branches(Vec<Digest>),
+    /// Few enough tickets ([`LEAF_TICKETS`]) to list: each with its heads, by id.
+    Leaves(Vec<(TicketId, Heads)>),
+}
+
+/// Tickets the agent asks for by id (a repair), answered with as many as fit in a page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchRequest {
+    pub ids: Vec<TicketId>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchResponse {
+    /// The tickets found (`seq` is 0: they are not feed positions).
+    pub entries: Vec<FeedEntry>,
+    /// Ids asked for that did not fit in this answer: ask again.
+    pub rest: Vec<TicketId>,
+}
+
+/// An agent installation's Automerge actor, bound to the site whose token sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindRequest {
+    #[serde(with = "serde_bytes")]
+    pub actor: Vec<u8>,
+}
+
+/// Where two listings of the same part of the id space differ.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeafDiff {
+    /// Tickets the server holds with heads the agent lacks: fetch them.
+    pub fetch: Vec<TicketId>,
+    /// Tickets the agent holds that the server lacks entirely: push them whole.
+    pub push_whole: Vec<TicketId>,
+}
+
+/// Agent side: compares the server's listing of a part with the agent's own.
+pub fn compare_leaves(theirs: &[(TicketId, Heads)], ours: &[(TicketId, Heads)]) -> LeafDiff {
+    let ours: std::collections::HashMap<&TicketId, &Heads> =
+        ours.iter().map(|(id, heads)| (id, heads)).collect();
+    let theirs_ids: std::collections::HashSet<&TicketId> =
+        theirs.iter().map(|(id, _)| id).collect();
+    let mut diff = LeafDiff::default();
+    for (id, heads) in theirs {
+        if ours.get(id) != Some(&heads) {
+            diff.fetch.push(*id);
+        }
+    }
+    for id in ours.keys() {
+        if !theirs_ids.contains(id) {
+            diff.push_whole.push(**id);
+        }
+    }
+    diff.push_whole.sort_unstable_by_key(|id| *id.as_bytes());
+    diff
+}
+
 /// A sync body that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum WireError {
@@ -190,54 +277,145 @@ pub struct Refusal {
     pub send_whole: bool,
 }
 
+/// Who pushes: the site whose token the request carries, and which Automerge actors are bound
+/// to it.
+pub struct Pusher<'a> {
+    pub site: &'a SiteCode,
+    pub owns: &'a dyn Fn(&ActorId) -> bool,
+}
+
+impl fmt::Debug for Pusher<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pusher").field("site", self.site).finish()
+    }
+}
+
 /// Server side: takes one pushed ticket into the server's copy (if any). Returns the merged
-/// document and whether it gained changes. Bad bytes are refused and change nothing.
-pub fn accept(existing: Option<TicketDoc>, push: &PushDoc) -> Result<(TicketDoc, bool), Refusal> {
-    let refuse = |reason: String, send_whole: bool| Refusal { reason, send_whole };
+/// document and whether it gained changes. Bad bytes, and anything a site may not do, are
+/// refused and change nothing:
+/// - a new ticket must carry the pushing site's code in its number;
+/// - every change the server did not hold must be by an actor bound to the pushing site;
+/// - the id and number never change, every event the server held is still there unchanged,
+///   and every new event names the pushing site.
+pub fn accept(
+    existing: Option<TicketDoc>,
+    push: &PushDoc,
+    pusher: &Pusher<'_>,
+) -> Result<(TicketDoc, bool), Refusal> {
+    let refuse = |reason: String, send_whole: bool| Refusal {
+        reason: format!("ticket {}: {reason}", push.number),
+        send_whole,
+    };
+    if push.bytes.len() > MAX_TICKET_BYTES {
+        return Err(refuse(too_large(push.bytes.len()), false));
+    }
+    crate::bytes_check::check(&push.bytes).map_err(|err| refuse(err.to_string(), false))?;
     match existing {
         None => {
-            let doc = TicketDoc::load(&push.bytes).map_err(|err| {
+            if push.number.site() != pusher.site {
+                return Err(refuse(
+                    format!(
+                        "the number belongs to site {}; site {} registers tickets under its own code",
+                        push.number.site(),
+                        pusher.site
+                    ),
+                    false,
+                ));
+            }
+            let mut doc = TicketDoc::load(&push.bytes).map_err(|err| {
                 let partial = !push.base.is_empty();
                 let why = if partial {
                     "the server does not have this ticket yet".to_owned()
                 } else {
                     err.to_string()
                 };
-                refuse(format!("ticket {}: {why}", push.number), partial)
+                refuse(why, partial)
             })?;
             if doc.id() != push.id || doc.number() != &push.number {
-                return Err(refuse(
-                    format!("ticket {}: the document is another ticket", push.number),
-                    false,
-                ));
+                return Err(refuse("the document is another ticket".into(), false));
             }
+            check_additions(&[], &[], &mut doc, pusher).map_err(|why| refuse(why, false))?;
             Ok((doc, true))
         }
         Some(mut doc) => {
             if doc.id() != push.id || doc.number() != &push.number {
                 return Err(refuse(
-                    format!(
-                        "ticket {}: the id does not match the server's ticket",
-                        push.number
-                    ),
+                    "the id does not match the server's ticket".into(),
                     false,
                 ));
             }
             let before = Heads::of(&mut doc);
+            let events = doc.event_entries();
             doc.apply_bytes(&push.bytes).map_err(|err| match err {
                 DocError::MissingDeps => refuse(
-                    format!(
-                        "ticket {}: the changes build on changes the server lacks",
-                        push.number
-                    ),
+                    "the changes build on changes the server lacks".into(),
                     true,
                 ),
-                other => refuse(format!("ticket {}: {other}", push.number), false),
+                other => refuse(other.to_string(), false),
             })?;
             let changed = Heads::of(&mut doc) != before;
+            if changed {
+                check_additions(&before.hashes(), &events, &mut doc, pusher)
+                    .map_err(|why| refuse(why, false))?;
+            }
             Ok((doc, changed))
         }
     }
+}
+
+/// Checks what `doc` holds beyond `heads` (where it held `events`) against what `pusher` may
+/// add. Returns why not, in words.
+fn check_additions(
+    heads: &[ChangeHash],
+    events: &[(String, String)],
+    doc: &mut TicketDoc,
+    pusher: &Pusher<'_>,
+) -> Result<(), String> {
+    if let Some(actor) = doc
+        .actors_since(heads)
+        .into_iter()
+        .find(|actor| !(pusher.owns)(actor))
+    {
+        return Err(format!(
+            "it holds changes made by an installation that is not enrolled as site {} \
+             (Automerge actor {actor}); enrol this agent again with `rma-agent enroll`",
+            pusher.site
+        ));
+    }
+    let now: std::collections::HashMap<String, String> = doc.event_entries().into_iter().collect();
+    for (id, text) in events {
+        match now.get(id) {
+            None => return Err("it removes a recorded step; steps are never deleted".into()),
+            Some(now_text) if now_text != text => {
+                return Err("it rewrites a recorded step; steps are never changed".into());
+            }
+            Some(_) => {}
+        }
+    }
+    let held: std::collections::HashSet<&String> = events.iter().map(|(id, _)| id).collect();
+    for (id, text) in &now {
+        if held.contains(id) {
+            continue;
+        }
+        let event: crate::Event = serde_json::from_str(text)
+            .map_err(|_| "it adds a step the server cannot read".to_owned())?;
+        if &event.site != pusher.site {
+            return Err(format!(
+                "it adds a step in the name of site {}; site {} records steps in its own name",
+                event.site, pusher.site
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Why a ticket of `bytes` is too large to sync, in words.
+pub fn too_large(bytes: usize) -> String {
+    format!(
+        "it is {:.1} MB, more than the {} MB a ticket may hold; split long texts or attachments off this ticket",
+        bytes as f64 / 1e6,
+        MAX_TICKET_BYTES / 1_000_000
+    )
 }
 
 impl FeedEntry {
@@ -364,6 +542,12 @@ mod tests {
         )
     }
 
+    /// The server taking a push from WH1, whose actors are all bound to it.
+    fn take(existing: Option<TicketDoc>, push: &PushDoc) -> Result<(TicketDoc, bool), Refusal> {
+        let site = SiteCode::parse("WH1").unwrap();
+        accept(existing, push, &Pusher { site: &site, owns: &|_| true })
+    }
+
     fn hold(doc: &mut TicketDoc) {
         let site = SiteCode::parse("WH1").unwrap();
         let at = DateTime::<Utc>::from_timestamp(1_790_000_100, 0).unwrap();
@@ -377,7 +561,7 @@ mod tests {
     fn a_new_ticket_travels_whole_then_only_its_changes() {
         let mut doc = ticket(1);
         let first = outgoing(&mut doc, &Heads::default()).unwrap();
-        let (mut server, changed) = accept(None, &first).unwrap();
+        let (mut server, changed) = take(None, &first).unwrap();
         assert!(changed);
         let acked = Heads::of(&mut server);
         assert_eq!(
@@ -389,11 +573,11 @@ mod tests {
         hold(&mut doc);
         let next = outgoing(&mut doc, &acked).unwrap();
         assert!(next.bytes.len() < first.bytes.len());
-        let (mut server, changed) = accept(Some(server), &next).unwrap();
+        let (mut server, changed) = take(Some(server), &next).unwrap();
         assert!(changed);
         assert_eq!(Heads::of(&mut server), Heads::of(&mut doc));
         // The same push again is harmless.
-        let (_, changed) = accept(Some(server), &next).unwrap();
+        let (_, changed) = take(Some(server), &next).unwrap();
         assert!(!changed);
     }
 
@@ -403,7 +587,7 @@ mod tests {
         let acked = Heads::of(&mut doc);
         hold(&mut doc);
         let partial = outgoing(&mut doc, &acked).unwrap();
-        let refusal = accept(None, &partial).unwrap_err();
+        let refusal = take(None, &partial).unwrap_err();
         assert!(refusal.send_whole, "{refusal}");
     }
 
@@ -411,19 +595,19 @@ mod tests {
     fn garbage_is_refused_and_changes_nothing() {
         let mut doc = ticket(1);
         let whole = outgoing(&mut doc, &Heads::default()).unwrap();
-        let (mut server, _) = accept(None, &whole).unwrap();
+        let (mut server, _) = take(None, &whole).unwrap();
         let before = Heads::of(&mut server);
         let mut bad = whole.clone();
         bad.base = before.clone();
         bad.bytes = b"\x85\x6f\x4a\x83 definitely not automerge".to_vec();
-        let refusal = accept(Some(server.clone()), &bad).unwrap_err();
+        let refusal = take(Some(server.clone()), &bad).unwrap_err();
         assert!(!refusal.send_whole);
         assert_eq!(Heads::of(&mut server), before);
         let mut other = ticket(2);
         let mut wrong = outgoing(&mut other, &Heads::default()).unwrap();
         wrong.id = doc.id();
         wrong.number = doc.number().clone();
-        assert!(accept(None, &wrong).is_err());
+        assert!(take(None, &wrong).is_err());
     }
 
     #[test]

@@ -303,6 +303,12 @@ impl TicketDoc {
                 "the changes belong to another ticket".into(),
             ));
         }
+        if merged.number != self.number {
+            return Err(DocError::Corrupt(format!(
+                "the changes renumber ticket {} as {}",
+                self.number, merged.number
+            )));
+        }
         *self = merged;
         Ok(())
     }
@@ -316,6 +322,25 @@ impl TicketDoc {
         }
         guard(|| self.doc.merge(&mut other.doc))?;
         Ok(())
+    }
+
+    /// The Automerge actor of every change made since `heads` (every change, with no heads).
+    pub fn actors_since(&mut self, heads: &[ChangeHash]) -> Vec<ActorId> {
+        self.doc
+            .get_changes_meta(heads)
+            .into_iter()
+            .map(|change| change.actor.into_owned())
+            .collect()
+    }
+
+    /// Every event entry as it is stored: the id of the list element (which changes if the
+    /// entry is overwritten) and its text. Events are only ever appended, so what a replica
+    /// held must still be there, entry for entry, after any merge.
+    pub fn event_entries(&self) -> Vec<(String, String)> {
+        self.doc
+            .values(&self.events)
+            .map(|(value, id)| (id.to_string(), value.as_str().unwrap_or_default().to_owned()))
+            .collect()
     }
 
     /// The underlying Automerge document, for sync and inspection.
@@ -344,7 +369,7 @@ fn read_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use chrono::{DateTime, Utc};
 
     use super::*;
