@@ -27,7 +27,7 @@ use rma_shared::sync::Heads;
 use crate::kv::{Batch, Kv, KvError};
 pub use crate::tickets::{ListFilter, Listing};
 use crate::tickets::{Prior, TicketStore};
-pub use sync::{LastSync, ServerLink};
+pub use sync::{LastSync, Refused, ServerLink};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -114,7 +114,7 @@ impl Store {
             .map(|bytes| ActorId::from(bytes.as_slice()))
             .ok_or_else(|| StoreError::NotInitialised(dir.to_owned()))?;
         Ok(Self {
-            tickets: TicketStore::new(kv.clone()),
+            tickets: TicketStore::open(kv.clone())?,
             kv,
             site,
             actor,
@@ -123,6 +123,11 @@ impl Store {
 
     pub fn site(&self) -> &SiteCode {
         &self.site
+    }
+
+    /// This installation's Automerge actor: every change it makes carries it.
+    pub fn actor(&self) -> &ActorId {
+        &self.actor
     }
 
     /// The tickets and their indexes.

@@ -6,15 +6,15 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
-use rma_shared::sync::{self, Heads, PullResponse, PushDoc, PushRequest, PushResponse};
+use rma_shared::sync::{
+    self, BindRequest, FetchRequest, FetchResponse, Heads, PAGE_BYTES, PullResponse, PushDoc,
+    PushRequest, PushResponse, TreeNode,
+};
 use rma_shared::{TicketId, TicketNumber};
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::store::{LastSync, ServerLink, Store, StoreError};
-
-/// The most bytes one push request carries (it also carries at most `push_batch` tickets).
-const PUSH_BYTES: usize = 4 * 1024 * 1024;
+use crate::store::{LastSync, Refused, ServerLink, Store, StoreError};
 
 /// What a round did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -32,8 +32,10 @@ pub struct Report {
     pub pending: usize,
     /// This agent and the server agreed on every ticket's heads at the end of the round.
     pub verified: bool,
-    /// They disagreed: the next round pushes and pulls everything again.
-    pub repair_started: bool,
+    /// They disagreed: how many tickets were found to differ, fetched and sent again.
+    pub repaired: usize,
+    /// What finding them cost, in bytes both ways.
+    pub repair_bytes: usize,
 }
 
 /// How far a round has come, for a progress display.
@@ -137,6 +139,70 @@ impl Connection {
         Ok((decoded, sent, bytes.len()))
     }
 
+    /// Sends a sync body, returns the decoded answer and the bytes both ways.
+    fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<(T, usize), SyncError> {
+        let sent = body.len();
+        let response = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(&self.link.token)
+            .header("content-type", sync::CONTENT_TYPE)
+            .body(body)
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        let bytes = self.answer(response)?;
+        let decoded = sync::decode(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
+        Ok((decoded, sent + bytes.len()))
+    }
+
+    /// Binds this installation's Automerge actor to the site at the server, once per server:
+    /// the server takes only changes by actors bound to the pushing site.
+    pub fn ensure_bound(&self, store: &Store) -> Result<(), SyncError> {
+        if store.bound_to()?.as_deref() == Some(self.link.url.as_str()) {
+            return Ok(());
+        }
+        self.bind(store)?;
+        store.set_bound_to(&self.link.url)?;
+        Ok(())
+    }
+
+    fn bind(&self, store: &Store) -> Result<(), SyncError> {
+        let body = sync::encode(&BindRequest {
+            actor: store.actor().to_bytes().to_vec(),
+        });
+        let response = self
+            .client
+            .post(self.url("actor"))
+            .bearer_auth(&self.link.token)
+            .header("content-type", sync::CONTENT_TYPE)
+            .body(body)
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        self.answer(response)?;
+        Ok(())
+    }
+
+    fn tree(&self, prefix: &[u8]) -> Result<(TreeNode, usize), SyncError> {
+        let hex: String = prefix.iter().map(|b| format!("{b:02x}")).collect();
+        let response = self
+            .client
+            .get(format!("{}?prefix={hex}", self.url("tree")))
+            .bearer_auth(&self.link.token)
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        let bytes = self.answer(response)?;
+        let node = sync::decode(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
+        Ok((node, bytes.len()))
+    }
+
+    fn fetch(&self, ids: Vec<TicketId>) -> Result<(FetchResponse, usize), SyncError> {
+        self.post("fetch", sync::encode(&FetchRequest { ids }))
+    }
+
     fn pull(&self, cursor: u64, pending: usize) -> Result<(PullResponse, usize), SyncError> {
         let response = self
             .client
@@ -171,8 +237,13 @@ pub fn sync_once(
     let started = Instant::now();
     let conn = Connection::open(store)?;
     let mut report = Report::default();
+    conn.ensure_bound(store)?;
     push_pending(store, &conn, push_batch, progress, &mut report)?;
     pull_feed(store, &conn, progress, &mut report)?;
+    if report.repaired > 0 {
+        // What the repair found missing at the server goes now, not a round later.
+        push_pending(store, &conn, push_batch, progress, &mut report)?;
+    }
     report.pending = store.pending()?.len();
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     store.set_last_sync(&LastSync {
@@ -198,7 +269,7 @@ pub fn push_pending(
         let mut docs = Vec::new();
         let mut sent: Vec<(TicketId, TicketNumber, Heads)> = Vec::new();
         let mut bytes = 0;
-        while docs.len() < push_batch.max(1) && (bytes <= PUSH_BYTES || docs.is_empty()) {
+        while docs.len() < push_batch.max(1) && (bytes < PAGE_BYTES || docs.is_empty()) {
             let Some(number) = queue.pop_front() else {
                 break;
             };
@@ -210,6 +281,21 @@ pub fn push_pending(
             };
             if stored.heads == acked {
                 store.clear_pending(&number)?;
+                continue;
+            }
+            if let Some(refused) = store.refused_as(&number, &stored.heads)? {
+                // Refused as it is: sent again once it changes.
+                report.refused.push(refused.reason);
+                continue;
+            }
+            if stored.doc.len() > sync::MAX_TICKET_BYTES {
+                let reason = format!("ticket {number}: {}", sync::too_large(stored.doc.len()));
+                store.refuse_locally(&Refused {
+                    number: number.clone(),
+                    reason: reason.clone(),
+                    heads: stored.heads.clone(),
+                })?;
+                report.refused.push(reason);
                 continue;
             }
             let push = if acked.is_empty() {
@@ -288,14 +374,80 @@ pub fn pull_feed(
                 let ours = store.tickets().digest()?;
                 report.verified = ours == theirs;
                 if !report.verified {
-                    tracing::warn!(%ours, %theirs, "this agent and the server disagree; syncing everything again");
-                    store.reset_sync()?;
-                    report.repair_started = true;
+                    tracing::warn!(%ours, %theirs, "this agent and the server disagree; finding the tickets that differ");
+                    repair(store, conn, report)?;
                 }
             }
             return Ok(());
         }
     }
+}
+
+/// Finds the tickets on which this agent and the server differ, by walking down the parts of
+/// the id space whose digests differ, then fetches what the server holds of them and marks
+/// what it lacks to be pushed whole. Costs a few requests and kilobytes, however many tickets
+/// agree.
+pub fn repair(store: &Store, conn: &Connection, report: &mut Report) -> Result<(), SyncError> {
+    let mut fetch = Vec::new();
+    let mut push_whole = Vec::new();
+    let mut parts: Vec<Vec<u8>> = vec![Vec::new()];
+    while let Some(prefix) = parts.pop() {
+        let (theirs, down) = conn.tree(&prefix)?;
+        report.repair_bytes += down;
+        match theirs {
+            TreeNode::Branches(theirs) => {
+                if theirs.len() != 256 || prefix.len() >= 16 {
+                    return Err(SyncError::BadAnswer(
+                        "the server's digests of the id space are malformed".into(),
+                    ));
+                }
+                let ours = match store.tickets().tree(&prefix)? {
+                    TreeNode::Branches(ours) => ours,
+                    TreeNode::Leaves(leaves) => sync::branches(&leaves, prefix.len()),
+                };
+                for (byte, (theirs, ours)) in (0..=255u8).zip(theirs.iter().zip(&ours)) {
+                    if theirs != ours {
+                        let mut part = prefix.clone();
+                        part.push(byte);
+                        parts.push(part);
+                    }
+                }
+            }
+            TreeNode::Leaves(theirs) => {
+                let ours = store.tickets().leaves(&prefix)?;
+                let diff = sync::compare_leaves(&theirs, &ours);
+                fetch.extend(diff.fetch);
+                push_whole.extend(diff.push_whole);
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for id in &push_whole {
+        if let Some(number) = store.tickets().number_of(*id)? {
+            missing.push(number);
+        }
+    }
+    report.repaired = fetch.len() + missing.len();
+    tracing::warn!(
+        fetched = fetch.len(),
+        to_send = missing.len(),
+        bytes = report.repair_bytes,
+        "tickets that differed from the server found"
+    );
+    store.push_whole(&missing)?;
+    while !fetch.is_empty() {
+        let (answer, bytes) = conn.fetch(std::mem::take(&mut fetch))?;
+        report.repair_bytes += bytes;
+        report.bytes_down += bytes;
+        if answer.entries.is_empty() && !answer.rest.is_empty() {
+            return Err(SyncError::BadAnswer(
+                "the server sent none of the tickets asked for".into(),
+            ));
+        }
+        store.absorb_fetched(&answer.entries)?;
+        fetch = answer.rest;
+    }
+    Ok(())
 }
 
 /// Checks a server address and token: `Ok(true)` if the server accepts the token,

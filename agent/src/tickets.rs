@@ -9,6 +9,10 @@
 //! ix:model:{model}\0{number}
 //! ix:area:{CODE}\0{number}       value: the number and how many of its units are there
 //! ix:due:{deadline}\0{since, ms BE}{number}
+//! id:{ticket id, 16 bytes}       the number (sortable form) and heads, for the repair of sync
+//! meta:digest                    the digest of every ticket's heads (256-bit register)
+//! meta:digest:{byte}             the digest of the tickets whose id starts with that byte
+//! meta:tickets                   the version of these keys
 //! ```
 //! `{number}` in keys is a sortable form (sequence padded to 10 digits). A command on one
 //! ticket reads and writes only that ticket's keys, so its cost does not grow with the store.
@@ -24,7 +28,8 @@ use rma_shared::{
 };
 use serde::Serialize;
 
-use rma_shared::sync::{Digest, Heads};
+use rma_shared::TicketId;
+use rma_shared::sync::{Digest, Heads, LEAF_TICKETS, TreeNode};
 
 use crate::kv::{Batch, Entry, Kv};
 use crate::store::StoreError;
@@ -77,8 +82,13 @@ pub struct TicketStore {
 }
 
 impl TicketStore {
-    pub fn new(kv: Kv) -> Self {
-        Self { kv }
+    /// The tickets of `kv`, brought up to this version's keys (see [`TicketStore::upgrade`]).
+    pub fn open(kv: Kv) -> Result<Self, StoreError> {
+        let tickets = Self { kv };
+        if tickets.upgrade()? {
+            tracing::info!("ticket indexes brought up to date");
+        }
+        Ok(tickets)
     }
 
     /// The summary and document of a ticket, if it is here.
@@ -107,6 +117,77 @@ impl TicketStore {
     /// The digest of every ticket's heads, kept up to date by every write.
     pub fn digest(&self) -> Result<Digest, StoreError> {
         Ok(Digest::from_bytes(self.kv.register(DIGEST)?))
+    }
+
+    /// What this store holds of the tickets whose id starts with `prefix`: the digests of the
+    /// 256 parts one byte longer, or, when few enough, each ticket with its heads.
+    pub fn tree(&self, prefix: &[u8]) -> Result<TreeNode, StoreError> {
+        if prefix.is_empty() {
+            let mut branches = Vec::with_capacity(256);
+            for byte in 0..=255u8 {
+                branches.push(Digest::from_bytes(self.kv.register(bucket_key(byte))?));
+            }
+            return Ok(TreeNode::Branches(branches));
+        }
+        let leaves = self.leaves(prefix)?;
+        if leaves.len() <= LEAF_TICKETS || prefix.len() >= 16 {
+            return Ok(TreeNode::Leaves(leaves));
+        }
+        Ok(TreeNode::Branches(rma_shared::sync::branches(
+            &leaves,
+            prefix.len(),
+        )))
+    }
+
+    /// Every ticket whose id starts with `prefix`, with its heads.
+    pub fn leaves(&self, prefix: &[u8]) -> Result<Vec<(TicketId, Heads)>, StoreError> {
+        let mut key = ID.to_vec();
+        key.extend_from_slice(prefix);
+        let mut leaves = Vec::new();
+        for entry in self.kv.scan(&key) {
+            let (key, value) = entry?;
+            if let Some((id, _, heads)) = decode_id_entry(&key, &value) {
+                leaves.push((id, heads));
+            }
+        }
+        Ok(leaves)
+    }
+
+    /// The number of the ticket with this id, if it is here.
+    pub fn number_of(&self, id: TicketId) -> Result<Option<TicketNumber>, StoreError> {
+        let Some(value) = self.kv.get(id_key(id))? else {
+            return Ok(None);
+        };
+        Ok(decode_id_entry(&id_key(id), &value).map(|(_, number, _)| number))
+    }
+
+    /// Brings a store written by an older version up to date: the id index and the digests
+    /// per part of the id space are built from the tickets, and the digest of all is computed
+    /// again. Returns whether anything had to be done.
+    pub fn upgrade(&self) -> Result<bool, StoreError> {
+        if self.kv.get(FORMAT)?.as_deref() == Some(FORMAT_VERSION) {
+            return Ok(false);
+        }
+        let mut batch = Batch::default();
+        for prefix in [ID, b"meta:digest".as_slice()] {
+            for entry in self.kv.scan(prefix) {
+                batch.delete(entry?.0);
+            }
+        }
+        self.kv.commit(batch)?;
+        let mut batch = Batch::default();
+        for entry in self.kv.scan(b"t:") {
+            let (key, value) = entry?;
+            let stored = decode_ticket(&value).map_err(|source| StoreError::Damaged {
+                number: String::from_utf8_lossy(&key[2..]).into_owned(),
+                source,
+            })?;
+            index_id(&mut batch, &stored.summary, &stored.heads);
+            batch.add_to(DIGEST, &Digest::item(stored.summary.id, &stored.heads));
+        }
+        batch.put(FORMAT, FORMAT_VERSION);
+        self.kv.commit(batch)?;
+        Ok(true)
     }
 
     /// A ticket as it is before a change, and its document.
@@ -177,8 +258,13 @@ impl TicketStore {
         );
         let new = index_entries(&summary);
         batch.add_to(DIGEST, &Digest::item(summary.id, heads));
+        index_id(batch, &summary, heads);
         if let Some(old) = old {
             batch.subtract_from(DIGEST, &Digest::item(old.summary.id, &old.heads));
+            batch.subtract_from(
+                bucket_key(old.summary.id.as_bytes()[0]),
+                &Digest::item(old.summary.id, &old.heads),
+            );
             for key in index_entries(&old.summary)
                 .keys()
                 .filter(|k| !new.contains_key(*k))
@@ -348,6 +434,43 @@ fn ticket_key(number: &TicketNumber) -> String {
 
 /// The key of the digest of every ticket's heads (see [`Digest`]).
 const DIGEST: &str = "meta:digest";
+const ID: &[u8] = b"id:";
+const FORMAT: &str = "meta:tickets";
+/// Version 2: the id index and the digests per part of the id space.
+const FORMAT_VERSION: &[u8] = b"2";
+
+/// The register holding the digest of the tickets whose id starts with `byte`.
+fn bucket_key(byte: u8) -> Vec<u8> {
+    let mut key = b"meta:digest:".to_vec();
+    key.push(byte);
+    key
+}
+
+fn id_key(id: TicketId) -> Vec<u8> {
+    let mut key = ID.to_vec();
+    key.extend_from_slice(id.as_bytes());
+    key
+}
+
+/// Adds a ticket to the id index and its part's digest (what was there for it is
+/// overwritten, and its old term is subtracted by the caller).
+fn index_id(batch: &mut Batch, summary: &TicketSummary, heads: &Heads) {
+    let id = summary.id;
+    let mut value = heads.to_bytes();
+    value.extend_from_slice(sortable(&summary.number).as_bytes());
+    let count = u8::try_from(heads.len()).expect("a ticket has fewer than 256 heads");
+    value.insert(0, count);
+    batch.put(id_key(id), value);
+    batch.add_to(bucket_key(id.as_bytes()[0]), &Digest::item(id, heads));
+}
+
+fn decode_id_entry(key: &[u8], value: &[u8]) -> Option<(TicketId, TicketNumber, Heads)> {
+    let id = TicketId::from_bytes(key.get(ID.len()..)?.try_into().ok()?);
+    let (&count, rest) = value.split_first()?;
+    let heads = Heads::from_bytes(rest.get(..usize::from(count) * 32)?)?;
+    let number = parse_sortable(std::str::from_utf8(&rest[usize::from(count) * 32..]).ok()?)?;
+    Some((id, number, heads))
+}
 
 /// What a ticket was before a write: its summary (for the indexes) and heads (for the digest).
 #[derive(Debug, Clone)]
@@ -444,7 +567,8 @@ fn index_entries(summary: &TicketSummary) -> BTreeMap<Vec<u8>, String> {
     entries
 }
 
-fn parse_sortable(text: &str) -> Option<TicketNumber> {
+/// A number from its sortable form (see [`sortable`]).
+pub fn parse_sortable(text: &str) -> Option<TicketNumber> {
     let mut parts = text.splitn(3, '-');
     let site = SiteCode::parse(parts.next()?).ok()?;
     let year = parts.next()?.parse().ok()?;

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +15,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use rma_agent::tickets::ListFilter;
-use rma_shared::sync::{self, PushRequest};
+use rma_shared::automerge::ActorId;
+use rma_shared::sync::{self, BindRequest, FetchRequest, PushRequest};
 use rma_shared::{AreaCode, SiteCode, TicketNumber, TicketStatus, TicketView};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -30,8 +31,9 @@ pub struct AppState {
     pub settings: Settings,
     /// The secret of the local admin endpoint (in `server.json`, readable only by the owner).
     pub admin_token: String,
-    /// One writer at a time keeps the feed without gaps.
-    pub writer: Mutex<()>,
+    /// One `rma-server site ...` or `user ...` command at a time (the feed keeps its own
+    /// writer lock, in the store).
+    pub admin_lock: Mutex<()>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -40,6 +42,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/health", get(health))
         .route("/api/v1/sync/{site}/push", post(push))
         .route("/api/v1/sync/{site}/pull", get(pull))
+        .route("/api/v1/sync/{site}/actor", post(bind_actor))
+        .route("/api/v1/sync/{site}/tree", get(tree))
+        .route("/api/v1/sync/{site}/fetch", post(fetch))
         .route("/api/v1/tickets", get(tickets))
         .route("/api/v1/tickets/{number}", get(ticket))
         .route("/api/v1/sites", get(sites))
@@ -82,6 +87,9 @@ impl From<ServerStoreError> for ApiError {
             }
             ServerStoreError::UnknownSite(_) => {
                 Self::new(StatusCode::NOT_FOUND, "unknown_site", err.to_string())
+            }
+            ServerStoreError::ActorTaken(_) => {
+                Self::new(StatusCode::CONFLICT, "actor_taken", err.to_string())
             }
             ServerStoreError::Store(_) | ServerStoreError::Io { .. } => {
                 tracing::error!(error = %err, "store failure");
@@ -171,13 +179,12 @@ fn binary(body: Vec<u8>) -> Response {
     response
 }
 
-async fn push(
-    State(state): State<Arc<AppState>>,
-    Path(site): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let site = authenticate_as(&state, &headers, &site)?;
+/// Reads a sync body of at most `limit` bytes, once the request is known to be a site's.
+async fn sync_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<T, ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
@@ -185,22 +192,54 @@ async fn push(
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "wrong_content_type",
-            format!("a push is sent as {}", sync::CONTENT_TYPE),
+            format!("sync data is sent as {}", sync::CONTENT_TYPE),
         ));
     }
-    let request: PushRequest = sync::decode(&body).map_err(|err| {
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
         ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_push",
-            format!("nothing was stored: {err}"),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("nothing was stored: the sync data is more than the {limit} bytes allowed"),
         )
     })?;
-    let _one_writer = state.writer.lock().await;
-    let writer_state = state.clone();
-    let origin = site.clone();
-    let response = tokio::task::spawn_blocking(move || writer_state.store.push(&origin, &request))
+    sync::decode(&bytes).map_err(|err| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_sync_data",
+            format!("nothing was stored: {err}"),
+        )
+    })
+}
+
+/// Runs store work on a blocking thread. It runs to its end even if the client goes away
+/// meanwhile: the store's own lock, not the request, keeps its writes in order.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ServerStoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "panic", e.to_string()))??;
+        .map_err(|e| {
+            tracing::error!(error = %e, "store work panicked");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "panic",
+                "the server failed on this request; see its log",
+            )
+        })?
+        .map_err(ApiError::from)
+}
+
+async fn push(
+    State(state): State<Arc<AppState>>,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let site = authenticate_as(&state, &headers, &site)?;
+    let request: PushRequest = sync_body(&headers, body, state.settings.max_body_bytes).await?;
+    let writer = state.clone();
+    let origin = site.clone();
+    let response = blocking(move || writer.store.push(&origin, &request)).await?;
     let accepted = response
         .results
         .iter()
@@ -208,6 +247,81 @@ async fn push(
         .count();
     tracing::info!(%site, tickets = response.results.len(), accepted, "push");
     Ok(binary(sync::encode(&response)))
+}
+
+/// The small bodies of sync: an actor to bind, ids to fetch.
+const SMALL_SYNC_BODY: usize = 1024 * 1024;
+
+async fn bind_actor(
+    State(state): State<Arc<AppState>>,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<StatusCode, ApiError> {
+    let site = authenticate_as(&state, &headers, &site)?;
+    let request: BindRequest = sync_body(&headers, body, SMALL_SYNC_BODY).await?;
+    if request.actor.is_empty() || request.actor.len() > 64 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_actor",
+            "an installation's actor is 1 to 64 bytes",
+        ));
+    }
+    let actor = ActorId::from(request.actor.as_slice());
+    let binder = state.clone();
+    blocking(move || binder.store.bind_actor(&site, &actor)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct TreeQuery {
+    /// The id prefix, in hex (empty: the whole id space).
+    #[serde(default)]
+    prefix: String,
+}
+
+async fn tree(
+    State(state): State<Arc<AppState>>,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<TreeQuery>,
+) -> Result<Response, ApiError> {
+    authenticate_as(&state, &headers, &site)?;
+    let prefix = hex_bytes(&query.prefix)
+        .filter(|p| p.len() <= 16)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_prefix",
+                "prefix is up to 16 bytes in hex digits",
+            )
+        })?;
+    let reader = state.clone();
+    let node = blocking(move || reader.store.tree(&prefix)).await?;
+    Ok(binary(sync::encode(&node)))
+}
+
+async fn fetch(
+    State(state): State<Arc<AppState>>,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    authenticate_as(&state, &headers, &site)?;
+    let request: FetchRequest = sync_body(&headers, body, SMALL_SYNC_BODY).await?;
+    let reader = state.clone();
+    let response = blocking(move || reader.store.fetch(&request.ids)).await?;
+    Ok(binary(sync::encode(&response)))
+}
+
+fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -231,13 +345,12 @@ async fn pull(
         .unwrap_or(state.settings.pull_page)
         .clamp(1, state.settings.pull_page);
     let reader = state.clone();
-    let response = tokio::task::spawn_blocking(move || {
+    let response = blocking(move || {
         reader
             .store
             .pull(&site, query.cursor, limit, query.pending, Utc::now())
     })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "panic", e.to_string()))??;
+    .await?;
     Ok(binary(sync::encode(&response)))
 }
 
@@ -373,7 +486,7 @@ async fn admin(
             "the admin endpoint answers only `rma-server` commands on this machine",
         ));
     }
-    let _one_writer = state.writer.lock().await;
+    let _one_at_a_time = state.admin_lock.lock().await;
     Ok(Json(crate::admin::run(&state.store, request)?))
 }
 

@@ -4,7 +4,6 @@
 use axum::body::Body;
 use axum::http::Request;
 use http_body_util::BodyExt;
-use rma_shared::automerge::ActorId;
 use rma_shared::event::{CustomerRequest, EventKind};
 use rma_shared::sync::{Heads, PullResponse, PushResponse, PushResult};
 use rma_shared::{Event, Registration, TicketDoc, TicketId};
@@ -22,17 +21,12 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = ServerStore::open(dir.path()).unwrap();
-    let token = store
-        .add_site(&SiteCode::parse("WH1").unwrap(), Utc::now())
-        .unwrap();
-    let other = store
-        .add_site(&SiteCode::parse("WH2").unwrap(), Utc::now())
-        .unwrap();
+    let (token, other) = crate::test_support::enrol(&store);
     let state = Arc::new(AppState {
         store,
         settings: Settings::default(),
         admin_token: "admin".into(),
-        writer: Mutex::new(()),
+        admin_lock: Mutex::new(()),
     });
     Fixture {
         _dir: dir,
@@ -56,7 +50,7 @@ fn ticket(seq: u32) -> TicketDoc {
             request: CustomerRequest::Repair,
         },
         Event::new(EventKind::Registered, site, "ann", Utc::now()),
-        ActorId::random(),
+        crate::test_support::wh1_actor(),
     )
 }
 

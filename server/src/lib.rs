@@ -19,3 +19,29 @@ pub mod settings;
 pub mod store;
 pub mod users;
 pub mod web;
+
+/// What the in-process tests share.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use rma_shared::SiteCode;
+    use rma_shared::automerge::ActorId;
+
+    use crate::store::ServerStore;
+
+    /// The Automerge actor of the test installation at WH1.
+    pub fn wh1_actor() -> ActorId {
+        ActorId::from(&b"wh1-test-installation"[..])
+    }
+
+    /// Enrols WH1 (bound to [`wh1_actor`]) and WH2; returns their tokens.
+    pub fn enrol(store: &ServerStore) -> (String, String) {
+        let now = chrono::Utc::now();
+        let wh1 = SiteCode::parse("WH1").unwrap();
+        let token = store.add_site(&wh1, now).unwrap();
+        store.bind_actor(&wh1, &wh1_actor()).unwrap();
+        let other = store
+            .add_site(&SiteCode::parse("WH2").unwrap(), now)
+            .unwrap();
+        (token, other)
+    }
+}

@@ -49,7 +49,7 @@ impl Server {
             store,
             settings,
             admin_token,
-            writer: Mutex::new(()),
+            admin_lock: Mutex::new(()),
         });
         Ok(Self {
             listener,

@@ -1,25 +1,34 @@
 //! The server's store: every site's tickets (with the same summaries and indexes as an
 //! agent's, see [`rma_agent::tickets`]), the feed of changes agents pull, and the enrolled
-//! sites with their hashed tokens.
+//! sites with their hashed tokens and bound Automerge actors.
 //!
 //! Keys, besides the tickets and their indexes:
 //! ```text
-//! feed:{seq, u64 BE}           ticket number that gained changes at that position
-//! meta:seq                     last feed position (u64 BE)
+//! feed:{seq, u64 BE}           ticket number that gained changes at that position, and the
+//!                              site whose push it was ("{number}\t{site}")
+//! fpos:{sortable number}       the ticket's last feed position (u64 BE)
+//! meta:feed                    the version of the feed's keys
 //! site:{CODE}                  enrolled site (JSON)
 //! tok:{sha256 of token, hex}   site code
+//! actor:{actor id, hex}        the site an Automerge actor is bound to
+//! refused:{CODE}\0{number}     why the site's last push of that ticket was refused (JSON)
 //! ```
-//! One writer at a time (the caller holds the lock), so feed positions have no gaps.
+//! The feed has one writer at a time, whatever happens to the request that asked for a push:
+//! the lock lives here, and the write runs to its end on its own thread. Positions are taken
+//! after the last one written, so none is skipped or written twice.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, Utc};
 use rma_agent::kv::{Batch, Kv};
 use rma_agent::store::StoreError;
-use rma_agent::tickets::{Prior, TicketStore};
+use rma_agent::tickets::{Prior, TicketStore, sortable};
+use rma_shared::automerge::ActorId;
 use rma_shared::sync::{
-    self, FeedEntry, Heads, PullResponse, PushRequest, PushResponse, PushResult,
+    self, FeedEntry, FetchResponse, Heads, PAGE_BYTES, PullResponse, PushDoc, PushRequest,
+    PushResponse, PushResult, Pusher, TreeNode,
 };
 use rma_shared::{Derived, SiteCode, TicketDoc, TicketId, TicketNumber, TicketSummary};
 use serde::{Deserialize, Serialize};
@@ -32,6 +41,10 @@ pub enum ServerStoreError {
     SiteExists(SiteCode),
     #[error("site {0} is not enrolled")]
     UnknownSite(SiteCode),
+    #[error(
+        "this agent installation is already enrolled as site {0}; an installation belongs to one site"
+    )]
+    ActorTaken(SiteCode),
     #[error("cannot write {path}")]
     Io {
         path: std::path::PathBuf,
@@ -62,6 +75,14 @@ pub struct Site {
     pub pending: Option<u64>,
 }
 
+/// A ticket the server refused from a site, and why; kept until a push of it is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedTicket {
+    pub number: TicketNumber,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
 /// Who a token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenCheck {
@@ -73,6 +94,9 @@ pub enum TokenCheck {
 pub struct ServerStore {
     kv: Kv,
     tickets: TicketStore,
+    /// The feed's order: pushes write under it one at a time, pulls read under it, so a
+    /// page's documents, cursor and digest are one consistent view.
+    feed: Arc<RwLock<()>>,
 }
 
 impl ServerStore {
@@ -82,9 +106,17 @@ impl ServerStore {
             source,
         })?;
         let kv = Kv::open(&dir.join("store"))?;
-        let tickets = TicketStore::new(kv.clone());
+        let tickets = TicketStore::open(kv.clone())?;
         crate::office::ensure(&kv, &tickets)?;
-        Ok(Self { tickets, kv })
+        let store = Self {
+            tickets,
+            kv,
+            feed: Arc::default(),
+        };
+        if store.kv.get(FEED_FORMAT)?.as_deref() != Some(FEED_VERSION) {
+            store.repair_feed()?;
+        }
+        Ok(store)
     }
 
     /// The key/value store, for the office's indexes and the users.
@@ -181,126 +213,252 @@ impl ServerStore {
         }
     }
 
-    /// The last feed position.
+    /// The last feed position: the last one written.
     pub fn feed_head(&self) -> Result<u64, ServerStoreError> {
+        match self.kv.scan(FEED).next_back() {
+            Some(entry) => Ok(feed_seq(&entry?.0)),
+            None => Ok(0),
+        }
+    }
+
+    /// Binds an agent installation's Automerge actor to `site`: its changes count as the
+    /// site's. An actor bound to another site stays there.
+    pub fn bind_actor(&self, site: &SiteCode, actor: &ActorId) -> Result<(), ServerStoreError> {
+        match self.actor_site(actor)? {
+            Some(bound) if &bound == site => Ok(()),
+            Some(bound) => Err(ServerStoreError::ActorTaken(bound)),
+            None => {
+                let mut batch = Batch::default();
+                batch.put(actor_key(actor), site.as_str());
+                self.kv.commit(batch)?;
+                tracing::info!(%site, %actor, "agent installation enrolled");
+                Ok(())
+            }
+        }
+    }
+
+    /// The site an Automerge actor is bound to.
+    pub fn actor_site(&self, actor: &ActorId) -> Result<Option<SiteCode>, ServerStoreError> {
         Ok(self
             .kv
-            .get(META_SEQ)?
-            .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
-            .map_or(0, u64::from_be_bytes))
+            .get(actor_key(actor))?
+            .and_then(|code| SiteCode::parse(&String::from_utf8_lossy(&code)).ok()))
+    }
+
+    /// The tickets the server refused from `site` and still does not hold as pushed.
+    pub fn refused(&self, site: &SiteCode) -> Result<Vec<RefusedTicket>, ServerStoreError> {
+        let mut refused = Vec::new();
+        for entry in self.kv.scan(&refused_prefix(site)) {
+            if let Ok(ticket) = serde_json::from_slice(&entry?.1) {
+                refused.push(ticket);
+            }
+        }
+        Ok(refused)
     }
 
     /// Takes in a push from site `origin`: each ticket on its own, all stored in one durable
-    /// write.
+    /// write. The documents are checked and merged before the feed's lock is taken; under it,
+    /// only tickets another push changed meanwhile are taken again.
     pub fn push(
         &self,
         origin: &SiteCode,
         request: &PushRequest,
     ) -> Result<PushResponse, ServerStoreError> {
+        let mut plan = self.plan(origin, &request.docs)?;
+        let _writer = self.feed.write().unwrap_or_else(PoisonError::into_inner);
+        if !self.still_current(&plan)? {
+            plan = self.plan(origin, &request.docs)?;
+        }
+        let now = Utc::now();
         let mut batch = Batch::default();
         let mut seq = self.feed_head()?;
-        // Tickets already taken in this request, in case one comes twice.
-        let mut taken: HashMap<TicketId, (Option<Prior>, TicketDoc)> = HashMap::new();
-        let mut results = Vec::with_capacity(request.docs.len());
-        for push in &request.docs {
-            let (old, existing) = match taken.remove(&push.id) {
-                Some((old, doc)) => (old, Some(doc)),
-                None => match self.tickets.read_prior(&push.number)? {
-                    Some((prior, _)) if prior.summary.id != push.id => {
-                        results.push(PushResult::Refused {
-                            id: push.id,
-                            reason: format!(
-                                "ticket number {} belongs to another ticket",
-                                push.number
-                            ),
-                            send_whole: false,
-                        });
-                        continue;
-                    }
+        for ready in &plan.ready {
+            self.tickets.write_summarised(
+                &mut batch,
+                ready.summary.clone(),
+                &ready.saved,
+                &ready.heads,
+                ready.prior.as_ref(),
+            )?;
+            crate::office::index(
+                &mut batch,
+                &ready.doc,
+                ready.derived.clone(),
+                ready.prior.as_ref().map(|p| &p.summary),
+                &ready.summary,
+            );
+            seq += 1;
+            assert!(
+                self.kv.get(feed_key(seq))?.is_none(),
+                "feed position {seq} is taken: the feed has one writer"
+            );
+            batch.put(feed_key(seq), format!("{}\t{origin}", ready.summary.number));
+            batch.put(fpos_key(&ready.summary.number), seq.to_be_bytes());
+        }
+        for result in &plan.results {
+            let (number, reason) = match result {
+                Outcome::Accepted(number) => (number, None),
+                Outcome::Refused(number, reason) => (number, Some(reason)),
+            };
+            let key = refused_key(origin, number);
+            match reason {
+                None => batch.delete(key),
+                Some(reason) => batch.put(
+                    key,
+                    serde_json::to_vec(&RefusedTicket {
+                        number: number.clone(),
+                        reason: reason.clone(),
+                        at: now,
+                    })
+                    .expect("refusals serialise"),
+                ),
+            }
+        }
+        self.kv.commit(batch)?;
+        Ok(PushResponse {
+            results: plan.answers,
+        })
+    }
+
+    /// Checks and merges every ticket of a push against the copies stored now.
+    fn plan(&self, origin: &SiteCode, docs: &[PushDoc]) -> Result<Plan, ServerStoreError> {
+        let owns = |actor: &ActorId| {
+            self.actor_site(actor)
+                .ok()
+                .flatten()
+                .is_some_and(|site| &site == origin)
+        };
+        let pusher = Pusher {
+            site: origin,
+            owns: &owns,
+        };
+        let mut plan = Plan::default();
+        // Each ticket's state so far: as stored, then as merged by earlier entries of this
+        // push (a ticket may come twice).
+        let mut taken: HashMap<TicketId, Taken> = HashMap::new();
+        let mut order: Vec<TicketId> = Vec::new();
+        for push in docs {
+            let refuse = |plan: &mut Plan, reason: String, send_whole: bool| {
+                tracing::info!(site = %origin, ticket = %push.number, %reason, "push refused");
+                plan.results
+                    .push(Outcome::Refused(push.number.clone(), reason.clone()));
+                plan.answers.push(PushResult::Refused {
+                    id: push.id,
+                    reason,
+                    send_whole,
+                });
+            };
+            if let std::collections::hash_map::Entry::Vacant(slot) = taken.entry(push.id) {
+                let stored = self.tickets.read_prior(&push.number)?;
+                if let Some((prior, _)) = &stored
+                    && prior.summary.id != push.id
+                {
+                    let reason = format!(
+                        "ticket {}: the number belongs to another ticket at the server",
+                        push.number
+                    );
+                    refuse(&mut plan, reason, false);
+                    continue;
+                }
+                if stored.is_none()
+                    && let Some(other) = self.tickets.number_of(push.id)?
+                {
+                    let reason = format!(
+                        "ticket {}: the server holds this ticket as {other}; a ticket's number never changes",
+                        push.number
+                    );
+                    refuse(&mut plan, reason, false);
+                    continue;
+                }
+                let (prior, doc) = match stored {
                     Some((prior, doc)) => (Some(prior), Some(doc)),
                     None => (None, None),
-                },
-            };
-            let first_copy = existing.is_none() && push.base.is_empty();
-            match sync::accept(existing.clone(), push) {
-                Ok((mut doc, changed)) => {
-                    let heads = Heads::of(&mut doc);
-                    let now = if changed {
-                        let saved = first_copy.then_some(push.bytes.as_slice());
-                        Some(self.write_changed(
-                            &mut batch,
-                            &mut doc,
-                            saved,
-                            &heads,
-                            old.as_ref(),
-                        )?)
-                    } else {
-                        None
-                    };
-                    let prior = match now {
-                        Some(summary) => Some(Prior {
-                            summary,
-                            heads: heads.clone(),
-                        }),
-                        None => old,
-                    };
-                    if changed {
-                        seq += 1;
-                        batch.put(feed_key(seq), format!("{}\t{origin}", push.number));
+                };
+                order.push(push.id);
+                slot.insert(Taken {
+                    stored_heads: prior.as_ref().map(|p| p.heads.clone()),
+                    prior,
+                    doc,
+                    changed: false,
+                    first_copy: None,
+                });
+            }
+            let state = taken.get_mut(&push.id).expect("taken above");
+            match sync::accept(state.doc.clone(), push, &pusher) {
+                Ok((doc, changed)) => {
+                    if changed && state.doc.is_none() && push.base.is_empty() {
+                        state.first_copy = Some(push.bytes.clone());
+                    } else if changed {
+                        state.first_copy = None;
                     }
-                    taken.insert(push.id, (prior, doc));
-                    results.push(PushResult::Accepted { id: push.id, heads });
-                }
-                Err(refusal) => {
-                    if let Some(doc) = existing {
-                        taken.insert(push.id, (old, doc));
-                    }
-                    tracing::info!(ticket = %push.number, %refusal, "push refused");
-                    results.push(PushResult::Refused {
+                    state.changed |= changed;
+                    state.doc = Some(doc);
+                    plan.results.push(Outcome::Accepted(push.number.clone()));
+                    plan.answers.push(PushResult::Accepted {
                         id: push.id,
-                        reason: refusal.reason,
-                        send_whole: refusal.send_whole,
+                        heads: Heads::default(),
                     });
+                }
+                Err(refusal) => refuse(&mut plan, refusal.reason, refusal.send_whole),
+            }
+        }
+        // The tickets that gained changes, summarised and saved, ready to write.
+        let mut heads_of: HashMap<TicketId, Heads> = HashMap::new();
+        for id in order {
+            let state = taken.remove(&id).expect("every ticket in order is taken");
+            let Some(mut doc) = state.doc else { continue };
+            let heads = Heads::of(&mut doc);
+            heads_of.insert(id, heads.clone());
+            plan.current
+                .push((doc.number().clone(), state.stored_heads.clone()));
+            if !state.changed {
+                continue;
+            }
+            match Ready::of(doc, heads, state.prior, state.first_copy) {
+                Ok(ready) => plan.ready.push(ready),
+                Err(reason) => {
+                    heads_of.remove(&id);
+                    for (answer, result) in plan.answers.iter_mut().zip(&mut plan.results) {
+                        if matches!(answer, PushResult::Accepted { id: a, .. } if *a == id) {
+                            let number = match result {
+                                Outcome::Accepted(n) | Outcome::Refused(n, _) => n.clone(),
+                            };
+                            tracing::warn!(site = %origin, ticket = %number, %reason, "push refused");
+                            *result = Outcome::Refused(number, reason.clone());
+                            *answer = PushResult::Refused {
+                                id,
+                                reason: reason.clone(),
+                                send_whole: false,
+                            };
+                        }
+                    }
                 }
             }
         }
-        batch.put(META_SEQ, seq.to_be_bytes());
-        self.kv.commit(batch)?;
-        Ok(PushResponse { results })
-    }
-
-    /// Writes a changed ticket with its summary and the office's indexes, all from one
-    /// reading of the document. `saved`: the bytes of a first copy, stored as they came
-    /// (saved and compact); otherwise the document is saved here.
-    fn write_changed(
-        &self,
-        batch: &mut Batch,
-        doc: &mut TicketDoc,
-        saved: Option<&[u8]>,
-        heads: &Heads,
-        old: Option<&Prior>,
-    ) -> Result<TicketSummary, ServerStoreError> {
-        let derived = Derived::of(doc).map_err(|source| StoreError::Damaged {
-            number: doc.number().to_string(),
-            source,
-        })?;
-        let summary = TicketSummary::from_derived(doc, &derived);
-        let resaved;
-        let saved = match saved {
-            Some(bytes) => bytes,
-            None => {
-                resaved = doc.save();
-                &resaved
+        for answer in &mut plan.answers {
+            if let PushResult::Accepted { id, heads } = answer
+                && let Some(now) = heads_of.get(id)
+            {
+                *heads = now.clone();
             }
-        };
-        let summary = self
-            .tickets
-            .write_summarised(batch, summary, saved, heads, old)?;
-        crate::office::index(batch, doc, derived, old.map(|p| &p.summary), &summary);
-        Ok(summary)
+        }
+        Ok(plan)
     }
 
-    /// Feed entries after `cursor`, at most `limit` positions; each ticket once, whole.
+    /// Whether every ticket a plan read is still as it read it.
+    fn still_current(&self, plan: &Plan) -> Result<bool, ServerStoreError> {
+        for (number, heads) in &plan.current {
+            let now = self.tickets.read_stored(number)?.map(|stored| stored.heads);
+            if &now != heads {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Feed entries after `cursor`: at most `limit` tickets and [`PAGE_BYTES`] of documents
+    /// (a larger ticket alone), each ticket once, whole, as it is now. Read under the feed's
+    /// lock, so the digest on the last page is exactly that of the feed up to its cursor.
     pub fn pull(
         &self,
         site: &SiteCode,
@@ -309,38 +467,40 @@ impl ServerStore {
         pending: Option<u64>,
         now: DateTime<Utc>,
     ) -> Result<PullResponse, ServerStoreError> {
+        let view = self.feed.read().unwrap_or_else(PoisonError::into_inner);
         let head = self.feed_head()?;
         let cursor = cursor.min(head);
-        let end = cursor.saturating_add(limit as u64).min(head);
-        // The tickets changed in (cursor, end], each with whether every change there came
-        // from the asking site itself: those it already holds, so they are not sent back.
-        let mut changed: HashMap<TicketNumber, (u64, bool)> = HashMap::new();
-        for entry in self.kv.range(&feed_key(cursor + 1), &feed_key(end + 1)) {
+        let mut end = cursor;
+        let mut entries: Vec<FeedEntry> = Vec::new();
+        let mut sent: HashSet<TicketNumber> = HashSet::new();
+        let mut bytes = 0;
+        let last = cursor.saturating_add(MAX_POSITIONS).min(head);
+        for entry in self.kv.range(&feed_key(cursor + 1), &feed_key(last + 1)) {
             let (key, value) = entry?;
-            let seq = u64::from_be_bytes(key[5..13].try_into().expect("feed keys hold a u64"));
+            let seq = feed_seq(&key);
             let text = String::from_utf8_lossy(&value);
             let (number, origin) = text.split_once('\t').unwrap_or((&text, ""));
-            let Ok(number) = TicketNumber::parse(number) else {
-                continue;
+            // What the site pushed itself it holds already; a ticket sent once on this page
+            // is sent as it is now, which covers its later positions too.
+            let number = match TicketNumber::parse(number) {
+                Ok(number) if origin != site.as_str() && !sent.contains(&number) => number,
+                _ => {
+                    end = seq;
+                    continue;
+                }
             };
-            let own = origin == site.as_str();
-            let slot = changed.entry(number).or_insert((seq, true));
-            *slot = (seq, slot.1 && own);
-        }
-        let mut changed: Vec<(u64, TicketNumber, bool)> = changed
-            .into_iter()
-            .map(|(number, (seq, all_own))| (seq, number, all_own))
-            .collect();
-        changed.sort_unstable_by_key(|(seq, ..)| *seq);
-        let mut entries: Vec<FeedEntry> = Vec::new();
-        for (seq, number, all_own) in changed {
-            if all_own {
-                continue;
+            if entries.len() == limit {
+                break;
             }
-            // Sent as stored: no need to load and save it again.
             let Some(stored) = self.tickets.read_stored(&number)? else {
+                end = seq;
                 continue;
             };
+            if !entries.is_empty() && bytes + stored.doc.len() > PAGE_BYTES {
+                break;
+            }
+            bytes += stored.doc.len();
+            sent.insert(number.clone());
             entries.push(FeedEntry {
                 seq,
                 id: stored.summary.id,
@@ -348,22 +508,102 @@ impl ServerStore {
                 heads: stored.heads,
                 doc: stored.doc,
             });
+            end = seq;
         }
+        let more = end < head;
+        let digest = if more {
+            None
+        } else {
+            Some(self.tickets.digest()?)
+        };
+        drop(view);
         if !entries.is_empty() {
-            tracing::info!(%site, cursor, tickets = entries.len(), "pull");
+            tracing::info!(%site, cursor, tickets = entries.len(), bytes, "pull");
         }
         self.note_sync(site, end, pending, now)?;
-        let more = end < head;
         Ok(PullResponse {
             entries,
             cursor: end,
             more,
-            digest: if more {
-                None
-            } else {
-                Some(self.tickets.digest()?)
-            },
+            digest,
         })
+    }
+
+    /// What the server holds of the tickets whose id starts with `prefix` (the repair of a
+    /// disagreement narrows down to the tickets that differ).
+    pub fn tree(&self, prefix: &[u8]) -> Result<TreeNode, ServerStoreError> {
+        let _view = self.feed.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(self.tickets.tree(prefix)?)
+    }
+
+    /// Tickets by id, as many as fit in a page (at least one).
+    pub fn fetch(&self, ids: &[TicketId]) -> Result<FetchResponse, ServerStoreError> {
+        let _view = self.feed.read().unwrap_or_else(PoisonError::into_inner);
+        let mut response = FetchResponse::default();
+        let mut bytes = 0;
+        for (i, id) in ids.iter().enumerate() {
+            let Some(number) = self.tickets.number_of(*id)? else {
+                continue;
+            };
+            let Some(stored) = self.tickets.read_stored(&number)? else {
+                continue;
+            };
+            if !response.entries.is_empty() && bytes + stored.doc.len() > PAGE_BYTES {
+                response.rest = ids[i..].to_vec();
+                break;
+            }
+            bytes += stored.doc.len();
+            response.entries.push(FeedEntry {
+                seq: 0,
+                id: *id,
+                number,
+                heads: stored.heads,
+                doc: stored.doc,
+            });
+        }
+        Ok(response)
+    }
+
+    /// Puts every ticket that is missing from the feed back on it (a feed written by an older
+    /// version could lose entries when a push was cut off), and notes each ticket's last
+    /// position. Returns the tickets put back.
+    pub fn repair_feed(&self) -> Result<Vec<TicketNumber>, ServerStoreError> {
+        let _writer = self.feed.write().unwrap_or_else(PoisonError::into_inner);
+        let mut positions: HashMap<TicketNumber, u64> = HashMap::new();
+        for entry in self.kv.scan(FEED) {
+            let (key, value) = entry?;
+            let text = String::from_utf8_lossy(&value);
+            let number = text.split('\t').next().unwrap_or_default();
+            if let Ok(number) = TicketNumber::parse(number) {
+                positions.insert(number, feed_seq(&key));
+            }
+        }
+        let mut batch = Batch::default();
+        let mut seq = self.feed_head()?;
+        let mut missing = Vec::new();
+        for entry in self.kv.scan(b"t:") {
+            let (key, _) = entry?;
+            let Some(number) = std::str::from_utf8(&key[2..])
+                .ok()
+                .and_then(rma_agent::tickets::parse_sortable)
+            else {
+                continue;
+            };
+            let position = match positions.get(&number) {
+                Some(position) => *position,
+                None => {
+                    seq += 1;
+                    tracing::warn!(ticket = %number, position = seq, "the ticket was missing from the feed; put back on it");
+                    batch.put(feed_key(seq), format!("{number}\tserver"));
+                    missing.push(number.clone());
+                    seq
+                }
+            };
+            batch.put(fpos_key(&number), position.to_be_bytes());
+        }
+        batch.put(FEED_FORMAT, FEED_VERSION);
+        self.kv.commit(batch)?;
+        Ok(missing)
     }
 
     /// Remembers how far a site has pulled, and when.
@@ -393,7 +633,99 @@ impl ServerStore {
     }
 }
 
-const META_SEQ: &str = "meta:seq";
+const FEED: &[u8] = b"feed:";
+const FEED_FORMAT: &str = "meta:feed";
+/// Version 2: every ticket on the feed, with its last position in `fpos:`.
+const FEED_VERSION: &[u8] = b"2";
+/// The most feed positions one pull reads (a page of positions the site pushed itself sends
+/// nothing, but still costs a read).
+const MAX_POSITIONS: u64 = 20_000;
+
+/// The state of one ticket while a push is planned.
+struct Taken {
+    /// Its heads in the store when the plan read it (none: not stored).
+    stored_heads: Option<Heads>,
+    prior: Option<Prior>,
+    doc: Option<TicketDoc>,
+    changed: bool,
+    /// The bytes of a first copy, saved and compact: stored as they came.
+    first_copy: Option<Vec<u8>>,
+}
+
+/// One ticket of a push, checked, merged, summarised and saved, ready to write.
+struct Ready {
+    doc: TicketDoc,
+    derived: Derived,
+    summary: TicketSummary,
+    saved: Vec<u8>,
+    heads: Heads,
+    prior: Option<Prior>,
+}
+
+impl Ready {
+    fn of(
+        mut doc: TicketDoc,
+        heads: Heads,
+        prior: Option<Prior>,
+        first_copy: Option<Vec<u8>>,
+    ) -> Result<Self, String> {
+        let number = doc.number().clone();
+        let derived = Derived::of(&doc)
+            .map_err(|err| format!("ticket {number}: the server cannot read it ({err})"))?;
+        let summary = TicketSummary::from_derived(&doc, &derived);
+        let saved = first_copy.unwrap_or_else(|| doc.save());
+        if saved.len() > sync::MAX_TICKET_BYTES {
+            return Err(format!("ticket {number}: {}", sync::too_large(saved.len())));
+        }
+        Ok(Self {
+            doc,
+            derived,
+            summary,
+            saved,
+            heads,
+            prior,
+        })
+    }
+}
+
+/// What a push will do: the answer per ticket, and the tickets to write.
+#[derive(Default)]
+struct Plan {
+    answers: Vec<PushResult>,
+    results: Vec<Outcome>,
+    ready: Vec<Ready>,
+    /// Every ticket read, with its heads as read (none: not stored).
+    current: Vec<(TicketNumber, Option<Heads>)>,
+}
+
+enum Outcome {
+    Accepted(TicketNumber),
+    Refused(TicketNumber, String),
+}
+
+fn feed_seq(key: &[u8]) -> u64 {
+    key.get(FEED.len()..FEED.len() + 8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map_or(0, u64::from_be_bytes)
+}
+
+fn fpos_key(number: &TicketNumber) -> String {
+    format!("fpos:{}", sortable(number))
+}
+
+fn actor_key(actor: &ActorId) -> String {
+    format!("actor:{actor}")
+}
+
+fn refused_prefix(site: &SiteCode) -> Vec<u8> {
+    format!("refused:{site}\0").into_bytes()
+}
+
+fn refused_key(site: &SiteCode, number: &TicketNumber) -> Vec<u8> {
+    let mut key = refused_prefix(site);
+    key.extend_from_slice(sortable(number).as_bytes());
+    key
+}
 
 fn site_key(code: &SiteCode) -> String {
     format!("site:{code}")

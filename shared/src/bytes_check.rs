@@ -102,7 +102,11 @@ fn document(data: &[u8], budget: &mut Budget) -> Result<(), BytesError> {
         input.take(len)?;
     }
     let heads = input.count()?;
-    input.take(heads.checked_mul(32).ok_or(BytesError::Malformed("too many heads"))?)?;
+    input.take(
+        heads
+            .checked_mul(32)
+            .ok_or(BytesError::Malformed("too many heads"))?,
+    )?;
     let change_columns = columns(&mut input)?;
     let op_columns = columns(&mut input)?;
     for (spec, len) in change_columns.into_iter().chain(op_columns) {
@@ -120,7 +124,10 @@ fn document(data: &[u8], budget: &mut Budget) -> Result<(), BytesError> {
 fn change(data: &[u8], budget: &mut Budget) -> Result<(), BytesError> {
     let mut input = Reader::new(data);
     let deps = input.count()?;
-    input.take(deps.checked_mul(32).ok_or(BytesError::Malformed("too many dependencies"))?)?;
+    input.take(
+        deps.checked_mul(32)
+            .ok_or(BytesError::Malformed("too many dependencies"))?,
+    )?;
     let actor = input.length()?;
     input.take(actor)?;
     input.uleb()?; // seq

@@ -80,6 +80,10 @@ impl Heads {
         self.0.is_empty()
     }
 
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// Raw form for storage.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.0.concat()
@@ -196,6 +200,15 @@ pub struct LeafDiff {
     pub fetch: Vec<TicketId>,
     /// Tickets the agent holds that the server lacks entirely: push them whole.
     pub push_whole: Vec<TicketId>,
+}
+
+/// The digests of the 256 parts one byte longer than `depth` bytes, from a listing.
+pub fn branches(leaves: &[(TicketId, Heads)], depth: usize) -> Vec<Digest> {
+    let mut branches = vec![Digest::default(); 256];
+    for (id, heads) in leaves {
+        branches[usize::from(id.as_bytes()[depth.min(15)])].add(*id, heads);
+    }
+    branches
 }
 
 /// Agent side: compares the server's listing of a part with the agent's own.
@@ -347,10 +360,9 @@ pub fn accept(
             let before = Heads::of(&mut doc);
             let events = doc.event_entries();
             doc.apply_bytes(&push.bytes).map_err(|err| match err {
-                DocError::MissingDeps => refuse(
-                    "the changes build on changes the server lacks".into(),
-                    true,
-                ),
+                DocError::MissingDeps => {
+                    refuse("the changes build on changes the server lacks".into(), true)
+                }
                 other => refuse(other.to_string(), false),
             })?;
             let changed = Heads::of(&mut doc) != before;
@@ -421,6 +433,7 @@ pub fn too_large(bytes: usize) -> String {
 impl FeedEntry {
     /// The entry's document, checked to be the ticket the entry names.
     pub fn load(&self) -> Result<TicketDoc, DocError> {
+        crate::bytes_check::check(&self.doc).map_err(|err| DocError::Corrupt(err.to_string()))?;
         let doc = TicketDoc::load(&self.doc)?;
         if doc.id() != self.id || doc.number() != &self.number {
             return Err(DocError::Corrupt(
@@ -545,7 +558,14 @@ mod tests {
     /// The server taking a push from WH1, whose actors are all bound to it.
     fn take(existing: Option<TicketDoc>, push: &PushDoc) -> Result<(TicketDoc, bool), Refusal> {
         let site = SiteCode::parse("WH1").unwrap();
-        accept(existing, push, &Pusher { site: &site, owns: &|_| true })
+        accept(
+            existing,
+            push,
+            &Pusher {
+                site: &site,
+                owns: &|_| true,
+            },
+        )
     }
 
     fn hold(doc: &mut TicketDoc) {

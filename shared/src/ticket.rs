@@ -339,7 +339,12 @@ impl TicketDoc {
     pub fn event_entries(&self) -> Vec<(String, String)> {
         self.doc
             .values(&self.events)
-            .map(|(value, id)| (id.to_string(), value.as_str().unwrap_or_default().to_owned()))
+            .map(|(value, id)| {
+                (
+                    id.to_string(),
+                    value.as_str().unwrap_or_default().to_owned(),
+                )
+            })
             .collect()
     }
 

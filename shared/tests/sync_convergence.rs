@@ -26,15 +26,20 @@ struct Server {
 impl Server {
     /// Applies a push. With `crash_after`, only that many tickets are stored and the answer
     /// is lost (the server died mid-request).
-    fn push(&mut self, body: &[u8], crash_after: Option<usize>) -> Option<Vec<u8>> {
+    fn push(&mut self, from: &Agent, body: &[u8], crash_after: Option<usize>) -> Option<Vec<u8>> {
         let request: PushRequest = sync::decode(body).expect("agents send valid pushes");
+        let owns = |actor: &ActorId| actor == &from.actor;
+        let pusher = sync::Pusher {
+            site: &from.site,
+            owns: &owns,
+        };
         let mut results = Vec::new();
         for (i, push) in request.docs.iter().enumerate() {
             if crash_after == Some(i) {
                 return None;
             }
             let existing = self.docs.get(&push.id).cloned();
-            match sync::accept(existing, push) {
+            match sync::accept(existing, push, &pusher) {
                 Ok((mut doc, changed)) => {
                     let heads = Heads::of(&mut doc);
                     self.docs.insert(push.id, doc);
@@ -189,7 +194,7 @@ impl Agent {
                 Cut::PushAfter(k) if n == 0 => Some(k),
                 _ => None,
             };
-            let Some(answer) = server.push(&body, crash) else {
+            let Some(answer) = server.push(self, &body, crash) else {
                 return; // the connection died: try again next time
             };
             let answer: PushResponse = sync::decode(&answer).unwrap();

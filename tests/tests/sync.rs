@@ -269,7 +269,7 @@ fn the_demo_merges_two_sites_and_keeps_the_server_running() {
 }
 
 #[test]
-fn a_disagreement_found_by_the_digest_is_repaired_by_the_next_sync() {
+fn a_disagreement_found_by_the_digest_is_narrowed_down_and_repaired() {
     let server = Server::start();
     let a = Agent::enrolled("WH1", &server);
     a.intake("Acme", 1);
@@ -284,14 +284,18 @@ fn a_disagreement_found_by_the_digest_is_repaired_by_the_next_sync() {
             .unwrap();
     }
     let report = a.json(&["sync"]);
-    assert_eq!(report["pushed"], 0);
     assert_eq!(report["verified"], false);
-    assert_eq!(report["repair_started"], true);
-
-    let report = a.json(&["sync"]);
     assert_eq!(
-        report["pushed"], 2,
-        "everything is sent again; the server keeps one copy"
+        report["repaired"], 1,
+        "only the ticket that differs: {report}"
+    );
+    assert_eq!(
+        report["pushed"], 1,
+        "the lost ticket is sent in the same round, and nothing else"
+    );
+    assert!(
+        report["repair_bytes"].as_u64().unwrap() < 20_000,
+        "finding it costs a few requests: {report}"
     );
     assert_eq!(a.json(&["sync"])["verified"], true);
     let token = server.add_site("HQ");

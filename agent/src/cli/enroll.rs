@@ -49,6 +49,11 @@ pub fn say_linked(ctx: &Context, url: &str, reachable: bool) {
 pub fn link(store: &Store, server: String, token: String) -> Result<bool> {
     let (link, reachable) = check(server, token)?;
     store.set_server(&link)?;
+    if reachable {
+        // The server takes changes from this installation only once it is bound to the site
+        // (an unreachable server binds it at the first sync).
+        sync_client::Connection::open(store)?.ensure_bound(store)?;
+    }
     Ok(reachable)
 }
 

@@ -7,6 +7,9 @@
 //! meta:last_sync                 what the last successful sync did (JSON)
 //! sync:acked:{number}            heads the server acknowledged (32 bytes each)
 //! sync:dirty:{number}            the ticket has changes the server has not acknowledged
+//! sync:refused:{number}          why the server (or this agent) would not take the ticket,
+//!                                and its heads then (JSON): not sent again until it changes
+//! meta:bound                     the server this installation's actor is bound to (its URL)
 //! ```
 
 use std::fmt;
@@ -24,6 +27,17 @@ const SERVER: &str = "meta:server";
 const LAST_SYNC: &str = "meta:last_sync";
 const ACKED: &str = "sync:acked:";
 const DIRTY: &str = "sync:dirty:";
+const REFUSED: &str = "sync:refused:";
+const BOUND: &str = "meta:bound";
+
+/// A ticket the server would not take, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refused {
+    pub number: TicketNumber,
+    pub reason: String,
+    /// The ticket's heads when it was refused: it is sent again once it changes.
+    pub heads: Heads,
+}
 
 /// The server this agent syncs with.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +155,23 @@ impl Store {
                 continue;
             };
             match result {
+                PushResult::Refused {
+                    reason,
+                    send_whole: false,
+                    ..
+                } => {
+                    let refused = Refused {
+                        number: number.clone(),
+                        reason: reason.clone(),
+                        heads: local.clone(),
+                    };
+                    self.note_refused(&mut batch, &refused);
+                }
+                _ => {
+                    batch.delete(key(REFUSED, number));
+                }
+            }
+            match result {
                 PushResult::Accepted { .. } => {
                     // The server now holds everything this copy had when it was sent (its
                     // own heads may be ahead, with other sites' changes: those arrive with
@@ -161,8 +192,79 @@ impl Store {
         Ok(again)
     }
 
+    fn note_refused(&self, batch: &mut Batch, refused: &Refused) {
+        batch.put(
+            key(REFUSED, &refused.number),
+            serde_json::to_vec(refused).expect("refusals serialise"),
+        );
+    }
+
+    /// Records that a ticket cannot be sent as it is (the agent's own check, before sending).
+    pub fn refuse_locally(&self, refused: &Refused) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        self.note_refused(&mut batch, refused);
+        Ok(self.kv.commit(batch)?)
+    }
+
+    /// The tickets the server would not take, with why.
+    pub fn refusals(&self) -> Result<Vec<Refused>, StoreError> {
+        let mut refused = Vec::new();
+        for entry in self.kv.scan(REFUSED.as_bytes()) {
+            if let Ok(one) = serde_json::from_slice(&entry?.1) {
+                refused.push(one);
+            }
+        }
+        Ok(refused)
+    }
+
+    /// Why a ticket was refused, if it was refused as it is now (`heads`).
+    pub fn refused_as(
+        &self,
+        number: &TicketNumber,
+        heads: &Heads,
+    ) -> Result<Option<Refused>, StoreError> {
+        Ok(self
+            .kv
+            .get(key(REFUSED, number))?
+            .and_then(|bytes| serde_json::from_slice::<Refused>(&bytes).ok())
+            .filter(|refused| &refused.heads == heads))
+    }
+
+    /// The server this installation's actor was bound to.
+    pub fn bound_to(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .kv
+            .get(BOUND)?
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    pub fn set_bound_to(&self, url: &str) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        batch.put(BOUND, url);
+        Ok(self.kv.commit(batch)?)
+    }
+
+    /// Marks tickets the server lacks entirely to be pushed whole.
+    pub fn push_whole(&self, numbers: &[TicketNumber]) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        for number in numbers {
+            batch.delete(key(ACKED, number));
+            self.note_changed(&mut batch, number);
+        }
+        Ok(self.kv.commit(batch)?)
+    }
+
+    /// Stores tickets fetched by id (a repair), each counted as held by the server as sent.
+    pub fn absorb_fetched(&self, entries: &[FeedEntry]) -> Result<(), StoreError> {
+        self.absorb(entries, None)
+    }
+
     /// Stores a pulled page and the cursor after it, in one durable write.
     pub fn absorb_pulled(&self, entries: &[FeedEntry], cursor: u64) -> Result<(), StoreError> {
+        self.absorb(entries, Some(cursor))
+    }
+
+    fn absorb(&self, entries: &[FeedEntry], cursor: Option<u64>) -> Result<(), StoreError> {
         let docs = entries
             .iter()
             .map(|entry| {
@@ -175,26 +277,7 @@ impl Store {
                 Ok((doc, Some(entry.heads.clone()), Some(entry.doc.as_slice())))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        self.merge_in(docs.into_iter(), Some(cursor))
-    }
-
-    /// Starts sync over: every ticket to be pushed whole, the feed to be pulled from the
-    /// start. The repair when this agent's digest disagrees with the server's.
-    pub fn reset_sync(&self) -> Result<(), StoreError> {
-        let mut batch = Batch::default();
-        for entry in self.kv.scan(ACKED.as_bytes()) {
-            let (key, _) = entry?;
-            batch.delete(key);
-        }
-        let listing = self.tickets.list(
-            &crate::tickets::ListFilter::default(),
-            &rma_shared::DeadlineSettings::default(),
-        )?;
-        for summary in &listing.tickets {
-            self.note_changed(&mut batch, &summary.number);
-        }
-        batch.put(CURSOR, 0u64.to_be_bytes());
-        Ok(self.kv.commit(batch)?)
+        self.merge_in(docs.into_iter(), cursor)
     }
 
     pub fn last_sync(&self) -> Result<Option<LastSync>, StoreError> {

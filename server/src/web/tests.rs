@@ -7,7 +7,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
 use http_body_util::BodyExt as _;
-use rma_shared::automerge::ActorId;
 use rma_shared::event::{
     Assessment, Confirmation, CostKind, CostLine, CustomerRequest, EventKind, Liability, Payer,
     Receiving, RepairRecord, Verdict,
@@ -49,7 +48,7 @@ fn ticket(seq: u32, day: u32, model: &str, fault_type: &str, steps: Vec<EventKin
             request: CustomerRequest::Repair,
         },
         Event::new(EventKind::Registered, site.clone(), "ann", at(day, 8)),
-        ActorId::random(),
+        crate::test_support::wh1_actor(),
     );
     let mut all = vec![
         EventKind::Forwarded { note: None },
@@ -138,7 +137,7 @@ fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = ServerStore::open(dir.path()).unwrap();
     let wh1 = SiteCode::parse("WH1").unwrap();
-    store.add_site(&wh1, Utc::now()).unwrap();
+    crate::test_support::enrol(&store);
     let now = Utc::now();
     store
         .add_user("fiona", Role::Finance, "finance pass", now)
@@ -209,7 +208,7 @@ fn fixture() -> Fixture {
                     request: CustomerRequest::Refund,
                 },
                 Event::new(EventKind::Registered, site, "ann", april),
-                ActorId::random(),
+                crate::test_support::wh1_actor(),
             )
         },
     ];
@@ -222,7 +221,7 @@ fn fixture() -> Fixture {
         store,
         settings: Settings::default(),
         admin_token: "admin".into(),
-        writer: Mutex::new(()),
+        admin_lock: Mutex::new(()),
     });
     Fixture { _dir: dir, state }
 }

@@ -441,7 +441,7 @@ fn sync_bench(tickets: u32) -> Result<()> {
 
     // Agent A works offline.
     let site = SiteCode::parse("SA")?;
-    let actor = ActorId::random();
+    let actor = a.actor().clone();
     let mut saved = Vec::with_capacity(tickets as usize);
     let mut batch = Vec::new();
     for seq in 1..=tickets {
@@ -463,8 +463,10 @@ fn sync_bench(tickets: u32) -> Result<()> {
 
     let mut quiet = |_| {};
     let mut push = Report::default();
+    let connection = Connection::open(&a)?;
+    connection.ensure_bound(&a)?;
     let started = Instant::now();
-    sync_client::push_pending(&a, &Connection::open(&a)?, 500, &mut quiet, &mut push)?;
+    sync_client::push_pending(&a, &connection, 500, &mut quiet, &mut push)?;
     let push_time = started.elapsed();
 
     let mut pull = Report::default();
