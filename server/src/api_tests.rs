@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::Request;
 use http_body_util::BodyExt;
 use rma_shared::event::{CustomerRequest, EventKind};
-use rma_shared::sync::{Heads, PullResponse, PushResponse, PushResult};
+use rma_shared::sync::{Heads, PullResponse, PushDoc, PushResponse, PushResult};
 use rma_shared::{Event, Registration, TicketDoc, TicketId};
 use tower::ServiceExt;
 
@@ -244,4 +244,288 @@ async fn bad_pushes_are_refused_and_store_nothing() {
     )
     .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// How long a test watches a request that must not finish while the store is held: it
+/// fails if the request finishes, and passes (having waited this long) if it does not.
+const WHILE_HELD: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// A new WH2 ticket, made by WH2's test installation.
+fn wh2_ticket(seq: u32) -> TicketDoc {
+    let site = SiteCode::parse("WH2").unwrap();
+    TicketDoc::create(
+        TicketId::random(),
+        TicketNumber::new(site.clone(), 2026, seq),
+        &Registration {
+            customer: "Beta".into(),
+            contact: None,
+            model: "Y300".into(),
+            quantity: 1,
+            fault: "noise".into(),
+            request: CustomerRequest::Repair,
+        },
+        Event::new(EventKind::Registered, site, "bob", Utc::now()),
+        crate::test_support::actor_of("WH2"),
+    )
+}
+
+fn whole(docs: impl IntoIterator<Item = TicketDoc>) -> Vec<u8> {
+    sync::encode(&PushRequest {
+        docs: docs
+            .into_iter()
+            .map(|mut doc| sync::outgoing(&mut doc, &Heads::default()).unwrap())
+            .collect(),
+    })
+}
+
+/// Every ticket number on the feed, position by position.
+fn feed_numbers(state: &AppState) -> Vec<String> {
+    state
+        .store
+        .kv()
+        .scan(b"feed:")
+        .map(|entry| {
+            let (_, value) = entry.unwrap();
+            let text = String::from_utf8(value).unwrap();
+            text.split('\t').next().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_whose_client_goes_away_finishes_before_any_other_writes() {
+    let f = fixture();
+    let held = f.state.store.hold(crate::store::Point::BeforeCommit);
+    let first = tokio::spawn({
+        let state = f.state.clone();
+        let body = whole((1..=5).map(ticket));
+        let request = push_request(&f.token, "WH1", sync::CONTENT_TYPE, body);
+        async move { send(&state, request).await }
+    });
+    // The push holds the feed and is about to write; then its client goes away (the request's
+    // future is dropped, as when a connection drops).
+    let reached = held.reached;
+    tokio::task::spawn_blocking(move || reached.recv().unwrap())
+        .await
+        .unwrap();
+    first.abort();
+    assert!(first.await.unwrap_err().is_cancelled());
+    // At once, another site pushes: it waits for the first to finish writing.
+    let mut second = tokio::spawn({
+        let state = f.state.clone();
+        let body = whole((1..=3).map(wh2_ticket));
+        let request = push_request(&f.other, "WH2", sync::CONTENT_TYPE, body);
+        async move { send(&state, request).await }
+    });
+    assert!(
+        tokio::time::timeout(WHILE_HELD, &mut second).await.is_err(),
+        "a second push wrote while the first held the feed"
+    );
+    held.release.send(()).unwrap();
+    let (status, _) = second.await.unwrap();
+    assert_eq!(status, StatusCode::OK);
+
+    let numbers = feed_numbers(&f.state);
+    assert_eq!(numbers.len(), 8, "{numbers:?}");
+    let distinct: std::collections::HashSet<_> = numbers.iter().collect();
+    assert_eq!(distinct.len(), 8, "every ticket once: {numbers:?}");
+    // A site that holds nothing receives every ticket, and its digest is the server's.
+    let page = f
+        .state
+        .store
+        .pull(&SiteCode::parse("HQ").unwrap(), 0, 100, None, Utc::now())
+        .unwrap();
+    assert_eq!(page.entries.len(), 8);
+    let received = sync::Digest::of(page.entries.iter().map(|e| (e.id, &e.heads)));
+    assert_eq!(Some(received), page.digest);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_is_one_view_while_another_site_pushes() {
+    let f = fixture();
+    let (status, _) = send(
+        &f.state,
+        push_request(
+            &f.token,
+            "WH1",
+            sync::CONTENT_TYPE,
+            whole((1..=3).map(ticket)),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // WH2's pull stops between reading its page and reading the digest ...
+    let held = f.state.store.hold(crate::store::Point::BeforeDigest);
+    let pull = tokio::spawn({
+        let state = f.state.clone();
+        let request = get(Some(&f.other), "/api/v1/sync/WH2/pull?cursor=0");
+        async move { send(&state, request).await }
+    });
+    let reached = held.reached;
+    tokio::task::spawn_blocking(move || reached.recv().unwrap())
+        .await
+        .unwrap();
+    // ... while WH1 pushes more tickets: they wait for the pull's view to end.
+    let mut push = tokio::spawn({
+        let state = f.state.clone();
+        let body = whole((4..=6).map(ticket));
+        let request = push_request(&f.token, "WH1", sync::CONTENT_TYPE, body);
+        async move { send(&state, request).await }
+    });
+    assert!(
+        tokio::time::timeout(WHILE_HELD, &mut push).await.is_err(),
+        "a push wrote in the middle of a pull"
+    );
+    held.release.send(()).unwrap();
+    let (status, page) = pull.await.unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(push.await.unwrap().0, StatusCode::OK);
+    let page: PullResponse = sync::decode(&page).unwrap();
+    let held_by_wh2 = sync::Digest::of(page.entries.iter().map(|e| (e.id, &e.heads)));
+    assert_eq!(
+        page.digest,
+        Some(held_by_wh2),
+        "the digest describes exactly what the page brought ({} tickets)",
+        page.entries.len()
+    );
+}
+
+/// A DEFLATE stream (fixed Huffman codes) that inflates to `len` zero bytes, written as
+/// back-references: about 13 bits per 258 bytes.
+fn deflate_bomb(len: usize) -> Vec<u8> {
+    struct Bits {
+        out: Vec<u8>,
+        acc: u64,
+        n: u32,
+    }
+    impl Bits {
+        fn raw(&mut self, value: u64, bits: u32) {
+            self.acc |= value << self.n;
+            self.n += bits;
+            while self.n >= 8 {
+                self.out.push(self.acc as u8);
+                self.acc >>= 8;
+                self.n -= 8;
+            }
+        }
+        /// A Huffman code: most significant bit first.
+        fn code(&mut self, code: u64, bits: u32) {
+            for i in (0..bits).rev() {
+                self.raw((code >> i) & 1, 1);
+            }
+        }
+    }
+    let mut bits = Bits {
+        out: Vec::new(),
+        acc: 0,
+        n: 0,
+    };
+    bits.raw(1, 1); // final block
+    bits.raw(1, 2); // fixed Huffman codes
+    bits.code(0b0011_0000, 8); // the literal 0
+    for _ in 0..(len - 1) / 258 {
+        bits.code(0b1100_0101, 8); // length 258
+        bits.code(0, 5); // distance 1
+    }
+    bits.code(0, 7); // end of block
+    bits.raw(0, 7);
+    bits.out
+}
+
+#[tokio::test]
+async fn a_document_that_would_inflate_to_a_gigabyte_is_refused_quickly() {
+    use nix::sys::resource::{UsageWho, getrusage};
+    let f = fixture();
+    let bomb = deflate_bomb(1 << 30);
+    // A document chunk whose one (compressed) value column is the bomb.
+    let mut data = vec![0, 0, 0, 1];
+    let spec: u32 = (1 << 4) | 0b1000 | 7;
+    for mut n in [u64::from(spec), bomb.len() as u64] {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                data.push(byte);
+                break;
+            }
+            data.push(byte | 0x80);
+        }
+    }
+    data.extend_from_slice(&bomb);
+    let mut bytes = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 0];
+    let mut n = data.len() as u64;
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            bytes.push(byte);
+            break;
+        }
+        bytes.push(byte | 0x80);
+    }
+    bytes.extend_from_slice(&data);
+    let doc = ticket(1);
+    let body = sync::encode(&PushRequest {
+        docs: vec![PushDoc {
+            id: doc.id(),
+            number: doc.number().clone(),
+            base: Heads::default(),
+            bytes,
+        }],
+    });
+    let peak_before = getrusage(UsageWho::RUSAGE_SELF).unwrap().max_rss();
+    let started = std::time::Instant::now();
+    let (status, answer) = send(
+        &f.state,
+        push_request(&f.token, "WH1", sync::CONTENT_TYPE, body),
+    )
+    .await;
+    let took = started.elapsed();
+    let peak_after = getrusage(UsageWho::RUSAGE_SELF).unwrap().max_rss();
+    assert_eq!(status, StatusCode::OK);
+    let answer: PushResponse = sync::decode(&answer).unwrap();
+    match &answer.results[0] {
+        PushResult::Refused { reason, .. } => {
+            assert!(reason.contains("would inflate"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(took.as_secs() < 5, "took {took:?}");
+    // max_rss is in KiB: the check inflated at most its cap, not the gigabyte.
+    assert!(
+        peak_after - peak_before < 200 * 1024,
+        "peak memory grew by {} KiB",
+        peak_after - peak_before
+    );
+    assert_eq!(f.state.store.feed_head().unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_ticket_over_the_size_cap_is_refused_with_the_reason() {
+    let f = fixture();
+    let doc = ticket(1);
+    let body = sync::encode(&PushRequest {
+        docs: vec![PushDoc {
+            id: doc.id(),
+            number: doc.number().clone(),
+            base: Heads::default(),
+            bytes: vec![0; sync::MAX_TICKET_BYTES + 1],
+        }],
+    });
+    let (status, answer) = send(
+        &f.state,
+        push_request(&f.token, "WH1", sync::CONTENT_TYPE, body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let answer: PushResponse = sync::decode(&answer).unwrap();
+    match &answer.results[0] {
+        PushResult::Refused { reason, .. } => {
+            assert!(
+                reason.contains("more than the 8 MB a ticket may hold"),
+                "{reason}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -30,18 +30,26 @@ pub(crate) mod test_support {
 
     /// The Automerge actor of the test installation at WH1.
     pub fn wh1_actor() -> ActorId {
-        ActorId::from(&b"wh1-test-installation"[..])
+        actor_of("WH1")
     }
 
-    /// Enrols WH1 (bound to [`wh1_actor`]) and WH2; returns their tokens.
+    /// The Automerge actor of the test installation at `site`.
+    pub fn actor_of(site: &str) -> ActorId {
+        ActorId::from(format!("{site}-test-installation").as_bytes())
+    }
+
+    /// Enrols WH1 and WH2, each bound to its test installation; returns their tokens.
     pub fn enrol(store: &ServerStore) -> (String, String) {
         let now = chrono::Utc::now();
-        let wh1 = SiteCode::parse("WH1").unwrap();
-        let token = store.add_site(&wh1, now).unwrap();
-        store.bind_actor(&wh1, &wh1_actor()).unwrap();
-        let other = store
-            .add_site(&SiteCode::parse("WH2").unwrap(), now)
-            .unwrap();
-        (token, other)
+        let mut tokens = ["WH1", "WH2"].map(|code| {
+            let site = SiteCode::parse(code).unwrap();
+            let token = store.add_site(&site, now).unwrap();
+            store.bind_actor(&site, &actor_of(code)).unwrap();
+            token
+        });
+        (
+            std::mem::take(&mut tokens[0]),
+            std::mem::take(&mut tokens[1]),
+        )
     }
 }

@@ -97,6 +97,34 @@ pub struct ServerStore {
     /// The feed's order: pushes write under it one at a time, pulls read under it, so a
     /// page's documents, cursor and digest are one consistent view.
     feed: Arc<RwLock<()>>,
+    /// Points where a test can hold a push or a pull (see [`Pause`]).
+    #[cfg(test)]
+    pauses: Arc<std::sync::Mutex<Vec<(Point, Pause)>>>,
+}
+
+/// Where a test holds the store's work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Point {
+    /// A push holds the feed's lock and is about to write.
+    BeforeCommit,
+    /// A pull has read its page and is about to read the digest.
+    BeforeDigest,
+}
+
+/// A held point: the store says when it got there, and waits to be let go.
+#[cfg(test)]
+#[derive(Debug)]
+pub(crate) struct Pause {
+    reached: std::sync::mpsc::SyncSender<()>,
+    release: std::sync::mpsc::Receiver<()>,
+}
+
+/// The test's side of a [`Pause`].
+#[cfg(test)]
+#[derive(Debug)]
+pub(crate) struct Held {
+    pub reached: std::sync::mpsc::Receiver<()>,
+    pub release: std::sync::mpsc::SyncSender<()>,
 }
 
 impl ServerStore {
@@ -112,6 +140,8 @@ impl ServerStore {
             tickets,
             kv,
             feed: Arc::default(),
+            #[cfg(test)]
+            pauses: Arc::default(),
         };
         if store.kv.get(FEED_FORMAT)?.as_deref() != Some(FEED_VERSION) {
             store.repair_feed()?;
@@ -212,6 +242,37 @@ impl ServerStore {
             Err(_) => Ok(TokenCheck::Unknown),
         }
     }
+
+    /// Holds the next push or pull that reaches `point` until the test lets it go.
+    #[cfg(test)]
+    pub(crate) fn hold(&self, point: Point) -> Held {
+        let (reached, reached_rx) = std::sync::mpsc::sync_channel(1);
+        let (release_tx, release) = std::sync::mpsc::sync_channel(1);
+        self.pauses
+            .lock()
+            .unwrap()
+            .push((point, Pause { reached, release }));
+        Held {
+            reached: reached_rx,
+            release: release_tx,
+        }
+    }
+
+    #[cfg(test)]
+    fn pause_at(&self, point: Point) {
+        let pause = {
+            let mut pauses = self.pauses.lock().unwrap();
+            let found = pauses.iter().position(|(p, _)| *p == point);
+            found.map(|i| pauses.remove(i).1)
+        };
+        if let Some(pause) = pause {
+            let _ = pause.reached.send(());
+            let _ = pause.release.recv();
+        }
+    }
+
+    #[cfg(not(test))]
+    fn pause_at(&self, _point: Point) {}
 
     /// The last feed position: the last one written.
     pub fn feed_head(&self) -> Result<u64, ServerStoreError> {
@@ -314,6 +375,7 @@ impl ServerStore {
                 ),
             }
         }
+        self.pause_at(Point::BeforeCommit);
         self.kv.commit(batch)?;
         Ok(PushResponse {
             results: plan.answers,
@@ -511,6 +573,7 @@ impl ServerStore {
             end = seq;
         }
         let more = end < head;
+        self.pause_at(Point::BeforeDigest);
         let digest = if more {
             None
         } else {
@@ -747,3 +810,7 @@ fn feed_key(seq: u64) -> Vec<u8> {
 fn new_token() -> String {
     format!("{}{}", TicketId::random(), TicketId::random())
 }
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;

@@ -395,14 +395,9 @@ fn check_additions(
         ));
     }
     let now: std::collections::HashMap<String, String> = doc.event_entries().into_iter().collect();
-    for (id, text) in events {
-        match now.get(id) {
-            None => return Err("it removes a recorded step; steps are never deleted".into()),
-            Some(now_text) if now_text != text => {
-                return Err("it rewrites a recorded step; steps are never changed".into());
-            }
-            Some(_) => {}
-        }
+    // An overwritten entry gets a new id, like a removed one: both leave an id missing.
+    if events.iter().any(|(id, text)| now.get(id) != Some(text)) {
+        return Err("it removes or rewrites a recorded step; recorded steps never change".into());
     }
     let held: std::collections::HashSet<&String> = events.iter().map(|(id, _)| id).collect();
     for (id, text) in &now {

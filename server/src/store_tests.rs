@@ -1,0 +1,329 @@
+//! The store's trust at the sync boundary: every forgery is refused alone, with a reason, and
+//! changes nothing stored, while the rest of its batch commits.
+
+use rma_shared::automerge::transaction::Transactable;
+use rma_shared::automerge::{ROOT, ReadDoc, ScalarValue, Value};
+use rma_shared::event::{CustomerRequest, EventKind};
+use rma_shared::sync::{Heads, PushResult, outgoing};
+use rma_shared::{Event, Registration};
+
+use super::*;
+use crate::test_support::{actor_of, enrol};
+
+fn store() -> (tempfile::TempDir, ServerStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ServerStore::open(dir.path()).unwrap();
+    enrol(&store);
+    (dir, store)
+}
+
+fn site(code: &str) -> SiteCode {
+    SiteCode::parse(code).unwrap()
+}
+
+/// A new ticket numbered `number`, made by `site`'s test installation.
+fn ticket(number: &str, by: &str) -> TicketDoc {
+    let number = TicketNumber::parse(number).unwrap();
+    TicketDoc::create(
+        TicketId::random(),
+        number,
+        &Registration {
+            customer: "Acme".into(),
+            contact: None,
+            model: "X200".into(),
+            quantity: 1,
+            fault: "dead".into(),
+            request: CustomerRequest::Repair,
+        },
+        Event::new(EventKind::Registered, site(by), "ann", Utc::now()),
+        actor_of(by),
+    )
+}
+
+fn hold(doc: &mut TicketDoc, site_code: &str) {
+    let event = Event::new(
+        EventKind::Held {
+            reason: "parts".into(),
+        },
+        site(site_code),
+        "ann",
+        Utc::now(),
+    );
+    doc.record(event).unwrap();
+}
+
+/// Pushes `docs` (each with what the server acknowledged, `acked`) as `origin`.
+fn push(store: &ServerStore, origin: &str, docs: Vec<PushDoc>) -> Vec<PushResult> {
+    store
+        .push(&site(origin), &PushRequest { docs })
+        .unwrap()
+        .results
+}
+
+fn refused_reason(result: &PushResult) -> &str {
+    match result {
+        PushResult::Refused { reason, .. } => reason,
+        PushResult::Accepted { .. } => panic!("accepted, but should have been refused"),
+    }
+}
+
+/// The events list of a document, for forging.
+fn events_list(doc: &mut TicketDoc) -> rma_shared::automerge::ObjId {
+    match doc.automerge().get(ROOT, "events").unwrap() {
+        Some((Value::Object(_), id)) => id,
+        _ => panic!("a ticket has events"),
+    }
+}
+
+/// A ticket stored at the server, and the agent's copy that knows what the server holds.
+fn stored(store: &ServerStore, number: &str) -> (TicketDoc, Heads) {
+    let mut doc = ticket(number, "WH1");
+    let whole = outgoing(&mut doc, &Heads::default()).unwrap();
+    assert!(matches!(
+        push(store, "WH1", vec![whole])[0],
+        PushResult::Accepted { .. }
+    ));
+    let heads = Heads::of(&mut doc);
+    (doc, heads)
+}
+
+#[test]
+fn every_forgery_is_refused_alone_and_changes_nothing() {
+    let (_dir, store) = store();
+    type Forge = fn(&mut TicketDoc);
+    let cases: [(&str, Forge, &str); 5] = [
+        (
+            "a changed number",
+            |doc| {
+                doc.automerge()
+                    .put(ROOT, "number", "WH1-2026-09999")
+                    .unwrap();
+            },
+            "renumber",
+        ),
+        (
+            "a deleted step",
+            |doc| {
+                let events = events_list(doc);
+                doc.automerge().delete(&events, 0).unwrap();
+            },
+            "removes or rewrites a recorded step",
+        ),
+        (
+            "an edited step",
+            |doc| {
+                let events = events_list(doc);
+                let text = doc.event_entries()[0].1.replace("ann", "eve");
+                doc.automerge()
+                    .put(&events, 0, ScalarValue::Str(text.into()))
+                    .unwrap();
+            },
+            "removes or rewrites a recorded step",
+        ),
+        (
+            "a step in another site's name",
+            |doc| hold(doc, "WH2"),
+            "in the name of site WH2",
+        ),
+        (
+            "a change by an installation not bound to the site",
+            |doc| {
+                doc.set_actor(ActorId::random());
+                hold(doc, "WH1");
+            },
+            "not enrolled as site WH1",
+        ),
+    ];
+    for (i, (what, forge, reason)) in cases.into_iter().enumerate() {
+        let number = format!("WH1-2026-{:05}", i + 1);
+        let (mut doc, acked) = stored(&store, &number);
+        let before = store
+            .tickets()
+            .read_stored(&doc.number().clone())
+            .unwrap()
+            .unwrap();
+        let head = store.feed_head().unwrap();
+        forge(&mut doc);
+        let forged = outgoing(&mut doc, &acked).unwrap();
+        let mut honest = ticket(&format!("WH1-2026-{:05}", 100 + i), "WH1");
+        let honest_push = outgoing(&mut honest, &Heads::default()).unwrap();
+        let results = push(&store, "WH1", vec![forged, honest_push]);
+        let why = refused_reason(&results[0]);
+        assert!(why.contains(reason), "{what}: {why}");
+        assert!(
+            matches!(results[1], PushResult::Accepted { .. }),
+            "{what}: the rest of the batch commits"
+        );
+        let after = store
+            .tickets()
+            .read_stored(&before.summary.number)
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.heads, before.heads, "{what}: nothing stored");
+        assert_eq!(after.doc, before.doc, "{what}: nothing stored");
+        assert_eq!(
+            store.feed_head().unwrap(),
+            head + 1,
+            "{what}: only the honest ticket"
+        );
+        let refused = store.refused(&site("WH1")).unwrap();
+        assert!(
+            refused
+                .iter()
+                .any(|r| r.number == before.summary.number && r.reason == why),
+            "{what}: the office sees the refusal"
+        );
+    }
+}
+
+#[test]
+fn a_site_registers_tickets_only_under_its_own_code_and_numbers_never_move() {
+    let (_dir, store) = store();
+    // Another site's number, made by this site's own installation.
+    let mut foreign = ticket("WH2-2026-00001", "WH2");
+    foreign.set_actor(actor_of("WH1"));
+    let results = push(
+        &store,
+        "WH1",
+        vec![outgoing(&mut foreign, &Heads::default()).unwrap()],
+    );
+    assert!(refused_reason(&results[0]).contains("belongs to site WH2"));
+    assert!(
+        store.tickets().summary(foreign.number()).unwrap().is_none(),
+        "WH2's real ticket is not blocked"
+    );
+
+    // The same ticket sent again under a new number.
+    let (mut doc, _) = stored(&store, "WH1-2026-00001");
+    let mut copy = TicketDoc::load(&doc.save()).unwrap();
+    copy.automerge()
+        .put(ROOT, "number", "WH1-2026-00002")
+        .unwrap();
+    let copy = TicketDoc::load(&copy.save()).unwrap();
+    let mut renumbered = copy;
+    let push_doc = PushDoc {
+        id: doc.id(),
+        number: renumbered.number().clone(),
+        base: Heads::default(),
+        bytes: renumbered.save(),
+    };
+    let results = push(&store, "WH1", vec![push_doc]);
+    assert!(
+        refused_reason(&results[0]).contains("holds this ticket as WH1-2026-00001"),
+        "{results:?}"
+    );
+    let _ = Heads::of(&mut doc);
+}
+
+#[test]
+fn a_ticket_that_cannot_be_read_is_refused_alone() {
+    let (_dir, store) = store();
+    // Every step is in order, but the registration form lacks its model: no summary can be
+    // made of it.
+    let mut bad = ticket("WH1-2026-00001", "WH1");
+    let registration = match bad.automerge().get(ROOT, "registration").unwrap() {
+        Some((Value::Object(_), id)) => id,
+        _ => panic!("a ticket has a registration"),
+    };
+    bad.automerge().delete(&registration, "model").unwrap();
+    let mut good = ticket("WH1-2026-00002", "WH1");
+    let results = push(
+        &store,
+        "WH1",
+        vec![
+            outgoing(&mut bad, &Heads::default()).unwrap(),
+            outgoing(&mut good, &Heads::default()).unwrap(),
+        ],
+    );
+    assert!(
+        refused_reason(&results[0]).contains("cannot read it"),
+        "{results:?}"
+    );
+    assert!(matches!(results[1], PushResult::Accepted { .. }));
+    assert_eq!(store.feed_head().unwrap(), 1);
+}
+
+#[test]
+fn pull_pages_are_bounded_by_bytes_and_a_larger_ticket_travels_alone() {
+    let (_dir, store) = store();
+    // Text that does not compress: about 300 KB saved, so three fit in a page of 1 MiB.
+    let noise = |n: usize| -> String {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                char::from(b"0123456789abcdef"[(x & 15) as usize])
+            })
+            .collect()
+    };
+    let mut docs = Vec::new();
+    for seq in 1..=7 {
+        let size = if seq == 4 { 2_400_000 } else { 600_000 };
+        let mut doc = ticket(&format!("WH1-2026-{seq:05}"), "WH1");
+        let edit = EventKind::Edited {
+            field: rma_shared::event::RegistrationField::Fault,
+            value: noise(size),
+        };
+        doc.record(Event::new(edit, site("WH1"), "ann", Utc::now()))
+            .unwrap();
+        docs.push(outgoing(&mut doc, &Heads::default()).unwrap());
+    }
+    for doc in docs {
+        assert!(matches!(
+            push(&store, "WH1", vec![doc])[0],
+            PushResult::Accepted { .. }
+        ));
+    }
+    let mut cursor = 0;
+    let mut pages = Vec::new();
+    loop {
+        let page = store
+            .pull(&site("WH2"), cursor, 1000, None, Utc::now())
+            .unwrap();
+        let bytes: usize = page.entries.iter().map(|e| e.doc.len()).sum();
+        assert!(
+            page.entries.len() == 1 || bytes <= PAGE_BYTES,
+            "a page of {bytes} bytes"
+        );
+        pages.push(
+            page.entries
+                .iter()
+                .map(|e| e.number.seq())
+                .collect::<Vec<_>>(),
+        );
+        cursor = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(pages.concat(), (1..=7).collect::<Vec<_>>(), "{pages:?}");
+    assert!(
+        pages.contains(&vec![4]),
+        "the large ticket alone: {pages:?}"
+    );
+}
+
+#[test]
+fn a_feed_that_lost_a_ticket_gets_it_back_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let number = {
+        let store = ServerStore::open(dir.path()).unwrap();
+        enrol(&store);
+        let (doc, _) = stored(&store, "WH1-2026-00001");
+        stored(&store, "WH1-2026-00002");
+        // What the old race left behind: the position of one ticket overwritten by another,
+        // in a store of the version before the repair.
+        let mut batch = Batch::default();
+        batch.put(feed_key(1), "WH1-2026-00002\tWH1");
+        batch.delete(FEED_FORMAT);
+        store.kv.commit(batch).unwrap();
+        doc.number().clone()
+    };
+    let store = ServerStore::open(dir.path()).unwrap();
+    let page = store.pull(&site("WH2"), 0, 100, None, Utc::now()).unwrap();
+    let numbers: Vec<_> = page.entries.iter().map(|e| e.number.clone()).collect();
+    assert!(numbers.contains(&number), "{numbers:?}");
+    assert_eq!(numbers.len(), 2);
+}
