@@ -10,8 +10,8 @@
 //! ix:area:{CODE}\0{number}       value: the number and how many of its units are there
 //! ix:due:{deadline}\0{since, ms BE}{number}
 //! id:{ticket id, 16 bytes}       the number (sortable form) and heads, for the repair of sync
-//! meta:digest                    the digest of every ticket's heads (256-bit register)
 //! meta:digest:{byte}             the digest of the tickets whose id starts with that byte
+//!                                (256-bit register); their sum is the digest of all
 //! meta:tickets                   the version of these keys
 //! ```
 //! `{number}` in keys is a sortable form (sequence padded to 10 digits). A command on one
@@ -114,9 +114,15 @@ impl TicketStore {
             })
     }
 
-    /// The digest of every ticket's heads, kept up to date by every write.
+    /// The digest of every ticket's heads: the sum of the digests of the 256 parts of the id
+    /// space (see [`TicketStore::tree`]), which every write keeps up to date. One sum, so the
+    /// whole and its parts can never disagree.
     pub fn digest(&self) -> Result<Digest, StoreError> {
-        Ok(Digest::from_bytes(self.kv.register(DIGEST)?))
+        let mut sum = [0; 32];
+        for byte in 0..=255u8 {
+            sum = rma_shared::sync::add_u256(&sum, &self.kv.register(bucket_key(byte))?);
+        }
+        Ok(Digest::from_bytes(sum))
     }
 
     /// What this store holds of the tickets whose id starts with `prefix`: the digests of the
@@ -183,7 +189,6 @@ impl TicketStore {
                 source,
             })?;
             index_id(&mut batch, &stored.summary, &stored.heads);
-            batch.add_to(DIGEST, &Digest::item(stored.summary.id, &stored.heads));
         }
         batch.put(FORMAT, FORMAT_VERSION);
         self.kv.commit(batch)?;
@@ -257,10 +262,8 @@ impl TicketStore {
             encode_ticket(&summary, heads, saved),
         );
         let new = index_entries(&summary);
-        batch.add_to(DIGEST, &Digest::item(summary.id, heads));
         index_id(batch, &summary, heads);
         if let Some(old) = old {
-            batch.subtract_from(DIGEST, &Digest::item(old.summary.id, &old.heads));
             batch.subtract_from(
                 bucket_key(old.summary.id.as_bytes()[0]),
                 &Digest::item(old.summary.id, &old.heads),
@@ -432,8 +435,6 @@ fn ticket_key(number: &TicketNumber) -> String {
     format!("t:{}", sortable(number))
 }
 
-/// The key of the digest of every ticket's heads (see [`Digest`]).
-const DIGEST: &str = "meta:digest";
 const ID: &[u8] = b"id:";
 const FORMAT: &str = "meta:tickets";
 /// Version 2: the id index and the digests per part of the id space.

@@ -46,17 +46,14 @@ pub struct Agent {
 impl Agent {
     /// A new agent set up for `site` and enrolled with `server`.
     pub fn enrolled(site: &str, server: &Server) -> Self {
+        Self::enrolled_at(site, server, &server.url)
+    }
+
+    /// A new agent for `site` of `server`, which it reaches at `url` (a proxy, say).
+    pub fn enrolled_at(site: &str, server: &Server, url: &str) -> Self {
         let token = server.add_site(site);
         let agent = Self::new();
-        agent.ok(&[
-            "init",
-            "--site",
-            site,
-            "--server",
-            &server.url,
-            "--token",
-            &token,
-        ]);
+        agent.ok(&["init", "--site", site, "--server", url, "--token", &token]);
         agent
     }
 
@@ -297,6 +294,49 @@ impl Server {
         panic!("the server stopped before logging {text:?}");
     }
 
+    /// Reads the log away in the background, for a test that does not watch it (a log pipe
+    /// nobody reads would fill and stop the server).
+    pub fn drain_log(&mut self) {
+        if let Some(log) = self.log.take() {
+            std::thread::spawn(move || log.for_each(drop));
+        }
+    }
+
+    /// Every ticket the server holds, as its API lists them (any site's token reads).
+    pub fn tickets(&self, token: &str) -> Vec<Value> {
+        let listed: Value = reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1/tickets?limit=0", self.url))
+            .bearer_auth(token)
+            .send()
+            .expect("the server answers")
+            .json()
+            .expect("JSON");
+        listed["tickets"].as_array().expect("a list").clone()
+    }
+
+    /// One ticket as the server's API shows it.
+    pub fn ticket(&self, token: &str, number: &str) -> Value {
+        reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1/tickets/{number}", self.url))
+            .bearer_auth(token)
+            .send()
+            .expect("the server answers")
+            .json()
+            .expect("JSON")
+    }
+
+    /// The server's process id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Whether the process has died (killed from outside, say); it is reaped then.
+    pub fn died(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|child| child.try_wait().ok().flatten().is_some())
+    }
+
     /// SIGKILLs the server.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -339,5 +379,143 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// A TCP proxy on loopback between agents and a server that cuts the connection after a
+/// chosen number of bytes, SIGKILLing a chosen process at that moment: a client or a server
+/// killed at a byte-exact point of a request, with no timing involved.
+#[derive(Debug)]
+pub struct CutProxy {
+    /// The address agents use instead of the server's.
+    pub url: String,
+    state: std::sync::Arc<std::sync::Mutex<CutState>>,
+}
+
+#[derive(Debug, Default)]
+struct CutState {
+    /// Bytes (both ways) left before the cut; none: no cut.
+    budget: Option<u64>,
+    victim: Option<u32>,
+    open: Vec<std::net::TcpStream>,
+    cuts: usize,
+}
+
+impl CutState {
+    /// Takes `n` bytes from the budget; returns how many may pass, and whether to cut.
+    fn take(&mut self, n: u64) -> (u64, bool) {
+        match self.budget {
+            Some(left) if n >= left => (left, true),
+            Some(left) => {
+                self.budget = Some(left - n);
+                (n, false)
+            }
+            None => (n, false),
+        }
+    }
+
+    fn cut(&mut self) {
+        if let Some(pid) = self.victim.take() {
+            let pid = nix::unistd::Pid::from_raw(i32::try_from(pid).expect("a pid"));
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+        for stream in self.open.drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+        self.budget = None;
+        self.cuts += 1;
+    }
+}
+
+impl CutProxy {
+    /// A proxy to the server at `target` (`http://127.0.0.1:PORT`).
+    pub fn start(target: &str) -> Self {
+        use std::net::{TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let url = format!("http://{}", listener.local_addr().expect("bound"));
+        let target = target.trim_start_matches("http://").to_owned();
+        let state = std::sync::Arc::new(std::sync::Mutex::new(CutState::default()));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(&target) else {
+                    continue; // the server is down: the client sees the connection close
+                };
+                {
+                    let mut state = shared.lock().expect("the proxy's state");
+                    state
+                        .open
+                        .push(client.try_clone().expect("a socket clones"));
+                    state
+                        .open
+                        .push(server.try_clone().expect("a socket clones"));
+                }
+                for (from, to) in [
+                    (
+                        client.try_clone().expect("clone"),
+                        server.try_clone().expect("clone"),
+                    ),
+                    (server, client),
+                ] {
+                    let state = shared.clone();
+                    std::thread::spawn(move || pipe(from, to, &state));
+                }
+            }
+        });
+        Self { url, state }
+    }
+
+    /// Cuts after `bytes` more bytes, SIGKILLing `victim` (if set by then) at that moment.
+    pub fn arm(&self, bytes: u64) {
+        let mut state = self.state.lock().expect("the proxy's state");
+        state.budget = Some(bytes);
+        state.victim = None;
+    }
+
+    /// The process to SIGKILL at the cut.
+    pub fn victim(&self, pid: u32) {
+        self.state.lock().expect("the proxy's state").victim = Some(pid);
+    }
+
+    /// No cut from now on; returns whether the armed cut happened.
+    pub fn disarm(&self) -> bool {
+        let mut state = self.state.lock().expect("the proxy's state");
+        let cut = state.budget.is_none() && state.victim.is_none();
+        state.budget = None;
+        state.victim = None;
+        cut
+    }
+
+    /// How many cuts there were so far.
+    pub fn cuts(&self) -> usize {
+        self.state.lock().expect("the proxy's state").cuts
+    }
+}
+
+fn pipe(
+    mut from: std::net::TcpStream,
+    mut to: std::net::TcpStream,
+    state: &std::sync::Mutex<CutState>,
+) {
+    use std::io::{Read as _, Write as _};
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => {
+                let _ = to.shutdown(std::net::Shutdown::Write);
+                return;
+            }
+            Ok(n) => n,
+        };
+        let (pass, cut) = state.lock().expect("the proxy's state").take(n as u64);
+        let pass = usize::try_from(pass).expect("at most a buffer");
+        if to.write_all(&buf[..pass]).is_err() {
+            return;
+        }
+        if cut {
+            state.lock().expect("the proxy's state").cut();
+            return;
+        }
     }
 }

@@ -5,14 +5,7 @@ use rma_tests::{Agent, Server};
 use serde_json::Value;
 
 fn ticket_count(server: &Server, token: &str) -> usize {
-    let listed: Value = reqwest::blocking::Client::new()
-        .get(format!("{}/api/v1/tickets?limit=0", server.url))
-        .bearer_auth(token)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    listed["tickets"].as_array().unwrap().len()
+    server.tickets(token).len()
 }
 
 #[test]

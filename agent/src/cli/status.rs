@@ -16,6 +16,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<()> {
     let link = store.server()?;
     let last = store.last_sync()?;
     let pending = store.pending()?.len();
+    let refused = store.refusals()?;
     let reachable = link.as_ref().map(|link| {
         reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(3))
@@ -30,6 +31,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<()> {
             "server": link.as_ref().map(|l| &l.url),
             "last_sync": last,
             "pending": pending,
+            "refused": refused,
             "reachable": reachable,
         }));
     }
@@ -61,5 +63,15 @@ pub fn run(ctx: &Context, _args: Args) -> Result<()> {
         None => say!(ctx, "Last sync  never"),
     }
     say!(ctx, "Waiting    {pending} ticket(s) with changes to send");
+    if !refused.is_empty() {
+        say!(
+            ctx,
+            "Refused    {} ticket(s) the server will not take as they are:",
+            refused.len()
+        );
+        for ticket in &refused {
+            say!(ctx, "           {}", ticket.reason);
+        }
+    }
     Ok(())
 }

@@ -43,6 +43,24 @@ pub async fn show(State(state): State<Arc<AppState>>, Office(user): Office) -> R
                 }
             } }
         }
+        @let refused: Vec<_> = sites.iter().flat_map(|site| {
+            state.store.refused(&site.code).unwrap_or_default().into_iter().map(move |r| (site.code.clone(), r))
+        }).collect();
+        @if !refused.is_empty() {
+            h2 { "Tickets the server refused" }
+            p.muted { "These stay at the site until they are corrected there; the rest of each sync went through." }
+            table #refused {
+                thead { tr { th { "Site" } th { "Ticket" } th { "When" } th { "Why" } } }
+                tbody { @for (code, ticket) in &refused {
+                    tr data-site=(code.as_str()) {
+                        td { (code.as_str()) }
+                        td { (ticket.number.to_string()) }
+                        td { (when(ticket.at)) }
+                        td { (ticket.reason) }
+                    }
+                } }
+            }
+        }
     };
     page("Sites", &user, "/sites", body).into_response()
 }

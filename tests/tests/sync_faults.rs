@@ -1,0 +1,251 @@
+//! Sync under faults, across real processes: syncs SIGKILLed at seeded random points on both
+//! sides, and tickets far larger than usual. Afterwards the data itself is checked: every
+//! ticket's events at every site, with no event twice, and the digests.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::Utc;
+use rma_agent::store::Store;
+use rma_shared::event::{CustomerRequest, EventKind, RegistrationField};
+use rma_shared::{Event, Registration, TicketDoc, TicketId, TicketNumber};
+use rma_tests::{Agent, CutProxy, Server};
+use serde_json::Value;
+
+/// A small seeded generator, so a failing run can be replayed with its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn seeded() -> Self {
+        let seed = std::env::var("RMA_TEST_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+            });
+        println!("seed {seed} (RMA_TEST_SEED={seed} replays this run)");
+        Self(seed | 1)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// A ticket as one site holds it: its number, and its events' ids in order.
+fn events_of(view: &Value) -> Vec<String> {
+    view["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn syncs_killed_at_random_points_on_both_sides_lose_and_duplicate_nothing() {
+    let mut rng = Rng::seeded();
+    let mut server = Server::start_with_settings("pull_page = 3\n");
+    server.drain_log();
+    // Each site reaches the server through its own proxy, which kills at a byte-exact point.
+    let sites: Vec<(Agent, CutProxy)> = ["WH1", "WH2", "WH3"]
+        .iter()
+        .map(|site| {
+            let proxy = CutProxy::start(&server.url);
+            (Agent::enrolled_at(site, &server, &proxy.url), proxy)
+        })
+        .collect();
+    // What each step that succeeded added: ticket -> the number of events it must hold.
+    let mut expected: BTreeMap<String, usize> = BTreeMap::new();
+    for round in 0..20 {
+        for (i, (agent, _)) in sites.iter().enumerate() {
+            let number = agent.intake(&format!("R{round} A{i}"), 1);
+            expected.insert(number, 1);
+            // A step on a ticket this site holds (its own or another's, pulled earlier).
+            let held = agent.json(&["list", "--limit", "0"]);
+            let tickets = held["tickets"].as_array().unwrap();
+            let pick = &tickets[rng.below(tickets.len() as u64) as usize];
+            let number = pick["number"].as_str().unwrap();
+            let step = if pick["status"] == "on_hold" {
+                vec!["resume", number]
+            } else {
+                vec!["hold", number, "--reason", "parts"]
+            };
+            if agent.run(&step).status.success() {
+                *expected.get_mut(number).unwrap() += 1;
+            }
+        }
+        // Every site syncs at once. Each sync is cut at a random byte of its traffic, and
+        // the sync (or, in some rounds, the server) is SIGKILLed at that byte.
+        let server_dies = (rng.below(3) == 0).then(|| rng.below(3) as usize);
+        let mut syncs: Vec<_> = sites
+            .iter()
+            .enumerate()
+            .map(|(i, (agent, proxy))| {
+                proxy.arm(rng.below(12_000));
+                let sync = agent
+                    .command(&["sync"])
+                    .env("RMA_AGENT_PUSH_BATCH", "2")
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap();
+                match server_dies {
+                    Some(s) if s == i => proxy.victim(server.pid().unwrap()),
+                    _ => proxy.victim(sync.id()),
+                }
+                sync
+            })
+            .collect();
+        for sync in &mut syncs {
+            sync.wait().unwrap();
+        }
+        for (_, proxy) in &sites {
+            proxy.disarm();
+        }
+        if server.died() {
+            server.restart();
+            server.drain_log();
+        }
+    }
+    let cuts: usize = sites.iter().map(|(_, proxy)| proxy.cuts()).sum();
+    assert!(
+        cuts >= 20,
+        "only {cuts} syncs were cut: the test would prove little"
+    );
+    // The network heals: every site syncs until it agrees with the server.
+    for (agent, _) in sites.iter().chain(sites.iter()) {
+        agent.ok(&["sync"]);
+    }
+    for (agent, _) in &sites {
+        let report = agent.json(&["sync"]);
+        assert_eq!(report["verified"], true, "{report}");
+        assert_eq!(report["pending"], 0, "{report}");
+    }
+    let fresh = Agent::enrolled("HQ", &server);
+    let report = fresh.json(&["sync"]);
+    assert_eq!(
+        report["verified"], true,
+        "a new site receives everything: {report}"
+    );
+
+    let token = server.add_site("AUDIT");
+    let listed = server.tickets(&token);
+    assert_eq!(
+        listed.len(),
+        expected.len(),
+        "every ticket reached the server"
+    );
+    for summary in &listed {
+        let number = summary["number"].as_str().unwrap();
+        let at_server = server.ticket(&token, number);
+        let events = events_of(&at_server);
+        let distinct: HashSet<_> = events.iter().collect();
+        assert_eq!(distinct.len(), events.len(), "{number}: an event twice");
+        assert_eq!(
+            events.len(),
+            expected[number],
+            "{number}: every step that was made, once"
+        );
+        assert_eq!(
+            summary["status"], at_server["status"],
+            "{number}: the index agrees with the document"
+        );
+        for site in sites.iter().map(|(agent, _)| agent).chain([&fresh]) {
+            let here = site.json(&["show", number]);
+            assert_eq!(
+                events_of(&here),
+                events,
+                "{number}: the same events everywhere"
+            );
+            assert_eq!(here["status"], at_server["status"]);
+        }
+    }
+}
+
+/// Text that does not compress: `n` hex digits.
+fn noise(rng: &mut Rng, n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(b"0123456789abcdef"[rng.below(16) as usize]))
+        .collect()
+}
+
+#[test]
+fn large_tickets_sync_in_pages_and_one_over_the_cap_is_refused_with_its_reason() {
+    let mut rng = Rng::seeded();
+    let server = Server::start();
+    let a = Agent::enrolled("WH1", &server);
+    let site = rma_shared::SiteCode::parse("WH1").unwrap();
+    let (large, over) = {
+        let store = Store::open(a.data()).unwrap();
+        let make = |seq: u32, fault: String| {
+            let mut doc = TicketDoc::create(
+                TicketId::random(),
+                TicketNumber::new(site.clone(), 2026, seq),
+                &Registration {
+                    customer: "Acme".into(),
+                    contact: None,
+                    model: "X200".into(),
+                    quantity: 1,
+                    fault: "long report".into(),
+                    request: CustomerRequest::Repair,
+                },
+                Event::new(EventKind::Registered, site.clone(), "ann", Utc::now()),
+                store.actor().clone(),
+            );
+            let edit = EventKind::Edited {
+                field: RegistrationField::Fault,
+                value: fault,
+            };
+            doc.record(Event::new(edit, site.clone(), "ann", Utc::now()))
+                .unwrap();
+            doc
+        };
+        // 2,000 tickets of more than 8 KB each: more than a page (and than a body) in all.
+        for first in (1..=2_000).step_by(500) {
+            let docs = (first..first + 500)
+                .map(|seq| make(seq, noise(&mut rng, 18_000)))
+                .collect();
+            store.import(docs).unwrap();
+        }
+        let mut large = make(2_001, noise(&mut rng, 6_000_000));
+        assert!(large.save().len() > 2_900_000);
+        let mut over = make(2_002, noise(&mut rng, 18_000_000));
+        assert!(over.save().len() > rma_shared::sync::MAX_TICKET_BYTES);
+        let numbers = (large.number().to_string(), over.number().to_string());
+        store.import(vec![large, over]).unwrap();
+        numbers
+    };
+    let report = a.json(&["sync"]);
+    assert_eq!(report["pushed"], 2_001, "{}", report["refused"]);
+    let refused = report["refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 1);
+    let reason = refused[0].as_str().unwrap();
+    assert!(
+        reason.contains(&over) && reason.contains("more than the 8 MB a ticket may hold"),
+        "{reason}"
+    );
+    // The agent keeps saying so, and keeps the ticket.
+    let status = a.json(&["status"]);
+    assert_eq!(status["refused"][0]["number"], over.as_str());
+    let text = a.ok(&["status"]);
+    assert!(text.contains("Refused") && text.contains(&over), "{text}");
+    a.ok(&["show", &over]);
+
+    // A site enrolled afterwards receives every ticket, in pages, the large one alone.
+    let b = Agent::enrolled("WH2", &server);
+    let report = b.json(&["sync"]);
+    assert_eq!(report["pulled"], 2_001, "{report}");
+    assert_eq!(report["verified"], true);
+    let shown = b.json(&["show", &large]);
+    assert_eq!(
+        shown["registration"]["fault"].as_str().unwrap().len(),
+        6_000_000
+    );
+    b.fails(&["show", &over]);
+}
