@@ -80,6 +80,11 @@ pub struct Store {
 impl Store {
     /// Sets up a new data folder for `site`. Running it again with the same site is harmless.
     pub fn init(dir: &Path, site: SiteCode) -> Result<Self, StoreError> {
+        Self::init_as(dir, site, ActorId::random())
+    }
+
+    /// As [`Store::init`], with the Automerge actor given (a test replaying a run).
+    pub fn init_as(dir: &Path, site: SiteCode, actor: ActorId) -> Result<Self, StoreError> {
         let kv = Kv::open(&store_path(dir))?;
         if let Some(existing) = kv.get(META_SITE)? {
             let existing = parse_site(&existing)?;
@@ -89,7 +94,7 @@ impl Store {
         } else {
             let mut batch = Batch::default();
             batch.put(META_SITE, site.as_str());
-            batch.put(META_ACTOR, ActorId::random().to_bytes());
+            batch.put(META_ACTOR, actor.to_bytes());
             kv.commit(batch)?;
         }
         Self::from_kv(dir, kv)
@@ -166,13 +171,25 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<TicketDoc, StoreError> {
+        let registered = Event::new(EventKind::Registered, self.site.clone(), by, now);
+        self.create_as(TicketId::random(), registration, registered)
+    }
+
+    /// As [`Store::create`], with the ticket's id and its `registered` event given (a test
+    /// replaying a run).
+    pub fn create_as(
+        &self,
+        id: TicketId,
+        registration: &Registration,
+        registered: Event,
+    ) -> Result<TicketDoc, StoreError> {
+        let now = registered.at;
         let year = u16::try_from(now.year()).expect("a year of the common era");
         let counter_key = counter_key(year);
         let last = self.last_seq(year)?;
         let number = TicketNumber::new(self.site.clone(), year, last + 1);
-        let registered = Event::new(EventKind::Registered, self.site.clone(), by, now);
         let mut doc = TicketDoc::create(
-            TicketId::random(),
+            id,
             number.clone(),
             registration,
             registered,
@@ -202,13 +219,22 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<(TicketDoc, Workflow), StoreError> {
-        for area in areas_named(&kind) {
+        self.record_event(number, Event::new(kind, self.site.clone(), by, now))
+    }
+
+    /// As [`Store::record`], with the event made by the caller (a test replaying a run); it
+    /// must name this site.
+    pub fn record_event(
+        &self,
+        number: &TicketNumber,
+        event: Event,
+    ) -> Result<(TicketDoc, Workflow), StoreError> {
+        for area in areas_named(&event.kind) {
             self.require_area(area)?;
         }
         let (old, mut doc) = self
             .read(number)?
             .ok_or_else(|| StoreError::UnknownTicket(number.clone()))?;
-        let event = Event::new(kind, self.site.clone(), by, now);
         let flow = doc.record(event).map_err(|err| match err {
             RecordError::Refused(refusal) => StoreError::Refused(refusal),
             RecordError::Doc(source) => StoreError::Damaged {

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
+use rma_shared::automerge::ActorId;
 use rma_shared::sync::{
     self, BindRequest, FetchRequest, FetchResponse, Heads, PAGE_BYTES, PullResponse, PushDoc,
     PushRequest, PushResponse, TreeNode,
@@ -61,6 +62,8 @@ pub enum SyncError {
     Refused { status: StatusCode, message: String },
     #[error("the server's answer could not be read: {0}")]
     BadAnswer(String),
+    #[error("the connection to the server was lost ({0}); work goes on offline; sync again later")]
+    Lost(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -69,14 +72,29 @@ impl SyncError {
     /// Whether trying again later can help (the background sync backs off and retries).
     pub fn retry_helps(&self) -> bool {
         match self {
-            Self::Unreachable { .. } | Self::BadAnswer(_) => true,
+            Self::Unreachable { .. } | Self::BadAnswer(_) | Self::Lost(_) => true,
             Self::Refused { status, .. } => status.is_server_error(),
             Self::NotEnrolled | Self::Store(_) => false,
         }
     }
 }
 
-/// A connection to the server for one round.
+/// What a round needs from the server: its sync endpoints. [`Connection`] speaks them over
+/// HTTP; a test can answer them in-process, from a server store, and cut them where it likes.
+/// Each call returns the decoded answer and the bytes it moved.
+pub trait Transport {
+    /// The server's address: this installation's actor is bound once per server.
+    fn server(&self) -> &str;
+    /// Binds this installation's Automerge actor to the site.
+    fn bind(&self, actor: &ActorId) -> Result<(), SyncError>;
+    /// Returns the answer, the bytes sent and the bytes received.
+    fn push(&self, request: &PushRequest) -> Result<(PushResponse, usize, usize), SyncError>;
+    fn pull(&self, cursor: u64, pending: usize) -> Result<(PullResponse, usize), SyncError>;
+    fn tree(&self, prefix: &[u8]) -> Result<(TreeNode, usize), SyncError>;
+    fn fetch(&self, ids: Vec<TicketId>) -> Result<(FetchResponse, usize), SyncError>;
+}
+
+/// A connection to the server over HTTP, for one round.
 #[derive(Debug)]
 pub struct Connection {
     client: Client,
@@ -123,28 +141,8 @@ impl Connection {
         Err(SyncError::Refused { status, message })
     }
 
-    fn push(&self, request: &PushRequest) -> Result<(PushResponse, usize, usize), SyncError> {
-        let body = sync::encode(request);
-        let sent = body.len();
-        let response = self
-            .client
-            .post(self.url("push"))
-            .bearer_auth(&self.link.token)
-            .header("content-type", sync::CONTENT_TYPE)
-            .body(body)
-            .send()
-            .map_err(|e| self.unreachable(e))?;
-        let bytes = self.answer(response)?;
-        let decoded = sync::decode(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
-        Ok((decoded, sent, bytes.len()))
-    }
-
-    /// Sends a sync body, returns the decoded answer and the bytes both ways.
-    fn post<T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        body: Vec<u8>,
-    ) -> Result<(T, usize), SyncError> {
+    /// Sends a sync body; returns the answer's bytes and the bytes both ways.
+    fn post(&self, path: &str, body: Vec<u8>) -> Result<(Vec<u8>, usize), SyncError> {
         let sent = body.len();
         let response = self
             .client
@@ -155,68 +153,71 @@ impl Connection {
             .send()
             .map_err(|e| self.unreachable(e))?;
         let bytes = self.answer(response)?;
-        let decoded = sync::decode(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
-        Ok((decoded, sent + bytes.len()))
+        let moved = sent + bytes.len();
+        Ok((bytes, moved))
     }
 
-    /// Binds this installation's Automerge actor to the site at the server, once per server:
-    /// the server takes only changes by actors bound to the pushing site.
-    pub fn ensure_bound(&self, store: &Store) -> Result<(), SyncError> {
-        if store.bound_to()?.as_deref() == Some(self.link.url.as_str()) {
-            return Ok(());
-        }
-        self.bind(store)?;
-        store.set_bound_to(&self.link.url)?;
-        Ok(())
-    }
-
-    fn bind(&self, store: &Store) -> Result<(), SyncError> {
-        let body = sync::encode(&BindRequest {
-            actor: store.actor().to_bytes().to_vec(),
-        });
+    fn get(&self, path_and_query: &str) -> Result<Vec<u8>, SyncError> {
         let response = self
             .client
-            .post(self.url("actor"))
+            .get(self.url(path_and_query))
             .bearer_auth(&self.link.token)
-            .header("content-type", sync::CONTENT_TYPE)
-            .body(body)
             .send()
             .map_err(|e| self.unreachable(e))?;
-        self.answer(response)?;
+        self.answer(response)
+    }
+}
+
+fn decoded<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, SyncError> {
+    sync::decode(bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))
+}
+
+impl Transport for Connection {
+    fn server(&self) -> &str {
+        &self.link.url
+    }
+
+    fn bind(&self, actor: &ActorId) -> Result<(), SyncError> {
+        let body = sync::encode(&BindRequest {
+            actor: actor.to_bytes().to_vec(),
+        });
+        self.post("actor", body)?;
         Ok(())
+    }
+
+    fn push(&self, request: &PushRequest) -> Result<(PushResponse, usize, usize), SyncError> {
+        let body = sync::encode(request);
+        let up = body.len();
+        let (bytes, _) = self.post("push", body)?;
+        Ok((decoded(&bytes)?, up, bytes.len()))
+    }
+
+    fn pull(&self, cursor: u64, pending: usize) -> Result<(PullResponse, usize), SyncError> {
+        let bytes = self.get(&format!("pull?cursor={cursor}&pending={pending}"))?;
+        Ok((decoded(&bytes)?, bytes.len()))
     }
 
     fn tree(&self, prefix: &[u8]) -> Result<(TreeNode, usize), SyncError> {
         let hex: String = prefix.iter().map(|b| format!("{b:02x}")).collect();
-        let response = self
-            .client
-            .get(format!("{}?prefix={hex}", self.url("tree")))
-            .bearer_auth(&self.link.token)
-            .send()
-            .map_err(|e| self.unreachable(e))?;
-        let bytes = self.answer(response)?;
-        let node = sync::decode(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
-        Ok((node, bytes.len()))
+        let bytes = self.get(&format!("tree?prefix={hex}"))?;
+        Ok((decoded(&bytes)?, bytes.len()))
     }
 
     fn fetch(&self, ids: Vec<TicketId>) -> Result<(FetchResponse, usize), SyncError> {
-        self.post("fetch", sync::encode(&FetchRequest { ids }))
+        let (bytes, moved) = self.post("fetch", sync::encode(&FetchRequest { ids }))?;
+        Ok((decoded(&bytes)?, moved))
     }
+}
 
-    fn pull(&self, cursor: u64, pending: usize) -> Result<(PullResponse, usize), SyncError> {
-        let response = self
-            .client
-            .get(format!(
-                "{}?cursor={cursor}&pending={pending}",
-                self.url("pull")
-            ))
-            .bearer_auth(&self.link.token)
-            .send()
-            .map_err(|e| self.unreachable(e))?;
-        let bytes = self.answer(response)?;
-        let decoded = sync::decode(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
-        Ok((decoded, bytes.len()))
+/// Binds this installation's Automerge actor to its site at the server, once per server: the
+/// server takes only changes by actors bound to the pushing site.
+pub fn ensure_bound(store: &Store, server: &dyn Transport) -> Result<(), SyncError> {
+    if store.bound_to()?.as_deref() == Some(server.server()) {
+        return Ok(());
     }
+    server.bind(store.actor())?;
+    store.set_bound_to(server.server())?;
+    Ok(())
 }
 
 /// An HTTP client for talking to the server.
@@ -234,15 +235,24 @@ pub fn sync_once(
     push_batch: usize,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, SyncError> {
+    sync_with(store, &Connection::open(store)?, push_batch, progress)
+}
+
+/// Runs one round through `server`.
+pub fn sync_with(
+    store: &Store,
+    server: &dyn Transport,
+    push_batch: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, SyncError> {
     let started = Instant::now();
-    let conn = Connection::open(store)?;
     let mut report = Report::default();
-    conn.ensure_bound(store)?;
-    push_pending(store, &conn, push_batch, progress, &mut report)?;
-    pull_feed(store, &conn, progress, &mut report)?;
+    ensure_bound(store, server)?;
+    push_pending(store, server, push_batch, progress, &mut report)?;
+    pull_feed(store, server, progress, &mut report)?;
     if report.repaired > 0 {
         // What the repair found missing at the server goes now, not a round later.
-        push_pending(store, &conn, push_batch, progress, &mut report)?;
+        push_pending(store, server, push_batch, progress, &mut report)?;
     }
     report.pending = store.pending()?.len();
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -257,7 +267,7 @@ pub fn sync_once(
 /// Pushes every ticket with changes the server has not acknowledged, `push_batch` a request.
 pub fn push_pending(
     store: &Store,
-    conn: &Connection,
+    conn: &dyn Transport,
     push_batch: usize,
     progress: &mut dyn FnMut(Progress),
     report: &mut Report,
@@ -351,7 +361,7 @@ pub fn push_pending(
 /// Pulls the feed from the stored cursor to its end, storing each page with its cursor.
 pub fn pull_feed(
     store: &Store,
-    conn: &Connection,
+    conn: &dyn Transport,
     progress: &mut dyn FnMut(Progress),
     report: &mut Report,
 ) -> Result<(), SyncError> {
@@ -387,7 +397,7 @@ pub fn pull_feed(
 /// the id space whose digests differ, then fetches what the server holds of them and marks
 /// what it lacks to be pushed whole. Costs a few requests and kilobytes, however many tickets
 /// agree.
-pub fn repair(store: &Store, conn: &Connection, report: &mut Report) -> Result<(), SyncError> {
+pub fn repair(store: &Store, conn: &dyn Transport, report: &mut Report) -> Result<(), SyncError> {
     let mut fetch = Vec::new();
     let mut push_whole = Vec::new();
     let mut parts: Vec<Vec<u8>> = vec![Vec::new()];

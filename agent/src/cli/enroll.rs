@@ -52,7 +52,7 @@ pub fn link(store: &Store, server: String, token: String) -> Result<bool> {
     if reachable {
         // The server takes changes from this installation only once it is bound to the site
         // (an unreachable server binds it at the first sync).
-        sync_client::Connection::open(store)?.ensure_bound(store)?;
+        sync_client::ensure_bound(store, &sync_client::Connection::open(store)?)?;
     }
     Ok(reachable)
 }

@@ -464,7 +464,7 @@ fn sync_bench(tickets: u32) -> Result<()> {
     let mut quiet = |_| {};
     let mut push = Report::default();
     let connection = Connection::open(&a)?;
-    connection.ensure_bound(&a)?;
+    sync_client::ensure_bound(&a, &connection)?;
     let started = Instant::now();
     sync_client::push_pending(&a, &connection, 500, &mut quiet, &mut push)?;
     let push_time = started.elapsed();

@@ -1,0 +1,270 @@
+//! Convergence through the real stores: 3-4 agents, each with its own sled store, work
+//! offline on shared tickets (among them two sites inspecting one unit, pass and fail, at the
+//! same time) and sync with one server store in random orders, with requests and answers cut
+//! at random points. Afterwards every agent holds the same documents as the server, derives
+//! the same states, and agrees on the digest. Every id, actor and time comes from proptest's
+//! random source, so a failing case replays and shrinks.
+
+use std::cell::Cell;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use proptest::prelude::*;
+use rma_agent::store::{ListFilter, Store};
+use rma_agent::sync_client::{self, Report, SyncError, Transport};
+use rma_server::store::ServerStore;
+use rma_shared::automerge::ActorId;
+use rma_shared::event::{
+    Assessment, CustomerRequest, EventKind, Receiving, RegistrationField, RepairRecord, Verdict,
+};
+use rma_shared::sync::{FetchResponse, PullResponse, PushRequest, PushResponse, TreeNode};
+use rma_shared::{
+    DeadlineSettings, Event, EventId, Registration, SiteCode, TicketId, TicketNumber, TicketView,
+};
+
+/// The server's sync endpoints in-process, on a real server store, for one site: the `n`-th
+/// call is cut, either before the server sees it or after (the answer is lost).
+struct InProcess<'a> {
+    server: &'a ServerStore,
+    site: SiteCode,
+    calls: Cell<usize>,
+    cut: Option<(usize, bool)>,
+}
+
+impl InProcess<'_> {
+    /// Runs one call through the cut.
+    fn call<T>(&self, f: impl FnOnce() -> T) -> Result<T, SyncError> {
+        let n = self.calls.get();
+        self.calls.set(n + 1);
+        match self.cut {
+            Some((at, false)) if at == n => Err(SyncError::Lost("request cut".into())),
+            Some((at, true)) if at == n => {
+                f();
+                Err(SyncError::Lost("answer cut".into()))
+            }
+            _ => Ok(f()),
+        }
+    }
+}
+
+impl Transport for InProcess<'_> {
+    fn server(&self) -> &str {
+        "in-process"
+    }
+
+    fn bind(&self, actor: &ActorId) -> Result<(), SyncError> {
+        self.call(|| self.server.bind_actor(&self.site, actor).unwrap())
+    }
+
+    fn push(&self, request: &PushRequest) -> Result<(PushResponse, usize, usize), SyncError> {
+        let answer = self.call(|| self.server.push(&self.site, request).unwrap())?;
+        Ok((answer, 0, 0))
+    }
+
+    fn pull(&self, cursor: u64, _pending: usize) -> Result<(PullResponse, usize), SyncError> {
+        let now = Utc::now();
+        let page = self.call(|| self.server.pull(&self.site, cursor, 4, None, now).unwrap())?;
+        Ok((page, 0))
+    }
+
+    fn tree(&self, prefix: &[u8]) -> Result<(TreeNode, usize), SyncError> {
+        Ok((self.call(|| self.server.tree(prefix).unwrap())?, 0))
+    }
+
+    fn fetch(&self, ids: Vec<TicketId>) -> Result<(FetchResponse, usize), SyncError> {
+        Ok((self.call(|| self.server.fetch(&ids).unwrap())?, 0))
+    }
+}
+
+struct Site {
+    store: Store,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// An agent registers a ticket with this id.
+    Create(usize, [u8; 16]),
+    /// An agent takes step `step` on the `ticket`-th ticket it holds; the event's id.
+    Step(usize, usize, usize, u64),
+    /// An agent syncs; the call to cut (if any), and whether after the server took it.
+    Sync(usize, Option<(usize, bool)>),
+}
+
+fn ops(agents: usize) -> impl Strategy<Value = Vec<Op>> {
+    let op = prop_oneof![
+        1 => (0..agents, any::<[u8; 16]>()).prop_map(|(a, id)| Op::Create(a, id)),
+        4 => (0..agents, 0..8usize, 0..STEPS, any::<u64>())
+            .prop_map(|(a, t, s, id)| Op::Step(a, t, s, id)),
+        2 => (0..agents, prop::option::of((0..6usize, any::<bool>())))
+            .prop_map(|(a, cut)| Op::Sync(a, cut)),
+    ];
+    prop::collection::vec(op, 5..40)
+}
+
+const STEPS: usize = 10;
+
+/// Step `step` of a ticket's path, for its one unit.
+fn step(number: &TicketNumber, step: usize, site: &SiteCode) -> EventKind {
+    let unit = number.unit(1);
+    match step {
+        0 => EventKind::Forwarded { note: None },
+        1 => EventKind::Assessed(Assessment::simple()),
+        2 => EventKind::Received(Receiving {
+            model: "X200".into(),
+            quantity: 1,
+            appearance: "scratched".into(),
+            discrepancy: None,
+            units: vec![unit],
+            area: None,
+        }),
+        3 => EventKind::Assigned {
+            repairer: "bob".into(),
+            units: vec![unit],
+        },
+        4 => EventKind::Repaired(RepairRecord {
+            unit,
+            steps: "new fuse".into(),
+            parts: vec![],
+            minutes: 20,
+            findings: None,
+            finished: true,
+        }),
+        // Pass at one site and fail at another, concurrently: a conflict to surface.
+        5 | 6 => EventKind::Inspected {
+            unit,
+            verdict: if step == 5 {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            },
+            inspector: "ivy".into(),
+            note: None,
+        },
+        7 => EventKind::Held {
+            reason: "parts".into(),
+        },
+        8 => EventKind::Resumed,
+        _ => EventKind::Edited {
+            field: RegistrationField::Contact,
+            value: format!("phone of {site}"),
+        },
+    }
+}
+
+fn view(store: &Store, number: &TicketNumber) -> TicketView {
+    let doc = store.load(number).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+    TicketView::build(&doc, &DeadlineSettings::default(), now).unwrap()
+}
+
+fn numbers(store: &Store) -> Vec<TicketNumber> {
+    let all = store
+        .list(&ListFilter::default(), &DeadlineSettings::default())
+        .unwrap();
+    let mut numbers: Vec<_> = all.tickets.into_iter().map(|t| t.number).collect();
+    numbers.sort_by_key(|n| (n.site().to_string(), n.seq()));
+    numbers
+}
+
+fn sync(site: &Site, server: &ServerStore, cut: Option<(usize, bool)>) -> Option<Report> {
+    let transport = InProcess {
+        server,
+        site: site.store.site().clone(),
+        calls: Cell::new(0),
+        cut,
+    };
+    match sync_client::sync_with(&site.store, &transport, 3, &mut |_| {}) {
+        Ok(report) => Some(report),
+        Err(SyncError::Lost(_)) => None,
+        Err(other) => panic!("a sync failed: {other}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn agents_converge_through_the_real_stores_despite_cut_syncs(
+        (n, actors, script, order) in (3usize..=4).prop_flat_map(|n| {
+            (
+                Just(n),
+                prop::collection::vec(any::<[u8; 16]>(), n),
+                ops(n),
+                Just((0..n).collect::<Vec<_>>()).prop_shuffle(),
+            )
+        })
+    ) {
+        let server_dir = tempfile::tempdir().unwrap();
+        let server = ServerStore::open(server_dir.path()).unwrap();
+        let sites: Vec<Site> = (0..n)
+            .map(|i| {
+                let dir = tempfile::tempdir().unwrap();
+                let code = SiteCode::parse(&format!("S{i}")).unwrap();
+                server.add_site(&code, Utc::now()).unwrap();
+                let store = Store::init_as(dir.path(), code, ActorId::from(&actors[i][..])).unwrap();
+                Site { store, _dir: dir }
+            })
+            .collect();
+        let mut clock: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        for op in &script {
+            clock += Duration::minutes(1);
+            match *op {
+                Op::Create(a, id) => {
+                    let store = &sites[a].store;
+                    let registration = Registration {
+                        customer: "Acme".into(),
+                        contact: None,
+                        model: "X200".into(),
+                        quantity: 1,
+                        fault: "dead".into(),
+                        request: CustomerRequest::Repair,
+                    };
+                    let mut registered =
+                        Event::new(EventKind::Registered, store.site().clone(), "w", clock);
+                    registered.id = EventId::from(format!("{:016x}", u64::from_le_bytes(id[..8].try_into().unwrap())).as_str());
+                    store.create_as(TicketId::from_bytes(id), &registration, registered).unwrap();
+                }
+                Op::Step(a, t, s, id) => {
+                    let store = &sites[a].store;
+                    let held = numbers(store);
+                    if held.is_empty() {
+                        continue;
+                    }
+                    let number = &held[t % held.len()];
+                    let mut event = Event::new(step(number, s, store.site()), store.site().clone(), "w", clock);
+                    event.id = EventId::from(format!("{id:016x}").as_str());
+                    // A step the rules refuse here changes nothing.
+                    let _ = store.record_event(number, event);
+                }
+                Op::Sync(a, cut) => {
+                    sync(&sites[a], &server, cut);
+                }
+            }
+        }
+        // The network heals: everyone syncs, twice round, in a random order.
+        for _ in 0..2 {
+            for &a in &order {
+                sync(&sites[a], &server, None).unwrap();
+            }
+        }
+        let expected = server.tickets().digest().unwrap();
+        let all = numbers(&sites[order[0]].store);
+        for site in &sites {
+            let report = sync(site, &server, None).unwrap();
+            prop_assert!(report.verified, "site {} disagrees: {report:?}", site.store.site());
+            prop_assert_eq!(report.repaired, 0);
+            prop_assert_eq!(site.store.tickets().digest().unwrap(), expected);
+            prop_assert_eq!(&numbers(&site.store), &all);
+            for number in &all {
+                let here = view(&site.store, number);
+                let (_, mut at_server) = server.tickets().read(number).unwrap().unwrap();
+                let mut local = site.store.load(number).unwrap();
+                prop_assert_eq!(local.heads(), at_server.heads(), "{} differs", number);
+                let now = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+                prop_assert_eq!(&here, &TicketView::build(&at_server, &DeadlineSettings::default(), now).unwrap());
+                let ids: std::collections::HashSet<_> = here.events.iter().map(|e| e.id.clone()).collect();
+                prop_assert_eq!(ids.len(), here.events.len(), "an event twice in {}", number);
+            }
+        }
+    }
+}
