@@ -6,6 +6,8 @@
 
 #[path = "rma-bench/dashboard.rs"]
 mod dashboard;
+#[path = "rma-bench/load.rs"]
+mod load;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -66,6 +68,15 @@ enum Bench {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// Many agents at once, each its own site with its own store, making tickets and syncing
+    /// with one server over HTTP in a loop: syncs, errors, disagreements, latency, and every
+    /// ticket made at the server.
+    Load {
+        #[arg(long, default_value_t = 50)]
+        agents: usize,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
     /// Runs a command several times and prints its times and peak memory as JSON. The agent
     /// bench measures through it: a child's peak memory counts the memory of the process that
     /// started it, so the starter must be small.
@@ -93,6 +104,7 @@ fn main() -> Result<()> {
             runs,
             data,
         } => dashboard::run(tickets, runs, data),
+        Bench::Load { agents, seconds } => load::run(agents, seconds),
         Bench::Measure { runs, command } => {
             let (program, args) = command.split_first().expect("clap requires a command");
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
