@@ -404,6 +404,7 @@ pub fn repair(store: &Store, conn: &dyn Transport, report: &mut Report) -> Resul
     while let Some(prefix) = parts.pop() {
         let (theirs, down) = conn.tree(&prefix)?;
         report.repair_bytes += down;
+        report.bytes_down += down;
         match theirs {
             TreeNode::Branches(theirs) => {
                 if theirs.len() != 256 || prefix.len() >= 16 {

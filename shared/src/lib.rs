@@ -17,6 +17,8 @@ pub mod analysis;
 pub mod bytes_check;
 pub mod deadlines;
 pub mod event;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ids;
 pub mod label;
 pub mod money;

@@ -8,6 +8,8 @@
 mod dashboard;
 #[path = "rma-bench/load.rs"]
 mod load;
+#[path = "rma-bench/repair.rs"]
+mod repair;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -77,6 +79,12 @@ enum Bench {
         #[arg(long, default_value_t = 60)]
         seconds: u64,
     },
+    /// One ticket on which an agent and the server disagree, among N they agree on: the
+    /// bytes and time the sync that finds and repairs it takes.
+    Repair {
+        #[arg(long, default_value_t = 100_000)]
+        tickets: u32,
+    },
     /// Runs a command several times and prints its times and peak memory as JSON. The agent
     /// bench measures through it: a child's peak memory counts the memory of the process that
     /// started it, so the starter must be small.
@@ -105,6 +113,7 @@ fn main() -> Result<()> {
             data,
         } => dashboard::run(tickets, runs, data),
         Bench::Load { agents, seconds } => load::run(agents, seconds),
+        Bench::Repair { tickets } => repair::run(tickets),
         Bench::Measure { runs, command } => {
             let (program, args) = command.split_first().expect("clap requires a command");
             let args: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -100,9 +100,15 @@ pub fn run(agents: usize, seconds: u64) -> Result<()> {
             .copied()
             .unwrap_or(0.0)
     };
-    let (p50, p99, max) = (pick(0.50), pick(0.99), sorted.last().copied().unwrap_or(0.0));
+    let (p50, p99, max) = (
+        pick(0.50),
+        pick(0.99),
+        sorted.last().copied().unwrap_or(0.0),
+    );
     let syncs = sorted.len() + tally.errors.len();
-    println!("load: {agents} agents, each its own site, making tickets and syncing for {seconds} s");
+    println!(
+        "load: {agents} agents, each its own site, making tickets and syncing for {seconds} s"
+    );
     println!(
         "  syncs: {syncs} ({:.1}/s), errors: {}, disagreements repaired: {}",
         syncs as f64 / elapsed.as_secs_f64(),
@@ -136,7 +142,10 @@ pub fn run(agents: usize, seconds: u64) -> Result<()> {
     );
     drop(stores);
     if held != tally.made {
-        bail!("{} tickets were made but the server holds {held}", tally.made);
+        bail!(
+            "{} tickets were made but the server holds {held}",
+            tally.made
+        );
     }
     Ok(())
 }
