@@ -415,11 +415,10 @@ async fn ticket(
             format!("the server has no ticket {number}"),
         )
     };
-    let (_, doc) = state
-        .store
-        .tickets()
-        .read(&number)
-        .map_err(ServerStoreError::from)?
+    let reader = state.clone();
+    let wanted = number.clone();
+    let (_, doc) = blocking(move || Ok(reader.store.tickets().read(&wanted)?))
+        .await?
         .ok_or_else(not_found)?;
     let view = TicketView::build(&doc, &state.settings.deadlines, Utc::now())
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "damaged", e.to_string()))?;

@@ -40,7 +40,15 @@ pub async fn show(
             &format!("Ticket {number} could not be read; see the server's log."),
         )
     };
-    let doc = match state.store.tickets().read(&number) {
+    // Loading a document is Automerge work: off the async threads.
+    let reader = state.clone();
+    let wanted = number.clone();
+    let read = tokio::task::spawn_blocking(move || reader.store.tickets().read(&wanted)).await;
+    let read = match read {
+        Ok(read) => read,
+        Err(err) => return unreadable(&err),
+    };
+    let doc = match read {
         Ok(Some((_, doc))) => doc,
         Ok(None) => {
             return problem(
