@@ -200,23 +200,8 @@ fn uuid_hex() -> String {
 
 fn write_handle(data: &Path, handle: &Handle) -> Result<(), ServeError> {
     let path = data.join(HANDLE_FILE);
-    write_private_json(&path, handle).map_err(|source| ServeError::Handle { path, source })
-}
-
-/// Writes `value` as JSON to `path`, readable by its owner only, replacing the file whole (a
-/// reader never sees half of it). For the files that announce a running server and its secret.
-pub fn write_private_json(path: &Path, value: &impl Serialize) -> std::io::Result<()> {
-    let mut temp = path.as_os_str().to_owned();
-    temp.push(".tmp");
-    let temp = PathBuf::from(temp);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = options.open(&temp)?;
-    serde_json::to_writer(&file, value)?;
-    file.sync_all()?;
-    std::fs::rename(&temp, path)
+    rma_store::files::write_private_json(&path, handle)
+        .map_err(|source| ServeError::Handle { path, source })
 }
 
 async fn health(State(agent): State<Arc<Agent>>) -> Json<serde_json::Value> {

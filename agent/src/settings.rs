@@ -1,11 +1,11 @@
 //! The agent's settings: defaults, then `settings.toml` in the data folder (or `--config`),
 //! then environment variables. `Default` is the one place defaults are written.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rma_shared::DeadlineSettings;
+pub use rma_store::files::{SettingsError, load_file};
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -87,24 +87,6 @@ impl Default for Settings {
     }
 }
 
-#[derive(Debug, Error)]
-pub enum SettingsError {
-    #[error("cannot read the settings file {path}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("the settings file {path} is not valid: {message}")]
-    Parse { path: PathBuf, message: String },
-    #[error("the environment variable {name}={value:?} is not valid: {expected}")]
-    Env {
-        name: &'static str,
-        value: String,
-        expected: &'static str,
-    },
-}
-
 /// Environment variables that override the file, with what each sets.
 pub const ENV_OVERRIDES: [(&str, &str); 7] = [
     ("RMA_AGENT_FORWARD_HOURS", "deadlines.forward_hours"),
@@ -118,29 +100,6 @@ pub const ENV_OVERRIDES: [(&str, &str); 7] = [
     ("RMA_AGENT_PUSH_BATCH", "push_batch"),
     ("RMA_AGENT_SYNC_INTERVAL_SECS", "sync_interval_secs"),
 ];
-
-/// Reads settings of type `T` from `file` if given, else from `default_name` in `data_dir` if
-/// it exists, else `T::default()`. Unknown keys are errors that name the file.
-pub fn load_file<T: serde::de::DeserializeOwned + Default>(
-    data_dir: &Path,
-    default_name: &str,
-    file: Option<&Path>,
-) -> Result<T, SettingsError> {
-    let default_file = data_dir.join(default_name);
-    let path = match file {
-        Some(path) => path.to_owned(),
-        None if default_file.exists() => default_file,
-        None => return Ok(T::default()),
-    };
-    let text = std::fs::read_to_string(&path).map_err(|source| SettingsError::Read {
-        path: path.clone(),
-        source,
-    })?;
-    toml::from_str(&text).map_err(|err| SettingsError::Parse {
-        path,
-        message: err.message().to_owned(),
-    })
-}
 
 impl Settings {
     /// Loads `file` if given, else `settings.toml` in `data_dir` if it exists, then applies

@@ -1,7 +1,7 @@
 //! The agent's local store: ticket documents, the per-site number counter, storage areas and
-//! the indexes listings use, on top of [`crate::kv`].
+//! the indexes listings use, on top of [`rma_store::kv`].
 //!
-//! Keys, besides the tickets and their indexes (see [`crate::tickets`]):
+//! Keys, besides the tickets and their indexes (see [`rma_store::tickets`]):
 //! ```text
 //! meta:site                      site code chosen at init
 //! meta:actor                     this installation's Automerge actor id
@@ -24,9 +24,9 @@ use thiserror::Error;
 
 use rma_shared::sync::Heads;
 
-use crate::kv::{Batch, Kv, KvError};
-pub use crate::tickets::{ListFilter, Listing};
-use crate::tickets::{Prior, TicketStore};
+use rma_store::kv::{Batch, Kv, KvError};
+pub use rma_store::tickets::{ListFilter, Listing};
+use rma_store::tickets::{Prior, TicketStore, TicketsError};
 pub use sync::{LastSync, Refused, ServerLink};
 
 #[derive(Debug, Error)]
@@ -53,8 +53,32 @@ pub enum StoreError {
         #[source]
         source: DocError,
     },
+    #[error(
+        "the data folder {0} is in use by another process (a running `rma-agent serve`, or a command still running); only one can open it at a time"
+    )]
+    InUse(PathBuf),
     #[error(transparent)]
-    Kv(#[from] KvError),
+    Kv(KvError),
+}
+
+impl From<KvError> for StoreError {
+    fn from(err: KvError) -> Self {
+        match err {
+            KvError::Locked(path) => {
+                Self::InUse(path.parent().map_or(path.clone(), Path::to_owned))
+            }
+            other => Self::Kv(other),
+        }
+    }
+}
+
+impl From<TicketsError> for StoreError {
+    fn from(err: TicketsError) -> Self {
+        match err {
+            TicketsError::Damaged { number, source } => Self::Damaged { number, source },
+            TicketsError::Kv(err) => err.into(),
+        }
+    }
 }
 
 /// A storage area as listed by `area list`.
@@ -151,7 +175,7 @@ impl Store {
 
     /// The summary of a ticket, without loading its document.
     pub fn summary(&self, number: &TicketNumber) -> Result<Option<TicketSummary>, StoreError> {
-        self.tickets.summary(number)
+        Ok(self.tickets.summary(number)?)
     }
 
     /// Tickets matching `filter`, newest first.
@@ -160,7 +184,7 @@ impl Store {
         filter: &ListFilter,
         deadlines: &DeadlineSettings,
     ) -> Result<Listing, StoreError> {
-        self.tickets.list(filter, deadlines)
+        Ok(self.tickets.list(filter, deadlines)?)
     }
 
     /// Registers a new ticket under the next number of this site and year. The number is

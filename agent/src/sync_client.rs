@@ -68,6 +68,12 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
+impl From<rma_store::tickets::TicketsError> for SyncError {
+    fn from(err: rma_store::tickets::TicketsError) -> Self {
+        Self::Store(err.into())
+    }
+}
+
 impl SyncError {
     /// Whether trying again later can help (the background sync backs off and retries).
     pub fn retry_helps(&self) -> bool {

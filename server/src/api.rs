@@ -14,10 +14,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-use rma_agent::tickets::ListFilter;
 use rma_shared::automerge::ActorId;
 use rma_shared::sync::{self, BindRequest, FetchRequest, PushRequest};
 use rma_shared::{AreaCode, SiteCode, TicketNumber, TicketStatus, TicketView};
+use rma_store::tickets::ListFilter;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
@@ -91,7 +91,9 @@ impl From<ServerStoreError> for ApiError {
             ServerStoreError::ActorTaken(_) => {
                 Self::new(StatusCode::CONFLICT, "actor_taken", err.to_string())
             }
-            ServerStoreError::Store(_) | ServerStoreError::Io { .. } => {
+            ServerStoreError::Store(_)
+            | ServerStoreError::Io { .. }
+            | ServerStoreError::InUse(_) => {
                 tracing::error!(error = %err, "store failure");
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,

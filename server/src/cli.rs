@@ -16,7 +16,6 @@ use crate::store::ServerStore;
 
 const EXAMPLES: &str = "\
 Examples:
-  rma-server demo                       # the whole loop in a temporary folder, no set-up
   rma-server serve                      # listen on 127.0.0.1:8080, data in ./rma-server-data
   rma-server site add WH1               # enrol a site; prints its token once
   rma-server site list
@@ -64,9 +63,6 @@ pub enum Command {
     /// Add, list and remove the people who log in to the office's web pages.
     #[command(subcommand)]
     User(UserCommand),
-    /// Try it out: a server and two sites in a temporary folder work offline on the same
-    /// tickets, sync, and show the merged result; the server keeps running.
-    Demo,
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,7 +96,6 @@ impl Cli {
         let settings = Settings::load(&self.data, self.config.as_deref())?;
         match self.command {
             Command::Serve { listen } => serve(&self.data, settings, listen),
-            Command::Demo => crate::demo::run(),
             Command::Site(command) => {
                 let request = match command {
                     SiteCommand::Add { code } => AdminRequest::SiteAdd { code },
@@ -286,7 +281,7 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, settings: &S
     }
 }
 
-pub(crate) async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .expect("a signal handler can be installed");
     tokio::select! {

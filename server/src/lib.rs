@@ -7,12 +7,11 @@
 //! - [`settings`]: defaults, file, environment.
 //! - [`office`]: the indexes the office's pages read; [`users`]: people, roles, sessions;
 //!   [`web`]: the office's pages.
-//! - [`cli`]: the command line; [`demo`]: the whole loop with no set-up.
+//! - [`cli`]: the command line.
 
 pub mod admin;
 pub mod api;
 pub mod cli;
-pub mod demo;
 pub mod office;
 pub mod serve;
 pub mod settings;

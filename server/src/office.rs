@@ -12,11 +12,11 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use rma_agent::kv::{Batch, Kv};
-use rma_agent::store::StoreError;
-use rma_agent::tickets::{ListFilter, TicketStore, sortable};
 use rma_shared::analysis::{CostEntry, Month, TicketFacts, cost_entries};
 use rma_shared::{DeadlineSettings, Derived, TicketDoc, TicketStatus, TicketSummary, TicketView};
+use rma_store::kv::{Batch, Kv};
+use rma_store::tickets::TicketsError as StoreError;
+use rma_store::tickets::{ListFilter, TicketStore, sortable};
 
 /// Bump when the indexes change shape: stores are rebuilt on open.
 const VERSION: &[u8] = b"1";

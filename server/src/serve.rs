@@ -78,6 +78,6 @@ impl Server {
 
 fn write_handle(data: &Path, handle: &Handle) -> Result<(), ServerStoreError> {
     let path = data.join(HANDLE_FILE);
-    rma_agent::serve::write_private_json(&path, handle)
+    rma_store::files::write_private_json(&path, handle)
         .map_err(|source| ServerStoreError::Io { path, source })
 }

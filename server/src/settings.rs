@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use rma_agent::settings::{SettingsError, load_file};
 use rma_shared::DeadlineSettings;
+use rma_store::files::{SettingsError, load_file};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

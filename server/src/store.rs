@@ -1,5 +1,5 @@
 //! The server's store: every site's tickets (with the same summaries and indexes as an
-//! agent's, see [`rma_agent::tickets`]), the feed of changes agents pull, and the enrolled
+//! agent's, see [`rma_store::tickets`]), the feed of changes agents pull, and the enrolled
 //! sites with their hashed tokens and bound Automerge actors.
 //!
 //! Keys, besides the tickets and their indexes:
@@ -22,15 +22,15 @@ use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, Utc};
-use rma_agent::kv::{Batch, Kv};
-use rma_agent::store::StoreError;
-use rma_agent::tickets::{Prior, TicketStore, sortable};
 use rma_shared::automerge::ActorId;
 use rma_shared::sync::{
     self, FeedEntry, FetchResponse, Heads, PAGE_BYTES, PullResponse, PushDoc, PushRequest,
     PushResponse, PushResult, Pusher, TreeNode,
 };
 use rma_shared::{Derived, SiteCode, TicketDoc, TicketId, TicketNumber, TicketSummary};
+use rma_store::kv::{Batch, Kv};
+use rma_store::tickets::TicketsError as StoreError;
+use rma_store::tickets::{Prior, TicketStore, sortable};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
@@ -51,13 +51,22 @@ pub enum ServerStoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "the server's data folder {0} is in use by another process (a running `rma-server serve`, or a command still running); only one can open it at a time"
+    )]
+    InUse(std::path::PathBuf),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-impl From<rma_agent::kv::KvError> for ServerStoreError {
-    fn from(err: rma_agent::kv::KvError) -> Self {
-        Self::Store(StoreError::Kv(err))
+impl From<rma_store::kv::KvError> for ServerStoreError {
+    fn from(err: rma_store::kv::KvError) -> Self {
+        match err {
+            rma_store::kv::KvError::Locked(path) => {
+                Self::InUse(path.parent().map_or(path.clone(), Path::to_owned))
+            }
+            other => Self::Store(StoreError::Kv(other)),
+        }
     }
 }
 
@@ -648,7 +657,7 @@ impl ServerStore {
             let (key, _) = entry?;
             let Some(number) = std::str::from_utf8(&key[2..])
                 .ok()
-                .and_then(rma_agent::tickets::parse_sortable)
+                .and_then(rma_store::tickets::parse_sortable)
             else {
                 continue;
             };

@@ -10,8 +10,8 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use chrono::{DateTime, Duration, Utc};
-use rma_agent::kv::Batch;
 use rma_shared::TicketId;
+use rma_store::kv::Batch;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
@@ -96,8 +96,8 @@ pub enum UserError {
     Store(#[from] ServerStoreError),
 }
 
-impl From<rma_agent::kv::KvError> for UserError {
-    fn from(err: rma_agent::kv::KvError) -> Self {
+impl From<rma_store::kv::KvError> for UserError {
+    fn from(err: rma_store::kv::KvError) -> Self {
         Self::Store(err.into())
     }
 }

@@ -228,8 +228,7 @@ fn the_demo_merges_two_sites_and_keeps_the_server_running() {
         }
     }
     let mut demo = KillOnDrop(
-        std::process::Command::new(rma_tests::binary("rma-server"))
-            .arg("demo")
+        std::process::Command::new(rma_tests::binary("rma-demo"))
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()

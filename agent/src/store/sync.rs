@@ -20,7 +20,7 @@ use rma_shared::{DocError, TicketId, TicketNumber};
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError};
-use crate::kv::Batch;
+use rma_store::kv::Batch;
 
 pub(super) const CURSOR: &str = "meta:cursor";
 const SERVER: &str = "meta:server";
@@ -64,7 +64,7 @@ pub struct LastSync {
 }
 
 fn key(prefix: &str, number: &TicketNumber) -> String {
-    format!("{prefix}{}", crate::tickets::sortable(number))
+    format!("{prefix}{}", rma_store::tickets::sortable(number))
 }
 
 impl Store {

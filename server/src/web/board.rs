@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use maud::html;
-use rma_agent::tickets::ListFilter;
 use rma_shared::{AreaCode, LabelCode, SiteCode, TicketNumber, TicketStatus, UnitNumber};
+use rma_store::tickets::ListFilter;
 use serde::Deserialize;
 
 use super::auth::Office;

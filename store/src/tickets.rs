@@ -31,8 +31,22 @@ use serde::Serialize;
 use rma_shared::TicketId;
 use rma_shared::sync::{Digest, Heads, LEAF_TICKETS, TreeNode};
 
-use crate::kv::{Batch, Entry, Kv};
-use crate::store::StoreError;
+use thiserror::Error;
+
+use crate::kv::{Batch, Entry, Kv, KvError};
+
+/// The tickets of a store cannot be read or written.
+#[derive(Debug, Error)]
+pub enum TicketsError {
+    #[error("ticket {number} is damaged in the store: {source}")]
+    Damaged {
+        number: String,
+        #[source]
+        source: DocError,
+    },
+    #[error(transparent)]
+    Kv(#[from] KvError),
+}
 
 /// What `list` asks for. Every filter given must match.
 #[derive(Debug, Clone, Default)]
@@ -83,7 +97,7 @@ pub struct TicketStore {
 
 impl TicketStore {
     /// The tickets of `kv`, brought up to this version's keys (see [`TicketStore::upgrade`]).
-    pub fn open(kv: Kv) -> Result<Self, StoreError> {
+    pub fn open(kv: Kv) -> Result<Self, TicketsError> {
         let tickets = Self { kv };
         if tickets.upgrade()? {
             tracing::info!("ticket indexes brought up to date");
@@ -95,20 +109,20 @@ impl TicketStore {
     pub fn read(
         &self,
         number: &TicketNumber,
-    ) -> Result<Option<(TicketSummary, TicketDoc)>, StoreError> {
+    ) -> Result<Option<(TicketSummary, TicketDoc)>, TicketsError> {
         Ok(self
             .read_prior(number)?
             .map(|(prior, doc)| (prior.summary, doc)))
     }
 
     /// A ticket as stored: its summary, heads and saved document, without loading it.
-    pub fn read_stored(&self, number: &TicketNumber) -> Result<Option<Stored>, StoreError> {
+    pub fn read_stored(&self, number: &TicketNumber) -> Result<Option<Stored>, TicketsError> {
         let Some(bytes) = self.kv.get(ticket_key(number))? else {
             return Ok(None);
         };
         decode_ticket(&bytes)
             .map(Some)
-            .map_err(|source| StoreError::Damaged {
+            .map_err(|source| TicketsError::Damaged {
                 number: number.to_string(),
                 source,
             })
@@ -117,7 +131,7 @@ impl TicketStore {
     /// The digest of every ticket's heads: the sum of the digests of the 256 parts of the id
     /// space (see [`TicketStore::tree`]), which every write keeps up to date. One sum, so the
     /// whole and its parts can never disagree.
-    pub fn digest(&self) -> Result<Digest, StoreError> {
+    pub fn digest(&self) -> Result<Digest, TicketsError> {
         let mut sum = [0; 32];
         for byte in 0..=255u8 {
             sum = rma_shared::sync::add_u256(&sum, &self.kv.register(bucket_key(byte))?);
@@ -127,7 +141,7 @@ impl TicketStore {
 
     /// What this store holds of the tickets whose id starts with `prefix`: the digests of the
     /// 256 parts one byte longer, or, when few enough, each ticket with its heads.
-    pub fn tree(&self, prefix: &[u8]) -> Result<TreeNode, StoreError> {
+    pub fn tree(&self, prefix: &[u8]) -> Result<TreeNode, TicketsError> {
         if prefix.is_empty() {
             let mut branches = Vec::with_capacity(256);
             for byte in 0..=255u8 {
@@ -146,7 +160,7 @@ impl TicketStore {
     }
 
     /// Every ticket whose id starts with `prefix`, with its heads.
-    pub fn leaves(&self, prefix: &[u8]) -> Result<Vec<(TicketId, Heads)>, StoreError> {
+    pub fn leaves(&self, prefix: &[u8]) -> Result<Vec<(TicketId, Heads)>, TicketsError> {
         let mut key = ID.to_vec();
         key.extend_from_slice(prefix);
         let mut leaves = Vec::new();
@@ -160,7 +174,7 @@ impl TicketStore {
     }
 
     /// The number of the ticket with this id, if it is here.
-    pub fn number_of(&self, id: TicketId) -> Result<Option<TicketNumber>, StoreError> {
+    pub fn number_of(&self, id: TicketId) -> Result<Option<TicketNumber>, TicketsError> {
         let Some(value) = self.kv.get(id_key(id))? else {
             return Ok(None);
         };
@@ -170,7 +184,7 @@ impl TicketStore {
     /// Brings a store written by an older version up to date: the id index and the digests
     /// per part of the id space are built from the tickets, and the digest of all is computed
     /// again. Returns whether anything had to be done.
-    pub fn upgrade(&self) -> Result<bool, StoreError> {
+    pub fn upgrade(&self) -> Result<bool, TicketsError> {
         if self.kv.get(FORMAT)?.as_deref() == Some(FORMAT_VERSION) {
             return Ok(false);
         }
@@ -184,7 +198,7 @@ impl TicketStore {
         let mut batch = Batch::default();
         for entry in self.kv.scan(b"t:") {
             let (key, value) = entry?;
-            let stored = decode_ticket(&value).map_err(|source| StoreError::Damaged {
+            let stored = decode_ticket(&value).map_err(|source| TicketsError::Damaged {
                 number: String::from_utf8_lossy(&key[2..]).into_owned(),
                 source,
             })?;
@@ -199,11 +213,11 @@ impl TicketStore {
     pub fn read_prior(
         &self,
         number: &TicketNumber,
-    ) -> Result<Option<(Prior, TicketDoc)>, StoreError> {
+    ) -> Result<Option<(Prior, TicketDoc)>, TicketsError> {
         let Some(stored) = self.read_stored(number)? else {
             return Ok(None);
         };
-        let doc = TicketDoc::load(&stored.doc).map_err(|source| StoreError::Damaged {
+        let doc = TicketDoc::load(&stored.doc).map_err(|source| TicketsError::Damaged {
             number: number.to_string(),
             source,
         })?;
@@ -215,7 +229,7 @@ impl TicketStore {
     }
 
     /// The summary of a ticket, without loading its document.
-    pub fn summary(&self, number: &TicketNumber) -> Result<Option<TicketSummary>, StoreError> {
+    pub fn summary(&self, number: &TicketNumber) -> Result<Option<TicketSummary>, TicketsError> {
         Ok(self.read_stored(number)?.map(|stored| stored.summary))
     }
 
@@ -225,7 +239,7 @@ impl TicketStore {
         batch: &mut Batch,
         doc: &mut TicketDoc,
         old: Option<&Prior>,
-    ) -> Result<TicketSummary, StoreError> {
+    ) -> Result<TicketSummary, TicketsError> {
         let saved = doc.save();
         let heads = Heads::of(doc);
         self.write_saved(batch, doc, &saved, &heads, old)
@@ -240,8 +254,8 @@ impl TicketStore {
         saved: &[u8],
         heads: &Heads,
         old: Option<&Prior>,
-    ) -> Result<TicketSummary, StoreError> {
-        let summary = TicketSummary::build(doc).map_err(|source| StoreError::Damaged {
+    ) -> Result<TicketSummary, TicketsError> {
+        let summary = TicketSummary::build(doc).map_err(|source| TicketsError::Damaged {
             number: doc.number().to_string(),
             source,
         })?;
@@ -256,7 +270,7 @@ impl TicketStore {
         saved: &[u8],
         heads: &Heads,
         old: Option<&Prior>,
-    ) -> Result<TicketSummary, StoreError> {
+    ) -> Result<TicketSummary, TicketsError> {
         batch.put(
             ticket_key(&summary.number),
             encode_ticket(&summary, heads, saved),
@@ -286,7 +300,7 @@ impl TicketStore {
         &self,
         filter: &ListFilter,
         deadlines: &DeadlineSettings,
-    ) -> Result<Listing, StoreError> {
+    ) -> Result<Listing, TicketsError> {
         let candidates = self.candidates(filter, deadlines)?;
         let limit = if filter.limit == 0 {
             usize::MAX
@@ -325,7 +339,7 @@ impl TicketStore {
         &self,
         deadlines: &DeadlineSettings,
         now: DateTime<Utc>,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<usize, TicketsError> {
         Ok(self.overdue(deadlines, now)?.len())
     }
 
@@ -335,7 +349,7 @@ impl TicketStore {
         &self,
         deadlines: &DeadlineSettings,
         now: DateTime<Utc>,
-    ) -> Result<BTreeSet<Vec<u8>>, StoreError> {
+    ) -> Result<BTreeSet<Vec<u8>>, TicketsError> {
         let mut late = BTreeSet::new();
         for deadline in rma_shared::Deadline::ALL {
             let prefix = format!("ix:due:{}\0", deadline.as_str()).into_bytes();
@@ -363,7 +377,7 @@ impl TicketStore {
         &self,
         filter: &ListFilter,
         deadlines: &DeadlineSettings,
-    ) -> Result<Box<dyn Iterator<Item = Result<TicketNumber, StoreError>>>, StoreError> {
+    ) -> Result<Box<dyn Iterator<Item = Result<TicketNumber, TicketsError>>>, TicketsError> {
         let numbers = |iter: Box<dyn Iterator<Item = Entry>>| {
             iter.map(|entry| {
                 let (_, value) = entry?;
@@ -411,7 +425,7 @@ impl TicketStore {
     }
 
     /// How many units are in a storage area now.
-    pub fn units_in_area(&self, area: &AreaCode) -> Result<usize, StoreError> {
+    pub fn units_in_area(&self, area: &AreaCode) -> Result<usize, TicketsError> {
         let mut units = 0;
         for entry in self.kv.scan(area_prefix(area).as_bytes()) {
             let (_, value) = entry?;
@@ -585,13 +599,13 @@ fn area_units(value: &[u8]) -> usize {
         .unwrap_or(0)
 }
 
-fn parse_number_value(bytes: &[u8]) -> Result<TicketNumber, StoreError> {
+fn parse_number_value(bytes: &[u8]) -> Result<TicketNumber, TicketsError> {
     let text = String::from_utf8_lossy(bytes);
     let text = text.split('\t').next().unwrap_or_default();
     TicketNumber::parse(text)
         .ok()
         .or_else(|| parse_sortable(text))
-        .ok_or_else(|| StoreError::Damaged {
+        .ok_or_else(|| TicketsError::Damaged {
             number: text.to_owned(),
             source: DocError::Missing("number"),
         })

@@ -1,5 +1,5 @@
-//! The narrow key/value layer over sled. Nothing else in the agent names sled, so the store
-//! can change without touching the domain.
+//! The narrow key/value layer over sled. Nothing else names sled, so the store can change
+//! without touching the domain.
 //!
 //! Every write goes through [`Kv::commit`]: one atomic batch, flushed to disk before it
 //! returns, so a command is acknowledged only once it would survive a crash.
@@ -13,9 +13,7 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum KvError {
-    #[error(
-        "the data folder {0} is in use by another process (a running `rma-agent serve` or `rma-server serve`, or a command still running); only one can open it at a time"
-    )]
+    #[error("the store in {0} is in use by another process; only one can open it at a time")]
     Locked(PathBuf),
     #[error("cannot open the data folder {path}")]
     Open {

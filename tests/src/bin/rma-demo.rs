@@ -1,7 +1,11 @@
-//! `rma-server demo`: the whole loop on this machine with no set-up. A server and two agent
-//! sites in a new temporary folder; both sites work offline on the same tickets (with a
-//! conflicting inspection), sync, and the merged result is printed. The server keeps running
-//! for a look around.
+//! `rma-demo`: the whole loop on this machine with no set-up. A server and two agent sites in
+//! a new temporary folder; both sites work offline on the same tickets (with a conflicting
+//! inspection), sync, and the merged result is printed. The server keeps running for a look
+//! around. It runs server and agents in one process, so it lives here, where both may be used:
+//!
+//! ```text
+//! cargo run --release --bin rma-demo
+//! ```
 
 use std::path::{Path, PathBuf};
 
@@ -12,11 +16,11 @@ use rma_agent::serve::RunRequest;
 use rma_agent::store::{ServerLink, Store};
 use rma_shared::SiteCode;
 
-use crate::cli::shutdown_signal;
-use crate::serve::Server;
-use crate::settings::Settings;
-use crate::store::ServerStore;
-use crate::users::Role;
+use rma_server::cli::shutdown_signal;
+use rma_server::serve::Server;
+use rma_server::settings::Settings;
+use rma_server::store::ServerStore;
+use rma_server::users::Role;
 
 /// What each site does, in order. `{T}` is the first ticket, `{U}` the second.
 const SCRIPT: &[(&str, &str)] = &[
@@ -72,8 +76,19 @@ const SCRIPT: &[(&str, &str)] = &[
 const DEMO_USER: &str = "office";
 const DEMO_PASSWORD: &str = "office-demo";
 
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RMA_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    run()
+}
+
 /// Runs the demo; returns once the server is stopped.
-pub fn run() -> Result<()> {
+fn run() -> Result<()> {
     let dir = tempfile::Builder::new()
         .prefix("rma-demo-")
         .tempdir()?

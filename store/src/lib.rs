@@ -1,0 +1,14 @@
+//! rma-store: what agent and server both keep on disk, and how.
+//!
+//! - [`kv`]: the narrow key/value seam over sled; durability is in the names (`commit`
+//!   flushes, `apply_unflushed` does not).
+//! - [`tickets`]: ticket documents with their summaries and the indexes listings, overdue
+//!   counts, digests and the repair of sync read.
+//! - [`files`]: settings read from TOML, and the private files that announce a running
+//!   server and its secret.
+//!
+//! Each binary wraps these errors in its own, with advice from its own world.
+
+pub mod files;
+pub mod kv;
+pub mod tickets;
