@@ -19,7 +19,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, Utc};
 use rma_shared::automerge::ActorId;
@@ -103,12 +102,9 @@ pub enum TokenCheck {
 pub struct ServerStore {
     kv: Kv,
     tickets: TicketStore,
-    /// The feed's order: pushes write under it one at a time, pulls read under it, so a
-    /// page's documents, cursor and digest are one consistent view.
-    feed: Arc<RwLock<()>>,
     /// Points where a test can hold a push or a pull (see [`Pause`]).
     #[cfg(test)]
-    pauses: Arc<std::sync::Mutex<Vec<(Point, Pause)>>>,
+    pauses: std::sync::Arc<std::sync::Mutex<Vec<(Point, Pause)>>>,
 }
 
 /// Where a test holds the store's work.
@@ -148,9 +144,8 @@ impl ServerStore {
         let store = Self {
             tickets,
             kv,
-            feed: Arc::default(),
             #[cfg(test)]
-            pauses: Arc::default(),
+            pauses: std::sync::Arc::default(),
         };
         if store.kv.get(FEED_FORMAT)?.as_deref() != Some(FEED_VERSION) {
             store.repair_feed()?;
@@ -285,7 +280,7 @@ impl ServerStore {
 
     /// The last feed position: the last one written.
     pub fn feed_head(&self) -> Result<u64, ServerStoreError> {
-        match self.kv.scan(FEED).next_back() {
+        match self.kv.scan_rev(FEED).next() {
             Some(entry) => Ok(feed_seq(&entry?.0)),
             None => Ok(0),
         }
@@ -335,10 +330,33 @@ impl ServerStore {
         request: &PushRequest,
     ) -> Result<PushResponse, ServerStoreError> {
         let mut plan = self.plan(origin, &request.docs)?;
-        let _writer = self.feed.write().unwrap_or_else(PoisonError::into_inner);
-        if !self.still_current(&plan)? {
-            plan = self.plan(origin, &request.docs)?;
+        self.kv.exclusive(|kv| {
+            let store = self.within(kv);
+            if !store.still_current(&plan)? {
+                plan = store.plan(origin, &request.docs)?;
+            }
+            let batch = store.write_plan(origin, &plan)?;
+            self.pause_at(Point::BeforeCommit);
+            Ok::<_, ServerStoreError>((batch, ()))
+        })?;
+        Ok(PushResponse {
+            results: plan.answers,
+        })
+    }
+
+    /// This store, reading through `kv` (a view of an exclusive section or a snapshot).
+    fn within(&self, kv: &Kv) -> Self {
+        Self {
+            kv: kv.clone(),
+            tickets: TicketStore::over(kv.clone()),
+            #[cfg(test)]
+            pauses: self.pauses.clone(),
         }
+    }
+
+    /// The writes of a planned push: the tickets, the office's indexes, the feed positions
+    /// after the last one, and the refusals to show.
+    fn write_plan(&self, origin: &SiteCode, plan: &Plan) -> Result<Batch, ServerStoreError> {
         let now = Utc::now();
         let mut batch = Batch::default();
         let mut seq = self.feed_head()?;
@@ -384,11 +402,7 @@ impl ServerStore {
                 ),
             }
         }
-        self.pause_at(Point::BeforeCommit);
-        self.kv.commit(batch)?;
-        Ok(PushResponse {
-            results: plan.answers,
-        })
+        Ok(batch)
     }
 
     /// Checks and merges every ticket of a push against the copies stored now.
@@ -538,7 +552,23 @@ impl ServerStore {
         pending: Option<u64>,
         now: DateTime<Utc>,
     ) -> Result<PullResponse, ServerStoreError> {
-        let view = self.feed.read().unwrap_or_else(PoisonError::into_inner);
+        let page = self
+            .kv
+            .snapshot(|kv| self.within(kv).page(site, cursor, limit))?;
+        if !page.entries.is_empty() {
+            tracing::info!(%site, cursor, tickets = page.entries.len(), "pull");
+        }
+        self.note_sync(site, page.cursor, pending, now)?;
+        Ok(page)
+    }
+
+    /// One page of the feed after `cursor`, read in one view.
+    fn page(
+        &self,
+        site: &SiteCode,
+        cursor: u64,
+        limit: usize,
+    ) -> Result<PullResponse, ServerStoreError> {
         let head = self.feed_head()?;
         let cursor = cursor.min(head);
         let mut end = cursor;
@@ -588,11 +618,6 @@ impl ServerStore {
         } else {
             Some(self.tickets.digest()?)
         };
-        drop(view);
-        if !entries.is_empty() {
-            tracing::info!(%site, cursor, tickets = entries.len(), bytes, "pull");
-        }
-        self.note_sync(site, end, pending, now)?;
         Ok(PullResponse {
             entries,
             cursor: end,
@@ -604,13 +629,16 @@ impl ServerStore {
     /// What the server holds of the tickets whose id starts with `prefix` (the repair of a
     /// disagreement narrows down to the tickets that differ).
     pub fn tree(&self, prefix: &[u8]) -> Result<TreeNode, ServerStoreError> {
-        let _view = self.feed.read().unwrap_or_else(PoisonError::into_inner);
-        Ok(self.tickets.tree(prefix)?)
+        self.kv
+            .snapshot(|kv| Ok::<_, ServerStoreError>(TicketStore::over(kv.clone()).tree(prefix)?))
     }
 
     /// Tickets by id, as many as fit in a page (at least one).
     pub fn fetch(&self, ids: &[TicketId]) -> Result<FetchResponse, ServerStoreError> {
-        let _view = self.feed.read().unwrap_or_else(PoisonError::into_inner);
+        self.kv.snapshot(|kv| self.within(kv).fetch_in_view(ids))
+    }
+
+    fn fetch_in_view(&self, ids: &[TicketId]) -> Result<FetchResponse, ServerStoreError> {
         let mut response = FetchResponse::default();
         let mut bytes = 0;
         for (i, id) in ids.iter().enumerate() {
@@ -640,7 +668,11 @@ impl ServerStore {
     /// version could lose entries when a push was cut off), and notes each ticket's last
     /// position. Returns the tickets put back.
     pub fn repair_feed(&self) -> Result<Vec<TicketNumber>, ServerStoreError> {
-        let _writer = self.feed.write().unwrap_or_else(PoisonError::into_inner);
+        self.kv.exclusive(|kv| self.within(kv).feed_repairs())
+    }
+
+    /// What [`ServerStore::repair_feed`] writes, and the tickets put back.
+    fn feed_repairs(&self) -> Result<(Batch, Vec<TicketNumber>), ServerStoreError> {
         let mut positions: HashMap<TicketNumber, u64> = HashMap::new();
         for entry in self.kv.scan(FEED) {
             let (key, value) = entry?;
@@ -674,8 +706,7 @@ impl ServerStore {
             batch.put(fpos_key(&number), position.to_be_bytes());
         }
         batch.put(FEED_FORMAT, FEED_VERSION);
-        self.kv.commit(batch)?;
-        Ok(missing)
+        Ok((batch, missing))
     }
 
     /// Remembers how far a site has pulled, and when.

@@ -1,12 +1,21 @@
-//! The narrow key/value layer over sled. Nothing else names sled, so the store can change
-//! without touching the domain.
+//! The narrow key/value seam. Nothing else names the engine, so the store can change without
+//! touching the domain. Two engines sit behind [`Backend`]: sled (here: the agent's store and
+//! the server's embedded default) and PostgreSQL (the server's, in `rma-server`).
 //!
-//! Every write goes through [`Kv::commit`]: one atomic batch, flushed to disk before it
-//! returns, so a command is acknowledged only once it would survive a crash.
+//! - Every write goes through [`Kv::commit`]: one atomic batch, on disk before it returns, so
+//!   a command is acknowledged only once it would survive a crash. [`Kv::apply_unflushed`] is
+//!   for bookkeeping that may be lost in a crash.
+//! - [`Kv::exclusive`] runs a read-then-write section as the store's only writer (across
+//!   processes, for PostgreSQL); [`Kv::snapshot`] reads a view no such section changes
+//!   meanwhile. The server's feed relies on both.
+//! - 256-bit registers ([`Batch::add_to`]) are changed by addition, read and written with the
+//!   batch that changes them.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use rma_shared::sync::{add_u256, sub_u256};
 use thiserror::Error;
@@ -23,58 +32,260 @@ pub enum KvError {
     },
     #[error("the local store failed")]
     Store(#[from] sled::Error),
+    #[error("the database failed: {0}")]
+    Database(String),
+    #[error(
+        "the store holds data of a newer version ({found}, this program knows {known}); update this program"
+    )]
+    Newer { found: String, known: String },
+    /// A section given to [`Kv::exclusive`] or [`Kv::snapshot`] failed; its own error is
+    /// returned to the caller instead.
+    #[error("a store section was given up")]
+    Aborted,
 }
 
 /// One key and its value, as read by a scan.
 pub type Entry = Result<(Vec<u8>, Vec<u8>), KvError>;
 
-/// An ordered key/value store in one folder.
+/// A scan's entries, in key order or in reverse.
+pub type Entries = Box<dyn Iterator<Item = Entry> + Send>;
+
+/// An ordered key/value engine.
+pub trait Backend: Send + Sync + fmt::Debug {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError>;
+    /// Entries with `from <= key < to` (no `to`: to the end), in key order or reversed.
+    fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries;
+    /// Applies `writes` (`None`: delete) and the register changes atomically; with `durable`,
+    /// on disk before it returns.
+    fn apply(&self, writes: Writes, durable: bool) -> Result<(), KvError>;
+    /// Runs `section` as the only writer: its reads (through the [`Kv`] it is given) see every
+    /// write committed before, and the batch it returns is committed, durably, before the
+    /// next exclusive section starts.
+    fn exclusive(
+        self: Arc<Self>,
+        section: &mut dyn FnMut(&Kv) -> Result<Batch, KvError>,
+    ) -> Result<(), KvError>;
+    /// Runs `section` over a view no exclusive section changes while it reads.
+    fn snapshot(
+        self: Arc<Self>,
+        section: &mut dyn FnMut(&Kv) -> Result<(), KvError>,
+    ) -> Result<(), KvError>;
+}
+
+/// What a batch writes: each key's new value (`None`: deleted), and each register's change
+/// (what to add, what to subtract).
+#[derive(Debug, Default)]
+pub struct Writes {
+    pub values: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    pub registers: BTreeMap<Vec<u8>, ([u8; 32], [u8; 32])>,
+}
+
+impl Writes {
+    /// The new value of a register now at `current`.
+    pub fn register_value(current: [u8; 32], (plus, minus): ([u8; 32], [u8; 32])) -> [u8; 32] {
+        sub_u256(&add_u256(&current, &plus), &minus)
+    }
+}
+
+/// An ordered key/value store; clones share it.
 #[derive(Debug, Clone)]
 pub struct Kv {
-    db: sled::Db,
+    backend: Arc<dyn Backend>,
 }
 
 /// Writes to apply together, all or nothing.
 #[derive(Debug, Default)]
 pub struct Batch {
-    inner: sled::Batch,
-    len: usize,
-    /// 256-bit registers to change by addition and subtraction (modulo 2^256).
-    registers: BTreeMap<Vec<u8>, ([u8; 32], [u8; 32])>,
+    writes: Writes,
 }
 
 impl Batch {
     pub fn put(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
-        self.inner.insert(key.as_ref(), value.as_ref());
-        self.len += 1;
+        self.writes
+            .values
+            .insert(key.as_ref().to_vec(), Some(value.as_ref().to_vec()));
     }
 
     pub fn delete(&mut self, key: impl AsRef<[u8]>) {
-        self.inner.remove(key.as_ref());
-        self.len += 1;
+        self.writes.values.insert(key.as_ref().to_vec(), None);
     }
 
     /// Adds `value` to the 256-bit register at `key` (a missing register is zero).
     pub fn add_to(&mut self, key: impl AsRef<[u8]>, value: &[u8; 32]) {
-        let entry = self.registers.entry(key.as_ref().to_vec()).or_default();
+        let entry = self
+            .writes
+            .registers
+            .entry(key.as_ref().to_vec())
+            .or_default();
         entry.0 = add_u256(&entry.0, value);
-        self.len += 1;
     }
 
     /// Subtracts `value` from the 256-bit register at `key`.
     pub fn subtract_from(&mut self, key: impl AsRef<[u8]>, value: &[u8; 32]) {
-        let entry = self.registers.entry(key.as_ref().to_vec()).or_default();
+        let entry = self
+            .writes
+            .registers
+            .entry(key.as_ref().to_vec())
+            .or_default();
         entry.1 = add_u256(&entry.1, value);
-        self.len += 1;
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.writes.values.is_empty() && self.writes.registers.is_empty()
+    }
+
+    /// How many keys the batch writes.
+    pub fn len(&self) -> usize {
+        self.writes.values.len() + self.writes.registers.len()
     }
 }
 
 impl Kv {
+    /// The sled store in `path`.
     pub fn open(path: &Path) -> Result<Self, KvError> {
+        Ok(Self::with(Arc::new(Sled::open(path)?)))
+    }
+
+    /// A store on another engine.
+    pub fn with(backend: Arc<dyn Backend>) -> Self {
+        Self { backend }
+    }
+
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>, KvError> {
+        self.backend.get(key.as_ref())
+    }
+
+    /// Every entry whose key starts with `prefix`, in key order.
+    pub fn scan(&self, prefix: &[u8]) -> Entries {
+        self.backend
+            .clone()
+            .range(prefix.to_vec(), prefix_end(prefix), false)
+    }
+
+    /// As [`Kv::scan`], last key first.
+    pub fn scan_rev(&self, prefix: &[u8]) -> Entries {
+        self.backend
+            .clone()
+            .range(prefix.to_vec(), prefix_end(prefix), true)
+    }
+
+    /// Entries with `from <= key < to`, in key order.
+    pub fn range(&self, from: &[u8], to: &[u8]) -> Entries {
+        self.backend
+            .clone()
+            .range(from.to_vec(), Some(to.to_vec()), false)
+    }
+
+    /// The value of a 256-bit register (zero if it was never written).
+    pub fn register(&self, key: impl AsRef<[u8]>) -> Result<[u8; 32], KvError> {
+        Ok(self
+            .get(key)?
+            .and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok())
+            .unwrap_or([0; 32]))
+    }
+
+    /// Applies the batch atomically and waits until it is on disk.
+    pub fn commit(&self, batch: Batch) -> Result<(), KvError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.backend.apply(batch.writes, true)
+    }
+
+    /// Applies the batch atomically without waiting for the disk: for bookkeeping that may be
+    /// lost in a crash (it is on disk with the next [`Kv::commit`]).
+    pub fn apply_unflushed(&self, batch: Batch) -> Result<(), KvError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.backend.apply(batch.writes, false)
+    }
+
+    /// Runs `section` as the store's only writer (see [`Backend::exclusive`]): it reads
+    /// through the `Kv` it is given and returns the batch to commit with its result.
+    pub fn exclusive<T, E: From<KvError>>(
+        &self,
+        section: impl FnOnce(&Kv) -> Result<(Batch, T), E>,
+    ) -> Result<T, E> {
+        let mut section = Some(section);
+        let mut out = None;
+        let mut failed = None;
+        let done = self.backend.clone().exclusive(&mut |kv| {
+            let section = section.take().expect("a section runs once");
+            match section(kv) {
+                Ok((batch, value)) => {
+                    out = Some(value);
+                    Ok(batch)
+                }
+                Err(err) => {
+                    failed = Some(err);
+                    Err(KvError::Aborted)
+                }
+            }
+        });
+        match (done, failed) {
+            (_, Some(err)) => Err(err),
+            (Err(err), None) => Err(err.into()),
+            (Ok(()), None) => Ok(out.expect("a section that succeeded gave its result")),
+        }
+    }
+
+    /// Runs `section` over a view no exclusive section changes meanwhile.
+    pub fn snapshot<T, E: From<KvError>>(
+        &self,
+        section: impl FnOnce(&Kv) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut section = Some(section);
+        let mut out = None;
+        let mut failed = None;
+        let done = self.backend.clone().snapshot(&mut |kv| {
+            let section = section.take().expect("a section runs once");
+            match section(kv) {
+                Ok(value) => {
+                    out = Some(value);
+                    Ok(())
+                }
+                Err(err) => {
+                    failed = Some(err);
+                    Err(KvError::Aborted)
+                }
+            }
+        });
+        match (done, failed) {
+            (_, Some(err)) => Err(err),
+            (Err(err), None) => Err(err.into()),
+            (Ok(()), None) => Ok(out.expect("a section that succeeded gave its result")),
+        }
+    }
+}
+
+/// The first key after every key that starts with `prefix` (none: no such key).
+pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// sled: one process per store; the writer lock is this process's.
+struct Sled {
+    db: sled::Db,
+    /// Exclusive sections and batches with registers write under it; snapshots read under it.
+    lock: RwLock<()>,
+}
+
+impl fmt::Debug for Sled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sled").finish_non_exhaustive()
+    }
+}
+
+impl Sled {
+    fn open(path: &Path) -> Result<Self, KvError> {
         let db = sled::Config::new()
             .path(path)
             // Documents are loaded on demand: a small cache keeps memory flat however many
@@ -90,68 +301,86 @@ impl Kv {
                     source,
                 },
             })?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            lock: RwLock::new(()),
+        })
     }
 
-    pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>, KvError> {
+    /// Applies writes; the caller holds the lock if there are registers.
+    fn write(&self, writes: Writes, durable: bool) -> Result<(), KvError> {
+        let mut batch = sled::Batch::default();
+        for (key, value) in writes.values {
+            match value {
+                Some(value) => batch.insert(key, value),
+                None => batch.remove(key),
+            }
+        }
+        for (key, change) in writes.registers {
+            let current = self
+                .db
+                .get(&key)?
+                .and_then(|v| <[u8; 32]>::try_from(v.as_ref()).ok())
+                .unwrap_or([0; 32]);
+            batch.insert(key, Writes::register_value(current, change).to_vec());
+        }
+        self.db.apply_batch(batch)?;
+        if durable {
+            self.db.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl Backend for Sled {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
         Ok(self.db.get(key)?.map(|v| v.to_vec()))
     }
 
-    /// Every entry whose key starts with `prefix`, in key order.
-    pub fn scan(&self, prefix: &[u8]) -> impl DoubleEndedIterator<Item = Entry> + use<> {
-        self.db.scan_prefix(prefix).map(|entry| {
+    fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries {
+        let iter = match to {
+            Some(to) => self.db.range(from..to),
+            None => self.db.range(from..),
+        };
+        let owned = |entry: sled::Result<(sled::IVec, sled::IVec)>| {
             entry
                 .map(|(k, v)| (k.to_vec(), v.to_vec()))
                 .map_err(KvError::from)
-        })
-    }
-
-    /// Entries with `from <= key < to`, in key order.
-    pub fn range(&self, from: &[u8], to: &[u8]) -> impl DoubleEndedIterator<Item = Entry> + use<> {
-        self.db.range(from.to_vec()..to.to_vec()).map(|entry| {
-            entry
-                .map(|(k, v)| (k.to_vec(), v.to_vec()))
-                .map_err(KvError::from)
-        })
-    }
-
-    /// Applies the batch atomically without waiting for the disk: for bookkeeping that may be
-    /// lost in a crash (it is on disk with the next [`Kv::commit`]).
-    pub fn apply_unflushed(&self, batch: Batch) -> Result<(), KvError> {
-        let inner = self.with_registers(batch)?;
-        self.db.apply_batch(inner)?;
-        Ok(())
-    }
-
-    /// The batch's writes plus the new values of its registers. Registers are read here and
-    /// written with the batch: callers write one batch at a time.
-    fn with_registers(&self, batch: Batch) -> Result<sled::Batch, KvError> {
-        let mut inner = batch.inner;
-        for (key, (plus, minus)) in batch.registers {
-            let current = self.register(&key)?;
-            inner.insert(key, sub_u256(&add_u256(&current, &plus), &minus).to_vec());
+        };
+        if reverse {
+            Box::new(iter.rev().map(owned))
+        } else {
+            Box::new(iter.map(owned))
         }
-        Ok(inner)
     }
 
-    /// The value of a 256-bit register (zero if it was never written).
-    pub fn register(&self, key: impl AsRef<[u8]>) -> Result<[u8; 32], KvError> {
-        Ok(self
-            .db
-            .get(key)?
-            .and_then(|v| <[u8; 32]>::try_from(v.as_ref()).ok())
-            .unwrap_or([0; 32]))
+    fn apply(&self, writes: Writes, durable: bool) -> Result<(), KvError> {
+        if writes.registers.is_empty() {
+            return self.write(writes, durable);
+        }
+        // Registers are read, then written: one such batch at a time.
+        let _writer = self.lock.write().unwrap_or_else(PoisonError::into_inner);
+        self.write(writes, durable)
     }
 
-    /// Applies the batch atomically and waits until it is on disk.
-    pub fn commit(&self, batch: Batch) -> Result<(), KvError> {
+    fn exclusive(
+        self: Arc<Self>,
+        section: &mut dyn FnMut(&Kv) -> Result<Batch, KvError>,
+    ) -> Result<(), KvError> {
+        let _writer = self.lock.write().unwrap_or_else(PoisonError::into_inner);
+        let batch = section(&Kv::with(self.clone()))?;
         if batch.is_empty() {
             return Ok(());
         }
-        let inner = self.with_registers(batch)?;
-        self.db.apply_batch(inner)?;
-        self.db.flush()?;
-        Ok(())
+        self.write(batch.writes, true)
+    }
+
+    fn snapshot(
+        self: Arc<Self>,
+        section: &mut dyn FnMut(&Kv) -> Result<(), KvError>,
+    ) -> Result<(), KvError> {
+        let _view = self.lock.read().unwrap_or_else(PoisonError::into_inner);
+        section(&Kv::with(self.clone()))
     }
 }
 
@@ -183,5 +412,13 @@ mod tests {
         assert_eq!(kv.get("b:1").unwrap().as_deref(), Some(&b"other"[..]));
         let ranged: Vec<_> = kv.range(b"a:", b"b:").collect();
         assert_eq!(ranged.len(), 1);
+    }
+
+    #[test]
+    fn prefixes_end_where_their_keys_do() {
+        assert_eq!(prefix_end(b"a:"), Some(b"a;".to_vec()));
+        assert_eq!(prefix_end(&[1, 0xff]), Some(vec![2]));
+        assert_eq!(prefix_end(&[0xff, 0xff]), None);
+        assert_eq!(prefix_end(b""), None);
     }
 }

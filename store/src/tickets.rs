@@ -96,6 +96,11 @@ pub struct TicketStore {
 }
 
 impl TicketStore {
+    /// The tickets of `kv` as they are (a view of a store opened already).
+    pub fn over(kv: Kv) -> Self {
+        Self { kv }
+    }
+
     /// The tickets of `kv`, brought up to this version's keys (see [`TicketStore::upgrade`]).
     pub fn open(kv: Kv) -> Result<Self, TicketsError> {
         let tickets = Self { kv };
@@ -387,7 +392,7 @@ impl TicketStore {
         if let Some(area) = &filter.area {
             let prefix = area_prefix(area);
             return Ok(Box::new(numbers(Box::new(
-                self.kv.scan(prefix.as_bytes()).rev(),
+                self.kv.scan_rev(prefix.as_bytes()),
             ))));
         }
         if let Some(now) = filter.overdue_at {
@@ -403,25 +408,23 @@ impl TicketStore {
         if let Some(status) = filter.status {
             let prefix = format!("ix:status:{}\0", status.as_str());
             return Ok(Box::new(numbers(Box::new(
-                self.kv.scan(prefix.as_bytes()).rev(),
+                self.kv.scan_rev(prefix.as_bytes()),
             ))));
         }
         if let Some(model) = &filter.model {
             let prefix = format!("ix:model:{}\0", model_key(model));
             return Ok(Box::new(numbers(Box::new(
-                self.kv.scan(prefix.as_bytes()).rev(),
+                self.kv.scan_rev(prefix.as_bytes()),
             ))));
         }
         let prefix = match &filter.site {
             Some(site) => format!("t:{site}-"),
             None => "t:".to_owned(),
         };
-        Ok(Box::new(self.kv.scan(prefix.as_bytes()).rev().map(
-            |entry| {
-                let (key, _) = entry?;
-                parse_number_value(&key["t:".len()..])
-            },
-        )))
+        Ok(Box::new(self.kv.scan_rev(prefix.as_bytes()).map(|entry| {
+            let (key, _) = entry?;
+            parse_number_value(&key["t:".len()..])
+        })))
     }
 
     /// How many units are in a storage area now.
