@@ -134,7 +134,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The site whose token the request carries.
-fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<SiteCode, ApiError> {
+async fn authenticate(state: &Arc<AppState>, headers: &HeaderMap) -> Result<SiteCode, ApiError> {
     let unauthorised = || {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -142,20 +142,21 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<SiteCode, ApiEr
             "a valid site token is required (Authorization: Bearer TOKEN); ask the office for one with `rma-server site add`",
         )
     };
-    let token = bearer(headers).ok_or_else(unauthorised)?;
-    match state.store.check_token(token)? {
+    let token = bearer(headers).ok_or_else(unauthorised)?.to_owned();
+    let store = state.clone();
+    match blocking(move || store.store.check_token(&token)).await? {
         TokenCheck::Site(site) => Ok(site),
         TokenCheck::Unknown => Err(unauthorised()),
     }
 }
 
 /// Authenticates a sync request made in the name of `claimed`.
-fn authenticate_as(
-    state: &AppState,
+async fn authenticate_as(
+    state: &Arc<AppState>,
     headers: &HeaderMap,
     claimed: &str,
 ) -> Result<SiteCode, ApiError> {
-    let site = authenticate(state, headers)?;
+    let site = authenticate(state, headers).await?;
     let claimed = SiteCode::parse(claimed)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_site", e.to_string()))?;
     if site != claimed {
@@ -237,7 +238,7 @@ async fn push(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let site = authenticate_as(&state, &headers, &site)?;
+    let site = authenticate_as(&state, &headers, &site).await?;
     let request: PushRequest = sync_body(&headers, body, state.settings.max_body_bytes).await?;
     let writer = state.clone();
     let origin = site.clone();
@@ -260,7 +261,7 @@ async fn bind_actor(
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
-    let site = authenticate_as(&state, &headers, &site)?;
+    let site = authenticate_as(&state, &headers, &site).await?;
     let request: BindRequest = sync_body(&headers, body, SMALL_SYNC_BODY).await?;
     if request.actor.is_empty() || request.actor.len() > 64 {
         return Err(ApiError::new(
@@ -288,7 +289,7 @@ async fn tree(
     headers: HeaderMap,
     Query(query): Query<TreeQuery>,
 ) -> Result<Response, ApiError> {
-    authenticate_as(&state, &headers, &site)?;
+    authenticate_as(&state, &headers, &site).await?;
     let prefix = hex_bytes(&query.prefix)
         .filter(|p| p.len() <= 16)
         .ok_or_else(|| {
@@ -309,7 +310,7 @@ async fn fetch(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    authenticate_as(&state, &headers, &site)?;
+    authenticate_as(&state, &headers, &site).await?;
     let request: FetchRequest = sync_body(&headers, body, SMALL_SYNC_BODY).await?;
     let reader = state.clone();
     let response = blocking(move || reader.store.fetch(&request.ids)).await?;
@@ -341,7 +342,7 @@ async fn pull(
     headers: HeaderMap,
     Query(query): Query<PullQuery>,
 ) -> Result<Response, ApiError> {
-    let site = authenticate_as(&state, &headers, &site)?;
+    let site = authenticate_as(&state, &headers, &site).await?;
     let limit = query
         .limit
         .unwrap_or(state.settings.pull_page)
@@ -371,7 +372,7 @@ async fn tickets(
     headers: HeaderMap,
     Query(query): Query<TicketQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    authenticate(&state, &headers)?;
+    authenticate(&state, &headers).await?;
     let bad = |code, message: String| ApiError::new(StatusCode::BAD_REQUEST, code, message);
     let status = match &query.status {
         Some(text) => Some(
@@ -393,13 +394,13 @@ async fn tickets(
         limit: query.limit.unwrap_or(50),
         ..ListFilter::default()
     };
-    let deadlines = &state.settings.deadlines;
-    let listing = state
-        .store
-        .tickets()
-        .list(&filter, deadlines)
-        .map_err(ServerStoreError::from)?;
-    Ok(Json(listing.to_json(deadlines, now)))
+    let reader = state.clone();
+    let listing = blocking(move || {
+        let deadlines = &reader.settings.deadlines;
+        Ok(reader.store.tickets().list(&filter, deadlines)?)
+    })
+    .await?;
+    Ok(Json(listing.to_json(&state.settings.deadlines, now)))
 }
 
 async fn ticket(
@@ -407,7 +408,7 @@ async fn ticket(
     headers: HeaderMap,
     Path(number): Path<String>,
 ) -> Result<Json<TicketView>, ApiError> {
-    authenticate(&state, &headers)?;
+    authenticate(&state, &headers).await?;
     let number = TicketNumber::parse(&number)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_number", e.to_string()))?;
     let not_found = || {
@@ -440,9 +441,10 @@ async fn sites(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<SiteView>>, ApiError> {
-    authenticate(&state, &headers)?;
-    let head = state.store.feed_head()?;
-    let sites = state.store.sites()?;
+    authenticate(&state, &headers).await?;
+    let reader = state.clone();
+    let (head, sites) =
+        blocking(move || Ok((reader.store.feed_head()?, reader.store.sites()?))).await?;
     let views = sites
         .into_iter()
         .map(|site| SiteView {
@@ -488,7 +490,18 @@ async fn admin(
         ));
     }
     let _one_at_a_time = state.admin_lock.lock().await;
-    Ok(Json(crate::admin::run(&state.store, request)?))
+    let store = state.clone();
+    let answer = tokio::task::spawn_blocking(move || crate::admin::run(&store.store, request))
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "an admin command failed");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "panic",
+                "the server failed on this request; see its log",
+            )
+        })??;
+    Ok(Json(answer))
 }
 
 #[cfg(test)]

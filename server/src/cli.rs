@@ -12,11 +12,12 @@ use serde_json::Value;
 use crate::api::AdminRequest;
 use crate::serve::{HANDLE_FILE, Handle, Server};
 use crate::settings::Settings;
-use crate::store::ServerStore;
+use crate::store::{Location, ServerStore};
 
 const EXAMPLES: &str = "\
 Examples:
   rma-server serve                      # listen on 127.0.0.1:8080, data in ./rma-server-data
+  rma-server serve --database postgres://rma:PASSWORD@127.0.0.1/rma   # the store in PostgreSQL
   rma-server site add WH1               # enrol a site; prints its token once
   rma-server site list
   rma-server site revoke WH1            # its token stops working at once
@@ -42,6 +43,11 @@ pub struct Cli {
     /// A settings file to use instead of server.toml in the data folder.
     #[arg(long, global = true, env = "RMA_SERVER_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Keep the store in this PostgreSQL database instead of the data folder, e.g.
+    /// postgres://rma:PASSWORD@127.0.0.1:5432/rma (also `[database] url` in server.toml, or
+    /// RMA_SERVER_DATABASE). Several servers can share one database.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
     /// Print records as JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -93,7 +99,10 @@ pub enum UserCommand {
 
 impl Cli {
     pub fn run(self) -> Result<()> {
-        let settings = Settings::load(&self.data, self.config.as_deref())?;
+        let mut settings = Settings::load(&self.data, self.config.as_deref())?;
+        if let Some(url) = self.database {
+            settings.database.url = Some(url);
+        }
         match self.command {
             Command::Serve { listen } => serve(&self.data, settings, listen),
             Command::Site(command) => {
@@ -102,7 +111,7 @@ impl Cli {
                     SiteCommand::Revoke { code } => AdminRequest::SiteRevoke { code },
                     SiteCommand::List => AdminRequest::SiteList,
                 };
-                let answer = admin(&self.data, request.clone())?;
+                let answer = admin(&self.data, &settings, request.clone())?;
                 print_answer(&request, &answer, self.json, &settings);
                 Ok(())
             }
@@ -116,7 +125,7 @@ impl Cli {
                     UserCommand::Remove { name } => AdminRequest::UserRemove { name },
                     UserCommand::List => AdminRequest::UserList,
                 };
-                let answer = admin(&self.data, request.clone())?;
+                let answer = admin(&self.data, &settings, request.clone())?;
                 print_answer(&request, &answer, self.json, &settings);
                 Ok(())
             }
@@ -127,18 +136,20 @@ impl Cli {
 fn serve(data: &Path, settings: Settings, listen: Option<SocketAddr>) -> Result<()> {
     let address = listen.unwrap_or(settings.listen);
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(address)
-            .await
-            .with_context(|| format!("cannot listen on {address}"))?;
-        let server = Server::start(listener, data.to_owned(), settings)?;
-        println!(
-            "rma-server listening on {} (data in {})",
-            server.url(),
-            data.display()
-        );
-        server.run(shutdown_signal()).await
-    })
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(address))
+        .with_context(|| format!("cannot listen on {address}"))?;
+    let location = settings.location(data);
+    // Opening the store may block (a database): not on the runtime's threads.
+    let server = {
+        let _inside = runtime.enter();
+        Server::start(listener, data.to_owned(), settings)?
+    };
+    println!(
+        "rma-server listening on {} (store: {location})",
+        server.url(),
+    );
+    runtime.block_on(server.run(shutdown_signal()))
 }
 
 /// The new user's password: typed at the terminal (not shown), or one line piped in.
@@ -163,8 +174,14 @@ fn read_password(name: &str) -> Result<String> {
     Ok(password)
 }
 
-/// Runs an enrolment command: through the running serve if there is one, else on the store.
-fn admin(data: &Path, request: AdminRequest) -> Result<Value> {
+/// Runs an enrolment command: through the running serve if there is one (sled lets one
+/// process open a store), else on the store; a database is opened directly, serve or not.
+fn admin(data: &Path, settings: &Settings, request: AdminRequest) -> Result<Value> {
+    let location = settings.location(data);
+    if let Location::Database(_) = location {
+        let store = ServerStore::open_at(&location)?;
+        return Ok(crate::admin::run(&store, request)?);
+    }
     if let Ok(text) = std::fs::read_to_string(data.join(HANDLE_FILE))
         && let Ok(handle) = serde_json::from_str::<Handle>(&text)
     {

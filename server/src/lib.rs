@@ -1,6 +1,7 @@
 //! rma-server: the central service that merges every site's tickets.
 //!
-//! - [`store`]: every site's tickets, the feed agents pull, enrolled sites and their tokens.
+//! - [`store`]: every site's tickets, the feed agents pull, enrolled sites and their tokens;
+//!   on sled (embedded, the default) or on PostgreSQL ([`pg`]).
 //! - [`api`]: the HTTP API (sync, tickets, sites) and its errors.
 //! - [`admin`]: enrolment, the same through a running serve or on the store directly.
 //! - [`serve`]: the long-running server.
@@ -13,6 +14,7 @@ pub mod admin;
 pub mod api;
 pub mod cli;
 pub mod office;
+pub mod pg;
 pub mod serve;
 pub mod settings;
 pub mod store;

@@ -31,7 +31,11 @@ pub struct Server {
 
 impl Server {
     pub fn start(listener: TcpListener, data: PathBuf, settings: Settings) -> anyhow::Result<Self> {
-        let store = ServerStore::open(&data)?;
+        std::fs::create_dir_all(&data).map_err(|source| ServerStoreError::Io {
+            path: data.clone(),
+            source,
+        })?;
+        let store = ServerStore::open_at(&settings.location(&data))?;
         let url = format!("http://{}", listener.local_addr()?);
         let admin_token = format!(
             "{}{}",

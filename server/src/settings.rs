@@ -24,6 +24,24 @@ pub struct Settings {
     /// Mark the login cookie `Secure` (set it when the pages are served over HTTPS, e.g.
     /// behind a reverse proxy).
     pub secure_cookies: bool,
+    /// Where the store is: the data folder (sled, the default) or a PostgreSQL database.
+    pub database: DatabaseSettings,
+}
+
+/// `[database]`: a PostgreSQL database instead of the data folder's sled store.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB`; none: the data folder.
+    pub url: Option<String>,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &self.url.as_deref().map(crate::pg::hide_password))
+            .finish()
+    }
 }
 
 impl Default for Settings {
@@ -35,11 +53,20 @@ impl Default for Settings {
             pull_page: 2_000,
             sync_overdue_minutes: 24 * 60,
             secure_cookies: false,
+            database: DatabaseSettings::default(),
         }
     }
 }
 
 impl Settings {
+    /// Where the store is: the database if one is set, else the data folder.
+    pub fn location(&self, data: &Path) -> crate::store::Location {
+        match &self.database.url {
+            Some(url) => crate::store::Location::Database(url.clone()),
+            None => crate::store::Location::Folder(data.to_owned()),
+        }
+    }
+
     pub fn load(data: &Path, file: Option<&Path>) -> Result<Self, SettingsError> {
         let mut settings: Settings = load_file(data, "server.toml", file)?;
         if let Ok(value) = std::env::var("RMA_SERVER_LISTEN") {
@@ -48,6 +75,9 @@ impl Settings {
                 value,
                 expected: "an address and port, e.g. 127.0.0.1:8080",
             })?;
+        }
+        if let Ok(value) = std::env::var("RMA_SERVER_DATABASE") {
+            settings.database.url = Some(value.trim().to_owned()).filter(|url| !url.is_empty());
         }
         if let Ok(value) = std::env::var("RMA_SERVER_MAX_BODY_BYTES") {
             settings.max_body_bytes = value.trim().parse().map_err(|_| SettingsError::Env {

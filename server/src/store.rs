@@ -69,6 +69,34 @@ impl From<rma_store::kv::KvError> for ServerStoreError {
     }
 }
 
+/// Where a server keeps its store.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    /// sled in the data folder: the embedded default, no set-up.
+    Folder(std::path::PathBuf),
+    /// A PostgreSQL database (`postgres://USER:PASSWORD@HOST:PORT/DB`), which several
+    /// servers can share.
+    Database(String),
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Folder(dir) => write!(f, "Folder({})", dir.display()),
+            Self::Database(url) => write!(f, "Database({})", crate::pg::hide_password(url)),
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Folder(dir) => write!(f, "{}", dir.join("store").display()),
+            Self::Database(url) => write!(f, "{}", crate::pg::hide_password(url)),
+        }
+    }
+}
+
 /// An enrolled agent installation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Site {
@@ -133,12 +161,31 @@ pub(crate) struct Held {
 }
 
 impl ServerStore {
+    /// The sled store in the data folder `dir` (the embedded default).
     pub fn open(dir: &Path) -> Result<Self, ServerStoreError> {
         std::fs::create_dir_all(dir).map_err(|source| ServerStoreError::Io {
             path: dir.to_owned(),
             source,
         })?;
-        let kv = Kv::open(&dir.join("store"))?;
+        Self::on(Kv::open(&dir.join("store"))?)
+    }
+
+    /// The store in the PostgreSQL database at `url`, its schema created or migrated first.
+    pub fn open_database(url: &str) -> Result<Self, ServerStoreError> {
+        let backend = crate::pg::Postgres::connect(url)?;
+        Self::on(Kv::with(std::sync::Arc::new(backend)))
+    }
+
+    /// The store where `location` says.
+    pub fn open_at(location: &Location) -> Result<Self, ServerStoreError> {
+        match location {
+            Location::Folder(dir) => Self::open(dir),
+            Location::Database(url) => Self::open_database(url),
+        }
+    }
+
+    /// The store on `kv`, brought up to this version's keys.
+    fn on(kv: Kv) -> Result<Self, ServerStoreError> {
         let tickets = TicketStore::open(kv.clone())?;
         crate::office::ensure(&kv, &tickets)?;
         let store = Self {
@@ -147,8 +194,18 @@ impl ServerStore {
             #[cfg(test)]
             pauses: std::sync::Arc::default(),
         };
-        if store.kv.get(FEED_FORMAT)?.as_deref() != Some(FEED_VERSION) {
-            store.repair_feed()?;
+        match store.kv.get(FEED_FORMAT)?.as_deref() {
+            Some(FEED_VERSION) => {}
+            None | Some(b"1") => {
+                store.repair_feed()?;
+            }
+            Some(other) => {
+                return Err(rma_store::kv::KvError::Newer {
+                    found: format!("feed version {}", String::from_utf8_lossy(other)),
+                    known: format!("feed version {}", String::from_utf8_lossy(FEED_VERSION)),
+                }
+                .into());
+            }
         }
         Ok(store)
     }

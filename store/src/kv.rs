@@ -134,6 +134,11 @@ impl Batch {
         self.writes.values.is_empty() && self.writes.registers.is_empty()
     }
 
+    /// What the batch writes, for an engine to apply (see [`Backend::exclusive`]).
+    pub fn into_writes(self) -> Writes {
+        self.writes
+    }
+
     /// How many keys the batch writes.
     pub fn len(&self) -> usize {
         self.writes.values.len() + self.writes.registers.len()

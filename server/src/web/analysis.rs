@@ -76,68 +76,71 @@ pub async fn show(
     Office(user): Office,
     Query(query): Query<MonthQuery>,
 ) -> Response {
-    let a = match analysis(&state, &user, &query) {
-        Ok(a) => a,
-        Err(page) => return *page,
-    };
-    let month = a.month;
-    let models: Vec<(String, f64)> = a
-        .by_model
-        .iter()
-        .map(|(m, r)| (m.clone(), f64::from(r.units)))
-        .collect();
-    let faults: Vec<(String, f64)> = a
-        .fault_types
-        .iter()
-        .take(12)
-        .map(|(f, n)| (f.clone(), f64::from(*n)))
-        .collect();
-    let scores: Vec<(String, f64)> = (1..=5)
-        .map(|s| (format!("{s} of 5"), f64::from(a.satisfaction_counts[s - 1])))
-        .collect();
-    let body = html! {
-        form.filters method="get" action="/analysis" {
-            a href=(format!("/analysis?month={}", month.previous())) { "\u{2190} " (month.previous().to_string()) }
-            label { "Month" input #month type="month" name="month" value=(month.to_string()); }
-            button.primary type="submit" { "Show" }
-            a href=(format!("/analysis?month={}", month.next())) { (month.next().to_string()) " \u{2192}" }
-            a #csv href=(format!("/analysis.csv?month={month}")) download { "Download CSV" }
-        }
-        p.muted { "Counted over the tickets registered in " (month.to_string()) " (UTC). "
-            b { "Repair time" } " is the time from a unit's receipt to the inspection it passed (calendar hours), over the month's units that have passed. "
-            b { "First-pass rate" } " is the share of inspected units that passed their first inspection. "
-            b { "Fault type" } " is the type set at the first assessment, else the customer's fault description." }
-        dl.record #summary {
-            dt { "Returns" } dd #returns { (a.total.tickets) " ticket(s), " (a.total.units) " unit(s)" }
-            dt { "Repair time" } dd #repair-time { "average " (one(a.repair_hours_average)) " h over " (a.repaired_units) " unit(s); longest "
-                @match &a.repair_hours_longest { Some((unit, h)) => { (format!("{h:.1}")) " h (" (unit.to_string()) ")" } None => "-" } }
-            dt { "Bench time" } dd { "average " (one(a.bench_minutes_average)) " min per repaired unit" }
-            dt { "First-pass inspections" } dd #first-pass { (one(a.first_pass_percent())) " % (" (a.first_pass_units) " of " (a.inspected_units) " unit(s))" }
-            dt { "Customer satisfaction" } dd #satisfaction { "average " (one(a.satisfaction_average)) " of 5 over " (a.confirmations) " confirmation(s); " (a.working) " working" }
-        }
-        div.charts {
-            (bars("Returned units by model", &models, ""))
-            (bars("Fault types (tickets)", &faults, ""))
-            (bars("Satisfaction scores", &scores, ""))
-        }
-        h2 { "Returns by model" }
-        table #by-model { thead { tr { th { "Model" } th.num { "Tickets" } th.num { "Units" } } }
-            tbody { @for (model, r) in &a.by_model { tr { td { (model) } td.num { (r.tickets) } td.num { (r.units) } } } } }
-        h2 { "Fault types" }
-        table #faults { thead { tr { th { "Fault type" } th.num { "Tickets" } } }
-            tbody { @for (fault, n) in &a.fault_types { tr { td { (fault) } td.num { (n) } } } } }
-        h2 { "Customer feedback" }
-        @if a.feedback.is_empty() { p.muted { "No feedback this month." } }
-        ul #feedback { @for (ticket, score, text) in &a.feedback {
-            li { a href=(format!("/tickets/{ticket}")) { (ticket.to_string()) } " (" (score) "/5): " (text) } } }
-    };
-    page(
-        &format!("Monthly analysis {month}"),
-        &user,
-        "/analysis",
-        body,
-    )
-    .into_response()
+    super::off_thread(move || {
+        let a = match analysis(&state, &user, &query) {
+            Ok(a) => a,
+            Err(page) => return *page,
+        };
+        let month = a.month;
+        let models: Vec<(String, f64)> = a
+            .by_model
+            .iter()
+            .map(|(m, r)| (m.clone(), f64::from(r.units)))
+            .collect();
+        let faults: Vec<(String, f64)> = a
+            .fault_types
+            .iter()
+            .take(12)
+            .map(|(f, n)| (f.clone(), f64::from(*n)))
+            .collect();
+        let scores: Vec<(String, f64)> = (1..=5)
+            .map(|s| (format!("{s} of 5"), f64::from(a.satisfaction_counts[s - 1])))
+            .collect();
+        let body = html! {
+            form.filters method="get" action="/analysis" {
+                a href=(format!("/analysis?month={}", month.previous())) { "\u{2190} " (month.previous().to_string()) }
+                label { "Month" input #month type="month" name="month" value=(month.to_string()); }
+                button.primary type="submit" { "Show" }
+                a href=(format!("/analysis?month={}", month.next())) { (month.next().to_string()) " \u{2192}" }
+                a #csv href=(format!("/analysis.csv?month={month}")) download { "Download CSV" }
+            }
+            p.muted { "Counted over the tickets registered in " (month.to_string()) " (UTC). "
+                b { "Repair time" } " is the time from a unit's receipt to the inspection it passed (calendar hours), over the month's units that have passed. "
+                b { "First-pass rate" } " is the share of inspected units that passed their first inspection. "
+                b { "Fault type" } " is the type set at the first assessment, else the customer's fault description." }
+            dl.record #summary {
+                dt { "Returns" } dd #returns { (a.total.tickets) " ticket(s), " (a.total.units) " unit(s)" }
+                dt { "Repair time" } dd #repair-time { "average " (one(a.repair_hours_average)) " h over " (a.repaired_units) " unit(s); longest "
+                    @match &a.repair_hours_longest { Some((unit, h)) => { (format!("{h:.1}")) " h (" (unit.to_string()) ")" } None => "-" } }
+                dt { "Bench time" } dd { "average " (one(a.bench_minutes_average)) " min per repaired unit" }
+                dt { "First-pass inspections" } dd #first-pass { (one(a.first_pass_percent())) " % (" (a.first_pass_units) " of " (a.inspected_units) " unit(s))" }
+                dt { "Customer satisfaction" } dd #satisfaction { "average " (one(a.satisfaction_average)) " of 5 over " (a.confirmations) " confirmation(s); " (a.working) " working" }
+            }
+            div.charts {
+                (bars("Returned units by model", &models, ""))
+                (bars("Fault types (tickets)", &faults, ""))
+                (bars("Satisfaction scores", &scores, ""))
+            }
+            h2 { "Returns by model" }
+            table #by-model { thead { tr { th { "Model" } th.num { "Tickets" } th.num { "Units" } } }
+                tbody { @for (model, r) in &a.by_model { tr { td { (model) } td.num { (r.tickets) } td.num { (r.units) } } } } }
+            h2 { "Fault types" }
+            table #faults { thead { tr { th { "Fault type" } th.num { "Tickets" } } }
+                tbody { @for (fault, n) in &a.fault_types { tr { td { (fault) } td.num { (n) } } } } }
+            h2 { "Customer feedback" }
+            @if a.feedback.is_empty() { p.muted { "No feedback this month." } }
+            ul #feedback { @for (ticket, score, text) in &a.feedback {
+                li { a href=(format!("/tickets/{ticket}")) { (ticket.to_string()) } " (" (score) "/5): " (text) } } }
+        };
+        page(
+            &format!("Monthly analysis {month}"),
+            &user,
+            "/analysis",
+            body,
+        )
+        .into_response()
+    })
+    .await
 }
 
 /// The analysis as rows: section, item, tickets, units, value.
@@ -242,8 +245,9 @@ pub async fn download(
     Office(user): Office,
     Query(query): Query<MonthQuery>,
 ) -> Response {
-    match analysis(&state, &user, &query) {
+    super::off_thread(move || match analysis(&state, &user, &query) {
         Ok(a) => super::csv::download(&format!("rma-analysis-{}.csv", a.month), rows(&a)),
         Err(page) => *page,
-    }
+    })
+    .await
 }

@@ -40,10 +40,23 @@ impl FromRequestParts<Arc<AppState>> for Office {
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
         let user = match session_token(&parts.headers) {
-            Some(token) => state.store.session(&token, Utc::now()).map_err(|err| {
-                tracing::error!(error = %err, "session lookup failed");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
-            })?,
+            Some(token) => {
+                let store = state.clone();
+                let found =
+                    tokio::task::spawn_blocking(move || store.store.session(&token, Utc::now()))
+                        .await;
+                match found {
+                    Ok(Ok(user)) => user,
+                    Ok(Err(err)) => {
+                        tracing::error!(error = %err, "session lookup failed");
+                        return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+                    }
+                    Err(err) => {
+                        tracing::error!(error = %err, "session lookup failed");
+                        return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+                    }
+                }
+            }
             None => None,
         };
         match user {
@@ -162,10 +175,13 @@ pub async fn log_in(State(state): State<Arc<AppState>>, Form(form): Form<LoginFo
 }
 
 pub async fn log_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Some(token) = session_token(&headers)
-        && let Err(err) = state.store.log_out(&token)
-    {
-        tracing::error!(error = %err, "logout failed");
+    if let Some(token) = session_token(&headers) {
+        let store = state.clone();
+        match tokio::task::spawn_blocking(move || store.store.log_out(&token)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::error!(error = %err, "logout failed"),
+            Err(err) => tracing::error!(error = %err, "logout failed"),
+        }
     }
     let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()

@@ -124,57 +124,60 @@ pub async fn show(
     Office(user): Office,
     Query(query): Query<RangeQuery>,
 ) -> Response {
-    let (from, to, lines) = match ledger(&state, &user, &query) {
-        Ok(ledger) => ledger,
-        Err(page) => return *page,
-    };
-    let pages = lines.len().div_ceil(LINES_PER_PAGE).max(1);
-    let page_number = query
-        .page
-        .as_deref()
-        .and_then(|p| p.trim().parse::<usize>().ok())
-        .unwrap_or(1)
-        .clamp(1, pages);
-    let shown = lines
-        .iter()
-        .skip((page_number - 1) * LINES_PER_PAGE)
-        .take(LINES_PER_PAGE);
-    let body = html! {
-        form.filters method="get" action="/costs" {
-            label { "From" input type="month" name="from" value=(from.to_string()); }
-            label { "To" input type="month" name="to" value=(to.to_string()); }
-            button.primary type="submit" { "Show" }
-            a #csv href=(format!("/costs.csv?from={from}&to={to}")) download { "Download CSV" }
-        }
-        p.muted { (lines.len()) " cost line(s) recorded from " (from.to_string()) " to " (to.to_string()) "." }
-        div.charts {
-            @for (id, title, key) in GROUPS { figure { (totals_table(id, title, &totals(&lines, key))) } }
-        }
-        h2 { "Lines" }
-        @if pages > 1 {
-            p.pager {
-                @if page_number > 1 { a href=(format!("/costs?from={from}&to={to}&page={}", page_number - 1)) { "\u{2190} Earlier" } }
-                span.muted { "Page " (page_number) " of " (pages) }
-                @if page_number < pages { a #later href=(format!("/costs?from={from}&to={to}&page={}", page_number + 1)) { "Later \u{2192}" } }
+    super::off_thread(move || {
+        let (from, to, lines) = match ledger(&state, &user, &query) {
+            Ok(ledger) => ledger,
+            Err(page) => return *page,
+        };
+        let pages = lines.len().div_ceil(LINES_PER_PAGE).max(1);
+        let page_number = query
+            .page
+            .as_deref()
+            .and_then(|p| p.trim().parse::<usize>().ok())
+            .unwrap_or(1)
+            .clamp(1, pages);
+        let shown = lines
+            .iter()
+            .skip((page_number - 1) * LINES_PER_PAGE)
+            .take(LINES_PER_PAGE);
+        let body = html! {
+            form.filters method="get" action="/costs" {
+                label { "From" input type="month" name="from" value=(from.to_string()); }
+                label { "To" input type="month" name="to" value=(to.to_string()); }
+                button.primary type="submit" { "Show" }
+                a #csv href=(format!("/costs.csv?from={from}&to={to}")) download { "Download CSV" }
             }
-        }
-        table #lines {
-            thead { tr { th { "When" } th { "Ticket" } th { "Model" } th { "Unit" } th { "Kind" } th.num { "Amount" } th { "Payer" } th { "Liability" } th { "Recorded by" } th { "Note" } } }
-            tbody { @for l in shown { tr {
-                td { (when(l.at)) }
-                td { a href=(format!("/tickets/{}", l.ticket)) { (l.ticket.to_string()) } }
-                td { (l.model) }
-                td { (l.unit.as_ref().map(ToString::to_string).unwrap_or_default()) }
-                td { (l.kind.label()) }
-                td.num { (l.amount.to_string()) }
-                td { (l.payer.label()) }
-                td { (l.liability.label()) }
-                td { (l.by) " at " (l.site.as_str()) }
-                td { (l.note.as_deref().unwrap_or("")) }
-            } } }
-        }
-    };
-    page("Cost ledger", &user, "/costs", body).into_response()
+            p.muted { (lines.len()) " cost line(s) recorded from " (from.to_string()) " to " (to.to_string()) "." }
+            div.charts {
+                @for (id, title, key) in GROUPS { figure { (totals_table(id, title, &totals(&lines, key))) } }
+            }
+            h2 { "Lines" }
+            @if pages > 1 {
+                p.pager {
+                    @if page_number > 1 { a href=(format!("/costs?from={from}&to={to}&page={}", page_number - 1)) { "\u{2190} Earlier" } }
+                    span.muted { "Page " (page_number) " of " (pages) }
+                    @if page_number < pages { a #later href=(format!("/costs?from={from}&to={to}&page={}", page_number + 1)) { "Later \u{2192}" } }
+                }
+            }
+            table #lines {
+                thead { tr { th { "When" } th { "Ticket" } th { "Model" } th { "Unit" } th { "Kind" } th.num { "Amount" } th { "Payer" } th { "Liability" } th { "Recorded by" } th { "Note" } } }
+                tbody { @for l in shown { tr {
+                    td { (when(l.at)) }
+                    td { a href=(format!("/tickets/{}", l.ticket)) { (l.ticket.to_string()) } }
+                    td { (l.model) }
+                    td { (l.unit.as_ref().map(ToString::to_string).unwrap_or_default()) }
+                    td { (l.kind.label()) }
+                    td.num { (l.amount.to_string()) }
+                    td { (l.payer.label()) }
+                    td { (l.liability.label()) }
+                    td { (l.by) " at " (l.site.as_str()) }
+                    td { (l.note.as_deref().unwrap_or("")) }
+                } } }
+            }
+        };
+        page("Cost ledger", &user, "/costs", body).into_response()
+    })
+    .await
 }
 
 pub async fn download(
@@ -182,45 +185,48 @@ pub async fn download(
     Office(user): Office,
     Query(query): Query<RangeQuery>,
 ) -> Response {
-    let (from, to, lines) = match ledger(&state, &user, &query) {
-        Ok(ledger) => ledger,
-        Err(page) => return *page,
-    };
-    let mut rows = vec![
-        [
-            "Recorded at",
-            "Ticket",
-            "Model",
-            "Unit",
-            "Kind",
-            "Amount",
-            "Currency",
-            "Payer",
-            "Liability",
-            "Site",
-            "Recorded by",
-            "Note",
-        ]
-        .map(String::from)
-        .to_vec(),
-    ];
-    for l in &lines {
-        let amount = l.amount.to_string();
-        let number = amount.split(' ').next().unwrap_or_default().to_owned();
-        rows.push(vec![
-            l.at.to_rfc3339(),
-            l.ticket.to_string(),
-            l.model.clone(),
-            l.unit.as_ref().map(ToString::to_string).unwrap_or_default(),
-            l.kind.label().into(),
-            number,
-            l.amount.currency.to_string(),
-            l.payer.label().into(),
-            l.liability.label().into(),
-            l.site.to_string(),
-            l.by.clone(),
-            l.note.clone().unwrap_or_default(),
-        ]);
-    }
-    super::csv::download(&format!("rma-costs-{from}-to-{to}.csv"), rows)
+    super::off_thread(move || {
+        let (from, to, lines) = match ledger(&state, &user, &query) {
+            Ok(ledger) => ledger,
+            Err(page) => return *page,
+        };
+        let mut rows = vec![
+            [
+                "Recorded at",
+                "Ticket",
+                "Model",
+                "Unit",
+                "Kind",
+                "Amount",
+                "Currency",
+                "Payer",
+                "Liability",
+                "Site",
+                "Recorded by",
+                "Note",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        for l in &lines {
+            let amount = l.amount.to_string();
+            let number = amount.split(' ').next().unwrap_or_default().to_owned();
+            rows.push(vec![
+                l.at.to_rfc3339(),
+                l.ticket.to_string(),
+                l.model.clone(),
+                l.unit.as_ref().map(ToString::to_string).unwrap_or_default(),
+                l.kind.label().into(),
+                number,
+                l.amount.currency.to_string(),
+                l.payer.label().into(),
+                l.liability.label().into(),
+                l.site.to_string(),
+                l.by.clone(),
+                l.note.clone().unwrap_or_default(),
+            ]);
+        }
+        super::csv::download(&format!("rma-costs-{from}-to-{to}.csv"), rows)
+    })
+    .await
 }

@@ -143,3 +143,14 @@ async fn style() -> impl IntoResponse {
 
 #[cfg(test)]
 mod tests;
+
+/// Runs a page's work (store reads, documents, rendering) off the async threads: the store
+/// may block (a flush, a database round trip) and Automerge is CPU work.
+pub async fn off_thread(work: impl FnOnce() -> Response + Send + 'static) -> Response {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|err| {
+            tracing::error!(error = %err, "a page failed");
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        })
+}

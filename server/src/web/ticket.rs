@@ -21,53 +21,48 @@ pub async fn show(
     Office(user): Office,
     Path(number): Path<String>,
 ) -> Response {
-    let Ok(number) = TicketNumber::parse(&number) else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            &user,
-            "Not a ticket number",
-            &format!(
-                "\u{201c}{number}\u{201d} is not a ticket number (they look like WH1-2026-00042)."
-            ),
-        );
-    };
-    let unreadable = |err: &dyn std::fmt::Display| {
-        tracing::error!(ticket = %number, error = %err, "ticket unreadable");
-        problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &user,
-            "Ticket unreadable",
-            &format!("Ticket {number} could not be read; see the server's log."),
-        )
-    };
-    // Loading a document is Automerge work: off the async threads.
-    let reader = state.clone();
-    let wanted = number.clone();
-    let read = tokio::task::spawn_blocking(move || reader.store.tickets().read(&wanted)).await;
-    let read = match read {
-        Ok(read) => read,
-        Err(err) => return unreadable(&err),
-    };
-    let doc = match read {
-        Ok(Some((_, doc))) => doc,
-        Ok(None) => {
+    super::off_thread(move || {
+        let Ok(number) = TicketNumber::parse(&number) else {
             return problem(
-                StatusCode::NOT_FOUND,
+                StatusCode::BAD_REQUEST,
                 &user,
-                "No such ticket",
+                "Not a ticket number",
                 &format!(
-                    "No ticket {number} has reached the server. If a site created it offline, it appears after that site syncs."
+                    "\u{201c}{number}\u{201d} is not a ticket number (they look like WH1-2026-00042)."
                 ),
             );
-        }
-        Err(err) => return unreadable(&err),
-    };
-    let view = match TicketView::build(&doc, &state.settings.deadlines, Utc::now()) {
-        Ok(view) => view,
-        Err(err) => return unreadable(&err),
-    };
-    let title = format!("Ticket {number}");
-    page(&title, &user, "", body(&view, user.role.reads_costs())).into_response()
+        };
+        let unreadable = |err: &dyn std::fmt::Display| {
+            tracing::error!(ticket = %number, error = %err, "ticket unreadable");
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &user,
+                "Ticket unreadable",
+                &format!("Ticket {number} could not be read; see the server's log."),
+            )
+        };
+        let doc = match state.store.tickets().read(&number) {
+            Ok(Some((_, doc))) => doc,
+            Ok(None) => {
+                return problem(
+                    StatusCode::NOT_FOUND,
+                    &user,
+                    "No such ticket",
+                    &format!(
+                        "No ticket {number} has reached the server. If a site created it offline, it appears after that site syncs."
+                    ),
+                );
+            }
+            Err(err) => return unreadable(&err),
+        };
+        let view = match TicketView::build(&doc, &state.settings.deadlines, Utc::now()) {
+            Ok(view) => view,
+            Err(err) => return unreadable(&err),
+        };
+        let title = format!("Ticket {number}");
+        page(&title, &user, "", body(&view, user.role.reads_costs())).into_response()
+    })
+    .await
 }
 
 fn record(event: &Option<Event>) -> Markup {

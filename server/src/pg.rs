@@ -1,0 +1,454 @@
+//! The server's store on PostgreSQL, for a company that outgrows one machine: several
+//! `rma-server` processes share one database. It is the same ordered key/value store as
+//! sled's (one table, `kv`), so the tickets, the feed, the office's indexes and the users work
+//! unchanged on either engine; PostgreSQL brings transactions across processes:
+//!
+//! - An exclusive section (a push's write) is one transaction that first takes a
+//!   transaction-level advisory lock, so writers take turns across processes and each reads
+//!   the feed's head after the last one committed: feed positions are given in commit order,
+//!   with no gaps.
+//! - A snapshot (a pull) is one `REPEATABLE READ` transaction: its documents, cursor and
+//!   digest are one view, and it never sees a position that a later commit could fill below.
+//!
+//! The schema is created and migrated by the server itself (`rma_migrations` records the
+//! versions applied); a database migrated by a newer version is refused.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use postgres::NoTls;
+use r2d2_postgres::PostgresConnectionManager;
+use rma_store::kv::{Backend, Batch, Entries, Entry, Kv, KvError, Writes};
+
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Connection = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
+
+/// The schema, one step per version; a step is never changed once released.
+const MIGRATIONS: &[(i32, &str)] = &[(
+    1,
+    "CREATE TABLE kv (key bytea PRIMARY KEY, value bytea NOT NULL)",
+)];
+
+/// Advisory lock keys ("rma" in ASCII, and a number per purpose).
+const WRITER_LOCK: i64 = 0x726d_6100_0001;
+const MIGRATION_LOCK: i64 = 0x726d_6100_0002;
+
+/// Rows a scan reads at a time.
+const PAGE: i64 = 256;
+
+/// A store in a PostgreSQL database.
+pub struct Postgres {
+    pool: Pool,
+    /// The address without its password, for messages.
+    shown: String,
+}
+
+impl fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Postgres")
+            .field("database", &self.shown)
+            .finish()
+    }
+}
+
+fn failed(what: &str, err: impl fmt::Display) -> KvError {
+    KvError::Database(format!("{what}: {err}"))
+}
+
+impl Postgres {
+    /// Connects to the database at `url` (`postgres://USER:PASSWORD@HOST:PORT/DB`) and brings
+    /// its schema up to this version.
+    pub fn connect(url: &str) -> Result<Self, KvError> {
+        let shown = hide_password(url);
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|err| failed(&format!("{shown} is not a database address"), err))?;
+        let manager = PostgresConnectionManager::new(config, NoTls);
+        let pool = r2d2::Pool::builder()
+            .max_size(16)
+            .connection_timeout(std::time::Duration::from_secs(10))
+            .build(manager)
+            .map_err(|err| failed(&format!("cannot connect to {shown}"), err))?;
+        let store = Self { pool, shown };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn client(&self) -> Result<Connection, KvError> {
+        self.pool
+            .get()
+            .map_err(|err| failed(&format!("cannot connect to {}", self.shown), err))
+    }
+
+    /// Applies the migrations this database lacks, one process at a time.
+    fn migrate(&self) -> Result<(), KvError> {
+        let mut client = self.client()?;
+        let sql = |err| failed("cannot set up the database's tables", err);
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(sql)?;
+        let result = (|| {
+            let exists: bool = client
+                .query_one("SELECT to_regclass('rma_migrations') IS NOT NULL", &[])
+                .map_err(sql)?
+                .get(0);
+            if !exists {
+                client
+                    .batch_execute(
+                        "CREATE TABLE rma_migrations (
+                            version integer PRIMARY KEY,
+                            applied_at timestamptz NOT NULL DEFAULT now())",
+                    )
+                    .map_err(sql)?;
+            }
+            let applied: i32 = client
+                .query_one("SELECT coalesce(max(version), 0) FROM rma_migrations", &[])
+                .map_err(sql)?
+                .get(0);
+            let known = MIGRATIONS.last().map_or(0, |(v, _)| *v);
+            if applied > known {
+                return Err(KvError::Newer {
+                    found: format!("schema version {applied}"),
+                    known: format!("schema version {known}"),
+                });
+            }
+            for (version, step) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
+                let mut tx = client.transaction().map_err(sql)?;
+                tx.batch_execute(step).map_err(sql)?;
+                tx.execute(
+                    "INSERT INTO rma_migrations (version) VALUES ($1)",
+                    &[version],
+                )
+                .map_err(sql)?;
+                tx.commit().map_err(sql)?;
+                tracing::info!(version, "database schema migrated");
+            }
+            Ok(())
+        })();
+        client
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+            .map_err(sql)?;
+        result
+    }
+
+    /// Runs `section` in one transaction on one connection: `BEGIN` with `begin`, then the
+    /// section over a [`Transaction`], then `COMMIT` (or `ROLLBACK` if it failed).
+    fn in_transaction(
+        &self,
+        begin: &str,
+        section: &mut dyn FnMut(&Arc<Transaction>) -> Result<(), KvError>,
+    ) -> Result<(), KvError> {
+        let mut client = self.client()?;
+        client
+            .batch_execute(begin)
+            .map_err(|err| failed("cannot start a transaction", err))?;
+        let tx = Arc::new(Transaction {
+            client: Mutex::new(Some(client)),
+        });
+        let result = section(&tx);
+        let mut client = tx
+            .client
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .expect("the connection is returned once");
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = client
+            .batch_execute(end)
+            .map_err(|err| failed("cannot end a transaction", err));
+        result.and(ended)
+    }
+}
+
+impl Backend for Postgres {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+        get(&mut *self.client()?, key)
+    }
+
+    fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries {
+        Box::new(Pages::new(
+            move |query: &str, params: &[&(dyn postgres::types::ToSql + Sync)]| {
+                let mut client = self.client()?;
+                client
+                    .query(query, params)
+                    .map_err(|err| failed("cannot read the store", err))
+            },
+            from,
+            to,
+            reverse,
+        ))
+    }
+
+    fn apply(&self, writes: Writes, durable: bool) -> Result<(), KvError> {
+        let mut client = self.client()?;
+        let mut tx = client
+            .transaction()
+            .map_err(|err| failed("cannot start a transaction", err))?;
+        if !durable {
+            tx.batch_execute("SET LOCAL synchronous_commit = off")
+                .map_err(|err| failed("cannot write the store", err))?;
+        }
+        if !writes.registers.is_empty() {
+            // Registers are read, then written: one such writer at a time, in every process.
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
+                .map_err(|err| failed("cannot lock the store", err))?;
+        }
+        write(&mut tx, writes)?;
+        tx.commit()
+            .map_err(|err| failed("cannot write the store", err))
+    }
+
+    fn exclusive(
+        self: Arc<Self>,
+        section: &mut dyn FnMut(&Kv) -> Result<Batch, KvError>,
+    ) -> Result<(), KvError> {
+        self.in_transaction("BEGIN", &mut |tx| {
+            tx.with(|client| {
+                client
+                    .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
+                    .map(drop)
+                    .map_err(|err| failed("cannot lock the store", err))
+            })?;
+            let batch = section(&Kv::with(tx.clone()))?;
+            tx.with(|client| write(&mut **client, batch_writes(batch)))
+        })
+    }
+
+    fn snapshot(
+        self: Arc<Self>,
+        section: &mut dyn FnMut(&Kv) -> Result<(), KvError>,
+    ) -> Result<(), KvError> {
+        self.in_transaction(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            &mut |tx| section(&Kv::with(tx.clone())),
+        )
+    }
+}
+
+/// The writes of a batch, for a backend to apply.
+fn batch_writes(batch: Batch) -> Writes {
+    batch.into_writes()
+}
+
+/// An open transaction on one connection: what an exclusive section or a snapshot reads
+/// through.
+struct Transaction {
+    client: Mutex<Option<Connection>>,
+}
+
+impl fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transaction").finish_non_exhaustive()
+    }
+}
+
+impl Transaction {
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, KvError>) -> Result<T, KvError> {
+        let mut client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
+        f(client
+            .as_mut()
+            .expect("a transaction is used only while it is open"))
+    }
+}
+
+impl Backend for Transaction {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+        self.with(|client| get(&mut **client, key))
+    }
+
+    fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries {
+        Box::new(Pages::new(
+            move |query: &str, params: &[&(dyn postgres::types::ToSql + Sync)]| {
+                self.with(|client| {
+                    client
+                        .query(query, params)
+                        .map_err(|err| failed("cannot read the store", err))
+                })
+            },
+            from,
+            to,
+            reverse,
+        ))
+    }
+
+    fn apply(&self, _writes: Writes, _durable: bool) -> Result<(), KvError> {
+        panic!("a section returns its writes; it does not apply them itself")
+    }
+
+    fn exclusive(
+        self: Arc<Self>,
+        _section: &mut dyn FnMut(&Kv) -> Result<Batch, KvError>,
+    ) -> Result<(), KvError> {
+        panic!("store sections do not nest")
+    }
+
+    fn snapshot(
+        self: Arc<Self>,
+        _section: &mut dyn FnMut(&Kv) -> Result<(), KvError>,
+    ) -> Result<(), KvError> {
+        panic!("store sections do not nest")
+    }
+}
+
+fn get(client: &mut impl postgres::GenericClient, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+    Ok(client
+        .query_opt("SELECT value FROM kv WHERE key = $1", &[&key])
+        .map_err(|err| failed("cannot read the store", err))?
+        .map(|row| row.get(0)))
+}
+
+/// Writes values and registers (read and written here: the caller holds the writer lock).
+fn write(client: &mut impl postgres::GenericClient, writes: Writes) -> Result<(), KvError> {
+    let sql = |err| failed("cannot write the store", err);
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    let mut values: Vec<Vec<u8>> = Vec::new();
+    let mut gone: Vec<Vec<u8>> = Vec::new();
+    for (key, change) in writes.registers {
+        let current = get(client, &key)?
+            .and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok())
+            .unwrap_or([0; 32]);
+        keys.push(key);
+        values.push(Writes::register_value(current, change).to_vec());
+    }
+    for (key, value) in writes.values {
+        match value {
+            Some(value) => {
+                keys.push(key);
+                values.push(value);
+            }
+            None => gone.push(key),
+        }
+    }
+    if !gone.is_empty() {
+        client
+            .execute("DELETE FROM kv WHERE key = ANY($1)", &[&gone])
+            .map_err(sql)?;
+    }
+    if !keys.is_empty() {
+        client
+            .execute(
+                "INSERT INTO kv (key, value) SELECT * FROM unnest($1::bytea[], $2::bytea[])
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&keys, &values],
+            )
+            .map_err(sql)?;
+    }
+    Ok(())
+}
+
+type Query = dyn FnMut(&str, &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<postgres::Row>, KvError>
+    + Send;
+
+/// A scan read a page of rows at a time.
+struct Pages {
+    query: Box<Query>,
+    /// Keys still to read: `from <= key < to`.
+    from: Vec<u8>,
+    to: Option<Vec<u8>>,
+    reverse: bool,
+    rows: VecDeque<(Vec<u8>, Vec<u8>)>,
+    done: bool,
+}
+
+impl Pages {
+    fn new(
+        query: impl FnMut(
+            &str,
+            &[&(dyn postgres::types::ToSql + Sync)],
+        ) -> Result<Vec<postgres::Row>, KvError>
+        + Send
+        + 'static,
+        from: Vec<u8>,
+        to: Option<Vec<u8>>,
+        reverse: bool,
+    ) -> Self {
+        Self {
+            query: Box::new(query),
+            from,
+            to,
+            reverse,
+            rows: VecDeque::new(),
+            done: false,
+        }
+    }
+
+    fn fetch(&mut self) -> Result<(), KvError> {
+        let order = if self.reverse { "DESC" } else { "ASC" };
+        let rows = match &self.to {
+            Some(to) => (self.query)(
+                &format!(
+                    "SELECT key, value FROM kv WHERE key >= $1 AND key < $2 ORDER BY key {order} LIMIT $3"
+                ),
+                &[&self.from, to, &PAGE],
+            )?,
+            None => (self.query)(
+                &format!("SELECT key, value FROM kv WHERE key >= $1 ORDER BY key {order} LIMIT $2"),
+                &[&self.from, &PAGE],
+            )?,
+        };
+        if (rows.len() as i64) < PAGE {
+            self.done = true;
+        }
+        for row in rows {
+            self.rows.push_back((row.get(0), row.get(1)));
+        }
+        if let Some((last, _)) = self.rows.back() {
+            if self.reverse {
+                self.to = Some(last.clone());
+            } else {
+                // The first key after `last`.
+                let mut next = last.clone();
+                next.push(0);
+                self.from = next;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for Pages {
+    type Item = Entry;
+
+    fn next(&mut self) -> Option<Entry> {
+        if self.rows.is_empty()
+            && !self.done
+            && let Err(err) = self.fetch()
+        {
+            self.done = true;
+            return Some(Err(err));
+        }
+        self.rows.pop_front().map(Ok)
+    }
+}
+
+/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+pub fn hide_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            hide_password("postgres://rma:secret@127.0.0.1:5432/rma"),
+            "postgres://rma:***@127.0.0.1:5432/rma"
+        );
+        assert_eq!(
+            hide_password("postgres://rma@localhost/rma"),
+            "postgres://rma@localhost/rma"
+        );
+    }
+}
