@@ -24,10 +24,33 @@ pub mod web;
 /// What the in-process tests share.
 #[cfg(test)]
 pub(crate) mod test_support {
+    use std::path::Path;
+
     use rma_shared::SiteCode;
     use rma_shared::automerge::ActorId;
 
-    use crate::store::ServerStore;
+    use crate::store::{Location, ServerStore};
+
+    /// Where a test's store is: the data folder `dir` (sled), or, with
+    /// `RMA_TEST_BACKEND=postgres`, a new database on the cluster at `RMA_TEST_DATABASE`
+    /// (tests/run starts one and runs these tests on both).
+    pub fn location(dir: &Path) -> Location {
+        match std::env::var("RMA_TEST_BACKEND").as_deref() {
+            Ok("postgres") => {
+                let admin = std::env::var("RMA_TEST_DATABASE").expect(
+                    "RMA_TEST_BACKEND=postgres needs RMA_TEST_DATABASE (tests/run sets both)",
+                );
+                let name = format!("rma_t_{}", rma_shared::TicketId::random());
+                Location::Database(crate::pg::create_database(&admin, &name).unwrap())
+            }
+            _ => Location::Folder(dir.to_owned()),
+        }
+    }
+
+    /// A new store for a test, on the backend the test run asks for.
+    pub fn open(dir: &Path) -> ServerStore {
+        ServerStore::open_at(&location(dir)).unwrap()
+    }
 
     /// The Automerge actor of the test installation at WH1.
     pub fn wh1_actor() -> ActorId {

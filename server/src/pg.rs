@@ -452,3 +452,29 @@ mod tests {
         );
     }
 }
+
+/// Makes a new, empty database `name` on the server at `admin_url` (whose role may create
+/// databases) and returns its address: for tests and benchmarks that need a database each.
+pub fn create_database(admin_url: &str, name: &str) -> Result<String, KvError> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(KvError::Database(format!(
+            "{name:?} is not a plain database name"
+        )));
+    }
+    let mut client = postgres::Client::connect(admin_url, NoTls).map_err(|err| {
+        failed(
+            &format!("cannot connect to {}", hide_password(admin_url)),
+            err,
+        )
+    })?;
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .map_err(|err| failed(&format!("cannot create the database {name}"), err))?;
+    // The same server and role, the new database: the address up to its last slash.
+    let base = admin_url
+        .split('?')
+        .next()
+        .and_then(|url| url.rsplit_once('/'))
+        .map_or(admin_url, |(base, _)| base);
+    Ok(format!("{base}/{name}"))
+}

@@ -12,7 +12,7 @@ use crate::test_support::{actor_of, enrol};
 
 fn store() -> (tempfile::TempDir, ServerStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = ServerStore::open(dir.path()).unwrap();
+    let store = crate::test_support::open(dir.path());
     enrol(&store);
     (dir, store)
 }
@@ -308,8 +308,9 @@ fn pull_pages_are_bounded_by_bytes_and_a_larger_ticket_travels_alone() {
 #[test]
 fn a_feed_that_lost_a_ticket_gets_it_back_on_open() {
     let dir = tempfile::tempdir().unwrap();
+    let location = crate::test_support::location(dir.path());
     let number = {
-        let store = ServerStore::open(dir.path()).unwrap();
+        let store = ServerStore::open_at(&location).unwrap();
         enrol(&store);
         let (doc, _) = stored(&store, "WH1-2026-00001");
         stored(&store, "WH1-2026-00002");
@@ -321,7 +322,7 @@ fn a_feed_that_lost_a_ticket_gets_it_back_on_open() {
         store.kv.commit(batch).unwrap();
         doc.number().clone()
     };
-    let store = ServerStore::open(dir.path()).unwrap();
+    let store = ServerStore::open_at(&location).unwrap();
     let page = store.pull(&site("WH2"), 0, 100, None, Utc::now()).unwrap();
     let numbers: Vec<_> = page.entries.iter().map(|e| e.number.clone()).collect();
     assert!(numbers.contains(&number), "{numbers:?}");

@@ -259,7 +259,7 @@ mod tests {
     #[test]
     fn passwords_are_hashed_and_sessions_end() {
         let dir = tempfile::tempdir().unwrap();
-        let store = ServerStore::open(dir.path()).unwrap();
+        let store = crate::test_support::open(dir.path());
         let now = Utc::now();
         let user = store
             .add_user("li.wei", Role::Finance, "correct horse", now)

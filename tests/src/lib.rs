@@ -35,6 +35,28 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
+/// With `RMA_TEST_BACKEND=postgres`, a new database for one test server on the cluster at
+/// `RMA_TEST_DATABASE` (tests/run starts one and runs the server tests on both backends).
+pub fn test_database() -> Option<String> {
+    if std::env::var("RMA_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return None;
+    }
+    Some(new_database())
+}
+
+/// A new database on the test cluster at `RMA_TEST_DATABASE`, whatever the backend of the run.
+pub fn new_database() -> String {
+    let admin = std::env::var("RMA_TEST_DATABASE").expect(
+        "these tests need PostgreSQL: set RMA_TEST_DATABASE to an address whose role may create databases (tests/run starts a cluster and sets it)",
+    );
+    let name = format!("rma_t_{}", rma_shared::TicketId::random());
+    // On a thread of its own: the synchronous client cannot run inside an async test.
+    std::thread::spawn(move || rma_server::pg::create_database(&admin, &name))
+        .join()
+        .expect("the database is created without a panic")
+        .expect("a test database is created")
+}
+
 /// One agent installation: its own data folder and the real `rma-agent` binary.
 #[derive(Debug)]
 pub struct Agent {
@@ -199,6 +221,10 @@ impl Server {
             url: String::new(),
             log: None,
         };
+        let mut settings = settings.to_owned();
+        if let Some(url) = test_database() {
+            settings.push_str(&format!("\n[database]\nurl = \"{url}\"\n"));
+        }
         if !settings.is_empty() {
             std::fs::write(server.dir.path().join("server.toml"), settings)
                 .expect("server.toml is written");
