@@ -436,23 +436,6 @@ pub fn hide_password(url: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_not_shown() {
-        assert_eq!(
-            hide_password("postgres://rma:secret@127.0.0.1:5432/rma"),
-            "postgres://rma:***@127.0.0.1:5432/rma"
-        );
-        assert_eq!(
-            hide_password("postgres://rma@localhost/rma"),
-            "postgres://rma@localhost/rma"
-        );
-    }
-}
-
 /// Makes a new, empty database `name` on the server at `admin_url` (whose role may create
 /// databases) and returns its address: for tests and benchmarks that need a database each.
 pub fn create_database(admin_url: &str, name: &str) -> Result<String, KvError> {
@@ -477,4 +460,21 @@ pub fn create_database(admin_url: &str, name: &str) -> Result<String, KvError> {
         .and_then(|url| url.rsplit_once('/'))
         .map_or(admin_url, |(base, _)| base);
     Ok(format!("{base}/{name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            hide_password("postgres://rma:secret@127.0.0.1:5432/rma"),
+            "postgres://rma:***@127.0.0.1:5432/rma"
+        );
+        assert_eq!(
+            hide_password("postgres://rma@localhost/rma"),
+            "postgres://rma@localhost/rma"
+        );
+    }
 }
