@@ -222,7 +222,9 @@ impl Server {
             log: None,
         };
         let mut settings = settings.to_owned();
-        if let Some(url) = test_database() {
+        if !settings.contains("[database]")
+            && let Some(url) = test_database()
+        {
             settings.push_str(&format!("\n[database]\nurl = \"{url}\"\n"));
         }
         if !settings.is_empty() {
