@@ -195,7 +195,11 @@ proptest! {
         })
     ) {
         let server_dir = tempfile::tempdir().unwrap();
-        let server = ServerStore::open(server_dir.path()).unwrap();
+        // The server's store on the backend the test run asks for (sled, or PostgreSQL).
+        let server = match rma_tests::test_database() {
+            Some(url) => ServerStore::open_database(&url).unwrap(),
+            None => ServerStore::open(server_dir.path()).unwrap(),
+        };
         let sites: Vec<Site> = (0..n)
             .map(|i| {
                 let dir = tempfile::tempdir().unwrap();
