@@ -27,6 +27,7 @@ mod archive;
 mod area;
 mod assess;
 mod assign;
+mod backup;
 mod cancel;
 mod close;
 mod config;
@@ -50,6 +51,7 @@ mod parts_request;
 mod receive;
 mod repair;
 mod resolve;
+mod restore;
 mod resume;
 mod scan;
 mod serve;
@@ -167,6 +169,10 @@ pub enum Command {
     Sync(sync::Args),
     /// Show the sync state: server, last sync, changes waiting, reachable or not.
     Status(status::Args),
+    /// Copy this PC's whole store into one file, while the agent works.
+    Backup(backup::Args),
+    /// Bring back a store from a backup file, into a data folder with no store yet.
+    Restore(restore::Args),
     /// Read scanned labels: an area then units moves them there; a unit or ticket shows it.
     Scan(scan::Args),
     /// Make QR labels for areas, units, tickets and packages (SVG, ZPL, TSPL).
@@ -176,7 +182,10 @@ pub enum Command {
 impl Command {
     /// Commands that must run in this process rather than through a running `serve`.
     fn runs_locally(&self) -> bool {
-        matches!(self, Self::Init(_) | Self::Demo(_) | Self::Serve(_))
+        matches!(
+            self,
+            Self::Init(_) | Self::Demo(_) | Self::Serve(_) | Self::Restore(_)
+        )
     }
 }
 
@@ -320,6 +329,8 @@ impl Context {
             Command::Enroll(args) => enroll::run(ctx, args),
             Command::Sync(args) => sync::run(ctx, args),
             Command::Status(args) => status::run(ctx, args),
+            Command::Backup(args) => backup::run(ctx, args),
+            Command::Restore(args) => restore::run(ctx, args),
             Command::Scan(args) => scan::run(ctx, args),
             Command::Label(args) => label::run(ctx, args),
         }

@@ -57,6 +57,14 @@ pub enum StoreError {
         "the data folder {0} is in use by another process (a running `rma-agent serve`, or a command still running); only one can open it at a time"
     )]
     InUse(PathBuf),
+    #[error("cannot create the data folder {path}")]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Backup(#[from] rma_store::backup::BackupError),
     #[error(transparent)]
     Kv(KvError),
 }
@@ -122,6 +130,26 @@ impl Store {
             kv.commit(batch)?;
         }
         Self::from_kv(dir, kv)
+    }
+
+    /// Fills the data folder `dir`, which must hold no store yet, from a backup file, and
+    /// opens it.
+    pub fn restore(dir: &Path, backup: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let kv = Kv::open(&store_path(dir))?;
+        if kv.get(META_SITE)?.is_some() {
+            return Err(StoreError::Backup(rma_store::backup::BackupError::NotEmpty));
+        }
+        rma_store::backup::restore(&kv, BACKUP_KIND, backup)?;
+        Self::from_kv(dir, kv)
+    }
+
+    /// Writes a consistent copy of the whole store to `path` (see [`rma_store::backup`]).
+    pub fn back_up(&self, path: &Path) -> Result<rma_store::backup::Summary, StoreError> {
+        Ok(rma_store::backup::back_up(&self.kv, BACKUP_KIND, path)?)
     }
 
     /// Opens a data folder set up by [`Store::init`].
@@ -397,6 +425,8 @@ impl Store {
 }
 
 const META_SITE: &str = "meta:site";
+/// What an agent's backups say they are.
+const BACKUP_KIND: &str = "agent";
 const META_ACTOR: &str = "meta:actor";
 
 fn store_path(dir: &Path) -> PathBuf {

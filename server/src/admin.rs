@@ -47,6 +47,10 @@ pub fn run(store: &ServerStore, request: AdminRequest) -> Result<Value, AdminErr
             let site = store.revoke_site(&code, Utc::now())?;
             Ok(serde_json::to_value(site).expect("sites serialise"))
         }
+        AdminRequest::Backup { to } => {
+            let summary = store.back_up(&to)?;
+            Ok(serde_json::to_value(summary).expect("summaries serialise"))
+        }
         AdminRequest::SiteList => {
             let head = store.feed_head()?;
             let sites: Vec<Value> = store

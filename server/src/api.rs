@@ -91,6 +91,9 @@ impl From<ServerStoreError> for ApiError {
             ServerStoreError::ActorTaken(_) => {
                 Self::new(StatusCode::CONFLICT, "actor_taken", err.to_string())
             }
+            ServerStoreError::Backup(_) => {
+                Self::new(StatusCode::BAD_REQUEST, "backup", err.to_string())
+            }
             ServerStoreError::Store(_)
             | ServerStoreError::Io { .. }
             | ServerStoreError::InUse(_) => {
@@ -475,6 +478,10 @@ pub enum AdminRequest {
         name: String,
     },
     UserList,
+    /// A consistent copy of the whole store into this file (on the server's machine).
+    Backup {
+        to: std::path::PathBuf,
+    },
 }
 
 async fn admin(

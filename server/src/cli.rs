@@ -69,6 +69,33 @@ pub enum Command {
     /// Add, list and remove the people who log in to the office's web pages.
     #[command(subcommand)]
     User(UserCommand),
+    /// Copy the whole store (tickets, feed, sites, users) into one file, while the server
+    /// runs. For PostgreSQL, `pg_dump` does the same (see the README).
+    #[command(after_help = "Example:\n  rma-server backup --to /backups/rma-2026-11-30.rma-backup")]
+    Backup {
+        /// The file to write (replaced whole once the copy is complete).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Bring back a store from a backup file, into an empty data folder or database (stop
+    /// the server first).
+    #[command(
+        after_help = "Example:\n  rma-server --data /srv/rma-new restore --from /backups/rma-2026-11-30.rma-backup"
+    )]
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Move a store from a data folder (sled) into an empty PostgreSQL database: tickets,
+    /// feed, sites, users, sessions and the office's indexes (stop the server first).
+    #[command(
+        after_help = "Example:\n  rma-server migrate --from-sled ./rma-server-data --database postgres://rma:PASSWORD@127.0.0.1/rma"
+    )]
+    Migrate {
+        /// The data folder of the sled store to move.
+        #[arg(long, value_name = "DIR")]
+        from_sled: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,6 +132,37 @@ impl Cli {
         }
         match self.command {
             Command::Serve { listen } => serve(&self.data, settings, listen),
+            Command::Backup { to } => {
+                let to = std::path::absolute(&to)
+                    .with_context(|| format!("{} is not a path", to.display()))?;
+                let answer = admin(
+                    &self.data,
+                    &settings,
+                    AdminRequest::Backup { to: to.clone() },
+                )?;
+                if self.json {
+                    println!("{}", serde_json::to_string_pretty(&answer)?);
+                } else {
+                    println!(
+                        "Backed up the store ({} keys) to {}.",
+                        answer["entries"],
+                        to.display()
+                    );
+                }
+                Ok(())
+            }
+            Command::Restore { from } => {
+                let store = ServerStore::open_at(&settings.location(&self.data))?;
+                let summary = store.restore(&from)?;
+                println!(
+                    "Restored {} keys (a backup of {}) into {}.",
+                    summary.entries,
+                    summary.made_at.format("%Y-%m-%d %H:%M UTC"),
+                    settings.location(&self.data)
+                );
+                Ok(())
+            }
+            Command::Migrate { from_sled } => migrate(&from_sled, &settings),
             Command::Site(command) => {
                 let request = match command {
                     SiteCommand::Add { code } => AdminRequest::SiteAdd { code },
@@ -150,6 +208,36 @@ fn serve(data: &Path, settings: Settings, listen: Option<SocketAddr>) -> Result<
         server.url(),
     );
     runtime.block_on(server.run(shutdown_signal()))
+}
+
+/// Moves the sled store in `from` into the (empty) database of `settings`, then checks that
+/// both hold the same tickets and feed.
+fn migrate(from: &Path, settings: &Settings) -> Result<()> {
+    let Some(url) = &settings.database.url else {
+        bail!(
+            "say which database to move the store into: `rma-server migrate --from-sled DIR --database postgres://...`"
+        );
+    };
+    if !from.join("store").exists() {
+        bail!("{} holds no server store", from.display());
+    }
+    let source = ServerStore::open(from)?;
+    let target = ServerStore::open_database(url)?;
+    let started = std::time::Instant::now();
+    let keys = source.copy_to(&target)?;
+    let (digest, head) = (source.tickets().digest()?, source.feed_head()?);
+    if target.tickets().digest()? != digest || target.feed_head()? != head {
+        bail!("the database does not hold what the folder holds after the move; see the log");
+    }
+    println!(
+        "Moved {keys} keys ({} sites, feed up to {head}) from {} into {} in {} ms; the digests agree.",
+        source.sites()?.len(),
+        from.display(),
+        crate::pg::hide_password(url),
+        started.elapsed().as_millis()
+    );
+    println!("Start the server with --database (or [database] url in server.toml) from now on.");
+    Ok(())
 }
 
 /// The new user's password: typed at the terminal (not shown), or one line piped in.
@@ -251,6 +339,7 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, settings: &S
             );
         }
         AdminRequest::UserRemove { name } => println!("{name} is removed and logged out."),
+        AdminRequest::Backup { to } => println!("Backed up to {}.", to.display()),
         AdminRequest::UserList => {
             let users = answer.as_array().cloned().unwrap_or_default();
             if users.is_empty() {

@@ -19,7 +19,7 @@ use rma_store::tickets::TicketsError as StoreError;
 use rma_store::tickets::{ListFilter, TicketStore, sortable};
 
 /// Bump when the indexes change shape: stores are rebuilt on open.
-const VERSION: &[u8] = b"1";
+const VERSION: u32 = 1;
 const META: &str = "meta:office";
 
 fn count_key(status: TicketStatus) -> String {
@@ -65,7 +65,8 @@ pub fn index(
 
 /// Rebuilds the indexes if the store was written by a version without them (or older ones).
 pub fn ensure(kv: &Kv, tickets: &TicketStore) -> Result<(), StoreError> {
-    if kv.get(META)?.as_deref() == Some(VERSION) {
+    let found = kv.get(META)?;
+    if !rma_store::kv::needs_upgrade("office index", found.as_deref(), VERSION)? {
         return Ok(());
     }
     let started = std::time::Instant::now();
@@ -85,7 +86,7 @@ pub fn ensure(kv: &Kv, tickets: &TicketStore) -> Result<(), StoreError> {
             index(&mut batch, &doc, derived, None, summary);
         }
     }
-    batch.put(META, VERSION);
+    batch.put(META, VERSION.to_string());
     kv.commit(batch)?;
     tracing::info!(
         tickets = all.tickets.len(),

@@ -55,6 +55,8 @@ pub enum ServerStoreError {
     )]
     InUse(std::path::PathBuf),
     #[error(transparent)]
+    Backup(#[from] rma_store::backup::BackupError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -194,20 +196,27 @@ impl ServerStore {
             #[cfg(test)]
             pauses: std::sync::Arc::default(),
         };
-        match store.kv.get(FEED_FORMAT)?.as_deref() {
-            Some(FEED_VERSION) => {}
-            None | Some(b"1") => {
-                store.repair_feed()?;
-            }
-            Some(other) => {
-                return Err(rma_store::kv::KvError::Newer {
-                    found: format!("feed version {}", String::from_utf8_lossy(other)),
-                    known: format!("feed version {}", String::from_utf8_lossy(FEED_VERSION)),
-                }
-                .into());
-            }
+        let found = store.kv.get(FEED_FORMAT)?;
+        if rma_store::kv::needs_upgrade("feed", found.as_deref(), FEED_VERSION)? {
+            store.repair_feed()?;
         }
         Ok(store)
+    }
+
+    /// Writes a consistent copy of the whole store to `path`, while the server works.
+    pub fn back_up(&self, path: &Path) -> Result<rma_store::backup::Summary, ServerStoreError> {
+        Ok(rma_store::backup::back_up(&self.kv, BACKUP_KIND, path)?)
+    }
+
+    /// Fills this store, which must hold nothing yet, from a backup file.
+    pub fn restore(&self, path: &Path) -> Result<rma_store::backup::Summary, ServerStoreError> {
+        Ok(rma_store::backup::restore(&self.kv, BACKUP_KIND, path)?)
+    }
+
+    /// Copies this whole store into `target`, which must hold nothing yet (moving a store
+    /// from sled to PostgreSQL); returns how many keys were copied.
+    pub fn copy_to(&self, target: &ServerStore) -> Result<u64, ServerStoreError> {
+        Ok(rma_store::backup::copy(&self.kv, &target.kv)?)
     }
 
     /// The key/value store, for the office's indexes and the users.
@@ -762,7 +771,7 @@ impl ServerStore {
             };
             batch.put(fpos_key(&number), position.to_be_bytes());
         }
-        batch.put(FEED_FORMAT, FEED_VERSION);
+        batch.put(FEED_FORMAT, FEED_VERSION.to_string());
         Ok((batch, missing))
     }
 
@@ -794,9 +803,11 @@ impl ServerStore {
 }
 
 const FEED: &[u8] = b"feed:";
+/// What a server's backups say they are.
+const BACKUP_KIND: &str = "server";
 const FEED_FORMAT: &str = "meta:feed";
 /// Version 2: every ticket on the feed, with its last position in `fpos:`.
-const FEED_VERSION: &[u8] = b"2";
+const FEED_VERSION: u32 = 2;
 /// The most feed positions one pull reads (a page of positions the site pushed itself sends
 /// nothing, but still costs a read).
 const MAX_POSITIONS: u64 = 20_000;

@@ -264,6 +264,26 @@ impl Kv {
     }
 }
 
+/// Whether keys at version `known` must be rebuilt from a store at `found` (none: written
+/// before versions were kept, or new): a newer or unreadable version is refused, since this
+/// program would misread it.
+pub fn needs_upgrade(what: &str, found: Option<&[u8]>, known: u32) -> Result<bool, KvError> {
+    let Some(found) = found else {
+        return Ok(true);
+    };
+    match std::str::from_utf8(found)
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    {
+        Some(version) if version == known => Ok(false),
+        Some(version) if version < known => Ok(true),
+        _ => Err(KvError::Newer {
+            found: format!("{what} version {}", String::from_utf8_lossy(found)),
+            known: format!("{what} version {known}"),
+        }),
+    }
+}
+
 /// The first key after every key that starts with `prefix` (none: no such key).
 pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     let mut end = prefix.to_vec();
@@ -279,7 +299,8 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
 /// sled: one process per store; the writer lock is this process's.
 struct Sled {
     db: sled::Db,
-    /// Exclusive sections and batches with registers write under it; snapshots read under it.
+    /// Exclusive sections and batches with registers hold it alone; other batches and
+    /// snapshots share it.
     lock: RwLock<()>,
 }
 
@@ -361,6 +382,9 @@ impl Backend for Sled {
 
     fn apply(&self, writes: Writes, durable: bool) -> Result<(), KvError> {
         if writes.registers.is_empty() {
+            // Alongside other batches and snapshots, never inside an exclusive section (a
+            // backup reads in one: nothing lands halfway through it).
+            let _shared = self.lock.read().unwrap_or_else(PoisonError::into_inner);
             return self.write(writes, durable);
         }
         // Registers are read, then written: one such batch at a time.

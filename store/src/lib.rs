@@ -6,9 +6,12 @@
 //!   counts, digests and the repair of sync read.
 //! - [`files`]: settings read from TOML, and the private files that announce a running
 //!   server and its secret.
+//! - [`backup`]: a consistent copy of a whole store in one file, restored into an empty one;
+//!   and a store copied whole to another engine.
 //!
 //! Each binary wraps these errors in its own, with advice from its own world.
 
+pub mod backup;
 pub mod files;
 pub mod kv;
 pub mod tickets;

@@ -190,7 +190,8 @@ impl TicketStore {
     /// per part of the id space are built from the tickets, and the digest of all is computed
     /// again. Returns whether anything had to be done.
     pub fn upgrade(&self) -> Result<bool, TicketsError> {
-        if self.kv.get(FORMAT)?.as_deref() == Some(FORMAT_VERSION) {
+        let found = self.kv.get(FORMAT)?;
+        if !crate::kv::needs_upgrade("ticket store", found.as_deref(), FORMAT_VERSION)? {
             return Ok(false);
         }
         let mut batch = Batch::default();
@@ -209,7 +210,7 @@ impl TicketStore {
             })?;
             index_id(&mut batch, &stored.summary, &stored.heads);
         }
-        batch.put(FORMAT, FORMAT_VERSION);
+        batch.put(FORMAT, FORMAT_VERSION.to_string());
         self.kv.commit(batch)?;
         Ok(true)
     }
@@ -455,7 +456,7 @@ fn ticket_key(number: &TicketNumber) -> String {
 const ID: &[u8] = b"id:";
 const FORMAT: &str = "meta:tickets";
 /// Version 2: the id index and the digests per part of the id space.
-const FORMAT_VERSION: &[u8] = b"2";
+const FORMAT_VERSION: u32 = 2;
 
 /// The register holding the digest of the tickets whose id starts with `byte`.
 fn bucket_key(byte: u8) -> Vec<u8> {

@@ -214,7 +214,14 @@ impl Server {
 
     /// Starts a server with `settings` as its `server.toml`.
     pub fn start_with_settings(settings: &str) -> Self {
-        let mut server = Self {
+        let mut server = Self::stopped(settings);
+        server.launch("127.0.0.1:0");
+        server
+    }
+
+    /// A server's data folder and settings, not started yet ([`Server::run`] starts it).
+    pub fn stopped(settings: &str) -> Self {
+        let server = Self {
             dir: tempfile::tempdir().expect("a temp dir"),
             bin: binary("rma-server"),
             child: None,
@@ -231,8 +238,13 @@ impl Server {
             std::fs::write(server.dir.path().join("server.toml"), settings)
                 .expect("server.toml is written");
         }
-        server.launch("127.0.0.1:0");
         server
+    }
+
+    /// Starts a stopped server on a free port (the address of any earlier run is not kept).
+    pub fn run(&mut self) {
+        self.kill();
+        self.launch("127.0.0.1:0");
     }
 
     pub fn data(&self) -> &Path {

@@ -149,3 +149,106 @@ fn a_reader_never_passes_a_feed_position_that_commits_later() {
     });
     assert_eq!(stores[0].feed_head().unwrap(), made.len() as u64);
 }
+
+#[test]
+fn a_sled_store_moves_to_postgres_whole() {
+    let mut old = Server::start_with_settings("");
+    old.drain_log();
+    if old.data().join("server.toml").exists() {
+        // A run on PostgreSQL already: this test moves a sled store.
+        std::fs::remove_file(old.data().join("server.toml")).unwrap();
+        old.restart();
+        old.drain_log();
+    }
+    old.add_user("li.wei", "finance", "finance pass");
+    let a = Agent::enrolled("WH1", &old);
+    let b = Agent::enrolled("WH2", &old);
+    let first = a.intake("Acme", 2);
+    b.intake("Beta", 1);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    // A session is bookkeeping, on disk with the next durable write (here: the push).
+    let cookie = log_in(&old.url, "li.wei", "finance pass").expect("a session");
+    a.ok(&["hold", &first, "--reason", "parts"]);
+    a.ok(&["sync"]);
+    let token = old.add_site("HQ");
+    let before = old.tickets(&token);
+    old.kill();
+
+    let database = new_database();
+    let out = old.command(&[
+        "migrate",
+        "--from-sled",
+        old.data().to_str().unwrap(),
+        "--database",
+        &database,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("the digests agree"), "{said}");
+    // Not into a database that holds a store already.
+    let again = old.command(&[
+        "migrate",
+        "--from-sled",
+        old.data().to_str().unwrap(),
+        "--database",
+        &database,
+    ]);
+    assert!(!again.status.success());
+
+    let mut new = Server::stopped(&format!("[database]\nurl = \"{database}\"\n"));
+    new.run();
+    new.drain_log();
+    assert_eq!(
+        new.tickets(&token),
+        before,
+        "the same tickets, as the office lists them"
+    );
+    // People log in, and a session from before still holds.
+    assert!(log_in(&new.url, "li.wei", "finance pass").is_some());
+    let page = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/", new.url))
+        .header("cookie", &cookie)
+        .send()
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    // The sites sync with the new server as before: nothing to send, and they agree.
+    for agent in [&a, &b] {
+        let store = rma_agent::store::Store::open(agent.data()).unwrap();
+        let token = store.server().unwrap().unwrap().token;
+        drop(store);
+        agent.ok(&["enroll", "--server", &new.url, "--token", &token]);
+        let report = agent.json(&["sync"]);
+        assert_eq!(report["verified"], true, "{report}");
+        assert_eq!(report["pushed"], 0, "{report}");
+    }
+}
+
+/// Logs in to the office pages; returns the session cookie if the password is right.
+fn log_in(url: &str, name: &str, password: &str) -> Option<String> {
+    let answer = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{url}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "name={name}&password={}&next=%2F",
+            password.replace(' ', "+")
+        ))
+        .send()
+        .unwrap();
+    answer
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}

@@ -1,0 +1,30 @@
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::Context;
+use crate::store::Store;
+
+/// Bring back a store from a file `rma-agent backup` made, into a data folder that holds no
+/// store yet (a new PC, or after a disk was lost). Sync then brings what changed since.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  rma-agent --data /new/folder restore --from /mnt/usb/wh1-2026-11-30.rma-backup"
+)]
+pub struct Args {
+    /// The backup file.
+    #[arg(long)]
+    from: PathBuf,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<()> {
+    let path = ctx.path(&args.from);
+    let store = Store::restore(&ctx.data, &path)?;
+    say!(
+        ctx,
+        "Restored site {} into {}. Run `rma-agent sync` to catch up with the server.",
+        store.site(),
+        ctx.data.display()
+    );
+    Ok(())
+}
