@@ -57,6 +57,9 @@ enum Bench {
     Sync {
         #[arg(long, default_value_t = 10_000)]
         tickets: u32,
+        /// The server's store in this (empty) PostgreSQL database instead of sled.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
     },
     /// The office pages with N tickets from five sites stored on a server: time to answer the
     /// board (first page, filters) and the monthly analysis, over HTTP on loopback.
@@ -69,6 +72,9 @@ enum Bench {
         /// filled by an earlier run is measured again as it is.
         #[arg(long)]
         data: Option<PathBuf>,
+        /// The server's store in this PostgreSQL database instead of sled (filled if empty).
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
     },
     /// Many agents at once, each its own site with its own store, making tickets and syncing
     /// with one server over HTTP in a loop: syncs, errors, disagreements, latency, and every
@@ -78,6 +84,9 @@ enum Bench {
         agents: usize,
         #[arg(long, default_value_t = 60)]
         seconds: u64,
+        /// The server's store in this (empty) PostgreSQL database instead of sled.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
     },
     /// One ticket on which an agent and the server disagree, among N they agree on: the
     /// bytes and time the sync that finds and repairs it takes.
@@ -106,13 +115,18 @@ fn main() -> Result<()> {
             runs,
             data,
         } => agent(tickets, runs, data),
-        Bench::Sync { tickets } => sync_bench(tickets),
+        Bench::Sync { tickets, database } => sync_bench(tickets, database.as_deref()),
         Bench::Dashboard {
             tickets,
             runs,
             data,
-        } => dashboard::run(tickets, runs, data),
-        Bench::Load { agents, seconds } => load::run(agents, seconds),
+            database,
+        } => dashboard::run(tickets, runs, data, database.as_deref()),
+        Bench::Load {
+            agents,
+            seconds,
+            database,
+        } => load::run(agents, seconds, database.as_deref()),
         Bench::Repair { tickets } => repair::run(tickets),
         Bench::Measure { runs, command } => {
             let (program, args) = command.split_first().expect("clap requires a command");
@@ -422,7 +436,21 @@ fn offline_ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDo
     Ok(doc)
 }
 
-fn sync_bench(tickets: u32) -> Result<()> {
+/// A bench server's settings: its store in `database` if given, else in its data folder.
+fn server_settings(database: Option<&str>) -> rma_server::settings::Settings {
+    let mut settings = rma_server::settings::Settings::default();
+    settings.database.url = database.map(str::to_owned);
+    settings
+}
+
+/// A bench server's store, opened to set it up before the server starts.
+fn server_store(dir: &Path, database: Option<&str>) -> Result<rma_server::store::ServerStore> {
+    Ok(rma_server::store::ServerStore::open_at(
+        &server_settings(database).location(dir),
+    )?)
+}
+
+fn sync_bench(tickets: u32, database: Option<&str>) -> Result<()> {
     use rma_agent::store::ServerLink;
     use rma_agent::sync_client::{self, Connection, Report};
 
@@ -431,7 +459,7 @@ fn sync_bench(tickets: u32) -> Result<()> {
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let server_dir = temp.path().join("server");
     let (token_a, token_b) = {
-        let store = rma_server::store::ServerStore::open(&server_dir)?;
+        let store = server_store(&server_dir, database)?;
         let now = Utc::now();
         let a = store.add_site(&SiteCode::parse("SA")?, now)?;
         let b = store.add_site(&SiteCode::parse("SB")?, now)?;
@@ -439,7 +467,7 @@ fn sync_bench(tickets: u32) -> Result<()> {
     };
     let server = {
         let _inside = runtime.enter();
-        rma_server::serve::Server::start(listener, server_dir, Default::default())?
+        rma_server::serve::Server::start(listener, server_dir, server_settings(database))?
     };
     let url = server.url().to_owned();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

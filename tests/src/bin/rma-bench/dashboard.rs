@@ -1,7 +1,7 @@
 //! The office pages with many tickets stored: server time to answer the board's first page
 //! (and a few filters) and the monthly analysis, over HTTP on loopback.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
@@ -127,8 +127,7 @@ fn ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDoc> {
 }
 
 /// Fills a server store with `tickets` tickets from five sites, pushed as agents push them.
-fn populate(dir: &Path, tickets: u32) -> Result<Duration> {
-    let store = ServerStore::open(dir)?;
+fn populate(store: ServerStore, tickets: u32) -> Result<Duration> {
     let now = Utc::now();
     let started = Instant::now();
     let sites: Vec<SiteCode> = SITES
@@ -139,12 +138,16 @@ fn populate(dir: &Path, tickets: u32) -> Result<Duration> {
         store.add_site(site, now)?;
     }
     store.add_user("bench", Role::Head, PASSWORD, now)?;
-    let actor = ActorId::random();
+    // Each site's installation, bound to it as enrolment does.
+    let actors: Vec<ActorId> = sites.iter().map(|_| ActorId::random()).collect();
+    for (site, actor) in sites.iter().zip(&actors) {
+        store.bind_actor(site, actor)?;
+    }
     let mut docs = Vec::new();
     for i in 0..tickets {
         let site = &sites[(i as usize) % sites.len()];
         let seq = i / sites.len() as u32 + 1;
-        let mut doc = ticket(site, seq, &actor)?;
+        let mut doc = ticket(site, seq, &actors[(i as usize) % sites.len()])?;
         let push = sync::outgoing(&mut doc, &Heads::default()).expect("a new ticket has changes");
         docs.push((site.clone(), push));
         if docs.len() == 1_000 || i + 1 == tickets {
@@ -166,12 +169,20 @@ fn populate(dir: &Path, tickets: u32) -> Result<Duration> {
     Ok(started.elapsed())
 }
 
-pub fn run(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
+pub fn run(
+    tickets: u32,
+    runs: usize,
+    data: Option<PathBuf>,
+    database: Option<&str>,
+) -> Result<()> {
     let temp = tempfile::tempdir()?;
     let dir = data.unwrap_or_else(|| temp.path().join("server"));
-    let filled = dir.join("store").exists();
-    if !filled {
-        let took = populate(&dir, tickets)?;
+    let store = super::server_store(&dir, database)?;
+    let filled = !store.sites()?.is_empty();
+    if filled {
+        drop(store);
+    } else {
+        let took = populate(store, tickets)?;
         println!(
             "stored {tickets} tickets from {} sites in {:.1} s (pushed 1,000 at a time)",
             SITES.len(),
@@ -182,7 +193,7 @@ pub fn run(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let server = {
         let _inside = runtime.enter();
-        rma_server::serve::Server::start(listener, dir.clone(), Default::default())?
+        rma_server::serve::Server::start(listener, dir.clone(), super::server_settings(database))?
     };
     let url = server.url().to_owned();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -24,7 +24,7 @@ struct Tally {
     made: usize,
 }
 
-pub fn run(agents: usize, seconds: u64) -> Result<()> {
+pub fn run(agents: usize, seconds: u64, database: Option<&str>) -> Result<()> {
     let temp = tempfile::tempdir()?;
     let runtime = tokio::runtime::Runtime::new()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
@@ -33,7 +33,7 @@ pub fn run(agents: usize, seconds: u64) -> Result<()> {
         .map(|i| SiteCode::parse(&format!("L{i:03}")))
         .collect::<Result<_, _>>()?;
     let tokens = {
-        let store = rma_server::store::ServerStore::open(&server_dir)?;
+        let store = super::server_store(&server_dir, database)?;
         sites
             .iter()
             .map(|site| store.add_site(site, Utc::now()))
@@ -41,7 +41,7 @@ pub fn run(agents: usize, seconds: u64) -> Result<()> {
     };
     let server = {
         let _inside = runtime.enter();
-        rma_server::serve::Server::start(listener, server_dir, Default::default())?
+        rma_server::serve::Server::start(listener, server_dir, super::server_settings(database))?
     };
     let url = server.url().to_owned();
     let (stop_server, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -106,8 +106,13 @@ pub fn run(agents: usize, seconds: u64) -> Result<()> {
         sorted.last().copied().unwrap_or(0.0),
     );
     let syncs = sorted.len() + tally.errors.len();
+    let engine = if database.is_some() {
+        "PostgreSQL"
+    } else {
+        "sled"
+    };
     println!(
-        "load: {agents} agents, each its own site, making tickets and syncing for {seconds} s"
+        "load: {agents} agents, each its own site, making tickets and syncing for {seconds} s (server on {engine})"
     );
     println!(
         "  syncs: {syncs} ({:.1}/s), errors: {}, disagreements repaired: {}",
@@ -127,6 +132,7 @@ pub fn run(agents: usize, seconds: u64) -> Result<()> {
         "{}",
         serde_json::json!({
             "bench": "load",
+            "engine": engine,
             "agents": agents,
             "seconds": seconds,
             "syncs": syncs,
