@@ -39,7 +39,8 @@ const PAGE: i64 = 256;
 
 /// A store in a PostgreSQL database.
 pub struct Postgres {
-    pool: Pool,
+    /// Always there but while the store is dropped (see `Drop`).
+    pool: Option<Pool>,
     /// The address without its password, for messages.
     shown: String,
 }
@@ -70,13 +71,18 @@ impl Postgres {
             .connection_timeout(std::time::Duration::from_secs(10))
             .build(manager)
             .map_err(|err| failed(&format!("cannot connect to {shown}"), err))?;
-        let store = Self { pool, shown };
+        let store = Self {
+            pool: Some(pool),
+            shown,
+        };
         store.migrate()?;
         Ok(store)
     }
 
     fn client(&self) -> Result<Connection, KvError> {
         self.pool
+            .as_ref()
+            .expect("the pool is there until the store is dropped")
             .get()
             .map_err(|err| failed(&format!("cannot connect to {}", self.shown), err))
     }
@@ -229,6 +235,20 @@ impl Backend for Postgres {
 /// The writes of a batch, for a backend to apply.
 fn batch_writes(batch: Batch) -> Writes {
     batch.into_writes()
+}
+
+impl Drop for Postgres {
+    /// Closing a connection blocks on the synchronous client's own runtime, which cannot run
+    /// inside another: a server shutting down drops its store on an async thread. The pool is
+    /// dropped on a thread of its own.
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            let closed = std::thread::spawn(move || drop(pool)).join();
+            if closed.is_err() {
+                tracing::warn!("closing the database connections failed");
+            }
+        }
+    }
 }
 
 /// An open transaction on one connection: what an exclusive section or a snapshot reads
