@@ -169,12 +169,7 @@ fn populate(store: ServerStore, tickets: u32) -> Result<Duration> {
     Ok(started.elapsed())
 }
 
-pub fn run(
-    tickets: u32,
-    runs: usize,
-    data: Option<PathBuf>,
-    database: Option<&str>,
-) -> Result<()> {
+pub fn run(tickets: u32, runs: usize, data: Option<PathBuf>, database: Option<&str>) -> Result<()> {
     let temp = tempfile::tempdir()?;
     let dir = data.unwrap_or_else(|| temp.path().join("server"));
     let store = super::server_store(&dir, database)?;
