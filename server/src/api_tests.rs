@@ -4,9 +4,8 @@
 use axum::body::Body;
 use axum::http::Request;
 use http_body_util::BodyExt;
-use rma_shared::event::{CustomerRequest, EventKind};
+use rma_shared::TicketDoc;
 use rma_shared::sync::{Heads, PullResponse, PushDoc, PushResponse, PushResult};
-use rma_shared::{Event, Registration, TicketDoc, TicketId};
 use tower::ServiceExt;
 
 use super::*;
@@ -38,20 +37,7 @@ fn fixture() -> Fixture {
 
 fn ticket(seq: u32) -> TicketDoc {
     let site = SiteCode::parse("WH1").unwrap();
-    TicketDoc::create(
-        TicketId::random(),
-        TicketNumber::new(site.clone(), 2026, seq),
-        &Registration {
-            customer: "Acme".into(),
-            contact: None,
-            model: "X200".into(),
-            quantity: 1,
-            fault: "dead".into(),
-            request: CustomerRequest::Repair,
-        },
-        Event::new(EventKind::Registered, site, "ann", Utc::now()),
-        crate::test_support::wh1_actor(),
-    )
+    rma_shared::testing::ticket(&site, seq, &crate::test_support::wh1_actor(), Utc::now())
 }
 
 async fn send(state: &Arc<AppState>, request: Request<Body>) -> (StatusCode, Vec<u8>) {
@@ -253,19 +239,11 @@ const WHILE_HELD: std::time::Duration = std::time::Duration::from_millis(300);
 /// A new WH2 ticket, made by WH2's test installation.
 fn wh2_ticket(seq: u32) -> TicketDoc {
     let site = SiteCode::parse("WH2").unwrap();
-    TicketDoc::create(
-        TicketId::random(),
-        TicketNumber::new(site.clone(), 2026, seq),
-        &Registration {
-            customer: "Beta".into(),
-            contact: None,
-            model: "Y300".into(),
-            quantity: 1,
-            fault: "noise".into(),
-            request: CustomerRequest::Repair,
-        },
-        Event::new(EventKind::Registered, site, "bob", Utc::now()),
-        crate::test_support::actor_of("WH2"),
+    rma_shared::testing::ticket(
+        &site,
+        seq,
+        &crate::test_support::actor_of("WH2"),
+        Utc::now(),
     )
 }
 

@@ -1,11 +1,11 @@
 //! The store's trust at the sync boundary: every forgery is refused alone, with a reason, and
 //! changes nothing stored, while the rest of its batch commits.
 
+use rma_shared::Event;
 use rma_shared::automerge::transaction::Transactable;
 use rma_shared::automerge::{ROOT, ReadDoc, ScalarValue, Value};
-use rma_shared::event::{CustomerRequest, EventKind};
+use rma_shared::event::EventKind;
 use rma_shared::sync::{Heads, PushResult, outgoing};
-use rma_shared::{Event, Registration};
 
 use super::*;
 use crate::test_support::{actor_of, enrol};
@@ -24,20 +24,7 @@ fn site(code: &str) -> SiteCode {
 /// A new ticket numbered `number`, made by `site`'s test installation.
 fn ticket(number: &str, by: &str) -> TicketDoc {
     let number = TicketNumber::parse(number).unwrap();
-    TicketDoc::create(
-        TicketId::random(),
-        number,
-        &Registration {
-            customer: "Acme".into(),
-            contact: None,
-            model: "X200".into(),
-            quantity: 1,
-            fault: "dead".into(),
-            request: CustomerRequest::Repair,
-        },
-        Event::new(EventKind::Registered, site(by), "ann", Utc::now()),
-        actor_of(by),
-    )
+    rma_shared::testing::ticket(number.site(), number.seq(), &actor_of(by), Utc::now())
 }
 
 fn hold(doc: &mut TicketDoc, site_code: &str) {

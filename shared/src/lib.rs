@@ -23,6 +23,8 @@ pub mod ids;
 pub mod label;
 pub mod money;
 pub mod sync;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub mod ticket;
 pub mod view;
 pub mod workflow;

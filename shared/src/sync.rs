@@ -527,27 +527,13 @@ mod tests {
     use chrono::{DateTime, Utc};
 
     use super::*;
-    use crate::event::{CustomerRequest, Event, EventKind};
+    use crate::event::{Event, EventKind};
     use crate::ids::SiteCode;
-    use crate::ticket::Registration;
 
     fn ticket(seq: u32) -> TicketDoc {
         let site = SiteCode::parse("WH1").unwrap();
         let at = DateTime::<Utc>::from_timestamp(1_790_000_000, 0).unwrap();
-        TicketDoc::create(
-            TicketId::random(),
-            TicketNumber::new(site.clone(), 2026, seq),
-            &Registration {
-                customer: "Acme".into(),
-                contact: None,
-                model: "X200".into(),
-                quantity: 1,
-                fault: "dead".into(),
-                request: CustomerRequest::Repair,
-            },
-            Event::new(EventKind::Registered, site, "ann", at),
-            ActorId::random(),
-        )
+        crate::testing::ticket(&site, seq, &ActorId::random(), at)
     }
 
     /// The server taking a push from WH1, whose actors are all bound to it.

@@ -365,6 +365,28 @@ impl Server {
             .expect("JSON")
     }
 
+    /// Logs in to the office pages; returns the session cookie if the password is right.
+    pub fn log_in(&self, name: &str, password: &str) -> Option<String> {
+        let answer = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client")
+            .post(format!("{}/login", self.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "name={name}&password={}&next=%2F",
+                password.replace(' ', "+")
+            ))
+            .send()
+            .expect("the server answers");
+        answer
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned)
+    }
+
     /// The server's process id while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)

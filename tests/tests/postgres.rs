@@ -8,10 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::Utc;
 use rma_server::store::ServerStore;
+use rma_shared::SiteCode;
 use rma_shared::automerge::ActorId;
-use rma_shared::event::{CustomerRequest, EventKind};
 use rma_shared::sync::{Heads, PushRequest, outgoing};
-use rma_shared::{Event, Registration, SiteCode, TicketDoc, TicketId, TicketNumber};
 use rma_tests::{Agent, Server, new_database};
 
 #[test]
@@ -56,23 +55,6 @@ fn two_servers_on_one_database_serve_the_same_agents_and_answer_the_same() {
     a.ok(&["sync"]);
     assert_eq!(a.json(&["show", ticket])["status"], "on_hold");
     assert_eq!(first.ticket(&token, ticket)["status"], "on_hold");
-}
-
-fn ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> TicketDoc {
-    TicketDoc::create(
-        TicketId::random(),
-        TicketNumber::new(site.clone(), 2026, seq),
-        &Registration {
-            customer: "Acme".into(),
-            contact: None,
-            model: "X200".into(),
-            quantity: 1,
-            fault: "dead".into(),
-            request: CustomerRequest::Repair,
-        },
-        Event::new(EventKind::Registered, site.clone(), "ann", Utc::now()),
-        actor.clone(),
-    )
 }
 
 #[test]
@@ -120,7 +102,12 @@ fn a_reader_never_passes_a_feed_position_that_commits_later() {
                     for push in 0..pushes {
                         let docs = (0..3)
                             .map(|k| {
-                                let mut doc = ticket(&site, push * 3 + k + 1, &actor);
+                                let mut doc = rma_shared::testing::ticket(
+                                    &site,
+                                    push * 3 + k + 1,
+                                    &actor,
+                                    Utc::now(),
+                                );
                                 numbers.push(doc.number().to_string());
                                 outgoing(&mut doc, &Heads::default()).unwrap()
                             })
@@ -168,7 +155,7 @@ fn a_sled_store_moves_to_postgres_whole() {
     a.ok(&["sync"]);
     b.ok(&["sync"]);
     // A session is bookkeeping, on disk with the next durable write (here: the push).
-    let cookie = log_in(&old.url, "li.wei", "finance pass").expect("a session");
+    let cookie = old.log_in("li.wei", "finance pass").expect("a session");
     a.ok(&["hold", &first, "--reason", "parts"]);
     a.ok(&["sync"]);
     let token = old.add_site("HQ");
@@ -209,7 +196,7 @@ fn a_sled_store_moves_to_postgres_whole() {
         "the same tickets, as the office lists them"
     );
     // People log in, and a session from before still holds.
-    assert!(log_in(&new.url, "li.wei", "finance pass").is_some());
+    assert!(new.log_in("li.wei", "finance pass").is_some());
     let page = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -229,26 +216,4 @@ fn a_sled_store_moves_to_postgres_whole() {
         assert_eq!(report["verified"], true, "{report}");
         assert_eq!(report["pushed"], 0, "{report}");
     }
-}
-
-/// Logs in to the office pages; returns the session cookie if the password is right.
-fn log_in(url: &str, name: &str, password: &str) -> Option<String> {
-    let answer = reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!("{url}/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "name={name}&password={}&next=%2F",
-            password.replace(' ', "+")
-        ))
-        .send()
-        .unwrap();
-    answer
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
 }

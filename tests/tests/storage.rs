@@ -4,29 +4,6 @@
 
 use rma_tests::{Agent, Server};
 
-/// Logs in to the office pages; returns the session cookie if the password is right.
-fn log_in(url: &str, name: &str, password: &str) -> Option<String> {
-    let client = reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let answer = client
-        .post(format!("{url}/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "name={name}&password={}&next=%2F",
-            password.replace(' ', "+")
-        ))
-        .send()
-        .unwrap();
-    answer
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
-}
-
 fn numbers(agent: &Agent) -> Vec<String> {
     agent.json(&["list", "--limit", "0"])["tickets"]
         .as_array()
@@ -75,7 +52,7 @@ fn a_running_server_is_backed_up_and_restored_whole_into_a_new_folder() {
     restored.run();
     restored.drain_log();
     assert!(
-        log_in(&restored.url, "li.wei", "finance pass").is_some(),
+        restored.log_in("li.wei", "finance pass").is_some(),
         "people log in as before"
     );
     // The site's token works against the restored server; the ticket made after the backup
