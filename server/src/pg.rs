@@ -172,6 +172,10 @@ impl Backend for Postgres {
         get(&mut *self.client()?, key)
     }
 
+    fn get_many(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        get_many(&mut *self.client()?, keys)
+    }
+
     fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries {
         Box::new(Pages::new(
             move |query: &str, params: &[&(dyn postgres::types::ToSql + Sync)]| {
@@ -277,6 +281,10 @@ impl Backend for Transaction {
         self.with(|client| get(&mut **client, key))
     }
 
+    fn get_many(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        self.with(|client| get_many(&mut **client, keys))
+    }
+
     fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries {
         Box::new(Pages::new(
             move |query: &str, params: &[&(dyn postgres::types::ToSql + Sync)]| {
@@ -318,14 +326,35 @@ fn get(client: &mut impl postgres::GenericClient, key: &[u8]) -> Result<Option<V
         .map(|row| row.get(0)))
 }
 
+/// The values of many keys in one query, in the order asked.
+fn get_many(
+    client: &mut impl postgres::GenericClient,
+    keys: &[Vec<u8>],
+) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+    let rows = client
+        .query("SELECT key, value FROM kv WHERE key = ANY($1)", &[&keys])
+        .map_err(|err| failed("cannot read the store", err))?;
+    let mut found: std::collections::HashMap<Vec<u8>, Vec<u8>> = rows
+        .into_iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    Ok(keys.iter().map(|key| found.remove(key)).collect())
+}
+
 /// Writes values and registers (read and written here: the caller holds the writer lock).
 fn write(client: &mut impl postgres::GenericClient, writes: Writes) -> Result<(), KvError> {
     let sql = |err| failed("cannot write the store", err);
     let mut keys: Vec<Vec<u8>> = Vec::new();
     let mut values: Vec<Vec<u8>> = Vec::new();
     let mut gone: Vec<Vec<u8>> = Vec::new();
-    for (key, change) in writes.registers {
-        let current = get(client, &key)?
+    let registers: Vec<Vec<u8>> = writes.registers.keys().cloned().collect();
+    let currents = if registers.is_empty() {
+        Vec::new()
+    } else {
+        get_many(client, &registers)?
+    };
+    for ((key, change), current) in writes.registers.into_iter().zip(currents) {
+        let current = current
             .and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok())
             .unwrap_or([0; 32]);
         keys.push(key);

@@ -29,7 +29,7 @@ use rma_shared::sync::{
 use rma_shared::{Derived, SiteCode, TicketDoc, TicketId, TicketNumber, TicketSummary};
 use rma_store::kv::{Batch, Kv};
 use rma_store::tickets::TicketsError as StoreError;
-use rma_store::tickets::{Prior, TicketStore, sortable};
+use rma_store::tickets::{Prior, Stored, TicketStore, sortable};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
@@ -490,6 +490,19 @@ impl ServerStore {
             owns: &owns,
         };
         let mut plan = Plan::default();
+        // Every ticket the push names, and every id it carries, read together.
+        let numbers: Vec<TicketNumber> = docs.iter().map(|d| d.number.clone()).collect();
+        let ids: Vec<TicketId> = docs.iter().map(|d| d.id).collect();
+        let mut stored_now: HashMap<TicketNumber, Option<Stored>> = numbers
+            .iter()
+            .cloned()
+            .zip(self.tickets.read_stored_many(&numbers)?)
+            .collect();
+        let numbered: HashMap<TicketId, Option<TicketNumber>> = ids
+            .iter()
+            .copied()
+            .zip(self.tickets.numbers_of(&ids)?)
+            .collect();
         // Each ticket's state so far: as stored, then as merged by earlier entries of this
         // push (a ticket may come twice).
         let mut taken: HashMap<TicketId, Taken> = HashMap::new();
@@ -506,7 +519,21 @@ impl ServerStore {
                 });
             };
             if let std::collections::hash_map::Entry::Vacant(slot) = taken.entry(push.id) {
-                let stored = self.tickets.read_prior(&push.number)?;
+                let stored = match stored_now.get_mut(&push.number).and_then(Option::take) {
+                    Some(stored) => {
+                        let doc =
+                            TicketDoc::load(&stored.doc).map_err(|source| StoreError::Damaged {
+                                number: push.number.to_string(),
+                                source,
+                            })?;
+                        let prior = Prior {
+                            summary: stored.summary,
+                            heads: stored.heads,
+                        };
+                        Some((prior, doc))
+                    }
+                    None => None,
+                };
                 if let Some((prior, _)) = &stored
                     && prior.summary.id != push.id
                 {
@@ -518,7 +545,7 @@ impl ServerStore {
                     continue;
                 }
                 if stored.is_none()
-                    && let Some(other) = self.tickets.number_of(push.id)?
+                    && let Some(Some(other)) = numbered.get(&push.id)
                 {
                     let reason = format!(
                         "ticket {}: the server holds this ticket as {other}; a ticket's number never changes",
@@ -604,13 +631,13 @@ impl ServerStore {
 
     /// Whether every ticket a plan read is still as it read it.
     fn still_current(&self, plan: &Plan) -> Result<bool, ServerStoreError> {
-        for (number, heads) in &plan.current {
-            let now = self.tickets.read_stored(number)?.map(|stored| stored.heads);
-            if &now != heads {
-                return Ok(false);
-            }
-        }
-        Ok(true)
+        let numbers: Vec<TicketNumber> = plan.current.iter().map(|(n, _)| n.clone()).collect();
+        let now = self.tickets.read_stored_many(&numbers)?;
+        Ok(plan
+            .current
+            .iter()
+            .zip(now)
+            .all(|((_, heads), now)| &now.map(|stored| stored.heads) == heads))
     }
 
     /// Feed entries after `cursor`: at most `limit` tickets and [`PAGE_BYTES`] of documents
@@ -643,45 +670,59 @@ impl ServerStore {
     ) -> Result<PullResponse, ServerStoreError> {
         let head = self.feed_head()?;
         let cursor = cursor.min(head);
-        let mut end = cursor;
-        let mut entries: Vec<FeedEntry> = Vec::new();
-        let mut sent: HashSet<TicketNumber> = HashSet::new();
-        let mut bytes = 0;
         let last = cursor.saturating_add(MAX_POSITIONS).min(head);
+        // The positions after the cursor, each with the ticket to send for it: none for what
+        // the site pushed itself (it holds that) or for a ticket this page sends already (sent
+        // as it is now, which covers its later positions too).
+        let mut positions: Vec<(u64, Option<TicketNumber>)> = Vec::new();
+        let mut wanted: HashSet<TicketNumber> = HashSet::new();
         for entry in self.kv.range(&feed_key(cursor + 1), &feed_key(last + 1)) {
             let (key, value) = entry?;
             let seq = feed_seq(&key);
             let text = String::from_utf8_lossy(&value);
             let (number, origin) = text.split_once('\t').unwrap_or((&text, ""));
-            // What the site pushed itself it holds already; a ticket sent once on this page
-            // is sent as it is now, which covers its later positions too.
-            let number = match TicketNumber::parse(number) {
-                Ok(number) if origin != site.as_str() && !sent.contains(&number) => number,
-                _ => {
-                    end = seq;
-                    continue;
+            let send = match TicketNumber::parse(number) {
+                Ok(number) if origin != site.as_str() && !wanted.contains(&number) => {
+                    if wanted.len() == limit {
+                        break;
+                    }
+                    wanted.insert(number.clone());
+                    Some(number)
                 }
+                _ => None,
             };
-            if entries.len() == limit {
-                break;
+            positions.push((seq, send));
+        }
+        // The tickets read a batch at a time, until the page is full.
+        let mut end = cursor;
+        let mut entries: Vec<FeedEntry> = Vec::new();
+        let mut bytes = 0;
+        'page: for chunk in positions.chunks(READ_BATCH) {
+            let numbers: Vec<TicketNumber> = chunk.iter().filter_map(|(_, n)| n.clone()).collect();
+            let mut stored: HashMap<TicketNumber, Stored> = numbers
+                .iter()
+                .cloned()
+                .zip(self.tickets.read_stored_many(&numbers)?)
+                .filter_map(|(number, stored)| Some((number, stored?)))
+                .collect();
+            for (seq, send) in chunk {
+                let Some(stored) = send.as_ref().and_then(|n| stored.remove(n)) else {
+                    end = *seq;
+                    continue;
+                };
+                if !entries.is_empty() && bytes + stored.doc.len() > PAGE_BYTES {
+                    break 'page;
+                }
+                bytes += stored.doc.len();
+                entries.push(FeedEntry {
+                    seq: *seq,
+                    id: stored.summary.id,
+                    number: send.clone().expect("a position with a ticket to send"),
+                    heads: stored.heads,
+                    doc: stored.doc,
+                });
+                end = *seq;
             }
-            let Some(stored) = self.tickets.read_stored(&number)? else {
-                end = seq;
-                continue;
-            };
-            if !entries.is_empty() && bytes + stored.doc.len() > PAGE_BYTES {
-                break;
-            }
-            bytes += stored.doc.len();
-            sent.insert(number.clone());
-            entries.push(FeedEntry {
-                seq,
-                id: stored.summary.id,
-                number,
-                heads: stored.heads,
-                doc: stored.doc,
-            });
-            end = seq;
         }
         let more = end < head;
         self.pause_at(Point::BeforeDigest);
@@ -814,6 +855,9 @@ const BACKUP_KIND: &str = "server";
 const FEED_FORMAT: &str = "meta:feed";
 /// Version 2: every ticket on the feed, with its last position in `fpos:`.
 const FEED_VERSION: u32 = 2;
+/// Tickets read together when a page is filled.
+const READ_BATCH: usize = 64;
+
 /// The most feed positions one pull reads (a page of positions the site pushed itself sends
 /// nothing, but still costs a read).
 const MAX_POSITIONS: u64 = 20_000;

@@ -53,6 +53,10 @@ pub type Entries = Box<dyn Iterator<Item = Entry> + Send>;
 /// An ordered key/value engine.
 pub trait Backend: Send + Sync + fmt::Debug {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError>;
+    /// The values of many keys, in their order: one round trip where the engine has them.
+    fn get_many(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        keys.iter().map(|key| self.get(key)).collect()
+    }
     /// Entries with `from <= key < to` (no `to`: to the end), in key order or reversed.
     fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries;
     /// Applies `writes` (`None`: delete) and the register changes atomically; with `durable`,
@@ -158,6 +162,14 @@ impl Kv {
 
     pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>, KvError> {
         self.backend.get(key.as_ref())
+    }
+
+    /// The values of many keys, in their order.
+    pub fn get_many(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.backend.get_many(keys)
     }
 
     /// Every entry whose key starts with `prefix`, in key order.

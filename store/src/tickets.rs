@@ -133,6 +133,47 @@ impl TicketStore {
             })
     }
 
+    /// Many tickets as stored, in the order asked (none: not here), read together.
+    pub fn read_stored_many(
+        &self,
+        numbers: &[TicketNumber],
+    ) -> Result<Vec<Option<Stored>>, TicketsError> {
+        let keys: Vec<Vec<u8>> = numbers
+            .iter()
+            .map(|number| ticket_key(number).into_bytes())
+            .collect();
+        let values = self.kv.get_many(&keys)?;
+        numbers
+            .iter()
+            .zip(values)
+            .map(|(number, value)| {
+                value
+                    .map(|bytes| {
+                        decode_ticket(&bytes).map_err(|source| TicketsError::Damaged {
+                            number: number.to_string(),
+                            source,
+                        })
+                    })
+                    .transpose()
+            })
+            .collect()
+    }
+
+    /// The numbers of many tickets by id, in the order asked (none: not here).
+    pub fn numbers_of(&self, ids: &[TicketId]) -> Result<Vec<Option<TicketNumber>>, TicketsError> {
+        let keys: Vec<Vec<u8>> = ids.iter().map(|id| id_key(*id)).collect();
+        let values = self.kv.get_many(&keys)?;
+        Ok(keys
+            .iter()
+            .zip(values)
+            .map(|(key, value)| {
+                value
+                    .and_then(|value| decode_id_entry(key, &value))
+                    .map(|(_, number, _)| number)
+            })
+            .collect())
+    }
+
     /// The digest of every ticket's heads: the sum of the digests of the 256 parts of the id
     /// space (see [`TicketStore::tree`]), which every write keeps up to date. One sum, so the
     /// whole and its parts can never disagree.
