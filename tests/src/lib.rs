@@ -392,13 +392,6 @@ impl Server {
         self.child.as_ref().map(Child::id)
     }
 
-    /// Whether the process has died (killed from outside, say); it is reaped then.
-    pub fn died(&mut self) -> bool {
-        self.child
-            .as_mut()
-            .is_some_and(|child| child.try_wait().ok().flatten().is_some())
-    }
-
     /// SIGKILLs the server.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -461,6 +454,8 @@ struct CutState {
     victim: Option<u32>,
     open: Vec<std::net::TcpStream>,
     cuts: usize,
+    /// How many cuts there were when the proxy was last armed.
+    cuts_when_armed: usize,
 }
 
 impl CutState {
@@ -533,6 +528,7 @@ impl CutProxy {
         let mut state = self.state.lock().expect("the proxy's state");
         state.budget = Some(bytes);
         state.victim = None;
+        state.cuts_when_armed = state.cuts;
     }
 
     /// The process to SIGKILL at the cut.
@@ -543,10 +539,9 @@ impl CutProxy {
     /// No cut from now on; returns whether the armed cut happened.
     pub fn disarm(&self) -> bool {
         let mut state = self.state.lock().expect("the proxy's state");
-        let cut = state.budget.is_none() && state.victim.is_none();
         state.budget = None;
         state.victim = None;
-        cut
+        state.cuts > state.cuts_when_armed
     }
 
     /// How many cuts there were so far.
