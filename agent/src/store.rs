@@ -135,7 +135,7 @@ impl Store {
     /// Fills the data folder `dir`, which must hold no store yet, from a backup file, and
     /// opens it.
     pub fn restore(dir: &Path, backup: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
+        rma_store::files::create_private_dir(dir).map_err(|source| StoreError::Folder {
             path: dir.to_owned(),
             source,
         })?;

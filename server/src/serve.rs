@@ -31,7 +31,7 @@ pub struct Server {
 
 impl Server {
     pub fn start(listener: TcpListener, data: PathBuf, settings: Settings) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&data).map_err(|source| ServerStoreError::Io {
+        rma_store::files::create_private_dir(&data).map_err(|source| ServerStoreError::Io {
             path: data.clone(),
             source,
         })?;

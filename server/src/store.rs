@@ -165,7 +165,7 @@ pub(crate) struct Held {
 impl ServerStore {
     /// The sled store in the data folder `dir` (the embedded default).
     pub fn open(dir: &Path) -> Result<Self, ServerStoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| ServerStoreError::Io {
+        rma_store::files::create_private_dir(dir).map_err(|source| ServerStoreError::Io {
             path: dir.to_owned(),
             source,
         })?;

@@ -74,11 +74,19 @@ pub struct User {
     pub role: Role,
     pub added_at: DateTime<Utc>,
     password_hash: String,
+    /// The account behind the name, new each time the name is added: sessions belong to it,
+    /// so a person added again under an old name inherits none of the old sessions. (Empty
+    /// for accounts made before it existed.)
+    #[serde(default)]
+    account: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Session {
     user: String,
+    /// The account the session was opened for (see [`User`]).
+    #[serde(default)]
+    account: String,
     until: DateTime<Utc>,
 }
 
@@ -151,6 +159,7 @@ impl ServerStore {
             role,
             added_at: now,
             password_hash: hash_password(password),
+            account: TicketId::random().to_string(),
         };
         let mut batch = Batch::default();
         batch.put(
@@ -218,6 +227,7 @@ impl ServerStore {
         let token = format!("{}{}", TicketId::random(), TicketId::random());
         let session = Session {
             user: user.name.clone(),
+            account: user.account.clone(),
             until: now + Duration::hours(SESSION_HOURS),
         };
         let mut batch = Batch::default();
@@ -241,7 +251,10 @@ impl ServerStore {
             self.log_out(token)?;
             return Ok(None);
         }
-        self.user(&session.user)
+        // The account, not just the name: a name removed and added again is someone new.
+        Ok(self
+            .user(&session.user)?
+            .filter(|user| user.account == session.account))
     }
 
     pub fn log_out(&self, token: &str) -> Result<(), UserError> {
@@ -317,5 +330,18 @@ mod tests {
             store.session(&token, now).unwrap().is_none(),
             "a removed user's session ends"
         );
+        // Added again under the same name: a new account, none of the old sessions.
+        store
+            .add_user("li.wei", Role::Finance, "correct horse", now)
+            .unwrap();
+        assert!(
+            store.session(&token, now).unwrap().is_none(),
+            "an old session does not come back with the name"
+        );
+        let (fresh, _) = store
+            .log_in("li.wei", "correct horse", now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(store.session(&fresh, now).unwrap().unwrap().name, "li.wei");
     }
 }

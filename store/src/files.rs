@@ -62,3 +62,15 @@ pub fn write_private_json(path: &Path, value: &impl Serialize) -> std::io::Resul
     file.sync_all()?;
     std::fs::rename(&temp, path)
 }
+
+/// Creates the folder `path` (and its parents) and makes it the owner's alone (0700 on Unix):
+/// it holds customer data and the secrets a site syncs with.
+pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}

@@ -153,3 +153,50 @@ fn a_store_of_a_newer_version_is_refused_with_a_clear_message() {
         "{err}"
     );
 }
+
+#[test]
+fn data_folders_are_their_owners_alone() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let fresh = tempfile::tempdir().unwrap();
+    let data = fresh.path().join("wh1");
+    let a = Agent::init("WH1");
+    let out = a
+        .command(&["init", "--site", "WH1"])
+        .env("RMA_AGENT_DATA", &data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(mode(&data), 0o700, "the agent's data folder");
+    let _serve = a.serve();
+    assert_eq!(
+        mode(&a.data().join("agent.json")),
+        0o600,
+        "the serve's secret"
+    );
+
+    let server = Server::start();
+    assert_eq!(
+        mode(&server.data().join("server.json")),
+        0o600,
+        "the admin secret"
+    );
+    let folder = fresh.path().join("server");
+    let out = std::process::Command::new(rma_tests::binary("rma-server"))
+        .arg("--data")
+        .arg(&folder)
+        .args(["site", "add", "WH1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(mode(&folder), 0o700, "the server's data folder");
+}

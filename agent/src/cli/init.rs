@@ -33,7 +33,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         (Some(server), Some(token)) => Some(super::enroll::check(server, token)?),
         _ => None,
     };
-    std::fs::create_dir_all(&ctx.data)?;
+    rma_store::files::create_private_dir(&ctx.data)?;
     let store = Store::init(&ctx.data, args.site)?;
     let reachable = match link {
         Some((link, reachable)) => {

@@ -74,10 +74,16 @@ impl FromRequestParts<Arc<AppState>> for Office {
     }
 }
 
-/// Only a path on this server is a place to go back to after logging in.
+/// Only a path on this server is a place to go back to after logging in: one slash first,
+/// and no backslash or control character (browsers drop tabs and newlines, so `/\t/evil`
+/// would become `//evil`, another site).
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.chars().any(|c| c == '\\' || c.is_control()) =>
+        {
             path
         }
         _ => "/",
@@ -185,4 +191,26 @@ pub async fn log_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
     }
     let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_server_are_places_to_go_back_to() {
+        for (given, expected) in [
+            (Some("/tickets/WH1-2026-00001"), "/tickets/WH1-2026-00001"),
+            (Some("/?status=received&page=2"), "/?status=received&page=2"),
+            (Some("//evil.example"), "/"),
+            (Some("/\t/evil.example"), "/"),
+            (Some("/\n/evil.example"), "/"),
+            (Some("/\\evil.example"), "/"),
+            (Some("https://evil.example/"), "/"),
+            (Some("evil"), "/"),
+            (None, "/"),
+        ] {
+            assert_eq!(safe_next(given), expected, "{given:?}");
+        }
+    }
 }
