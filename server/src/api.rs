@@ -1,5 +1,6 @@
 //! The HTTP API: sync for agents, read-only tickets and sites for the office, and a local
-//! admin endpoint for `rma-server site ...` while `serve` holds the store.
+//! admin endpoint for `rma-server site ...` while `serve` holds the store (loopback only, its
+//! secret compared in constant time).
 //!
 //! Every request but the health check carries `Authorization: Bearer TOKEN`. A site's token
 //! reads everything and syncs as that site only: a missing or unknown (or revoked) token gets
@@ -498,9 +499,20 @@ pub enum AdminRequest {
 
 async fn admin(
     State(state): State<Arc<AppState>>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     Json(request): Json<AdminRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    // For `rma-server` commands on this machine only, whatever address the server listens on.
+    if peer
+        .is_some_and(|axum::Extension(axum::extract::ConnectInfo(peer))| !peer.ip().is_loopback())
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_local",
+            "the admin endpoint answers only `rma-server` commands on the server's own machine",
+        ));
+    }
     if !bearer(&headers).is_some_and(|token| same_secret(token, &state.admin_token)) {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,

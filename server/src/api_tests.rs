@@ -507,3 +507,28 @@ async fn a_ticket_over_the_size_cap_is_refused_with_the_reason() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn the_admin_endpoint_answers_loopback_only_and_its_secret() {
+    use axum::extract::ConnectInfo;
+    let f = fixture();
+    let admin = |from: [u8; 4], token: &str| {
+        Request::post("/local/v1/admin")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .extension(ConnectInfo(std::net::SocketAddr::from((from, 40_000))))
+            .body(Body::from(r#"{"do":"site_list"}"#))
+            .unwrap()
+    };
+    // The right secret from another machine (a documentation address, RFC 5737, as the peer
+    // the server would see; in-process, nothing is sent anywhere): refused all the same.
+    let (status, body) = send(&f.state, admin([192, 0, 2, 7], "admin")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(message(&body).contains("own machine"));
+    let (status, _) = send(&f.state, admin([127, 0, 0, 1], "admim")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = send(&f.state, admin([127, 0, 0, 1], "admin")).await;
+    assert_eq!(status, StatusCode::OK);
+    let sites: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(sites.as_array().unwrap().len(), 2);
+}

@@ -72,7 +72,9 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(url = %self.url, "server listening");
-        let result = axum::serve(self.listener, router(self.state))
+        // Every request knows the address it came from: the admin endpoint answers loopback only.
+        let app = router(self.state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let result = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         let _ = std::fs::remove_file(self.data.join(HANDLE_FILE));
