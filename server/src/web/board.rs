@@ -225,7 +225,7 @@ pub async fn show(
                 span.muted #updated { "Updated " (now.format("%H:%M:%S")) " UTC; the board reloads itself every 15 s." }
             }
             // Keeps the board current without a manual reload, unless someone is typing.
-            script { (maud::PreEscaped("setInterval(function(){var a=document.activeElement;if(document.visibilityState==='visible'&&!(a&&(a.tagName==='INPUT'||a.tagName==='SELECT'))){location.reload();}},15000);")) }
+            script src="/static/board.js" {}
         };
         page("Board", &user, "/", body).into_response()
     })

@@ -30,7 +30,7 @@ use crate::api::AppState;
 use crate::users::User;
 
 pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
+    let pages = Router::new()
         .route("/", get(board::show))
         .route("/login", get(auth::login_page).post(auth::log_in))
         .route("/logout", post(auth::log_out))
@@ -42,6 +42,67 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/costs.csv", get(costs::download))
         .route("/sites", get(sites::show))
         .route("/static/style.css", get(style))
+        .route("/static/board.js", get(board_script));
+    pages
+        .layer(axum::middleware::from_fn(same_site_forms))
+        .layer(axum::middleware::map_response(protect))
+}
+
+/// What every page says to the browser: scripts, styles and images from this server only,
+/// no framing by other sites, no referrer beyond this site, no sniffing, and no copy kept of a
+/// page with customer data (static files excepted).
+async fn protect(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let set = |headers: &mut axum::http::HeaderMap, name, value: &'static str| {
+        headers.insert(name, axum::http::HeaderValue::from_static(value));
+    };
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::REFERRER_POLICY, "same-origin");
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        set(headers, header::CACHE_CONTROL, "no-store");
+    }
+    response
+}
+
+/// Refuses a form sent to this server from another site's page: a browser says where a
+/// request comes from (`Sec-Fetch-Site`, else `Origin`), and a session cookie must not let
+/// another site log a person out or in.
+async fn same_site_forms(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if request.method() == axum::http::Method::POST && crosses_sites(request.headers()) {
+        tracing::info!(path = %request.uri().path(), "a form from another site refused");
+        return (
+            StatusCode::FORBIDDEN,
+            "This form was sent from another site; open the page on this server and send it again.",
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+/// Whether a request's headers say it was sent from another site's page.
+fn crosses_sites(headers: &axum::http::HeaderMap) -> bool {
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = text(axum::http::HeaderName::from_static("sec-fetch-site")) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match (text(header::ORIGIN), text(header::HOST)) {
+        (Some(origin), Some(host)) => {
+            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+            origin == "null" || !origin_host.eq_ignore_ascii_case(host)
+        }
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
 }
 
 /// A page with the office's header and navigation.
@@ -130,6 +191,17 @@ pub fn percent_encode(text: &str) -> String {
 }
 
 const STYLE: &str = include_str!("style.css");
+const BOARD_SCRIPT: &str = include_str!("board.js");
+
+async fn board_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        BOARD_SCRIPT,
+    )
+}
 
 async fn style() -> impl IntoResponse {
     (

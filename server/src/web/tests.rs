@@ -425,10 +425,11 @@ async fn the_board_lists_counts_filters_and_searches() {
     assert!(garbage.body.contains("is not a ticket or unit number"));
     assert!(garbage.body.contains("&lt;script&gt;"), "input is escaped");
     assert_eq!(
-        garbage.body.matches("<script>").count(),
+        garbage.body.matches("<script").count(),
         1,
-        "only the page's own script"
+        "only the page's own script, from a file"
     );
+    assert!(!garbage.body.contains("<script>"), "no inline script");
 }
 
 #[tokio::test]
@@ -613,4 +614,81 @@ async fn a_long_cost_ledger_comes_in_pages_with_totals_over_all_lines() {
     );
     let csv = get(&f, &cookie, "/costs.csv?from=2026-01&to=2026-12").await;
     assert_eq!(csv.body.lines().count(), 203, "the CSV has every line");
+}
+
+#[tokio::test]
+async fn pages_carry_protective_headers_and_no_inline_script() {
+    let f = fixture();
+    let cookie = session(&f, "fiona", "finance pass").await;
+    for uri in ["/", "/login", "/sites"] {
+        let page = get(&f, &cookie, uri).await;
+        let csp = page.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{uri}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{uri}: {csp}");
+        assert_eq!(page.headers[header::X_FRAME_OPTIONS], "DENY", "{uri}");
+        assert_eq!(
+            page.headers[header::REFERRER_POLICY],
+            "same-origin",
+            "{uri}"
+        );
+        assert_eq!(page.headers[header::CACHE_CONTROL], "no-store", "{uri}");
+    }
+    let script = get(&f, &cookie, "/static/board.js").await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(script.body.contains("location.reload()"));
+    assert_eq!(script.headers[header::CACHE_CONTROL], "max-age=3600");
+}
+
+#[tokio::test]
+async fn a_form_from_another_site_is_refused_and_the_same_form_from_this_one_accepted() {
+    let f = fixture();
+    let cookie = session(&f, "fiona", "finance pass").await;
+    let log_out = |headers: &[(&str, &str)]| {
+        let mut request = Request::post("/logout").header(header::COOKIE, &cookie);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    for cross in [
+        vec![("sec-fetch-site", "cross-site")],
+        vec![("sec-fetch-site", "same-site")],
+        vec![
+            ("origin", "http://evil.example"),
+            ("host", "rma.local:8080"),
+        ],
+        vec![("origin", "null"), ("host", "rma.local:8080")],
+    ] {
+        let answer = send(&f, log_out(&cross)).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{cross:?}");
+        assert!(answer.body.contains("another site"));
+        assert_eq!(
+            get(&f, &cookie, "/sites").await.status,
+            StatusCode::OK,
+            "{cross:?}: the session holds"
+        );
+    }
+    let same = [
+        ("origin", "http://rma.local:8080"),
+        ("host", "rma.local:8080"),
+    ];
+    let answer = send(&f, log_out(&same)).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        get(&f, &cookie, "/sites").await.status,
+        StatusCode::SEE_OTHER,
+        "logged out: back to the login page"
+    );
+    // A login from another site's page is refused too, before any password is checked.
+    let login = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from("name=fiona&password=finance+pass"))
+        .unwrap();
+    assert_eq!(send(&f, login).await.status, StatusCode::FORBIDDEN);
 }
