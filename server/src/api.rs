@@ -35,6 +35,8 @@ pub struct AppState {
     /// One `rma-server site ...` or `user ...` command at a time (the feed keeps its own
     /// writer lock, in the store).
     pub admin_lock: Mutex<()>,
+    /// Sign-in attempts and password checks, limited.
+    pub logins: crate::web::throttle::Throttle,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {

@@ -26,6 +26,7 @@ fn fixture() -> Fixture {
         settings: Settings::default(),
         admin_token: "admin".into(),
         admin_lock: Mutex::new(()),
+        logins: Default::default(),
     });
     Fixture {
         _dir: dir,

@@ -54,6 +54,7 @@ impl Server {
             settings,
             admin_token,
             admin_lock: Mutex::new(()),
+            logins: Default::default(),
         });
         Ok(Self {
             listener,

@@ -133,13 +133,49 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-pub async fn log_in(State(state): State<Arc<AppState>>, Form(form): Form<LoginForm>) -> Response {
+pub async fn log_in(
+    State(state): State<Arc<AppState>>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let next = safe_next(form.next.as_deref()).to_owned();
-    // Checking a password is slow on purpose: off the async threads.
+    let address = peer.map_or_else(
+        || "unknown".to_owned(),
+        |axum::Extension(axum::extract::ConnectInfo(peer))| peer.ip().to_string(),
+    );
+    if let Some(wait) = state
+        .logins
+        .wait(&form.name, &address, std::time::Instant::now())
+    {
+        tracing::info!(user = %form.name, %address, "sign-in attempts limited");
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, wait.as_secs().max(1).to_string())],
+            login_form(
+                &next,
+                Some(&format!(
+                    "Too many wrong passwords. Wait {minutes} minute(s), then try again."
+                )),
+            ),
+        )
+            .into_response();
+    }
+    // Checking a password is slow on purpose: a few at a time, off the async threads.
+    let Ok(_turn) = state.logins.checks.acquire().await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
     let store = state.clone();
     let (name, password) = (form.name.clone(), form.password);
     let outcome =
         tokio::task::spawn_blocking(move || store.store.log_in(&name, &password, Utc::now())).await;
+    match &outcome {
+        Ok(Ok(Some(_))) => state.logins.succeeded(&form.name),
+        Ok(Ok(None)) => state
+            .logins
+            .failed(&form.name, &address, std::time::Instant::now()),
+        _ => {}
+    }
     match outcome {
         Ok(Ok(Some((token, user)))) => {
             tracing::info!(user = %user.name, "logged in");

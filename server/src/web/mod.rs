@@ -7,6 +7,7 @@
 //! - [`auth`]: login, logout, the session extractor.
 //! - [`board`], [`ticket`], [`analysis`], [`costs`], [`sites`]: one module a page.
 //! - [`chart`]: bar charts as SVG, drawn here; [`csv`]: downloads Excel opens.
+//! - [`throttle`]: sign-in attempts and password checks, limited.
 
 pub mod analysis;
 pub mod auth;
@@ -15,6 +16,7 @@ pub mod chart;
 pub mod costs;
 pub mod csv;
 pub mod sites;
+pub mod throttle;
 pub mod ticket;
 
 use std::sync::Arc;

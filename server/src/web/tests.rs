@@ -222,6 +222,7 @@ fn fixture() -> Fixture {
         settings: Settings::default(),
         admin_token: "admin".into(),
         admin_lock: Mutex::new(()),
+        logins: Default::default(),
     });
     Fixture { _dir: dir, state }
 }
@@ -691,4 +692,36 @@ async fn a_form_from_another_site_is_refused_and_the_same_form_from_this_one_acc
         .body(Body::from("name=fiona&password=finance+pass"))
         .unwrap();
     assert_eq!(send(&f, login).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn too_many_wrong_passwords_for_one_name_must_wait() {
+    let f = fixture();
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        statuses.push(log_in(&f, "fiona", "not her password").await.status);
+    }
+    let limited = statuses
+        .iter()
+        .position(|s| *s == StatusCode::TOO_MANY_REQUESTS)
+        .expect("30 wrong passwords are limited");
+    assert_eq!(limited, crate::web::throttle::PER_NAME, "{statuses:?}");
+    let answer = log_in(&f, "fiona", "finance pass").await;
+    assert_eq!(
+        answer.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "not even the right password, until the window passes"
+    );
+    let retry: u64 = answer.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0 && retry <= crate::web::throttle::WINDOW.as_secs());
+    assert!(answer.body.contains("Too many wrong passwords"));
+    // Another person signs in meanwhile.
+    assert_eq!(
+        log_in(&f, "sam", "sales pass 1").await.status,
+        StatusCode::SEE_OTHER
+    );
 }
