@@ -40,7 +40,6 @@ pub struct AppState {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    let limit = state.settings.max_body_bytes;
     Router::new()
         .route("/api/v1/health", get(health))
         .route("/api/v1/sync/{site}/push", post(push))
@@ -53,7 +52,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/sites", get(sites))
         .route("/local/v1/admin", post(admin))
         .merge(crate::web::router())
-        .layer(DefaultBodyLimit::max(limit))
+        // Forms, logins and admin commands are small; a push reads its own (large) body, with
+        // `max_body_bytes`, once its token is checked.
+        .layer(DefaultBodyLimit::max(SMALL_BODY))
         .with_state(state)
 }
 
@@ -269,6 +270,9 @@ async fn push(
     tracing::info!(%site, tickets = response.results.len(), accepted, "push");
     Ok(binary(sync::encode(&response)))
 }
+
+/// The largest body of any request but a push: a form, a login, an admin command.
+const SMALL_BODY: usize = 64 * 1024;
 
 /// The small bodies of sync: an actor to bind, ids to fetch.
 const SMALL_SYNC_BODY: usize = 1024 * 1024;

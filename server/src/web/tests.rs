@@ -725,3 +725,20 @@ async fn too_many_wrong_passwords_for_one_name_must_wait() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn a_huge_sign_in_body_is_refused_at_once() {
+    let f = fixture();
+    let huge = format!("name=fiona&password={}", "x".repeat(20 * 1024 * 1024));
+    let started = std::time::Instant::now();
+    let answer = send(
+        &f,
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(huge))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(started.elapsed().as_secs() < 2, "no password was checked");
+}
