@@ -519,21 +519,11 @@ impl ServerStore {
                 });
             };
             if let std::collections::hash_map::Entry::Vacant(slot) = taken.entry(push.id) {
-                let stored = match stored_now.get_mut(&push.number).and_then(Option::take) {
-                    Some(stored) => {
-                        let doc =
-                            TicketDoc::load(&stored.doc).map_err(|source| StoreError::Damaged {
-                                number: push.number.to_string(),
-                                source,
-                            })?;
-                        let prior = Prior {
-                            summary: stored.summary,
-                            heads: stored.heads,
-                        };
-                        Some((prior, doc))
-                    }
-                    None => None,
-                };
+                let stored = stored_now
+                    .get_mut(&push.number)
+                    .and_then(Option::take)
+                    .map(|stored| stored.into_prior(&push.number))
+                    .transpose()?;
                 if let Some((prior, _)) = &stored
                     && prior.summary.id != push.id
                 {

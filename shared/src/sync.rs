@@ -475,6 +475,10 @@ impl Digest {
         Self(bytes)
     }
 
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     pub fn of<'a>(items: impl IntoIterator<Item = (TicketId, &'a Heads)>) -> Self {
         let mut digest = Self::default();
         for (id, heads) in items {

@@ -224,27 +224,8 @@ impl Kv {
         &self,
         section: impl FnOnce(&Kv) -> Result<(Batch, T), E>,
     ) -> Result<T, E> {
-        let mut section = Some(section);
-        let mut out = None;
-        let mut failed = None;
-        let done = self.backend.clone().exclusive(&mut |kv| {
-            let section = section.take().expect("a section runs once");
-            match section(kv) {
-                Ok((batch, value)) => {
-                    out = Some(value);
-                    Ok(batch)
-                }
-                Err(err) => {
-                    failed = Some(err);
-                    Err(KvError::Aborted)
-                }
-            }
-        });
-        match (done, failed) {
-            (_, Some(err)) => Err(err),
-            (Err(err), None) => Err(err.into()),
-            (Ok(()), None) => Ok(out.expect("a section that succeeded gave its result")),
-        }
+        let backend = self.backend.clone();
+        run_once(section, |run| backend.exclusive(run))
     }
 
     /// Runs `section` over a view no exclusive section changes meanwhile.
@@ -252,27 +233,40 @@ impl Kv {
         &self,
         section: impl FnOnce(&Kv) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut section = Some(section);
-        let mut out = None;
-        let mut failed = None;
-        let done = self.backend.clone().snapshot(&mut |kv| {
-            let section = section.take().expect("a section runs once");
-            match section(kv) {
-                Ok(value) => {
-                    out = Some(value);
-                    Ok(())
-                }
-                Err(err) => {
-                    failed = Some(err);
-                    Err(KvError::Aborted)
-                }
+        let backend = self.backend.clone();
+        run_once(
+            |kv: &Kv| section(kv).map(|value| ((), value)),
+            |run| backend.snapshot(run),
+        )
+    }
+}
+
+/// Runs a caller's section (its own error and result) through an engine's section, which
+/// takes a `FnMut` failing with a [`KvError`]: the caller's error comes back as it was.
+fn run_once<W, T, E: From<KvError>>(
+    section: impl FnOnce(&Kv) -> Result<(W, T), E>,
+    engine: impl FnOnce(&mut dyn FnMut(&Kv) -> Result<W, KvError>) -> Result<(), KvError>,
+) -> Result<T, E> {
+    let mut section = Some(section);
+    let mut out = None;
+    let mut failed = None;
+    let done = engine(&mut |kv| {
+        let section = section.take().expect("a section runs once");
+        match section(kv) {
+            Ok((written, value)) => {
+                out = Some(value);
+                Ok(written)
             }
-        });
-        match (done, failed) {
-            (_, Some(err)) => Err(err),
-            (Err(err), None) => Err(err.into()),
-            (Ok(()), None) => Ok(out.expect("a section that succeeded gave its result")),
+            Err(err) => {
+                failed = Some(err);
+                Err(KvError::Aborted)
+            }
         }
+    });
+    match (done, failed) {
+        (_, Some(err)) => Err(err),
+        (Err(err), None) => Err(err.into()),
+        (Ok(()), None) => Ok(out.expect("a section that succeeded gave its result")),
     }
 }
 

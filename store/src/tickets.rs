@@ -178,22 +178,35 @@ impl TicketStore {
     /// space (see [`TicketStore::tree`]), which every write keeps up to date. One sum, so the
     /// whole and its parts can never disagree.
     pub fn digest(&self) -> Result<Digest, TicketsError> {
-        let mut sum = [0; 32];
-        for byte in 0..=255u8 {
-            sum = rma_shared::sync::add_u256(&sum, &self.kv.register(bucket_key(byte))?);
-        }
+        let sum = self.parts()?.iter().fold([0; 32], |sum, part| {
+            rma_shared::sync::add_u256(&sum, part.as_bytes())
+        });
         Ok(Digest::from_bytes(sum))
+    }
+
+    /// The digests of the 256 parts of the id space, read together (every pull's last page
+    /// and every repair start here).
+    fn parts(&self) -> Result<Vec<Digest>, TicketsError> {
+        let keys: Vec<Vec<u8>> = (0..=255u8).map(bucket_key).collect();
+        Ok(self
+            .kv
+            .get_many(&keys)?
+            .into_iter()
+            .map(|value| {
+                Digest::from_bytes(
+                    value
+                        .and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok())
+                        .unwrap_or([0; 32]),
+                )
+            })
+            .collect())
     }
 
     /// What this store holds of the tickets whose id starts with `prefix`: the digests of the
     /// 256 parts one byte longer, or, when few enough, each ticket with its heads.
     pub fn tree(&self, prefix: &[u8]) -> Result<TreeNode, TicketsError> {
         if prefix.is_empty() {
-            let mut branches = Vec::with_capacity(256);
-            for byte in 0..=255u8 {
-                branches.push(Digest::from_bytes(self.kv.register(bucket_key(byte))?));
-            }
-            return Ok(TreeNode::Branches(branches));
+            return Ok(TreeNode::Branches(self.parts()?));
         }
         let leaves = self.leaves(prefix)?;
         if leaves.len() <= LEAF_TICKETS || prefix.len() >= 16 {
@@ -261,18 +274,9 @@ impl TicketStore {
         &self,
         number: &TicketNumber,
     ) -> Result<Option<(Prior, TicketDoc)>, TicketsError> {
-        let Some(stored) = self.read_stored(number)? else {
-            return Ok(None);
-        };
-        let doc = TicketDoc::load(&stored.doc).map_err(|source| TicketsError::Damaged {
-            number: number.to_string(),
-            source,
-        })?;
-        let prior = Prior {
-            summary: stored.summary,
-            heads: stored.heads,
-        };
-        Ok(Some((prior, doc)))
+        self.read_stored(number)?
+            .map(|stored| stored.into_prior(number))
+            .transpose()
     }
 
     /// The summary of a ticket, without loading its document.
@@ -546,6 +550,21 @@ pub struct Stored {
     pub heads: Heads,
     /// The saved Automerge document.
     pub doc: Vec<u8>,
+}
+
+impl Stored {
+    /// The ticket as it is before a change, and its document loaded.
+    pub fn into_prior(self, number: &TicketNumber) -> Result<(Prior, TicketDoc), TicketsError> {
+        let doc = TicketDoc::load(&self.doc).map_err(|source| TicketsError::Damaged {
+            number: number.to_string(),
+            source,
+        })?;
+        let prior = Prior {
+            summary: self.summary,
+            heads: self.heads,
+        };
+        Ok((prior, doc))
+    }
 }
 
 /// A ticket's value: the length of its summary (u32 BE), the summary (JSON), the number of

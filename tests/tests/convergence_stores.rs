@@ -14,12 +14,10 @@ use rma_agent::sync_client::{self, Report, SyncError, Transport};
 use rma_server::store::ServerStore;
 use rma_shared::automerge::ActorId;
 use rma_shared::event::{
-    Assessment, CustomerRequest, EventKind, Receiving, RegistrationField, RepairRecord, Verdict,
+    Assessment, EventKind, Receiving, RegistrationField, RepairRecord, Verdict,
 };
 use rma_shared::sync::{FetchResponse, PullResponse, PushRequest, PushResponse, TreeNode};
-use rma_shared::{
-    DeadlineSettings, Event, EventId, Registration, SiteCode, TicketId, TicketNumber, TicketView,
-};
+use rma_shared::{DeadlineSettings, Event, EventId, SiteCode, TicketId, TicketNumber, TicketView};
 
 /// The server's sync endpoints in-process, on a real server store, for one site: the `n`-th
 /// call is cut, either before the server sees it or after (the answer is lost).
@@ -215,14 +213,7 @@ proptest! {
             match *op {
                 Op::Create(a, id) => {
                     let store = &sites[a].store;
-                    let registration = Registration {
-                        customer: "Acme".into(),
-                        contact: None,
-                        model: "X200".into(),
-                        quantity: 1,
-                        fault: "dead".into(),
-                        request: CustomerRequest::Repair,
-                    };
+                    let registration = rma_shared::testing::registration();
                     let mut registered =
                         Event::new(EventKind::Registered, store.site().clone(), "w", clock);
                     registered.id = EventId::from(format!("{:016x}", u64::from_le_bytes(id[..8].try_into().unwrap())).as_str());
