@@ -10,6 +10,7 @@
 //! - [`sync_client`]: one sync round with the server.
 
 pub mod cli;
+pub mod http;
 pub mod output;
 pub mod remote;
 pub mod serve;

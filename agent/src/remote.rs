@@ -23,7 +23,7 @@ pub fn forward(data: &Path, request: &RunRequest) -> Forwarded {
     let Ok(handle) = serde_json::from_str::<Handle>(&text) else {
         return Forwarded::NotRunning;
     };
-    let client = match reqwest::blocking::Client::builder()
+    let client = match crate::http::builder()
         .no_proxy()
         .connect_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(300))

@@ -52,6 +52,11 @@ pub enum SyncError {
         "this agent is not connected to a server yet: ask the office for a token, then run `rma-agent enroll --server URL --token TOKEN`"
     )]
     NotEnrolled,
+    #[error("the server at {url} could not prove it is the right server: {problem}")]
+    Certificate {
+        url: String,
+        problem: crate::http::CertProblem,
+    },
     #[error("cannot reach the server at {url} (work goes on offline; sync again later)")]
     Unreachable {
         url: String,
@@ -80,7 +85,7 @@ impl SyncError {
         match self {
             Self::Unreachable { .. } | Self::BadAnswer(_) | Self::Lost(_) => true,
             Self::Refused { status, .. } => status.is_server_error(),
-            Self::NotEnrolled | Self::Store(_) => false,
+            Self::NotEnrolled | Self::Certificate { .. } | Self::Store(_) => false,
         }
     }
 }
@@ -111,9 +116,10 @@ pub struct Connection {
 impl Connection {
     /// Connects `store`'s site to the server it is enrolled with.
     pub fn open(store: &Store) -> Result<Self, SyncError> {
+        let link = store.server()?.ok_or(SyncError::NotEnrolled)?;
         Ok(Self {
-            client: client(),
-            link: store.server()?.ok_or(SyncError::NotEnrolled)?,
+            client: client(&link),
+            link,
             site: store.site().to_string(),
         })
     }
@@ -127,10 +133,7 @@ impl Connection {
     }
 
     fn unreachable(&self, source: reqwest::Error) -> SyncError {
-        SyncError::Unreachable {
-            url: self.link.url.clone(),
-            source,
-        }
+        unreachable(&self.link, source)
     }
 
     /// Reads a binary answer, or turns an error answer into a `Refused`.
@@ -226,13 +229,23 @@ pub fn ensure_bound(store: &Store, server: &dyn Transport) -> Result<(), SyncErr
     Ok(())
 }
 
-/// An HTTP client for talking to the server.
-pub fn client() -> Client {
-    Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(120))
-        .build()
-        .expect("an HTTP client with default TLS settings builds")
+/// An HTTP client for talking to the server `link` names.
+pub fn client(link: &ServerLink) -> Client {
+    crate::http::client(link.ca_cert.as_deref(), Duration::from_secs(120))
+}
+
+/// A request that got no answer: a certificate problem if it was one, else unreachable.
+fn unreachable(link: &ServerLink, source: reqwest::Error) -> SyncError {
+    match crate::http::cert_problem(&source) {
+        Some(problem) => SyncError::Certificate {
+            url: link.url.clone(),
+            problem,
+        },
+        None => SyncError::Unreachable {
+            url: link.url.clone(),
+            source,
+        },
+    }
 }
 
 /// Runs one round: push every pending ticket, then pull the feed to its end.
@@ -470,7 +483,7 @@ pub fn repair(store: &Store, conn: &dyn Transport, report: &mut Report) -> Resul
 /// Checks a server address and token: `Ok(true)` if the server accepts the token,
 /// `Ok(false)` if it cannot be reached now.
 pub fn check_link(link: &ServerLink) -> Result<bool, SyncError> {
-    let response = client()
+    let response = client(link)
         .get(format!("{}/api/v1/sites", link.url.trim_end_matches('/')))
         .bearer_auth(&link.token)
         .send();
@@ -485,6 +498,9 @@ pub fn check_link(link: &ServerLink) -> Result<bool, SyncError> {
                 .unwrap_or_default();
             Err(SyncError::Refused { status, message })
         }
-        Err(_) => Ok(false),
+        Err(err) => match unreachable(link, err) {
+            err @ SyncError::Certificate { .. } => Err(err),
+            _ => Ok(false),
+        },
     }
 }

@@ -1,6 +1,6 @@
 //! The HTTP API: sync for agents, read-only tickets and sites for the office, and a local
-//! admin endpoint for `rma-server site ...` while `serve` holds the store (loopback only, its
-//! secret compared in constant time).
+//! admin endpoint for `rma-server site ...` while `serve` holds the store (on its own loopback
+//! listener, its secret compared in constant time).
 //!
 //! Every request but the health check carries `Authorization: Bearer TOKEN`. A site's token
 //! reads everything and syncs as that site only: a missing or unknown (or revoked) token gets
@@ -50,10 +50,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/tickets", get(tickets))
         .route("/api/v1/tickets/{number}", get(ticket))
         .route("/api/v1/sites", get(sites))
-        .route("/local/v1/admin", post(admin))
         .merge(crate::web::router())
         // Forms, logins and admin commands are small; a push reads its own (large) body, with
         // `max_body_bytes`, once its token is checked.
+        .layer(DefaultBodyLimit::max(SMALL_BODY))
+        .with_state(state)
+}
+
+/// The admin endpoint, for `rma-server` commands on this machine: served on its own
+/// loopback listener (see [`crate::serve`]), never on the public one.
+pub fn admin_router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/local/v1/admin", post(admin))
         .layer(DefaultBodyLimit::max(SMALL_BODY))
         .with_state(state)
 }

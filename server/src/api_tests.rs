@@ -42,7 +42,11 @@ fn ticket(seq: u32) -> TicketDoc {
 }
 
 async fn send(state: &Arc<AppState>, request: Request<Body>) -> (StatusCode, Vec<u8>) {
-    let response = router(state.clone()).oneshot(request).await.unwrap();
+    answer(router(state.clone()), request).await
+}
+
+async fn answer(app: axum::Router, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+    let response = app.oneshot(request).await.unwrap();
     let status = response.status();
     let body = response
         .into_body()
@@ -523,13 +527,28 @@ async fn the_admin_endpoint_answers_loopback_only_and_its_secret() {
     };
     // The right secret from another machine (a documentation address, RFC 5737, as the peer
     // the server would see; in-process, nothing is sent anywhere): refused all the same.
-    let (status, body) = send(&f.state, admin([192, 0, 2, 7], "admin")).await;
+    let (status, body) = answer(
+        super::admin_router(f.state.clone()),
+        admin([192, 0, 2, 7], "admin"),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(message(&body).contains("own machine"));
-    let (status, _) = send(&f.state, admin([127, 0, 0, 1], "admim")).await;
+    let (status, _) = answer(
+        super::admin_router(f.state.clone()),
+        admin([127, 0, 0, 1], "admim"),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, body) = send(&f.state, admin([127, 0, 0, 1], "admin")).await;
+    let (status, body) = answer(
+        super::admin_router(f.state.clone()),
+        admin([127, 0, 0, 1], "admin"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let sites: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(sites.as_array().unwrap().len(), 2);
+    // Not on the public listener at all.
+    let (status, _) = send(&f.state, admin([127, 0, 0, 1], "admin")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

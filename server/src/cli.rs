@@ -18,6 +18,7 @@ const EXAMPLES: &str = "\
 Examples:
   rma-server serve                      # listen on 127.0.0.1:8080, data in ./rma-server-data
   rma-server serve --database postgres://rma:PASSWORD@127.0.0.1/rma   # the store in PostgreSQL
+  rma-server serve --listen 0.0.0.0:8443 --tls-cert /etc/rma/cert.pem --tls-key /etc/rma/key.pem
   rma-server site add WH1               # enrol a site; prints its token once
   rma-server site list
   rma-server site revoke WH1            # its token stops working at once
@@ -62,6 +63,13 @@ pub enum Command {
         /// The address to listen on (default: the `listen` setting, 127.0.0.1:8080).
         #[arg(long)]
         listen: Option<SocketAddr>,
+        /// Serve HTTPS with this certificate (PEM; the server's certificate first, then any
+        /// intermediate ones). Also `[tls] cert` in server.toml.
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM). Also `[tls] key` in server.toml.
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Enrol, list and revoke sites (agent installations).
     #[command(subcommand)]
@@ -131,7 +139,17 @@ impl Cli {
             settings.database.url = Some(url);
         }
         match self.command {
-            Command::Serve { listen } => serve(&self.data, settings, listen),
+            Command::Serve {
+                listen,
+                tls_cert,
+                tls_key,
+            } => {
+                if let (Some(cert), Some(key)) = (tls_cert, tls_key) {
+                    settings.tls.cert = Some(cert);
+                    settings.tls.key = Some(key);
+                }
+                serve(&self.data, settings, listen)
+            }
             Command::Backup { to } => {
                 let to = std::path::absolute(&to)
                     .with_context(|| format!("{} is not a path", to.display()))?;
@@ -273,7 +291,7 @@ fn admin(data: &Path, settings: &Settings, request: AdminRequest) -> Result<Valu
     if let Ok(text) = std::fs::read_to_string(data.join(HANDLE_FILE))
         && let Ok(handle) = serde_json::from_str::<Handle>(&text)
     {
-        let client = reqwest::blocking::Client::builder()
+        let client = crate::transport::http_client()
             .no_proxy()
             .connect_timeout(Duration::from_secs(2))
             .build()?;

@@ -4,7 +4,8 @@
 //!   on sled (embedded, the default) or on PostgreSQL ([`pg`]).
 //! - [`api`]: the HTTP API (sync, tickets, sites) and its errors.
 //! - [`admin`]: enrolment, the same through a running serve or on the store directly.
-//! - [`serve`]: the long-running server.
+//! - [`serve`]: the long-running server; [`transport`]: its listeners (plain or TLS) and the
+//!   limits of connections and requests.
 //! - [`settings`]: defaults, file, environment.
 //! - [`office`]: the indexes the office's pages read; [`users`]: people, roles, sessions;
 //!   [`web`]: the office's pages.
@@ -18,6 +19,7 @@ pub mod pg;
 pub mod serve;
 pub mod settings;
 pub mod store;
+pub mod transport;
 pub mod users;
 pub mod web;
 

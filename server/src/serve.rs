@@ -7,10 +7,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
+use tokio_rustls::TlsAcceptor;
 
-use crate::api::{AppState, router};
+use crate::api::{AppState, admin_router, router};
 use crate::settings::Settings;
 use crate::store::{ServerStore, ServerStoreError};
+use crate::transport;
 
 /// The file, in the data folder, that tells `rma-server` commands where serve listens.
 pub const HANDLE_FILE: &str = "server.json";
@@ -21,22 +23,38 @@ pub struct Handle {
     pub admin_token: String,
 }
 
-#[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
+    /// `rma-server` commands on this machine reach the admin endpoint here: plain HTTP on
+    /// loopback, whatever the public listener speaks.
+    admin: std::net::TcpListener,
+    tls: Option<TlsAcceptor>,
     state: Arc<AppState>,
     data: PathBuf,
     url: String,
 }
 
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("url", &self.url)
+            .field("data", &self.data)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Server {
     pub fn start(listener: TcpListener, data: PathBuf, settings: Settings) -> anyhow::Result<Self> {
+        let tls = settings.tls()?;
         rma_store::files::create_private_dir(&data).map_err(|source| ServerStoreError::Io {
             path: data.clone(),
             source,
         })?;
         let store = ServerStore::open_at(&settings.location(&data))?;
-        let url = format!("http://{}", listener.local_addr()?);
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr()?);
+        let admin = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))?;
+        admin.set_nonblocking(true)?;
         let admin_token = format!(
             "{}{}",
             rma_shared::TicketId::random(),
@@ -45,7 +63,7 @@ impl Server {
         write_handle(
             &data,
             &Handle {
-                url: url.clone(),
+                url: format!("http://{}", admin.local_addr()?),
                 admin_token: admin_token.clone(),
             },
         )?;
@@ -58,6 +76,8 @@ impl Server {
         });
         Ok(Self {
             listener,
+            admin,
+            tls,
             state,
             data,
             url,
@@ -73,13 +93,19 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(url = %self.url, "server listening");
-        // Every request knows the address it came from: the admin endpoint answers loopback only.
-        let app = router(self.state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let result = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let limits = self.state.settings.limits.limits();
+        let app = router(self.state.clone()).layer(axum::middleware::from_fn_with_state(
+            transport::RequestLimits::new(&limits),
+            transport::limit_requests,
+        ));
+        let admin = TcpListener::from_std(self.admin)?;
+        let stop = transport::shutdown_when(shutdown);
+        tokio::join!(
+            transport::serve(self.listener, app, self.tls, limits.clone(), stop.clone()),
+            transport::serve(admin, admin_router(self.state), None, limits, stop),
+        );
         let _ = std::fs::remove_file(self.data.join(HANDLE_FILE));
-        Ok(result?)
+        Ok(())
     }
 }
 

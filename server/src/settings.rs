@@ -2,7 +2,8 @@
 //! data folder), then environment variables. `Default` is the one place defaults are written.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use rma_shared::DeadlineSettings;
 use rma_store::files::{SettingsError, load_file};
@@ -21,11 +22,65 @@ pub struct Settings {
     pub pull_page: usize,
     /// A site that has not synced for this long is flagged on the sites page.
     pub sync_overdue_minutes: u32,
-    /// Mark the login cookie `Secure` (set it when the pages are served over HTTPS, e.g.
-    /// behind a reverse proxy).
+    /// Mark the login cookie `Secure` (set it when the pages are served over HTTPS behind a
+    /// reverse proxy; with `[tls]` it always is).
     pub secure_cookies: bool,
     /// Where the store is: the data folder (sled, the default) or a PostgreSQL database.
     pub database: DatabaseSettings,
+    /// `[tls]`: serve HTTPS with this certificate and key.
+    pub tls: TlsSettings,
+    /// `[limits]`: time and number limits of connections and requests.
+    pub limits: LimitSettings,
+}
+
+/// `[tls]`: the server's certificate chain and private key, PEM files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsSettings {
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+}
+
+/// `[limits]`: how long a client may take and how many are served at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Seconds to finish a TLS handshake.
+    pub handshake_secs: u64,
+    /// Seconds to send a request's headers.
+    pub header_read_secs: u64,
+    /// Seconds to send a request's body and get the answer (a push of several megabytes on a
+    /// slow line needs a while).
+    pub request_secs: u64,
+    /// Connections open at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// Requests handled at once; more are answered 503 (try again).
+    pub max_requests: usize,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            handshake_secs: 10,
+            header_read_secs: 10,
+            request_secs: 120,
+            max_connections: 1024,
+            max_requests: 256,
+        }
+    }
+}
+
+impl LimitSettings {
+    pub fn limits(&self) -> crate::transport::Limits {
+        let secs = |n: u64| Duration::from_secs(n.max(1));
+        crate::transport::Limits {
+            handshake: secs(self.handshake_secs),
+            header_read: secs(self.header_read_secs),
+            request: secs(self.request_secs),
+            max_connections: self.max_connections,
+            max_requests: self.max_requests,
+        }
+    }
 }
 
 /// `[database]`: a PostgreSQL database instead of the data folder's sled store.
@@ -54,6 +109,8 @@ impl Default for Settings {
             sync_overdue_minutes: 24 * 60,
             secure_cookies: false,
             database: DatabaseSettings::default(),
+            tls: TlsSettings::default(),
+            limits: LimitSettings::default(),
         }
     }
 }
@@ -65,6 +122,20 @@ impl Settings {
             Some(url) => crate::store::Location::Database(url.clone()),
             None => crate::store::Location::Folder(data.to_owned()),
         }
+    }
+
+    /// The TLS acceptor, if `[tls]` names a certificate and key.
+    pub fn tls(&self) -> Result<Option<tokio_rustls::TlsAcceptor>, crate::transport::TlsError> {
+        match (&self.tls.cert, &self.tls.key) {
+            (None, None) => Ok(None),
+            (Some(cert), Some(key)) => crate::transport::acceptor(cert, key).map(Some),
+            _ => Err(crate::transport::TlsError::Half),
+        }
+    }
+
+    /// Whether the login cookie is marked `Secure`.
+    pub fn cookies_secure(&self) -> bool {
+        self.secure_cookies || self.tls.cert.is_some()
     }
 
     pub fn load(data: &Path, file: Option<&Path>) -> Result<Self, SettingsError> {

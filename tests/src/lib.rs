@@ -8,6 +8,13 @@ use std::process::{Child, Command, Output, Stdio};
 use serde_json::Value;
 use tempfile::TempDir;
 
+/// An HTTP client for a test (https trusts the system's roots).
+pub fn http() -> reqwest::blocking::Client {
+    rma_agent::http::builder()
+        .build()
+        .expect("an HTTP client builds")
+}
+
 /// The path of a workspace binary, built first if this test run did not build it.
 pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the program knows its own path");
@@ -272,7 +279,7 @@ impl Server {
             .expect("rma-server prints its address");
         let url = line
             .split_whitespace()
-            .find(|w| w.starts_with("http://"))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .unwrap_or_else(|| panic!("no address in {line:?}"))
             .to_owned();
         self.url = url;
@@ -344,7 +351,7 @@ impl Server {
 
     /// Every ticket the server holds, as its API lists them (any site's token reads).
     pub fn tickets(&self, token: &str) -> Vec<Value> {
-        let listed: Value = reqwest::blocking::Client::new()
+        let listed: Value = http()
             .get(format!("{}/api/v1/tickets?limit=0", self.url))
             .bearer_auth(token)
             .send()
@@ -356,7 +363,7 @@ impl Server {
 
     /// One ticket as the server's API shows it.
     pub fn ticket(&self, token: &str, number: &str) -> Value {
-        reqwest::blocking::Client::new()
+        http()
             .get(format!("{}/api/v1/tickets/{number}", self.url))
             .bearer_auth(token)
             .send()
@@ -367,7 +374,7 @@ impl Server {
 
     /// Logs in to the office pages; returns the session cookie if the password is right.
     pub fn log_in(&self, name: &str, password: &str) -> Option<String> {
-        let answer = reqwest::blocking::Client::builder()
+        let answer = rma_agent::http::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client")

@@ -197,7 +197,7 @@ fn a_sled_store_moves_to_postgres_whole() {
     );
     // People log in, and a session from before still holds.
     assert!(new.log_in("li.wei", "finance pass").is_some());
-    let page = reqwest::blocking::Client::builder()
+    let page = rma_agent::http::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()

@@ -61,7 +61,7 @@ fn two_agents_edit_one_ticket_offline_and_converge() {
 
     // The office sees the same merged ticket.
     let token = server.add_site("HQ");
-    let office: Value = reqwest::blocking::Client::new()
+    let office: Value = rma_tests::http()
         .get(format!("{}/api/v1/tickets/{ticket}", server.url))
         .bearer_auth(&token)
         .send()
@@ -175,7 +175,7 @@ fn revoked_and_wrong_tokens_are_refused() {
 
     // Another site's valid token cannot sync as WH1.
     let token = server.add_site("WH2");
-    let answer = reqwest::blocking::Client::new()
+    let answer = rma_tests::http()
         .get(format!("{}/api/v1/sync/WH1/pull", server.url))
         .bearer_auth(&token)
         .send()
@@ -187,7 +187,7 @@ fn revoked_and_wrong_tokens_are_refused() {
 fn corrupt_payloads_are_refused_and_store_nothing() {
     let server = Server::start();
     let token = server.add_site("WH1");
-    let client = reqwest::blocking::Client::new();
+    let client = rma_tests::http();
     let push = |body: Vec<u8>, content_type: &str| {
         client
             .post(format!("{}/api/v1/sync/WH1/push", server.url))
@@ -256,7 +256,10 @@ fn the_demo_merges_two_sites_and_keeps_the_server_running() {
     );
     assert!(!seen.contains("\nerror:"), "{seen}");
     // The server still answers.
-    let health = reqwest::blocking::get(format!("{}/api/v1/health", url.unwrap())).unwrap();
+    let health = rma_tests::http()
+        .get(format!("{}/api/v1/health", url.unwrap()))
+        .send()
+        .unwrap();
     assert!(health.status().is_success());
 }
 

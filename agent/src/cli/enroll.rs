@@ -1,3 +1,5 @@
+use std::path::{Path, PathBuf};
+
 use anyhow::{Result, bail};
 
 use super::Context;
@@ -8,7 +10,7 @@ use crate::sync_client::{self, SyncError};
 /// (`rma-server site add CODE`). Offline work done before is pushed at the next sync.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Example:\n  rma-agent enroll --server http://10.0.0.5:8080 --token 3f9a..."
+    after_help = "Examples:\n  rma-agent enroll --server http://10.0.0.5:8080 --token 3f9a...\n  rma-agent enroll --server https://rma.example.com --token 3f9a... --ca-cert company-ca.pem"
 )]
 pub struct Args {
     /// The server's address, e.g. http://rma.example.local:8080.
@@ -17,11 +19,15 @@ pub struct Args {
     /// This site's token.
     #[arg(long, env = "RMA_AGENT_TOKEN", hide_env_values = true)]
     token: String,
+    /// The company's certificate authority (a PEM file), when the server's https certificate
+    /// is signed by it rather than by a public authority. It is kept with the server's address.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let store = ctx.store()?;
-    let reachable = link(store, args.server, args.token)?;
+    let reachable = link(store, args.server, args.token, args.ca_cert.as_deref())?;
     let url = store.server()?.map(|l| l.url).unwrap_or_default();
     if ctx.json {
         return ctx.json(&serde_json::json!({ "server": url, "reachable": reachable }));
@@ -46,8 +52,8 @@ pub fn say_linked(ctx: &Context, url: &str, reachable: bool) {
 
 /// Checks the address and token with the server when it can be reached, then keeps them.
 /// Returns whether the server could be reached.
-pub fn link(store: &Store, server: String, token: String) -> Result<bool> {
-    let (link, reachable) = check(server, token)?;
+pub fn link(store: &Store, server: String, token: String, ca: Option<&Path>) -> Result<bool> {
+    let (link, reachable) = check(server, token, ca)?;
     store.set_server(&link)?;
     if reachable {
         // The server takes changes from this installation only once it is bound to the site
@@ -58,12 +64,17 @@ pub fn link(store: &Store, server: String, token: String) -> Result<bool> {
 }
 
 /// Checks the address and token with the server when it can be reached.
-pub fn check(server: String, token: String) -> Result<(ServerLink, bool)> {
+pub fn check(server: String, token: String, ca: Option<&Path>) -> Result<(ServerLink, bool)> {
     let token = token.trim().to_owned();
     if token.is_empty() {
         bail!("the token is empty: copy it as `rma-server site add` printed it");
     }
-    let link = ServerLink { url: server, token };
+    let ca_cert = ca.map(crate::http::read_ca).transpose()?;
+    let link = ServerLink {
+        url: server,
+        token,
+        ca_cert,
+    };
     let reachable = match sync_client::check_link(&link) {
         Ok(reachable) => reachable,
         Err(SyncError::Refused { message, .. }) => {

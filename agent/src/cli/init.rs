@@ -25,12 +25,20 @@ pub struct Args {
         hide_env_values = true
     )]
     token: Option<String>,
+    /// The company's certificate authority (PEM), for an https server whose certificate it
+    /// signed.
+    #[arg(long, value_name = "FILE", requires = "server")]
+    ca_cert: Option<std::path::PathBuf>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
     // A refused token changes nothing: check it before setting anything up.
     let link = match (args.server, args.token) {
-        (Some(server), Some(token)) => Some(super::enroll::check(server, token)?),
+        (Some(server), Some(token)) => Some(super::enroll::check(
+            server,
+            token,
+            args.ca_cert.as_deref(),
+        )?),
         _ => None,
     };
     rma_store::files::create_private_dir(&ctx.data)?;

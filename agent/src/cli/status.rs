@@ -18,11 +18,10 @@ pub fn run(ctx: &Context, _args: Args) -> Result<()> {
     let pending = store.pending()?.len();
     let refused = store.refusals()?;
     let reachable = link.as_ref().map(|link| {
-        reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(3))
-            .build()
+        crate::http::client(link.ca_cert.as_deref(), Duration::from_secs(3))
+            .get(format!("{}/api/v1/health", link.url))
+            .send()
             .ok()
-            .and_then(|c| c.get(format!("{}/api/v1/health", link.url)).send().ok())
             .is_some_and(|r| r.status().is_success())
     });
     if ctx.json {

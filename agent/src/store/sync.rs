@@ -44,6 +44,20 @@ pub struct Refused {
 pub struct ServerLink {
     pub url: String,
     pub token: String,
+    /// The company's certificate authority (PEM), trusted besides the system's for https.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
+}
+
+impl ServerLink {
+    /// A link trusting only the system's certificate authorities.
+    pub fn new(url: impl Into<String>, token: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            token: token.into(),
+            ca_cert: None,
+        }
+    }
 }
 
 impl fmt::Debug for ServerLink {
@@ -51,6 +65,7 @@ impl fmt::Debug for ServerLink {
         f.debug_struct("ServerLink")
             .field("url", &self.url)
             .field("token", &"<secret>")
+            .field("ca_cert", &self.ca_cert.is_some())
             .finish()
     }
 }

@@ -179,7 +179,7 @@ pub async fn log_in(
     match outcome {
         Ok(Ok(Some((token, user)))) => {
             tracing::info!(user = %user.name, "logged in");
-            let secure = if state.settings.secure_cookies {
+            let secure = if state.settings.cookies_secure() {
                 "; Secure"
             } else {
                 ""

@@ -479,10 +479,7 @@ fn sync_bench(tickets: u32, database: Option<&str>) -> Result<()> {
         let dir = temp.path().join(name);
         std::fs::create_dir_all(&dir)?;
         let store = Store::init(&dir, SiteCode::parse(name)?)?;
-        store.set_server(&ServerLink {
-            url: url.clone(),
-            token,
-        })?;
+        store.set_server(&ServerLink::new(url.clone(), token))?;
         Ok(store)
     };
     let a = agent("SA", token_a)?;

@@ -127,10 +127,7 @@ fn run() -> Result<()> {
         let data = dir.join(site.to_lowercase());
         std::fs::create_dir_all(&data)?;
         let store = Store::init(&data, SiteCode::parse(site).expect("valid"))?;
-        store.set_server(&ServerLink {
-            url: url.clone(),
-            token: token.clone(),
-        })?;
+        store.set_server(&ServerLink::new(url.clone(), token.clone()))?;
         sites.push((*site, data, store));
     }
     let mut tickets: Vec<String> = Vec::new();

@@ -196,7 +196,7 @@ pub fn run(tickets: u32, runs: usize, data: Option<PathBuf>, database: Option<&s
         let _ = stopped.await;
     }));
 
-    let client = reqwest::blocking::Client::builder()
+    let client = rma_agent::http::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;

@@ -160,10 +160,7 @@ fn open_agent(root: &Path, site: &SiteCode, url: &str, token: &str) -> Result<St
     let dir = root.join(site.as_str());
     std::fs::create_dir_all(&dir)?;
     let store = Store::init(&dir, site.clone())?;
-    store.set_server(&ServerLink {
-        url: url.to_owned(),
-        token: token.to_owned(),
-    })?;
+    store.set_server(&ServerLink::new(url, token))?;
     Ok(store)
 }
 
@@ -209,7 +206,9 @@ fn work(store: &Store, tally: &Mutex<Tally>, stop: &AtomicBool) {
 
 /// How many tickets the server lists.
 fn held_by_server(url: &str, token: &str) -> Result<usize> {
-    let listed: serde_json::Value = reqwest::blocking::Client::new()
+    let listed: serde_json::Value = rma_agent::http::builder()
+        .build()
+        .unwrap()
         .get(format!("{url}/api/v1/tickets?limit=0"))
         .bearer_auth(token)
         .send()?

@@ -52,7 +52,7 @@ pub fn run(tickets: u32) -> Result<()> {
     let dir = temp.path().join("SB");
     std::fs::create_dir_all(&dir)?;
     let agent = Store::init(&dir, sb.clone())?;
-    agent.set_server(&ServerLink { url, token })?;
+    agent.set_server(&ServerLink::new(url, token))?;
     let started = Instant::now();
     let first = sync_client::sync_once(&agent, 500, &mut |_| {})?;
     let first_ms = started.elapsed().as_millis();
