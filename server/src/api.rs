@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -17,7 +18,7 @@ use axum::{Json, Router};
 use chrono::Utc;
 use rma_shared::automerge::ActorId;
 use rma_shared::sync::{self, BindRequest, FetchRequest, PushRequest};
-use rma_shared::{AreaCode, SiteCode, TicketNumber, TicketStatus, TicketView};
+use rma_shared::{AreaCode, SiteCode, TicketList, TicketNumber, TicketStatus, TicketView};
 use rma_store::tickets::ListFilter;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -50,6 +51,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/tickets", get(tickets))
         .route("/api/v1/tickets/{number}", get(ticket))
         .route("/api/v1/sites", get(sites))
+        .route("/api/v1/openapi.json", get(openapi))
         .merge(crate::web::router())
         // Forms, logins and admin commands are small; a push reads its own (large) body, with
         // `max_body_bytes`, once its token is checked.
@@ -84,11 +86,37 @@ impl ApiError {
     }
 }
 
+/// The body of every error answer.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable code for programs, e.g. `unauthorised`, `wrong_site`, `bad_sync_data`.
+    pub error: String,
+    /// What is wrong and what to do, in a sentence for people.
+    pub message: String,
+}
+
+impl ErrorBody {
+    /// An error answer with this status.
+    pub fn answer(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+        let body = Self {
+            error: code.to_owned(),
+            message: message.into(),
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Json(serde_json::json!({ "error": self.code, "message": self.message }));
-        (self.status, body).into_response()
+        ErrorBody::answer(self.status, self.code, self.message)
     }
+}
+
+/// A query string that does not fit its endpoint: 400, in the same JSON as every error.
+fn query<T>(parsed: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    parsed
+        .map(|Query(query)| query)
+        .map_err(|err| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", err.body_text()))
 }
 
 impl From<ServerStoreError> for ApiError {
@@ -196,8 +224,24 @@ async fn authenticate_as(
     Ok(site)
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "ok": true }))
+/// The answer of the health check.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    pub ok: bool,
+}
+
+/// Whether the server answers (no token needed).
+#[utoipa::path(get, path = "/api/v1/health", tag = "status",
+    responses((status = 200, description = "The server answers", body = Health)))]
+pub(crate) async fn health() -> Json<Health> {
+    Json(Health { ok: true })
+}
+
+/// The OpenAPI document of this API.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "status",
+    responses((status = 200, description = "This document", content_type = "application/json")))]
+pub(crate) async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(crate::openapi::document())
 }
 
 fn binary(body: Vec<u8>) -> Response {
@@ -259,7 +303,12 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
-async fn push(
+/// Sends tickets: each is merged and taken, or refused alone with a reason.
+#[utoipa::path(post, path = "/api/v1/sync/{site}/push", tag = "sync", params(("site" = String, Path, description = "The code of the site the token belongs to, e.g. WH1")),
+    request_body(content = crate::openapi::SyncData, content_type = "application/vnd.rma.sync+postcard", description = "A PushRequest (rma_shared::sync), postcard-encoded"),
+    responses((status = 200, description = "A PushResponse: each ticket taken or refused", body = crate::openapi::SyncData, content_type = "application/vnd.rma.sync+postcard"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 413, description = "The body is larger than allowed; nothing was stored", body = ErrorBody), (status = 415, description = "The body is not sync data", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("site_token" = [])))]
+pub(crate) async fn push(
     State(state): State<Arc<AppState>>,
     Path(site): Path<String>,
     headers: HeaderMap,
@@ -285,7 +334,13 @@ const SMALL_BODY: usize = 64 * 1024;
 /// The small bodies of sync: an actor to bind, ids to fetch.
 const SMALL_SYNC_BODY: usize = 1024 * 1024;
 
-async fn bind_actor(
+/// Binds this installation's Automerge actor to the site: the server takes changes by bound
+/// actors only.
+#[utoipa::path(post, path = "/api/v1/sync/{site}/actor", tag = "sync", params(("site" = String, Path, description = "The code of the site the token belongs to, e.g. WH1")),
+    request_body(content = crate::openapi::SyncData, content_type = "application/vnd.rma.sync+postcard", description = "A BindRequest (rma_shared::sync), postcard-encoded"),
+    responses((status = 204, description = "Bound"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 409, description = "The installation is bound to another site already", body = ErrorBody), (status = 413, description = "The body is larger than allowed; nothing was stored", body = ErrorBody), (status = 415, description = "The body is not sync data", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("site_token" = [])))]
+pub(crate) async fn bind_actor(
     State(state): State<Arc<AppState>>,
     Path(site): Path<String>,
     headers: HeaderMap,
@@ -306,20 +361,27 @@ async fn bind_actor(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
-struct TreeQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct TreeQuery {
     /// The id prefix, in hex (empty: the whole id space).
     #[serde(default)]
     prefix: String,
 }
 
-async fn tree(
+/// The digests of one part of the id space, to find the tickets on which an agent and the
+/// server differ.
+#[utoipa::path(get, path = "/api/v1/sync/{site}/tree", tag = "sync", params(("site" = String, Path, description = "The code of the site the token belongs to, e.g. WH1"), TreeQuery),
+    responses((status = 200, description = "A TreeNode (rma_shared::sync)", body = crate::openapi::SyncData, content_type = "application/vnd.rma.sync+postcard"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("site_token" = [])))]
+pub(crate) async fn tree(
     State(state): State<Arc<AppState>>,
     Path(site): Path<String>,
     headers: HeaderMap,
-    Query(query): Query<TreeQuery>,
+    parsed: Result<Query<TreeQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     authenticate_as(&state, &headers, &site).await?;
+    let query = query(parsed)?;
     let prefix = hex_bytes(&query.prefix)
         .filter(|p| p.len() <= 16)
         .ok_or_else(|| {
@@ -334,7 +396,12 @@ async fn tree(
     Ok(binary(sync::encode(&node)))
 }
 
-async fn fetch(
+/// Tickets by id, whole.
+#[utoipa::path(post, path = "/api/v1/sync/{site}/fetch", tag = "sync", params(("site" = String, Path, description = "The code of the site the token belongs to, e.g. WH1")),
+    request_body(content = crate::openapi::SyncData, content_type = "application/vnd.rma.sync+postcard", description = "A FetchRequest (rma_shared::sync), postcard-encoded"),
+    responses((status = 200, description = "A FetchResponse (rma_shared::sync)", body = crate::openapi::SyncData, content_type = "application/vnd.rma.sync+postcard"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 413, description = "The body is larger than allowed; nothing was stored", body = ErrorBody), (status = 415, description = "The body is not sync data", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("site_token" = [])))]
+pub(crate) async fn fetch(
     State(state): State<Arc<AppState>>,
     Path(site): Path<String>,
     headers: HeaderMap,
@@ -357,22 +424,30 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-#[derive(Debug, Deserialize)]
-struct PullQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PullQuery {
+    /// The feed position pulled up to so far (0: from the start).
     #[serde(default)]
     cursor: u64,
+    /// Tickets per page at most (the server's `pull_page` caps it).
     limit: Option<usize>,
     /// Changes the agent still has to push, for the office's view of sites.
     pending: Option<u64>,
 }
 
-async fn pull(
+/// The next page of the feed: the tickets other sites changed since `cursor`.
+#[utoipa::path(get, path = "/api/v1/sync/{site}/pull", tag = "sync", params(("site" = String, Path, description = "The code of the site the token belongs to, e.g. WH1"), PullQuery),
+    responses((status = 200, description = "A PullResponse (rma_shared::sync)", body = crate::openapi::SyncData, content_type = "application/vnd.rma.sync+postcard"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("site_token" = [])))]
+pub(crate) async fn pull(
     State(state): State<Arc<AppState>>,
     Path(site): Path<String>,
     headers: HeaderMap,
-    Query(query): Query<PullQuery>,
+    parsed: Result<Query<PullQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let site = authenticate_as(&state, &headers, &site).await?;
+    let query = query(parsed)?;
     let limit = query
         .limit
         .unwrap_or(state.settings.pull_page)
@@ -387,22 +462,33 @@ async fn pull(
     Ok(binary(sync::encode(&response)))
 }
 
-#[derive(Debug, Deserialize)]
-struct TicketQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct TicketQuery {
+    /// Only tickets in this status, e.g. `registered`, `in_repair`.
     status: Option<String>,
+    /// Only tickets of this model.
     model: Option<String>,
+    /// Only tickets with a unit in this storage area.
     area: Option<String>,
+    /// Only tickets past a deadline of the regulation.
     #[serde(default)]
     overdue: bool,
+    /// Tickets per page (default 50).
     limit: Option<usize>,
 }
 
-async fn tickets(
+/// Tickets, newest first, with the deadlines each is past.
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "office", params(TicketQuery),
+    responses((status = 200, description = "One page of tickets", body = TicketList), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("site_token" = [])))]
+pub(crate) async fn tickets(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    Query(query): Query<TicketQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    parsed: Result<Query<TicketQuery>, QueryRejection>,
+) -> Result<Json<TicketList>, ApiError> {
     authenticate(&state, &headers).await?;
+    let query = query(parsed)?;
     let bad = |code, message: String| ApiError::new(StatusCode::BAD_REQUEST, code, message);
     let status = match &query.status {
         Some(text) => Some(
@@ -430,10 +516,15 @@ async fn tickets(
         Ok(reader.store.tickets().list(&filter, deadlines)?)
     })
     .await?;
-    Ok(Json(listing.to_json(&state.settings.deadlines, now)))
+    Ok(Json(listing.page(&state.settings.deadlines, now)))
 }
 
-async fn ticket(
+/// One ticket with every record of it.
+#[utoipa::path(get, path = "/api/v1/tickets/{number}", tag = "office",
+    params(("number" = String, Path, description = "The ticket's number, e.g. WH1-2026-00042")),
+    responses((status = 200, description = "The ticket", body = TicketView), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 404, description = "No such ticket", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("site_token" = [])))]
+pub(crate) async fn ticket(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(number): Path<String>,
@@ -459,15 +550,19 @@ async fn ticket(
 }
 
 /// A site as the office sees it.
-#[derive(Debug, Serialize)]
-struct SiteView {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SiteView {
     #[serde(flatten)]
     site: Site,
     /// Feed positions the site has not pulled yet.
     lag: u64,
 }
 
-async fn sites(
+/// Every enrolled site, with its last sync and how far behind the feed it is.
+#[utoipa::path(get, path = "/api/v1/sites", tag = "office",
+    responses((status = 200, description = "The sites", body = Vec<SiteView>), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("site_token" = [])))]
+pub(crate) async fn sites(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<SiteView>>, ApiError> {

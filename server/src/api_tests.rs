@@ -552,3 +552,41 @@ async fn the_admin_endpoint_answers_loopback_only_and_its_secret() {
     let (status, _) = send(&f.state, admin([127, 0, 0, 1], "admin")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_api_describes_itself() {
+    let f = fixture();
+    let (status, body) = send(
+        &f.state,
+        Request::get("/api/v1/openapi.json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let document: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let paths = document["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/health",
+        "/api/v1/sync/{site}/push",
+        "/api/v1/sync/{site}/pull",
+        "/api/v1/sync/{site}/actor",
+        "/api/v1/sync/{site}/tree",
+        "/api/v1/sync/{site}/fetch",
+        "/api/v1/tickets",
+        "/api/v1/tickets/{number}",
+        "/api/v1/sites",
+    ] {
+        assert!(paths.contains_key(path), "{path} is not described");
+    }
+    // Errors are described with their body, and the token with its scheme.
+    let push = &paths["/api/v1/sync/{site}/push"]["post"]["responses"];
+    assert_eq!(
+        push["401"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ErrorBody"
+    );
+    assert_eq!(
+        document["components"]["securitySchemes"]["site_token"]["scheme"],
+        "bearer"
+    );
+}

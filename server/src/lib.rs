@@ -2,7 +2,7 @@
 //!
 //! - [`store`]: every site's tickets, the feed agents pull, enrolled sites and their tokens;
 //!   on sled (embedded, the default) or on PostgreSQL ([`pg`]).
-//! - [`api`]: the HTTP API (sync, tickets, sites) and its errors.
+//! - [`api`]: the HTTP API (sync, tickets, sites) and its errors; [`openapi`]: its description.
 //! - [`admin`]: enrolment, the same through a running serve or on the store directly.
 //! - [`serve`]: the long-running server; [`transport`]: its listeners (plain or TLS) and the
 //!   limits of connections and requests.
@@ -15,6 +15,7 @@ pub mod admin;
 pub mod api;
 pub mod cli;
 pub mod office;
+pub mod openapi;
 pub mod pg;
 pub mod serve;
 pub mod settings;

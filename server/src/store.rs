@@ -100,7 +100,7 @@ impl std::fmt::Display for Location {
 }
 
 /// An enrolled agent installation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Site {
     pub code: SiteCode,
     pub added_at: DateTime<Utc>,

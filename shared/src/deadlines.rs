@@ -29,6 +29,7 @@ impl Default for DeadlineSettings {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Deadline {
     Forward,
@@ -59,6 +60,7 @@ impl Deadline {
 
 /// A deadline a ticket is waiting on, counted from `since`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pending {
     pub deadline: Deadline,
     pub since: DateTime<Utc>,

@@ -11,6 +11,7 @@ use crate::money::Money;
 
 /// One step, as stored in the ticket document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     pub id: EventId,
     pub at: DateTime<Utc>,
@@ -35,6 +36,7 @@ impl Event {
 
 /// What happened. The wire name of each kind is its snake_case `type`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     /// 2.1: sales recorded the registration form (its fields live in the document's
@@ -266,6 +268,7 @@ impl EventKind {
 
 /// Fields of the registration form that may be corrected after intake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationField {
     Customer,
@@ -295,6 +298,7 @@ impl RegistrationField {
 
 /// What the customer asked for (2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CustomerRequest {
     Repair,
@@ -313,6 +317,7 @@ impl CustomerRequest {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Simple,
@@ -322,6 +327,7 @@ pub enum Severity {
 /// 2.3: the first assessment. A complex fault needs a joint review with technical and
 /// production, which produces a repair plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assessment {
     pub severity: Severity,
     /// How the fault will be handled, in a few words.
@@ -355,6 +361,7 @@ impl Assessment {
 
 /// 2.4: the receiving register entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Receiving {
     /// The model found on the units, when checked.
     pub model: String,
@@ -368,6 +375,7 @@ pub struct Receiving {
 
 /// A part and how many of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartLine {
     pub part: String,
     pub quantity: u32,
@@ -381,6 +389,7 @@ impl std::fmt::Display for PartLine {
 
 /// 3.2: what the repairer did to one unit in one sitting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RepairRecord {
     pub unit: UnitNumber,
     pub steps: String,
@@ -394,6 +403,7 @@ pub struct RepairRecord {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Pass,
@@ -411,6 +421,7 @@ impl Verdict {
 
 /// 5.1-5.2: the follow-up with the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Confirmation {
     pub delivered_on: NaiveDate,
     /// Whether the unit works as expected at the customer's.
@@ -421,6 +432,7 @@ pub struct Confirmation {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CostKind {
     Repair,
@@ -441,6 +453,7 @@ impl CostKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Payer {
     Company,
@@ -460,6 +473,7 @@ impl Payer {
 
 /// 6.1: why the unit failed decides who pays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Liability {
     QualityDefect,
@@ -485,6 +499,7 @@ impl Liability {
 
 /// 6.2: one line of the cost ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CostLine {
     pub kind: CostKind,
     pub amount: Money,

@@ -22,6 +22,8 @@ pub mod fuzzing;
 pub mod ids;
 pub mod label;
 pub mod money;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod sync;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
@@ -35,7 +37,7 @@ pub use ids::{AreaCode, EventId, IdError, SiteCode, TicketId, TicketNumber, Unit
 pub use label::{LabelCode, LabelError};
 pub use money::{Currency, Money};
 pub use ticket::{DocError, RecordError, Registration, TicketDoc};
-pub use view::{Derived, TicketSummary, TicketView, UnitBrief};
+pub use view::{Derived, ListedTicket, TicketList, TicketSummary, TicketView, UnitBrief};
 pub use workflow::{Conflict, Location, Refusal, TicketStatus, UnitState, Workflow};
 
 /// Re-exported so agent and server use the same Automerge as the documents.

@@ -32,6 +32,7 @@ const SCHEMA: u64 = 1;
 
 /// The registration form (2.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Registration {
     pub customer: String,
     pub contact: Option<String>,
@@ -43,6 +44,7 @@ pub struct Registration {
 
 /// A registration field two sites changed concurrently: every value is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldConflict {
     pub field: RegistrationField,
     pub values: Vec<String>,

@@ -15,6 +15,7 @@ use crate::workflow::{Conflict, Location, TicketStatus, UnitState, UnitStatus, W
 
 /// A deadline that has passed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Overdue {
     pub deadline: Deadline,
     pub since: DateTime<Utc>,
@@ -23,6 +24,7 @@ pub struct Overdue {
 
 /// One unit with every record that concerns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitView {
     #[serde(flatten)]
     pub status: UnitStatus,
@@ -32,6 +34,7 @@ pub struct UnitView {
 
 /// Costs summed per payer and currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CostTotal {
     pub payer: Payer,
     pub currency: Currency,
@@ -40,6 +43,7 @@ pub struct CostTotal {
 
 /// Everything a ticket holds, derived for reading. Records are the events that took effect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketView {
     pub id: TicketId,
     pub number: TicketNumber,
@@ -231,6 +235,7 @@ fn overdue(pending: &[Pending], settings: &DeadlineSettings, now: DateTime<Utc>)
 
 /// A unit in one line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitBrief {
     pub number: UnitNumber,
     pub state: UnitState,
@@ -239,6 +244,7 @@ pub struct UnitBrief {
 
 /// What listings and indexes need of a ticket, small enough to keep for every ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketSummary {
     pub id: TicketId,
     pub number: TicketNumber,
@@ -252,6 +258,24 @@ pub struct TicketSummary {
     /// Deadlines the ticket waits on; whether they are overdue depends on the time of asking.
     pub pending: Vec<Pending>,
     pub open_conflicts: usize,
+}
+
+/// A ticket in a listing: its summary and the deadlines it is past at the time of asking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ListedTicket {
+    #[serde(flatten)]
+    pub summary: TicketSummary,
+    pub overdue: Vec<Overdue>,
+}
+
+/// One page of a listing (`rma-agent list --json`, the server's `GET /api/v1/tickets`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TicketList {
+    pub tickets: Vec<ListedTicket>,
+    /// More tickets match than the page holds.
+    pub more: bool,
 }
 
 impl TicketSummary {

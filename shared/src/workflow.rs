@@ -18,6 +18,7 @@ pub use refusal::Refusal;
 
 /// Where a ticket stands. Derived, never stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
     Registered,
@@ -79,6 +80,7 @@ impl fmt::Display for TicketStatus {
 
 /// Where one physical unit stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UnitState {
     Received,
@@ -185,6 +187,7 @@ impl<'de> Deserialize<'de> for Location {
 
 /// The derived state of one unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitStatus {
     pub number: UnitNumber,
     pub state: UnitState,
@@ -197,6 +200,7 @@ pub struct UnitStatus {
 
 /// An event that could not take effect because of a concurrent event from another replica.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conflict {
     pub event: EventId,
     #[serde(rename = "type")]

@@ -23,8 +23,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use rma_shared::{
-    AreaCode, DeadlineSettings, DocError, SiteCode, TicketDoc, TicketNumber, TicketStatus,
-    TicketSummary,
+    AreaCode, DeadlineSettings, DocError, ListedTicket, SiteCode, TicketDoc, TicketList,
+    TicketNumber, TicketStatus, TicketSummary,
 };
 use serde::Serialize;
 
@@ -72,20 +72,20 @@ pub struct Listing {
 }
 
 impl Listing {
-    /// The JSON of `rma-agent list --json` and of the server's `GET /api/v1/tickets`: each
-    /// summary with the deadlines it is past at `now`.
-    pub fn to_json(&self, deadlines: &DeadlineSettings, now: DateTime<Utc>) -> serde_json::Value {
-        let tickets: Vec<_> = self
-            .tickets
-            .iter()
-            .map(|t| {
-                let mut value = serde_json::to_value(t).expect("summaries serialise");
-                value["overdue"] =
-                    serde_json::to_value(t.overdue(deadlines, now)).expect("deadlines serialise");
-                value
-            })
-            .collect();
-        serde_json::json!({ "tickets": tickets, "more": self.more })
+    /// The page as `rma-agent list --json` and the server's `GET /api/v1/tickets` give it:
+    /// each summary with the deadlines it is past at `now`.
+    pub fn page(&self, deadlines: &DeadlineSettings, now: DateTime<Utc>) -> TicketList {
+        TicketList {
+            tickets: self
+                .tickets
+                .iter()
+                .map(|summary| ListedTicket {
+                    overdue: summary.overdue(deadlines, now),
+                    summary: summary.clone(),
+                })
+                .collect(),
+            more: self.more,
+        }
     }
 }
 

@@ -48,7 +48,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     };
     let listing = ctx.store()?.list(&filter, &settings.deadlines)?;
     if ctx.json {
-        return ctx.json(&listing.to_json(&settings.deadlines, ctx.now));
+        return ctx.json(&listing.page(&settings.deadlines, ctx.now));
     }
     ctx.write(&output::listing(&listing, &settings.deadlines, ctx.now));
     Ok(())

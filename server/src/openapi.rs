@@ -1,0 +1,83 @@
+//! The API's OpenAPI document, built from the handlers' annotations and the types they answer
+//! with, so it cannot drift from the code. Served at `/api/v1/openapi.json`.
+
+use std::sync::OnceLock;
+
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{OpenApi as Document, RefOr};
+use utoipa::{Modify, OpenApi};
+
+use crate::api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "rma-server",
+        description = "The central return-for-repair server: agents sync their sites' tickets \
+            (postcard-encoded bodies, `application/vnd.rma.sync+postcard`, types in \
+            `rma_shared::sync`); the office reads tickets and sites as JSON. Every request but \
+            the health check and this document carries a site's token: \
+            `Authorization: Bearer TOKEN` (from `rma-server site add`). Keys, codes and times \
+            (RFC 3339, UTC) are the same whatever the language of the pages."
+    ),
+    paths(
+        api::health,
+        api::openapi,
+        api::push,
+        api::pull,
+        api::bind_actor,
+        api::tree,
+        api::fetch,
+        api::tickets,
+        api::ticket,
+        api::sites,
+    ),
+    components(schemas(api::ErrorBody)),
+    modifiers(&SiteToken),
+    tags(
+        (name = "status", description = "Whether the server answers, and this document"),
+        (name = "sync", description = "What agents use: push, pull, bind, repair"),
+        (name = "office", description = "Tickets and sites, read-only"),
+    )
+)]
+struct Api;
+
+/// The document, built once.
+pub fn document() -> Document {
+    static DOCUMENT: OnceLock<Document> = OnceLock::new();
+    DOCUMENT.get_or_init(Api::openapi).clone()
+}
+
+/// The site token every request but the health check carries.
+struct SiteToken;
+
+impl Modify for SiteToken {
+    fn modify(&self, openapi: &mut Document) {
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "site_token",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+    }
+}
+
+/// Sync data: the postcard bytes of a type of `rma_shared::sync`.
+#[derive(Debug)]
+pub struct SyncData;
+
+impl utoipa::PartialSchema for SyncData {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some(
+                "postcard-encoded sync data (rma_shared::sync), at most the server's max_body_bytes",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SyncData {}
