@@ -97,6 +97,10 @@ pub struct Cli {
     /// A settings file to use instead of settings.toml in the data folder.
     #[arg(long, global = true, env = "RMA_AGENT_CONFIG")]
     pub config: Option<PathBuf>,
+    /// The language of messages: en or zh-CN (else RMA_LANG, else LC_ALL / LC_MESSAGES /
+    /// LANG, else `language` in settings.toml). Output for --json stays the same.
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<rma_shared::i18n::Lang>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -179,6 +183,22 @@ pub enum Command {
     Label(label::Args),
 }
 
+/// An error as the person reads it, in `lang`: a step the regulation refuses is said from the
+/// catalogue; other errors with their causes.
+pub fn error_text(err: &anyhow::Error, lang: rma_shared::i18n::Lang) -> String {
+    for cause in err.chain() {
+        if let Some(crate::store::StoreError::Refused(refusal)) =
+            cause.downcast_ref::<crate::store::StoreError>()
+        {
+            return rma_shared::tr!(lang, "refusal-not-allowed", reason = refusal.message(lang));
+        }
+        if let Some(refusal) = cause.downcast_ref::<rma_shared::Refusal>() {
+            return rma_shared::tr!(lang, "refusal-not-allowed", reason = refusal.message(lang));
+        }
+    }
+    format!("{err:#}")
+}
+
 impl Command {
     /// Commands that must run in this process rather than through a running `serve`.
     fn runs_locally(&self) -> bool {
@@ -224,14 +244,24 @@ impl Cli {
                 .as_ref()
                 .map(|c| std::path::absolute(c).unwrap_or(c.clone())),
             env: std::env::vars()
-                .filter(|(name, _)| name.starts_with("RMA_AGENT_") || name == "RMA_LABEL_FONT")
+                .filter(|(name, _)| {
+                    name.starts_with("RMA_AGENT_")
+                        || [
+                            "RMA_LABEL_FONT",
+                            "RMA_LANG",
+                            "LC_ALL",
+                            "LC_MESSAGES",
+                            "LANG",
+                        ]
+                        .contains(&name.as_str())
+                })
                 .collect(),
             cwd: std::env::current_dir().ok(),
         }
     }
 
     fn local_context(&self) -> Context {
-        Context {
+        let mut ctx = Context {
             data: self.data.clone(),
             json: self.json,
             user: self.user.clone(),
@@ -241,7 +271,11 @@ impl Cli {
             out: Sink::Stdout,
             env: None,
             cwd: None,
-        }
+            lang: rma_shared::i18n::Lang::En,
+        };
+        ctx.lang = ctx.resolve_lang(self.lang);
+        rma_shared::i18n::set_current(ctx.lang);
+        ctx
     }
 
     /// A scanning session on standard input. Each line is answered as it is scanned: through

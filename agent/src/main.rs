@@ -24,7 +24,12 @@ fn main() -> ExitCode {
     match Cli::parse().run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            let lang = rma_shared::i18n::current();
+            eprintln!(
+                "{} {}",
+                rma_shared::tr!(lang, "error-prefix"),
+                rma_agent::cli::error_text(&err, lang)
+            );
             ExitCode::FAILURE
         }
     }

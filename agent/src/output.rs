@@ -1,12 +1,16 @@
-//! Text for people: a ticket, a listing or a history that reads at a glance. Times are shown
-//! in the PC's local time.
+//! Text for people: a ticket, a listing or a history that reads at a glance, in the person's
+//! language (the message catalogue). Times are shown in the PC's local time; columns line up
+//! by display width, so Chinese names align too.
 
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Local, Utc};
 use rma_shared::event::{EventKind, Severity};
+use rma_shared::i18n::Lang;
+use rma_shared::tr;
 use rma_shared::view::CostTotal;
 use rma_shared::{DeadlineSettings, Money, TicketNumber, TicketView, Workflow};
+use unicode_width::UnicodeWidthStr;
 
 use crate::store::{Area, Listing};
 
@@ -16,147 +20,184 @@ pub fn time(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// One line saying where a ticket stands after a step.
-pub fn status_line(ticket: &TicketNumber, flow: &Workflow) -> String {
-    let mut line = format!("Ticket {ticket} is now: {}", flow.status());
-    if !flow.units.is_empty() {
-        let all_alike = flow.units.iter().all(|u| u.state == flow.units[0].state);
-        if all_alike {
-            let _ = write!(
-                line,
-                " (all {} unit(s) {})",
-                flow.units.len(),
-                flow.units[0].state
-            );
-        }
-    }
-    line.push('.');
-    line
+/// `text` padded with spaces to `width` columns (a Chinese character takes two).
+pub fn pad(text: &str, width: usize) -> String {
+    let mut out = text.to_owned();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(text.width())));
+    out
 }
 
-pub fn ticket(view: &TicketView) -> String {
+/// `text` padded on the left to `width` columns.
+fn pad_left(text: &str, width: usize) -> String {
+    let mut out: String = std::iter::repeat_n(' ', width.saturating_sub(text.width())).collect();
+    out.push_str(text);
+    out
+}
+
+/// `text` cut to at most `width` columns, with `~` where it was cut.
+fn clip(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_owned();
+    }
+    let mut clipped = String::new();
+    for c in text.chars() {
+        if clipped.width() + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) + 1 > width {
+            break;
+        }
+        clipped.push(c);
+    }
+    clipped.push('~');
+    clipped
+}
+
+/// One line saying where a ticket stands after a step.
+pub fn status_line(ticket: &TicketNumber, flow: &Workflow, lang: Lang) -> String {
+    let status = flow.status().label(lang);
+    let ticket = ticket.to_string();
+    match flow.units.first() {
+        Some(first) if flow.units.iter().all(|u| u.state == first.state) => tr!(
+            lang,
+            "out-status-line-units",
+            ticket = ticket,
+            status = status,
+            count = flow.units.len(),
+            state = first.state.label(lang)
+        ),
+        _ => tr!(lang, "out-status-line", ticket = ticket, status = status),
+    }
+}
+
+/// A heading and its value, the headings padded to one width.
+fn field(out: &mut String, lang: Lang, heading: &str, value: &str) {
+    let _ = writeln!(out, "  {} {value}", pad(&tr!(lang, heading), 12));
+}
+
+pub fn ticket(view: &TicketView, lang: Lang) -> String {
     let mut out = String::new();
     let reg = &view.registration;
     let _ = writeln!(
         out,
         "{}   {}",
         view.number,
-        view.status.to_string().to_uppercase()
+        view.status.label(lang).to_uppercase()
     );
     let contact = reg
         .contact
         .as_ref()
         .map(|c| format!(" ({c})"))
         .unwrap_or_default();
-    let _ = writeln!(out, "  Customer    {}{contact}", reg.customer);
-    let _ = writeln!(
-        out,
-        "  Model       {} x{}, customer asks for {}",
-        reg.model,
-        reg.quantity,
-        reg.request.label()
+    field(
+        &mut out,
+        lang,
+        "out-customer",
+        &format!("{}{contact}", reg.customer),
     );
-    let _ = writeln!(out, "  Fault       {}", reg.fault);
+    let model = tr!(
+        lang,
+        "out-model-line",
+        model = reg.model.as_str(),
+        quantity = reg.quantity,
+        request = reg.request.label(lang)
+    );
+    field(&mut out, lang, "out-model", &model);
+    field(&mut out, lang, "out-fault", &reg.fault);
     if let Some(first) = view.events.first() {
-        let _ = writeln!(
-            out,
-            "  Registered  {} by {} at {}",
-            time(first.at),
-            first.by,
-            first.site
+        let line = tr!(
+            lang,
+            "out-registered-line",
+            at = time(first.at),
+            by = first.by.as_str(),
+            site = first.site.to_string()
         );
+        field(&mut out, lang, "out-registered", &line);
     }
     if let Some(at) = view.forwarded_at {
-        let _ = writeln!(out, "  Forwarded   {} to after-sales", time(at));
+        let line = tr!(lang, "out-forwarded-line", at = time(at));
+        field(&mut out, lang, "out-forwarded", &line);
     }
     if let Some(event) = &view.assessment
         && let EventKind::Assessed(a) = &event.kind
     {
+        let people: Vec<_> = a.technical.iter().chain(&a.production).cloned().collect();
         let severity = match a.severity {
-            Severity::Simple => "simple fault".to_owned(),
-            Severity::Complex => {
-                let people: Vec<_> = a.technical.iter().chain(&a.production).cloned().collect();
-                if people.is_empty() {
-                    "complex fault, joint review".to_owned()
-                } else {
-                    format!("complex fault, joint review with {}", people.join(", "))
-                }
+            Severity::Complex if !people.is_empty() => {
+                tr!(lang, "out-assessed-joint", people = people.join(", "))
             }
+            Severity::Simple => tr!(lang, "event-assessed-simple"),
+            Severity::Complex => tr!(lang, "event-assessed-complex"),
         };
-        let _ = writeln!(
-            out,
-            "  Assessed    {severity} ({}, {})",
-            time(event.at),
-            event.by
-        );
+        let line = format!("{severity} ({}, {})", time(event.at), event.by);
+        field(&mut out, lang, "out-assessed", &line);
         if let Some(h) = &a.handling {
-            let _ = writeln!(out, "  Handling    {h}");
+            field(&mut out, lang, "out-handling", h);
         }
         if let Some(plan) = &a.plan {
-            let _ = writeln!(out, "  Plan        {plan}");
+            field(&mut out, lang, "out-plan", plan);
         }
     }
     if let Some(event) = &view.receiving
         && let EventKind::Received(r) = &event.kind
     {
-        let _ = writeln!(
-            out,
-            "  Received    {} unit(s) of {} ({}, {}), appearance: {}",
-            r.quantity,
-            r.model,
-            time(event.at),
-            event.by,
-            r.appearance
+        let line = tr!(
+            lang,
+            "out-received-line",
+            count = r.quantity,
+            model = r.model.as_str(),
+            at = time(event.at),
+            by = event.by.as_str(),
+            appearance = r.appearance.as_str()
         );
+        field(&mut out, lang, "out-received", &line);
         if let Some(d) = &r.discrepancy {
-            let _ = writeln!(out, "  Discrepancy {d}");
+            field(&mut out, lang, "out-discrepancy", d);
         }
     }
     if let Some(reason) = &view.on_hold {
-        let _ = writeln!(out, "  ON HOLD     {reason}");
+        field(&mut out, lang, "out-on-hold", reason);
     }
     if let Some(reason) = &view.cancelled {
-        let _ = writeln!(out, "  CANCELLED   {reason}");
+        field(&mut out, lang, "out-cancelled", reason);
     }
 
     if !view.units.is_empty() {
-        let _ = writeln!(out, "\nUnits");
+        let _ = writeln!(out, "\n{}", tr!(lang, "out-units"));
         for unit in &view.units {
             let s = &unit.status;
             let mut extra = Vec::new();
             if s.inspections > 0 {
-                extra.push(format!("{} inspection(s)", s.inspections));
+                extra.push(tr!(lang, "out-inspections", count = s.inspections));
             }
             if s.repair_minutes > 0 {
-                extra.push(format!("{} min repair", s.repair_minutes));
+                extra.push(tr!(lang, "out-repair-minutes", minutes = s.repair_minutes));
             }
             let _ = writeln!(
                 out,
-                "  {:<22} {:<20} {:<16} {}",
-                s.number.to_string(),
-                s.state.to_string(),
-                s.location.to_string(),
+                "  {} {} {} {}",
+                pad(&s.number.to_string(), 22),
+                pad(&s.state.label(lang), 20),
+                pad(&s.location.label(lang), 16),
                 extra.join(", ")
             );
             for record in &unit.records {
                 match &record.kind {
                     EventKind::Repaired(r) => {
-                        let parts: Vec<_> = r.parts.iter().map(ToString::to_string).collect();
-                        let parts = if parts.is_empty() {
-                            String::new()
-                        } else {
-                            format!("; parts: {}", parts.join(", "))
-                        };
-                        let _ = writeln!(
-                            out,
-                            "      repair  {} {}: {} ({} min{parts})",
-                            time(record.at),
-                            record.by,
-                            r.steps,
-                            r.minutes
+                        let mut line = tr!(
+                            lang,
+                            "out-repair-line",
+                            at = time(record.at),
+                            by = record.by.as_str(),
+                            steps = r.steps.as_str(),
+                            minutes = r.minutes
                         );
+                        if !r.parts.is_empty() {
+                            let parts: Vec<_> = r.parts.iter().map(ToString::to_string).collect();
+                            line.push_str("; ");
+                            line.push_str(&tr!(lang, "out-repair-parts", parts = parts.join(", ")));
+                        }
+                        let _ = writeln!(out, "      {} {line}", pad(&tr!(lang, "out-repair"), 7));
                         if let Some(f) = &r.findings {
-                            let _ = writeln!(out, "              found: {f}");
+                            let found = tr!(lang, "out-found", findings = f.as_str());
+                            let _ = writeln!(out, "              {found}");
                         }
                     }
                     EventKind::Inspected {
@@ -166,12 +207,15 @@ pub fn ticket(view: &TicketView) -> String {
                         ..
                     } => {
                         let note = note.as_ref().map(|n| format!(": {n}")).unwrap_or_default();
-                        let _ = writeln!(
-                            out,
-                            "      inspect {} {} by {inspector}{note}",
-                            time(record.at),
-                            verdict.label()
+                        let line = tr!(
+                            lang,
+                            "out-inspect-line",
+                            at = time(record.at),
+                            verdict = verdict.label(lang),
+                            inspector = inspector.as_str()
                         );
+                        let heading = pad(&tr!(lang, "out-inspect"), 7);
+                        let _ = writeln!(out, "      {heading} {line}{note}");
                     }
                     _ => {}
                 }
@@ -179,61 +223,58 @@ pub fn ticket(view: &TicketView) -> String {
         }
     }
 
-    if !view.parts_requests.is_empty() {
-        let _ = writeln!(out, "\nParts requests");
-        for event in &view.parts_requests {
+    let steps = |out: &mut String, heading: &str, events: &[&rma_shared::Event]| {
+        if events.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "\n{}", tr!(lang, heading));
+        for event in events {
             let _ = writeln!(
                 out,
                 "  {} {}: {}",
                 time(event.at),
                 event.by,
-                event.kind.describe()
+                event.kind.describe(lang)
             );
+            if let EventKind::Confirmed(c) = &event.kind {
+                if let Some(f) = &c.feedback {
+                    let _ = writeln!(
+                        out,
+                        "      {}",
+                        tr!(lang, "out-feedback", feedback = f.as_str())
+                    );
+                }
+                if !c.working {
+                    let _ = writeln!(out, "      {}", tr!(lang, "out-not-working"));
+                }
+            }
         }
-    }
-
+    };
+    let requests: Vec<_> = view.parts_requests.iter().collect();
+    steps(&mut out, "out-parts-requests", &requests);
     let shipping: Vec<_> = view
         .ship_notice
         .iter()
         .chain(&view.shipments)
         .chain(&view.confirmation)
         .collect();
-    if !shipping.is_empty() {
-        let _ = writeln!(out, "\nShipping and follow-up");
-        for event in shipping {
-            let _ = writeln!(
-                out,
-                "  {} {}: {}",
-                time(event.at),
-                event.by,
-                event.kind.describe()
-            );
-            if let EventKind::Confirmed(c) = &event.kind {
-                if let Some(f) = &c.feedback {
-                    let _ = writeln!(out, "      feedback: {f}");
-                }
-                if !c.working {
-                    let _ = writeln!(out, "      the customer reports the unit does NOT work");
-                }
-            }
-        }
-    }
+    steps(&mut out, "out-shipping", &shipping);
 
     if !view.costs.is_empty() {
-        let _ = writeln!(out, "\nCosts");
+        let _ = writeln!(out, "\n{}", tr!(lang, "out-costs"));
         for event in &view.costs {
             if let EventKind::Cost(c) = &event.kind {
                 let unit = c
                     .unit
                     .as_ref()
-                    .map(|u| format!(" for {u}"))
+                    .map(|u| format!(" {}", tr!(lang, "out-cost-for", unit = u.to_string())))
                     .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "  {:<10} {:>14}  paid by {}{unit}",
-                    c.kind.label(),
-                    c.amount.to_string(),
-                    c.payer.label()
+                    "  {} {}  {}{unit}",
+                    pad(&c.kind.label(lang), 10),
+                    pad_left(&c.amount.to_string(), 14),
+                    tr!(lang, "out-paid-by", payer = c.payer.label(lang))
                 );
             }
         }
@@ -249,31 +290,27 @@ pub fn ticket(view: &TicketView) -> String {
             };
             let _ = writeln!(
                 out,
-                "  total      {:>14}  paid by {}",
-                total.to_string(),
-                payer.label()
+                "  {} {}  {}",
+                pad(&tr!(lang, "out-total"), 10),
+                pad_left(&total.to_string(), 14),
+                tr!(lang, "out-paid-by", payer = payer.label(lang))
             );
         }
     }
 
     let finished: Vec<_> = view.closing.iter().chain(&view.archive).collect();
-    if !finished.is_empty() {
-        let _ = writeln!(out, "\nFinished");
-        for event in finished {
-            let _ = writeln!(
-                out,
-                "  {} {}: {}",
-                time(event.at),
-                event.by,
-                event.kind.describe()
-            );
-        }
-    }
+    steps(&mut out, "out-finished", &finished);
 
     if !view.overdue.is_empty() {
-        let _ = writeln!(out, "\nOVERDUE");
+        let _ = writeln!(out, "\n{}", tr!(lang, "out-overdue"));
         for o in &view.overdue {
-            let _ = writeln!(out, "  {} was due {}", o.deadline.label(), time(o.due));
+            let line = tr!(
+                lang,
+                "out-was-due",
+                deadline = o.deadline.label(lang),
+                due = time(o.due)
+            );
+            let _ = writeln!(out, "  {line}");
         }
     }
 
@@ -283,108 +320,126 @@ pub fn ticket(view: &TicketView) -> String {
         .filter(|c| c.resolution.is_none())
         .collect();
     if !open.is_empty() || !view.field_conflicts.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nCONFLICTS between offline edits (a person must decide)"
-        );
+        let _ = writeln!(out, "\n{}", tr!(lang, "out-conflicts"));
         for c in &open {
-            let _ = writeln!(
-                out,
-                "  event {}: {} by {} at {} ({}) did not take effect:\n      {}",
-                c.event,
-                c.what,
-                c.by,
-                c.site,
-                time(c.at),
-                c.reason
+            let line = tr!(
+                lang,
+                "out-conflict",
+                event = c.event.to_string(),
+                what = c.what_in(lang),
+                by = c.by.as_str(),
+                site = c.site.to_string(),
+                at = time(c.at)
             );
-            let _ = writeln!(
-                out,
-                "      settle it with: rma-agent resolve {} --event {} --note \"what was decided\"",
-                view.number, c.event
+            let _ = writeln!(out, "  {line}\n      {}", c.reason_in(lang));
+            let settle = tr!(
+                lang,
+                "out-conflict-settle",
+                ticket = view.number.to_string(),
+                event = c.event.to_string()
             );
+            let _ = writeln!(out, "      {settle}");
         }
         for f in &view.field_conflicts {
-            let _ = writeln!(
-                out,
-                "  {} was changed at two sites at once: {} (correct it with `rma-agent edit`)",
-                f.field.label(),
-                f.values.join(" / ")
+            let line = tr!(
+                lang,
+                "out-field-conflict",
+                field = f.field.label(lang),
+                values = f.values.join(" / ")
             );
+            let _ = writeln!(out, "  {line}");
         }
     }
     if !view.unreadable_events.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{} step(s) were recorded by a newer version of rma-agent and are not shown; update this PC.",
-            view.unreadable_events.len()
-        );
+        let line = tr!(lang, "out-unreadable", count = view.unreadable_events.len());
+        let _ = writeln!(out, "\n{line}");
     }
     out
 }
 
-pub fn history(view: &TicketView) -> String {
+pub fn history(view: &TicketView, lang: Lang) -> String {
     let mut out = String::new();
     let refused: std::collections::HashMap<_, _> =
         view.conflicts.iter().map(|c| (&c.event, c)).collect();
-    let _ = writeln!(out, "History of {}", view.number);
+    let _ = writeln!(
+        out,
+        "{}",
+        tr!(lang, "out-history-of", ticket = view.number.to_string())
+    );
     for event in &view.events {
         let mark = match refused.get(&event.id) {
-            Some(c) if c.resolution.is_none() => "  CONFLICT, did not take effect",
-            Some(_) => "  (conflict, resolved)",
-            None => "",
+            Some(c) if c.resolution.is_none() => format!("  {}", tr!(lang, "out-conflict-open")),
+            Some(_) => format!("  {}", tr!(lang, "out-conflict-resolved")),
+            None => String::new(),
         };
         let _ = writeln!(
             out,
-            "  {}  {:<5} {:<12} {}{mark}",
+            "  {}  {} {} {}{mark}",
             time(event.at),
-            event.site.to_string(),
-            event.by,
-            event.kind.describe()
+            pad(&event.site.to_string(), 5),
+            pad(&event.by, 12),
+            event.kind.describe(lang)
         );
     }
     out
 }
 
-pub fn listing(listing: &Listing, deadlines: &DeadlineSettings, now: DateTime<Utc>) -> String {
+pub fn listing(
+    listing: &Listing,
+    deadlines: &DeadlineSettings,
+    now: DateTime<Utc>,
+    lang: Lang,
+) -> String {
     let mut out = String::new();
     if listing.tickets.is_empty() {
-        out.push_str("No tickets match.\n");
+        let _ = writeln!(out, "{}", tr!(lang, "out-no-tickets"));
         return out;
     }
     let _ = writeln!(
         out,
-        "{:<16} {:<12} {:<20} {:<12} {:>4}  UNITS",
-        "TICKET", "STATUS", "CUSTOMER", "MODEL", "QTY"
+        "{} {} {} {} {}  {}",
+        pad(&tr!(lang, "out-col-ticket"), 16),
+        pad(&tr!(lang, "out-col-status"), 12),
+        pad(&tr!(lang, "out-col-customer"), 20),
+        pad(&tr!(lang, "out-col-model"), 12),
+        pad_left(&tr!(lang, "out-col-qty"), 4),
+        tr!(lang, "out-col-units")
     );
     for t in &listing.tickets {
         let mut units: Vec<String> = t
             .units
             .iter()
-            .map(|u| format!("{}:{}@{}", u.number.k(), u.state, u.location))
+            .map(|u| {
+                format!(
+                    "{}:{}@{}",
+                    u.number.k(),
+                    u.state.label(lang),
+                    u.location.label(lang)
+                )
+            })
             .collect();
         if units.len() > 3 {
             let rest = units.len() - 3;
             units.truncate(3);
-            units.push(format!("+{rest} more"));
+            units.push(tr!(lang, "out-more-units", count = rest));
         }
         let mut flags = Vec::new();
         let overdue = t.overdue(deadlines, now);
         if !overdue.is_empty() {
-            let late: Vec<_> = overdue.iter().map(|o| o.deadline.as_str()).collect();
-            flags.push(format!("OVERDUE {}", late.join("+")));
+            let late: Vec<_> = overdue.iter().map(|o| o.deadline.label(lang)).collect();
+            flags.push(tr!(lang, "out-flag-overdue", deadlines = late.join(" + ")));
         }
         if t.open_conflicts > 0 {
-            flags.push(format!("{} CONFLICT(S)", t.open_conflicts));
+            flags.push(tr!(lang, "out-flag-conflicts", count = t.open_conflicts));
         }
         let _ = writeln!(
             out,
-            "{:<16} {:<12} {:<20} {:<12} {:>4}  {}{}",
-            t.number.to_string(),
-            t.status.to_string(),
-            clip(&t.customer, 20),
-            clip(&t.model, 12),
-            t.quantity,
+            "{} {} {} {} {}  {}{}",
+            pad(&t.number.to_string(), 16),
+            pad(&t.status.label(lang), 12),
+            pad(&clip(&t.customer, 20), 20),
+            pad(&clip(&t.model, 12), 12),
+            pad_left(&t.quantity.to_string(), 4),
             units.join(", "),
             if flags.is_empty() {
                 String::new()
@@ -394,37 +449,43 @@ pub fn listing(listing: &Listing, deadlines: &DeadlineSettings, now: DateTime<Ut
         );
     }
     if listing.more {
-        let _ = writeln!(
-            out,
-            "(more tickets match: narrow the filters, or use --limit 0 to see all)"
-        );
+        let _ = writeln!(out, "{}", tr!(lang, "out-more-tickets"));
     }
     out
 }
 
-pub fn areas(areas: &[Area]) -> String {
+pub fn areas(areas: &[Area], lang: Lang) -> String {
     if areas.is_empty() {
-        return "No storage areas yet: add one with `rma-agent area add CODE`.\n".into();
+        return format!("{}\n", tr!(lang, "out-no-areas"));
     }
-    let mut out = format!("{:<16} {:>5}  {}\n", "AREA", "UNITS", "NAME");
+    let mut out = format!(
+        "{} {}  {}\n",
+        pad(&tr!(lang, "out-col-area"), 16),
+        pad_left(&tr!(lang, "out-col-units"), 5),
+        tr!(lang, "out-col-name")
+    );
     for area in areas {
         let _ = writeln!(
             out,
-            "{:<16} {:>5}  {}",
-            area.code.to_string(),
-            area.units,
+            "{} {}  {}",
+            pad(&area.code.to_string(), 16),
+            pad_left(&area.units.to_string(), 5),
             area.name.as_deref().unwrap_or("")
         );
     }
     out
 }
 
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_owned()
-    } else {
-        let mut clipped: String = text.chars().take(width - 1).collect();
-        clipped.push('~');
-        clipped
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_line_up_by_display_width() {
+        assert_eq!(pad("深圳华强", 10), "深圳华强  ");
+        assert_eq!(pad("Acme", 10), "Acme      ");
+        assert_eq!(pad("深圳华强", 10).width(), pad("Acme", 10).width());
+        assert_eq!(clip("深圳华强电子有限公司", 9), "深圳华强~");
+        assert!(clip("深圳华强电子有限公司", 9).width() <= 9);
     }
 }

@@ -23,6 +23,9 @@ pub struct Settings {
     pub sync_interval_secs: u32,
     /// The label printer at this bench.
     pub labels: LabelSettings,
+    /// The language of messages when neither `--lang`, `RMA_LANG` nor the locale say one:
+    /// "en" or "zh-CN".
+    pub language: Option<rma_shared::i18n::Lang>,
 }
 
 /// `[labels]`: the bench's label printer, used by `label --print` and `receive --labels`.
@@ -83,6 +86,7 @@ impl Default for Settings {
             push_batch: 500,
             sync_interval_secs: 30,
             labels: LabelSettings::default(),
+            language: None,
         }
     }
 }

@@ -352,7 +352,7 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, settings: &S
         AdminRequest::UserAdd { name, role, .. } => {
             println!(
                 "{name} can now log in to the office pages ({}), at http://{}/",
-                role.label(),
+                role.label(rma_shared::i18n::current()),
                 settings.listen
             );
         }

@@ -27,6 +27,9 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Where the store is: the data folder (sled, the default) or a PostgreSQL database.
     pub database: DatabaseSettings,
+    /// The pages' language for a person who chose none and whose browser asks for none this
+    /// server speaks: "en" or "zh-CN".
+    pub language: rma_shared::i18n::Lang,
     /// `[tls]`: serve HTTPS with this certificate and key.
     pub tls: TlsSettings,
     /// `[limits]`: time and number limits of connections and requests.
@@ -109,6 +112,7 @@ impl Default for Settings {
             sync_overdue_minutes: 24 * 60,
             secure_cookies: false,
             database: DatabaseSettings::default(),
+            language: rma_shared::i18n::Lang::En,
             tls: TlsSettings::default(),
             limits: LimitSettings::default(),
         }

@@ -46,17 +46,19 @@ pub enum Role {
 }
 
 impl Role {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Sales => "Sales",
-            Self::AfterSales => "After-sales service",
-            Self::Technical => "Technical",
-            Self::Production => "Production",
-            Self::Procurement => "Procurement",
-            Self::Finance => "Finance",
-            Self::Head => "Head",
-            Self::Admin => "Administrator",
-        }
+    /// The department's name, for people.
+    pub fn label(self, lang: rma_shared::i18n::Lang) -> String {
+        let key = match self {
+            Self::Sales => "sales",
+            Self::AfterSales => "after_sales",
+            Self::Technical => "technical",
+            Self::Production => "production",
+            Self::Procurement => "procurement",
+            Self::Finance => "finance",
+            Self::Head => "head",
+            Self::Admin => "admin",
+        };
+        rma_shared::tr!(lang, "role", role = key)
     }
 
     /// Regulation 6: after-sales keeps the cost ledger and finance audits it.
@@ -79,6 +81,9 @@ pub struct User {
     /// for accounts made before it existed.)
     #[serde(default)]
     account: String,
+    /// The language the person chose for the pages (the switch on every page).
+    #[serde(default)]
+    pub language: Option<rma_shared::i18n::Lang>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -160,6 +165,7 @@ impl ServerStore {
             added_at: now,
             password_hash: hash_password(password),
             account: TicketId::random().to_string(),
+            language: None,
         };
         let mut batch = Batch::default();
         batch.put(
@@ -168,6 +174,21 @@ impl ServerStore {
         );
         self.kv().commit(batch)?;
         Ok(user)
+    }
+
+    /// Keeps the language `name` chose for the pages.
+    pub fn set_language(&self, name: &str, lang: rma_shared::i18n::Lang) -> Result<(), UserError> {
+        let Some(mut user) = self.user(name)? else {
+            return Err(UserError::Unknown(name.to_owned()));
+        };
+        user.language = Some(lang);
+        let mut batch = Batch::default();
+        batch.put(
+            user_key(name),
+            serde_json::to_vec(&user).expect("users serialise"),
+        );
+        self.kv().commit(batch)?;
+        Ok(())
     }
 
     pub fn remove_user(&self, name: &str) -> Result<(), UserError> {

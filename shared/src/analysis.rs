@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 use crate::event::{CostKind, EventKind, Liability, Payer, Verdict};
 use crate::ids::{EventId, SiteCode, TicketNumber, UnitNumber};
@@ -22,9 +21,24 @@ pub struct Month {
     pub month: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{0:?} is not a month: write it as YYYY-MM, e.g. 2026-11")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonthError(String);
+
+impl MonthError {
+    /// The error in `lang`.
+    pub fn message(&self, lang: crate::i18n::Lang) -> String {
+        crate::tr!(lang, "month-error", text = self.0.as_str())
+    }
+}
+
+/// In the process's current language.
+impl std::fmt::Display for MonthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(crate::i18n::current()))
+    }
+}
+
+impl std::error::Error for MonthError {}
 
 impl Month {
     pub fn of(at: DateTime<Utc>) -> Self {
@@ -435,7 +449,7 @@ mod tests {
         assert!(Month::parse("November").is_err());
         assert_eq!(
             Month::parse("26-11").unwrap_err().to_string(),
-            "\"26-11\" is not a month: write it as YYYY-MM, e.g. 2026-11"
+            "“26-11” is not a month: write it as YYYY-MM, e.g. 2026-11"
         );
     }
 }

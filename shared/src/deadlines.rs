@@ -49,12 +49,8 @@ impl Deadline {
     }
 
     /// What is late, in words.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Forward => "pass to after-sales (2.2)",
-            Self::Assessment => "first assessment (2.3)",
-            Self::Confirmation => "confirm delivery with the customer (5.2)",
-        }
+    pub fn label(self, lang: crate::i18n::Lang) -> String {
+        crate::tr!(lang, "deadline", deadline = self.as_str())
     }
 }
 

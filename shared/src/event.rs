@@ -5,9 +5,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::Lang;
 use crate::ids::{AreaCode, EventId, SiteCode, UnitNumber};
 use crate::label::LabelCode;
 use crate::money::Money;
+use crate::tr;
 
 /// One step, as stored in the ticket document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,102 +168,132 @@ impl EventKind {
         }
     }
 
-    /// A one-line description for people, used by `history` and in conflict reports.
-    pub fn describe(&self) -> String {
-        let list = |units: &[UnitNumber]| {
-            units
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+    /// A one-line description for people, used by `history`, the ticket pages and in
+    /// conflict reports.
+    pub fn describe(&self, lang: Lang) -> String {
+        let list = |items: &mut dyn Iterator<Item = String>| items.collect::<Vec<_>>().join(", ");
+        let units = |units: &[UnitNumber]| list(&mut units.iter().map(ToString::to_string));
         match self {
-            Self::Registered => "registered the return".into(),
-            Self::Edited { field, value } => format!("changed {} to {value:?}", field.label()),
-            Self::Forwarded { .. } => "passed the registration to after-sales".into(),
+            Self::Registered => tr!(lang, "event-registered"),
+            Self::Edited { field, value } => tr!(
+                lang,
+                "event-edited",
+                field = field.label(lang),
+                value = value.as_str()
+            ),
+            Self::Forwarded { .. } => tr!(lang, "event-forwarded"),
             Self::Assessed(a) => match a.severity {
-                Severity::Simple => "assessed: simple fault".into(),
-                Severity::Complex => "assessed: complex fault, joint review".into(),
+                Severity::Simple => tr!(lang, "event-assessed-simple"),
+                Severity::Complex => tr!(lang, "event-assessed-complex"),
             },
-            Self::Received(r) => format!(
-                "received {} unit(s){}",
-                r.units.len(),
-                r.area
-                    .as_ref()
-                    .map(|a| format!(" into {a}"))
-                    .unwrap_or_default()
+            Self::Received(r) => match &r.area {
+                Some(area) => tr!(
+                    lang,
+                    "event-received-into",
+                    count = r.units.len(),
+                    area = area.to_string()
+                ),
+                None => tr!(lang, "event-received", count = r.units.len()),
+            },
+            Self::Moved { unit, to } => tr!(
+                lang,
+                "event-moved",
+                unit = unit.to_string(),
+                to = to.to_string()
             ),
-            Self::Moved { unit, to } => format!("moved {unit} to {to}"),
-            Self::Assigned { repairer, units } => {
-                format!("assigned {} to repairer {repairer}", list(units))
-            }
-            Self::Repaired(r) => format!(
-                "repair record for {}: {} min{}",
-                r.unit,
-                r.minutes,
+            Self::Assigned { repairer, units: u } => tr!(
+                lang,
+                "event-assigned",
+                units = units(u),
+                repairer = repairer.as_str()
+            ),
+            Self::Repaired(r) => tr!(
+                lang,
                 if r.finished {
-                    ", ready for inspection"
+                    "event-repaired-finished"
                 } else {
-                    ", work continues"
-                }
+                    "event-repaired-continues"
+                },
+                unit = r.unit.to_string(),
+                minutes = r.minutes
             ),
-            Self::PartsRequested { parts, .. } => format!(
-                "requested parts: {}",
-                parts
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            Self::PartsRequested { parts, .. } => tr!(
+                lang,
+                "event-parts-requested",
+                parts = list(&mut parts.iter().map(ToString::to_string))
             ),
             Self::Inspected {
                 unit,
                 verdict,
                 inspector,
                 ..
-            } => format!(
-                "inspected {unit}: {} (inspector {inspector})",
-                verdict.label()
+            } => tr!(
+                lang,
+                "event-inspected",
+                unit = unit.to_string(),
+                verdict = verdict.label(lang),
+                inspector = inspector.as_str()
             ),
-            Self::ShipNoticed { method, date, .. } => {
-                format!("shipping notice: {method} on {date}")
-            }
-            Self::Packed { units } => format!("packed {}", list(units)),
+            Self::ShipNoticed { method, date, .. } => tr!(
+                lang,
+                "event-ship-noticed",
+                method = method.as_str(),
+                date = date.to_string()
+            ),
+            Self::Packed { units: u } => tr!(lang, "event-packed", units = units(u)),
             Self::Shipped {
                 carrier, tracking, ..
-            } => format!("shipped with {carrier}, tracking {tracking}"),
-            Self::Confirmed(c) => format!(
-                "customer confirmed delivery on {}, satisfaction {}/5",
-                c.delivered_on, c.satisfaction
+            } => tr!(
+                lang,
+                "event-shipped",
+                carrier = carrier.as_str(),
+                tracking = tracking.as_str()
             ),
-            Self::Cost(c) => format!(
-                "cost: {} {} paid by {}",
-                c.kind.label(),
-                c.amount,
-                c.payer.label()
+            Self::Confirmed(c) => tr!(
+                lang,
+                "event-confirmed",
+                date = c.delivered_on.to_string(),
+                satisfaction = c.satisfaction
             ),
-            Self::Closed { .. } => "closed the ticket".into(),
+            Self::Cost(c) => tr!(
+                lang,
+                "event-cost",
+                kind = c.kind.label(lang),
+                amount = c.amount.to_string(),
+                payer = c.payer.label(lang)
+            ),
+            Self::Closed { .. } => tr!(lang, "event-closed"),
             Self::Archived {
                 keeper,
                 retain_until,
-            } => format!("archived, kept by {keeper} until {retain_until}"),
-            Self::Held { reason } => format!("put on hold: {reason}"),
-            Self::Resumed => "resumed work".into(),
-            Self::Cancelled { reason } => format!("cancelled: {reason}"),
-            Self::ConflictResolved { event, note } => {
-                format!("resolved the conflict of event {event}: {note}")
-            }
-            Self::Scanned { code } => format!("scanned {code}"),
+            } => tr!(
+                lang,
+                "event-archived",
+                keeper = keeper.as_str(),
+                until = retain_until.to_string()
+            ),
+            Self::Held { reason } => tr!(lang, "event-held", reason = reason.as_str()),
+            Self::Resumed => tr!(lang, "event-resumed"),
+            Self::Cancelled { reason } => tr!(lang, "event-cancelled", reason = reason.as_str()),
+            Self::ConflictResolved { event, note } => tr!(
+                lang,
+                "event-conflict-resolved",
+                event = event.to_string(),
+                note = note.as_str()
+            ),
+            Self::Scanned { code } => tr!(lang, "event-scanned", code = code.to_string()),
             Self::LabelsPrinted {
                 codes,
                 copies,
                 printer,
-            } => {
-                let codes: Vec<String> = codes.iter().map(ToString::to_string).collect();
-                format!(
-                    "printed the label(s) {} on {printer} ({copies} cop(ies) each)",
-                    codes.join(", ")
-                )
-            }
+            } => tr!(
+                lang,
+                "event-labels-printed",
+                count = codes.len(),
+                codes = list(&mut codes.iter().map(ToString::to_string)),
+                printer = printer.as_str(),
+                copies = *copies
+            ),
         }
     }
 }
@@ -287,12 +319,8 @@ impl RegistrationField {
         }
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Customer => "customer",
-            Self::Contact => "contact",
-            Self::Fault => "fault description",
-        }
+    pub fn label(self, lang: Lang) -> String {
+        tr!(lang, "field", field = self.key())
     }
 }
 
@@ -307,12 +335,8 @@ pub enum CustomerRequest {
 }
 
 impl CustomerRequest {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Repair => "repair",
-            Self::Replace => "replace",
-            Self::Refund => "refund",
-        }
+    pub fn label(self, lang: Lang) -> String {
+        tr!(lang, "request", request = self.key())
     }
 }
 
@@ -411,11 +435,8 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Pass => "passed",
-            Self::Fail => "failed",
-        }
+    pub fn label(self, lang: Lang) -> String {
+        tr!(lang, "verdict", verdict = self.key())
     }
 }
 
@@ -442,13 +463,8 @@ pub enum CostKind {
 }
 
 impl CostKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Repair => "repair",
-            Self::Shipping => "shipping",
-            Self::Packaging => "packaging",
-            Self::Parts => "parts",
-        }
+    pub fn label(self, lang: Lang) -> String {
+        tr!(lang, "cost-kind", kind = self.key())
     }
 }
 
@@ -462,12 +478,8 @@ pub enum Payer {
 }
 
 impl Payer {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Company => "the company",
-            Self::Customer => "the customer",
-            Self::Supplier => "the supplier",
-        }
+    pub fn label(self, lang: Lang) -> String {
+        tr!(lang, "payer", payer = self.key())
     }
 }
 
@@ -481,11 +493,8 @@ pub enum Liability {
 }
 
 impl Liability {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::QualityDefect => "quality defect",
-            Self::Misuse => "misuse or damage by the customer",
-        }
+    pub fn label(self, lang: Lang) -> String {
+        tr!(lang, "liability", liability = self.key())
     }
 
     /// The payer the regulation names for this liability (6.1).
@@ -534,3 +543,23 @@ mod tests {
         assert_eq!(back.kind.name(), "held");
     }
 }
+
+/// The wire names (serde's snake_case), which the catalogue's selectors use too.
+macro_rules! wire_names {
+    ($ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            pub fn key(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)+
+                }
+            }
+        }
+    };
+}
+
+wire_names!(CustomerRequest { Repair => "repair", Replace => "replace", Refund => "refund" });
+wire_names!(Severity { Simple => "simple", Complex => "complex" });
+wire_names!(Verdict { Pass => "pass", Fail => "fail" });
+wire_names!(CostKind { Repair => "repair", Shipping => "shipping", Packaging => "packaging", Parts => "parts" });
+wire_names!(Payer { Company => "company", Customer => "customer", Supplier => "supplier" });
+wire_names!(Liability { QualityDefect => "quality_defect", Misuse => "misuse" });

@@ -5,29 +5,41 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use thiserror::Error;
 use uuid::Uuid;
 
-/// Why a code could not be read. Each message says what was read and what was expected.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+/// Why a code could not be read. Each message (`id-CODE` in the catalogue) says what was
+/// read and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdError {
-    #[error(
-        "{0:?} is not a site code: use 2 to 10 letters or digits starting with a letter, e.g. WH1"
-    )]
     Site(String),
-    #[error("{0:?} is not a ticket number: expected SITE-YEAR-NUMBER, e.g. WH1-2026-00042")]
     Ticket(String),
-    #[error(
-        "{0:?} is not a unit number: expected a ticket number and the unit, e.g. WH1-2026-00042-3"
-    )]
     Unit(String),
-    #[error(
-        "{0:?} is not a storage area code: use 1 to 16 letters, digits, '-' or '.', e.g. SHELF-A1"
-    )]
     Area(String),
-    #[error("{0:?} is not a ticket id: expected 32 hexadecimal digits")]
     TicketId(String),
 }
+
+impl IdError {
+    /// The error in `lang`.
+    pub fn message(&self, lang: crate::i18n::Lang) -> String {
+        let (id, text) = match self {
+            Self::Site(t) => ("id-site", t),
+            Self::Ticket(t) => ("id-ticket", t),
+            Self::Unit(t) => ("id-unit", t),
+            Self::Area(t) => ("id-area", t),
+            Self::TicketId(t) => ("id-ticket-id", t),
+        };
+        crate::tr!(lang, id, text = text.as_str())
+    }
+}
+
+/// In the process's current language.
+impl fmt::Display for IdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(crate::i18n::current()))
+    }
+}
+
+impl std::error::Error for IdError {}
 
 /// Implements `Display`, `FromStr` and string serde for a type with `parse` and `as_str`-like
 /// display, so every code travels as its plain text form.

@@ -16,7 +16,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 use crate::ids::{AreaCode, TicketNumber, UnitNumber};
 
@@ -30,18 +29,36 @@ pub enum LabelCode {
 }
 
 /// A scanned or typed text that is not a label code.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error(
-    "read {read:?}, which is not a label code: expected A:AREA, U:UNIT, T:TICKET or P:TICKET (e.g. U:WH1-2026-00042-3){why}"
-)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelError {
     pub read: String,
-    why: String,
+    why: Option<crate::ids::IdError>,
 }
+
+impl LabelError {
+    /// The error in `lang`.
+    pub fn message(&self, lang: crate::i18n::Lang) -> String {
+        let mut text = crate::tr!(lang, "label-error", text = self.read.as_str());
+        if let Some(why) = &self.why {
+            text.push_str(": ");
+            text.push_str(&why.message(lang));
+        }
+        text
+    }
+}
+
+/// In the process's current language.
+impl std::fmt::Display for LabelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(crate::i18n::current()))
+    }
+}
+
+impl std::error::Error for LabelError {}
 
 impl LabelCode {
     pub fn parse(input: &str) -> Result<Self, LabelError> {
-        let fail = |why: String| LabelError {
+        let fail = |why: Option<crate::ids::IdError>| LabelError {
             read: input.to_owned(),
             why,
         };
@@ -52,15 +69,15 @@ impl LabelCode {
         };
         let code = code.to_ascii_uppercase();
         let Some((kind, rest)) = code.split_once(':') else {
-            return Err(fail(String::new()));
+            return Err(fail(None));
         };
-        let detail = |e: crate::ids::IdError| fail(format!(": {e}"));
+        let detail = |e: crate::ids::IdError| fail(Some(e));
         match kind {
             "A" => AreaCode::parse(rest).map(Self::Area).map_err(detail),
             "U" => UnitNumber::parse(rest).map(Self::Unit).map_err(detail),
             "T" => TicketNumber::parse(rest).map(Self::Ticket).map_err(detail),
             "P" => TicketNumber::parse(rest).map(Self::Package).map_err(detail),
-            _ => Err(fail(String::new())),
+            _ => Err(fail(None)),
         }
     }
 
@@ -180,7 +197,7 @@ mod tests {
         ] {
             let err = LabelCode::parse(input).unwrap_err().to_string();
             assert!(
-                err.contains(&format!("{input:?}")) && err.contains("expected"),
+                err.contains(&format!("“{input}”")) && err.contains("expected"),
                 "{err}"
             );
         }

@@ -19,6 +19,7 @@ pub mod deadlines;
 pub mod event;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod i18n;
 pub mod ids;
 pub mod label;
 pub mod money;

@@ -109,7 +109,7 @@ impl TicketDoc {
             doc.put(&reg, "model", registration.model.as_str())?;
             doc.put(&reg, "quantity", u64::from(registration.quantity))?;
             doc.put(&reg, "fault", registration.fault.as_str())?;
-            doc.put(&reg, "request", registration.request.label())?;
+            doc.put(&reg, "request", registration.request.key())?;
             let events = doc.put_object(ROOT, "events", ObjType::List)?;
             Ok((reg, events))
         };

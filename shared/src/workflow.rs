@@ -13,8 +13,11 @@ use serde::{Deserialize, Serialize};
 use crate::event::{Event, EventKind, Severity, Verdict};
 
 mod refusal;
+
+use crate::i18n::Lang;
 use crate::ids::{AreaCode, EventId, SiteCode, TicketNumber, UnitNumber};
-pub use refusal::Refusal;
+use crate::tr;
+pub use refusal::{Bad, Refusal, Step};
 
 /// Where a ticket stands. Derived, never stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -66,6 +69,11 @@ impl TicketStatus {
         }
     }
 
+    /// The status in words, for people.
+    pub fn label(self, lang: Lang) -> String {
+        tr!(lang, "status", status = self.as_str())
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         let wanted = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
         Self::ALL.into_iter().find(|s| s.as_str() == wanted)
@@ -110,17 +118,13 @@ impl UnitState {
 
 impl UnitState {
     /// The state as a verb phrase, for sentences like "unit X failed inspection".
-    pub fn phrase(self) -> &'static str {
-        match self {
-            Self::Received => "was received but is not in a storage area yet",
-            Self::Stored => "is in storage",
-            Self::InRepair => "is in repair",
-            Self::AwaitingInspection => "is waiting for inspection",
-            Self::Passed => "passed inspection",
-            Self::Failed => "failed inspection",
-            Self::Packed => "is packed",
-            Self::Shipped => "is shipped",
-        }
+    pub fn phrase(self, lang: Lang) -> String {
+        tr!(lang, "unit-phrase", state = self.as_str())
+    }
+
+    /// The state in a word or two, for people.
+    pub fn label(self, lang: Lang) -> String {
+        tr!(lang, "unit-state", state = self.as_str())
     }
 }
 
@@ -144,6 +148,17 @@ pub enum Location {
 }
 
 impl Location {
+    /// Where the unit is, for people.
+    pub fn label(&self, lang: Lang) -> String {
+        match self {
+            Self::Area(code) => code.to_string(),
+            Self::Bench(name) => tr!(lang, "location-bench", name = name.as_str()),
+            Self::Receiving => tr!(lang, "location", place = "receiving"),
+            Self::Package => tr!(lang, "location", place = "package"),
+            Self::Shipped => tr!(lang, "location", place = "shipped"),
+        }
+    }
+
     pub fn area(&self) -> Option<&AreaCode> {
         match self {
             Self::Area(code) => Some(code),
@@ -214,6 +229,28 @@ pub struct Conflict {
     pub reason: String,
     /// Set once a person resolved it.
     pub resolution: Option<String>,
+    /// The event's kind and the refusal themselves, to say them in a person's language
+    /// ([`Conflict::what_in`], [`Conflict::reason_in`]). `what` and `reason` are English, for
+    /// machine outputs.
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub cause: Option<Box<(EventKind, Refusal)>>,
+}
+
+impl Conflict {
+    /// What the event tried to do, in `lang`.
+    pub fn what_in(&self, lang: Lang) -> String {
+        self.cause
+            .as_ref()
+            .map_or_else(|| self.what.clone(), |cause| cause.0.describe(lang))
+    }
+
+    /// The rule it broke, in `lang`.
+    pub fn reason_in(&self, lang: Lang) -> String {
+        self.cause
+            .as_ref()
+            .map_or_else(|| self.reason.clone(), |cause| cause.1.message(lang))
+    }
 }
 
 /// The state of a ticket, derived from its events.
@@ -268,9 +305,10 @@ impl Workflow {
                     at: event.at,
                     site: event.site.clone(),
                     by: event.by.clone(),
-                    what: event.kind.describe(),
-                    reason: refusal.to_string(),
+                    what: event.kind.describe(Lang::En),
+                    reason: refusal.message(Lang::En),
                     resolution: None,
+                    cause: Some(Box::new((event.kind.clone(), refusal))),
                 });
             }
         }
@@ -395,9 +433,7 @@ impl Workflow {
             K::Registered => self.registered_at = Some(event.at),
             K::Edited { value, .. } => {
                 if value.trim().is_empty() {
-                    return Err(Refusal::BadRecord(
-                        "a registration field cannot be emptied".into(),
-                    ));
+                    return Err(Refusal::BadRecord(Bad::EmptyField));
                 }
             }
             K::Forwarded { .. } => {
@@ -423,14 +459,12 @@ impl Workflow {
                 self.severity = Some(assessment.severity);
             }
             K::Received(receiving) => {
-                self.require_assessed("receive the units")?;
+                self.require_assessed(Step::Receive)?;
                 if !self.units.is_empty() {
                     return Err(Refusal::AlreadyReceived);
                 }
                 if receiving.units.is_empty() {
-                    return Err(Refusal::BadRecord(
-                        "a receiving record needs at least one unit".into(),
-                    ));
+                    return Err(Refusal::BadRecord(Bad::NoUnits));
                 }
                 for (i, unit) in receiving.units.iter().enumerate() {
                     if unit.ticket() != &self.ticket || unit.k() as usize != i + 1 {
@@ -472,11 +506,9 @@ impl Workflow {
                 u.location = Location::Area(to.clone());
             }
             K::Assigned { repairer, units } => {
-                self.require_assessed("assign a repair")?;
+                self.require_assessed(Step::Assign)?;
                 if units.is_empty() || repairer.trim().is_empty() {
-                    return Err(Refusal::BadRecord(
-                        "an assignment names a repairer and units".into(),
-                    ));
+                    return Err(Refusal::BadRecord(Bad::Assignment));
                 }
                 for unit in units {
                     let u = self.unit_mut(unit)?;
@@ -526,11 +558,9 @@ impl Workflow {
                 };
             }
             K::PartsRequested { unit, parts, .. } => {
-                self.require_assessed("request parts")?;
+                self.require_assessed(Step::Parts)?;
                 if parts.is_empty() {
-                    return Err(Refusal::BadRecord(
-                        "a parts request names at least one part".into(),
-                    ));
+                    return Err(Refusal::BadRecord(Bad::NoParts));
                 }
                 if let Some(unit) = unit {
                     self.unit_mut(unit)?;
@@ -543,9 +573,7 @@ impl Workflow {
                 ..
             } => {
                 if inspector.trim().is_empty() {
-                    return Err(Refusal::BadRecord(
-                        "an inspection is signed by its inspector".into(),
-                    ));
+                    return Err(Refusal::BadRecord(Bad::NoInspector));
                 }
                 let u = self.unit_mut(unit)?;
                 if u.state != UnitState::AwaitingInspection {
@@ -586,7 +614,7 @@ impl Workflow {
                     return Err(Refusal::NoShipNotice);
                 }
                 if units.is_empty() {
-                    return Err(Refusal::BadRecord("packing names at least one unit".into()));
+                    return Err(Refusal::BadRecord(Bad::PackNothing));
                 }
                 for unit in units {
                     let u = self.unit_mut(unit)?;
@@ -606,9 +634,7 @@ impl Workflow {
                 units,
             } => {
                 if carrier.trim().is_empty() || tracking.trim().is_empty() {
-                    return Err(Refusal::BadRecord(
-                        "regulation 4.3: a shipment needs its carrier and tracking number".into(),
-                    ));
+                    return Err(Refusal::BadRecord(Bad::NoCarrier));
                 }
                 if units.is_empty() {
                     return Err(Refusal::NoUnits);
@@ -645,17 +671,13 @@ impl Workflow {
                     return Err(Refusal::NotShipped);
                 }
                 if !(1..=5).contains(&confirmation.satisfaction) {
-                    return Err(Refusal::BadRecord(
-                        "satisfaction is a score from 1 to 5".into(),
-                    ));
+                    return Err(Refusal::BadRecord(Bad::Satisfaction));
                 }
                 self.confirmed_at = Some(event.at);
             }
             K::Cost(line) => {
                 if line.amount.minor == 0 {
-                    return Err(Refusal::BadRecord(
-                        "a cost line needs a non-zero amount".into(),
-                    ));
+                    return Err(Refusal::BadRecord(Bad::ZeroCost));
                 }
                 if let Some(unit) = &line.unit {
                     self.unit_mut(unit)?;
@@ -693,10 +715,10 @@ impl Workflow {
             }
             K::Scanned { code } => {
                 if code.ticket() != Some(&self.ticket) {
-                    return Err(Refusal::BadRecord(format!(
-                        "the code {code} is not a label of ticket {}",
-                        self.ticket
-                    )));
+                    return Err(Refusal::BadRecord(Bad::NotALabel {
+                        code: code.to_string(),
+                        ticket: self.ticket.clone(),
+                    }));
                 }
                 if let crate::label::LabelCode::Unit(unit) = code {
                     self.unit_mut(unit)?;
@@ -705,10 +727,10 @@ impl Workflow {
             K::LabelsPrinted { codes, .. } => {
                 for code in codes {
                     if code.ticket() != Some(&self.ticket) {
-                        return Err(Refusal::BadRecord(format!(
-                            "the label {code} is not a label of ticket {}",
-                            self.ticket
-                        )));
+                        return Err(Refusal::BadRecord(Bad::NotALabel {
+                            code: code.to_string(),
+                            ticket: self.ticket.clone(),
+                        }));
                     }
                 }
             }
@@ -733,7 +755,7 @@ impl Workflow {
         Ok(())
     }
 
-    fn require_assessed(&self, step: &'static str) -> Result<(), Refusal> {
+    fn require_assessed(&self, step: Step) -> Result<(), Refusal> {
         match self.assessed_at {
             Some(_) => Ok(()),
             None => Err(Refusal::NotAssessed { step }),

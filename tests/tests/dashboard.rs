@@ -181,7 +181,10 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
     let overdue = text(&client, "#board").await;
     assert!(overdue.contains(&late), "{overdue}");
     assert!(!overdue.contains(&on_time), "{overdue}");
-    assert!(overdue.contains("overdue: forward"));
+    assert!(
+        overdue.contains("overdue: pass to after-sales (2.2)"),
+        "{overdue}"
+    );
 
     // The monthly analysis, downloaded as CSV the way a person does it.
     client
@@ -191,7 +194,7 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
     assert!(
         text(&client, "#returns")
             .await
-            .contains("2 ticket(s), 3 unit(s)")
+            .contains("2 tickets, 3 units")
     );
     click(&client, "#csv").await;
     // Chrome reserves the file's name with an empty file and writes to a `.crdownload` one
@@ -219,5 +222,21 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
     assert!(csv.starts_with('\u{feff}'), "UTF-8 with a BOM for Excel");
     assert!(csv.contains("Returns,all models,2,3,"), "{csv}");
     assert!(csv.contains("Fault type,power supply,1,,"), "{csv}");
+
+    // The language switch at the foot of the page: the office in Chinese, kept on the next
+    // page too.
+    click(&client, "form.lang button[value='zh-CN']").await;
+    // Wait for the page in Chinese (the old one's elements go stale as it is replaced).
+    eventually("the analysis in Chinese", async || {
+        client
+            .source()
+            .await
+            .ok()
+            .filter(|page| page.contains("<h1>") && page.contains("月度分析</h1>"))
+    })
+    .await;
+    assert!(text(&client, "#returns").await.contains("2 张工单，3 台"));
+    client.goto(&format!("{}/", server.url)).await.unwrap();
+    assert_eq!(text(&client, "h1").await, "看板");
     client.close().await.unwrap();
 }

@@ -84,7 +84,7 @@ fn labels_for_units_areas_and_packages() {
     let printed = |agent: &Agent| {
         agent
             .ok(&["history", &ticket])
-            .matches("printed the label(s)")
+            .matches("printed the label")
             .count()
     };
     assert_eq!(printed(&agent), 1, "the print is noted in the ticket");
@@ -147,7 +147,7 @@ fn receiving_prints_unit_labels_on_the_configured_printer() {
     );
     let history = agent.ok(&["history", &ticket]);
     assert!(
-        history.contains(&format!("printed the label(s) U:{ticket}-1, U:{ticket}-2")),
+        history.contains(&format!("printed the labels U:{ticket}-1, U:{ticket}-2")),
         "{history}"
     );
 

@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<()> {
             if ctx.json {
                 return ctx.json(&areas);
             }
-            ctx.write(&output::areas(&areas));
+            ctx.write(&output::areas(&areas, ctx.lang));
         }
     }
     Ok(())

@@ -9,6 +9,7 @@ use anyhow::{Context as _, Result, bail};
 use chrono::{DateTime, Utc};
 use clap::Parser;
 use rma_shared::event::EventKind;
+use rma_shared::i18n::Lang;
 use rma_shared::{TicketDoc, TicketNumber, TicketView, UnitNumber, UnitState};
 
 use super::{Cli, TicketOrUnit};
@@ -32,6 +33,8 @@ pub struct Context {
     pub(super) env: Option<BTreeMap<String, String>>,
     /// The working folder of the command line that asked, when not this process's.
     pub(super) cwd: Option<PathBuf>,
+    /// The language of what the command says.
+    pub lang: Lang,
 }
 
 /// Where a command's answer goes.
@@ -104,6 +107,16 @@ impl Context {
         }
     }
 
+    /// `--lang`, else `RMA_LANG`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`), else the
+    /// `language` setting, else English: of the command line that asked.
+    pub(super) fn resolve_lang(&self, given: Option<Lang>) -> Lang {
+        given
+            .or_else(|| self.var("RMA_LANG").and_then(|v| Lang::parse(&v)))
+            .or_else(|| Lang::from_locale_env(|name| self.var(name)))
+            .or_else(|| self.settings().ok().and_then(|s| s.language))
+            .unwrap_or_default()
+    }
+
     /// The person recorded with each step.
     pub fn user(&self) -> String {
         user_name(self.user.as_deref())
@@ -129,7 +142,7 @@ impl Context {
                 code: 1,
             };
         }
-        let ctx = Context {
+        let mut ctx = Context {
             data: data.to_owned(),
             json: cli.json,
             user: Some(request.user),
@@ -139,7 +152,9 @@ impl Context {
             out: Sink::Buffer(RefCell::new(String::new())),
             env: Some(request.env),
             cwd: request.cwd,
+            lang: Lang::En,
         };
+        ctx.lang = ctx.resolve_lang(cli.lang);
         let result = ctx.dispatch(cli.command);
         let stdout = match ctx.out {
             Sink::Buffer(buffer) => buffer.into_inner(),
@@ -153,7 +168,7 @@ impl Context {
             },
             Err(err) => RunResponse {
                 stdout,
-                error: Some(format!("{err:#}")),
+                error: Some(super::error_text(&err, ctx.lang)),
                 code: 1,
             },
         }
@@ -167,7 +182,7 @@ impl Context {
             return self.print_ticket(&doc);
         }
         say!(self, "{done}");
-        say!(self, "{}", output::status_line(ticket, &flow));
+        say!(self, "{}", output::status_line(ticket, &flow, self.lang));
         Ok(())
     }
 
@@ -179,7 +194,7 @@ impl Context {
         if self.json {
             self.json(&view)
         } else {
-            self.write(&output::ticket(&view));
+            self.write(&output::ticket(&view, self.lang));
             Ok(())
         }
     }

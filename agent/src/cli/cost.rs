@@ -76,12 +76,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         KindArg::Packaging => CostKind::Packaging,
         KindArg::Parts => CostKind::Parts,
     };
-    let done = format!(
-        "Added {} {} cost to {}, paid by {}.",
-        amount,
-        kind.label(),
-        args.ticket,
-        payer.label()
+    let done = rma_shared::tr!(
+        ctx.lang,
+        "cost-added",
+        amount = amount.to_string(),
+        kind = kind.label(ctx.lang),
+        ticket = args.ticket.to_string(),
+        payer = payer.label(ctx.lang)
     );
     let line = CostLine {
         kind,

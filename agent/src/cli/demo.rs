@@ -86,6 +86,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         out: super::Sink::Stdout,
         env: None,
         cwd: None,
+        lang: ctx.lang,
     };
     let result = walk(&demo);
     demo.finish();
@@ -122,7 +123,12 @@ fn walk(ctx: &Context) -> Result<()> {
                 tickets.push(number.to_string());
             }
             Ok(()) => {}
-            Err(err) => say!(ctx, "error: {err:#}"),
+            Err(err) => say!(
+                ctx,
+                "{} {}",
+                rma_shared::tr!(ctx.lang, "error-prefix"),
+                super::error_text(&err, ctx.lang)
+            ),
         }
         say!(ctx, "");
     }

@@ -34,7 +34,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         bail!("nothing to change: give --customer, --contact or --fault");
     }
     for (field, value) in changes {
-        let done = format!("Changed the {} of {}.", field.label(), args.ticket);
+        let done = rma_shared::tr!(
+            ctx.lang,
+            "edit-changed",
+            field = field.label(ctx.lang),
+            ticket = args.ticket.to_string()
+        );
         ctx.record(&args.ticket, EventKind::Edited { field, value }, &done)?;
     }
     Ok(())

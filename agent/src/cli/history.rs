@@ -18,6 +18,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     if ctx.json {
         return ctx.json(&view.events);
     }
-    ctx.write(&output::history(&view));
+    ctx.write(&output::history(&view, ctx.lang));
     Ok(())
 }

@@ -50,6 +50,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     if ctx.json {
         return ctx.json(&listing.page(&settings.deadlines, ctx.now));
     }
-    ctx.write(&output::listing(&listing, &settings.deadlines, ctx.now));
+    ctx.write(&output::listing(
+        &listing,
+        &settings.deadlines,
+        ctx.now,
+        ctx.lang,
+    ));
     Ok(())
 }

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::Context;
 use crate::output;
+use rma_shared::tr;
 
 /// Read label codes as a USB scanner types them (one per line, each ending in Enter), or
 /// from the arguments. Scan a storage area, then units: the units are moved into that area.
@@ -59,7 +60,7 @@ impl Session {
             Ok((action, message)) => report(ctx, line, action, &message),
             Err(err) => {
                 self.failed += 1;
-                report(ctx, line, "error", &format!("{err:#}"));
+                report(ctx, line, "error", &super::error_text(&err, ctx.lang));
             }
         }
     }
@@ -88,7 +89,15 @@ impl Session {
                     .iter()
                     .any(|u| &u.number == unit && u.location.area() == Some(&area));
                 if here {
-                    return Ok(("duplicate", format!("{unit} is already in {area}.")));
+                    return Ok((
+                        "duplicate",
+                        tr!(
+                            ctx.lang,
+                            "scan-already-in",
+                            unit = unit.to_string(),
+                            area = area.to_string()
+                        ),
+                    ));
                 }
                 let kind = EventKind::Moved {
                     unit: unit.clone(),
@@ -97,9 +106,12 @@ impl Session {
                 let (_, flow) = store.record(ticket, kind, &by, ctx.now)?;
                 Ok((
                     "moved",
-                    format!(
-                        "{unit} moved to {area}. {}",
-                        output::status_line(ticket, &flow)
+                    tr!(
+                        ctx.lang,
+                        "scan-moved",
+                        unit = unit.to_string(),
+                        area = area.to_string(),
+                        status = output::status_line(ticket, &flow, ctx.lang)
                     ),
                 ))
             }
@@ -110,7 +122,10 @@ impl Session {
                     matches!(last, Ok(e) if e.by == by && e.kind == EventKind::Scanned { code: code.clone() })
                 });
                 if again {
-                    return Ok(("duplicate", format!("{code} was just scanned.")));
+                    return Ok((
+                        "duplicate",
+                        tr!(ctx.lang, "scan-just-scanned", code = code.to_string()),
+                    ));
                 }
                 let (doc, flow) = store.record(
                     ticket,
@@ -118,14 +133,22 @@ impl Session {
                     &by,
                     ctx.now,
                 )?;
-                let mut message = output::status_line(ticket, &flow);
+                let mut message = output::status_line(ticket, &flow, ctx.lang);
                 if let LabelCode::Unit(unit) = &code
                     && let Some(u) = flow.unit(unit)
                 {
-                    message = format!("{unit}: {} at {}. {message}", u.state, u.location);
+                    let at = tr!(
+                        ctx.lang,
+                        "scan-unit-at",
+                        unit = unit.to_string(),
+                        state = u.state.label(ctx.lang),
+                        place = u.location.label(ctx.lang)
+                    );
+                    message = format!("{at} {message}");
                 }
                 let customer = doc.registration().map(|r| r.customer).unwrap_or_default();
-                Ok(("shown", format!("{message} Customer: {customer}.")))
+                let customer = tr!(ctx.lang, "scan-customer", customer = customer);
+                Ok(("shown", format!("{message} {customer}")))
             }
         }
     }

@@ -12,6 +12,9 @@ use maud::html;
 use rma_shared::analysis::{Month, MonthlyAnalysis};
 use serde::Deserialize;
 
+use rma_shared::i18n::Lang;
+use rma_shared::tr;
+
 use super::auth::Office;
 use super::chart::bars;
 use super::{page, refuse};
@@ -24,7 +27,7 @@ pub struct MonthQuery {
 }
 
 /// The month asked for (this month if none), or a page saying what is wrong.
-fn month(user: &User, query: &MonthQuery) -> Result<Month, Box<Response>> {
+fn month(user: &User, lang: Lang, query: &MonthQuery) -> Result<Month, Box<Response>> {
     match query
         .month
         .as_deref()
@@ -36,8 +39,9 @@ fn month(user: &User, query: &MonthQuery) -> Result<Month, Box<Response>> {
             refuse(
                 StatusCode::BAD_REQUEST,
                 user,
-                "Monthly analysis",
-                &err.to_string(),
+                lang,
+                &tr!(lang, "nav-analysis"),
+                &err.message(lang),
             )
         }),
     }
@@ -47,16 +51,18 @@ fn month(user: &User, query: &MonthQuery) -> Result<Month, Box<Response>> {
 fn analysis(
     state: &AppState,
     user: &User,
+    lang: Lang,
     query: &MonthQuery,
 ) -> Result<MonthlyAnalysis, Box<Response>> {
-    let month = month(user, query)?;
+    let month = month(user, lang, query)?;
     let facts = state.store.month_facts(month).map_err(|err| {
         tracing::error!(error = %err, "analysis failed");
         refuse(
             StatusCode::INTERNAL_SERVER_ERROR,
             user,
-            "Monthly analysis",
-            "The server could not read its store; see its log.",
+            lang,
+            &tr!(lang, "nav-analysis"),
+            &tr!(lang, "store-unreadable"),
         )
     })?;
     Ok(MonthlyAnalysis::compute(month, &facts))
@@ -73,14 +79,15 @@ fn one(value: Option<f64>) -> String {
 
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    Office(user): Office,
+    Office(user, lang): Office,
     Query(query): Query<MonthQuery>,
 ) -> Response {
     super::off_thread(move || {
-        let a = match analysis(&state, &user, &query) {
+        let a = match analysis(&state, &user, lang, &query) {
             Ok(a) => a,
             Err(page) => return *page,
         };
+        let t = |id: &str| tr!(lang, id);
         let month = a.month;
         let models: Vec<(String, f64)> = a
             .by_model
@@ -94,47 +101,48 @@ pub async fn show(
             .map(|(f, n)| (f.clone(), f64::from(*n)))
             .collect();
         let scores: Vec<(String, f64)> = (1..=5)
-            .map(|s| (format!("{s} of 5"), f64::from(a.satisfaction_counts[s - 1])))
+            .map(|s| (tr!(lang, "analysis-score", score = s), f64::from(a.satisfaction_counts[s - 1])))
             .collect();
+        let longest = match &a.repair_hours_longest {
+            Some((unit, h)) => tr!(lang, "analysis-longest", hours = format!("{h:.1}"), unit = unit.to_string()),
+            None => "-".to_owned(),
+        };
         let body = html! {
             form.filters method="get" action="/analysis" {
                 a href=(format!("/analysis?month={}", month.previous())) { "\u{2190} " (month.previous().to_string()) }
-                label { "Month" input #month type="month" name="month" value=(month.to_string()); }
-                button.primary type="submit" { "Show" }
+                label { (t("analysis-month")) input #month type="month" name="month" value=(month.to_string()); }
+                button.primary type="submit" { (t("board-show")) }
                 a href=(format!("/analysis?month={}", month.next())) { (month.next().to_string()) " \u{2192}" }
-                a #csv href=(format!("/analysis.csv?month={month}")) download { "Download CSV" }
+                a #csv href=(format!("/analysis.csv?month={month}")) download { (t("download-csv")) }
             }
-            p.muted { "Counted over the tickets registered in " (month.to_string()) " (UTC). "
-                b { "Repair time" } " is the time from a unit's receipt to the inspection it passed (calendar hours), over the month's units that have passed. "
-                b { "First-pass rate" } " is the share of inspected units that passed their first inspection. "
-                b { "Fault type" } " is the type set at the first assessment, else the customer's fault description." }
+            p.muted { (tr!(lang, "analysis-explain", month = month.to_string())) }
             dl.record #summary {
-                dt { "Returns" } dd #returns { (a.total.tickets) " ticket(s), " (a.total.units) " unit(s)" }
-                dt { "Repair time" } dd #repair-time { "average " (one(a.repair_hours_average)) " h over " (a.repaired_units) " unit(s); longest "
-                    @match &a.repair_hours_longest { Some((unit, h)) => { (format!("{h:.1}")) " h (" (unit.to_string()) ")" } None => "-" } }
-                dt { "Bench time" } dd { "average " (one(a.bench_minutes_average)) " min per repaired unit" }
-                dt { "First-pass inspections" } dd #first-pass { (one(a.first_pass_percent())) " % (" (a.first_pass_units) " of " (a.inspected_units) " unit(s))" }
-                dt { "Customer satisfaction" } dd #satisfaction { "average " (one(a.satisfaction_average)) " of 5 over " (a.confirmations) " confirmation(s); " (a.working) " working" }
+                dt { (t("analysis-returns")) } dd #returns { (tr!(lang, "analysis-returns-line", tickets = a.total.tickets, units = a.total.units)) }
+                dt { (t("analysis-repair-time")) } dd #repair-time { (tr!(lang, "analysis-repair-line", average = one(a.repair_hours_average), units = a.repaired_units, longest = longest)) }
+                dt { (t("analysis-bench-time")) } dd { (tr!(lang, "analysis-bench-line", average = one(a.bench_minutes_average))) }
+                dt { (t("analysis-first-pass")) } dd #first-pass { (tr!(lang, "analysis-first-pass-line", percent = one(a.first_pass_percent()), passed = a.first_pass_units, inspected = a.inspected_units)) }
+                dt { (t("analysis-satisfaction")) } dd #satisfaction { (tr!(lang, "analysis-satisfaction-line", average = one(a.satisfaction_average), confirmations = a.confirmations, working = a.working)) }
             }
             div.charts {
-                (bars("Returned units by model", &models, ""))
-                (bars("Fault types (tickets)", &faults, ""))
-                (bars("Satisfaction scores", &scores, ""))
+                (bars(&t("chart-by-model"), &models, "", lang))
+                (bars(&t("chart-faults"), &faults, "", lang))
+                (bars(&t("chart-scores"), &scores, "", lang))
             }
-            h2 { "Returns by model" }
-            table #by-model { thead { tr { th { "Model" } th.num { "Tickets" } th.num { "Units" } } }
+            h2 { (t("analysis-by-model")) }
+            table #by-model { thead { tr { th { (t("col-model")) } th.num { (t("analysis-tickets")) } th.num { (t("analysis-units")) } } }
                 tbody { @for (model, r) in &a.by_model { tr { td { (model) } td.num { (r.tickets) } td.num { (r.units) } } } } }
-            h2 { "Fault types" }
-            table #faults { thead { tr { th { "Fault type" } th.num { "Tickets" } } }
+            h2 { (t("analysis-fault-types")) }
+            table #faults { thead { tr { th { (t("analysis-fault-type")) } th.num { (t("analysis-tickets")) } } }
                 tbody { @for (fault, n) in &a.fault_types { tr { td { (fault) } td.num { (n) } } } } }
-            h2 { "Customer feedback" }
-            @if a.feedback.is_empty() { p.muted { "No feedback this month." } }
+            h2 { (t("analysis-feedback")) }
+            @if a.feedback.is_empty() { p.muted { (t("analysis-no-feedback")) } }
             ul #feedback { @for (ticket, score, text) in &a.feedback {
                 li { a href=(format!("/tickets/{ticket}")) { (ticket.to_string()) } " (" (score) "/5): " (text) } } }
         };
         page(
-            &format!("Monthly analysis {month}"),
+            &tr!(lang, "analysis-title", month = month.to_string()),
             &user,
+            lang,
             "/analysis",
             body,
         )
@@ -143,28 +151,30 @@ pub async fn show(
     .await
 }
 
-/// The analysis as rows: section, item, tickets, units, value.
-pub fn rows(a: &MonthlyAnalysis) -> Vec<Vec<String>> {
+/// The analysis as rows: section, item, tickets, units, value (headings in `lang`; figures
+/// and codes as they are).
+pub fn rows(a: &MonthlyAnalysis, lang: Lang) -> Vec<Vec<String>> {
+    let t = |id: &str| tr!(lang, id);
     let mut rows = vec![vec![
-        "Section".into(),
-        "Item".into(),
-        "Tickets".into(),
-        "Units".into(),
-        "Value".into(),
+        t("csv-section"),
+        t("csv-item"),
+        t("analysis-tickets"),
+        t("analysis-units"),
+        t("csv-value"),
     ]];
     let mut row = |cells: [String; 5]| rows.push(cells.to_vec());
     let e = String::new;
-    row(["Month".into(), a.month.to_string(), e(), e(), e()]);
+    row([t("analysis-month"), a.month.to_string(), e(), e(), e()]);
     row([
-        "Returns".into(),
-        "all models".into(),
+        t("analysis-returns"),
+        t("csv-all-models"),
         a.total.tickets.to_string(),
         a.total.units.to_string(),
         e(),
     ]);
     for (model, r) in &a.by_model {
         row([
-            "Returns".into(),
+            t("analysis-returns"),
             model.clone(),
             r.tickets.to_string(),
             r.units.to_string(),
@@ -172,65 +182,76 @@ pub fn rows(a: &MonthlyAnalysis) -> Vec<Vec<String>> {
         ]);
     }
     for (fault, n) in &a.fault_types {
-        row(["Fault type".into(), fault.clone(), n.to_string(), e(), e()]);
+        row([
+            t("analysis-fault-type"),
+            fault.clone(),
+            n.to_string(),
+            e(),
+            e(),
+        ]);
     }
     let hours = |v: Option<f64>| one_decimal(v, "");
     row([
-        "Repair time".into(),
-        "average hours".into(),
+        t("analysis-repair-time"),
+        t("csv-average-hours"),
         e(),
         a.repaired_units.to_string(),
         hours(a.repair_hours_average),
     ]);
     if let Some((unit, h)) = &a.repair_hours_longest {
         row([
-            "Repair time".into(),
-            format!("longest hours ({unit})"),
+            t("analysis-repair-time"),
+            tr!(lang, "csv-longest-hours", unit = unit.to_string()),
             e(),
             "1".into(),
             format!("{h:.1}"),
         ]);
     }
     row([
-        "Repair time".into(),
-        "average bench minutes".into(),
+        t("analysis-repair-time"),
+        t("csv-bench-minutes"),
         e(),
         a.repaired_units.to_string(),
         hours(a.bench_minutes_average),
     ]);
     row([
-        "Inspection".into(),
-        "first-pass rate %".into(),
+        t("csv-inspection"),
+        t("csv-first-pass"),
         e(),
-        format!("{} of {}", a.first_pass_units, a.inspected_units),
+        tr!(
+            lang,
+            "csv-of",
+            part = a.first_pass_units,
+            whole = a.inspected_units
+        ),
         hours(a.first_pass_percent()),
     ]);
     row([
-        "Satisfaction".into(),
-        "average of 5".into(),
+        t("analysis-satisfaction"),
+        t("csv-average-of-5"),
         a.confirmations.to_string(),
         e(),
         hours(a.satisfaction_average),
     ]);
     for (i, n) in a.satisfaction_counts.iter().enumerate() {
         row([
-            "Satisfaction".into(),
-            format!("score {}", i + 1),
+            t("analysis-satisfaction"),
+            tr!(lang, "analysis-score", score = i + 1),
             n.to_string(),
             e(),
             e(),
         ]);
     }
     row([
-        "Satisfaction".into(),
-        "working after repair".into(),
+        t("analysis-satisfaction"),
+        t("csv-working"),
         a.working.to_string(),
         e(),
         e(),
     ]);
     for (ticket, score, text) in &a.feedback {
         row([
-            "Feedback".into(),
+            t("analysis-feedback"),
             ticket.to_string(),
             e(),
             e(),
@@ -242,11 +263,11 @@ pub fn rows(a: &MonthlyAnalysis) -> Vec<Vec<String>> {
 
 pub async fn download(
     State(state): State<Arc<AppState>>,
-    Office(user): Office,
+    Office(user, lang): Office,
     Query(query): Query<MonthQuery>,
 ) -> Response {
-    super::off_thread(move || match analysis(&state, &user, &query) {
-        Ok(a) => super::csv::download(&format!("rma-analysis-{}.csv", a.month), rows(&a)),
+    super::off_thread(move || match analysis(&state, &user, lang, &query) {
+        Ok(a) => super::csv::download(&format!("rma-analysis-{}.csv", a.month), rows(&a, lang)),
         Err(page) => *page,
     })
     .await

@@ -11,25 +11,65 @@ use chrono::Utc;
 use maud::{DOCTYPE, html};
 use serde::Deserialize;
 
+use rma_shared::i18n::Lang;
+use rma_shared::tr;
+
 use crate::api::AppState;
 use crate::users::{SESSION_HOURS, User};
 
 pub const COOKIE: &str = "rma_session";
 
-/// The person behind a request: a page handler that takes it answers only with a session;
-/// without one the browser is sent to the login page, and back here after it.
+/// The person behind a request and their language: a page handler that takes it answers only
+/// with a session; without one the browser is sent to the login page, and back here after it.
 #[derive(Debug, Clone)]
-pub struct Office(pub User);
+pub struct Office(pub User, pub Lang);
 
-fn session_token(headers: &HeaderMap) -> Option<String> {
+/// The cookie that keeps the language chosen with the switch.
+pub const LANG_COOKIE: &str = "rma_lang";
+
+fn cookie<'a>(headers: &'a HeaderMap, wanted: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_owned())
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, value)| value)
+}
+
+/// A page's language: the person's choice (the switch's cookie, else their account's
+/// setting), else the browser's `Accept-Language`, else the server's `language`.
+pub fn page_lang(headers: &HeaderMap, state: &AppState, user: Option<&User>) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .or_else(|| user.and_then(|u| u.language))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or(state.settings.language)
+}
+
+/// The language of a page anyone may see (the login page).
+#[derive(Debug, Clone, Copy)]
+pub struct Speak(pub Lang);
+
+impl FromRequestParts<Arc<AppState>> for Speak {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(page_lang(&parts.headers, state, None)))
+    }
+}
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, COOKIE).map(str::to_owned)
 }
 
 impl FromRequestParts<Arc<AppState>> for Office {
@@ -60,7 +100,10 @@ impl FromRequestParts<Arc<AppState>> for Office {
             None => None,
         };
         match user {
-            Some(user) => Ok(Self(user)),
+            Some(user) => {
+                let lang = page_lang(&parts.headers, state, Some(&user));
+                Ok(Self(user, lang))
+            }
             None => {
                 let wanted = parts
                     .uri
@@ -95,32 +138,74 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-pub async fn login_page(Query(query): Query<LoginQuery>) -> Html<String> {
-    login_form(safe_next(query.next.as_deref()), None)
+pub async fn login_page(Speak(lang): Speak, Query(query): Query<LoginQuery>) -> Html<String> {
+    login_form(lang, safe_next(query.next.as_deref()), None)
 }
 
-fn login_form(next: &str, problem: Option<&str>) -> Html<String> {
+fn login_form(lang: Lang, next: &str, problem: Option<&str>) -> Html<String> {
     Html(
         html! {
             (DOCTYPE)
-            html lang="en" {
-                (super::head("Log in"))
+            html lang=(lang.code()) {
+                (super::head(lang, &tr!(lang, "login-title")))
                 body {
                     form.login method="post" action="/login" {
-                        h1 { "RMA office" }
+                        h1 { (tr!(lang, "brand")) }
                         @if let Some(problem) = problem { p.problem #problem { (problem) } }
                         input type="hidden" name="next" value=(next);
-                        label { "Name" input #name name="name" autocomplete="username" required autofocus; }
-                        label { "Password" input #password type="password" name="password" autocomplete="current-password" required; }
-                        button.primary #login type="submit" { "Log in" }
-                        p.muted { "No account? The administrator adds people with "
-                            code { "rma-server user add NAME --role ROLE" } "." }
+                        label { (tr!(lang, "login-name")) input #name name="name" autocomplete="username" required autofocus; }
+                        label { (tr!(lang, "login-password")) input #password type="password" name="password" autocomplete="current-password" required; }
+                        button.primary #login type="submit" { (tr!(lang, "login-button")) }
+                        p.muted { (tr!(lang, "login-no-account")) " "
+                            code { "rma-server user add NAME --role ROLE" } }
                     }
+                    (super::switch(lang))
                 }
             }
         }
         .into_string(),
     )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LanguageForm {
+    lang: String,
+}
+
+/// The language switch: kept in a cookie, and with the person's account when signed in; back
+/// to the page it was pressed on.
+pub async fn choose_language(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(form): Form<LanguageForm>,
+) -> Response {
+    let Some(lang) = Lang::parse(&form.lang) else {
+        return (StatusCode::BAD_REQUEST, "en or zh-CN").into_response();
+    };
+    if let Some(token) = session_token(&headers) {
+        let store = state.clone();
+        let saved =
+            tokio::task::spawn_blocking(move || match store.store.session(&token, Utc::now())? {
+                Some(user) => store.store.set_language(&user.name, lang),
+                None => Ok(()),
+            })
+            .await;
+        if !matches!(saved, Ok(Ok(()))) {
+            tracing::warn!("the language could not be kept with the account");
+        }
+    }
+    // Back where the switch was pressed (the referrer is sent for this site's pages only).
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()));
+    let back = safe_next(back.as_deref()).to_owned();
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        lang.code()
+    );
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
 }
 
 /// Missing fields read as empty: the answer is the usual "wrong name or password".
@@ -135,6 +220,7 @@ pub struct LoginForm {
 
 pub async fn log_in(
     State(state): State<Arc<AppState>>,
+    Speak(lang): Speak,
     peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -153,10 +239,9 @@ pub async fn log_in(
             StatusCode::TOO_MANY_REQUESTS,
             [(header::RETRY_AFTER, wait.as_secs().max(1).to_string())],
             login_form(
+                lang,
                 &next,
-                Some(&format!(
-                    "Too many wrong passwords. Wait {minutes} minute(s), then try again."
-                )),
+                Some(&tr!(lang, "login-too-many", minutes = minutes)),
             ),
         )
             .into_response();
@@ -194,7 +279,7 @@ pub async fn log_in(
             tracing::info!(user = %form.name, "login refused");
             (
                 StatusCode::UNAUTHORIZED,
-                login_form(&next, Some("Wrong name or password. Try again.")),
+                login_form(lang, &next, Some(&tr!(lang, "login-wrong"))),
             )
                 .into_response()
         }
@@ -202,10 +287,7 @@ pub async fn log_in(
             tracing::error!(error = %err, "login failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                login_form(
-                    &next,
-                    Some("The server could not check the password; see its log."),
-                ),
+                login_form(lang, &next, Some(&tr!(lang, "login-failed"))),
             )
                 .into_response()
         }

@@ -12,6 +12,8 @@ use rma_shared::{AreaCode, LabelCode, SiteCode, TicketNumber, TicketStatus, Unit
 use rma_store::tickets::ListFilter;
 use serde::Deserialize;
 
+use rma_shared::tr;
+
 use super::auth::Office;
 use super::{age, page, problem};
 use crate::api::AppState;
@@ -69,7 +71,7 @@ fn searched(text: &str) -> Option<TicketNumber> {
 
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    Office(user): Office,
+    Office(user, lang): Office,
     Query(query): Query<BoardQuery>,
 ) -> Response {
     super::off_thread(move || {
@@ -79,24 +81,20 @@ pub async fn show(
             match searched(text) {
                 Some(number) => match state.store.tickets().summary(&number) {
                     Ok(Some(_)) => return Redirect::to(&format!("/tickets/{number}")).into_response(),
-                    Ok(None) => notes.push(format!("No ticket {number} has reached the server.")),
+                    Ok(None) => notes.push(tr!(lang, "board-no-such-ticket", number = number.to_string())),
                     Err(err) => {
                         tracing::error!(error = %err, "search failed");
-                        notes.push("The search could not be run; see the server's log.".into());
+                        notes.push(tr!(lang, "board-search-failed"));
                     }
                 },
-                None => notes.push(format!(
-                    "\u{201c}{text}\u{201d} is not a ticket or unit number (they look like WH1-2026-00042 or WH1-2026-00042-1)."
-                )),
+                None => notes.push(tr!(lang, "board-not-a-number", text = text)),
             }
         }
         let status = match present(&query.status) {
             Some(text) => match TicketStatus::parse(text) {
                 Some(status) => Some(status),
                 None => {
-                    notes.push(format!(
-                        "\u{201c}{text}\u{201d} is not a status; showing every status."
-                    ));
+                    notes.push(tr!(lang, "board-not-a-status", text = text));
                     None
                 }
             },
@@ -105,14 +103,14 @@ pub async fn show(
         let site = present(&query.site).and_then(|text| match SiteCode::parse(text) {
             Ok(site) => Some(site),
             Err(err) => {
-                notes.push(err.to_string());
+                notes.push(err.message(lang));
                 None
             }
         });
         let area = present(&query.area).and_then(|text| match AreaCode::parse(text) {
             Ok(area) => Some(area),
             Err(err) => {
-                notes.push(err.to_string());
+                notes.push(err.message(lang));
                 None
             }
         });
@@ -144,54 +142,55 @@ pub async fn show(
             return problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &user,
-                "Board",
-                "The server could not read its store; see its log.",
+                lang,
+                &tr!(lang, "nav-board"),
+                &tr!(lang, "store-unreadable"),
             );
         };
         let total: u64 = counts.values().sum();
         let body = html! {
             @for note in &notes { p.problem { (note) } }
             div.counts #counts {
-                a href="/" { "All" b { (total) } }
+                a href="/" { (tr!(lang, "board-all")) b { (total) } }
                 @for (status, count) in &counts {
                     a href=(format!("/?status={}", status.as_str())) data-status=(status.as_str()) {
-                        (status.to_string()) b { (count) }
+                        (status.label(lang)) b { (count) }
                     }
                 }
-                a.overdue #overdue-count href="/?overdue=on" { "Overdue" b { (overdue_count) } }
+                a.overdue #overdue-count href="/?overdue=on" { (tr!(lang, "board-overdue")) b { (overdue_count) } }
             }
             form.filters method="get" action="/" {
-                label { "Ticket or unit"
+                label { (tr!(lang, "board-ticket-or-unit"))
                     input name="q" placeholder="WH1-2026-00042-1" value=[present(&query.q)]; }
-                label { "Status"
+                label { (tr!(lang, "col-status"))
                     select name="status" {
-                        option value="" { "any" }
+                        option value="" { (tr!(lang, "board-any")) }
                         @for s in TicketStatus::ALL {
-                            option value=(s.as_str()) selected[status == Some(s)] { (s.to_string()) }
+                            option value=(s.as_str()) selected[status == Some(s)] { (s.label(lang)) }
                         }
                     }
                 }
-                label { "Site"
+                label { (tr!(lang, "col-site"))
                     select name="site" {
-                        option value="" { "any" }
+                        option value="" { (tr!(lang, "board-any")) }
                         @for s in &sites {
                             option value=(s.code.as_str()) selected[filter.site.as_ref() == Some(&s.code)] { (s.code.as_str()) }
                         }
                     }
                 }
-                label { "Model" input name="model" value=[present(&query.model)]; }
-                label { "Storage area" input name="area" value=[present(&query.area)]; }
-                label { "Overdue only" input #overdue type="checkbox" name="overdue" checked[overdue]; }
-                button.primary type="submit" { "Show" }
-                a href="/" { "Clear" }
+                label { (tr!(lang, "col-model")) input name="model" value=[present(&query.model)]; }
+                label { (tr!(lang, "col-area")) input name="area" value=[present(&query.area)]; }
+                label { (tr!(lang, "board-overdue-only")) input #overdue type="checkbox" name="overdue" checked[overdue]; }
+                button.primary type="submit" { (tr!(lang, "board-show")) }
+                a href="/" { (tr!(lang, "board-clear")) }
             }
             @if listing.tickets.is_empty() {
-                p.muted #empty { "No tickets match." }
+                p.muted #empty { (tr!(lang, "out-no-tickets")) }
             } @else {
                 table #board {
                     thead { tr {
-                        th { "Ticket" } th { "Customer" } th { "Model" } th.num { "Qty" }
-                        th { "Status" } th { "Units (state, location)" } th { "Site" } th { "Age" }
+                        th { (tr!(lang, "col-ticket")) } th { (tr!(lang, "col-customer")) } th { (tr!(lang, "col-model")) } th.num { (tr!(lang, "col-quantity")) }
+                        th { (tr!(lang, "col-status")) } th { (tr!(lang, "board-units")) } th { (tr!(lang, "col-site")) } th { (tr!(lang, "board-age")) }
                     } }
                     tbody {
                         @for t in &listing.tickets {
@@ -202,32 +201,32 @@ pub async fn show(
                                 td { (t.model) }
                                 td.num { (t.quantity) }
                                 td {
-                                    (t.status.to_string())
-                                    @for o in &late { br; span.flag title=(o.deadline.label()) { "overdue: " (o.deadline.as_str()) } }
-                                    @if t.open_conflicts > 0 { br; span.flag { (t.open_conflicts) " conflict(s)" } }
+                                    (t.status.label(lang))
+                                    @for o in &late { br; span.flag data-deadline=(o.deadline.as_str()) { (tr!(lang, "board-overdue-flag", deadline = o.deadline.label(lang))) } }
+                                    @if t.open_conflicts > 0 { br; span.flag { (tr!(lang, "out-flag-conflicts", count = t.open_conflicts)) } }
                                 }
                                 td {
                                     @for u in &t.units {
-                                        span { (u.number.to_string()) ": " (u.state.as_str().replace('_', " ")) " @ " (u.location.to_string()) } br;
+                                        span { (u.number.to_string()) ": " (u.state.label(lang)) " @ " (u.location.label(lang)) } br;
                                     }
                                 }
                                 td { (t.number.site().as_str()) }
-                                td { @if let Some(at) = t.registered_at { (age(at, now)) } }
+                                td { @if let Some(at) = t.registered_at { (age(at, now, lang)) } }
                             }
                         }
                     }
                 }
             }
             div.pager {
-                @if page_number > 1 { a href=(query.keep(page_number - 1)) { "\u{2190} Newer" } }
-                span.muted { "Page " (page_number) }
-                @if listing.more { a #next href=(query.keep(page_number + 1)) { "Older \u{2192}" } }
-                span.muted #updated { "Updated " (now.format("%H:%M:%S")) " UTC; the board reloads itself every 15 s." }
+                @if page_number > 1 { a href=(query.keep(page_number - 1)) { "\u{2190} " (tr!(lang, "board-newer")) } }
+                span.muted { (tr!(lang, "board-page", page = page_number)) }
+                @if listing.more { a #next href=(query.keep(page_number + 1)) { (tr!(lang, "board-older")) " \u{2192}" } }
+                span.muted #updated { (tr!(lang, "board-updated", time = now.format("%H:%M:%S").to_string())) }
             }
             // Keeps the board current without a manual reload, unless someone is typing.
             script src="/static/board.js" {}
         };
-        page("Board", &user, "/", body).into_response()
+        page(&tr!(lang, "nav-board"), &user, lang, "/", body).into_response()
     })
     .await
 }

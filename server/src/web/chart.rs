@@ -1,6 +1,8 @@
 //! Horizontal bar charts as inline SVG, drawn on the server (no script, no CDN).
 
 use maud::{Markup, html};
+use rma_shared::i18n::Lang;
+use rma_shared::tr;
 
 const WIDTH: f64 = 460.0;
 const LABEL: f64 = 150.0;
@@ -8,7 +10,7 @@ const BAR: f64 = 18.0;
 const GAP: f64 = 6.0;
 
 /// A bar per `(label, value)`, longest for the largest value, the value written at its end.
-pub fn bars(title: &str, rows: &[(String, f64)], unit: &str) -> Markup {
+pub fn bars(title: &str, rows: &[(String, f64)], unit: &str, lang: Lang) -> Markup {
     let max = rows.iter().map(|(_, v)| *v).fold(0.0, f64::max);
     let height = 28.0 + rows.len() as f64 * (BAR + GAP);
     let room = WIDTH - LABEL - 60.0;
@@ -24,7 +26,7 @@ pub fn bars(title: &str, rows: &[(String, f64)], unit: &str) -> Markup {
                     rect x=(LABEL) y=(y) width=(format!("{w:.1}")) height=(BAR) fill="#3b6e9c" {}
                     text x=(format!("{:.1}", LABEL + w + 4.0)) y=(y + 13.0) font-size="12" { (number(*value)) (unit) }
                 }
-                @if rows.is_empty() { text x="0" y="44" font-size="12" fill="#6b7685" { "nothing this month" } }
+                @if rows.is_empty() { text x="0" y="44" font-size="12" fill="#6b7685" { (tr!(lang, "chart-nothing")) } }
             }
         }
     }

@@ -14,6 +14,9 @@ use rma_shared::analysis::{CostEntry, Month};
 use rma_shared::{Currency, Money};
 use serde::Deserialize;
 
+use rma_shared::i18n::Lang;
+use rma_shared::tr;
+
 use super::auth::Office;
 use super::{page, refuse, when};
 use crate::api::AppState;
@@ -34,14 +37,16 @@ const LINES_PER_PAGE: usize = 200;
 fn ledger(
     state: &AppState,
     user: &User,
+    lang: Lang,
     query: &RangeQuery,
 ) -> Result<(Month, Month, Vec<CostEntry>), Box<Response>> {
     if !user.role.reads_costs() {
         return Err(refuse(
             StatusCode::FORBIDDEN,
             user,
-            "Cost ledger",
-            "The cost ledger is kept by after-sales and audited by finance (regulation 6); ask one of them, or the head, for what you need.",
+            lang,
+            &tr!(lang, "nav-costs"),
+            &tr!(lang, "costs-forbidden"),
         ));
     }
     let read = |text: &Option<String>| -> Result<Option<Month>, Box<Response>> {
@@ -51,8 +56,9 @@ fn ledger(
                 refuse(
                     StatusCode::BAD_REQUEST,
                     user,
-                    "Cost ledger",
-                    &err.to_string(),
+                    lang,
+                    &tr!(lang, "nav-costs"),
+                    &err.message(lang),
                 )
             }),
         }
@@ -64,8 +70,14 @@ fn ledger(
         return Err(refuse(
             StatusCode::BAD_REQUEST,
             user,
-            "Cost ledger",
-            &format!("The range starts ({from}) after it ends ({to})."),
+            lang,
+            &tr!(lang, "nav-costs"),
+            &tr!(
+                lang,
+                "costs-backwards",
+                from = from.to_string(),
+                to = to.to_string()
+            ),
         ));
     }
     let lines = state.store.cost_lines(from, to).map_err(|err| {
@@ -73,8 +85,9 @@ fn ledger(
         refuse(
             StatusCode::INTERNAL_SERVER_ERROR,
             user,
-            "Cost ledger",
-            "The server could not read its store; see its log.",
+            lang,
+            &tr!(lang, "nav-costs"),
+            &tr!(lang, "store-unreadable"),
         )
     })?;
     Ok((from, to, lines))
@@ -102,33 +115,41 @@ fn money(minor: i64, currency: &Currency) -> String {
     .to_string()
 }
 
-fn totals_table(id: &str, title: &str, sums: &BTreeMap<(String, Currency), i64>) -> Markup {
+fn totals_table(
+    id: &str,
+    title: &str,
+    sums: &BTreeMap<(String, Currency), i64>,
+    lang: Lang,
+) -> Markup {
     html! {
         table id=(id) {
-            thead { tr { th { (title) } th.num { "Total" } } }
+            thead { tr { th { (title) } th.num { (tr!(lang, "costs-total")) } } }
             tbody { @for ((key, currency), minor) in sums { tr { td { (key) } td.num { (money(*minor, currency)) } } } }
         }
     }
 }
 
-type Key = fn(&CostEntry) -> String;
+type Key = fn(&CostEntry, Lang) -> String;
 const GROUPS: [(&str, &str, Key); 4] = [
-    ("by-payer", "Payer", |l| l.payer.label().to_owned()),
-    ("by-kind", "Kind", |l| l.kind.label().to_owned()),
-    ("by-model", "Model", |l| l.model.clone()),
-    ("by-month", "Month", |l| Month::of(l.at).to_string()),
+    ("by-payer", "costs-payer", |l, lang| l.payer.label(lang)),
+    ("by-kind", "costs-kind", |l, lang| l.kind.label(lang)),
+    ("by-model", "col-model", |l, _| l.model.clone()),
+    ("by-month", "analysis-month", |l, _| {
+        Month::of(l.at).to_string()
+    }),
 ];
 
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    Office(user): Office,
+    Office(user, lang): Office,
     Query(query): Query<RangeQuery>,
 ) -> Response {
     super::off_thread(move || {
-        let (from, to, lines) = match ledger(&state, &user, &query) {
+        let (from, to, lines) = match ledger(&state, &user, lang, &query) {
             Ok(ledger) => ledger,
             Err(page) => return *page,
         };
+        let t = |id: &str| tr!(lang, id);
         let pages = lines.len().div_ceil(LINES_PER_PAGE).max(1);
         let page_number = query
             .page
@@ -142,70 +163,70 @@ pub async fn show(
             .take(LINES_PER_PAGE);
         let body = html! {
             form.filters method="get" action="/costs" {
-                label { "From" input type="month" name="from" value=(from.to_string()); }
-                label { "To" input type="month" name="to" value=(to.to_string()); }
-                button.primary type="submit" { "Show" }
-                a #csv href=(format!("/costs.csv?from={from}&to={to}")) download { "Download CSV" }
+                label { (t("costs-from")) input type="month" name="from" value=(from.to_string()); }
+                label { (t("costs-to")) input type="month" name="to" value=(to.to_string()); }
+                button.primary type="submit" { (t("board-show")) }
+                a #csv href=(format!("/costs.csv?from={from}&to={to}")) download { (t("download-csv")) }
             }
-            p.muted { (lines.len()) " cost line(s) recorded from " (from.to_string()) " to " (to.to_string()) "." }
+            p.muted { (tr!(lang, "costs-count", count = lines.len(), from = from.to_string(), to = to.to_string())) }
             div.charts {
-                @for (id, title, key) in GROUPS { figure { (totals_table(id, title, &totals(&lines, key))) } }
+                @for (id, title, key) in GROUPS { figure { (totals_table(id, &t(title), &totals(&lines, |l| key(l, lang)), lang)) } }
             }
-            h2 { "Lines" }
+            h2 { (t("costs-lines")) }
             @if pages > 1 {
                 p.pager {
-                    @if page_number > 1 { a href=(format!("/costs?from={from}&to={to}&page={}", page_number - 1)) { "\u{2190} Earlier" } }
-                    span.muted { "Page " (page_number) " of " (pages) }
-                    @if page_number < pages { a #later href=(format!("/costs?from={from}&to={to}&page={}", page_number + 1)) { "Later \u{2192}" } }
+                    @if page_number > 1 { a href=(format!("/costs?from={from}&to={to}&page={}", page_number - 1)) { "\u{2190} " (t("costs-earlier")) } }
+                    span.muted { (tr!(lang, "costs-page", page = page_number, pages = pages)) }
+                    @if page_number < pages { a #later href=(format!("/costs?from={from}&to={to}&page={}", page_number + 1)) { (t("costs-later")) " \u{2192}" } }
                 }
             }
             table #lines {
-                thead { tr { th { "When" } th { "Ticket" } th { "Model" } th { "Unit" } th { "Kind" } th.num { "Amount" } th { "Payer" } th { "Liability" } th { "Recorded by" } th { "Note" } } }
+                thead { tr { th { (t("col-when")) } th { (t("col-ticket")) } th { (t("col-model")) } th { (t("ticket-unit")) } th { (t("costs-kind")) } th.num { (t("costs-amount")) } th { (t("costs-payer")) } th { (t("costs-liability")) } th { (t("costs-recorded-by")) } th { (t("costs-note")) } } }
                 tbody { @for l in shown { tr {
                     td { (when(l.at)) }
                     td { a href=(format!("/tickets/{}", l.ticket)) { (l.ticket.to_string()) } }
                     td { (l.model) }
                     td { (l.unit.as_ref().map(ToString::to_string).unwrap_or_default()) }
-                    td { (l.kind.label()) }
+                    td { (l.kind.label(lang)) }
                     td.num { (l.amount.to_string()) }
-                    td { (l.payer.label()) }
-                    td { (l.liability.label()) }
-                    td { (l.by) " at " (l.site.as_str()) }
+                    td { (l.payer.label(lang)) }
+                    td { (l.liability.label(lang)) }
+                    td { (tr!(lang, "ticket-by-at", by = l.by.as_str(), site = l.site.to_string())) }
                     td { (l.note.as_deref().unwrap_or("")) }
                 } } }
             }
         };
-        page("Cost ledger", &user, "/costs", body).into_response()
+        page(&t("nav-costs"), &user, lang, "/costs", body).into_response()
     })
     .await
 }
 
 pub async fn download(
     State(state): State<Arc<AppState>>,
-    Office(user): Office,
+    Office(user, lang): Office,
     Query(query): Query<RangeQuery>,
 ) -> Response {
     super::off_thread(move || {
-        let (from, to, lines) = match ledger(&state, &user, &query) {
+        let (from, to, lines) = match ledger(&state, &user, lang, &query) {
             Ok(ledger) => ledger,
             Err(page) => return *page,
         };
         let mut rows = vec![
             [
-                "Recorded at",
-                "Ticket",
-                "Model",
-                "Unit",
-                "Kind",
-                "Amount",
-                "Currency",
-                "Payer",
-                "Liability",
-                "Site",
-                "Recorded by",
-                "Note",
+                "costs-recorded-at",
+                "col-ticket",
+                "col-model",
+                "ticket-unit",
+                "costs-kind",
+                "costs-amount",
+                "costs-currency",
+                "costs-payer",
+                "costs-liability",
+                "col-site",
+                "costs-recorded-by",
+                "costs-note",
             ]
-            .map(String::from)
+            .map(|id| tr!(lang, id))
             .to_vec(),
         ];
         for l in &lines {
@@ -216,11 +237,11 @@ pub async fn download(
                 l.ticket.to_string(),
                 l.model.clone(),
                 l.unit.as_ref().map(ToString::to_string).unwrap_or_default(),
-                l.kind.label().into(),
+                l.kind.label(lang),
                 number,
                 l.amount.currency.to_string(),
-                l.payer.label().into(),
-                l.liability.label().into(),
+                l.payer.label(lang),
+                l.liability.label(lang),
                 l.site.to_string(),
                 l.by.clone(),
                 l.note.clone().unwrap_or_default(),

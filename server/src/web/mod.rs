@@ -28,6 +28,9 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
 
+use rma_shared::i18n::Lang;
+use rma_shared::tr;
+
 use crate::api::AppState;
 use crate::users::User;
 
@@ -36,6 +39,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/", get(board::show))
         .route("/login", get(auth::login_page).post(auth::log_in))
         .route("/logout", post(auth::log_out))
+        .route("/language", post(auth::choose_language))
         .route("/tickets/{number}", get(ticket::show))
         .route("/c/{*code}", get(ticket::scanned))
         .route("/analysis", get(analysis::show))
@@ -82,11 +86,13 @@ async fn same_site_forms(
 ) -> Response {
     if request.method() == axum::http::Method::POST && crosses_sites(request.headers()) {
         tracing::info!(path = %request.uri().path(), "a form from another site refused");
-        return (
-            StatusCode::FORBIDDEN,
-            "This form was sent from another site; open the page on this server and send it again.",
-        )
-            .into_response();
+        let lang = request
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language)
+            .unwrap_or_default();
+        return (StatusCode::FORBIDDEN, tr!(lang, "cross-site")).into_response();
     }
     next.run(request).await
 }
@@ -107,33 +113,34 @@ fn crosses_sites(headers: &axum::http::HeaderMap) -> bool {
     }
 }
 
-/// A page with the office's header and navigation.
-pub fn page(title: &str, user: &User, active: &str, body: Markup) -> Html<String> {
+/// A page with the office's header, navigation and language switch.
+pub fn page(title: &str, user: &User, lang: Lang, active: &str, body: Markup) -> Html<String> {
     let nav = [
-        ("/", "Board"),
-        ("/analysis", "Monthly analysis"),
-        ("/costs", "Cost ledger"),
-        ("/sites", "Sites"),
+        ("/", "nav-board"),
+        ("/analysis", "nav-analysis"),
+        ("/costs", "nav-costs"),
+        ("/sites", "nav-sites"),
     ];
     Html(
         html! {
             (DOCTYPE)
-            html lang="en" {
-                (head(title))
+            html lang=(lang.code()) {
+                (head(lang, title))
                 body {
                     header {
-                        a.brand href="/" { "RMA office" }
+                        a.brand href="/" { (tr!(lang, "brand")) }
                         nav {
                             @for (href, label) in nav {
-                                a href=(href) class=[(active == href).then_some("active")] { (label) }
+                                a href=(href) class=[(active == href).then_some("active")] { (tr!(lang, label)) }
                             }
                         }
                         form.who method="post" action="/logout" {
-                            span { (user.name) " · " (user.role.label()) }
-                            button type="submit" { "Log out" }
+                            span { (user.name) " · " (user.role.label(lang)) }
+                            button type="submit" { (tr!(lang, "log-out")) }
                         }
                     }
                     main { h1 { (title) } (body) }
+                    (switch(lang))
                 }
             }
         }
@@ -141,27 +148,54 @@ pub fn page(title: &str, user: &User, active: &str, body: Markup) -> Html<String
     )
 }
 
+/// The language switch every page carries: a form, so it works without script.
+pub fn switch(lang: Lang) -> Markup {
+    html! {
+        form.lang method="post" action="/language" {
+            @for other in Lang::ALL {
+                @if other == lang {
+                    span.current lang=(other.code()) { (other.own_name()) }
+                } @else {
+                    button type="submit" name="lang" value=(other.code()) lang=(other.code()) { (other.own_name()) }
+                }
+            }
+        }
+    }
+}
+
 /// The `<head>` every page shares.
-pub fn head(title: &str) -> Markup {
+pub fn head(lang: Lang, title: &str) -> Markup {
     html! {
         head {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
-            title { (title) " · RMA office" }
+            title { (title) " · " (tr!(lang, "brand")) }
             link rel="stylesheet" href="/static/style.css";
         }
     }
 }
 
 /// A page that says what went wrong, in words, with a status.
-pub fn problem(status: StatusCode, user: &User, title: &str, message: &str) -> Response {
-    let body = html! { p.problem { (message) } p { a href="/" { "Back to the board" } } };
-    (status, page(title, user, "", body)).into_response()
+pub fn problem(
+    status: StatusCode,
+    user: &User,
+    lang: Lang,
+    title: &str,
+    message: &str,
+) -> Response {
+    let body = html! { p.problem { (message) } p { a href="/" { (tr!(lang, "back-to-board")) } } };
+    (status, page(title, user, lang, "", body)).into_response()
 }
 
 /// [`problem`], boxed: the error of a helper that returns a value or a finished page.
-pub fn refuse(status: StatusCode, user: &User, title: &str, message: &str) -> Box<Response> {
-    Box::new(problem(status, user, title, message))
+pub fn refuse(
+    status: StatusCode,
+    user: &User,
+    lang: Lang,
+    title: &str,
+    message: &str,
+) -> Box<Response> {
+    Box::new(problem(status, user, lang, title, message))
 }
 
 /// A time as the office reads it (UTC, to the minute).
@@ -170,12 +204,12 @@ pub fn when(at: DateTime<Utc>) -> String {
 }
 
 /// How long ago, in the largest unit that fits.
-pub fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+pub fn age(since: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
     let minutes = (now - since).num_minutes().max(0);
     match minutes {
-        m if m < 60 => format!("{m} min"),
-        m if m < 48 * 60 => format!("{} h", m / 60),
-        m => format!("{} d", m / (24 * 60)),
+        m if m < 60 => tr!(lang, "age-minutes", count = m),
+        m if m < 48 * 60 => tr!(lang, "age-hours", count = m / 60),
+        m => tr!(lang, "age-days", count = m / (24 * 60)),
     }
 }
 

@@ -9,38 +9,40 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use maud::html;
 
+use rma_shared::tr;
+
 use super::auth::Office;
 use super::{age, page, problem, when};
 use crate::api::AppState;
 
-pub async fn show(State(state): State<Arc<AppState>>, Office(user): Office) -> Response {
+pub async fn show(State(state): State<Arc<AppState>>, Office(user, lang): Office) -> Response {
     super::off_thread(move || {
         let (Ok(sites), Ok(head)) = (state.store.sites(), state.store.feed_head()) else {
             return problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &user,
-                "Sites",
-                "The server could not read its store; see its log.",
+                lang,
+                &tr!(lang, "nav-sites"),
+                &tr!(lang, "store-unreadable"),
             );
         };
         let now = Utc::now();
         let limit = Duration::minutes(i64::from(state.settings.sync_overdue_minutes));
         let body = html! {
-            p.muted { "A site is overdue to sync when it has not synced for "
-                (age(now - limit, now)) " (setting " code { "sync_overdue_minutes" } ")." }
-            @if sites.is_empty() { p.muted { "No sites enrolled yet: " code { "rma-server site add CODE" } "." } }
+            p.muted { (tr!(lang, "sites-explain", age = age(now - limit, now, lang))) " (" code { "sync_overdue_minutes" } ")" }
+            @if sites.is_empty() { p.muted { (tr!(lang, "sites-none")) " " code { "rma-server site add CODE" } } }
             table #sites {
-                thead { tr { th { "Site" } th { "State" } th { "Enrolled" } th { "Last sync" } th.num { "Changes not yet pulled" } th.num { "Changes waiting to push" } th { "Sync" } } }
+                thead { tr { th { (tr!(lang, "col-site")) } th { (tr!(lang, "ticket-state")) } th { (tr!(lang, "sites-enrolled")) } th { (tr!(lang, "sites-last-sync")) } th.num { (tr!(lang, "sites-not-pulled")) } th.num { (tr!(lang, "sites-waiting")) } th { (tr!(lang, "sites-sync")) } } }
                 tbody { @for site in &sites {
                     @let overdue = site.revoked_at.is_none() && site.last_sync_at.is_none_or(|at| now - at > limit);
                     tr data-site=(site.code.as_str()) {
                         td { (site.code.as_str()) }
-                        td { @if let Some(at) = site.revoked_at { "revoked " (when(at)) } @else { "active" } }
+                        td { @if let Some(at) = site.revoked_at { (tr!(lang, "sites-revoked", at = when(at))) } @else { (tr!(lang, "sites-active")) } }
                         td { (when(site.added_at)) }
-                        td { @match site.last_sync_at { Some(at) => { (when(at)) " (" (age(at, now)) " ago)" } None => "never" } }
+                        td { @match site.last_sync_at { Some(at) => { (when(at)) " (" (tr!(lang, "sites-ago", age = age(at, now, lang))) ")" } None => (tr!(lang, "sites-never")) } }
                         td.num { (head.saturating_sub(site.cursor)) }
                         td.num { (site.pending.map_or_else(|| "-".to_owned(), |p| p.to_string())) }
-                        td { @if overdue { span.flag { "overdue" } } @else { "ok" } }
+                        td { @if overdue { span.flag { (tr!(lang, "sites-overdue")) } } @else { (tr!(lang, "sites-ok")) } }
                     }
                 } }
             }
@@ -48,10 +50,10 @@ pub async fn show(State(state): State<Arc<AppState>>, Office(user): Office) -> R
                 state.store.refused(&site.code).unwrap_or_default().into_iter().map(move |r| (site.code.clone(), r))
             }).collect();
             @if !refused.is_empty() {
-                h2 { "Tickets the server refused" }
-                p.muted { "These stay at the site until they are corrected there; the rest of each sync went through." }
+                h2 { (tr!(lang, "sites-refused")) }
+                p.muted { (tr!(lang, "sites-refused-explain")) }
                 table #refused {
-                    thead { tr { th { "Site" } th { "Ticket" } th { "When" } th { "Why" } } }
+                    thead { tr { th { (tr!(lang, "col-site")) } th { (tr!(lang, "col-ticket")) } th { (tr!(lang, "col-when")) } th { (tr!(lang, "sites-why")) } } }
                     tbody { @for (code, ticket) in &refused {
                         tr data-site=(code.as_str()) {
                             td { (code.as_str()) }
@@ -63,7 +65,7 @@ pub async fn show(State(state): State<Arc<AppState>>, Office(user): Office) -> R
                 }
             }
         };
-        page("Sites", &user, "/sites", body).into_response()
+        page(&tr!(lang, "nav-sites"), &user, lang, "/sites", body).into_response()
     })
     .await
 }

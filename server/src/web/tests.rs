@@ -397,7 +397,8 @@ async fn the_board_lists_counts_filters_and_searches() {
     assert!(overdue.body.contains("Overdue<b>1</b>"), "{}", overdue.body);
     assert!(overdue.body.contains(r#"data-ticket="WH1-2026-00004""#));
     assert!(
-        overdue.body.contains("overdue: forward") && overdue.body.contains("overdue: assessment")
+        overdue.body.contains(r#"data-deadline="forward""#)
+            && overdue.body.contains(r#"data-deadline="assessment""#)
     );
     assert!(!overdue.body.contains(r#"data-ticket="WH1-2026-00003""#));
     let by_model = get(&f, &cookie, "/?model=y300").await;
@@ -476,23 +477,16 @@ async fn the_monthly_analysis_of_a_known_month_is_computed_right() {
     let cookie = session(&f, "sam", "sales pass 1").await;
     let page = get(&f, &cookie, "/analysis?month=2026-03").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.body.contains("3 ticket(s), 3 unit(s)"),
-        "{}",
-        page.body
-    );
+    assert!(page.body.contains("3 tickets, 3 units"), "{}", page.body);
     // (72 h + 120 h) / 2 = 96 h; the longest is ticket 2's unit.
     assert!(
         page.body
-            .contains("average 96.0 h over 2 unit(s); longest 120.0 h (WH1-2026-00002-1)"),
+            .contains("average 96.0 h over 2 units; longest 120.0 h (WH1-2026-00002-1)"),
         "{}",
         page.body
     );
-    assert!(page.body.contains("50.0 % (1 of 2 unit(s))"));
-    assert!(
-        page.body
-            .contains("average 4.0 of 5 over 1 confirmation(s)")
-    );
+    assert!(page.body.contains("50.0 % (1 of 2 units)"));
+    assert!(page.body.contains("average 4.0 of 5 over 1 confirmation"));
     assert!(page.body.contains("<svg"), "charts are drawn on the server");
 
     let csv = get(&f, &cookie, "/analysis.csv?month=2026-03").await;
@@ -525,8 +519,8 @@ async fn the_monthly_analysis_of_a_known_month_is_computed_right() {
         "Repair time,longest hours (WH1-2026-00002-1),,1,120.0",
         "Repair time,average bench minutes,,2,45.0",
         "Inspection,first-pass rate %,,1 of 2,50.0",
-        "Satisfaction,average of 5,1,,4.0",
-        "Feedback,WH1-2026-00001,,,\"4/5: =快, thanks\"",
+        "Customer satisfaction,average of 5,1,,4.0",
+        "Customer feedback,WH1-2026-00001,,,\"4/5: =快, thanks\"",
     ] {
         assert!(lines.contains(&expected), "{expected:?} in\n{}", csv.body);
     }
@@ -552,7 +546,7 @@ async fn the_cost_ledger_is_for_finance_and_after_sales() {
     let finance = session(&f, "fiona", "finance pass").await;
     let page = get(&f, &finance, "/costs?from=2026-01&to=2026-12").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("1 cost line(s)"), "{}", page.body);
+    assert!(page.body.contains("1 cost line recorded"), "{}", page.body);
     assert!(page.body.contains("150.00 CNY"));
     let csv = get(&f, &finance, "/costs.csv?from=2026-01&to=2026-12").await;
     let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
@@ -565,7 +559,7 @@ async fn the_cost_ledger_is_for_finance_and_after_sales() {
         lines[1]
     );
     let empty = get(&f, &finance, "/costs?from=2025-01&to=2025-02").await;
-    assert!(empty.body.contains("0 cost line(s)"));
+    assert!(empty.body.contains("0 cost lines"));
     assert_eq!(
         get(&f, &finance, "/costs?from=2026-05&to=2026-01")
             .await
@@ -602,7 +596,7 @@ async fn a_long_cost_ledger_comes_in_pages_with_totals_over_all_lines() {
         .unwrap();
     let cookie = session(&f, "fiona", "finance pass").await;
     let first = get(&f, &cookie, "/costs?from=2026-01&to=2026-12").await;
-    assert!(first.body.contains("202 cost line(s)"));
+    assert!(first.body.contains("202 cost lines"));
     assert!(first.body.contains("Page 1 of 2"));
     // 201 x 1 CNY + 150 CNY, all paid by the company.
     assert!(first.body.contains("351.00 CNY"), "totals cover every line");
@@ -741,4 +735,329 @@ async fn a_huge_sign_in_body_is_refused_at_once() {
     .await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(started.elapsed().as_secs() < 2, "no password was checked");
+}
+
+/// The words of the visible text of a page that are English: what is left once markup,
+/// commands (`<code>`), codes with digits, option names and the people's own data are taken
+/// out. Empty means the page speaks the catalogue's language only.
+fn english_words(html: &str, data: &[&str]) -> Vec<String> {
+    // Scripts and commands are not interface words.
+    let cut = |text: &str, open: &str, close: &str| {
+        let mut kept = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find(open) {
+            kept.push_str(&rest[..start]);
+            rest = rest[start..]
+                .find(close)
+                .map_or("", |end| &rest[start + end + close.len()..]);
+        }
+        kept.push_str(rest);
+        kept
+    };
+    let rest = cut(&cut(html, "<script", "</script>"), "<code>", "</code>");
+    // Tags out; attribute values people read (titles, labels, placeholders) are checked too.
+    let mut visible = String::new();
+    let mut in_tag = false;
+    for c in rest.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                visible.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => visible.push(c),
+            _ => {}
+        }
+    }
+    for attribute in ["aria-label=\"", "placeholder=\"", "title=\""] {
+        for (i, _) in rest.match_indices(attribute) {
+            let value = &rest[i + attribute.len()..];
+            visible.push(' ');
+            visible.push_str(&value[..value.find('"').unwrap_or(0)]);
+        }
+    }
+    let allowed = ["English", "CSV", "UTC"];
+    visible
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '\''))
+        .filter(|token| token.chars().filter(char::is_ascii_alphabetic).count() >= 2)
+        .filter(|token| !token.chars().any(|c| c.is_ascii_digit()))
+        .filter(|token| !token.starts_with("--") && !token.starts_with("rma-"))
+        .filter(|token| !allowed.contains(token))
+        .filter(|token| {
+            !data
+                .iter()
+                .any(|d| d.split_whitespace().any(|w| w == *token))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn every_page_and_refusal_in_chinese_has_no_english_interface_word_left() {
+    let f = fixture();
+    // What people typed stays as they typed it: names, faults, notes, carriers.
+    let data = [
+        "no power",
+        "fixed",
+        "ok",
+        "courier",
+        "SF",
+        "power board",
+        "thanks",
+        "Late",
+        "display",
+        "Power supply",
+        "ann bob ivy fiona sam",
+        "CNY",
+        "x",
+        // What this test types into the pages' fields.
+        "nonsense garbage bad March",
+    ];
+    let chinese = |uri: &str, cookie: &str| {
+        Request::get(uri)
+            .header(header::COOKIE, cookie)
+            .header(header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9,en;q=0.5")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let finance = session(&f, "fiona", "finance pass").await;
+    let sales = session(&f, "sam", "sales pass 1").await;
+    let mut pages = vec![("/login", String::new())];
+    for uri in [
+        "/",
+        "/?overdue=on",
+        "/?status=nonsense&site=!!&area=..bad",
+        "/?q=garbage",
+        "/?q=WH1-2026-00099",
+        "/tickets/WH1-2026-00001",
+        "/tickets/WH1-2026-00002",
+        "/tickets/WH1-2026-00003",
+        "/tickets/WH1-2026-00099",
+        "/tickets/garbage",
+        "/c/nonsense",
+        "/analysis?month=2026-03",
+        "/analysis?month=2026-01",
+        "/analysis?month=March",
+        "/costs?from=2026-01&to=2026-12",
+        "/costs?from=2026-12&to=2026-01",
+        "/sites",
+    ] {
+        pages.push((uri, finance.clone()));
+    }
+    pages.push(("/costs", sales.clone()));
+    for (uri, cookie) in pages {
+        let page = send(&f, chinese(uri, &cookie)).await;
+        assert!(page.body.contains("lang=\"zh-CN\""), "{uri}: {}", page.body);
+        let english = english_words(&page.body, &data);
+        assert!(
+            english.is_empty(),
+            "{uri} still says {english:?}:\n{}",
+            page.body
+        );
+    }
+    for uri in [
+        "/analysis.csv?month=2026-03",
+        "/costs.csv?from=2026-01&to=2026-12",
+    ] {
+        let csv = send(&f, chinese(uri, &finance)).await;
+        let english = english_words(&csv.body, &data);
+        assert!(
+            english.is_empty(),
+            "{uri} still says {english:?}:\n{}",
+            csv.body
+        );
+    }
+    // A wrong password, said in Chinese.
+    let wrong = send(
+        &f,
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT_LANGUAGE, "zh-CN")
+            .body(Body::from("name=fiona&password=nope&next=%2F"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        english_words(&wrong.body, &data).is_empty(),
+        "{}",
+        wrong.body
+    );
+
+    // Every refusal of the regulation.
+    use rma_shared::i18n::Lang;
+    use rma_shared::workflow::{Bad, Refusal, Step};
+    use rma_shared::{EventId, UnitState};
+    let ticket = TicketNumber::new(SiteCode::parse("WH1").unwrap(), 2026, 1);
+    let unit = ticket.unit(1);
+    let state = UnitState::Failed;
+    let refusals = [
+        Refusal::AlreadyRegistered,
+        Refusal::NotRegistered,
+        Refusal::Archived,
+        Refusal::Cancelled {
+            reason: "重复".into(),
+        },
+        Refusal::Closed,
+        Refusal::OnHold {
+            reason: "等客户".into(),
+        },
+        Refusal::AlreadyHeld,
+        Refusal::NotHeld,
+        Refusal::AlreadyForwarded,
+        Refusal::AlreadyAssessed {
+            on: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        },
+        Refusal::NotAssessed {
+            step: Step::Receive,
+        },
+        Refusal::NotAssessed { step: Step::Assign },
+        Refusal::NotAssessed { step: Step::Parts },
+        Refusal::ComplexNeedsPlan,
+        Refusal::AlreadyReceived,
+        Refusal::UnitNotOfTicket {
+            unit: unit.clone(),
+            ticket: ticket.clone(),
+        },
+        Refusal::UnknownUnit { unit: unit.clone() },
+        Refusal::CannotMove {
+            unit: unit.clone(),
+            state,
+        },
+        Refusal::CannotAssign {
+            unit: unit.clone(),
+            state,
+        },
+        Refusal::NotAssigned {
+            unit: unit.clone(),
+            state,
+        },
+        Refusal::CannotRepair {
+            unit: unit.clone(),
+            state,
+        },
+        Refusal::NotRepaired {
+            unit: unit.clone(),
+            state,
+        },
+        Refusal::NotPassed {
+            unit: unit.clone(),
+            state,
+        },
+        Refusal::NotPacked {
+            unit: unit.clone(),
+            state,
+        },
+        Refusal::NoShipNotice,
+        Refusal::NoUnits,
+        Refusal::NotShipped,
+        Refusal::AlreadyConfirmed,
+        Refusal::NotConfirmed,
+        Refusal::NotClosed,
+        Refusal::AlreadyShipped,
+        Refusal::UnknownConflict {
+            event: EventId::random(),
+        },
+        Refusal::BadRecord(Bad::EmptyField),
+        Refusal::BadRecord(Bad::NoUnits),
+        Refusal::BadRecord(Bad::Assignment),
+        Refusal::BadRecord(Bad::NoParts),
+        Refusal::BadRecord(Bad::NoInspector),
+        Refusal::BadRecord(Bad::PackNothing),
+        Refusal::BadRecord(Bad::NoCarrier),
+        Refusal::BadRecord(Bad::Satisfaction),
+        Refusal::BadRecord(Bad::ZeroCost),
+        Refusal::BadRecord(Bad::NotALabel {
+            code: "U:WH1-2026-00002-1".into(),
+            ticket: ticket.clone(),
+        }),
+    ];
+    for refusal in &refusals {
+        let zh = refusal.message(Lang::ZhCn);
+        let en = refusal.message(Lang::En);
+        assert_ne!(zh, en, "{}", refusal.code());
+        // Commands stay as they are typed.
+        let mut shown = String::new();
+        for (i, part) in zh.split('`').enumerate() {
+            if i % 2 == 0 {
+                shown.push_str(part);
+            }
+        }
+        let english = english_words(&shown, &[]);
+        assert!(
+            english.is_empty(),
+            "{}: {zh} says {english:?}",
+            refusal.code()
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_language_follows_the_switch_then_the_account_then_the_browser() {
+    let f = fixture();
+    let cookie = session(&f, "fiona", "finance pass").await;
+    // The browser asks for Chinese: the pages speak it.
+    let board = send(
+        &f,
+        Request::get("/")
+            .header(header::COOKIE, &cookie)
+            .header(header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(board.body.contains("<h1>看板</h1>"), "{}", board.body);
+    // The switch, pressed on the sites page: English from now on, kept with the account.
+    let switched = send(
+        &f,
+        Request::post("/language")
+            .header(header::COOKIE, &cookie)
+            .header(header::REFERER, "http://127.0.0.1:8080/sites")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("lang=en"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    assert_eq!(switched.headers[header::LOCATION], "/sites");
+    let lang_cookie = switched.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(lang_cookie.starts_with("rma_lang=en"), "{lang_cookie}");
+    let with_cookie = send(
+        &f,
+        Request::get("/")
+            .header(header::COOKIE, format!("{cookie}; rma_lang=en"))
+            .header(header::ACCEPT_LANGUAGE, "zh-CN")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(with_cookie.body.contains("<h1>Board</h1>"));
+    // On another browser (no cookie, a Chinese browser) the account's choice holds.
+    let elsewhere = send(
+        &f,
+        Request::get("/")
+            .header(header::COOKIE, &cookie)
+            .header(header::ACCEPT_LANGUAGE, "zh-CN")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        elsewhere.body.contains("<h1>Board</h1>"),
+        "{}",
+        elsewhere.body
+    );
+    // Someone without a choice and a browser asking for nothing we speak: the server's default.
+    let login = send(
+        &f,
+        Request::get("/login")
+            .header(header::ACCEPT_LANGUAGE, "fr")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(login.body.contains("lang=\"en\""));
+    // Every page carries the switch.
+    assert!(login.body.contains(r#"action="/language""#));
+    assert!(board.body.contains(r#"action="/language""#));
 }

@@ -12,13 +12,16 @@ use maud::{Markup, html};
 use rma_shared::event::EventKind;
 use rma_shared::{Event, LabelCode, TicketNumber, TicketView};
 
+use rma_shared::i18n::Lang;
+use rma_shared::tr;
+
 use super::auth::Office;
 use super::{page, problem, when};
 use crate::api::AppState;
 
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    Office(user): Office,
+    Office(user, lang): Office,
     Path(number): Path<String>,
 ) -> Response {
     super::off_thread(move || {
@@ -26,10 +29,9 @@ pub async fn show(
             return problem(
                 StatusCode::BAD_REQUEST,
                 &user,
-                "Not a ticket number",
-                &format!(
-                    "\u{201c}{number}\u{201d} is not a ticket number (they look like WH1-2026-00042)."
-                ),
+                lang,
+                &tr!(lang, "ticket-not-a-number-title"),
+                &tr!(lang, "ticket-not-a-number", text = number),
             );
         };
         let unreadable = |err: &dyn std::fmt::Display| {
@@ -37,8 +39,9 @@ pub async fn show(
             problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &user,
-                "Ticket unreadable",
-                &format!("Ticket {number} could not be read; see the server's log."),
+                lang,
+                &tr!(lang, "ticket-unreadable-title"),
+                &tr!(lang, "ticket-unreadable", number = number.to_string()),
             )
         };
         let doc = match state.store.tickets().read(&number) {
@@ -47,10 +50,9 @@ pub async fn show(
                 return problem(
                     StatusCode::NOT_FOUND,
                     &user,
-                    "No such ticket",
-                    &format!(
-                        "No ticket {number} has reached the server. If a site created it offline, it appears after that site syncs."
-                    ),
+                    lang,
+                    &tr!(lang, "ticket-none-title"),
+                    &tr!(lang, "ticket-none", number = number.to_string()),
                 );
             }
             Err(err) => return unreadable(&err),
@@ -59,125 +61,138 @@ pub async fn show(
             Ok(view) => view,
             Err(err) => return unreadable(&err),
         };
-        let title = format!("Ticket {number}");
-        page(&title, &user, "", body(&view, user.role.reads_costs())).into_response()
+        let title = tr!(lang, "ticket-title", number = number.to_string());
+        page(
+            &title,
+            &user,
+            lang,
+            "",
+            body(&view, user.role.reads_costs(), lang),
+        )
+        .into_response()
     })
     .await
 }
 
-fn record(event: &Option<Event>) -> Markup {
+fn record(event: &Option<Event>, lang: Lang) -> Markup {
     html! {
         @match event {
-            Some(e) => { (e.kind.describe()) " " span.muted { "(" (who(e)) ")" } }
-            None => span.muted { "not yet" },
+            Some(e) => { (e.kind.describe(lang)) " " span.muted { "(" (who(e, lang)) ")" } }
+            None => span.muted { (tr!(lang, "not-yet")) },
         }
     }
 }
 
-fn who(e: &Event) -> String {
-    format!("{}, {} at {}", when(e.at), e.by, e.site)
+fn who(e: &Event, lang: Lang) -> String {
+    tr!(
+        lang,
+        "ticket-who",
+        at = when(e.at),
+        by = e.by.as_str(),
+        site = e.site.to_string()
+    )
 }
 
-fn body(view: &TicketView, costs: bool) -> Markup {
+fn body(view: &TicketView, costs: bool, lang: Lang) -> Markup {
     let reg = &view.registration;
+    let t = |id: &str| tr!(lang, id);
     html! {
         @if !view.conflicts.is_empty() || !view.field_conflicts.is_empty() {
             section.conflict #conflicts {
-                h2 { "Conflicts between offline edits" }
-                p { "Two sites recorded steps that cannot both hold. Nothing was dropped: a person at a site settles each with "
-                    code { "rma-agent resolve" } "." }
+                h2 { (t("ticket-conflicts")) }
+                p { (t("ticket-conflicts-explain")) " " code { "rma-agent resolve" } }
                 ul {
                     @for c in &view.conflicts {
-                        li { b { (c.what) } " by " (c.by) " at " (c.site) ", " (when(c.at)) ": not applied, because " (c.reason) "." }
+                        li { (tr!(lang, "ticket-conflict", what = c.what_in(lang), by = c.by.as_str(), site = c.site.to_string(), at = when(c.at), reason = c.reason_in(lang))) }
                     }
                     @for f in &view.field_conflicts {
-                        li { "The " (f.field.label()) " was changed at two sites at once: " (f.values.join(" / ")) }
+                        li { (tr!(lang, "out-field-conflict", field = f.field.label(lang), values = f.values.join(" / "))) }
                     }
                 }
             }
         }
         @if !view.overdue.is_empty() {
-            p { @for o in &view.overdue { span.flag { "overdue: " (o.deadline.label()) ", due " (when(o.due)) } } }
+            p { @for o in &view.overdue { span.flag { (tr!(lang, "ticket-overdue", deadline = o.deadline.label(lang), due = when(o.due))) } } }
         }
         dl.record #registration {
-            dt { "Status" } dd #status { (view.status.to_string())
-                @if let Some(reason) = &view.on_hold { " (on hold: " (reason) ")" }
-                @if let Some(reason) = &view.cancelled { " (cancelled: " (reason) ")" } }
-            dt { "Site" } dd { (view.site.as_str()) }
-            dt { "Customer" } dd { (reg.customer) }
-            dt { "Contact" } dd { (reg.contact.as_deref().unwrap_or("-")) }
-            dt { "Model" } dd { (reg.model) }
-            dt { "Quantity" } dd { (reg.quantity) }
-            dt { "Fault" } dd { (reg.fault) }
-            dt { "Customer asks for" } dd { (reg.request.label()) }
-            dt { "Registered" } dd { @if let Some(at) = view.registered_at { (when(at)) } }
-            dt { "Passed to after-sales" } dd { @if let Some(at) = view.forwarded_at { (when(at)) } @else { span.muted { "not yet" } } }
-            dt { "First assessment" } dd { (record(&view.assessment)) }
-            dt { "Receiving" } dd { (record(&view.receiving)) }
-            dt { "Shipping notice" } dd { (record(&view.ship_notice)) }
-            dt { "Shipments" } dd {
-                @for s in &view.shipments { (s.kind.describe()) " " span.muted { "(" (who(s)) ")" } br; }
-                @if view.shipments.is_empty() { span.muted { "not yet" } }
+            dt { (t("col-status")) } dd #status data-status=(view.status.as_str()) { (view.status.label(lang))
+                @if let Some(reason) = &view.on_hold { " (" (tr!(lang, "event-held", reason = reason.as_str())) ")" }
+                @if let Some(reason) = &view.cancelled { " (" (tr!(lang, "event-cancelled", reason = reason.as_str())) ")" } }
+            dt { (t("col-site")) } dd { (view.site.as_str()) }
+            dt { (t("col-customer")) } dd { (reg.customer) }
+            dt { (t("ticket-contact")) } dd { (reg.contact.as_deref().unwrap_or("-")) }
+            dt { (t("col-model")) } dd { (reg.model) }
+            dt { (t("ticket-quantity")) } dd { (reg.quantity) }
+            dt { (t("out-fault")) } dd { (reg.fault) }
+            dt { (t("ticket-request")) } dd { (reg.request.label(lang)) }
+            dt { (t("out-registered")) } dd { @if let Some(at) = view.registered_at { (when(at)) } }
+            dt { (t("ticket-forwarded")) } dd { @if let Some(at) = view.forwarded_at { (when(at)) } @else { span.muted { (t("not-yet")) } } }
+            dt { (t("ticket-assessment")) } dd { (record(&view.assessment, lang)) }
+            dt { (t("ticket-receiving")) } dd { (record(&view.receiving, lang)) }
+            dt { (t("ticket-ship-notice")) } dd { (record(&view.ship_notice, lang)) }
+            dt { (t("ticket-shipments")) } dd {
+                @for s in &view.shipments { (s.kind.describe(lang)) " " span.muted { "(" (who(s, lang)) ")" } br; }
+                @if view.shipments.is_empty() { span.muted { (t("not-yet")) } }
             }
-            dt { "Customer confirmation" } dd { (record(&view.confirmation)) }
-            dt { "Closed" } dd { (record(&view.closing)) }
-            dt { "Archive" } dd { (record(&view.archive)) }
+            dt { (t("ticket-confirmation")) } dd { (record(&view.confirmation, lang)) }
+            dt { (t("ticket-closed")) } dd { (record(&view.closing, lang)) }
+            dt { (t("ticket-archive")) } dd { (record(&view.archive, lang)) }
         }
-        h2 { "Units" }
+        h2 { (t("out-units")) }
         table #units {
-            thead { tr { th { "Unit" } th { "State" } th { "Location" } th { "Repairer" } th.num { "Inspections" } th.num { "Repair minutes" } th { "Records" } } }
+            thead { tr { th { (t("ticket-unit")) } th { (t("ticket-state")) } th { (t("ticket-location")) } th { (t("ticket-repairer")) } th.num { (t("ticket-inspections")) } th.num { (t("ticket-repair-minutes")) } th { (t("ticket-records")) } } }
             tbody {
                 @for u in &view.units {
                     tr id=(format!("unit-{}", u.status.number.k())) {
                         td { (u.status.number.to_string()) }
-                        td { (u.status.state.as_str().replace('_', " ")) }
-                        td { (u.status.location.to_string()) }
+                        td data-state=(u.status.state.as_str()) { (u.status.state.label(lang)) }
+                        td { (u.status.location.label(lang)) }
                         td { (u.status.repairer.as_deref().unwrap_or("-")) }
                         td.num { (u.status.inspections) }
                         td.num { (u.status.repair_minutes) }
-                        td { @for e in &u.records { (e.kind.describe()) " " span.muted { "(" (who(e)) ")" } br; } }
+                        td { @for e in &u.records { (e.kind.describe(lang)) " " span.muted { "(" (who(e, lang)) ")" } br; } }
                     }
                 }
-                @if view.units.is_empty() { tr { td colspan="7" { span.muted { "No units received yet." } } } }
+                @if view.units.is_empty() { tr { td colspan="7" { span.muted { (t("ticket-no-units")) } } } }
             }
         }
         @if !view.parts_requests.is_empty() {
-            h2 { "Parts requests" }
-            ul { @for e in &view.parts_requests { li { (e.kind.describe()) " " span.muted { "(" (who(e)) ")" } } } }
+            h2 { (t("out-parts-requests")) }
+            ul { @for e in &view.parts_requests { li { (e.kind.describe(lang)) " " span.muted { "(" (who(e, lang)) ")" } } } }
         }
         @if costs {
-            h2 { "Costs" }
-            @if view.costs.is_empty() { p.muted { "No cost lines." } } @else {
+            h2 { (t("out-costs")) }
+            @if view.costs.is_empty() { p.muted { (t("ticket-no-costs")) } } @else {
                 table #costs {
-                    thead { tr { th { "When" } th { "What" } th { "Who" } } }
-                    tbody { @for e in &view.costs { tr { td { (when(e.at)) } td { (e.kind.describe()) } td { (e.by) " at " (e.site) } } } }
+                    thead { tr { th { (t("col-when")) } th { (t("col-what")) } th { (t("col-who")) } } }
+                    tbody { @for e in &view.costs { tr { td { (when(e.at)) } td { (e.kind.describe(lang)) } td { (tr!(lang, "ticket-by-at", by = e.by.as_str(), site = e.site.to_string())) } } } }
                 }
-                p { "Totals: " @for t in &view.cost_totals {
-                    (rma_shared::Money { minor: t.minor, currency: t.currency.clone() }.to_string()) " paid by " (t.payer.label()) "; " } }
+                p { (t("ticket-totals")) " " @for total in &view.cost_totals {
+                    (tr!(lang, "ticket-total", amount = rma_shared::Money { minor: total.minor, currency: total.currency.clone() }.to_string(), payer = total.payer.label(lang))) "; " } }
             }
         }
-        h2 { "History" }
+        h2 { (t("ticket-history")) }
         table #history {
-            thead { tr { th { "When" } th { "Site" } th { "Who" } th { "What" } } }
+            thead { tr { th { (t("col-when")) } th { (t("col-site")) } th { (t("col-who")) } th { (t("col-what")) } } }
             tbody {
                 @for e in &view.events {
                     tr data-type=(e.kind.name()) {
                         td { (when(e.at)) } td { (e.site.as_str()) } td { (e.by) }
-                        td { (e.kind.describe())
-                            @if let EventKind::ConflictResolved { .. } = e.kind { " " span.muted { "(conflict settled)" } } }
+                        td { (e.kind.describe(lang))
+                            @if let EventKind::ConflictResolved { .. } = e.kind { " " span.muted { (t("ticket-conflict-settled")) } } }
                     }
                 }
             }
         }
         @if !view.unreadable_events.is_empty() {
-            p.problem { (view.unreadable_events.len()) " event(s) were written by a newer version and are not shown." }
+            p.problem { (tr!(lang, "out-unreadable", count = view.unreadable_events.len())) }
         }
     }
 }
 
 /// A scanned label's address (`/c/U:WH1-2026-00042-1`): the ticket's page, or the board of
 /// a storage area.
-pub async fn scanned(Office(user): Office, Path(code): Path<String>) -> Response {
+pub async fn scanned(Office(user, lang): Office, Path(code): Path<String>) -> Response {
     match LabelCode::parse(&code) {
         Ok(LabelCode::Area(area)) => Redirect::to(&format!("/?area={area}")).into_response(),
         Ok(LabelCode::Unit(unit)) => {
@@ -189,8 +204,9 @@ pub async fn scanned(Office(user): Office, Path(code): Path<String>) -> Response
         Err(err) => problem(
             StatusCode::BAD_REQUEST,
             &user,
-            "Unknown label",
-            &err.to_string(),
+            lang,
+            &tr!(lang, "ticket-unknown-label"),
+            &err.message(lang),
         ),
     }
 }

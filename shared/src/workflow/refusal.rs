@@ -1,107 +1,182 @@
 //! [`Refusal`]: why the regulation does not allow a step now, in words a bench worker
 //! understands, with a stable code for programs.
 
+use std::fmt;
+
 use chrono::NaiveDate;
-use thiserror::Error;
 
 use super::UnitState;
+use crate::i18n::{self, Lang};
 use crate::ids::{EventId, TicketNumber, UnitNumber};
+use crate::tr;
 
-/// A step the regulation does not allow now. Each message names the rule and how to proceed.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+/// A step the regulation does not allow now. Each message (`refusal-CODE` in the catalogue)
+/// names the rule and how to proceed.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    #[error("the ticket was already registered")]
     AlreadyRegistered,
-    #[error("the ticket has no registration: this document is damaged")]
     NotRegistered,
-    #[error("the ticket is archived (regulation 8): archived records can no longer change")]
     Archived,
-    #[error("the ticket was cancelled ({reason}): only costs, corrections and archiving remain")]
-    Cancelled { reason: String },
-    #[error("the ticket is closed: only costs, corrections and archiving remain")]
+    Cancelled {
+        reason: String,
+    },
     Closed,
-    #[error("the ticket is on hold ({reason}): resume it first with `rma-agent resume`")]
-    OnHold { reason: String },
-    #[error("the ticket is already on hold")]
+    OnHold {
+        reason: String,
+    },
     AlreadyHeld,
-    #[error("the ticket is not on hold")]
     NotHeld,
-    #[error("the registration was already passed to after-sales")]
     AlreadyForwarded,
-    #[error(
-        "the ticket was already assessed on {on} (regulation 2.3 asks for one first assessment)"
-    )]
-    AlreadyAssessed { on: NaiveDate },
-    #[error(
-        "regulation 2.3: the first assessment comes before you can {step}; run `rma-agent assess` first"
-    )]
-    NotAssessed { step: &'static str },
-    #[error(
-        "regulation 2.3: a complex fault needs a joint assessment with technical and production that produces a repair plan; give --plan"
-    )]
+    AlreadyAssessed {
+        on: NaiveDate,
+    },
+    NotAssessed {
+        step: Step,
+    },
     ComplexNeedsPlan,
-    #[error("the units of this ticket were already received and numbered")]
     AlreadyReceived,
-    #[error("unit {unit} does not belong to ticket {ticket}")]
     UnitNotOfTicket {
         unit: UnitNumber,
         ticket: TicketNumber,
     },
-    #[error("unit {unit} has not been received: see `rma-agent show` for the ticket's units")]
-    UnknownUnit { unit: UnitNumber },
-    #[error(
-        "unit {unit} {phrase}: it cannot be moved now (packed and shipped units travel with their package)", phrase = .state.phrase()
-    )]
-    CannotMove { unit: UnitNumber, state: UnitState },
-    #[error(
-        "unit {unit} {phrase}: only received, stored or failed units can be assigned to a repairer", phrase = .state.phrase()
-    )]
-    CannotAssign { unit: UnitNumber, state: UnitState },
-    #[error(
-        "regulation 3.1: unit {unit} {phrase} and not assigned to a repairer; assign it first with `rma-agent assign`", phrase = .state.phrase()
-    )]
-    NotAssigned { unit: UnitNumber, state: UnitState },
-    #[error("unit {unit} {phrase}: a repair record is not possible now", phrase = .state.phrase())]
-    CannotRepair { unit: UnitNumber, state: UnitState },
-    #[error(
-        "regulation 3.4: only a repaired unit can be inspected; unit {unit} {phrase} (record a finished repair with `rma-agent repair` first)", phrase = .state.phrase()
-    )]
-    NotRepaired { unit: UnitNumber, state: UnitState },
-    #[error(
-        "regulation 3.4 and 4.1: only units that passed inspection can be shipped; unit {unit} {phrase}", phrase = .state.phrase()
-    )]
-    NotPassed { unit: UnitNumber, state: UnitState },
-    #[error(
-        "regulation 4.2: unit {unit} {phrase} but is not packed yet; pack it first with `rma-agent pack`", phrase = .state.phrase()
-    )]
-    NotPacked { unit: UnitNumber, state: UnitState },
-    #[error(
-        "regulation 4.1: sales issues the shipping notice before packing; run `rma-agent ship-notice` first"
-    )]
+    UnknownUnit {
+        unit: UnitNumber,
+    },
+    CannotMove {
+        unit: UnitNumber,
+        state: UnitState,
+    },
+    CannotAssign {
+        unit: UnitNumber,
+        state: UnitState,
+    },
+    NotAssigned {
+        unit: UnitNumber,
+        state: UnitState,
+    },
+    CannotRepair {
+        unit: UnitNumber,
+        state: UnitState,
+    },
+    NotRepaired {
+        unit: UnitNumber,
+        state: UnitState,
+    },
+    NotPassed {
+        unit: UnitNumber,
+        state: UnitState,
+    },
+    NotPacked {
+        unit: UnitNumber,
+        state: UnitState,
+    },
     NoShipNotice,
-    #[error(
-        "regulation 4.1: no unit of this ticket has been received yet, so nothing can be shipped"
-    )]
     NoUnits,
-    #[error("regulation 5.2: delivery can be confirmed only after every unit shipped")]
     NotShipped,
-    #[error("delivery was already confirmed")]
     AlreadyConfirmed,
-    #[error(
-        "regulation 5.2: confirm delivery with the customer before closing (`rma-agent confirm`)"
-    )]
     NotConfirmed,
-    #[error("regulation 8: only closed or cancelled tickets are archived; close it first")]
     NotClosed,
-    #[error("a ticket with shipped units cannot be cancelled")]
     AlreadyShipped,
-    #[error("there is no open conflict for event {event}")]
-    UnknownConflict { event: EventId },
-    #[error("{0}")]
-    BadRecord(String),
+    UnknownConflict {
+        event: EventId,
+    },
+    BadRecord(Bad),
+}
+
+/// A step that needs the first assessment (2.3) before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Receive,
+    Assign,
+    Parts,
+}
+
+impl Step {
+    fn key(self) -> &'static str {
+        match self {
+            Self::Receive => "receive",
+            Self::Assign => "assign",
+            Self::Parts => "parts",
+        }
+    }
+}
+
+/// A record that is incomplete or malformed in itself, whatever the ticket's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bad {
+    EmptyField,
+    NoUnits,
+    Assignment,
+    NoParts,
+    NoInspector,
+    PackNothing,
+    NoCarrier,
+    Satisfaction,
+    ZeroCost,
+    NotALabel { code: String, ticket: TicketNumber },
+}
+
+impl Bad {
+    fn message(&self, lang: Lang) -> String {
+        let id = match self {
+            Self::EmptyField => "bad-empty-field",
+            Self::NoUnits => "bad-no-units",
+            Self::Assignment => "bad-assignment",
+            Self::NoParts => "bad-no-parts",
+            Self::NoInspector => "bad-no-inspector",
+            Self::PackNothing => "bad-pack-nothing",
+            Self::NoCarrier => "bad-no-carrier",
+            Self::Satisfaction => "bad-satisfaction",
+            Self::ZeroCost => "bad-zero-cost",
+            Self::NotALabel { code, ticket } => {
+                return tr!(
+                    lang,
+                    "bad-not-a-label",
+                    code = code.as_str(),
+                    ticket = ticket.to_string()
+                );
+            }
+        };
+        tr!(lang, id)
+    }
 }
 
 impl Refusal {
+    /// The refusal in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        let id = format!("refusal-{}", self.code());
+        let id = id.as_str();
+        let phrase = |state: &UnitState| state.phrase(lang);
+        match self {
+            Self::Cancelled { reason } | Self::OnHold { reason } => {
+                tr!(lang, id, reason = reason.as_str())
+            }
+            Self::AlreadyAssessed { on } => tr!(lang, id, on = on.to_string()),
+            Self::NotAssessed { step } => tr!(lang, id, step = step.key()),
+            Self::UnitNotOfTicket { unit, ticket } => {
+                tr!(
+                    lang,
+                    id,
+                    unit = unit.to_string(),
+                    ticket = ticket.to_string()
+                )
+            }
+            Self::UnknownUnit { unit } => tr!(lang, id, unit = unit.to_string()),
+            Self::CannotMove { unit, state }
+            | Self::CannotAssign { unit, state }
+            | Self::NotAssigned { unit, state }
+            | Self::CannotRepair { unit, state }
+            | Self::NotRepaired { unit, state }
+            | Self::NotPassed { unit, state }
+            | Self::NotPacked { unit, state } => {
+                tr!(lang, id, unit = unit.to_string(), phrase = phrase(state))
+            }
+            Self::UnknownConflict { event } => tr!(lang, id, event = event.to_string()),
+            Self::BadRecord(bad) => bad.message(lang),
+            _ => tr!(lang, id),
+        }
+    }
+
     /// A stable snake_case code for scripts and the API.
     pub fn code(&self) -> &'static str {
         match self {
@@ -139,3 +214,12 @@ impl Refusal {
         }
     }
 }
+
+/// In the process's current language ([`i18n::current`]).
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(i18n::current()))
+    }
+}
+
+impl std::error::Error for Refusal {}

@@ -1,0 +1,499 @@
+# The product's messages in English. Every id here is in zh-CN/rma.ftl too, with the same
+# variables (a test checks). Keys, codes and times in machine outputs never come from here.
+
+## Counts
+
+units-count = { $count ->
+    [one] { $count } unit
+   *[other] { $count } units
+}
+tickets-count = { $count ->
+    [one] { $count } ticket
+   *[other] { $count } tickets
+}
+
+## Ticket statuses and unit states
+
+status = { $status ->
+    [registered] registered
+    [assessed] assessed
+    [received] received
+    [in_repair] in repair
+    [inspected] inspected
+    [shipped] shipped
+    [confirmed] confirmed
+    [closed] closed
+    [archived] archived
+    [on_hold] on hold
+   *[cancelled] cancelled
+}
+unit-state = { $state ->
+    [received] received
+    [stored] stored
+    [in_repair] in repair
+    [awaiting_inspection] awaiting inspection
+    [passed] passed
+    [failed] failed
+    [packed] packed
+   *[shipped] shipped
+}
+unit-phrase = { $state ->
+    [received] was received but is not in a storage area yet
+    [stored] is in storage
+    [in_repair] is in repair
+    [awaiting_inspection] is waiting for inspection
+    [passed] passed inspection
+    [failed] failed inspection
+    [packed] is packed
+   *[shipped] is shipped
+}
+location = { $place ->
+    [receiving] at receiving
+    [package] in its package
+    [shipped] shipped
+   *[other] { $place }
+}
+location-bench = at { $name }'s bench
+
+## Deadlines of the regulation
+
+deadline = { $deadline ->
+    [forward] pass to after-sales (2.2)
+    [assessment] first assessment (2.3)
+   *[confirmation] confirm delivery with the customer (5.2)
+}
+
+## Registration, assessment, inspection, costs
+
+field = { $field ->
+    [customer] customer
+    [contact] contact
+   *[fault] fault description
+}
+request = { $request ->
+    [repair] repair
+    [replace] replace
+   *[refund] refund
+}
+severity = { $severity ->
+    [simple] simple fault
+   *[complex] complex fault
+}
+verdict = { $verdict ->
+    [pass] passed
+   *[fail] failed
+}
+cost-kind = { $kind ->
+    [repair] repair
+    [shipping] shipping
+    [packaging] packaging
+   *[parts] parts
+}
+payer = { $payer ->
+    [company] the company
+    [customer] the customer
+   *[supplier] the supplier
+}
+liability = { $liability ->
+    [quality_defect] quality defect
+   *[misuse] misuse or damage by the customer
+}
+
+## One line per step, for histories and conflict reports
+
+event-registered = registered the return
+event-edited = changed { $field } to “{ $value }”
+event-forwarded = passed the registration to after-sales
+event-assessed-simple = assessed: simple fault
+event-assessed-complex = assessed: complex fault, joint review
+event-received = received { $count ->
+    [one] { $count } unit
+   *[other] { $count } units
+}
+event-received-into = received { $count ->
+    [one] { $count } unit
+   *[other] { $count } units
+} into { $area }
+event-moved = moved { $unit } to { $to }
+event-assigned = assigned { $units } to repairer { $repairer }
+event-repaired-finished = repair record for { $unit }: { $minutes } min, ready for inspection
+event-repaired-continues = repair record for { $unit }: { $minutes } min, work continues
+event-parts-requested = requested parts: { $parts }
+event-inspected = inspected { $unit }: { $verdict } (inspector { $inspector })
+event-ship-noticed = shipping notice: { $method } on { $date }
+event-packed = packed { $units }
+event-shipped = shipped with { $carrier }, tracking { $tracking }
+event-confirmed = customer confirmed delivery on { $date }, satisfaction { $satisfaction }/5
+event-cost = cost: { $kind } { $amount } paid by { $payer }
+event-closed = closed the ticket
+event-archived = archived, kept by { $keeper } until { $until }
+event-held = put on hold: { $reason }
+event-resumed = resumed work
+event-cancelled = cancelled: { $reason }
+event-conflict-resolved = resolved the conflict of event { $event }: { $note }
+event-scanned = scanned { $code }
+event-labels-printed = printed { $count ->
+    [one] the label
+   *[other] the labels
+} { $codes } on { $printer } ({ $copies ->
+    [one] { $copies } copy
+   *[other] { $copies } copies
+} each)
+
+## Why the regulation does not allow a step now (the rule, its section, the way forward)
+
+refusal-already_registered = the ticket was already registered
+refusal-not_registered = the ticket has no registration: this document is damaged
+refusal-archived = the ticket is archived (regulation 8): archived records can no longer change
+refusal-cancelled = the ticket was cancelled ({ $reason }): only costs, corrections and archiving remain
+refusal-closed = the ticket is closed: only costs, corrections and archiving remain
+refusal-on_hold = the ticket is on hold ({ $reason }): resume it first with `rma-agent resume`
+refusal-already_held = the ticket is already on hold
+refusal-not_held = the ticket is not on hold
+refusal-already_forwarded = the registration was already passed to after-sales
+refusal-already_assessed = the ticket was already assessed on { $on } (regulation 2.3 asks for one first assessment)
+refusal-not_assessed = regulation 2.3: the first assessment comes before you can { $step ->
+    [receive] receive the units
+    [assign] assign a repair
+   *[parts] request parts
+}; run `rma-agent assess` first
+refusal-complex_needs_plan = regulation 2.3: a complex fault needs a joint assessment with technical and production that produces a repair plan; give --plan
+refusal-already_received = the units of this ticket were already received and numbered
+refusal-unit_not_of_ticket = unit { $unit } does not belong to ticket { $ticket }
+refusal-unknown_unit = unit { $unit } has not been received: see `rma-agent show` for the ticket's units
+refusal-cannot_move = unit { $unit } { $phrase }: it cannot be moved now (packed and shipped units travel with their package)
+refusal-cannot_assign = unit { $unit } { $phrase }: only received, stored or failed units can be assigned to a repairer
+refusal-not_assigned = regulation 3.1: unit { $unit } { $phrase } and not assigned to a repairer; assign it first with `rma-agent assign`
+refusal-cannot_repair = unit { $unit } { $phrase }: a repair record is not possible now
+refusal-not_repaired = regulation 3.4: only a repaired unit can be inspected; unit { $unit } { $phrase } (record a finished repair with `rma-agent repair` first)
+refusal-not_passed = regulation 3.4 and 4.1: only units that passed inspection can be shipped; unit { $unit } { $phrase }
+refusal-not_packed = regulation 4.2: unit { $unit } { $phrase } but is not packed yet; pack it first with `rma-agent pack`
+refusal-no_ship_notice = regulation 4.1: sales issues the shipping notice before packing; run `rma-agent ship-notice` first
+refusal-no_units = regulation 4.1: no unit of this ticket has been received yet, so nothing can be shipped
+refusal-not_shipped = regulation 5.2: delivery can be confirmed only after every unit shipped
+refusal-already_confirmed = delivery was already confirmed
+refusal-not_confirmed = regulation 5.2: confirm delivery with the customer before closing (`rma-agent confirm`)
+refusal-not_closed = regulation 8: only closed or cancelled tickets are archived; close it first
+refusal-already_shipped = a ticket with shipped units cannot be cancelled
+refusal-unknown_conflict = there is no open conflict for event { $event }
+refusal-not-allowed = not allowed: { $reason }
+bad-empty-field = a registration field cannot be emptied
+bad-no-units = a receiving record needs at least one unit
+bad-unit-order = the units of a receiving record are numbered 1, 2, 3, … in order
+bad-assignment = an assignment names a repairer and units
+bad-no-parts = a parts request names at least one part
+bad-no-inspector = an inspection is signed by its inspector
+bad-pack-nothing = packing names at least one unit
+bad-no-carrier = regulation 4.3: a shipment needs its carrier and tracking number
+bad-satisfaction = satisfaction is a score from 1 to 5
+bad-zero-cost = a cost line needs a non-zero amount
+bad-not-a-label = the code { $code } is not a label of ticket { $ticket }
+
+## The agent's text output (show, history, list, areas)
+
+out-status-line = Ticket { $ticket } is now: { $status }.
+out-status-line-units = Ticket { $ticket } is now: { $status } (all { $count ->
+    [one] { $count } unit
+   *[other] { $count } units
+} { $state }).
+out-customer = Customer
+out-model = Model
+out-model-line = { $model } x{ $quantity }, customer asks for { $request }
+out-fault = Fault
+out-registered = Registered
+out-registered-line = { $at } by { $by } at { $site }
+out-forwarded = Forwarded
+out-forwarded-line = { $at } to after-sales
+out-assessed = Assessed
+out-assessed-joint = complex fault, joint review with { $people }
+out-handling = Handling
+out-plan = Plan
+out-received = Received
+out-received-line = { $count ->
+    [one] { $count } unit
+   *[other] { $count } units
+} of { $model } ({ $at }, { $by }), appearance: { $appearance }
+out-discrepancy = Discrepancy
+out-on-hold = ON HOLD
+out-cancelled = CANCELLED
+out-units = Units
+out-inspections = { $count ->
+    [one] { $count } inspection
+   *[other] { $count } inspections
+}
+out-repair-minutes = { $minutes } min repair
+out-repair = repair
+out-repair-line = { $at } { $by }: { $steps } ({ $minutes } min)
+out-repair-parts = parts: { $parts }
+out-found = found: { $findings }
+out-inspect = inspect
+out-inspect-line = { $at } { $verdict } by { $inspector }
+out-parts-requests = Parts requests
+out-shipping = Shipping and follow-up
+out-feedback = feedback: { $feedback }
+out-not-working = the customer reports the unit does NOT work
+out-costs = Costs
+out-cost-for = for { $unit }
+out-paid-by = paid by { $payer }
+out-total = total
+out-finished = Finished
+out-overdue = OVERDUE
+out-was-due = { $deadline } was due { $due }
+out-conflicts = CONFLICTS between offline edits (a person must decide)
+out-conflict = event { $event }: { $what } by { $by } at { $site } ({ $at }) did not take effect:
+out-conflict-settle = settle it with: rma-agent resolve { $ticket } --event { $event } --note "what was decided"
+out-field-conflict = { $field } was changed at two sites at once: { $values } (correct it with `rma-agent edit`)
+out-unreadable = { $count ->
+    [one] { $count } step was
+   *[other] { $count } steps were
+} recorded by a newer version of rma-agent and not shown; update this PC.
+out-history-of = History of { $ticket }
+out-conflict-open = CONFLICT, did not take effect
+out-conflict-resolved = (conflict, resolved)
+out-no-tickets = No tickets match.
+out-col-ticket = TICKET
+out-col-status = STATUS
+out-col-customer = CUSTOMER
+out-col-model = MODEL
+out-col-qty = QTY
+out-col-units = UNITS
+out-col-area = AREA
+out-col-name = NAME
+out-more-units = +{ $count } more
+out-flag-overdue = OVERDUE { $deadlines }
+out-flag-conflicts = { $count ->
+    [one] { $count } CONFLICT
+   *[other] { $count } CONFLICTS
+}
+out-more-tickets = (more tickets match: narrow the filters, or use --limit 0 to see all)
+out-no-areas = No storage areas yet: add one with `rma-agent area add CODE`.
+
+## The agent's commands
+
+error-prefix = error:
+scan-already-in = { $unit } is already in { $area }.
+scan-moved = { $unit } moved to { $area }. { $status }
+scan-just-scanned = { $code } was just scanned.
+scan-unit-at = { $unit }: { $state }, { $place }.
+scan-customer = Customer: { $customer }.
+cost-added = Added a { $kind } cost of { $amount } to { $ticket }, paid by { $payer }.
+edit-changed = Changed the { $field } of { $ticket }.
+
+## The office's pages: frame, sign-in
+
+brand = RMA office
+nav-board = Board
+nav-analysis = Monthly analysis
+nav-costs = Cost ledger
+nav-sites = Sites
+log-out = Log out
+back-to-board = Back to the board
+cross-site = This form was sent from another site; open the page on this server and send it again.
+role = { $role ->
+    [sales] Sales
+    [after_sales] After-sales service
+    [technical] Technical
+    [production] Production
+    [procurement] Procurement
+    [finance] Finance
+    [head] Head
+   *[admin] Administrator
+}
+age-minutes = { $count } min
+age-hours = { $count } h
+age-days = { $count } d
+login-title = Log in
+login-name = Name
+login-password = Password
+login-button = Log in
+login-no-account = No account? The administrator adds people with
+login-too-many = Too many wrong passwords. Wait { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+}, then try again.
+login-wrong = Wrong name or password. Try again.
+login-failed = The server could not check the password; see its log.
+
+## The board
+
+store-unreadable = The server could not read its store; see its log.
+col-ticket = Ticket
+col-customer = Customer
+col-model = Model
+col-quantity = Qty
+col-status = Status
+col-site = Site
+col-area = Storage area
+board-no-such-ticket = No ticket { $number } has reached the server.
+board-search-failed = The search could not be run; see the server's log.
+board-not-a-number = “{ $text }” is not a ticket or unit number (they look like WH1-2026-00042 or WH1-2026-00042-1).
+board-not-a-status = “{ $text }” is not a status; showing every status.
+board-all = All
+board-overdue = Overdue
+board-ticket-or-unit = Ticket or unit
+board-any = any
+board-overdue-only = Overdue only
+board-show = Show
+board-clear = Clear
+board-units = Units (state, location)
+board-age = Age
+board-overdue-flag = overdue: { $deadline }
+board-newer = Newer
+board-older = Older
+board-page = Page { $page }
+board-updated = Updated { $time } UTC; the board reloads itself every 15 s.
+
+## A ticket's page
+
+not-yet = not yet
+col-when = When
+col-what = What
+col-who = Who
+ticket-title = Ticket { $number }
+ticket-not-a-number-title = Not a ticket number
+ticket-not-a-number = “{ $text }” is not a ticket number (they look like WH1-2026-00042).
+ticket-unreadable-title = Ticket unreadable
+ticket-unreadable = Ticket { $number } could not be read; see the server's log.
+ticket-none-title = No such ticket
+ticket-none = No ticket { $number } has reached the server. If a site created it offline, it appears after that site syncs.
+ticket-unknown-label = Unknown label
+ticket-who = { $at }, { $by } at { $site }
+ticket-by-at = { $by } at { $site }
+ticket-conflicts = Conflicts between offline edits
+ticket-conflicts-explain = Two sites recorded steps that cannot both hold. Nothing was dropped: a person at a site settles each with
+ticket-conflict = { $what } by { $by } at { $site }, { $at }: not applied, because { $reason }.
+ticket-overdue = overdue: { $deadline }, due { $due }
+ticket-contact = Contact
+ticket-quantity = Quantity
+ticket-request = Customer asks for
+ticket-forwarded = Passed to after-sales
+ticket-assessment = First assessment
+ticket-receiving = Receiving
+ticket-ship-notice = Shipping notice
+ticket-shipments = Shipments
+ticket-confirmation = Customer confirmation
+ticket-closed = Closed
+ticket-archive = Archive
+ticket-unit = Unit
+ticket-state = State
+ticket-location = Location
+ticket-repairer = Repairer
+ticket-inspections = Inspections
+ticket-repair-minutes = Repair minutes
+ticket-records = Records
+ticket-no-units = No units received yet.
+ticket-no-costs = No cost lines.
+ticket-totals = Totals:
+ticket-total = { $amount } paid by { $payer }
+ticket-history = History
+ticket-conflict-settled = (conflict settled)
+
+## The sites page
+
+sites-explain = A site is overdue to sync when it has not synced for { $age }
+sites-none = No sites enrolled yet:
+sites-enrolled = Enrolled
+sites-last-sync = Last sync
+sites-not-pulled = Changes not yet pulled
+sites-waiting = Changes waiting to push
+sites-sync = Sync
+sites-revoked = revoked { $at }
+sites-active = active
+sites-ago = { $age } ago
+sites-never = never
+sites-overdue = overdue
+sites-ok = ok
+sites-refused = Tickets the server refused
+sites-refused-explain = These stay at the site until they are corrected there; the rest of each sync went through.
+sites-why = Why
+
+## The monthly analysis (regulation 7) and its CSV
+
+download-csv = Download CSV
+chart-nothing = nothing this month
+chart-by-model = Returned units by model
+chart-faults = Fault types (tickets)
+chart-scores = Satisfaction scores
+analysis-title = Monthly analysis { $month }
+analysis-month = Month
+analysis-explain = Counted over the tickets registered in { $month }. Repair time is the time from a unit's receipt to the inspection it passed (calendar hours), over the month's units that have passed. First-pass rate is the share of inspected units that passed their first inspection. Fault type is the type set at the first assessment, else the customer's fault description.
+analysis-returns = Returns
+analysis-returns-line = { $tickets ->
+    [one] { $tickets } ticket
+   *[other] { $tickets } tickets
+}, { $units ->
+    [one] { $units } unit
+   *[other] { $units } units
+}
+analysis-repair-time = Repair time
+analysis-repair-line = average { $average } h over { $units ->
+    [one] { $units } unit
+   *[other] { $units } units
+}; longest { $longest }
+analysis-longest = { $hours } h ({ $unit })
+analysis-bench-time = Bench time
+analysis-bench-line = average { $average } min per repaired unit
+analysis-first-pass = First-pass inspections
+analysis-first-pass-line = { $percent } % ({ $passed } of { $inspected ->
+    [one] { $inspected } unit
+   *[other] { $inspected } units
+})
+analysis-satisfaction = Customer satisfaction
+analysis-satisfaction-line = average { $average } of 5 over { $confirmations ->
+    [one] { $confirmations } confirmation
+   *[other] { $confirmations } confirmations
+}; { $working } working
+analysis-score = { $score } of 5
+analysis-by-model = Returns by model
+analysis-tickets = Tickets
+analysis-units = Units
+analysis-fault-types = Fault types
+analysis-fault-type = Fault type
+analysis-feedback = Customer feedback
+analysis-no-feedback = No feedback this month.
+csv-section = Section
+csv-item = Item
+csv-value = Value
+csv-all-models = all models
+csv-average-hours = average hours
+csv-longest-hours = longest hours ({ $unit })
+csv-bench-minutes = average bench minutes
+csv-inspection = Inspection
+csv-first-pass = first-pass rate %
+csv-of = { $part } of { $whole }
+csv-average-of-5 = average of 5
+csv-working = working after repair
+
+## The cost ledger (regulation 6) and its CSV
+
+costs-forbidden = The cost ledger is kept by after-sales and audited by finance (regulation 6); ask one of them, or the head, for what you need.
+costs-backwards = The range starts ({ $from }) after it ends ({ $to }).
+costs-total = Total
+costs-payer = Payer
+costs-kind = Kind
+costs-from = From
+costs-to = To
+costs-count = { $count ->
+    [one] { $count } cost line
+   *[other] { $count } cost lines
+} recorded from { $from } to { $to }.
+costs-lines = Lines
+costs-earlier = Earlier
+costs-later = Later
+costs-page = Page { $page } of { $pages }
+costs-amount = Amount
+costs-liability = Liability
+costs-recorded-by = Recorded by
+costs-recorded-at = Recorded at
+costs-note = Note
+costs-currency = Currency
+
+## Codes that could not be read
+
+id-site = “{ $text }” is not a site code: use 2 to 10 letters or digits starting with a letter, e.g. WH1
+id-ticket = “{ $text }” is not a ticket number: expected SITE-YEAR-NUMBER, e.g. WH1-2026-00042
+id-unit = “{ $text }” is not a unit number: expected a ticket number and the unit, e.g. WH1-2026-00042-3
+id-area = “{ $text }” is not a storage area code: use 1 to 16 letters, digits, '-' or '.', e.g. SHELF-A1
+id-ticket-id = “{ $text }” is not a ticket id: expected 32 hexadecimal digits
+month-error = “{ $text }” is not a month: write it as YYYY-MM, e.g. 2026-11
+label-error = read “{ $text }”, which is not a label code: expected A:AREA, U:UNIT, T:TICKET or P:TICKET (e.g. U:WH1-2026-00042-3)

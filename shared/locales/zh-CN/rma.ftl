@@ -1,0 +1,445 @@
+# 产品的中文文案。这里的每个 id 在 en/rma.ftl 中都有，变量相同（有测试检查）。
+# 机器输出（--json、接口、同步）里的键、代码和时间不取自这里。
+
+## 数量
+
+units-count = { $count } 台
+tickets-count = { $count } 张工单
+
+## 工单状态与设备状态
+
+status = { $status ->
+    [registered] 已登记
+    [assessed] 已评估
+    [received] 已收货
+    [in_repair] 维修中
+    [inspected] 已检验
+    [shipped] 已发货
+    [confirmed] 已确认
+    [closed] 已结案
+    [archived] 已归档
+    [on_hold] 已暂停
+   *[cancelled] 已取消
+}
+unit-state = { $state ->
+    [received] 已收货
+    [stored] 已入库
+    [in_repair] 维修中
+    [awaiting_inspection] 待检验
+    [passed] 检验合格
+    [failed] 检验不合格
+    [packed] 已包装
+   *[shipped] 已发货
+}
+unit-phrase = { $state ->
+    [received] 已收货但尚未放入库位
+    [stored] 在库中
+    [in_repair] 正在维修
+    [awaiting_inspection] 正在等待检验
+    [passed] 已检验合格
+    [failed] 检验不合格
+    [packed] 已包装
+   *[shipped] 已发货
+}
+location = { $place ->
+    [receiving] 收货区
+    [package] 已装箱
+    [shipped] 已发出
+   *[other] { $place }
+}
+location-bench = { $name } 的维修台
+
+## 规程时限
+
+deadline = { $deadline ->
+    [forward] 转交售后（2.2）
+    [assessment] 首次评估（2.3）
+   *[confirmation] 与客户确认收货（5.2）
+}
+
+## 登记、评估、检验、费用
+
+field = { $field ->
+    [customer] 客户
+    [contact] 联系方式
+   *[fault] 故障描述
+}
+request = { $request ->
+    [repair] 维修
+    [replace] 换货
+   *[refund] 退款
+}
+severity = { $severity ->
+    [simple] 简单故障
+   *[complex] 复杂故障
+}
+verdict = { $verdict ->
+    [pass] 合格
+   *[fail] 不合格
+}
+cost-kind = { $kind ->
+    [repair] 维修费
+    [shipping] 运费
+    [packaging] 包装费
+   *[parts] 配件费
+}
+payer = { $payer ->
+    [company] 公司
+    [customer] 客户
+   *[supplier] 供应商
+}
+liability = { $liability ->
+    [quality_defect] 质量问题
+   *[misuse] 客户使用不当或损坏
+}
+
+## 每一步的一行说明（用于历史记录和冲突报告）
+
+event-registered = 登记了退货
+event-edited = 将{ $field }改为“{ $value }”
+event-forwarded = 将登记转交售后
+event-assessed-simple = 完成评估：简单故障
+event-assessed-complex = 完成评估：复杂故障，联合评审
+event-received = 收货 { $count } 台
+event-received-into = 收货 { $count } 台，放入 { $area }
+event-moved = 将 { $unit } 移至 { $to }
+event-assigned = 将 { $units } 分派给维修员 { $repairer }
+event-repaired-finished = { $unit } 的维修记录：{ $minutes } 分钟，待检验
+event-repaired-continues = { $unit } 的维修记录：{ $minutes } 分钟，继续维修
+event-parts-requested = 申请配件：{ $parts }
+event-inspected = 检验 { $unit }：{ $verdict }（检验员 { $inspector }）
+event-ship-noticed = 发货通知：{ $date } 以{ $method }发出
+event-packed = 包装 { $units }
+event-shipped = 已交 { $carrier } 发运，运单号 { $tracking }
+event-confirmed = 客户确认于 { $date } 收货，满意度 { $satisfaction }/5
+event-cost = 费用：{ $kind } { $amount }，由{ $payer }承担
+event-closed = 工单结案
+event-archived = 已归档，由 { $keeper } 保管至 { $until }
+event-held = 暂停：{ $reason }
+event-resumed = 恢复处理
+event-cancelled = 取消：{ $reason }
+event-conflict-resolved = 已处理事件 { $event } 的冲突：{ $note }
+event-scanned = 扫描 { $code }
+event-labels-printed = 在 { $printer } 上打印标签 { $codes }（共 { $count } 张，每张 { $copies } 份）
+
+## 规程不允许此步骤的原因（条款、章节、下一步怎么做）
+
+refusal-already_registered = 此工单已登记过
+refusal-not_registered = 此工单没有登记信息：文档已损坏
+refusal-archived = 此工单已归档（规程第 8 条）：归档记录不能再修改
+refusal-cancelled = 此工单已取消（{ $reason }）：只能再记录费用、更正信息或归档
+refusal-closed = 此工单已结案：只能再记录费用、更正信息或归档
+refusal-on_hold = 此工单已暂停（{ $reason }）：请先用 `rma-agent resume` 恢复
+refusal-already_held = 此工单已经是暂停状态
+refusal-not_held = 此工单没有暂停
+refusal-already_forwarded = 登记信息已经转交售后
+refusal-already_assessed = 此工单已于 { $on } 评估过（规程 2.3 只要求一次首次评估）
+refusal-not_assessed = 规程 2.3：必须先完成首次评估，才能{ $step ->
+    [receive] 收货
+    [assign] 分派维修
+   *[parts] 申请配件
+}；请先执行 `rma-agent assess`
+refusal-complex_needs_plan = 规程 2.3：复杂故障须由技术部和生产部联合评估并制定维修方案；请用 --plan 填写方案
+refusal-already_received = 此工单的设备已收货并编号
+refusal-unit_not_of_ticket = 设备 { $unit } 不属于工单 { $ticket }
+refusal-unknown_unit = 设备 { $unit } 尚未收货：用 `rma-agent show` 查看此工单的设备
+refusal-cannot_move = 设备 { $unit } { $phrase }：现在不能移动（已包装和已发货的设备随包装箱走）
+refusal-cannot_assign = 设备 { $unit } { $phrase }：只有已收货、在库或检验不合格的设备才能分派给维修员
+refusal-not_assigned = 规程 3.1：设备 { $unit } { $phrase }，且未分派给维修员；请先用 `rma-agent assign` 分派
+refusal-cannot_repair = 设备 { $unit } { $phrase }：现在不能填写维修记录
+refusal-not_repaired = 规程 3.4：只有修好的设备才能检验；设备 { $unit } { $phrase }（请先用 `rma-agent repair` 记录完成的维修）
+refusal-not_passed = 规程 3.4 和 4.1：只有检验合格的设备才能发货；设备 { $unit } { $phrase }
+refusal-not_packed = 规程 4.2：设备 { $unit } { $phrase }，但还没有包装；请先用 `rma-agent pack` 包装
+refusal-no_ship_notice = 规程 4.1：包装前须由销售部发出发货通知；请先执行 `rma-agent ship-notice`
+refusal-no_units = 规程 4.1：此工单还没有任何设备收货，无可发货
+refusal-not_shipped = 规程 5.2：所有设备发货后才能确认收货
+refusal-already_confirmed = 已经确认过收货
+refusal-not_confirmed = 规程 5.2：结案前须与客户确认收货（`rma-agent confirm`）
+refusal-not_closed = 规程第 8 条：只有已结案或已取消的工单才能归档；请先结案
+refusal-already_shipped = 已有设备发货的工单不能取消
+refusal-unknown_conflict = 事件 { $event } 没有待处理的冲突
+refusal-not-allowed = 不允许：{ $reason }
+bad-empty-field = 登记字段不能清空
+bad-no-units = 收货记录至少要有一台设备
+bad-unit-order = 收货记录中的设备须按 1、2、3……顺序编号
+bad-assignment = 分派须写明维修员和设备
+bad-no-parts = 配件申请至少要有一种配件
+bad-no-inspector = 检验须有检验员签名
+bad-pack-nothing = 包装至少要有一台设备
+bad-no-carrier = 规程 4.3：发货须填写承运商和运单号
+bad-satisfaction = 满意度为 1 到 5 分
+bad-zero-cost = 费用金额不能为零
+bad-not-a-label = 编码 { $code } 不是工单 { $ticket } 的标签
+
+## 代理程序的文字输出（show、history、list、areas）
+
+out-status-line = 工单 { $ticket } 现在：{ $status }。
+out-status-line-units = 工单 { $ticket } 现在：{ $status }（全部 { $count } 台{ $state }）。
+out-customer = 客户
+out-model = 型号
+out-model-line = { $model } × { $quantity }，客户要求{ $request }
+out-fault = 故障
+out-registered = 登记
+out-registered-line = { $at }，{ $by } 于 { $site }
+out-forwarded = 转交
+out-forwarded-line = { $at } 转交售后
+out-assessed = 评估
+out-assessed-joint = 复杂故障，与 { $people } 联合评审
+out-handling = 处理方式
+out-plan = 维修方案
+out-received = 收货
+out-received-line = { $model } 共 { $count } 台（{ $at }，{ $by }），外观：{ $appearance }
+out-discrepancy = 差异
+out-on-hold = 已暂停
+out-cancelled = 已取消
+out-units = 设备
+out-inspections = 检验 { $count } 次
+out-repair-minutes = 维修 { $minutes } 分钟
+out-repair = 维修
+out-repair-line = { $at } { $by }：{ $steps }（{ $minutes } 分钟）
+out-repair-parts = 配件：{ $parts }
+out-found = 发现：{ $findings }
+out-inspect = 检验
+out-inspect-line = { $at } { $verdict }，检验员 { $inspector }
+out-parts-requests = 配件申请
+out-shipping = 发货与回访
+out-feedback = 客户反馈：{ $feedback }
+out-not-working = 客户反映设备仍不能正常工作
+out-costs = 费用
+out-cost-for = 设备 { $unit }
+out-paid-by = 由{ $payer }承担
+out-total = 合计
+out-finished = 结案
+out-overdue = 已超期
+out-was-due = { $deadline } 应于 { $due } 前完成
+out-conflicts = 离线修改之间有冲突（须由人决定）
+out-conflict = 事件 { $event }：{ $by } 在 { $site }（{ $at }）{ $what }，未生效：
+out-conflict-settle = 处理方法：rma-agent resolve { $ticket } --event { $event } --note "处理决定"
+out-field-conflict = { $field }在两个站点同时被修改：{ $values }（用 `rma-agent edit` 更正）
+out-unreadable = 有 { $count } 个步骤由新版 rma-agent 记录，这里无法显示；请更新本机程序。
+out-history-of = { $ticket } 的历史记录
+out-conflict-open = 冲突，未生效
+out-conflict-resolved = （冲突，已处理）
+out-no-tickets = 没有符合条件的工单。
+out-col-ticket = 工单
+out-col-status = 状态
+out-col-customer = 客户
+out-col-model = 型号
+out-col-qty = 数量
+out-col-units = 设备
+out-col-area = 库位
+out-col-name = 名称
+out-more-units = 另有 { $count } 台
+out-flag-overdue = 超期 { $deadlines }
+out-flag-conflicts = { $count } 个冲突
+out-more-tickets = （还有更多符合条件的工单：请缩小筛选范围，或用 --limit 0 显示全部）
+out-no-areas = 还没有库位：用 `rma-agent area add 编码` 添加。
+
+## 代理程序的命令
+
+error-prefix = 错误：
+scan-already-in = { $unit } 已在 { $area }。
+scan-moved = { $unit } 已移至 { $area }。{ $status }
+scan-just-scanned = 刚刚已扫描过 { $code }。
+scan-unit-at = { $unit }：{ $state }，{ $place }。
+scan-customer = 客户：{ $customer }。
+cost-added = 已为 { $ticket } 添加{ $kind } { $amount }，由{ $payer }承担。
+edit-changed = 已修改 { $ticket } 的{ $field }。
+
+## 办公室页面：框架、登录
+
+brand = 返修管理（办公室）
+nav-board = 看板
+nav-analysis = 月度分析
+nav-costs = 费用台账
+nav-sites = 站点
+log-out = 退出登录
+back-to-board = 返回看板
+cross-site = 此表单来自其他网站；请在本服务器的页面上重新提交。
+role = { $role ->
+    [sales] 销售部
+    [after_sales] 售后服务部
+    [technical] 技术部
+    [production] 生产部
+    [procurement] 采购部
+    [finance] 财务部
+    [head] 负责人
+   *[admin] 管理员
+}
+age-minutes = { $count } 分钟
+age-hours = { $count } 小时
+age-days = { $count } 天
+login-title = 登录
+login-name = 用户名
+login-password = 密码
+login-button = 登录
+login-no-account = 没有账号？请管理员用以下命令添加：
+login-too-many = 密码错误次数过多。请等待 { $minutes } 分钟后再试。
+login-wrong = 用户名或密码错误，请重试。
+login-failed = 服务器无法核对密码；请查看服务器日志。
+
+## 看板
+
+store-unreadable = 服务器无法读取数据；请查看服务器日志。
+col-ticket = 工单
+col-customer = 客户
+col-model = 型号
+col-quantity = 数量
+col-status = 状态
+col-site = 站点
+col-area = 库位
+board-no-such-ticket = 服务器上还没有工单 { $number }。
+board-search-failed = 无法搜索；请查看服务器日志。
+board-not-a-number = “{ $text }”不是工单号或设备编号（格式如 WH1-2026-00042 或 WH1-2026-00042-1）。
+board-not-a-status = “{ $text }”不是有效状态；显示全部状态。
+board-all = 全部
+board-overdue = 超期
+board-ticket-or-unit = 工单或设备
+board-any = 全部
+board-overdue-only = 只看超期
+board-show = 查询
+board-clear = 清除
+board-units = 设备（状态、位置）
+board-age = 已过时间
+board-overdue-flag = 超期：{ $deadline }
+board-newer = 较新
+board-older = 较早
+board-page = 第 { $page } 页
+board-updated = 更新于 { $time }（UTC）；看板每 15 秒自动刷新。
+
+## 工单页面
+
+not-yet = 尚未进行
+col-when = 时间
+col-what = 内容
+col-who = 操作人
+ticket-title = 工单 { $number }
+ticket-not-a-number-title = 不是工单号
+ticket-not-a-number = “{ $text }”不是工单号（格式如 WH1-2026-00042）。
+ticket-unreadable-title = 工单无法读取
+ticket-unreadable = 无法读取工单 { $number }；请查看服务器日志。
+ticket-none-title = 没有此工单
+ticket-none = 服务器上还没有工单 { $number }。如果是站点离线创建的，该站点同步后就会出现。
+ticket-unknown-label = 无法识别的标签
+ticket-who = { $at }，{ $by } 于 { $site }
+ticket-by-at = { $by } 于 { $site }
+ticket-conflicts = 离线修改之间的冲突
+ticket-conflicts-explain = 两个站点记录的步骤不能同时成立。没有任何记录被丢弃：请站点人员逐条处理，命令为
+ticket-conflict = { $by } 在 { $site }（{ $at }）{ $what }：未生效，原因是{ $reason }。
+ticket-overdue = 超期：{ $deadline }，应于 { $due } 前完成
+ticket-contact = 联系方式
+ticket-quantity = 数量
+ticket-request = 客户要求
+ticket-forwarded = 转交售后
+ticket-assessment = 首次评估
+ticket-receiving = 收货
+ticket-ship-notice = 发货通知
+ticket-shipments = 发运
+ticket-confirmation = 客户确认
+ticket-closed = 结案
+ticket-archive = 归档
+ticket-unit = 设备
+ticket-state = 状态
+ticket-location = 位置
+ticket-repairer = 维修员
+ticket-inspections = 检验次数
+ticket-repair-minutes = 维修分钟数
+ticket-records = 记录
+ticket-no-units = 尚未收到任何设备。
+ticket-no-costs = 没有费用记录。
+ticket-totals = 合计：
+ticket-total = { $amount }，由{ $payer }承担
+ticket-history = 历史记录
+ticket-conflict-settled = （冲突已处理）
+
+## 站点页面
+
+sites-explain = 站点超过 { $age } 未同步即视为同步超期
+sites-none = 还没有登记任何站点：
+sites-enrolled = 登记时间
+sites-last-sync = 最近同步
+sites-not-pulled = 未拉取的更改
+sites-waiting = 待推送的更改
+sites-sync = 同步
+sites-revoked = 已于 { $at } 吊销
+sites-active = 正常
+sites-ago = { $age }前
+sites-never = 从未同步
+sites-overdue = 超期
+sites-ok = 正常
+sites-refused = 服务器拒收的工单
+sites-refused-explain = 这些工单留在站点，须在站点更正；每次同步的其余部分已正常完成。
+sites-why = 原因
+
+## 月度分析（规程第 7 条）及其 CSV
+
+download-csv = 下载 CSV
+chart-nothing = 本月没有数据
+chart-by-model = 各型号退回台数
+chart-faults = 故障类型（工单数）
+chart-scores = 满意度评分
+analysis-title = { $month } 月度分析
+analysis-month = 月份
+analysis-explain = 统计对象为 { $month } 登记的工单。维修时长指设备从收货到检验合格的时间（按日历小时计），只统计本月已检验合格的设备。一次合格率指已检验设备中首次检验即合格的比例。故障类型取首次评估时填写的类型，没有则取客户的故障描述。
+analysis-returns = 退货
+analysis-returns-line = { $tickets } 张工单，{ $units } 台
+analysis-repair-time = 维修时长
+analysis-repair-line = 平均 { $average } 小时（共 { $units } 台）；最长 { $longest }
+analysis-longest = { $hours } 小时（{ $unit }）
+analysis-bench-time = 维修工时
+analysis-bench-line = 每台修好的设备平均 { $average } 分钟
+analysis-first-pass = 一次检验合格
+analysis-first-pass-line = { $percent } %（{ $inspected } 台中 { $passed } 台）
+analysis-satisfaction = 客户满意度
+analysis-satisfaction-line = 平均 { $average } 分（满分 5 分，共 { $confirmations } 次确认）；{ $working } 台正常工作
+analysis-score = { $score } 分
+analysis-by-model = 各型号退货
+analysis-tickets = 工单数
+analysis-units = 台数
+analysis-fault-types = 故障类型
+analysis-fault-type = 故障类型
+analysis-feedback = 客户反馈
+analysis-no-feedback = 本月没有客户反馈。
+csv-section = 类别
+csv-item = 项目
+csv-value = 数值
+csv-all-models = 全部型号
+csv-average-hours = 平均小时数
+csv-longest-hours = 最长小时数（{ $unit }）
+csv-bench-minutes = 平均维修分钟数
+csv-inspection = 检验
+csv-first-pass = 一次合格率 %
+csv-of = { $whole } 台中 { $part } 台
+csv-average-of-5 = 平均分（满分 5 分）
+csv-working = 维修后正常工作
+
+## 费用台账（规程第 6 条）及其 CSV
+
+costs-forbidden = 费用台账由售后服务部记录、财务部审核（规程第 6 条）；如需查看，请联系这两个部门或负责人。
+costs-backwards = 起始月份（{ $from }）晚于结束月份（{ $to }）。
+costs-total = 合计
+costs-payer = 承担方
+costs-kind = 费用类别
+costs-from = 起始月份
+costs-to = 结束月份
+costs-count = { $from } 至 { $to } 共记录 { $count } 条费用。
+costs-lines = 费用明细
+costs-earlier = 较早
+costs-later = 较晚
+costs-page = 第 { $page } 页，共 { $pages } 页
+costs-amount = 金额
+costs-liability = 责任认定
+costs-recorded-by = 记录人
+costs-recorded-at = 记录时间
+costs-note = 备注
+costs-currency = 币种
+
+## 无法识别的编码
+
+id-site = “{ $text }”不是站点代码：请用 2 到 10 个字母或数字，以字母开头，例如 WH1
+id-ticket = “{ $text }”不是工单号：格式为 站点-年份-序号，例如 WH1-2026-00042
+id-unit = “{ $text }”不是设备编号：格式为 工单号-设备序号，例如 WH1-2026-00042-3
+id-area = “{ $text }”不是库位编码：请用 1 到 16 个字母、数字、“-”或“.”，例如 SHELF-A1
+id-ticket-id = “{ $text }”不是工单标识：应为 32 位十六进制数字
+month-error = “{ $text }”不是月份：请写成 年-月，例如 2026-11
+label-error = 读到的“{ $text }”不是标签编码：应为 A:库位、U:设备、T:工单或 P:包装（例如 U:WH1-2026-00042-3）

@@ -1,0 +1,317 @@
+//! The message catalogue: every text a person reads, in English and in Chinese, from one place
+//! (Project Fluent files `shared/locales/en/rma.ftl` and `shared/locales/zh-CN/rma.ftl`,
+//! compiled into the programs). Plurals and numbers are Fluent's, never string concatenation.
+//!
+//! Machine outputs (`--json`, the API, sync) keep their English keys and codes whatever the
+//! language: only what a person reads goes through here.
+//!
+//! ```
+//! use rma_shared::i18n::{Lang, tr};
+//! assert_eq!(tr!(Lang::En, "units-count", count = 1), "1 unit");
+//! assert_eq!(tr!(Lang::ZhCn, "units-count", count = 3), "3 台");
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+pub use fluent_bundle::FluentArgs;
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentResource, FluentValue};
+use serde::{Deserialize, Serialize};
+
+/// A language the product speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+}
+
+/// The catalogue files, as compiled in.
+const SOURCES: [(Lang, &str); 2] = [
+    (Lang::En, include_str!("../locales/en/rma.ftl")),
+    (Lang::ZhCn, include_str!("../locales/zh-CN/rma.ftl")),
+];
+
+impl Lang {
+    pub const ALL: [Self; 2] = [Self::En, Self::ZhCn];
+
+    /// The code settings, `--lang` and the pages use: `en`, `zh-CN`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::ZhCn => "zh-CN",
+        }
+    }
+
+    /// The language's own name, for a language switch.
+    pub fn own_name(self) -> &'static str {
+        match self {
+            Self::En => "English",
+            Self::ZhCn => "中文",
+        }
+    }
+
+    /// Reads a language tag or a POSIX locale: `en`, `en-US`, `zh`, `zh-CN`, `zh_CN.UTF-8`,
+    /// `zh-Hans`. `C` and `POSIX` are English.
+    pub fn parse(text: &str) -> Option<Self> {
+        let tag = text.trim().split(['.', '@']).next()?.replace('_', "-");
+        let primary = tag.split('-').next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "en" | "c" | "posix" => Some(Self::En),
+            "zh" => Some(Self::ZhCn),
+            _ => None,
+        }
+    }
+
+    /// The first language of an HTTP `Accept-Language` header this product speaks, by the
+    /// weights the browser gave.
+    pub fn from_accept_language(header: &str) -> Option<Self> {
+        let mut offered: Vec<(f32, Self)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.split(';');
+                let lang = Self::parse(pieces.next()?)?;
+                let weight = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                (weight > 0.0).then_some((weight, lang))
+            })
+            .collect();
+        // Stable: of equal weights, the first named wins.
+        offered.sort_by(|a, b| b.0.total_cmp(&a.0));
+        offered.first().map(|(_, lang)| *lang)
+    }
+
+    /// The language of the environment: `LC_ALL`, else `LC_MESSAGES`, else `LANG` (the first
+    /// that is set and not empty), if this product speaks it.
+    pub fn from_locale_env(var: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .into_iter()
+            .find_map(|name| var(name).filter(|v| !v.trim().is_empty()))
+            .and_then(|value| Self::parse(&value))
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Self::parse(text).ok_or_else(|| format!("{text:?} is not a language here: use en or zh-CN"))
+    }
+}
+
+/// The language of this process's messages where no one asked for another: `Display` of
+/// errors, which cannot take one. A command line sets it once at start; a server leaves it at
+/// its default language and passes each person's language explicitly.
+static CURRENT: AtomicU8 = AtomicU8::new(0);
+
+pub fn set_current(lang: Lang) {
+    CURRENT.store(lang as u8, Ordering::Relaxed);
+}
+
+pub fn current() -> Lang {
+    match CURRENT.load(Ordering::Relaxed) {
+        1 => Lang::ZhCn,
+        _ => Lang::En,
+    }
+}
+
+type Bundle = FluentBundle<FluentResource>;
+
+fn bundles() -> &'static [(Lang, Bundle); 2] {
+    static BUNDLES: OnceLock<[(Lang, Bundle); 2]> = OnceLock::new();
+    BUNDLES.get_or_init(|| SOURCES.map(|(lang, source)| (lang, bundle(lang, source))))
+}
+
+fn bundle(lang: Lang, source: &str) -> Bundle {
+    let id: unic_langid::LanguageIdentifier =
+        lang.code().parse().expect("the language codes are valid");
+    let resource = FluentResource::try_new(source.to_owned())
+        .unwrap_or_else(|(_, errors)| panic!("the {lang} catalogue does not parse: {errors:?}"));
+    let mut bundle = FluentBundle::new_concurrent(vec![id]);
+    // No Unicode isolation marks: terminals, CSV files and labels would show them.
+    bundle.set_use_isolating(false);
+    bundle
+        .add_resource(resource)
+        .unwrap_or_else(|errors| panic!("the {lang} catalogue repeats ids: {errors:?}"));
+    bundle
+}
+
+fn bundle_of(lang: Lang) -> &'static Bundle {
+    &bundles()
+        .iter()
+        .find(|(l, _)| *l == lang)
+        .expect("every language has a bundle")
+        .1
+}
+
+/// The message `id` in `lang` with `args`; falls back to English, then to the id itself (the
+/// catalogue test keeps both from happening).
+pub fn message(lang: Lang, id: &str, args: Option<&FluentArgs<'_>>) -> String {
+    for lang in [lang, Lang::En] {
+        let bundle = bundle_of(lang);
+        if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
+            let mut errors = Vec::new();
+            let text: Cow<'_, str> = bundle.format_pattern(pattern, args, &mut errors);
+            return text.into_owned();
+        }
+    }
+    id.to_owned()
+}
+
+/// An argument of a message: text or a number (numbers choose plural forms).
+pub fn arg<'a>(value: impl Into<FluentValue<'a>>) -> FluentValue<'a> {
+    value.into()
+}
+
+/// `tr!(lang, "id")` or `tr!(lang, "id", name = value, ...)`: a message of the catalogue.
+#[macro_export]
+macro_rules! tr {
+    ($lang:expr, $id:expr) => {
+        $crate::i18n::message($lang, $id, None)
+    };
+    ($lang:expr, $id:expr, $($name:ident = $value:expr),+ $(,)?) => {{
+        let mut args = $crate::i18n::FluentArgs::new();
+        $( args.set(stringify!($name), $crate::i18n::arg($value)); )+
+        $crate::i18n::message($lang, $id, Some(&args))
+    }};
+}
+pub use crate::tr;
+
+/// Every message id of `lang`'s catalogue with the names of its arguments (variables), for
+/// the test that keeps the catalogues whole.
+pub fn inventory(lang: Lang) -> Vec<(String, Vec<String>)> {
+    use fluent_bundle::FluentResource;
+    use fluent_syntax::ast;
+    let source = SOURCES
+        .iter()
+        .find(|(l, _)| *l == lang)
+        .expect("every language has a source")
+        .1;
+    let resource = FluentResource::try_new(source.to_owned()).expect("the catalogue parses");
+    let mut out = Vec::new();
+    for entry in resource.entries() {
+        if let ast::Entry::Message(message) = entry {
+            let mut vars = Vec::new();
+            if let Some(pattern) = &message.value {
+                variables(pattern, &mut vars);
+            }
+            vars.sort();
+            vars.dedup();
+            out.push((message.id.name.to_owned(), vars));
+        }
+    }
+    out
+}
+
+fn variables(pattern: &fluent_syntax::ast::Pattern<&str>, out: &mut Vec<String>) {
+    use fluent_syntax::ast::{Expression, InlineExpression, PatternElement};
+    fn inline(expression: &InlineExpression<&str>, out: &mut Vec<String>) {
+        match expression {
+            InlineExpression::VariableReference { id } => out.push(id.name.to_owned()),
+            InlineExpression::FunctionReference { arguments, .. } => {
+                for argument in &arguments.positional {
+                    inline(argument, out);
+                }
+            }
+            InlineExpression::Placeable { expression } => expr(expression, out),
+            _ => {}
+        }
+    }
+    fn expr(expression: &Expression<&str>, out: &mut Vec<String>) {
+        match expression {
+            Expression::Inline(e) => inline(e, out),
+            Expression::Select { selector, variants } => {
+                inline(selector, out);
+                for variant in variants {
+                    variables(&variant.value, out);
+                }
+            }
+        }
+    }
+    for element in &pattern.elements {
+        if let PatternElement::Placeable { expression } = element {
+            expr(expression, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_is_in_every_language_with_the_same_arguments() {
+        let english = inventory(Lang::En);
+        assert!(english.len() > 50, "{}", english.len());
+        for lang in Lang::ALL {
+            let other = inventory(lang);
+            let ids: Vec<&String> = other.iter().map(|(id, _)| id).collect();
+            for (id, vars) in &english {
+                let found = other.iter().find(|(o, _)| o == id);
+                let Some((_, theirs)) = found else {
+                    panic!("{id} is missing in {lang}");
+                };
+                assert_eq!(theirs, vars, "{id} takes other arguments in {lang}");
+            }
+            assert_eq!(ids.len(), english.len(), "{lang} has ids English lacks");
+        }
+    }
+
+    #[test]
+    fn languages_are_read_from_tags_locales_and_browsers() {
+        assert_eq!(Lang::parse("zh_CN.UTF-8"), Some(Lang::ZhCn));
+        assert_eq!(Lang::parse("zh-Hans"), Some(Lang::ZhCn));
+        assert_eq!(Lang::parse("en_GB"), Some(Lang::En));
+        assert_eq!(Lang::parse("C"), Some(Lang::En));
+        assert_eq!(Lang::parse("de_DE"), None);
+        assert_eq!(
+            Lang::from_accept_language("de-DE,zh-CN;q=0.9,en;q=0.8"),
+            Some(Lang::ZhCn)
+        );
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,zh;q=0.8"),
+            Some(Lang::En)
+        );
+        assert_eq!(Lang::from_accept_language("fr"), None);
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(
+            Lang::from_locale_env(env(&[("LANG", "zh_CN.UTF-8")])),
+            Some(Lang::ZhCn)
+        );
+        assert_eq!(
+            Lang::from_locale_env(env(&[("LC_ALL", "en_US.UTF-8"), ("LANG", "zh_CN.UTF-8")])),
+            Some(Lang::En)
+        );
+        assert_eq!(
+            Lang::from_locale_env(env(&[("LC_ALL", ""), ("LANG", "zh_CN.UTF-8")])),
+            Some(Lang::ZhCn)
+        );
+    }
+
+    #[test]
+    fn plurals_follow_each_language() {
+        assert_eq!(tr!(Lang::En, "units-count", count = 1), "1 unit");
+        assert_eq!(tr!(Lang::En, "units-count", count = 2), "2 units");
+        assert_eq!(tr!(Lang::ZhCn, "units-count", count = 1), "1 台");
+    }
+}
