@@ -213,6 +213,7 @@ impl Cli {
     /// Runs the command: through the running `rma-agent serve` of this data folder if there
     /// is one, else here. `args` are the arguments after the program name, as typed.
     pub fn run(self, args: Vec<String>) -> Result<()> {
+        self.set_up_company()?;
         if let Command::Scan(scan) = &self.command
             && scan.codes.is_empty()
         {
@@ -232,6 +233,15 @@ impl Cli {
         let result = ctx.dispatch(self.command);
         ctx.finish();
         result
+    }
+
+    /// The company's calendar (time zone, holidays) for this process, from the settings. A
+    /// settings file that cannot be read is reported by the commands that read it.
+    fn set_up_company(&self) -> Result<()> {
+        if let Ok(settings) = crate::settings::Settings::load(&self.data, self.config.as_deref()) {
+            rma_shared::calendar::set_company(settings.company_calendar(&self.data)?);
+        }
+        Ok(())
     }
 
     /// A command line for a running serve, with what this process resolved itself.

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 use rma_shared::event::{EventKind, Severity};
 use rma_shared::i18n::Lang;
 use rma_shared::tr;
@@ -14,10 +14,9 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::store::{Area, Listing};
 
+/// A time as people read it: in the company's time zone, to the minute.
 pub fn time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    rma_shared::calendar::company().show(at)
 }
 
 /// `text` padded with spaces to `width` columns (a Chinese character takes two).

@@ -26,6 +26,12 @@ pub struct Settings {
     /// The language of messages when neither `--lang`, `RMA_LANG` nor the locale say one:
     /// "en" or "zh-CN".
     pub language: Option<rma_shared::i18n::Lang>,
+    /// The company's time zone, e.g. "Asia/Shanghai" (default: this PC's): times shown,
+    /// the year in ticket numbers and the days of deadlines count in it.
+    pub time_zone: Option<String>,
+    /// The company's calendar file: public holidays and make-up working days (default:
+    /// `calendar.toml` in the data folder, if there is one).
+    pub calendar: Option<std::path::PathBuf>,
 }
 
 /// `[labels]`: the bench's label printer, used by `label --print` and `receive --labels`.
@@ -87,6 +93,8 @@ impl Default for Settings {
             sync_interval_secs: 30,
             labels: LabelSettings::default(),
             language: None,
+            time_zone: None,
+            calendar: None,
         }
     }
 }
@@ -106,6 +114,18 @@ pub const ENV_OVERRIDES: [(&str, &str); 7] = [
 ];
 
 impl Settings {
+    /// The company's calendar these settings name.
+    pub fn company_calendar(
+        &self,
+        data: &Path,
+    ) -> Result<rma_shared::calendar::Calendar, rma_shared::calendar::CalendarError> {
+        rma_shared::calendar::Calendar::from_settings(
+            self.time_zone.as_deref(),
+            self.calendar.as_deref(),
+            data,
+        )
+    }
+
     /// Loads `file` if given, else `settings.toml` in `data_dir` if it exists, then applies
     /// the environment.
     pub fn load(data_dir: &Path, file: Option<&Path>) -> Result<Self, SettingsError> {

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use rma_shared::automerge::ActorId;
 use rma_shared::event::EventKind;
 use rma_shared::{
@@ -236,7 +236,9 @@ impl Store {
         registered: Event,
     ) -> Result<TicketDoc, StoreError> {
         let now = registered.at;
-        let year = u16::try_from(now.year()).expect("a year of the common era");
+        // The company's year: a return registered on 1 January local time is next year's.
+        let year = u16::try_from(rma_shared::calendar::company().year(now))
+            .expect("a year of the common era");
         let counter_key = counter_key(year);
         let last = self.last_seq(year)?;
         let number = TicketNumber::new(self.site.clone(), year, last + 1);

@@ -135,6 +135,10 @@ pub enum UserCommand {
 impl Cli {
     pub fn run(self) -> Result<()> {
         let mut settings = Settings::load(&self.data, self.config.as_deref())?;
+        rma_shared::calendar::set_company(settings.company_calendar(&self.data)?);
+        if let Some(lang) = rma_shared::i18n::Lang::from_locale_env(|n| std::env::var(n).ok()) {
+            rma_shared::i18n::set_current(lang);
+        }
         if let Some(url) = self.database {
             settings.database.url = Some(url);
         }

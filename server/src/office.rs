@@ -6,8 +6,10 @@
 //! an:{YYYY-MM}\0{number}         the ticket's analysis facts (JSON), by month of registration
 //! co:{YYYY-MM}\0{number}\0{id}   one cost line (JSON), by month it was recorded
 //! meta:office                    the version of these indexes
+//! meta:office:zone               the time zone months were cut in
 //! ```
-//! A store written by an older version has its indexes rebuilt when it is opened.
+//! A store written by an older version, or whose months were cut in another time zone than
+//! the company's now, has its indexes rebuilt when it is opened.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +23,7 @@ use rma_store::tickets::{ListFilter, TicketStore, sortable};
 /// Bump when the indexes change shape: stores are rebuilt on open.
 const VERSION: u32 = 1;
 const META: &str = "meta:office";
+const ZONE: &str = "meta:office:zone";
 
 fn count_key(status: TicketStatus) -> String {
     format!("count:status:{}", status.as_str())
@@ -66,7 +69,9 @@ pub fn index(
 /// Rebuilds the indexes if the store was written by a version without them (or older ones).
 pub fn ensure(kv: &Kv, tickets: &TicketStore) -> Result<(), StoreError> {
     let found = kv.get(META)?;
-    if !rma_store::kv::needs_upgrade("office index", found.as_deref(), VERSION)? {
+    let zone = rma_shared::calendar::company().zone_name();
+    let same_zone = kv.get(ZONE)?.as_deref() == Some(zone.as_bytes());
+    if !rma_store::kv::needs_upgrade("office index", found.as_deref(), VERSION)? && same_zone {
         return Ok(());
     }
     let started = std::time::Instant::now();
@@ -87,9 +92,11 @@ pub fn ensure(kv: &Kv, tickets: &TicketStore) -> Result<(), StoreError> {
         }
     }
     batch.put(META, VERSION.to_string());
+    batch.put(ZONE, zone);
     kv.commit(batch)?;
     tracing::info!(
         tickets = all.tickets.len(),
+        zone,
         ms = started.elapsed().as_millis() as u64,
         "office indexes rebuilt"
     );

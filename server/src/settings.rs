@@ -30,6 +30,12 @@ pub struct Settings {
     /// The pages' language for a person who chose none and whose browser asks for none this
     /// server speaks: "en" or "zh-CN".
     pub language: rma_shared::i18n::Lang,
+    /// The company's time zone, e.g. "Asia/Shanghai" (default: this machine's): times on the
+    /// pages, analysis months and the days of deadlines count in it.
+    pub time_zone: Option<String>,
+    /// The company's calendar file: public holidays and make-up working days (default:
+    /// `calendar.toml` in the data folder, if there is one).
+    pub calendar: Option<PathBuf>,
     /// `[tls]`: serve HTTPS with this certificate and key.
     pub tls: TlsSettings,
     /// `[limits]`: time and number limits of connections and requests.
@@ -113,6 +119,8 @@ impl Default for Settings {
             secure_cookies: false,
             database: DatabaseSettings::default(),
             language: rma_shared::i18n::Lang::En,
+            time_zone: None,
+            calendar: None,
             tls: TlsSettings::default(),
             limits: LimitSettings::default(),
         }
@@ -135,6 +143,18 @@ impl Settings {
             (Some(cert), Some(key)) => crate::transport::acceptor(cert, key).map(Some),
             _ => Err(crate::transport::TlsError::Half),
         }
+    }
+
+    /// The company's calendar these settings name.
+    pub fn company_calendar(
+        &self,
+        data: &Path,
+    ) -> Result<rma_shared::calendar::Calendar, rma_shared::calendar::CalendarError> {
+        rma_shared::calendar::Calendar::from_settings(
+            self.time_zone.as_deref(),
+            self.calendar.as_deref(),
+            data,
+        )
     }
 
     /// Whether the login cookie is marked `Secure`.

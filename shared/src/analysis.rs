@@ -41,10 +41,17 @@ impl std::fmt::Display for MonthError {
 impl std::error::Error for MonthError {}
 
 impl Month {
+    /// The company's month of `at` ([`crate::calendar::company`]).
     pub fn of(at: DateTime<Utc>) -> Self {
+        Self::of_in(at, crate::calendar::company())
+    }
+
+    /// The month of `at` in `calendar`'s zone.
+    pub fn of_in(at: DateTime<Utc>, calendar: &crate::calendar::Calendar) -> Self {
+        let local = calendar.date(at);
         Self {
-            year: at.year(),
-            month: at.month(),
+            year: local.year(),
+            month: local.month(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! The regulation's deadlines ("within X hours", "within X working days") as settings, and
 //! which of them a ticket is waiting on.
 
-use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::workflow::Workflow;
@@ -103,9 +103,8 @@ impl DeadlineSettings {
         match pending.deadline {
             Deadline::Forward => pending.since + Duration::hours(self.forward_hours.into()),
             Deadline::Assessment => pending.since + Duration::hours(self.assessment_hours.into()),
-            Deadline::Confirmation => {
-                add_working_days(pending.since, self.confirmation_working_days)
-            }
+            Deadline::Confirmation => crate::calendar::company()
+                .add_working_days(pending.since, self.confirmation_working_days),
         }
     }
 
@@ -125,17 +124,10 @@ impl DeadlineSettings {
     }
 }
 
-/// `days` working days (Monday to Friday) after `from`, at the same time of day.
+/// `days` working days (Monday to Friday) after `from` in UTC, at the same time of day; the
+/// company's deadlines count in its own calendar ([`crate::calendar`]).
 pub fn add_working_days(from: DateTime<Utc>, days: u32) -> DateTime<Utc> {
-    let mut at = from;
-    let mut left = days;
-    while left > 0 {
-        at += Duration::days(1);
-        if !matches!(at.weekday(), Weekday::Sat | Weekday::Sun) {
-            left -= 1;
-        }
-    }
-    at
+    crate::calendar::Calendar::in_zone(chrono_tz::Tz::UTC).add_working_days(from, days)
 }
 
 #[cfg(test)]

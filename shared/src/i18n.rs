@@ -89,11 +89,16 @@ impl Lang {
     }
 
     /// The language of the environment: `LC_ALL`, else `LC_MESSAGES`, else `LANG` (the first
-    /// that is set and not empty), if this product speaks it.
+    /// that is set and not empty), if this product speaks it. The `C` and `POSIX` locales of
+    /// servers and containers say no preference.
     pub fn from_locale_env(var: impl Fn(&str) -> Option<String>) -> Option<Self> {
         ["LC_ALL", "LC_MESSAGES", "LANG"]
             .into_iter()
             .find_map(|name| var(name).filter(|v| !v.trim().is_empty()))
+            .filter(|value| {
+                let base = value.split(['.', '@']).next().unwrap_or_default();
+                !matches!(base, "C" | "POSIX")
+            })
             .and_then(|value| Self::parse(&value))
     }
 }
@@ -306,6 +311,7 @@ mod tests {
             Lang::from_locale_env(env(&[("LC_ALL", ""), ("LANG", "zh_CN.UTF-8")])),
             Some(Lang::ZhCn)
         );
+        assert_eq!(Lang::from_locale_env(env(&[("LANG", "C.UTF-8")])), None);
     }
 
     #[test]

@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod bytes_check;
+pub mod calendar;
 pub mod deadlines;
 pub mod event;
 #[doc(hidden)]

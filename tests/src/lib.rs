@@ -111,7 +111,13 @@ impl Agent {
         cmd.args(args)
             .env("RMA_AGENT_DATA", self.dir.path())
             .env("RMA_USER", &self.user)
-            .env_remove("RMA_AGENT_CONFIG");
+            .env_remove("RMA_AGENT_CONFIG")
+            // Whatever the machine's locale, the agent's own settings choose its language
+            // (a test asks for another with --lang or the environment).
+            .env("LANG", "C.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env_remove("RMA_LANG");
         cmd
     }
 

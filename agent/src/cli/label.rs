@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use rma_labels::{Fonts, Format, Label, LabelKind, Options, Printer, Sheet};
 use rma_shared::event::EventKind;
+use rma_shared::i18n::Lang;
+use rma_shared::tr;
 use rma_shared::{AreaCode, LabelCode, TicketNumber, TicketView, UnitNumber};
 
 use super::Context;
@@ -297,7 +299,7 @@ fn labels(ctx: &Context, what: What) -> Result<Vec<Label>> {
                     unit.ticket()
                 );
             }
-            vec![unit_label(&view, &unit)]
+            vec![unit_label(&view, &unit, ctx.lang)]
         }
         What::Ticket { ticket } => {
             let view = view(&ticket)?;
@@ -306,48 +308,60 @@ fn labels(ctx: &Context, what: What) -> Result<Vec<Label>> {
                     "ticket {ticket} has no units yet: receive them first with `rma-agent receive`"
                 );
             }
-            unit_labels(&view)
+            unit_labels(&view, ctx.lang)
         }
         What::Package { ticket } => {
             let view = view(&ticket)?;
             let reg = &view.registration;
+            let lang = ctx.lang;
             let date = match view.ship_notice.as_ref().map(|e| &e.kind) {
                 Some(EventKind::ShipNoticed { date, .. }) => date.to_string(),
-                _ => "not agreed yet".into(),
+                _ => tr!(lang, "label-date-open"),
             };
             vec![Label::new(
                 LabelKind::Package,
                 LabelCode::Package(ticket),
                 vec![
-                    format!(
-                        "Model {} x{}",
-                        reg.model,
-                        view.units.len().max(reg.quantity as usize)
+                    tr!(
+                        lang,
+                        "label-package-model",
+                        model = reg.model.as_str(),
+                        quantity = view.units.len().max(reg.quantity as usize)
                     ),
-                    format!("Customer: {}", reg.customer),
-                    format!("Ship date: {date}"),
+                    tr!(
+                        lang,
+                        "label-package-customer",
+                        customer = reg.customer.as_str()
+                    ),
+                    tr!(lang, "label-package-date", date = date),
                 ],
             )]
         }
     })
 }
 
-/// The labels of every unit of a ticket.
-pub fn unit_labels(view: &TicketView) -> Vec<Label> {
+/// The labels of every unit of a ticket, captioned in `lang`.
+pub fn unit_labels(view: &TicketView, lang: Lang) -> Vec<Label> {
     view.units
         .iter()
-        .map(|u| unit_label(view, &u.status.number))
+        .map(|u| unit_label(view, &u.status.number, lang))
         .collect()
 }
 
-fn unit_label(view: &TicketView, unit: &UnitNumber) -> Label {
+fn unit_label(view: &TicketView, unit: &UnitNumber, lang: Lang) -> Label {
     let reg = &view.registration;
     Label::new(
         LabelKind::Unit,
         LabelCode::Unit(unit.clone()),
         vec![
             reg.customer.clone(),
-            format!("{} - unit {} of {}", reg.model, unit.k(), view.units.len()),
+            tr!(
+                lang,
+                "label-unit-line",
+                model = reg.model.as_str(),
+                k = unit.k(),
+                of = view.units.len()
+            ),
         ],
     )
 }

@@ -82,7 +82,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     };
     let doc = ctx.store()?.load(&args.ticket)?;
     let view = rma_shared::TicketView::build(&doc, &ctx.settings()?.deadlines, ctx.now)?;
-    let labels = super::label::unit_labels(&view);
+    let labels = super::label::unit_labels(&view, ctx.lang);
     super::label::deliver(ctx, labels, &super::label::Output::printer(printer)).map_err(|err| {
         anyhow!(
             "the units are received, but their labels were not printed: {err:#}\nPrint them later with `rma-agent label ticket {} --print`",

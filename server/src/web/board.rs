@@ -221,7 +221,9 @@ pub async fn show(
                 @if page_number > 1 { a href=(query.keep(page_number - 1)) { "\u{2190} " (tr!(lang, "board-newer")) } }
                 span.muted { (tr!(lang, "board-page", page = page_number)) }
                 @if listing.more { a #next href=(query.keep(page_number + 1)) { (tr!(lang, "board-older")) " \u{2192}" } }
-                span.muted #updated { (tr!(lang, "board-updated", time = now.format("%H:%M:%S").to_string())) }
+                span.muted #updated { (tr!(lang, "board-updated",
+                    time = rma_shared::calendar::company().local(now).format("%H:%M:%S").to_string(),
+                    zone = rma_shared::calendar::company().zone_name())) }
             }
             // Keeps the board current without a manual reload, unless someone is typing.
             script src="/static/board.js" {}

@@ -198,9 +198,9 @@ pub fn refuse(
     Box::new(problem(status, user, lang, title, message))
 }
 
-/// A time as the office reads it (UTC, to the minute).
+/// A time as the office reads it: in the company's time zone, to the minute.
 pub fn when(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M").to_string()
+    rma_shared::calendar::company().show(at)
 }
 
 /// How long ago, in the largest unit that fits.

@@ -341,7 +341,7 @@ board-overdue-flag = overdue: { $deadline }
 board-newer = Newer
 board-older = Older
 board-page = Page { $page }
-board-updated = Updated { $time } UTC; the board reloads itself every 15 s.
+board-updated = Updated { $time } ({ $zone }); the board reloads itself every 15 s.
 
 ## A ticket's page
 
@@ -497,3 +497,11 @@ id-area = “{ $text }” is not a storage area code: use 1 to 16 letters, digit
 id-ticket-id = “{ $text }” is not a ticket id: expected 32 hexadecimal digits
 month-error = “{ $text }” is not a month: write it as YYYY-MM, e.g. 2026-11
 label-error = read “{ $text }”, which is not a label code: expected A:AREA, U:UNIT, T:TICKET or P:TICKET (e.g. U:WH1-2026-00042-3)
+
+## Label captions
+
+label-package-model = Model { $model } x{ $quantity }
+label-package-customer = Customer: { $customer }
+label-package-date = Ship date: { $date }
+label-date-open = not agreed yet
+label-unit-line = { $model } - unit { $k } of { $of }

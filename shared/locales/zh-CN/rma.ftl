@@ -305,7 +305,7 @@ board-overdue-flag = 超期：{ $deadline }
 board-newer = 较新
 board-older = 较早
 board-page = 第 { $page } 页
-board-updated = 更新于 { $time }（UTC）；看板每 15 秒自动刷新。
+board-updated = 更新于 { $time }（{ $zone }）；看板每 15 秒自动刷新。
 
 ## 工单页面
 
@@ -443,3 +443,11 @@ id-area = “{ $text }”不是库位编码：请用 1 到 16 个字母、数字
 id-ticket-id = “{ $text }”不是工单标识：应为 32 位十六进制数字
 month-error = “{ $text }”不是月份：请写成 年-月，例如 2026-11
 label-error = 读到的“{ $text }”不是标签编码：应为 A:库位、U:设备、T:工单或 P:包装（例如 U:WH1-2026-00042-3）
+
+## 标签文字
+
+label-package-model = 型号 { $model } × { $quantity } 台
+label-package-customer = 客户：{ $customer }
+label-package-date = 发货日期：{ $date }
+label-date-open = 待定
+label-unit-line = { $model }，第 { $k } 台（共 { $of } 台）

@@ -1,0 +1,103 @@
+//! The agent in the company's language and time: settings, `--lang`, the locale; times in the
+//! company's zone; refusals of the regulation in Chinese; Chinese names lined up; `--json`
+//! the same whatever the language.
+
+use chrono::{DateTime, Utc};
+use rma_tests::Agent;
+use unicode_width::UnicodeWidthStr;
+
+fn settings(agent: &Agent, text: &str) {
+    std::fs::write(agent.data().join("settings.toml"), text).unwrap();
+}
+
+#[test]
+fn the_agent_speaks_the_setting_the_flag_or_the_locale_and_json_stays_neutral() {
+    let agent = Agent::init("WH1");
+    settings(
+        &agent,
+        "language = \"zh-CN\"\ntime_zone = \"Asia/Shanghai\"\n",
+    );
+    let ticket = agent.intake("深圳华强电子有限公司", 2);
+
+    // The setting: Chinese headings, the time in Shanghai's.
+    let shown = agent.ok(&["show", &ticket]);
+    assert!(
+        shown.contains("客户") && shown.contains("已登记"),
+        "{shown}"
+    );
+    let view = agent.json(&["show", &ticket]);
+    let at: DateTime<Utc> = view["registered_at"].as_str().unwrap().parse().unwrap();
+    let shanghai = at
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    assert!(shown.contains(&shanghai), "{shanghai} in\n{shown}");
+
+    // The flag wins over the setting; the locale over the setting too.
+    let english = agent.ok(&["show", &ticket, "--lang", "en"]);
+    assert!(
+        english.contains("Customer") && english.contains("REGISTERED"),
+        "{english}"
+    );
+    let by_locale = agent
+        .command(&["show", &ticket])
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&by_locale.stdout).contains("Customer"));
+
+    // Machine output: English keys and codes, RFC 3339 UTC times, whatever the language.
+    assert_eq!(view["status"], "registered");
+    assert!(
+        view["registered_at"].as_str().unwrap().ends_with('Z'),
+        "{view}"
+    );
+    let en_view = agent.json(&["show", &ticket, "--lang", "en"]);
+    assert_eq!(view, en_view);
+
+    // A refusal of the regulation, in Chinese, with its section and the way forward.
+    let err = agent.fails(&["receive", &ticket]);
+    assert!(
+        err.starts_with("错误：") && err.contains("规程 2.3") && err.contains("rma-agent assess"),
+        "{err}"
+    );
+    let err = agent.fails(&["receive", &ticket, "--lang", "en"]);
+    assert!(err.contains("regulation 2.3"), "{err}");
+}
+
+#[test]
+fn chinese_names_line_up_in_listings() {
+    let agent = Agent::init("WH1");
+    agent.intake("深圳华强电子有限公司", 1);
+    agent.intake("Acme Ltd", 1);
+    let listing = agent.ok(&["list", "--lang", "zh-CN"]);
+    let rows: Vec<&str> = listing.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{listing}");
+    // The model column starts at the same display column on both rows.
+    let model_column = |row: &str| row[..row.find("X200").unwrap()].width();
+    assert_eq!(model_column(rows[0]), model_column(rows[1]), "{listing}");
+}
+
+#[test]
+fn a_bad_calendar_file_or_zone_is_named() {
+    let agent = Agent::init("WH1");
+    std::fs::write(
+        agent.data().join("calendar.toml"),
+        "[2026]\nholidays = [\"2027-10-01\"]\n",
+    )
+    .unwrap();
+    let err = agent.fails(&["list"]);
+    assert!(
+        err.contains("calendar.toml") && err.contains("2027-10-01"),
+        "{err}"
+    );
+    std::fs::remove_file(agent.data().join("calendar.toml")).unwrap();
+    settings(&agent, "time_zone = \"Mars/Olympus\"\n");
+    let err = agent.fails(&["list"]);
+    assert!(
+        err.contains("Mars/Olympus") && err.contains("Asia/Shanghai"),
+        "{err}"
+    );
+}
