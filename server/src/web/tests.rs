@@ -854,7 +854,7 @@ async fn every_page_and_refusal_in_chinese_has_no_english_interface_word_left() 
     for (uri, cookie) in pages {
         let page = send(&f, chinese(uri, &cookie)).await;
         assert!(page.body.contains("lang=\"zh-CN\""), "{uri}: {}", page.body);
-        let english = english_words(&page.body, &data);
+        let english = english_words(&page.body, data);
         assert!(
             english.is_empty(),
             "{uri} still says {english:?}:\n{}",
@@ -885,7 +885,7 @@ async fn every_page_and_refusal_in_chinese_has_no_english_interface_word_left() 
     .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(
-        english_words(&wrong.body, &data).is_empty(),
+        english_words(&wrong.body, data).is_empty(),
         "{}",
         wrong.body
     );
