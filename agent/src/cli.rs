@@ -333,7 +333,7 @@ impl Cli {
         if let Some(ctx) = local {
             ctx.finish();
         }
-        session.finish()
+        session.finish(rma_shared::i18n::current())
     }
 }
 

@@ -82,26 +82,25 @@ pub enum CertProblem {
     Other(String),
 }
 
+impl CertProblem {
+    /// What is wrong and what to do, in `lang`.
+    pub fn message(&self, lang: rma_shared::i18n::Lang) -> String {
+        use rma_shared::tr;
+        match self {
+            Self::UnknownIssuer => tr!(lang, "cert-unknown-issuer"),
+            Self::WrongName => tr!(lang, "cert-wrong-name"),
+            Self::Expired => tr!(lang, "cert-expired"),
+            Self::CaAsServer => tr!(lang, "cert-ca-as-server"),
+            Self::NotTls => tr!(lang, "cert-not-tls"),
+            Self::Other(reason) => tr!(lang, "cert-other", reason = reason.as_str()),
+        }
+    }
+}
+
+/// In the process's current language.
 impl fmt::Display for CertProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::UnknownIssuer => {
-                "its certificate is signed by an authority this PC does not trust. If the company has its own certificate authority, enroll again with `--ca-cert FILE` (the CA file from the office)"
-            }
-            Self::WrongName => {
-                "its certificate is made for another name. Enroll again with the address the certificate names (ask the office which)"
-            }
-            Self::Expired => {
-                "its certificate has expired or is not valid yet. Check this PC's date and time; if they are right, the office must renew the certificate"
-            }
-            Self::CaAsServer => {
-                "it presents a certificate authority's certificate as its own. The office must make a server certificate signed by the company CA (the README shows how)"
-            }
-            Self::NotTls => {
-                "it does not speak https at that address. Check the address: perhaps http://, or another port"
-            }
-            Self::Other(reason) => return write!(f, "its certificate was refused ({reason}); ask the office"),
-        })
+        f.write_str(&self.message(rma_shared::i18n::current()))
     }
 }
 

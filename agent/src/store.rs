@@ -31,21 +31,17 @@ pub use sync::{LastSync, Refused, ServerLink};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error(
-        "there is no agent data in {0} yet: run `rma-agent init --site CODE` first, or point --data at the right folder"
-    )]
+    #[error("{}", say("store-not-initialised", .0.display()))]
     NotInitialised(PathBuf),
-    #[error(
-        "this agent was already set up for site {0}; a site code cannot change once tickets are numbered with it"
-    )]
+    #[error("{}", say("store-already-initialised", .0))]
     AlreadyInitialised(SiteCode),
-    #[error("there is no ticket {0} here: check the number (`rma-agent list` shows the tickets)")]
+    #[error("{}", say("store-unknown-ticket", .0))]
     UnknownTicket(TicketNumber),
-    #[error("storage area {0} is not set up: add it with `rma-agent area add {0}`")]
+    #[error("{}", say("store-unknown-area", .0))]
     UnknownArea(AreaCode),
-    #[error("storage area {0} already exists")]
+    #[error("{}", say("store-area-exists", .0))]
     AreaExists(AreaCode),
-    #[error("not allowed: {0}")]
+    #[error("{}", say("refusal-not-allowed", .0))]
     Refused(Refusal),
     #[error("ticket {number} is damaged in the local store: {source}")]
     Damaged {
@@ -53,9 +49,7 @@ pub enum StoreError {
         #[source]
         source: DocError,
     },
-    #[error(
-        "the data folder {0} is in use by another process (a running `rma-agent serve`, or a command still running); only one can open it at a time"
-    )]
+    #[error("{}", say("store-in-use", .0.display()))]
     InUse(PathBuf),
     #[error("cannot create the data folder {path}")]
     Folder {
@@ -67,6 +61,17 @@ pub enum StoreError {
     Backup(#[from] rma_store::backup::BackupError),
     #[error(transparent)]
     Kv(KvError),
+}
+
+/// A message of the catalogue with one argument (`what`), in the process's language: what
+/// the command line shows.
+fn say(id: &str, what: impl std::fmt::Display) -> String {
+    let lang = rma_shared::i18n::current();
+    let what = what.to_string();
+    match id {
+        "refusal-not-allowed" => rma_shared::tr!(lang, id, reason = what),
+        _ => rma_shared::tr!(lang, id, what = what),
+    }
 }
 
 impl From<KvError> for StoreError {

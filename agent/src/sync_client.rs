@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use rma_shared::automerge::ActorId;
+use rma_shared::i18n::current;
 use rma_shared::sync::{
     self, BindRequest, FetchRequest, FetchResponse, Heads, PAGE_BYTES, PullResponse, PushDoc,
     PushRequest, PushResponse, TreeNode,
 };
+use rma_shared::tr;
 use rma_shared::{TicketId, TicketNumber};
 use serde::Serialize;
 use thiserror::Error;
@@ -48,26 +50,24 @@ pub enum Progress {
 
 #[derive(Debug, Error)]
 pub enum SyncError {
-    #[error(
-        "this agent is not connected to a server yet: ask the office for a token, then run `rma-agent enroll --server URL --token TOKEN`"
-    )]
+    #[error("{}", tr!(current(), "sync-not-enrolled"))]
     NotEnrolled,
-    #[error("the server at {url} could not prove it is the right server: {problem}")]
+    #[error("{}", tr!(current(), "sync-certificate", url = .url.as_str(), problem = .problem.to_string()))]
     Certificate {
         url: String,
         problem: crate::http::CertProblem,
     },
-    #[error("cannot reach the server at {url} (work goes on offline; sync again later)")]
+    #[error("{}", tr!(current(), "sync-unreachable", url = .url.as_str()))]
     Unreachable {
         url: String,
         #[source]
         source: reqwest::Error,
     },
-    #[error("the server refused the sync ({status}): {message}")]
+    #[error("{}", tr!(current(), "sync-server-refused", status = .status.to_string(), message = .message.as_str()))]
     Refused { status: StatusCode, message: String },
-    #[error("the server's answer could not be read: {0}")]
+    #[error("{}", tr!(current(), "sync-bad-answer", reason = .0.as_str()))]
     BadAnswer(String),
-    #[error("the connection to the server was lost ({0}); work goes on offline; sync again later")]
+    #[error("{}", tr!(current(), "sync-lost", reason = .0.as_str()))]
     Lost(String),
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -134,7 +134,7 @@ fn receiving_prints_unit_labels_on_the_configured_printer() {
     let ticket = agent.intake("Acme Ltd", 2);
     agent.ok(&["assess", &ticket, "--severity", "simple"]);
     let out = agent.ok(&["receive", &ticket, "--area", "SHELF-A1", "--print-labels"]);
-    assert!(out.contains("Sent 2 label(s) to tcp://"), "{out}");
+    assert!(out.contains("Sent 2 labels to tcp://"), "{out}");
     let job = job.join().unwrap();
     assert_eq!(
         job,

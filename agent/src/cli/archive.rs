@@ -29,9 +29,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         .date_naive()
         .checked_add_months(Months::new(years * 12))
         .context("the retention date is out of range")?;
-    let done = format!(
-        "Archived {}, kept by {} until {retain_until}.",
-        args.ticket, args.keeper
+    let done = rma_shared::tr!(
+        ctx.lang,
+        "done-archived",
+        ticket = args.ticket.to_string(),
+        keeper = args.keeper.as_str(),
+        until = retain_until.to_string()
     );
     let kind = EventKind::Archived {
         keeper: args.keeper,

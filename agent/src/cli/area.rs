@@ -29,7 +29,11 @@ pub fn run(ctx: &Context, command: Command) -> Result<()> {
             if ctx.json {
                 return ctx.json(&area);
             }
-            say!(ctx, "Storage area {} is set up.", area.code);
+            say!(
+                ctx,
+                "{}",
+                rma_shared::tr!(ctx.lang, "done-area", area = area.code.to_string())
+            );
         }
         Command::List => {
             let areas = store.areas()?;

@@ -50,6 +50,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         plan: args.plan,
         fault_type: args.fault_type,
     });
-    let done = format!("Assessed {}.", args.ticket);
+    let done = rma_shared::tr!(ctx.lang, "done-assessed", ticket = args.ticket.to_string());
     ctx.record(&args.ticket, kind, &done)
 }

@@ -27,7 +27,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         )
     };
     let (ticket, units) = ctx.pick_units(&args.what, waiting)?;
-    let done = format!("Assigned {} unit(s) to {}.", units.len(), args.repairer);
+    let done = rma_shared::tr!(
+        ctx.lang,
+        "done-assigned",
+        count = units.len(),
+        repairer = args.repairer.as_str()
+    );
     let kind = EventKind::Assigned {
         repairer: args.repairer,
         units,

@@ -23,12 +23,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     if ctx.json {
         return ctx.json(&summary);
     }
-    say!(
-        ctx,
-        "Backed up site {} ({} keys) to {}.",
-        store.site(),
-        summary.entries,
-        path.display()
+    let line = rma_shared::tr!(
+        ctx.lang,
+        "backup-done",
+        site = store.site().to_string(),
+        keys = summary.entries,
+        path = path.display().to_string()
     );
+    say!(ctx, "{line}");
     Ok(())
 }

@@ -16,7 +16,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = format!("Cancelled {}.", args.ticket);
+    let done = rma_shared::tr!(ctx.lang, "done-cancelled", ticket = args.ticket.to_string());
     ctx.record(
         &args.ticket,
         EventKind::Cancelled {

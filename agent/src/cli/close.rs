@@ -17,6 +17,6 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = format!("Closed {}.", args.ticket);
+    let done = rma_shared::tr!(ctx.lang, "done-closed", ticket = args.ticket.to_string());
     ctx.record(&args.ticket, EventKind::Closed { note: args.note }, &done)
 }

@@ -28,9 +28,11 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = format!(
-        "Delivery of {} confirmed, satisfaction {}/5.",
-        args.ticket, args.satisfaction
+    let done = rma_shared::tr!(
+        ctx.lang,
+        "done-confirmed",
+        ticket = args.ticket.to_string(),
+        satisfaction = args.satisfaction
     );
     let kind = EventKind::Confirmed(Confirmation {
         delivered_on: args.delivered_on,

@@ -155,6 +155,9 @@ impl Context {
             lang: Lang::En,
         };
         ctx.lang = ctx.resolve_lang(cli.lang);
+        // Errors say themselves in the process's language: the one of the command line that
+        // asked (commands from two languages at the same instant may share one).
+        rma_shared::i18n::set_current(ctx.lang);
         let result = ctx.dispatch(cli.command);
         let stdout = match ctx.out {
             Sink::Buffer(buffer) => buffer.into_inner(),
@@ -211,13 +214,14 @@ impl Context {
     ) -> Result<(TicketNumber, Vec<UnitNumber>)> {
         let ticket = what[0].ticket().clone();
         if what.iter().any(|w| w.ticket() != &ticket) {
-            bail!("give units of one ticket at a time");
+            bail!("{}", rma_shared::tr!(self.lang, "units-one-ticket"));
         }
         if let [TicketOrUnit::Ticket(_)] = what {
             let flow = self.store()?.load(&ticket)?.workflow();
             if flow.units.is_empty() {
                 bail!(
-                    "ticket {ticket} has no units yet: receive them first with `rma-agent receive`"
+                    "{}",
+                    rma_shared::tr!(self.lang, "no-units-yet", ticket = ticket.to_string())
                 );
             }
             let numbers = |pick: &dyn Fn(UnitState) -> bool| -> Vec<UnitNumber> {
@@ -240,7 +244,10 @@ impl Context {
             .map(|w| match w {
                 TicketOrUnit::Unit(u) => Ok(u.clone()),
                 TicketOrUnit::Ticket(t) => {
-                    bail!("give either the ticket {t} alone or unit numbers")
+                    bail!(
+                        "{}",
+                        rma_shared::tr!(self.lang, "units-or-ticket", ticket = t.to_string())
+                    )
                 }
             })
             .collect::<Result<_>>()?;

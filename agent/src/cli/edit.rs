@@ -31,7 +31,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         .filter_map(|(field, value)| value.map(|v| (field, v)))
         .collect();
     if changes.is_empty() {
-        bail!("nothing to change: give --customer, --contact or --fault");
+        bail!("{}", rma_shared::tr!(ctx.lang, "edit-nothing"));
     }
     for (field, value) in changes {
         let done = rma_shared::tr!(

@@ -37,17 +37,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
 }
 
 pub fn say_linked(ctx: &Context, url: &str, reachable: bool) {
-    if reachable {
-        say!(
-            ctx,
-            "Connected to {url}. Run `rma-agent sync` (or keep `rma-agent serve` running)."
-        );
+    let id = if reachable {
+        "enroll-connected"
     } else {
-        say!(
-            ctx,
-            "Saved the server {url}, which cannot be reached right now; work goes on offline and syncs once it can."
-        );
-    }
+        "enroll-saved-offline"
+    };
+    say!(ctx, "{}", rma_shared::tr!(ctx.lang, id, url = url));
 }
 
 /// Checks the address and token with the server when it can be reached, then keeps them.

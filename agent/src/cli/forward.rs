@@ -15,7 +15,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = format!("Passed {} to after-sales.", args.ticket);
+    let done = rma_shared::tr!(ctx.lang, "done-forwarded", ticket = args.ticket.to_string());
     ctx.record(
         &args.ticket,
         EventKind::Forwarded { note: args.note },

@@ -17,7 +17,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = format!("Put {} on hold.", args.ticket);
+    let done = rma_shared::tr!(ctx.lang, "done-held", ticket = args.ticket.to_string());
     ctx.record(
         &args.ticket,
         EventKind::Held {

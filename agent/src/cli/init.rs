@@ -62,15 +62,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     if let (Some(url), Some(reachable)) = (&server, reachable) {
         super::enroll::say_linked(ctx, url, reachable);
     }
-    say!(
-        ctx,
-        "This PC is set up as site {} (data in {}).",
-        store.site(),
-        ctx.data.display()
+    let done = rma_shared::tr!(
+        ctx.lang,
+        "init-done",
+        site = store.site().to_string(),
+        data = ctx.data.display().to_string()
     );
-    say!(
-        ctx,
-        "Next: add storage areas with `rma-agent area add CODE`, then `rma-agent intake`."
-    );
+    say!(ctx, "{done}");
+    say!(ctx, "{}", rma_shared::tr!(ctx.lang, "init-next"));
     Ok(())
 }

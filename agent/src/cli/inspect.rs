@@ -32,10 +32,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     } else {
         Verdict::Fail
     };
-    let done = match verdict {
-        Verdict::Pass => format!("{} passed inspection.", args.unit),
-        Verdict::Fail => format!("{} failed inspection and goes back to repair.", args.unit),
-    };
+    let done = rma_shared::tr!(
+        ctx.lang,
+        match verdict {
+            Verdict::Pass => "done-passed",
+            Verdict::Fail => "done-failed",
+        },
+        unit = args.unit.to_string()
+    );
     let kind = EventKind::Inspected {
         unit: args.unit.clone(),
         verdict,

@@ -125,7 +125,8 @@ pub fn deliver(ctx: &Context, mut labels: Vec<Label>, output: &Output) -> Result
         let address = address.trim();
         if !(address.starts_with("https://") || address.starts_with("http://")) {
             bail!(
-                "address under [labels] in settings.toml must start with https:// (or http://), e.g. https://rma.example.com; it is {address:?}"
+                "{}",
+                rma_shared::tr!(ctx.lang, "label-bad-address", address = address.to_string())
             );
         }
         for label in &mut labels {
@@ -140,7 +141,9 @@ pub fn deliver(ctx: &Context, mut labels: Vec<Label>, output: &Output) -> Result
     }
     .into();
     let sheet = match &output.sheet {
-        Some(_) if format != Format::Pdf => bail!("--sheet is for PDF: add --format pdf"),
+        Some(_) if format != Format::Pdf => {
+            bail!("{}", rma_shared::tr!(ctx.lang, "label-sheet-pdf"))
+        }
         Some(grid) => Some(Sheet::parse(grid, output.start)?),
         None => None,
     };
@@ -156,9 +159,7 @@ pub fn deliver(ctx: &Context, mut labels: Vec<Label>, output: &Output) -> Result
     if let Some(printer) = &output.print {
         let printer = match (printer.as_str(), &settings.printer) {
             ("", Some(configured)) => configured.as_str(),
-            ("", None) => bail!(
-                "no label printer is set up: give --print QUEUE or --print tcp://HOST:9100, or set printer under [labels] in settings.toml"
-            ),
+            ("", None) => bail!("{}", rma_shared::tr!(ctx.lang, "label-no-printer")),
             (named, _) => named,
         };
         return print(ctx, &labels, format, &options, printer, output.copies);
@@ -166,7 +167,7 @@ pub fn deliver(ctx: &Context, mut labels: Vec<Label>, output: &Output) -> Result
     let documents = rma_labels::render(&labels, format, &options)?;
     let Some(path) = output.output.as_deref().map(|p| ctx.path(p)) else {
         if !format.is_text() {
-            bail!("PNG and PDF labels are files: add -o FILE (or print them with --print)");
+            bail!("{}", rma_shared::tr!(ctx.lang, "label-needs-file"));
         }
         for document in documents {
             ctx.write(&String::from_utf8_lossy(&document));
@@ -188,7 +189,8 @@ pub fn deliver(ctx: &Context, mut labels: Vec<Label>, output: &Output) -> Result
         return ctx.json(&serde_json::json!({ "labels": labels.len(), "files": files }));
     }
     for file in files {
-        say!(ctx, "Wrote {}.", file.display());
+        let line = rma_shared::tr!(ctx.lang, "label-wrote", file = file.display().to_string());
+        say!(ctx, "{line}");
     }
     Ok(())
 }
@@ -204,7 +206,7 @@ fn print(
     copies: u32,
 ) -> Result<()> {
     if format == Format::Svg {
-        bail!("printers take ZPL, TSPL, PDF or PNG: add --format zpl, tspl, pdf or png");
+        bail!("{}", rma_shared::tr!(ctx.lang, "label-printer-formats"));
     }
     let target = Printer::parse(printer)
         .with_context(|| "check --print, or printer under [labels] in settings.toml".to_owned())?;
@@ -241,11 +243,14 @@ fn print(
             "not_noted": notes,
         }));
     }
-    say!(
-        ctx,
-        "Sent {} label(s) to {printer} ({copies} cop(ies) each).",
-        labels.len()
+    let line = rma_shared::tr!(
+        ctx.lang,
+        "label-sent",
+        count = labels.len(),
+        printer = printer.to_string(),
+        copies = copies
     );
+    say!(ctx, "{line}");
     for note in notes {
         say!(ctx, "{note}");
     }
@@ -275,10 +280,10 @@ fn labels(ctx: &Context, what: What) -> Result<Vec<Label>> {
                     store.require_area(&code)?;
                     areas.into_iter().filter(|a| a.code == code).collect()
                 }
-                (None, false) => bail!("name an area, or give --all"),
+                (None, false) => bail!("{}", rma_shared::tr!(ctx.lang, "label-name-area")),
             };
             if chosen.is_empty() {
-                bail!("there are no storage areas yet: add one with `rma-agent area add CODE`");
+                bail!("{}", rma_shared::tr!(ctx.lang, "out-no-areas"));
             }
             chosen
                 .into_iter()
@@ -295,8 +300,8 @@ fn labels(ctx: &Context, what: What) -> Result<Vec<Label>> {
             let view = view(unit.ticket())?;
             if !view.units.iter().any(|u| u.status.number == unit) {
                 bail!(
-                    "unit {unit} has not been received (see `rma-agent show {}`)",
-                    unit.ticket()
+                    "{}",
+                    rma_shared::Refusal::UnknownUnit { unit: unit.clone() }.message(ctx.lang)
                 );
             }
             vec![unit_label(&view, &unit, ctx.lang)]
@@ -305,7 +310,8 @@ fn labels(ctx: &Context, what: What) -> Result<Vec<Label>> {
             let view = view(&ticket)?;
             if view.units.is_empty() {
                 bail!(
-                    "ticket {ticket} has no units yet: receive them first with `rma-agent receive`"
+                    "{}",
+                    rma_shared::tr!(ctx.lang, "no-units-yet", ticket = ticket.to_string())
                 );
             }
             unit_labels(&view, ctx.lang)

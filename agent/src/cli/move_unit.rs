@@ -15,7 +15,12 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = format!("Moved {} to {}.", args.unit, args.to);
+    let done = rma_shared::tr!(
+        ctx.lang,
+        "done-moved",
+        unit = args.unit.to_string(),
+        to = args.to.to_string()
+    );
     let kind = EventKind::Moved {
         unit: args.unit.clone(),
         to: args.to,

@@ -17,6 +17,11 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let (ticket, units) = ctx.pick_units(&args.what, |s| s == UnitState::Passed)?;
-    let done = format!("Packed {} unit(s) of {ticket}.", units.len());
+    let done = rma_shared::tr!(
+        ctx.lang,
+        "done-packed",
+        count = units.len(),
+        ticket = ticket.to_string()
+    );
     ctx.record(&ticket, EventKind::Packed { units }, &done)
 }

@@ -23,7 +23,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         TicketOrUnit::Unit(u) => Some(u.clone()),
         TicketOrUnit::Ticket(_) => None,
     };
-    let done = format!("Asked procurement for {} part line(s).", args.part.len());
+    let done = rma_shared::tr!(ctx.lang, "done-parts", count = args.part.len());
     let kind = EventKind::PartsRequested {
         unit,
         parts: args.part,

@@ -39,13 +39,20 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let model = args.model.unwrap_or_else(|| registration.model.clone());
     let mut noticed = Vec::new();
     if quantity != registration.quantity {
-        noticed.push(format!(
-            "{quantity} unit(s) arrived, {} registered",
-            registration.quantity
+        noticed.push(rma_shared::tr!(
+            ctx.lang,
+            "receive-quantity-differs",
+            arrived = quantity,
+            registered = registration.quantity
         ));
     }
     if !model.eq_ignore_ascii_case(&registration.model) {
-        noticed.push(format!("model {model}, registered {}", registration.model));
+        noticed.push(rma_shared::tr!(
+            ctx.lang,
+            "receive-model-differs",
+            model = model.as_str(),
+            registered = registration.model.as_str()
+        ));
     }
     let discrepancy = match (args.discrepancy, noticed.is_empty()) {
         (Some(text), _) => Some(text),
@@ -56,8 +63,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let first = units[0].clone();
     let last = units[units.len() - 1].clone();
     let place = match &args.area {
-        Some(area) => format!(" and stored them in {area}"),
-        None => " (not yet in a storage area: use `rma-agent move`)".into(),
+        Some(area) => rma_shared::tr!(ctx.lang, "receive-stored", area = area.to_string()),
+        None => rma_shared::tr!(ctx.lang, "receive-not-stored"),
     };
     let kind = EventKind::Received(Receiving {
         model,
@@ -67,14 +74,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         units,
         area: args.area,
     });
-    let numbers = if quantity == 1 {
-        format!("{first}")
-    } else {
-        format!("{first} to {last}")
-    };
-    let mut done = format!("Received {quantity} unit(s), numbered {numbers}{place}.");
+    let mut done = rma_shared::tr!(
+        ctx.lang,
+        "done-received",
+        count = quantity,
+        first = first.to_string(),
+        last = last.to_string(),
+        place = place
+    );
     if let Some(text) = discrepancy {
-        done.push_str(&format!("\nDiscrepancy noted: {text}"));
+        done.push('\n');
+        done.push_str(&rma_shared::tr!(
+            ctx.lang,
+            "receive-discrepancy",
+            text = text
+        ));
     }
     ctx.record(&args.ticket, kind, &done)?;
     let Some(printer) = args.print_labels else {

@@ -30,17 +30,16 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = if args.unfinished {
-        format!(
-            "Recorded {} min of work on {}; it stays at the bench.",
-            args.minutes, args.unit
-        )
-    } else {
-        format!(
-            "Recorded the repair of {}; it now waits for inspection.",
-            args.unit
-        )
-    };
+    let done = rma_shared::tr!(
+        ctx.lang,
+        if args.unfinished {
+            "done-repair-continues"
+        } else {
+            "done-repaired"
+        },
+        minutes = args.minutes,
+        unit = args.unit.to_string()
+    );
     let kind = EventKind::Repaired(RepairRecord {
         unit: args.unit.clone(),
         steps: args.steps,

@@ -21,7 +21,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = format!("Resolved the conflict on {}.", args.ticket);
+    let done = rma_shared::tr!(ctx.lang, "done-resolved", ticket = args.ticket.to_string());
     let kind = EventKind::ConflictResolved {
         event: EventId::from(args.event.as_str()),
         note: args.note,

@@ -20,11 +20,12 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let path = ctx.path(&args.from);
     let store = Store::restore(&ctx.data, &path)?;
-    say!(
-        ctx,
-        "Restored site {} into {}. Run `rma-agent sync` to catch up with the server.",
-        store.site(),
-        ctx.data.display()
+    let line = rma_shared::tr!(
+        ctx.lang,
+        "restore-done",
+        site = store.site().to_string(),
+        data = ctx.data.display().to_string()
     );
+    say!(ctx, "{line}");
     Ok(())
 }

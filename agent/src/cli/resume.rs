@@ -12,6 +12,6 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = format!("Resumed work on {}.", args.ticket);
+    let done = rma_shared::tr!(ctx.lang, "done-resumed", ticket = args.ticket.to_string());
     ctx.record(&args.ticket, EventKind::Resumed, &done)
 }

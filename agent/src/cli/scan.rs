@@ -47,7 +47,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
             session.scan(ctx, code);
         }
     }
-    session.finish()
+    session.finish(ctx.lang)
 }
 
 impl Session {
@@ -153,9 +153,9 @@ impl Session {
         }
     }
 
-    pub fn finish(&self) -> Result<()> {
+    pub fn finish(&self, lang: rma_shared::i18n::Lang) -> Result<()> {
         if self.failed > 0 {
-            bail!("{} scan(s) could not be used (see above)", self.failed);
+            bail!("{}", tr!(lang, "scan-failed", count = self.failed));
         }
         Ok(())
     }
@@ -166,7 +166,7 @@ fn report(ctx: &Context, read: &str, action: &str, message: &str) {
         let line = json!({ "read": read.trim(), "action": action, "message": message });
         say!(ctx, "{line}");
     } else if action == "error" {
-        say!(ctx, "NOT USED: {message}");
+        say!(ctx, "{}", tr!(ctx.lang, "scan-not-used", message = message));
     } else {
         say!(ctx, "{message}");
     }

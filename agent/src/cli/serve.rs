@@ -23,12 +23,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let server = Server::start(listener, ctx.data.clone())?;
-        say!(
-            ctx,
-            "Agent of site {} serving on {}; commands on this PC now go through it. Stop with Ctrl-C.",
-            server.site(),
-            server.handle().url
+        let line = rma_shared::tr!(
+            ctx.lang,
+            "serve-started",
+            site = server.site().to_string(),
+            url = server.handle().url.as_str()
         );
+        say!(ctx, "{line}");
         server.run(shutdown_signal()).await?;
         Ok(())
     })

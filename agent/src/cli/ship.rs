@@ -33,12 +33,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     } else {
         args.unit
     };
-    let done = format!(
-        "Shipped {} unit(s) of {} with {}, tracking {}.",
-        units.len(),
-        args.ticket,
-        args.carrier,
-        args.tracking
+    let done = rma_shared::tr!(
+        ctx.lang,
+        "done-shipped",
+        count = units.len(),
+        ticket = args.ticket.to_string(),
+        carrier = args.carrier.as_str(),
+        tracking = args.tracking.as_str()
     );
     let kind = EventKind::Shipped {
         carrier: args.carrier,

@@ -24,9 +24,12 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = format!(
-        "Shipping notice for {}: {} on {}.",
-        args.ticket, args.method, args.date
+    let done = rma_shared::tr!(
+        ctx.lang,
+        "done-ship-notice",
+        ticket = args.ticket.to_string(),
+        method = args.method.as_str(),
+        date = args.date.to_string()
     );
     let kind = EventKind::ShipNoticed {
         method: args.method,

@@ -4,6 +4,7 @@ use anyhow::Result;
 
 use super::Context;
 use crate::output;
+use rma_shared::tr;
 
 /// Show this agent's sync state: the server, the last successful sync, changes waiting to be
 /// sent, and whether the server can be reached now.
@@ -34,42 +35,45 @@ pub fn run(ctx: &Context, _args: Args) -> Result<()> {
             "reachable": reachable,
         }));
     }
-    say!(ctx, "Site       {}", store.site());
-    match &link {
-        Some(link) => say!(
-            ctx,
-            "Server     {} ({})",
-            link.url,
-            if reachable == Some(true) {
-                "reachable"
-            } else {
-                "NOT reachable now"
+    let lang = ctx.lang;
+    let line = |heading: &str, text: String| {
+        say!(ctx, "{} {text}", output::pad(&tr!(lang, heading), 10));
+    };
+    line("status-site", store.site().to_string());
+    line(
+        "status-server",
+        match &link {
+            Some(link) if reachable == Some(true) => {
+                tr!(lang, "status-reachable", url = link.url.as_str())
             }
-        ),
-        None => say!(
-            ctx,
-            "Server     none yet (`rma-agent enroll --server URL --token TOKEN`)"
-        ),
-    }
-    match &last {
-        Some(last) => say!(
-            ctx,
-            "Last sync  {} (sent {}, received {})",
-            output::time(last.at),
-            last.pushed,
-            last.pulled
-        ),
-        None => say!(ctx, "Last sync  never"),
-    }
-    say!(ctx, "Waiting    {pending} ticket(s) with changes to send");
+            Some(link) => tr!(lang, "status-unreachable", url = link.url.as_str()),
+            None => tr!(lang, "status-no-server"),
+        },
+    );
+    line(
+        "status-last-sync",
+        match &last {
+            Some(last) => tr!(
+                lang,
+                "status-last-sync-line",
+                at = output::time(last.at),
+                sent = last.pushed,
+                received = last.pulled
+            ),
+            None => tr!(lang, "sites-never"),
+        },
+    );
+    line(
+        "status-waiting",
+        tr!(lang, "status-waiting-line", count = pending),
+    );
     if !refused.is_empty() {
-        say!(
-            ctx,
-            "Refused    {} ticket(s) the server will not take as they are:",
-            refused.len()
+        line(
+            "status-refused",
+            tr!(lang, "status-refused-line", count = refused.len()),
         );
         for ticket in &refused {
-            say!(ctx, "           {}", ticket.reason);
+            say!(ctx, "{} {}", output::pad("", 10), ticket.reason);
         }
     }
     Ok(())

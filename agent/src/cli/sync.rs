@@ -50,20 +50,24 @@ pub fn run(ctx: &Context, _args: Args) -> Result<()> {
     if ctx.json {
         return ctx.json(&report);
     }
-    say!(
-        ctx,
-        "Synced in {} ms: sent {} ticket(s) ({}), received {} ticket(s) ({}).",
-        report.duration_ms,
-        report.pushed,
-        size(report.bytes_up),
-        report.pulled,
-        size(report.bytes_down)
+    let lang = ctx.lang;
+    let line = rma_shared::tr!(
+        lang,
+        "sync-done",
+        ms = report.duration_ms,
+        sent = report.pushed,
+        up = size(report.bytes_up),
+        received = report.pulled,
+        down = size(report.bytes_down)
     );
+    say!(ctx, "{line}");
     for reason in &report.refused {
-        say!(ctx, "The server refused: {reason}");
+        let line = rma_shared::tr!(lang, "sync-refused", reason = reason.as_str());
+        say!(ctx, "{line}");
     }
     if report.pending > 0 {
-        say!(ctx, "{} ticket(s) still wait to be sent.", report.pending);
+        let line = rma_shared::tr!(lang, "sync-pending", count = report.pending);
+        say!(ctx, "{line}");
     }
     Ok(())
 }

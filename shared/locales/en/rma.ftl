@@ -505,3 +505,142 @@ label-package-customer = Customer: { $customer }
 label-package-date = Ship date: { $date }
 label-date-open = not agreed yet
 label-unit-line = { $model } - unit { $k } of { $of }
+
+## What each step says when it is done
+
+done-archived = Archived { $ticket }, kept by { $keeper } until { $until }.
+done-assessed = Assessed { $ticket }.
+done-assigned = Assigned { $count ->
+    [one] { $count } unit
+   *[other] { $count } units
+} to { $repairer }.
+done-cancelled = Cancelled { $ticket }.
+done-closed = Closed { $ticket }.
+done-confirmed = Delivery of { $ticket } confirmed, satisfaction { $satisfaction }/5.
+done-forwarded = Passed { $ticket } to after-sales.
+done-held = Put { $ticket } on hold.
+done-passed = { $unit } passed inspection.
+done-failed = { $unit } failed inspection and goes back to repair.
+done-moved = Moved { $unit } to { $to }.
+done-packed = Packed { $count ->
+    [one] { $count } unit
+   *[other] { $count } units
+} of { $ticket }.
+done-parts = Asked procurement for { $count ->
+    [one] { $count } part line
+   *[other] { $count } part lines
+}.
+done-repaired = Recorded the repair of { $unit } ({ $minutes } min); it now waits for inspection.
+done-repair-continues = Recorded { $minutes } min of work on { $unit }; it stays at the bench.
+done-resolved = Resolved the conflict on { $ticket }.
+done-resumed = Resumed work on { $ticket }.
+done-shipped = Shipped { $count ->
+    [one] { $count } unit
+   *[other] { $count } units
+} of { $ticket } with { $carrier }, tracking { $tracking }.
+done-ship-notice = Shipping notice for { $ticket }: { $method } on { $date }.
+done-area = Storage area { $area } is set up.
+done-received = Received { $count ->
+    [one] { $count } unit, numbered { $first }
+   *[other] { $count } units, numbered { $first } to { $last }
+}{ $place }.
+receive-stored = { " " }and stored them in { $area }
+receive-not-stored = { " " }(not yet in a storage area: use `rma-agent move`)
+receive-discrepancy = Discrepancy noted: { $text }
+receive-quantity-differs = { $arrived ->
+    [one] { $arrived } unit
+   *[other] { $arrived } units
+} arrived, { $registered } registered
+receive-model-differs = model { $model }, registered { $registered }
+
+## rma-agent status and sync
+
+status-site = Site
+status-server = Server
+status-reachable = { $url } (reachable)
+status-unreachable = { $url } (NOT reachable now)
+status-no-server = none yet (`rma-agent enroll --server URL --token TOKEN`)
+status-last-sync = Last sync
+status-last-sync-line = { $at } (sent { $sent }, received { $received })
+status-waiting = Waiting
+status-waiting-line = { $count ->
+    [one] { $count } ticket
+   *[other] { $count } tickets
+} with changes to send
+status-refused = Refused
+status-refused-line = { $count ->
+    [one] { $count } ticket
+   *[other] { $count } tickets
+} the server will not take as they are:
+sync-done = Synced in { $ms } ms: sent { $sent ->
+    [one] { $sent } ticket
+   *[other] { $sent } tickets
+} ({ $up }), received { $received ->
+    [one] { $received } ticket
+   *[other] { $received } tickets
+} ({ $down }).
+sync-refused = The server refused: { $reason }
+sync-pending = { $count ->
+    [one] { $count } ticket still waits
+   *[other] { $count } tickets still wait
+} to be sent.
+
+## Setting up, serving, backups, scans, labels
+
+init-done = This PC is set up as site { $site } (data in { $data }).
+init-next = Next: add storage areas with `rma-agent area add CODE`, then `rma-agent intake`.
+enroll-connected = Connected to { $url }. Run `rma-agent sync` (or keep `rma-agent serve` running).
+enroll-saved-offline = Saved the server { $url }, which cannot be reached right now; work goes on offline and syncs once it can.
+serve-started = Agent of site { $site } serving on { $url }; commands on this PC now go through it. Stop with Ctrl-C.
+backup-done = Backed up site { $site } ({ $keys } keys) to { $path }.
+restore-done = Restored site { $site } into { $data }. Run `rma-agent sync` to catch up with the server.
+scan-failed = { $count ->
+    [one] { $count } scan
+   *[other] { $count } scans
+} could not be used (see above)
+scan-not-used = NOT USED: { $message }
+label-wrote = Wrote { $file }.
+label-sent = Sent { $count ->
+    [one] { $count } label
+   *[other] { $count } labels
+} to { $printer } ({ $copies ->
+    [one] { $copies } copy
+   *[other] { $copies } copies
+} each).
+
+## The agent's store
+
+store-not-initialised = there is no agent data in { $what } yet: run `rma-agent init --site CODE` first, or point --data at the right folder
+store-already-initialised = this agent was already set up for site { $what }; a site code cannot change once tickets are numbered with it
+store-unknown-ticket = there is no ticket { $what } here: check the number (`rma-agent list` shows the tickets)
+store-unknown-area = storage area { $what } is not set up: add it with `rma-agent area add { $what }`
+store-area-exists = storage area { $what } already exists
+store-in-use = the data folder { $what } is in use by another process (a running `rma-agent serve`, or a command still running); only one can open it at a time
+
+## Talking to the server
+
+sync-not-enrolled = this agent is not connected to a server yet: ask the office for a token, then run `rma-agent enroll --server URL --token TOKEN`
+sync-certificate = the server at { $url } could not prove it is the right server: { $problem }
+sync-unreachable = cannot reach the server at { $url } (work goes on offline; sync again later)
+sync-server-refused = the server refused the sync ({ $status }): { $message }
+sync-bad-answer = the server's answer could not be read: { $reason }
+sync-lost = the connection to the server was lost ({ $reason }); work goes on offline; sync again later
+cert-unknown-issuer = its certificate is signed by an authority this PC does not trust. If the company has its own certificate authority, enroll again with `--ca-cert FILE` (the CA file from the office)
+cert-wrong-name = its certificate is made for another name. Enroll again with the address the certificate names (ask the office which)
+cert-expired = its certificate has expired or is not valid yet. Check this PC's date and time; if they are right, the office must renew the certificate
+cert-ca-as-server = it presents a certificate authority's certificate as its own. The office must make a server certificate signed by the company CA (the README shows how)
+cert-not-tls = it does not speak https at that address. Check the address: perhaps http://, or another port
+cert-other = its certificate was refused ({ $reason }); ask the office
+
+## Mistakes on the command line
+
+label-bad-address = address under [labels] in settings.toml must start with https:// (or http://), e.g. https://rma.example.com; it is “{ $address }”
+label-sheet-pdf = --sheet is for PDF: add --format pdf
+label-no-printer = no label printer is set up: give --print QUEUE or --print tcp://HOST:9100, or set printer under [labels] in settings.toml
+label-needs-file = PNG and PDF labels are files: add -o FILE (or print them with --print)
+label-printer-formats = printers take ZPL, TSPL, PDF or PNG: add --format zpl, tspl, pdf or png
+label-name-area = name an area, or give --all
+no-units-yet = ticket { $ticket } has no units yet: receive them first with `rma-agent receive`
+units-one-ticket = give units of one ticket at a time
+units-or-ticket = give either the ticket { $ticket } alone or unit numbers
+edit-nothing = nothing to change: give --customer, --contact or --fault

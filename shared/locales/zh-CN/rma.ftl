@@ -451,3 +451,103 @@ label-package-customer = 客户：{ $customer }
 label-package-date = 发货日期：{ $date }
 label-date-open = 待定
 label-unit-line = { $model }，第 { $k } 台（共 { $of } 台）
+
+## 每一步完成后的提示
+
+done-archived = 工单 { $ticket } 已归档，由 { $keeper } 保管至 { $until }。
+done-assessed = 工单 { $ticket } 已完成评估。
+done-assigned = 已将 { $count } 台设备分派给 { $repairer }。
+done-cancelled = 工单 { $ticket } 已取消。
+done-closed = 工单 { $ticket } 已结案。
+done-confirmed = 已确认工单 { $ticket } 收货，满意度 { $satisfaction }/5。
+done-forwarded = 已将工单 { $ticket } 转交售后。
+done-held = 工单 { $ticket } 已暂停。
+done-passed = { $unit } 检验合格。
+done-failed = { $unit } 检验不合格，退回维修。
+done-moved = 已将 { $unit } 移至 { $to }。
+done-packed = 已包装工单 { $ticket } 的 { $count } 台设备。
+done-parts = 已向采购部申请 { $count } 项配件。
+done-repaired = 已记录 { $unit } 的维修（{ $minutes } 分钟），等待检验。
+done-repair-continues = 已记录 { $unit } 的 { $minutes } 分钟工时，设备留在维修台。
+done-resolved = 已处理工单 { $ticket } 的冲突。
+done-resumed = 工单 { $ticket } 已恢复处理。
+done-shipped = 工单 { $ticket } 的 { $count } 台设备已交 { $carrier } 发运，运单号 { $tracking }。
+done-ship-notice = 工单 { $ticket } 的发货通知：{ $date } 以{ $method }发出。
+done-area = 库位 { $area } 已设置。
+done-received = 已收货 { $count } 台，编号 { $count ->
+    [1] { $first }
+   *[other] { $first } 至 { $last }
+}{ $place }。
+receive-stored = ，已放入 { $area }
+receive-not-stored = （尚未放入库位：请用 `rma-agent move`）
+receive-discrepancy = 已记录差异：{ $text }
+receive-quantity-differs = 实到 { $arrived } 台，登记 { $registered } 台
+receive-model-differs = 型号 { $model }，登记为 { $registered }
+
+## rma-agent status 与 sync
+
+status-site = 站点
+status-server = 服务器
+status-reachable = { $url }（可连接）
+status-unreachable = { $url }（现在无法连接）
+status-no-server = 尚未设置（`rma-agent enroll --server 地址 --token 令牌`）
+status-last-sync = 最近同步
+status-last-sync-line = { $at }（发送 { $sent } 张，接收 { $received } 张）
+status-waiting = 待发送
+status-waiting-line = { $count } 张工单有更改待发送
+status-refused = 被拒收
+status-refused-line = 服务器不接收以下 { $count } 张工单的现状：
+sync-done = 同步完成，用时 { $ms } 毫秒：发送 { $sent } 张工单（{ $up }），接收 { $received } 张工单（{ $down }）。
+sync-refused = 服务器拒收：{ $reason }
+sync-pending = 还有 { $count } 张工单等待发送。
+
+## 设置、后台服务、备份、扫描、标签
+
+init-done = 本机已设置为站点 { $site }（数据在 { $data }）。
+init-next = 下一步：用 `rma-agent area add 编码` 添加库位，然后用 `rma-agent intake` 登记退货。
+enroll-connected = 已连接 { $url }。请执行 `rma-agent sync`（或保持 `rma-agent serve` 运行）。
+enroll-saved-offline = 已保存服务器 { $url }，但现在无法连接；工作照常离线进行，能连接时自动同步。
+serve-started = 站点 { $site } 的代理程序在 { $url } 运行；本机的命令现在经由它执行。按 Ctrl-C 停止。
+backup-done = 已将站点 { $site }（{ $keys } 项）备份到 { $path }。
+restore-done = 已将站点 { $site } 恢复到 { $data }。请执行 `rma-agent sync` 与服务器同步。
+scan-failed = 有 { $count } 次扫描无法使用（见上文）
+scan-not-used = 未使用：{ $message }
+label-wrote = 已写入 { $file }。
+label-sent = 已将 { $count } 张标签发送到 { $printer }（每张 { $copies } 份）。
+
+## 代理程序的数据
+
+store-not-initialised = { $what } 中还没有代理程序数据：请先执行 `rma-agent init --site 站点代码`，或用 --data 指向正确的文件夹
+store-already-initialised = 本机已设置为站点 { $what }；工单编号使用站点代码后就不能再更改
+store-unknown-ticket = 这里没有工单 { $what }：请核对工单号（`rma-agent list` 列出所有工单）
+store-unknown-area = 库位 { $what } 还没有设置：请用 `rma-agent area add { $what }` 添加
+store-area-exists = 库位 { $what } 已存在
+store-in-use = 数据文件夹 { $what } 正被另一个进程使用（正在运行的 `rma-agent serve`，或仍在执行的命令）；同一时间只能有一个进程打开它
+
+## 与服务器通信
+
+sync-not-enrolled = 本机还没有连接服务器：请向办公室索取令牌，然后执行 `rma-agent enroll --server 地址 --token 令牌`
+sync-certificate = 无法确认 { $url } 是正确的服务器：{ $problem }
+sync-unreachable = 无法连接服务器 { $url }（工作照常离线进行；稍后再同步）
+sync-server-refused = 服务器拒绝同步（{ $status }）：{ $message }
+sync-bad-answer = 无法读取服务器的应答：{ $reason }
+sync-lost = 与服务器的连接中断（{ $reason }）；工作照常离线进行，稍后再同步
+cert-unknown-issuer = 它的证书由本机不信任的机构签发。如果公司有自己的证书机构，请用 `--ca-cert 文件` 重新登记（证书文件向办公室索取）
+cert-wrong-name = 它的证书是为另一个名称签发的。请用证书上的地址重新登记（向办公室询问）
+cert-expired = 它的证书已过期或尚未生效。请检查本机的日期和时间；如果正确，须由办公室更新证书
+cert-ca-as-server = 它把证书机构的证书当作自己的证书。须由办公室用公司证书机构签发服务器证书（README 中有说明）
+cert-not-tls = 该地址不支持 https。请检查地址：也许应为 http://，或端口不对
+cert-other = 它的证书被拒绝（{ $reason }）；请联系办公室
+
+## 命令行上的错误
+
+label-bad-address = settings.toml 中 [labels] 下的 address 必须以 https://（或 http://）开头，例如 https://rma.example.com；现在是“{ $address }”
+label-sheet-pdf = --sheet 只用于 PDF：请加上 --format pdf
+label-no-printer = 还没有设置标签打印机：请用 --print 队列名 或 --print tcp://主机:9100，或在 settings.toml 的 [labels] 下设置 printer
+label-needs-file = PNG 和 PDF 标签是文件：请加上 -o 文件名（或用 --print 打印）
+label-printer-formats = 打印机接受 ZPL、TSPL、PDF 或 PNG：请加上 --format zpl、tspl、pdf 或 png
+label-name-area = 请写明库位，或用 --all
+no-units-yet = 工单 { $ticket } 还没有设备：请先用 `rma-agent receive` 收货
+units-one-ticket = 一次只能写同一张工单的设备
+units-or-ticket = 请只写工单 { $ticket }，或者只写设备编号
+edit-nothing = 没有要修改的内容：请用 --customer、--contact 或 --fault
