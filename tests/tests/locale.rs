@@ -101,3 +101,109 @@ fn a_bad_calendar_file_or_zone_is_named() {
         "{err}"
     );
 }
+
+/// The words of `text` that are English: tokens of two or more Latin letters that are not
+/// codes (with digits), commands (`rma-...`, `--flags`, between backticks) or `data`.
+fn english_words(text: &str, data: &[&str]) -> Vec<String> {
+    let mut outside = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 0 {
+            outside.push_str(part);
+        }
+    }
+    outside
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+        .map(|token| token.trim_matches('.'))
+        .filter(|token| token.chars().filter(char::is_ascii_alphabetic).count() >= 2)
+        .filter(|token| !token.chars().any(|c| c.is_ascii_digit()))
+        .filter(|token| !token.starts_with("--") && !token.starts_with("rma-"))
+        .filter(|token| {
+            !data
+                .iter()
+                .any(|d| d.split_whitespace().any(|w| w == *token))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_day_at_the_bench_in_chinese_has_no_english_interface_word() {
+    let agent = Agent::init("WH1");
+    settings(&agent, "language = \"zh-CN\"\n");
+    // What people type stays as they typed it.
+    let data = [
+        "X200", "Bob", "Ivy", "SF", "courier", "tester", "CNY", "NOWHERE", "hello",
+    ];
+    let mut said = Vec::new();
+    let mut run = |args: &[&str]| {
+        let out = agent.run(args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        said.push((args.join(" "), text.clone()));
+        text
+    };
+    run(&["area", "add", "A1"]);
+    let ticket = run(&[
+        "intake",
+        "--customer",
+        "深圳华强",
+        "--model",
+        "X200",
+        "--quantity",
+        "2",
+        "--fault",
+        "不开机",
+        "--request",
+        "repair",
+    ])
+    .trim()
+    .to_owned();
+    let (u1, u2) = (format!("{ticket}-1"), format!("{ticket}-2"));
+    run(&["receive", &ticket]); // refused: not assessed yet
+    run(&["forward", &ticket]);
+    run(&["assess", &ticket, "--severity", "simple"]);
+    run(&["receive", &ticket, "--area", "A1", "--quantity", "1"]);
+    run(&["move", &u1, "--to", "A1"]);
+    run(&["assign", &ticket, "--repairer", "Bob"]);
+    run(&["inspect", &u1, "--pass"]); // refused: not repaired
+    run(&["repair", &u1, "--steps", "换保险丝", "--minutes", "20"]);
+    run(&["inspect", &u1, "--fail", "--inspector", "Ivy"]);
+    run(&["repair", &u1, "--steps", "换主板", "--minutes", "40"]);
+    run(&["inspect", &u1, "--pass"]);
+    run(&[
+        "ship-notice",
+        &ticket,
+        "--method",
+        "courier",
+        "--date",
+        "2026-12-01",
+    ]);
+    run(&["pack", &ticket]);
+    run(&["ship", &ticket, "--carrier", "SF", "--tracking", "SF123"]);
+    run(&[
+        "cost",
+        &ticket,
+        "--kind",
+        "repair",
+        "--amount",
+        "120",
+        "--liability",
+        "quality-defect",
+    ]);
+    run(&["show", &ticket]);
+    run(&["history", &ticket]);
+    run(&["list"]);
+    run(&["area", "list"]);
+    run(&["status"]);
+    run(&["show", "WH1-2026-00999"]);
+    run(&["move", &u2, "--to", "NOWHERE"]);
+    run(&["scan", "hello"]);
+    for (command, text) in &said {
+        let english = english_words(text, &data);
+        assert!(english.is_empty(), "`{command}` said {english:?}:\n{text}");
+        assert!(!text.trim().is_empty(), "`{command}` said nothing");
+    }
+}

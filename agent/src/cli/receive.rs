@@ -21,9 +21,9 @@ pub struct Args {
     /// The model found on the units (default: the registered model).
     #[arg(long, value_parser = parse_text)]
     model: Option<String>,
-    /// What the units look like.
-    #[arg(long, value_parser = parse_text, default_value = "not noted")]
-    appearance: String,
+    /// What the units look like (default: "not noted").
+    #[arg(long, value_parser = parse_text)]
+    appearance: Option<String>,
     /// What does not match the registration form.
     #[arg(long, value_parser = parse_text)]
     discrepancy: Option<String>,
@@ -69,7 +69,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let kind = EventKind::Received(Receiving {
         model,
         quantity,
-        appearance: args.appearance,
+        appearance: args
+            .appearance
+            .unwrap_or_else(|| rma_shared::tr!(ctx.lang, "receive-appearance-not-noted")),
         discrepancy: discrepancy.clone(),
         units,
         area: args.area,

@@ -644,3 +644,4 @@ no-units-yet = ticket { $ticket } has no units yet: receive them first with `rma
 units-one-ticket = give units of one ticket at a time
 units-or-ticket = give either the ticket { $ticket } alone or unit numbers
 edit-nothing = nothing to change: give --customer, --contact or --fault
+receive-appearance-not-noted = not noted

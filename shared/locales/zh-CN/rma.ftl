@@ -551,3 +551,4 @@ no-units-yet = 工单 { $ticket } 还没有设备：请先用 `rma-agent receive
 units-one-ticket = 一次只能写同一张工单的设备
 units-or-ticket = 请只写工单 { $ticket }，或者只写设备编号
 edit-nothing = 没有要修改的内容：请用 --customer、--contact 或 --fault
+receive-appearance-not-noted = 未记录
