@@ -13,6 +13,9 @@ use crate::api::AdminRequest;
 use crate::serve::{HANDLE_FILE, Handle, Server};
 use crate::settings::Settings;
 use crate::store::{Location, ServerStore};
+use crate::users::Role;
+use rma_shared::i18n::{Lang, current};
+use rma_shared::tr;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -52,6 +55,10 @@ pub struct Cli {
     /// Print records as JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The language of messages: en or zh-CN (else RMA_LANG, else LC_ALL / LC_MESSAGES /
+    /// LANG, else `language` in server.toml).
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<Lang>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -136,9 +143,12 @@ impl Cli {
     pub fn run(self) -> Result<()> {
         let mut settings = Settings::load(&self.data, self.config.as_deref())?;
         rma_shared::calendar::set_company(settings.company_calendar(&self.data)?);
-        if let Some(lang) = rma_shared::i18n::Lang::from_locale_env(|n| std::env::var(n).ok()) {
-            rma_shared::i18n::set_current(lang);
-        }
+        let lang = self
+            .lang
+            .or_else(|| std::env::var("RMA_LANG").ok().and_then(|v| Lang::parse(&v)))
+            .or_else(|| Lang::from_locale_env(|n| std::env::var(n).ok()))
+            .unwrap_or(settings.language);
+        rma_shared::i18n::set_current(lang);
         if let Some(url) = self.database {
             settings.database.url = Some(url);
         }
@@ -166,9 +176,13 @@ impl Cli {
                     println!("{}", serde_json::to_string_pretty(&answer)?);
                 } else {
                     println!(
-                        "Backed up the store ({} keys) to {}.",
-                        answer["entries"],
-                        to.display()
+                        "{}",
+                        tr!(
+                            lang,
+                            "server-backup-done",
+                            keys = answer["entries"].to_string(),
+                            path = to.display().to_string()
+                        )
                     );
                 }
                 Ok(())
@@ -177,10 +191,14 @@ impl Cli {
                 let store = ServerStore::open_at(&settings.location(&self.data))?;
                 let summary = store.restore(&from)?;
                 println!(
-                    "Restored {} keys (a backup of {}) into {}.",
-                    summary.entries,
-                    summary.made_at.format("%Y-%m-%d %H:%M UTC"),
-                    settings.location(&self.data)
+                    "{}",
+                    tr!(
+                        lang,
+                        "server-restore-done",
+                        keys = summary.entries,
+                        made = rma_shared::calendar::company().show(summary.made_at),
+                        place = settings.location(&self.data).to_string()
+                    )
                 );
                 Ok(())
             }
@@ -226,8 +244,13 @@ fn serve(data: &Path, settings: Settings, listen: Option<SocketAddr>) -> Result<
         Server::start(listener, data.to_owned(), settings)?
     };
     println!(
-        "rma-server listening on {} (store: {location})",
-        server.url(),
+        "{}",
+        tr!(
+            current(),
+            "server-listening",
+            url = server.url(),
+            store = location.to_string()
+        )
     );
     runtime.block_on(server.run(shutdown_signal()))
 }
@@ -339,66 +362,98 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, settings: &S
         );
         return;
     }
+    let lang = current();
     match request {
         AdminRequest::SiteAdd { code } => {
             let token = answer["token"].as_str().unwrap_or_default();
-            println!("Site {code} is enrolled. Its token (shown only now, keep it secret):");
+            println!(
+                "{}",
+                tr!(lang, "server-site-added", code = code.to_string())
+            );
             println!("  {token}");
-            println!("On that site's PC:");
+            println!("{}", tr!(lang, "server-site-next"));
             println!(
                 "  rma-agent init --site {code} --server http://{} --token {token}",
                 settings.listen
             );
         }
         AdminRequest::SiteRevoke { code } => {
-            println!("Site {code} is revoked; its token no longer works.")
+            println!(
+                "{}",
+                tr!(lang, "server-site-revoked", code = code.to_string())
+            );
         }
         AdminRequest::UserAdd { name, role, .. } => {
             println!(
-                "{name} can now log in to the office pages ({}), at http://{}/",
-                role.label(rma_shared::i18n::current()),
-                settings.listen
+                "{}",
+                tr!(
+                    lang,
+                    "server-user-added",
+                    name = name.as_str(),
+                    role = role.label(lang),
+                    address = format!("http://{}/", settings.listen)
+                )
             );
         }
-        AdminRequest::UserRemove { name } => println!("{name} is removed and logged out."),
-        AdminRequest::Backup { to } => println!("Backed up to {}.", to.display()),
+        AdminRequest::UserRemove { name } => {
+            println!("{}", tr!(lang, "server-user-removed", name = name.as_str()));
+        }
+        AdminRequest::Backup { to } => println!(
+            "{}",
+            tr!(lang, "label-wrote", file = to.display().to_string())
+        ),
         AdminRequest::UserList => {
             let users = answer.as_array().cloned().unwrap_or_default();
             if users.is_empty() {
-                println!("No users yet: `rma-server user add NAME --role ROLE`.");
+                println!("{}", tr!(lang, "server-no-users"));
             }
             for user in users {
-                println!(
-                    "{:<24} {}",
-                    user["name"].as_str().unwrap_or("?"),
-                    user["role"].as_str().unwrap_or("?")
-                );
+                let role = user["role"]
+                    .as_str()
+                    .and_then(|r| serde_json::from_value::<Role>(Value::String(r.into())).ok())
+                    .map_or_else(|| "?".to_owned(), |r| r.label(lang));
+                println!("{:<24} {role}", user["name"].as_str().unwrap_or("?"));
             }
         }
         AdminRequest::SiteList => {
             let sites = answer.as_array().cloned().unwrap_or_default();
             if sites.is_empty() {
-                println!("No sites enrolled yet: `rma-server site add CODE`.");
+                println!("{}", tr!(lang, "sites-none"));
                 return;
             }
+            let pad = |text: &str, width: usize| {
+                let shown = text
+                    .chars()
+                    .map(|c| if c.is_ascii() { 1 } else { 2 })
+                    .sum::<usize>();
+                format!("{text}{}", " ".repeat(width.saturating_sub(shown)))
+            };
             println!(
-                "{:<10} {:<10} {:<20} {:>6} {:>8}",
-                "SITE", "STATE", "LAST SYNC", "LAG", "PENDING"
+                "{} {} {} {:>6} {:>8}",
+                pad(&tr!(lang, "col-site"), 10),
+                pad(&tr!(lang, "ticket-state"), 10),
+                pad(&tr!(lang, "sites-last-sync"), 20),
+                tr!(lang, "server-col-lag"),
+                tr!(lang, "server-col-pending")
             );
             for site in sites {
                 let state = if site["revoked_at"].is_null() {
-                    "active"
+                    tr!(lang, "sites-active")
                 } else {
-                    "revoked"
+                    tr!(lang, "server-revoked")
                 };
                 let last = site["last_sync_at"]
                     .as_str()
-                    .map(|t| t.chars().take(16).collect::<String>().replace('T', " "));
+                    .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok())
+                    .map_or_else(
+                        || tr!(lang, "sites-never"),
+                        |at| rma_shared::calendar::company().show(at),
+                    );
                 println!(
-                    "{:<10} {:<10} {:<20} {:>6} {:>8}",
-                    site["code"].as_str().unwrap_or("?"),
-                    state,
-                    last.as_deref().unwrap_or("never"),
+                    "{} {} {} {:>6} {:>8}",
+                    pad(site["code"].as_str().unwrap_or("?"), 10),
+                    pad(&state, 10),
+                    pad(&last, 20),
                     site["lag"],
                     site["pending"]
                         .as_u64()

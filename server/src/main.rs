@@ -16,7 +16,8 @@ fn main() -> ExitCode {
     match Cli::parse().run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            let lang = rma_shared::i18n::current();
+            eprintln!("{} {err:#}", rma_shared::tr!(lang, "error-prefix"));
             ExitCode::FAILURE
         }
     }

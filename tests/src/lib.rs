@@ -274,6 +274,10 @@ impl Server {
                 listen,
             ])
             .env("RMA_LOG", "info")
+            .env("LANG", "C.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env_remove("RMA_LANG")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -645,3 +645,18 @@ units-one-ticket = give units of one ticket at a time
 units-or-ticket = give either the ticket { $ticket } alone or unit numbers
 edit-nothing = nothing to change: give --customer, --contact or --fault
 receive-appearance-not-noted = not noted
+
+## rma-server's commands
+
+server-listening = rma-server listening on { $url } (store: { $store })
+server-backup-done = Backed up the store ({ $keys } keys) to { $path }.
+server-restore-done = Restored { $keys } keys (a backup of { $made }) into { $place }.
+server-site-added = Site { $code } is enrolled. Its token (shown only now, keep it secret):
+server-site-next = On that site's PC:
+server-site-revoked = Site { $code } is revoked; its token no longer works.
+server-user-added = { $name } can now log in to the office pages ({ $role }), at { $address }
+server-user-removed = { $name } is removed and logged out.
+server-no-users = No users yet: `rma-server user add NAME --role ROLE`.
+server-col-lag = LAG
+server-col-pending = PENDING
+server-revoked = revoked

@@ -552,3 +552,18 @@ units-one-ticket = 一次只能写同一张工单的设备
 units-or-ticket = 请只写工单 { $ticket }，或者只写设备编号
 edit-nothing = 没有要修改的内容：请用 --customer、--contact 或 --fault
 receive-appearance-not-noted = 未记录
+
+## rma-server 的命令
+
+server-listening = rma-server 正在 { $url } 上运行（数据：{ $store }）
+server-backup-done = 已将数据（{ $keys } 项）备份到 { $path }。
+server-restore-done = 已将 { $keys } 项数据（{ $made } 的备份）恢复到 { $place }。
+server-site-added = 站点 { $code } 已登记。它的令牌（只显示这一次，请保密）：
+server-site-next = 在该站点的电脑上执行：
+server-site-revoked = 站点 { $code } 已吊销，它的令牌立即失效。
+server-user-added = { $name } 现在可以登录办公室页面（{ $role }），地址 { $address }
+server-user-removed = 已删除 { $name } 并使其退出登录。
+server-no-users = 还没有用户：`rma-server user add 用户名 --role 角色`。
+server-col-lag = 未拉取
+server-col-pending = 待推送
+server-revoked = 已吊销
