@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use rma_agent::cli::Cli;
 
 fn main() -> ExitCode {
@@ -21,7 +21,17 @@ fn main() -> ExitCode {
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    match Cli::parse().run(args) {
+    // The help in the person's language; the language of everything else is settled once the
+    // command line is read (settings may name one).
+    let lang =
+        rma_shared::i18n::from_args_and_env(&args, |n| std::env::var(n).ok()).unwrap_or_default();
+    rma_shared::i18n::set_current(lang);
+    let command = rma_shared::i18n::localize_help(Cli::command(), lang);
+    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    match cli.run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let lang = rma_shared::i18n::current();

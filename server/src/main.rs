@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use rma_server::cli::Cli;
 
 fn main() -> ExitCode {
@@ -13,7 +13,16 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().run() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let lang =
+        rma_shared::i18n::from_args_and_env(&args, |n| std::env::var(n).ok()).unwrap_or_default();
+    rma_shared::i18n::set_current(lang);
+    let command = rma_shared::i18n::localize_help(Cli::command(), lang);
+    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    match cli.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let lang = rma_shared::i18n::current();

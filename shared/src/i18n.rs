@@ -253,6 +253,104 @@ fn variables(pattern: &fluent_syntax::ast::Pattern<&str>, out: &mut Vec<String>)
     }
 }
 
+/// A command line's help in `lang`: its description, each subcommand's (catalogue ids
+/// `help-PROGRAM`, `help-PROGRAM-SUB`, `help-PROGRAM-SUB-SUBSUB`), the examples
+/// (`help-PROGRAM-examples`, when the catalogue has them) and the headings. The options' own
+/// help stays as the code writes it.
+#[cfg(feature = "cli")]
+pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
+    fn walk(
+        cmd: clap::Command,
+        lang: Lang,
+        id: &str,
+        program: &str,
+        known: &[String],
+    ) -> clap::Command {
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_owned())
+            .collect();
+        let mut cmd = cmd;
+        if cmd.get_version().is_some() {
+            cmd = cmd.disable_version_flag(true).arg(
+                clap::Arg::new("version")
+                    .short('V')
+                    .long("version")
+                    .action(clap::ArgAction::Version)
+                    .help(message(lang, "help-version", None)),
+            );
+        }
+        cmd = cmd
+            .about(message(lang, id, None))
+            .subcommand_help_heading(message(lang, "help-commands", None))
+            .help_template(format!(
+                "{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+                message(lang, "help-usage", None)
+            ))
+            .disable_help_flag(true)
+            .arg(
+                clap::Arg::new("help")
+                    .short('h')
+                    .long("help")
+                    .action(clap::ArgAction::Help)
+                    .help(message(lang, "help-help", None)),
+            )
+            .mut_args(|arg| {
+                // An option's help from the catalogue where it has one (`help-opt-PROGRAM-ID`,
+                // else `help-opt-ID`).
+                let ids = [
+                    format!("help-opt-{program}-{}", arg.get_id()),
+                    format!("help-opt-{}", arg.get_id()),
+                ];
+                let arg = arg.help_heading(message(lang, "help-options", None));
+                match ids.iter().find(|id| known.contains(id)) {
+                    Some(id) => arg.help(message(lang, id, None)),
+                    None => arg,
+                }
+            });
+        if lang != Lang::En {
+            cmd = cmd.disable_help_subcommand(true);
+        }
+        let examples = format!("{id}-examples");
+        if known.contains(&examples) {
+            cmd = cmd.after_help(message(lang, &examples, None));
+        } else if let Some(text) = cmd.get_after_help().map(ToString::to_string) {
+            // A subcommand's examples are command lines: only their heading is words.
+            let text = text
+                .replacen("Examples:", &message(lang, "help-examples", None), 1)
+                .replacen("Example:", &message(lang, "help-example", None), 1);
+            cmd = cmd.after_help(text);
+        }
+        if lang != Lang::En {
+            // The longer English description would follow the translated one.
+            cmd = cmd.long_about(None);
+        }
+        for name in names {
+            let sub_id = format!("{id}-{name}");
+            cmd = cmd.mut_subcommand(&name, |sub| walk(sub, lang, &sub_id, program, known));
+        }
+        cmd
+    }
+    let program = cmd.get_name().to_owned();
+    let id = format!("help-{program}");
+    let known: Vec<String> = inventory(lang).into_iter().map(|(id, _)| id).collect();
+    walk(cmd, lang, &id, &program, &known)
+}
+
+/// The language a command line asks for before it is parsed: `--lang X` (or `--lang=X`)
+/// among `args`, else `RMA_LANG`, else the locale.
+pub fn from_args_and_env(args: &[String], var: impl Fn(&str) -> Option<String>) -> Option<Lang> {
+    args.iter()
+        .enumerate()
+        .find_map(|(i, arg)| match arg.strip_prefix("--lang") {
+            Some("") => args.get(i + 1).and_then(|v| Lang::parse(v)),
+            Some(rest) => rest.strip_prefix('=').and_then(Lang::parse),
+            None => None,
+        })
+        .or_else(|| var("RMA_LANG").and_then(|v| Lang::parse(&v)))
+        .or_else(|| Lang::from_locale_env(var))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -660,3 +660,107 @@ server-no-users = No users yet: `rma-server user add NAME --role ROLE`.
 server-col-lag = LAG
 server-col-pending = PENDING
 server-revoked = revoked
+
+## Command-line help (the options' own help stays in the code)
+
+help-rma-agent = The return-for-repair agent: every step of the regulation at the bench, offline.
+help-rma-agent-init = Set up this PC as an agent for a site (once).
+help-rma-agent-intake = Register a customer's return (regulation 2.1).
+help-rma-agent-edit = Correct the customer, contact or fault description of a ticket.
+help-rma-agent-forward = Pass the registration on to after-sales (2.2).
+help-rma-agent-assess = Record the first assessment: simple, or complex with a joint repair plan (2.3).
+help-rma-agent-receive = Check, number and store the units that arrived (2.4).
+help-rma-agent-area = Set up and list storage areas.
+help-rma-agent-area-add = Set up a labelled storage area.
+help-rma-agent-area-list = List storage areas and how many units each holds.
+help-rma-agent-move = Put a unit in a storage area.
+help-rma-agent-assign = Assign units to a repairer (3.1).
+help-rma-agent-repair = Record a repair: steps, parts, time (3.2).
+help-rma-agent-parts-request = Ask procurement for parts (3.2).
+help-rma-agent-inspect = Record an inspection: pass (signed) or fail (back to repair) (3.4).
+help-rma-agent-ship-notice = Record the shipping method and date agreed with the customer (4.1).
+help-rma-agent-pack = Pack units that passed inspection (4.2).
+help-rma-agent-ship = Hand the package to the carrier, with its tracking number (4.3).
+help-rma-agent-confirm = Record the customer's confirmation of delivery and satisfaction (5.2).
+help-rma-agent-cost = Add a line to the cost ledger (6).
+help-rma-agent-close = Close a ticket after the customer confirmed delivery.
+help-rma-agent-archive = File a closed ticket in the archive with its keeper and retention (8).
+help-rma-agent-hold = Pause work on a ticket.
+help-rma-agent-resume = Continue work on a ticket on hold.
+help-rma-agent-cancel = Cancel a ticket that will not be repaired.
+help-rma-agent-resolve = Settle a conflict between steps taken offline at two sites.
+help-rma-agent-show = Show a ticket (or the ticket of a unit) with all its records.
+help-rma-agent-list = List tickets, newest first.
+help-rma-agent-history = Show every step taken on a ticket, with who, where and when.
+help-rma-agent-config = Show the settings in effect.
+help-rma-agent-demo = Try it out: a demo site with tickets taken through the regulation.
+help-rma-agent-serve = Keep this PC's agent running: commands answer faster through it, and it syncs in the background.
+help-rma-agent-enroll = Connect this agent to the central server with this site's token.
+help-rma-agent-sync = Sync with the server now.
+help-rma-agent-status = Show the sync state: server, last sync, changes waiting, reachable or not.
+help-rma-agent-backup = Copy this PC's whole store into one file, while the agent works.
+help-rma-agent-restore = Bring back a store from a backup file, into a data folder with no store yet.
+help-rma-agent-scan = Read scanned labels: an area then units moves them there; a unit or ticket shows it.
+help-rma-agent-label = Make QR labels for areas, units, tickets and packages (SVG, PNG, PDF, ZPL, TSPL).
+help-rma-agent-label-area = A storage area's label (100 x 50 mm), or every area's with --all.
+help-rma-agent-label-unit = One unit's label (50 x 25 mm).
+help-rma-agent-label-ticket = The labels of every unit of a ticket.
+help-rma-agent-label-package = The package label (100 x 70 mm): model, quantity, customer, ship date (4.2).
+help-usage = Usage:
+help-commands = Commands
+help-options = Options
+help-rma-agent-examples =
+    Examples (one ticket from intake to archive):
+      rma-agent init --site WH1
+      rma-agent area add SHELF-A1 --name "Returns shelf A1"
+      rma-agent intake --customer "Acme Ltd" --model X200 --quantity 2 --fault "no power" --request repair
+      rma-agent assess WH1-2026-00001 --severity simple
+      rma-agent receive WH1-2026-00001 --area SHELF-A1
+      rma-agent assign WH1-2026-00001 --repairer Bob
+      rma-agent repair WH1-2026-00001-1 --steps "replaced fuse" --part FUSE-5A:1 --minutes 25
+      rma-agent inspect WH1-2026-00001-1 --pass
+      rma-agent list --overdue
+      rma-agent show WH1-2026-00001
+
+    Every command works offline. Add --json to get machine-readable output.
+help-example = Example:
+help-examples = Examples:
+help-help = Print help
+help-opt-data = The folder holding this PC's tickets
+help-opt-json = Print records as JSON instead of text
+help-opt-user = Your name, recorded with every step you take
+help-opt-config = A settings file to use instead of the one in the data folder
+help-opt-lang = The language of messages: en or zh-CN (else RMA_LANG, else the locale, else the setting); --json output stays the same
+help-version = Print version
+help-rma-server = The central return-for-repair server: merges every site's tickets.
+help-rma-server-serve = Run the server.
+help-rma-server-site = Enrol, list and revoke sites (agent installations).
+help-rma-server-site-add = Enrol a site and print its token (shown once: only a hash is kept).
+help-rma-server-site-revoke = Revoke a site's token: its next request is refused.
+help-rma-server-site-list = List enrolled sites with their last sync.
+help-rma-server-user = Add, list and remove the people who log in to the office's web pages.
+help-rma-server-user-add = Add a person. The password (8 characters or more) is read from standard input: typed, or piped.
+help-rma-server-user-remove = Remove a person; their sessions end at once.
+help-rma-server-user-list = List the people and their roles.
+help-rma-server-backup = Copy the whole store (tickets, feed, sites, users) into one file, while the server runs.
+help-rma-server-restore = Bring back a store from a backup file, into an empty data folder or database (stop the server first).
+help-rma-server-migrate = Move the data folder's store into a PostgreSQL database (stop the server first).
+help-opt-rma-server-data = The folder holding the server's store
+help-opt-database = Keep the store in this PostgreSQL database instead of the data folder (also [database] url, or RMA_SERVER_DATABASE)
+help-opt-listen = The address to listen on
+help-opt-tls_cert = Serve HTTPS with this certificate (PEM; also [tls] cert in server.toml)
+help-opt-tls_key = The certificate's private key (PEM; also [tls] key in server.toml)
+help-rma-server-examples =
+    Examples:
+      rma-server serve                      # listen on 127.0.0.1:8080, data in ./rma-server-data
+      rma-server serve --database postgres://rma:PASSWORD@127.0.0.1/rma   # the store in PostgreSQL
+      rma-server serve --listen 0.0.0.0:8443 --tls-cert /etc/rma/cert.pem --tls-key /etc/rma/key.pem
+      rma-server site add WH1               # enrol a site; prints its token once
+      rma-server site list
+      rma-server site revoke WH1            # its token stops working at once
+      rma-server user add li.wei --role finance   # asks for the password (or reads it from stdin)
+      rma-server user list
+
+    Then, on the site's PC:
+      rma-agent init --site WH1 --server http://127.0.0.1:8080 --token TOKEN
+      rma-agent sync

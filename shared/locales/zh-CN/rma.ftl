@@ -567,3 +567,107 @@ server-no-users = 还没有用户：`rma-server user add 用户名 --role 角色
 server-col-lag = 未拉取
 server-col-pending = 待推送
 server-revoked = 已吊销
+
+## 命令行帮助（各选项自己的说明仍在代码中）
+
+help-rma-agent = 返修代理程序：在维修台上离线完成规程的每一步。
+help-rma-agent-init = 把本机设置为某个站点的代理程序（只做一次）。
+help-rma-agent-intake = 登记客户退货（规程 2.1）。
+help-rma-agent-edit = 更正工单的客户、联系方式或故障描述。
+help-rma-agent-forward = 把登记转交售后（2.2）。
+help-rma-agent-assess = 记录首次评估：简单故障，或复杂故障加联合维修方案（2.3）。
+help-rma-agent-receive = 核对、编号并入库到货的设备（2.4）。
+help-rma-agent-area = 设置和列出库位。
+help-rma-agent-area-add = 设置一个贴标签的库位。
+help-rma-agent-area-list = 列出库位及各库位的设备数量。
+help-rma-agent-move = 把设备放入库位。
+help-rma-agent-assign = 把设备分派给维修员（3.1）。
+help-rma-agent-repair = 填写维修记录：步骤、配件、工时（3.2）。
+help-rma-agent-parts-request = 向采购部申请配件（3.2）。
+help-rma-agent-inspect = 记录检验：合格（签名）或不合格（退回维修）（3.4）。
+help-rma-agent-ship-notice = 记录与客户约定的发货方式和日期（4.1）。
+help-rma-agent-pack = 包装检验合格的设备（4.2）。
+help-rma-agent-ship = 把包裹交给承运商，记录运单号（4.3）。
+help-rma-agent-confirm = 记录客户确认收货和满意度（5.2）。
+help-rma-agent-cost = 在费用台账中添加一条费用（6）。
+help-rma-agent-close = 客户确认收货后结案。
+help-rma-agent-archive = 把已结案的工单归档，写明保管人和保存期限（8）。
+help-rma-agent-hold = 暂停处理工单。
+help-rma-agent-resume = 继续处理已暂停的工单。
+help-rma-agent-cancel = 取消不再维修的工单。
+help-rma-agent-resolve = 处理两个站点离线操作之间的冲突。
+help-rma-agent-show = 显示工单（或设备所属的工单）的全部记录。
+help-rma-agent-list = 列出工单，最新的在前。
+help-rma-agent-history = 显示工单的每一步：谁、在哪里、什么时候。
+help-rma-agent-config = 显示当前生效的设置。
+help-rma-agent-demo = 试用：建立一个演示站点，工单按规程走完各步骤。
+help-rma-agent-serve = 让本机的代理程序保持运行：命令响应更快，并在后台同步。
+help-rma-agent-enroll = 用本站点的令牌把代理程序连接到中心服务器。
+help-rma-agent-sync = 立即与服务器同步。
+help-rma-agent-status = 显示同步状态：服务器、最近同步、待发送的更改、能否连接。
+help-rma-agent-backup = 在代理程序工作时，把本机的全部数据复制到一个文件。
+help-rma-agent-restore = 从备份文件恢复数据到一个还没有数据的文件夹。
+help-rma-agent-scan = 读取扫描的标签：先扫库位再扫设备，设备就移入该库位；扫设备或工单则显示它。
+help-rma-agent-label = 为库位、设备、工单和包裹制作二维码标签（SVG、PNG、PDF、ZPL、TSPL）。
+help-rma-agent-label-area = 库位标签（100 × 50 毫米），用 --all 则为所有库位。
+help-rma-agent-label-unit = 一台设备的标签（50 × 25 毫米）。
+help-rma-agent-label-ticket = 工单中每台设备的标签。
+help-rma-agent-label-package = 包裹标签（100 × 70 毫米）：型号、数量、客户、发货日期（4.2）。
+help-usage = 用法：
+help-commands = 命令
+help-options = 选项
+help-rma-agent-examples =
+    示例（一张工单从登记到归档）：
+      rma-agent init --site WH1
+      rma-agent area add SHELF-A1 --name "退货货架 A1"
+      rma-agent intake --customer "深圳华强" --model X200 --quantity 2 --fault "不开机" --request repair
+      rma-agent assess WH1-2026-00001 --severity simple
+      rma-agent receive WH1-2026-00001 --area SHELF-A1
+      rma-agent assign WH1-2026-00001 --repairer Bob
+      rma-agent repair WH1-2026-00001-1 --steps "更换保险丝" --part FUSE-5A:1 --minutes 25
+      rma-agent inspect WH1-2026-00001-1 --pass
+      rma-agent list --overdue
+      rma-agent show WH1-2026-00001
+
+    每个命令都可以离线使用。加上 --json 可得到供程序读取的输出。
+help-example = 示例：
+help-examples = 示例：
+help-help = 显示帮助
+help-opt-data = 存放本机工单数据的文件夹
+help-opt-json = 以 JSON 格式输出记录，而不是文字
+help-opt-user = 你的名字，记录在你做的每一步中
+help-opt-config = 使用这个设置文件，而不是数据文件夹中的设置文件
+help-opt-lang = 信息的语言：en 或 zh-CN（否则看 RMA_LANG，再看系统语言，最后看设置）；--json 输出不受影响
+help-version = 显示版本
+help-rma-server = 返修中心服务器：汇总所有站点的工单。
+help-rma-server-serve = 运行服务器。
+help-rma-server-site = 登记、列出和吊销站点（代理程序安装）。
+help-rma-server-site-add = 登记站点并显示它的令牌（只显示一次：服务器只保存其哈希）。
+help-rma-server-site-revoke = 吊销站点的令牌：它的下一个请求就会被拒绝。
+help-rma-server-site-list = 列出已登记的站点及其最近同步时间。
+help-rma-server-user = 添加、列出和删除登录办公室页面的人员。
+help-rma-server-user-add = 添加人员。密码（至少 8 个字符）从标准输入读取：手动输入或用管道传入。
+help-rma-server-user-remove = 删除人员；其登录立即失效。
+help-rma-server-user-list = 列出人员及其角色。
+help-rma-server-backup = 在服务器运行时，把全部数据（工单、同步记录、站点、用户）复制到一个文件。
+help-rma-server-restore = 从备份文件恢复数据到空的数据文件夹或数据库（请先停止服务器）。
+help-rma-server-migrate = 把数据文件夹中的数据迁移到 PostgreSQL 数据库（请先停止服务器）。
+help-opt-rma-server-data = 存放服务器数据的文件夹
+help-opt-database = 把数据存放在这个 PostgreSQL 数据库中，而不是数据文件夹（也可用 [database] url 或 RMA_SERVER_DATABASE）
+help-opt-listen = 监听的地址
+help-opt-tls_cert = 用这个证书提供 HTTPS（PEM 格式；也可在 server.toml 的 [tls] cert 中设置）
+help-opt-tls_key = 证书的私钥（PEM 格式；也可在 server.toml 的 [tls] key 中设置）
+help-rma-server-examples =
+    示例：
+      rma-server serve                      # 在 127.0.0.1:8080 上运行，数据在 ./rma-server-data
+      rma-server serve --database postgres://rma:PASSWORD@127.0.0.1/rma   # 数据存放在 PostgreSQL
+      rma-server serve --listen 0.0.0.0:8443 --tls-cert /etc/rma/cert.pem --tls-key /etc/rma/key.pem
+      rma-server site add WH1               # 登记站点；令牌只显示一次
+      rma-server site list
+      rma-server site revoke WH1            # 令牌立即失效
+      rma-server user add li.wei --role finance   # 询问密码（或从标准输入读取）
+      rma-server user list
+
+    然后，在站点的电脑上：
+      rma-agent init --site WH1 --server http://127.0.0.1:8080 --token TOKEN
+      rma-agent sync
