@@ -41,31 +41,29 @@ pub struct Summary {
 
 #[derive(Debug, Error)]
 pub enum BackupError {
-    #[error("cannot write the backup {path}")]
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "backup-write", path = .path.display().to_string()))]
     Write {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("cannot read the backup {path}")]
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "backup-read", path = .path.display().to_string()))]
     Read {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("{path} is not a backup of this program: {why}")]
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "backup-not-a-backup", path = .path.display().to_string(), why = .why.as_str()))]
     NotABackup { path: PathBuf, why: String },
-    #[error("{path} is damaged: its checksum does not match what it holds; nothing was restored")]
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "backup-damaged", path = .path.display().to_string()))]
     Damaged { path: PathBuf },
-    #[error("{path} is a backup of {found}'s store, not of {wanted}'s; nothing was restored")]
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "backup-wrong-kind", path = .path.display().to_string(), found = .found.as_str(), wanted = .wanted.as_str()))]
     WrongKind {
         path: PathBuf,
         found: String,
         wanted: String,
     },
-    #[error(
-        "the store already holds data; a backup is restored only into an empty one (a new data folder or database)"
-    )]
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "backup-not-empty"))]
     NotEmpty,
     #[error(transparent)]
     Kv(#[from] KvError),

@@ -8,15 +8,15 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum SettingsError {
-    #[error("cannot read the settings file {path}")]
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "settings-read", path = .path.display().to_string()))]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("the settings file {path} is not valid: {message}")]
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "settings-parse", path = .path.display().to_string(), message = .message.as_str()))]
     Parse { path: PathBuf, message: String },
-    #[error("the environment variable {name}={value:?} is not valid: {expected}")]
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "settings-env", name = *.name, value = .value.as_str(), expected = *.expected))]
     Env {
         name: &'static str,
         value: String,

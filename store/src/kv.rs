@@ -22,9 +22,9 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum KvError {
-    #[error("the store in {0} is in use by another process; only one can open it at a time")]
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "kv-locked", path = .0.display().to_string()))]
     Locked(PathBuf),
-    #[error("cannot open the data folder {path}")]
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "kv-open", path = .path.display().to_string()))]
     Open {
         path: PathBuf,
         #[source]
@@ -34,9 +34,7 @@ pub enum KvError {
     Store(#[from] sled::Error),
     #[error("the database failed: {0}")]
     Database(String),
-    #[error(
-        "the store holds data of a newer version ({found}, this program knows {known}); update this program"
-    )]
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "kv-newer", found = .found.as_str(), known = .known.as_str()))]
     Newer { found: String, known: String },
     /// A section given to [`Kv::exclusive`] or [`Kv::snapshot`] failed; its own error is
     /// returned to the caller instead.

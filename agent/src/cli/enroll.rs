@@ -1,6 +1,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
+use rma_shared::i18n::current;
+use rma_shared::tr;
 
 use super::Context;
 use crate::store::{ServerLink, Store};
@@ -62,7 +64,7 @@ pub fn link(store: &Store, server: String, token: String, ca: Option<&Path>) -> 
 pub fn check(server: String, token: String, ca: Option<&Path>) -> Result<(ServerLink, bool)> {
     let token = token.trim().to_owned();
     if token.is_empty() {
-        bail!("the token is empty: copy it as `rma-server site add` printed it");
+        bail!("{}", tr!(current(), "enroll-empty-token"));
     }
     let ca_cert = ca.map(crate::http::read_ca).transpose()?;
     let link = ServerLink {
@@ -73,7 +75,15 @@ pub fn check(server: String, token: String, ca: Option<&Path>) -> Result<(Server
     let reachable = match sync_client::check_link(&link) {
         Ok(reachable) => reachable,
         Err(SyncError::Refused { message, .. }) => {
-            bail!("the server at {} refused this token: {message}", link.url)
+            bail!(
+                "{}",
+                tr!(
+                    current(),
+                    "enroll-token-refused",
+                    url = link.url.as_str(),
+                    message = message
+                )
+            )
         }
         Err(err) => return Err(err.into()),
     };
@@ -82,13 +92,10 @@ pub fn check(server: String, token: String, ca: Option<&Path>) -> Result<(Server
 
 /// Reads a server address: http:// or https://, host and port.
 pub fn parse_url(text: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(text.trim()).map_err(|_| {
-        format!("{text:?} is not a server address: write it like http://10.0.0.5:8080")
-    })?;
+    let bad = || tr!(current(), "enroll-bad-address", text = text);
+    let url = reqwest::Url::parse(text.trim()).map_err(|_| bad())?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(format!(
-            "{text:?} is not a server address: write it like http://10.0.0.5:8080"
-        ));
+        return Err(bad());
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }

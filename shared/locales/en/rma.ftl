@@ -764,3 +764,21 @@ help-rma-server-examples =
     Then, on the site's PC:
       rma-agent init --site WH1 --server http://127.0.0.1:8080 --token TOKEN
       rma-agent sync
+
+## Settings, backups, stores
+
+settings-read = cannot read the settings file { $path }
+settings-parse = the settings file { $path } is not valid: { $message }
+settings-env = the environment variable { $name }=“{ $value }” is not valid: { $expected }
+backup-write = cannot write the backup { $path }
+backup-read = cannot read the backup { $path }
+backup-not-a-backup = { $path } is not a backup of this program: { $why }
+backup-damaged = { $path } is damaged: its checksum does not match what it holds; nothing was restored
+backup-wrong-kind = { $path } is a backup of { $found }'s store, not of { $wanted }'s; nothing was restored
+backup-not-empty = the store already holds data; a backup is restored only into an empty one (a new data folder or database)
+kv-locked = the store in { $path } is in use by another process; only one can open it at a time
+kv-open = cannot open the data folder { $path }
+kv-newer = the store holds data of a newer version ({ $found }, this program knows { $known }); update this program
+enroll-empty-token = the token is empty: copy it as `rma-server site add` printed it
+enroll-token-refused = the server at { $url } refused this token: { $message }
+enroll-bad-address = “{ $text }” is not a server address: write it like http://10.0.0.5:8080

@@ -671,3 +671,21 @@ help-rma-server-examples =
     然后，在站点的电脑上：
       rma-agent init --site WH1 --server http://127.0.0.1:8080 --token TOKEN
       rma-agent sync
+
+## 设置、备份、数据
+
+settings-read = 无法读取设置文件 { $path }
+settings-parse = 设置文件 { $path } 有误：{ $message }
+settings-env = 环境变量 { $name }=“{ $value }”有误：{ $expected }
+backup-write = 无法写入备份 { $path }
+backup-read = 无法读取备份 { $path }
+backup-not-a-backup = { $path } 不是本程序的备份：{ $why }
+backup-damaged = { $path } 已损坏：校验和与内容不符；没有恢复任何数据
+backup-wrong-kind = { $path } 是 { $found } 的数据备份，不是 { $wanted } 的；没有恢复任何数据
+backup-not-empty = 数据中已有内容；备份只能恢复到空的数据文件夹或数据库
+kv-locked = { $path } 中的数据正被另一个进程使用；同一时间只能有一个进程打开它
+kv-open = 无法打开数据文件夹 { $path }
+kv-newer = 数据来自更新的版本（{ $found }，本程序只认识 { $known }）；请更新本程序
+enroll-empty-token = 令牌是空的：请按 `rma-server site add` 显示的内容原样复制
+enroll-token-refused = 服务器 { $url } 拒绝了这个令牌：{ $message }
+enroll-bad-address = “{ $text }”不是服务器地址：请写成 http://10.0.0.5:8080 这样的格式
