@@ -418,7 +418,7 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, settings: &S
         AdminRequest::SiteList => {
             let sites = answer.as_array().cloned().unwrap_or_default();
             if sites.is_empty() {
-                println!("{}", tr!(lang, "sites-none"));
+                println!("{}", tr!(lang, "server-no-sites"));
                 return;
             }
             let pad = |text: &str, width: usize| {

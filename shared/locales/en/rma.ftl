@@ -782,3 +782,4 @@ kv-newer = the store holds data of a newer version ({ $found }, this program kno
 enroll-empty-token = the token is empty: copy it as `rma-server site add` printed it
 enroll-token-refused = the server at { $url } refused this token: { $message }
 enroll-bad-address = “{ $text }” is not a server address: write it like http://10.0.0.5:8080
+server-no-sites = No sites enrolled yet: `rma-server site add CODE`.

@@ -689,3 +689,4 @@ kv-newer = 数据来自更新的版本（{ $found }，本程序只认识 { $know
 enroll-empty-token = 令牌是空的：请按 `rma-server site add` 显示的内容原样复制
 enroll-token-refused = 服务器 { $url } 拒绝了这个令牌：{ $message }
 enroll-bad-address = “{ $text }”不是服务器地址：请写成 http://10.0.0.5:8080 这样的格式
+server-no-sites = 还没有登记任何站点：`rma-server site add 站点代码`。
