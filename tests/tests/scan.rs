@@ -66,7 +66,7 @@ fn check_session(agent: &Agent, ticket: &str) {
         ],
         "{lines:?}"
     );
-    assert!(lines[4]["message"].as_str().unwrap().contains("\"hello\""));
+    assert!(lines[4]["message"].as_str().unwrap().contains("“hello”"));
     assert!(
         lines[7]["message"]
             .as_str()

@@ -18,9 +18,9 @@ pub fn run(ctx: &Context, _args: Args) -> Result<()> {
     }
     ctx.write(&toml::to_string_pretty(&settings)?);
     say!(ctx, "");
-    say!(ctx, "# Environment variables override these:");
+    say!(ctx, "# {}", rma_shared::tr!(ctx.lang, "config-env"));
     for (name, key) in ENV_OVERRIDES {
-        say!(ctx, "#   {name} sets {key}");
+        say!(ctx, "#   {name} → {key}");
     }
     Ok(())
 }

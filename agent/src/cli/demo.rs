@@ -94,7 +94,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
 }
 
 fn walk(ctx: &Context) -> Result<()> {
-    say!(ctx, "Demo site DEMO, data in {}\n", ctx.data.display());
+    let heading = rma_shared::tr!(
+        ctx.lang,
+        "demo-heading",
+        data = ctx.data.display().to_string()
+    );
+    say!(ctx, "{heading}\n");
     let mut tickets: Vec<String> = Vec::new();
     for line in SCRIPT {
         let mut command = line.to_string();
@@ -132,7 +137,7 @@ fn walk(ctx: &Context) -> Result<()> {
         }
         say!(ctx, "");
     }
-    say!(ctx, "Look around this demo site yourself:");
+    say!(ctx, "{}", rma_shared::tr!(ctx.lang, "demo-look-around"));
     say!(ctx, "  export RMA_AGENT_DATA={}", ctx.data.display());
     say!(
         ctx,

@@ -783,3 +783,6 @@ enroll-empty-token = the token is empty: copy it as `rma-server site add` printe
 enroll-token-refused = the server at { $url } refused this token: { $message }
 enroll-bad-address = “{ $text }” is not a server address: write it like http://10.0.0.5:8080
 server-no-sites = No sites enrolled yet: `rma-server site add CODE`.
+demo-heading = Demo site DEMO, data in { $data }
+demo-look-around = Look around this demo site yourself:
+config-env = Environment variables override these:

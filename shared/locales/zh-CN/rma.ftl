@@ -690,3 +690,6 @@ enroll-empty-token = 令牌是空的：请按 `rma-server site add` 显示的内
 enroll-token-refused = 服务器 { $url } 拒绝了这个令牌：{ $message }
 enroll-bad-address = “{ $text }”不是服务器地址：请写成 http://10.0.0.5:8080 这样的格式
 server-no-sites = 还没有登记任何站点：`rma-server site add 站点代码`。
+demo-heading = 演示站点 DEMO，数据在 { $data }
+demo-look-around = 自己看看这个演示站点：
+config-env = 以下环境变量优先于这些设置：
