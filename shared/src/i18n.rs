@@ -296,13 +296,19 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
                     .help(message(lang, "help-help", None)),
             )
             .mut_args(|arg| {
-                // An option's help from the catalogue where it has one (`help-opt-PROGRAM-ID`,
-                // else `help-opt-ID`).
+                // An option's help from the catalogue where it has one (`help-PROGRAM-SUB--ID`,
+                // else `help-opt-PROGRAM-ID`, else `help-opt-ID`).
                 let ids = [
+                    format!("{id}--{}", arg.get_id()),
                     format!("help-opt-{program}-{}", arg.get_id()),
                     format!("help-opt-{}", arg.get_id()),
                 ];
-                let arg = arg.help_heading(message(lang, "help-options", None));
+                let heading = if arg.is_positional() {
+                    "help-arguments"
+                } else {
+                    "help-options"
+                };
+                let arg = arg.help_heading(message(lang, heading, None));
                 match ids.iter().find(|id| known.contains(id)) {
                     Some(id) => arg.help(message(lang, id, None)),
                     None => arg,
