@@ -207,3 +207,58 @@ fn a_day_at_the_bench_in_chinese_has_no_english_interface_word() {
         assert!(!text.trim().is_empty(), "`{command}` said nothing");
     }
 }
+
+#[test]
+fn the_help_of_every_command_reads_in_chinese() {
+    use clap::CommandFactory;
+    let agent = Agent::init("WH1");
+    let mut commands: Vec<Vec<String>> = vec![vec![]];
+    fn walk(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<Vec<String>>) {
+        for sub in cmd.get_subcommands() {
+            let mut path = path.clone();
+            path.push(sub.get_name().to_owned());
+            out.push(path.clone());
+            walk(sub, path, out);
+        }
+    }
+    walk(&rma_agent::cli::Cli::command(), vec![], &mut commands);
+    assert!(commands.len() > 30, "{commands:?}");
+    let subcommands: String = commands
+        .iter()
+        .filter_map(|path| path.last().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    for path in commands {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.extend(["--help", "--lang", "zh-CN"]);
+        let help = agent.ok(&args);
+        // What is typed stays as typed: the usage line, option names and placeholders,
+        // clap's [env: ...] / [default: ...] notes, and example command lines.
+        let lines: Vec<&str> = help
+            .lines()
+            .filter(|line| !line.contains("用法") && !line.trim_start().starts_with("rma-"))
+            .collect();
+        let mut words = String::new();
+        let mut depth = 0;
+        for c in lines.join("\n").chars() {
+            match c {
+                '[' | '<' => depth += 1,
+                ']' | '>' if depth > 0 => depth -= 1,
+                _ if depth == 0 => words.push(c),
+                _ => {}
+            }
+        }
+        // Names of formats, protocols and programs, command names and environment variables.
+        let names = "PEM CUPS JSON SVG PNG PDF ZPL TSPL QR https http en zh-CN Ctrl-C README tcp \
+                     settings.toml agent.json calendar.toml";
+        let english: Vec<String> = english_words(&words, &[names, &subcommands])
+            .into_iter()
+            .filter(|w| !(w.contains('_') && w.chars().all(|c| !c.is_ascii_lowercase())))
+            .collect();
+        assert!(
+            english.is_empty(),
+            "`{}` says {english:?}:\n{help}",
+            args.join(" ")
+        );
+    }
+}

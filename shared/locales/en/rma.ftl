@@ -873,3 +873,152 @@ help-opt-what = A ticket number or unit numbers
 help-opt-code = The code
 help-opt-all = Every one
 help-opt-note = A note
+
+## Each command's examples
+
+help-rma-agent-archive-examples =
+    Example:
+      rma-agent archive WH1-2026-00001 --keeper "Wang Fang"
+help-rma-agent-area-add-examples =
+    Example:
+      rma-agent area add SHELF-A1 --name "Returns shelf A, level 1"
+help-rma-agent-assess-examples =
+    Examples:
+      rma-agent assess WH1-2026-00001 --severity simple --handling "replace fuse" --fault-type "power supply"
+      rma-agent assess WH1-2026-00002 --severity complex --technical Zhao --production Qian \
+        --plan "replace main board, re-flash firmware 2.4"
+help-rma-agent-assign-examples =
+    Examples:
+      rma-agent assign WH1-2026-00001 --repairer Bob
+      rma-agent assign WH1-2026-00001-2 --repairer Carol
+help-rma-agent-backup-examples =
+    Examples:
+      rma-agent backup --to /mnt/usb/wh1-2026-11-30.rma-backup
+      rma-agent restore --from /mnt/usb/wh1-2026-11-30.rma-backup --data /new/folder
+help-rma-agent-cancel-examples =
+    Example:
+      rma-agent cancel WH1-2026-00001 --reason "customer withdrew the return"
+help-rma-agent-close-examples =
+    Example:
+      rma-agent close WH1-2026-00001 --note "told customer about faster courier option"
+help-rma-agent-config-examples =
+    Example settings.toml:
+      currency = "CNY"
+      archive_retention_years = 10
+      {"["}deadlines]
+      forward_hours = 24
+      assessment_hours = 48
+      confirmation_working_days = 3
+help-rma-agent-confirm-examples =
+    Example:
+      rma-agent confirm WH1-2026-00001 --delivered-on 2026-12-03 --satisfaction 4 \
+        --feedback "works, but delivery was slow"
+help-rma-agent-cost-examples =
+    Examples:
+      rma-agent cost WH1-2026-00001 --kind repair --amount 120.50 --liability quality-defect
+      rma-agent cost WH1-2026-00001 --kind shipping --amount 25 --currency EUR --liability misuse
+      rma-agent cost WH1-2026-00001 --kind parts --amount 80 --liability quality-defect --payer supplier
+help-rma-agent-demo-examples =
+    Examples:
+      rma-agent demo
+      rma-agent demo --dir ./demo-site
+help-rma-agent-edit-examples =
+    Example:
+      rma-agent edit WH1-2026-00001 --contact "Li Wei, 139 1111 2222"
+help-rma-agent-enroll-examples =
+    Examples:
+      rma-agent enroll --server http://10.0.0.5:8080 --token 3f9a...
+      rma-agent enroll --server https://rma.example.com --token 3f9a... --ca-cert company-ca.pem
+help-rma-agent-forward-examples =
+    Example:
+      rma-agent forward WH1-2026-00001 --note "urgent customer"
+help-rma-agent-history-examples =
+    Example:
+      rma-agent history WH1-2026-00001
+help-rma-agent-hold-examples =
+    Example:
+      rma-agent hold WH1-2026-00001 --reason "waiting for customer's approval of the quote"
+help-rma-agent-init-examples =
+    Examples:
+      rma-agent init --site WH1
+      rma-agent init --site WH1 --server http://10.0.0.5:8080 --token 3f9a...
+help-rma-agent-inspect-examples =
+    Examples:
+      rma-agent inspect WH1-2026-00001-1 --pass
+      rma-agent inspect WH1-2026-00001-2 --fail --note "still resets under load"
+help-rma-agent-intake-examples =
+    Example:
+      rma-agent intake --customer "Acme Ltd" --contact "Li Wei, 138 0000 0000" \
+        --model X200 --quantity 2 --fault "no power after storm" --request repair
+help-rma-agent-label-examples =
+    Examples:
+      rma-agent label area SHELF-A1 -o shelf-a1.svg
+      rma-agent label area --all --format zpl -o areas.zpl
+      rma-agent label ticket WH1-2026-00042 --format png --dpi 300 -o unit.png
+      rma-agent label ticket WH1-2026-00042 --format pdf --sheet 3x8 --start 5 -o sheet.pdf
+      rma-agent label package WH1-2026-00042 --format pdf -o package.pdf
+      rma-agent label ticket WH1-2026-00042 --print tcp://192.168.1.50:9100 --format zpl
+      rma-agent label unit WH1-2026-00042-1 --print        (the printer in settings.toml [labels])
+help-rma-agent-list-examples =
+    Examples:
+      rma-agent list
+      rma-agent list --status in_repair
+      rma-agent list --area SHELF-A1
+      rma-agent list --overdue
+help-rma-agent-move-examples =
+    Example:
+      rma-agent move WH1-2026-00001-2 --to SHELF-B3
+help-rma-agent-pack-examples =
+    Examples:
+      rma-agent pack WH1-2026-00001
+      rma-agent pack WH1-2026-00001-1 WH1-2026-00001-2
+help-rma-agent-parts-request-examples =
+    Example:
+      rma-agent parts-request WH1-2026-00001-2 --part MAINBOARD-X200:1 --note "urgent"
+help-rma-agent-receive-examples =
+    Examples:
+      rma-agent receive WH1-2026-00001 --area SHELF-A1
+      rma-agent receive WH1-2026-00001 --area SHELF-A1 --print-labels   (the printer in settings.toml [labels])
+      rma-agent receive WH1-2026-00001 --print-labels tcp://192.168.1.50:9100
+      rma-agent receive WH1-2026-00001 --area SHELF-A1 --quantity 1 --appearance "cracked case" \
+        --discrepancy "only 1 of 2 units in the box"
+help-rma-agent-repair-examples =
+    Examples:
+      rma-agent repair WH1-2026-00001-1 --steps "replaced fuse, tested 2 h" --part FUSE-5A:1 --minutes 40
+      rma-agent repair WH1-2026-00001-2 --steps "opened, board burnt" --minutes 15 --unfinished \
+        --findings "needs a new main board"
+help-rma-agent-resolve-examples =
+    Example:
+      rma-agent resolve WH1-2026-00001 --event 3f9a0c1d2e4b5a69 --note "re-inspected: passes"
+help-rma-agent-restore-examples =
+    Example:
+      rma-agent --data /new/folder restore --from /mnt/usb/wh1-2026-11-30.rma-backup
+help-rma-agent-resume-examples =
+    Example:
+      rma-agent resume WH1-2026-00001
+help-rma-agent-scan-examples =
+    Examples:
+      rma-agent scan                      # then scan: A:SHELF-A1, U:WH1-2026-00042-1, ...
+      rma-agent scan A:SHELF-A1 U:WH1-2026-00042-1 U:WH1-2026-00042-2
+      rma-agent scan T:WH1-2026-00042
+help-rma-agent-serve-examples =
+    Examples:
+      rma-agent serve
+      rma-agent serve --listen 127.0.0.1:7450
+help-rma-agent-ship-examples =
+    Example:
+      rma-agent ship WH1-2026-00001 --carrier "SF Express" --tracking SF1234567890
+help-rma-agent-ship-notice-examples =
+    Example:
+      rma-agent ship-notice WH1-2026-00001 --method "SF Express" --date 2026-12-01
+help-rma-agent-show-examples =
+    Examples:
+      rma-agent show WH1-2026-00001
+      rma-agent show WH1-2026-00001-2 --json
+help-rma-agent-status-examples =
+    Example:
+      rma-agent status
+help-rma-agent-sync-examples =
+    Examples:
+      rma-agent sync
+      rma-agent sync --json

@@ -780,3 +780,152 @@ help-opt-what = 工单号或设备编号
 help-opt-code = 编码
 help-opt-all = 全部
 help-opt-note = 备注
+
+## 各命令的示例
+
+help-rma-agent-archive-examples =
+    示例：
+      rma-agent archive WH1-2026-00001 --keeper "王芳"
+help-rma-agent-area-add-examples =
+    示例：
+      rma-agent area add SHELF-A1 --name "退货货架 A 第 1 层"
+help-rma-agent-assess-examples =
+    示例：
+      rma-agent assess WH1-2026-00001 --severity simple --handling "更换保险丝" --fault-type "电源"
+      rma-agent assess WH1-2026-00002 --severity complex --technical Zhao --production Qian \
+        --plan "更换主板，重刷固件 2.4"
+help-rma-agent-assign-examples =
+    示例：
+      rma-agent assign WH1-2026-00001 --repairer Bob
+      rma-agent assign WH1-2026-00001-2 --repairer Carol
+help-rma-agent-backup-examples =
+    示例：
+      rma-agent backup --to /mnt/usb/wh1-2026-11-30.rma-backup
+      rma-agent restore --from /mnt/usb/wh1-2026-11-30.rma-backup --data /new/folder
+help-rma-agent-cancel-examples =
+    示例：
+      rma-agent cancel WH1-2026-00001 --reason "客户撤回退货"
+help-rma-agent-close-examples =
+    示例：
+      rma-agent close WH1-2026-00001 --note "已告知客户更快的快递选项"
+help-rma-agent-config-examples =
+    settings.toml 示例：
+      currency = "CNY"
+      archive_retention_years = 10
+      {"["}deadlines]
+      forward_hours = 24
+      assessment_hours = 48
+      confirmation_working_days = 3
+help-rma-agent-confirm-examples =
+    示例：
+      rma-agent confirm WH1-2026-00001 --delivered-on 2026-12-03 --satisfaction 4 \
+        --feedback "能用，但送货慢"
+help-rma-agent-cost-examples =
+    示例：
+      rma-agent cost WH1-2026-00001 --kind repair --amount 120.50 --liability quality-defect
+      rma-agent cost WH1-2026-00001 --kind shipping --amount 25 --currency EUR --liability misuse
+      rma-agent cost WH1-2026-00001 --kind parts --amount 80 --liability quality-defect --payer supplier
+help-rma-agent-demo-examples =
+    示例：
+      rma-agent demo
+      rma-agent demo --dir ./demo-site
+help-rma-agent-edit-examples =
+    示例：
+      rma-agent edit WH1-2026-00001 --contact "李伟，139 1111 2222"
+help-rma-agent-enroll-examples =
+    示例：
+      rma-agent enroll --server http://10.0.0.5:8080 --token 3f9a...
+      rma-agent enroll --server https://rma.example.com --token 3f9a... --ca-cert company-ca.pem
+help-rma-agent-forward-examples =
+    示例：
+      rma-agent forward WH1-2026-00001 --note "客户着急"
+help-rma-agent-history-examples =
+    示例：
+      rma-agent history WH1-2026-00001
+help-rma-agent-hold-examples =
+    示例：
+      rma-agent hold WH1-2026-00001 --reason "等客户确认报价"
+help-rma-agent-init-examples =
+    示例：
+      rma-agent init --site WH1
+      rma-agent init --site WH1 --server http://10.0.0.5:8080 --token 3f9a...
+help-rma-agent-inspect-examples =
+    示例：
+      rma-agent inspect WH1-2026-00001-1 --pass
+      rma-agent inspect WH1-2026-00001-2 --fail --note "带负载时仍会重启"
+help-rma-agent-intake-examples =
+    示例：
+      rma-agent intake --customer "深圳华强" --contact "李伟，138 0000 0000" \
+        --model X200 --quantity 2 --fault "雷雨后不开机" --request repair
+help-rma-agent-label-examples =
+    示例：
+      rma-agent label area SHELF-A1 -o shelf-a1.svg
+      rma-agent label area --all --format zpl -o areas.zpl
+      rma-agent label ticket WH1-2026-00042 --format png --dpi 300 -o unit.png
+      rma-agent label ticket WH1-2026-00042 --format pdf --sheet 3x8 --start 5 -o sheet.pdf
+      rma-agent label package WH1-2026-00042 --format pdf -o package.pdf
+      rma-agent label ticket WH1-2026-00042 --print tcp://192.168.1.50:9100 --format zpl
+      rma-agent label unit WH1-2026-00042-1 --print        （用 settings.toml [labels] 中的打印机）
+help-rma-agent-list-examples =
+    示例：
+      rma-agent list
+      rma-agent list --status in_repair
+      rma-agent list --area SHELF-A1
+      rma-agent list --overdue
+help-rma-agent-move-examples =
+    示例：
+      rma-agent move WH1-2026-00001-2 --to SHELF-B3
+help-rma-agent-pack-examples =
+    示例：
+      rma-agent pack WH1-2026-00001
+      rma-agent pack WH1-2026-00001-1 WH1-2026-00001-2
+help-rma-agent-parts-request-examples =
+    示例：
+      rma-agent parts-request WH1-2026-00001-2 --part MAINBOARD-X200:1 --note "加急"
+help-rma-agent-receive-examples =
+    示例：
+      rma-agent receive WH1-2026-00001 --area SHELF-A1
+      rma-agent receive WH1-2026-00001 --area SHELF-A1 --print-labels   （用 settings.toml [labels] 中的打印机）
+      rma-agent receive WH1-2026-00001 --print-labels tcp://192.168.1.50:9100
+      rma-agent receive WH1-2026-00001 --area SHELF-A1 --quantity 1 --appearance "外壳开裂" \
+        --discrepancy "箱内只有 2 台中的 1 台"
+help-rma-agent-repair-examples =
+    示例：
+      rma-agent repair WH1-2026-00001-1 --steps "更换保险丝，测试 2 小时" --part FUSE-5A:1 --minutes 40
+      rma-agent repair WH1-2026-00001-2 --steps "已拆开，电路板烧毁" --minutes 15 --unfinished \
+        --findings "需要新主板"
+help-rma-agent-resolve-examples =
+    示例：
+      rma-agent resolve WH1-2026-00001 --event 3f9a0c1d2e4b5a69 --note "复检：合格"
+help-rma-agent-restore-examples =
+    示例：
+      rma-agent --data /new/folder restore --from /mnt/usb/wh1-2026-11-30.rma-backup
+help-rma-agent-resume-examples =
+    示例：
+      rma-agent resume WH1-2026-00001
+help-rma-agent-scan-examples =
+    示例：
+      rma-agent scan                      # 然后扫描：A:SHELF-A1、U:WH1-2026-00042-1……
+      rma-agent scan A:SHELF-A1 U:WH1-2026-00042-1 U:WH1-2026-00042-2
+      rma-agent scan T:WH1-2026-00042
+help-rma-agent-serve-examples =
+    示例：
+      rma-agent serve
+      rma-agent serve --listen 127.0.0.1:7450
+help-rma-agent-ship-examples =
+    示例：
+      rma-agent ship WH1-2026-00001 --carrier "顺丰速运" --tracking SF1234567890
+help-rma-agent-ship-notice-examples =
+    示例：
+      rma-agent ship-notice WH1-2026-00001 --method "顺丰速运" --date 2026-12-01
+help-rma-agent-show-examples =
+    示例：
+      rma-agent show WH1-2026-00001
+      rma-agent show WH1-2026-00001-2 --json
+help-rma-agent-status-examples =
+    示例：
+      rma-agent status
+help-rma-agent-sync-examples =
+    示例：
+      rma-agent sync
+      rma-agent sync --json
