@@ -1022,3 +1022,11 @@ help-rma-agent-sync-examples =
     Examples:
       rma-agent sync
       rma-agent sync --json
+help-rma-server-site-add--code = The site's code: 2 to 10 letters or digits, e.g. WH1
+help-rma-server-site-revoke--code = The site's code, e.g. WH1
+help-rma-server-user-add--name = The name the person logs in with
+help-rma-server-user-add--role = Their department (REGULATION.md section 1), or head / admin
+help-rma-server-user-remove--name = The person's login name
+help-rma-server-backup--to = The file to write (replaced whole once the copy is complete)
+help-rma-server-restore--from = The backup file
+help-rma-server-migrate--from_sled = The data folder of the sled store to move

@@ -929,3 +929,11 @@ help-rma-agent-sync-examples =
     示例：
       rma-agent sync
       rma-agent sync --json
+help-rma-server-site-add--code = 站点代码：2 到 10 个字母或数字，例如 WH1
+help-rma-server-site-revoke--code = 站点代码，例如 WH1
+help-rma-server-user-add--name = 此人登录用的名字
+help-rma-server-user-add--role = 所属部门（规程第 1 条），或 head（负责人）/ admin（管理员）
+help-rma-server-user-remove--name = 此人的登录名
+help-rma-server-backup--to = 要写入的文件（复制完成后整体替换）
+help-rma-server-restore--from = 备份文件
+help-rma-server-migrate--from_sled = 要迁移的 sled 数据文件夹
