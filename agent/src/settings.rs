@@ -47,6 +47,19 @@ pub struct LabelSettings {
     /// The server's address as phones on the LAN reach it (e.g. `https://rma.example.com`):
     /// when set, QR codes hold `ADDRESS/c/CODE` so a phone camera opens the ticket's page.
     pub address: Option<String>,
+    /// How ZPL and TSPL labels carry text: drawn here and sent as a graphic ("graphic", the
+    /// default: it fits and prints Chinese on any printer), or as the printer's own text
+    /// ("printer", for a printer with a font for every character printed).
+    pub text: LabelText,
+}
+
+/// `[labels] text`: how ZPL and TSPL labels carry text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabelText {
+    #[default]
+    Graphic,
+    Printer,
 }
 
 impl Default for LabelSettings {
@@ -56,6 +69,7 @@ impl Default for LabelSettings {
             format: LabelFormat::Zpl,
             dpi: 203,
             address: None,
+            text: LabelText::Graphic,
         }
     }
 }

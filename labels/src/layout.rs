@@ -60,6 +60,15 @@ impl LabelKind {
         }
     }
 
+    /// The other lines' size against the code's: an area label's name is a caption under
+    /// a code read from afar.
+    pub fn line_scale(self) -> f32 {
+        match self {
+            Self::Area => 0.45,
+            _ => 0.8,
+        }
+    }
+
     fn ec(self) -> EcLevel {
         match self {
             Self::Area => EcLevel::Q,
@@ -120,12 +129,12 @@ impl Label {
     /// The height of the human-readable code, in mm; the other lines are 4/5 of it. A package
     /// label's text is read from across the room, so it is bigger.
     pub fn text_mm(&self) -> f64 {
-        let cap = if self.kind == LabelKind::Package {
-            8.0
-        } else {
-            5.0
-        };
-        (f64::from(self.height_mm) / 8.0).min(cap)
+        match self.kind {
+            // The code of a shelf is read from across the aisle.
+            LabelKind::Area => f64::from(self.height_mm) / 4.0,
+            LabelKind::Package => (f64::from(self.height_mm) / 8.0).min(8.0),
+            _ => (f64::from(self.height_mm) / 8.0).min(5.0),
+        }
     }
 
     /// Where the text starts, from the left edge, in mm.

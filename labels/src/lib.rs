@@ -63,8 +63,11 @@ pub struct Options {
     pub dpi: u32,
     /// PDF only: A4 sheets of labels instead of a page a label.
     pub sheet: Option<Sheet>,
-    /// PNG and PDF only: the fonts text is drawn with.
+    /// The fonts text is drawn with (PNG, PDF, and ZPL / TSPL unless `printer_text`).
     pub fonts: Fonts,
+    /// ZPL and TSPL: send the printer's own QR code and text instead of a drawn label, for a
+    /// printer with a font for every character printed.
+    pub printer_text: bool,
 }
 
 /// Renders `labels`: one document for the formats that hold many labels, one a label for SVG
@@ -81,14 +84,22 @@ pub fn render(
             .map(|l| svg::render(l).map(String::into_bytes))
             .collect(),
         Format::Zpl | Format::Tspl => {
-            let mut job = String::new();
+            let mut job = Vec::new();
             for label in labels {
-                job.push_str(&match format {
-                    Format::Zpl => zpl::render(label, dpi)?,
-                    _ => tspl::render(label, dpi)?,
+                job.extend(match (format, options.printer_text) {
+                    (Format::Zpl, true) => zpl::render(label, dpi)?.into_bytes(),
+                    (_, true) => tspl::render(label, dpi)?.into_bytes(),
+                    (Format::Zpl, false) => {
+                        zpl::graphic(&raster::render(label, dpi, &options.fonts)?).into_bytes()
+                    }
+                    (_, false) => tspl::graphic(
+                        &raster::render(label, dpi, &options.fonts)?,
+                        label.width_mm,
+                        label.height_mm,
+                    ),
                 });
             }
-            Ok(vec![job.into_bytes()])
+            Ok(vec![job])
         }
         Format::Png => labels
             .iter()

@@ -6,7 +6,7 @@
 use ab_glyph::{Font as _, FontVec, PxScale, ScaleFont as _, point};
 
 use crate::font::Fonts;
-use crate::layout::{DotLayout, Label, LabelError, mm_to_dots, one_line};
+use crate::layout::{DotLayout, Label, LabelError, LabelKind, Qr, mm_to_dots, one_line};
 
 /// One bit a dot, row after row, top to bottom.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,38 +55,32 @@ impl Bitmap {
     }
 }
 
-/// Draws `label` at `dpi`.
+/// Draws `label` at `dpi`. The code is the largest text and is never cut: it shrinks to fit
+/// the width, and the other lines are never larger than it.
 pub fn render(label: &Label, dpi: u32, fonts: &Fonts) -> Result<Bitmap, LabelError> {
     let qr = label.qr()?;
-    let DotLayout {
-        module,
-        margin,
-        qr_origin,
-        text_x,
-        ..
-    } = label.dots(&qr, dpi)?;
+    let DotLayout { margin, .. } = label.dots(&qr, dpi)?;
     let dots = |mm: f64| mm_to_dots(mm, dpi);
     let mut bitmap = Bitmap::white(
         dots(f64::from(label.width_mm)),
         dots(f64::from(label.height_mm)),
         dpi,
     );
+    let (module, origin, text_x) = drawn_qr(label, &qr, dpi, bitmap.height)?;
+    // Module edges on whole dots: a module is `module` dots wide, give or take one.
+    let edge = |i: usize| (origin + i as f64 * module).round() as u32;
     for y in 0..qr.width {
         for x in 0..qr.width {
             if qr.is_dark(x, y) {
-                bitmap.fill(
-                    qr_origin + x as u32 * module,
-                    qr_origin + y as u32 * module,
-                    module,
-                    module,
-                );
+                let (left, top) = (edge(x), edge(y));
+                bitmap.fill(left, top, edge(x + 1) - left, edge(y + 1) - top);
             }
         }
     }
     let room = bitmap.width.saturating_sub(text_x + margin) as f32;
     let big = label.text_mm();
     let mut baseline = dots(Label::MARGIN_MM + big) as f32;
-    draw_line(
+    let code = draw_line(
         &mut bitmap,
         fonts,
         &label.code.to_string(),
@@ -94,8 +88,9 @@ pub fn render(label: &Label, dpi: u32, fonts: &Fonts) -> Result<Bitmap, LabelErr
         text_x as f32,
         baseline,
         room,
+        0.1,
     )?;
-    let small = dots(big * 0.8) as f32;
+    let small = (dots(big) as f32 * label.kind.line_scale()).min(code);
     for line in &label.lines {
         baseline += small * 1.4;
         draw_line(
@@ -106,12 +101,40 @@ pub fn render(label: &Label, dpi: u32, fonts: &Fonts) -> Result<Bitmap, LabelErr
             text_x as f32,
             baseline,
             room,
+            0.5,
         )?;
     }
     Ok(bitmap)
 }
 
-/// Draws one line of text, `px` dots high (shrunk so it fits `room` dots of width).
+/// The QR code as drawn: its module size (dots, maybe fractional), the symbol's top-left
+/// corner, and where the text starts. Labels read up close have whole-dot modules of at most
+/// 10 dots, as the printer languages draw them; an area label is read from afar, so its
+/// symbol takes the label's whole height, the quiet zone in the label's own white edge.
+fn drawn_qr(label: &Label, qr: &Qr, dpi: u32, height: u32) -> Result<(f64, f64, u32), LabelError> {
+    let modules = f64::from(qr.width as u32 + 2 * Qr::QUIET_ZONE);
+    if label.kind == LabelKind::Area {
+        let module = f64::from(height) / modules;
+        let side = (module * modules).round() as u32;
+        let margin = mm_to_dots(Label::MARGIN_MM, dpi);
+        return Ok((
+            module,
+            module * f64::from(Qr::QUIET_ZONE),
+            side + margin / 2,
+        ));
+    }
+    let DotLayout {
+        module,
+        qr_origin,
+        text_x,
+        ..
+    } = label.dots(qr, dpi)?;
+    Ok((f64::from(module), f64::from(qr_origin), text_x))
+}
+
+/// Draws one line of text, `px` dots high, shrunk so it fits `room` dots of width (to no less
+/// than `least` of its size); returns the height drawn.
+#[allow(clippy::too_many_arguments)]
 fn draw_line(
     bitmap: &mut Bitmap,
     fonts: &Fonts,
@@ -120,7 +143,8 @@ fn draw_line(
     x: f32,
     baseline: f32,
     room: f32,
-) -> Result<(), LabelError> {
+    least: f32,
+) -> Result<f32, LabelError> {
     let text = one_line(text);
     let mut glyphs: Vec<(&FontVec, char)> = Vec::new();
     for c in text.chars() {
@@ -140,7 +164,7 @@ fn draw_line(
     };
     let full = width_at(px);
     let px = if full > room && full > 0.0 {
-        (px * room / full).max(px * 0.5)
+        (px * room / full).max(px * least)
     } else {
         px
     };
@@ -168,5 +192,5 @@ fn draw_line(
             }
         });
     }
-    Ok(())
+    Ok(px)
 }

@@ -33,12 +33,10 @@ impl Image {
         grids[0].decode().expect("the QR code decodes").1
     }
 
-    /// The module size and the quiet zone (in dots) of the QR code, read off the image: the
-    /// top-left finder pattern's outer ring is 7 modules wide, and nothing is dark between
-    /// the margin and the symbol.
-    fn module_and_quiet_zone(&self, margin: u32) -> (u32, u32) {
-        // The leftmost ink is the symbol's left edge (the text is to its right), and the
-        // first ink in that column is the top of the top-left finder pattern.
+    /// The width of the top-left finder pattern's outer ring and its distance from the left
+    /// edge, read off the image (the ring is 7 modules wide; the leftmost ink is the
+    /// symbol's left edge, the text being to its right).
+    fn finder(&self) -> (u32, u32) {
         let left = (0..self.width)
             .find(|&x| (0..self.height).any(|y| self.dark(x, y)))
             .unwrap();
@@ -46,13 +44,60 @@ impl Image {
         let run = (left..self.width)
             .take_while(|&x| self.dark(x, top))
             .count() as u32;
+        assert_eq!(left, top, "the code sits square in its corner");
+        (run, left)
+    }
+
+    /// The module size and the quiet zone (in dots) of a label read up close: whole dots.
+    fn module_and_quiet_zone(&self, margin: u32) -> (u32, u32) {
+        let (run, left) = self.finder();
         assert_eq!(
             run % 7,
             0,
             "the finder pattern is 7 whole modules: {run} dots"
         );
-        assert_eq!(left, top, "the code sits square in its corner");
         (run / 7, left - margin)
+    }
+
+    /// No ink within `dots` of the label's edges: nothing was cut.
+    fn edges_are_clear(&self, dots: u32) -> bool {
+        (0..self.height).all(|y| {
+            (0..self.width).all(|x| {
+                let inside =
+                    x >= dots && y >= dots && x < self.width - dots && y < self.height - dots;
+                inside || !self.dark(x, y)
+            })
+        })
+    }
+}
+
+/// What every drawn label must show: its code decodes, nothing touches the edges, and the QR
+/// code has its quiet zone: whole-dot modules as the printer languages draw them, or, on a
+/// shelf label read from afar, a symbol of at least 35 mm.
+fn check_drawn(image: &Image, label: &Label, dpi: u32) {
+    assert_eq!(image.decode(), label.code.to_string());
+    assert!(
+        image.edges_are_clear(1),
+        "{:?}: ink at the edge",
+        label.kind
+    );
+    let qr = label.qr().unwrap();
+    if label.kind == LabelKind::Area {
+        let (run, left) = image.finder();
+        let module = f64::from(run) / 7.0;
+        let side_mm = module * qr.width as f64 * 25.4 / f64::from(dpi);
+        assert!(side_mm >= 35.0, "the shelf's QR code is {side_mm:.1} mm");
+        assert!(f64::from(left) >= 3.9 * module, "a 4-module quiet zone");
+    } else {
+        let margin = mm_to_dots(Label::MARGIN_MM, dpi);
+        let (module, quiet) = image.module_and_quiet_zone(margin);
+        assert_eq!(
+            module,
+            label.module_dots(&qr, dpi).unwrap(),
+            "{:?}",
+            label.kind
+        );
+        assert_eq!(quiet, Qr::QUIET_ZONE * module, "a 4-module quiet zone");
     }
 }
 
@@ -156,6 +201,7 @@ fn options(dpi: u32) -> Options {
         dpi,
         sheet: None,
         fonts: Fonts::system(),
+        printer_text: false,
     }
 }
 
@@ -181,17 +227,7 @@ fn png_labels_decode_to_their_codes_with_whole_dot_modules() {
                 "{:?} at {dpi} dpi is the label's size in dots",
                 label.kind
             );
-            assert_eq!(image.decode(), label.code.to_string());
-            let qr = label.qr().unwrap();
-            let margin = mm_to_dots(Label::MARGIN_MM, dpi);
-            let (module, quiet) = image.module_and_quiet_zone(margin);
-            assert_eq!(
-                module,
-                label.module_dots(&qr, dpi).unwrap(),
-                "{:?} at {dpi} dpi",
-                label.kind
-            );
-            assert_eq!(quiet, Qr::QUIET_ZONE * module, "a 4-module quiet zone");
+            check_drawn(&image, &label, dpi);
         }
     }
 }
@@ -212,12 +248,7 @@ fn pdf_pages_are_the_label_size_and_decode_to_their_codes() {
             page.width,
             page.height
         );
-        assert_eq!(page.decode(), label.code.to_string());
-        let qr = label.qr().unwrap();
-        let margin = mm_to_dots(Label::MARGIN_MM, dpi);
-        let (module, quiet) = page.module_and_quiet_zone(margin);
-        assert_eq!(module, label.module_dots(&qr, dpi).unwrap());
-        assert_eq!(quiet, Qr::QUIET_ZONE * module);
+        check_drawn(page, label, dpi);
     }
 }
 
@@ -351,7 +382,11 @@ fn with_the_server_address_the_qr_code_opens_the_ticket_page_and_still_scans() {
         label.code,
         "the scanner reads it back"
     );
-    let zpl = rma_labels::render(std::slice::from_ref(&label), Format::Zpl, &options(203)).unwrap();
+    let printer_text = Options {
+        printer_text: true,
+        ..options(203)
+    };
+    let zpl = rma_labels::render(std::slice::from_ref(&label), Format::Zpl, &printer_text).unwrap();
     let zpl = String::from_utf8(zpl[0].clone()).unwrap();
     assert!(
         zpl.contains("^FDMA,https://rma.example.com/c/U:WH1-2026-00042-3^FS"),
@@ -361,4 +396,113 @@ fn with_the_server_address_the_qr_code_opens_the_ticket_page_and_still_scans() {
         zpl.contains("^FDU:WH1-2026-00042-3^FS"),
         "the printed text stays the code"
     );
+}
+
+/// Any PNG as greyscale (its first channel).
+fn any_png(bytes: &[u8]) -> Image {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut buf).unwrap();
+    let channels = frame.color_type.samples();
+    Image {
+        width: frame.width,
+        height: frame.height,
+        pixels: buf[..frame.buffer_size()]
+            .chunks(channels)
+            .map(|px| {
+                // Transparent counts as the label's white.
+                if channels == 4 && px[3] < 128 {
+                    255
+                } else {
+                    px[0]
+                }
+            })
+            .collect(),
+    }
+}
+
+/// `zpl` drawn by zebrash, an independent ZPL renderer (tests/zpl; tests/run installs it with
+/// `npm ci --prefix tests/zpl`).
+fn zebrash(zpl: &[u8], label: &Label, dpi: u32) -> Image {
+    let tool = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/zpl");
+    assert!(
+        tool.join("node_modules/zpl-renderer-js").exists(),
+        "zebrash is not installed: run tests/run, or `npm ci --prefix tests/zpl`"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("label.zpl"), dir.path().join("label.png"));
+    std::fs::write(&input, zpl).unwrap();
+    // zebrash counts whole dots a millimetre and centres a label narrower than its canvas:
+    // the canvas is the label's size in dots exactly.
+    let dots_per_mm = (f64::from(dpi) / 25.4).round();
+    let (width, height) = size_dots(label, dpi);
+    let out = Command::new("node")
+        .arg(tool.join("render.cjs"))
+        .args([&input, &output])
+        .args([
+            (f64::from(width) / dots_per_mm).to_string(),
+            (f64::from(height) / dots_per_mm).to_string(),
+            dots_per_mm.to_string(),
+        ])
+        .output()
+        .expect("node runs (Debian: nodejs, which tests/run installs)");
+    assert!(
+        out.status.success(),
+        "zebrash: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    any_png(&std::fs::read(output).unwrap())
+}
+
+#[test]
+fn zpl_labels_drawn_by_an_independent_renderer_decode_and_keep_inside_the_edges() {
+    // A long site code and Chinese text: the code must not be cut, the text must print.
+    let long = TicketNumber::parse("SZBENCH123-2026-99999").unwrap();
+    let mut all = labels();
+    all.push(Label::new(
+        LabelKind::Unit,
+        LabelCode::Unit(long.unit(10)),
+        vec![
+            "深圳华强电子有限公司（福田区华强北路）".into(),
+            "X200 - unit 10 of 12".into(),
+        ],
+    ));
+    all.push(Label::new(
+        LabelKind::Package,
+        LabelCode::Package(long),
+        vec![
+            "Model X200-PRO-MAX x12".into(),
+            "Customer: Shenzhen Huaqiang Electronics Trading Co., Ltd.".into(),
+            "Ship date: not agreed yet".into(),
+        ],
+    ));
+    for dpi in [203, 300] {
+        for label in &all {
+            // Drawn here and sent as a graphic (the default).
+            let zpl = rma_labels::render(std::slice::from_ref(label), Format::Zpl, &options(dpi))
+                .unwrap();
+            let image = zebrash(&zpl[0], label, dpi);
+            check_drawn(&image, label, dpi);
+        }
+    }
+    // The printer's own font (`text = "printer"`): text sized by the font's width stays on the
+    // label, for Latin text (Chinese needs a printer font that has it).
+    let printer_text = Options {
+        printer_text: true,
+        ..options(203)
+    };
+    for label in all.iter().filter(|l| l.lines.iter().all(|t| t.is_ascii())) {
+        let zpl =
+            rma_labels::render(std::slice::from_ref(label), Format::Zpl, &printer_text).unwrap();
+        let image = zebrash(&zpl[0], label, 203);
+        assert_eq!(image.decode(), label.code.to_string());
+        assert!(
+            image.edges_are_clear(1),
+            "{:?}: the printer's text runs off the label:\n{}",
+            label.kind,
+            String::from_utf8_lossy(&zpl[0])
+        );
+    }
 }

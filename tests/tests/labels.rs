@@ -14,11 +14,20 @@ fn labels_for_units_areas_and_packages() {
     agent.ok(&["assess", &ticket, "--severity", "simple"]);
     agent.ok(&["receive", &ticket, "--area", "SHELF-A1"]);
 
+    // Drawn here and sent as one graphic a label (the default: Chinese on any printer).
     let zpl = agent.ok(&["label", "ticket", &ticket, "--format", "zpl"]);
     assert_eq!(zpl.matches("^XA").count(), 2, "{zpl}");
+    assert_eq!(zpl.matches("^GFA,").count(), 2, "{zpl}");
+
+    // A printer with fonts for every character: its own QR code and text, as UTF-8.
+    let printer_text = agent.data().join("printer-text.toml");
+    std::fs::write(&printer_text, "[labels]\ntext = \"printer\"\n").unwrap();
+    let config = printer_text.to_str().unwrap();
+    let zpl = agent.ok(&[
+        "label", "ticket", &ticket, "--format", "zpl", "--config", config,
+    ]);
     assert!(zpl.contains(&format!("^FDMA,U:{ticket}-1^FS")), "{zpl}");
     assert!(zpl.contains("张三 Zhang San"), "{zpl}");
-
     let tspl = agent.ok(&[
         "label",
         "unit",
@@ -27,11 +36,16 @@ fn labels_for_units_areas_and_packages() {
         "tspl",
         "--dpi",
         "300",
+        "--config",
+        config,
     ]);
     assert!(
         tspl.starts_with("SIZE 50 mm, 25 mm") && tspl.contains(&format!("\"U:{ticket}-2\"")),
         "{tspl}"
     );
+    // A drawn TSPL label is a bitmap: a file or a printer, not the terminal.
+    let err = agent.fails(&["label", "unit", &format!("{ticket}-2"), "--format", "tspl"]);
+    assert!(err.contains("-o FILE"), "{err}");
 
     let dir = tempfile::tempdir().unwrap();
     agent.ok_in(dir.path(), &["label", "area", "--all", "-o", "areas.svg"]);
@@ -108,14 +122,14 @@ fn labels_for_units_areas_and_packages() {
 }
 
 /// A fake raw printer on loopback: accepts one job and hands it over.
-fn fake_printer() -> (String, std::thread::JoinHandle<String>) {
+fn fake_printer() -> (String, std::thread::JoinHandle<Vec<u8>>) {
     let printer = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("tcp://{}", printer.local_addr().unwrap());
     let job = std::thread::spawn(move || {
         use std::io::Read;
         let (mut conn, _) = printer.accept().unwrap();
-        let mut job = String::new();
-        conn.read_to_string(&mut job).unwrap();
+        let mut job = Vec::new();
+        conn.read_to_end(&mut job).unwrap();
         job
     });
     (address, job)
@@ -135,16 +149,25 @@ fn receiving_prints_unit_labels_on_the_configured_printer() {
     agent.ok(&["assess", &ticket, "--severity", "simple"]);
     let out = agent.ok(&["receive", &ticket, "--area", "SHELF-A1", "--print-labels"]);
     assert!(out.contains("Sent 2 labels to tcp://"), "{out}");
+    // Exactly the labels `label` writes: two drawn TSPL bitmaps.
     let job = job.join().unwrap();
-    assert_eq!(
-        job,
-        agent.ok(&[
-            "label", "ticket", &ticket, "--format", "tspl", "--dpi", "300"
-        ])
-    );
-    assert!(
-        job.contains(&format!("\"U:{ticket}-1\"")) && job.contains(&format!("\"U:{ticket}-2\""))
-    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("units.tspl");
+    agent.ok(&[
+        "label",
+        "ticket",
+        &ticket,
+        "--format",
+        "tspl",
+        "--dpi",
+        "300",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(job, std::fs::read(&file).unwrap());
+    let text = String::from_utf8_lossy(&job);
+    assert_eq!(text.matches("BITMAP 0,0,").count(), 2, "two labels");
+    assert!(text.starts_with("SIZE 50 mm, 25 mm"));
     let history = agent.ok(&["history", &ticket]);
     assert!(
         history.contains(&format!("printed the labels U:{ticket}-1, U:{ticket}-2")),
@@ -224,6 +247,11 @@ fn receiving_prints_unit_labels_on_the_configured_printer() {
     std::fs::write(
         &settings,
         "[labels]\naddress = \"https://rma.example.com\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &settings,
+        "[labels]\naddress = \"https://rma.example.com\"\ntext = \"printer\"\n",
     )
     .unwrap();
     let unit = format!("{ticket}-1");

@@ -155,6 +155,7 @@ pub fn deliver(ctx: &Context, mut labels: Vec<Label>, output: &Output) -> Result
                 .as_deref()
                 .map(std::ffi::OsStr::new),
         ),
+        printer_text: settings.text == crate::settings::LabelText::Printer,
     };
     if let Some(printer) = &output.print {
         let printer = match (printer.as_str(), &settings.printer) {
@@ -166,7 +167,8 @@ pub fn deliver(ctx: &Context, mut labels: Vec<Label>, output: &Output) -> Result
     }
     let documents = rma_labels::render(&labels, format, &options)?;
     let Some(path) = output.output.as_deref().map(|p| ctx.path(p)) else {
-        if !format.is_text() {
+        // A drawn TSPL label is a binary bitmap: a file or a printer, not a terminal.
+        if !format.is_text() || (format == Format::Tspl && !options.printer_text) {
             bail!("{}", rma_shared::tr!(ctx.lang, "label-needs-file"));
         }
         for document in documents {
