@@ -169,6 +169,9 @@ pub fn ticket(view: &TicketView, lang: Lang) -> String {
             if s.repair_minutes > 0 {
                 extra.push(tr!(lang, "out-repair-minutes", minutes = s.repair_minutes));
             }
+            if let Some(label) = &s.label {
+                extra.push(tr!(lang, "out-unit-label", code = format!("L:{label}")));
+            }
             let _ = writeln!(
                 out,
                 "  {} {} {} {}",

@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use rma_shared::automerge::ActorId;
-use rma_shared::event::EventKind;
+use rma_shared::event::{EventKind, Receiving};
 use rma_shared::{
-    AreaCode, DeadlineSettings, DocError, Event, RecordError, Refusal, Registration, SiteCode,
-    TicketDoc, TicketId, TicketNumber, TicketSummary, Workflow,
+    AreaCode, DeadlineSettings, DocError, Event, RecordError, Refusal, Registration, Reserved,
+    SiteCode, TicketDoc, TicketId, TicketNumber, TicketSummary, UnitNumber, Workflow,
 };
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -51,6 +51,10 @@ pub enum StoreError {
     },
     #[error("{}", say("store-in-use", .0.display()))]
     InUse(PathBuf),
+    #[error("{}", say("store-not-reserved", .0))]
+    NotReserved(String),
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "store-label-used", code = .code.as_str(), unit = .unit.to_string()))]
+    LabelUsed { code: String, unit: UnitNumber },
     #[error("cannot create the data folder {path}")]
     Folder {
         path: PathBuf,
@@ -294,6 +298,10 @@ impl Store {
         let (old, mut doc) = self
             .read(number)?
             .ok_or_else(|| StoreError::UnknownTicket(number.clone()))?;
+        let labels = match &event.kind {
+            EventKind::Received(receiving) => self.check_labels(receiving)?,
+            _ => Vec::new(),
+        };
         let flow = doc.record(event).map_err(|err| match err {
             RecordError::Refused(refusal) => StoreError::Refused(refusal),
             RecordError::Doc(source) => StoreError::Damaged {
@@ -304,8 +312,57 @@ impl Store {
         let mut batch = Batch::default();
         self.tickets.write(&mut batch, &mut doc, Some(&old))?;
         self.note_changed(&mut batch, number);
+        for (key, unit) in labels {
+            batch.put(key, unit.to_string());
+        }
         self.kv.commit(batch)?;
         Ok((doc, flow))
+    }
+
+    /// Reserves `count` pre-printed label codes from this site's own counter (durably, before
+    /// they are printed): no other site and no later reservation can make the same code.
+    pub fn reserve_labels(&self, count: u32) -> Result<Vec<Reserved>, StoreError> {
+        self.kv.exclusive(|kv| {
+            let next = reserved_count(kv.get(LABEL_COUNTER)?.as_deref());
+            let end = next.saturating_add(count);
+            let mut batch = Batch::default();
+            batch.put(LABEL_COUNTER, end.to_be_bytes());
+            let codes = (next + 1..=end)
+                .map(|seq| Reserved {
+                    site: self.site.clone(),
+                    seq,
+                })
+                .collect();
+            Ok::<_, StoreError>((batch, codes))
+        })
+    }
+
+    /// The unit a pre-printed label was attached to here, if any.
+    pub fn unit_of_label(&self, label: &Reserved) -> Result<Option<UnitNumber>, StoreError> {
+        Ok(self
+            .kv
+            .get(label_key(label))?
+            .and_then(|v| UnitNumber::parse(&String::from_utf8_lossy(&v)).ok()))
+    }
+
+    /// The pre-printed labels of a receiving, checked against this site's reservations and
+    /// the units that carry labels already: the index entries to write with it.
+    fn check_labels(&self, receiving: &Receiving) -> Result<Vec<(String, UnitNumber)>, StoreError> {
+        let reserved = reserved_count(self.kv.get(LABEL_COUNTER)?.as_deref());
+        let mut entries = Vec::new();
+        for (label, unit) in receiving.labels.iter().zip(&receiving.units) {
+            if label.site == self.site && label.seq > reserved {
+                return Err(StoreError::NotReserved(format!("L:{label}")));
+            }
+            if let Some(carrier) = self.unit_of_label(label)? {
+                return Err(StoreError::LabelUsed {
+                    code: format!("L:{label}"),
+                    unit: carrier,
+                });
+            }
+            entries.push((label_key(label), unit.clone()));
+        }
+        Ok(entries)
     }
 
     /// Takes in ticket documents made elsewhere (a restore, a benchmark), merging each with
@@ -454,6 +511,19 @@ fn areas_named(kind: &EventKind) -> Vec<&AreaCode> {
         EventKind::Received(r) => r.area.iter().collect(),
         _ => vec![],
     }
+}
+
+/// How many pre-printed label codes this site has reserved.
+const LABEL_COUNTER: &str = "meta:labels";
+
+fn reserved_count(bytes: Option<&[u8]>) -> u32 {
+    bytes
+        .and_then(|v| <[u8; 4]>::try_from(v).ok())
+        .map_or(0, u32::from_be_bytes)
+}
+
+fn label_key(label: &Reserved) -> String {
+    format!("lbl:{label}")
 }
 
 fn counter_key(year: u16) -> String {

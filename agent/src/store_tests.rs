@@ -39,6 +39,7 @@ fn receive(number: &TicketNumber, to: &str) -> EventKind {
         discrepancy: None,
         units: vec![number.unit(1), number.unit(2)],
         area: Some(area(to)),
+        labels: vec![],
     })
 }
 

@@ -5,6 +5,7 @@
 //! count:status:{status}          tickets in that status (256-bit register, big-endian)
 //! an:{YYYY-MM}\0{number}         the ticket's analysis facts (JSON), by month of registration
 //! co:{YYYY-MM}\0{number}\0{id}   one cost line (JSON), by month it was recorded
+//! lbl:{code}                     the unit a pre-printed label was attached to
 //! meta:office                    the version of these indexes
 //! meta:office:zone               the time zone months were cut in
 //! ```
@@ -21,7 +22,7 @@ use rma_store::tickets::TicketsError as StoreError;
 use rma_store::tickets::{ListFilter, TicketStore, sortable};
 
 /// Bump when the indexes change shape: stores are rebuilt on open.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const META: &str = "meta:office";
 const ZONE: &str = "meta:office:zone";
 
@@ -58,6 +59,14 @@ pub fn index(
             serde_json::to_vec(&facts).expect("facts serialise"),
         );
     }
+    for unit in &view.units {
+        if let Some(label) = &unit.status.label {
+            batch.put(
+                format!("lbl:{label}"),
+                unit.status.number.to_string().into_bytes(),
+            );
+        }
+    }
     for entry in cost_entries(&view) {
         batch.put(
             format!("co:{}\0{number}\0{}", Month::of(entry.at), entry.event),
@@ -76,7 +85,7 @@ pub fn ensure(kv: &Kv, tickets: &TicketStore) -> Result<(), StoreError> {
     }
     let started = std::time::Instant::now();
     let mut batch = Batch::default();
-    for prefix in ["count:", "an:", "co:"] {
+    for prefix in ["count:", "an:", "co:", "lbl:"] {
         for entry in kv.scan(prefix.as_bytes()) {
             batch.delete(entry?.0);
         }
@@ -104,6 +113,18 @@ pub fn ensure(kv: &Kv, tickets: &TicketStore) -> Result<(), StoreError> {
 }
 
 impl crate::store::ServerStore {
+    /// The unit a pre-printed label was attached to at receiving, once that ticket reached
+    /// the server.
+    pub fn labelled_unit(
+        &self,
+        label: &rma_shared::Reserved,
+    ) -> Result<Option<rma_shared::UnitNumber>, StoreError> {
+        Ok(self
+            .kv()
+            .get(format!("lbl:{label}"))?
+            .and_then(|v| rma_shared::UnitNumber::parse(&String::from_utf8_lossy(&v)).ok()))
+    }
+
     /// How many tickets are in each status (statuses with none left out).
     pub fn status_counts(&self) -> Result<BTreeMap<TicketStatus, u64>, StoreError> {
         status_counts(self.kv())

@@ -395,6 +395,10 @@ pub struct Receiving {
     pub discrepancy: Option<String>,
     pub units: Vec<UnitNumber>,
     pub area: Option<AreaCode>,
+    /// Pre-printed labels scanned onto the units, in the units' order (none: labels printed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub labels: Vec<crate::label::Reserved>,
 }
 
 /// A part and how many of it.

@@ -16,6 +16,7 @@ pub enum IdError {
     Unit(String),
     Area(String),
     TicketId(String),
+    Reserved(String),
 }
 
 impl IdError {
@@ -27,6 +28,7 @@ impl IdError {
             Self::Unit(t) => ("id-unit", t),
             Self::Area(t) => ("id-area", t),
             Self::TicketId(t) => ("id-ticket-id", t),
+            Self::Reserved(t) => ("id-reserved", t),
         };
         crate::tr!(lang, id, text = text.as_str())
     }

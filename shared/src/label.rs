@@ -26,6 +26,51 @@ pub enum LabelCode {
     Unit(UnitNumber),
     Ticket(TicketNumber),
     Package(TicketNumber),
+    /// A pre-printed unit label, reserved offline by a site before any unit carries it; a
+    /// person attaches it to a unit at receiving.
+    Reserved(Reserved),
+}
+
+/// The code of a pre-printed label: the site that reserved it and its number there
+/// (`WH1-000042`). Sites reserve from their own counter, so codes never collide.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Reserved {
+    pub site: crate::ids::SiteCode,
+    pub seq: u32,
+}
+
+impl Reserved {
+    pub fn parse(text: &str) -> Result<Self, crate::ids::IdError> {
+        let bad = || crate::ids::IdError::Reserved(text.to_owned());
+        let (site, seq) = text.trim().rsplit_once('-').ok_or_else(bad)?;
+        let site = crate::ids::SiteCode::parse(site).map_err(|_| bad())?;
+        if seq.is_empty() || seq.len() > 9 || !seq.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        Ok(Self {
+            site,
+            seq: seq.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+impl fmt::Display for Reserved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{:06}", self.site, self.seq)
+    }
+}
+
+impl serde::Serialize for Reserved {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Reserved {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// A scanned or typed text that is not a label code.
@@ -77,6 +122,7 @@ impl LabelCode {
             "U" => UnitNumber::parse(rest).map(Self::Unit).map_err(detail),
             "T" => TicketNumber::parse(rest).map(Self::Ticket).map_err(detail),
             "P" => TicketNumber::parse(rest).map(Self::Package).map_err(detail),
+            "L" => Reserved::parse(rest).map(Self::Reserved).map_err(detail),
             _ => Err(fail(None)),
         }
     }
@@ -84,7 +130,7 @@ impl LabelCode {
     /// The ticket the code belongs to, if any.
     pub fn ticket(&self) -> Option<&TicketNumber> {
         match self {
-            Self::Area(_) => None,
+            Self::Area(_) | Self::Reserved(_) => None,
             Self::Unit(unit) => Some(unit.ticket()),
             Self::Ticket(ticket) | Self::Package(ticket) => Some(ticket),
         }
@@ -116,6 +162,7 @@ impl fmt::Display for LabelCode {
             Self::Unit(unit) => write!(f, "U:{unit}"),
             Self::Ticket(ticket) => write!(f, "T:{ticket}"),
             Self::Package(ticket) => write!(f, "P:{ticket}"),
+            Self::Reserved(code) => write!(f, "L:{code}"),
         }
     }
 }

@@ -36,7 +36,7 @@ pub mod workflow;
 pub use deadlines::{Deadline, DeadlineSettings, Pending};
 pub use event::{Event, EventKind};
 pub use ids::{AreaCode, EventId, IdError, SiteCode, TicketId, TicketNumber, UnitNumber};
-pub use label::{LabelCode, LabelError};
+pub use label::{LabelCode, LabelError, Reserved};
 pub use money::{Currency, Money};
 pub use ticket::{DocError, RecordError, Registration, TicketDoc};
 pub use view::{Derived, ListedTicket, TicketList, TicketSummary, TicketView, UnitBrief};

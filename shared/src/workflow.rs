@@ -211,6 +211,10 @@ pub struct UnitStatus {
     /// Inspections so far; more than one means rework rounds.
     pub inspections: u32,
     pub repair_minutes: u32,
+    /// The pre-printed label the unit carries, if it got one instead of a printed label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub label: Option<crate::label::Reserved>,
 }
 
 /// An event that could not take effect because of a concurrent event from another replica.
@@ -474,6 +478,7 @@ impl Workflow {
                         });
                     }
                 }
+                self.check_labels(receiving)?;
                 let (state, location) = match &receiving.area {
                     Some(area) => (UnitState::Stored, Location::Area(area.clone())),
                     None => (UnitState::Received, Location::Receiving),
@@ -481,13 +486,15 @@ impl Workflow {
                 self.units = receiving
                     .units
                     .iter()
-                    .map(|number| UnitStatus {
+                    .enumerate()
+                    .map(|(i, number)| UnitStatus {
                         number: number.clone(),
                         state,
                         location: location.clone(),
                         repairer: None,
                         inspections: 0,
                         repair_minutes: 0,
+                        label: receiving.labels.get(i).cloned(),
                     })
                     .collect();
             }
@@ -750,6 +757,33 @@ impl Workflow {
                     event.by,
                     event.at.format("%Y-%m-%d %H:%M")
                 ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Pre-printed labels at receiving: one a unit, this site's own, each once.
+    fn check_labels(&self, receiving: &crate::event::Receiving) -> Result<(), Refusal> {
+        if receiving.labels.is_empty() {
+            return Ok(());
+        }
+        if receiving.labels.len() != receiving.units.len() {
+            return Err(Refusal::BadRecord(Bad::LabelCount {
+                labels: receiving.labels.len(),
+                units: receiving.units.len(),
+            }));
+        }
+        for (i, label) in receiving.labels.iter().enumerate() {
+            if &label.site != self.ticket.site() {
+                return Err(Refusal::BadRecord(Bad::ForeignLabel {
+                    code: format!("L:{label}"),
+                    site: self.ticket.site().clone(),
+                }));
+            }
+            if receiving.labels[..i].contains(label) {
+                return Err(Refusal::BadRecord(Bad::LabelTwice {
+                    code: format!("L:{label}"),
+                }));
             }
         }
         Ok(())

@@ -56,6 +56,7 @@ fn received(n: u32, to: Option<&str>) -> EventKind {
         discrepancy: None,
         units: (1..=n).map(unit).collect(),
         area: to.map(area),
+        labels: vec![],
     })
 }
 
@@ -383,6 +384,7 @@ fn illegal_steps_are_refused_with_their_rule() {
                 discrepancy: None,
                 units: vec![TicketNumber::parse("WH1-2026-00002").unwrap().unit(1)],
                 area: None,
+                labels: vec![],
             }),
             "unit_not_of_ticket",
         ),

@@ -49,6 +49,7 @@ fn steps() -> Vec<EventKind> {
             discrepancy: None,
             units: vec![u(1), u(2)],
             area: Some(area("A")),
+            labels: vec![],
         }),
         EventKind::Moved {
             unit: u(1),

@@ -114,6 +114,7 @@ fn step(number: &TicketNumber, step: usize, site: &SiteCode) -> EventKind {
             discrepancy: None,
             units: vec![unit],
             area: None,
+            labels: vec![],
         }),
         3 => EventKind::Assigned {
             repairer: "bob".into(),

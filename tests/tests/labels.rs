@@ -264,3 +264,98 @@ fn receiving_prints_unit_labels_on_the_configured_printer() {
     let err = agent.fails(&["label", "unit", &unit, "--format", "zpl"]);
     assert!(err.contains("must start with https://"), "{err}");
 }
+
+#[test]
+fn pre_printed_labels_are_reserved_offline_and_scanned_onto_units_at_receiving() {
+    let server = rma_tests::Server::start();
+    let agent = Agent::enrolled("WH1", &server);
+    agent.ok(&["area", "add", "SHELF-A1"]);
+    // Printed in advance: codes from this site's own counter, never the same twice.
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.svg");
+    agent.ok(&[
+        "label",
+        "blank",
+        "--count",
+        "2",
+        "-o",
+        first.to_str().unwrap(),
+    ]);
+    let later = dir.path().join("later.svg");
+    agent.ok(&[
+        "label",
+        "blank",
+        "--count",
+        "1",
+        "-o",
+        later.to_str().unwrap(),
+    ]);
+    let svg = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    assert!(svg("first-1.svg").contains("L:WH1-000001"));
+    assert!(svg("first-2.svg").contains("L:WH1-000002"));
+    assert!(svg("later.svg").contains("L:WH1-000003"));
+
+    let ticket = agent.intake("Acme Ltd", 2);
+    agent.ok(&["assess", &ticket, "--severity", "simple"]);
+    // Refused, each with its reason, and nothing received.
+    let refused = [
+        (vec!["L:WH1-000001"], "scan one for each unit"),
+        (vec!["L:WH1-000001", "L:WH1-000001"], "two units"),
+        (
+            vec!["L:WH2-000001", "L:WH1-000002"],
+            "reserved by another site",
+        ),
+        (
+            vec!["L:WH1-000001", "L:WH1-000099"],
+            "never reserved at this site",
+        ),
+    ];
+    for (labels, reason) in refused {
+        let joined = labels.join(",");
+        let err = agent.fails(&["receive", &ticket, "--label", &joined]);
+        assert!(err.contains(reason), "{joined}: {err}");
+        assert_eq!(
+            agent.json(&["show", &ticket])["units"],
+            serde_json::json!([])
+        );
+    }
+    let err = agent.fails(&["receive", &ticket, "--label", "U:WH1-2026-00001-1"]);
+    assert!(err.contains("not a pre-printed label"), "{err}");
+
+    // Scanned onto the units: no printer needed; the label stands for its unit from now on.
+    agent.ok(&["receive", &ticket, "--label", "L:WH1-000002,L:WH1-000001"]);
+    let view = agent.json(&["show", &ticket]);
+    assert_eq!(view["units"][0]["label"], "WH1-000002", "{view}");
+    assert_eq!(view["units"][1]["label"], "WH1-000001", "{view}");
+    let moved = agent.ok(&["scan", "A:SHELF-A1", "L:WH1-000001"]);
+    assert!(
+        moved.contains(&format!("{ticket}-2 moved to SHELF-A1")),
+        "{moved}"
+    );
+    // A label already on a unit is refused on another.
+    let other = agent.intake("Beta GmbH", 1);
+    agent.ok(&["assess", &other, "--severity", "simple"]);
+    let err = agent.fails(&["receive", &other, "--label", "L:WH1-000001"]);
+    assert!(
+        err.contains(&format!("already on unit {ticket}-2")),
+        "{err}"
+    );
+
+    // At the office, the label's address opens its unit once the site synced.
+    agent.ok(&["sync"]);
+    server.add_user("li.wei", "after_sales", "correct horse");
+    let cookie = server.log_in("li.wei", "correct horse").unwrap();
+    let answer = rma_agent::http::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/c/L:WH1-000002", server.url))
+        .header("cookie", cookie)
+        .send()
+        .unwrap();
+    assert_eq!(answer.status(), 303);
+    assert_eq!(
+        answer.headers()["location"],
+        format!("/c/U:{ticket}-1").as_str()
+    );
+}

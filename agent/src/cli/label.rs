@@ -105,6 +105,13 @@ enum What {
     Ticket { ticket: TicketNumber },
     /// The package label (100 x 70 mm): model, quantity, customer, ship date (4.2).
     Package { ticket: TicketNumber },
+    /// Unit labels printed in advance, with codes this site reserves now: scan one onto each
+    /// unit at receiving (`rma-agent receive TICKET --label CODE ...`).
+    Blank {
+        /// How many.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        count: u32,
+    },
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
@@ -317,6 +324,20 @@ fn labels(ctx: &Context, what: What) -> Result<Vec<Label>> {
                 );
             }
             unit_labels(&view, ctx.lang)
+        }
+        What::Blank { count } => {
+            let caption = tr!(ctx.lang, "label-blank-caption");
+            store
+                .reserve_labels(count)?
+                .into_iter()
+                .map(|code| {
+                    Label::new(
+                        LabelKind::Unit,
+                        LabelCode::Reserved(code),
+                        vec![caption.clone()],
+                    )
+                })
+                .collect()
         }
         What::Package { ticket } => {
             let view = view(&ticket)?;

@@ -1,6 +1,6 @@
 use anyhow::{Result, anyhow};
 use rma_shared::event::{EventKind, Receiving};
-use rma_shared::{AreaCode, TicketNumber};
+use rma_shared::{AreaCode, Reserved, TicketNumber};
 
 use super::{Context, parse_text};
 
@@ -31,6 +31,30 @@ pub struct Args {
     /// tcp://HOST:9100), or alone on the printer in settings.toml [labels].
     #[arg(long, value_name = "PRINTER", num_args = 0..=1, default_missing_value = "")]
     print_labels: Option<String>,
+    /// Pre-printed labels scanned onto the units instead, in the units' order (`L:WH1-000001`;
+    /// repeat, or separate with commas): a receiving dock needs no printer.
+    #[arg(
+        long = "label",
+        value_name = "CODE",
+        value_delimiter = ',',
+        value_parser = parse_reserved,
+        conflicts_with = "print_labels"
+    )]
+    labels: Vec<Reserved>,
+}
+
+/// A scanned pre-printed label's code.
+fn parse_reserved(text: &str) -> Result<Reserved, String> {
+    let lang = rma_shared::i18n::current();
+    match rma_shared::LabelCode::parse(text) {
+        Ok(rma_shared::LabelCode::Reserved(code)) => Ok(code),
+        Ok(other) => Err(rma_shared::tr!(
+            lang,
+            "receive-not-pre-printed",
+            code = other.to_string()
+        )),
+        Err(err) => Err(err.message(lang)),
+    }
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
@@ -75,6 +99,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         discrepancy: discrepancy.clone(),
         units,
         area: args.area,
+        labels: args.labels,
     });
     let mut done = rma_shared::tr!(
         ctx.lang,

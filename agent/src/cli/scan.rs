@@ -66,17 +66,25 @@ impl Session {
     }
 
     fn apply(&mut self, ctx: &Context, line: &str) -> Result<(&'static str, String)> {
-        let code = LabelCode::parse(line)?;
         let store = ctx.store()?;
+        let code = match LabelCode::parse(line)? {
+            // A pre-printed label stands for the unit it was attached to.
+            LabelCode::Reserved(label) => {
+                LabelCode::Unit(store.unit_of_label(&label)?.ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{}",
+                        tr!(ctx.lang, "label-not-here", code = format!("L:{label}"))
+                    )
+                })?)
+            }
+            code => code,
+        };
         let by = ctx.user();
         match &code {
             LabelCode::Area(area) => {
                 store.require_area(area)?;
                 self.area = Some(area.clone());
-                Ok((
-                    "area",
-                    format!("Storage area {area}: scan the units to put there."),
-                ))
+                Ok(("area", tr!(ctx.lang, "scan-area", area = area.to_string())))
             }
             LabelCode::Unit(unit) if self.area.is_some() => {
                 let area = self.area.clone().expect("checked");

@@ -82,6 +82,7 @@ fn received(doc_seq: u32) -> EventKind {
         discrepancy: None,
         units: vec![number.unit(1)],
         area: None,
+        labels: vec![],
     })
 }
 

@@ -144,7 +144,8 @@ fn body(view: &TicketView, costs: bool, lang: Lang) -> Markup {
             tbody {
                 @for u in &view.units {
                     tr id=(format!("unit-{}", u.status.number.k())) {
-                        td { (u.status.number.to_string()) }
+                        td { (u.status.number.to_string())
+                            @if let Some(label) = &u.status.label { br; span.muted { (tr!(lang, "out-unit-label", code = format!("L:{label}"))) } } }
                         td data-state=(u.status.state.as_str()) { (u.status.state.label(lang)) }
                         td { (u.status.location.label(lang)) }
                         td { (u.status.repairer.as_deref().unwrap_or("-")) }
@@ -192,7 +193,11 @@ fn body(view: &TicketView, costs: bool, lang: Lang) -> Markup {
 
 /// A scanned label's address (`/c/U:WH1-2026-00042-1`): the ticket's page, or the board of
 /// a storage area.
-pub async fn scanned(Office(user, lang): Office, Path(code): Path<String>) -> Response {
+pub async fn scanned(
+    State(state): State<Arc<AppState>>,
+    Office(user, lang): Office,
+    Path(code): Path<String>,
+) -> Response {
     match LabelCode::parse(&code) {
         Ok(LabelCode::Area(area)) => Redirect::to(&format!("/?area={area}")).into_response(),
         Ok(LabelCode::Unit(unit)) => {
@@ -200,6 +205,24 @@ pub async fn scanned(Office(user, lang): Office, Path(code): Path<String>) -> Re
         }
         Ok(LabelCode::Ticket(ticket) | LabelCode::Package(ticket)) => {
             Redirect::to(&format!("/tickets/{ticket}")).into_response()
+        }
+        // A pre-printed label: the unit it was attached to at receiving.
+        Ok(LabelCode::Reserved(label)) => {
+            super::off_thread(move || match state.store.labelled_unit(&label) {
+                Ok(Some(unit)) => Redirect::to(&format!("/c/U:{unit}")).into_response(),
+                Ok(None) => problem(
+                    StatusCode::NOT_FOUND,
+                    &user,
+                    lang,
+                    &tr!(lang, "ticket-unknown-label"),
+                    &tr!(lang, "label-not-attached", code = format!("L:{label}")),
+                ),
+                Err(err) => {
+                    tracing::error!(error = %err, "label lookup failed");
+                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                }
+            })
+            .await
         }
         Err(err) => problem(
             StatusCode::BAD_REQUEST,

@@ -1030,3 +1030,27 @@ help-rma-server-user-remove--name = The person's login name
 help-rma-server-backup--to = The file to write (replaced whole once the copy is complete)
 help-rma-server-restore--from = The backup file
 help-rma-server-migrate--from_sled = The data folder of the sled store to move
+
+## Pre-printed labels
+
+id-reserved = “{ $text }” is not a pre-printed label's code: expected SITE-NUMBER, e.g. WH1-000042
+bad-label-count = { $labels ->
+    [one] { $labels } pre-printed label was
+   *[other] { $labels } pre-printed labels were
+} scanned for { $units ->
+    [one] { $units } unit
+   *[other] { $units } units
+}: scan one for each unit, in order
+bad-foreign-label = the label { $code } was reserved by another site; use this site's ({ $site }) pre-printed labels
+bad-label-twice = the label { $code } was scanned for two units; each unit gets its own
+label-not-attached = The pre-printed label { $code } is on no unit the server knows yet: it is attached at receiving, and shows here once that site syncs.
+store-not-reserved = the label { $what } was never reserved at this site: print pre-printed labels with `rma-agent label blank --count N`
+store-label-used = the label { $code } is already on unit { $unit }; take a new one
+label-not-here = the pre-printed label { $code } is not on any unit here: attach it at receiving (`rma-agent receive TICKET --label { $code }`)
+scan-area = Storage area { $area }: scan the units to put there.
+label-blank-caption = attach at receiving
+receive-not-pre-printed = { $code } is not a pre-printed label (those read L:SITE-NUMBER)
+help-rma-agent-label-blank = Unit labels printed in advance, with codes this site reserves now: scan one onto each unit at receiving.
+help-rma-agent-label-blank--count = How many
+help-rma-agent-receive--labels = Pre-printed labels scanned onto the units instead, in the units' order (L:WH1-000001; repeat, or separate with commas)
+out-unit-label = pre-printed label { $code }

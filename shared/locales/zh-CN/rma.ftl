@@ -937,3 +937,21 @@ help-rma-server-user-remove--name = 此人的登录名
 help-rma-server-backup--to = 要写入的文件（复制完成后整体替换）
 help-rma-server-restore--from = 备份文件
 help-rma-server-migrate--from_sled = 要迁移的 sled 数据文件夹
+
+## 预印标签
+
+id-reserved = “{ $text }”不是预印标签编码：格式为 站点-序号，例如 WH1-000042
+bad-label-count = 为 { $units } 台设备扫描了 { $labels } 张预印标签：请按顺序每台设备扫描一张
+bad-foreign-label = 标签 { $code } 是其他站点预留的；请使用本站点（{ $site }）的预印标签
+bad-label-twice = 标签 { $code } 被扫描给了两台设备；每台设备要有自己的标签
+label-not-attached = 服务器上还没有贴着预印标签 { $code } 的设备：它在收货时贴上，该站点同步后才会显示。
+store-not-reserved = 标签 { $what } 不是本站点预留的：请用 `rma-agent label blank --count 张数` 打印预印标签
+store-label-used = 标签 { $code } 已贴在设备 { $unit } 上；请换一张新的
+label-not-here = 这里没有贴着预印标签 { $code } 的设备：请在收货时贴上（`rma-agent receive 工单号 --label { $code }`）
+scan-area = 库位 { $area }：请扫描要放进去的设备。
+label-blank-caption = 收货时贴上
+receive-not-pre-printed = { $code } 不是预印标签（预印标签的编码为 L:站点-序号）
+help-rma-agent-label-blank = 预先打印设备标签，编码现在由本站点预留：收货时每台设备扫描贴上一张。
+help-rma-agent-label-blank--count = 张数
+help-rma-agent-receive--labels = 改为扫描贴在设备上的预印标签，按设备顺序（L:WH1-000001；可重复填写，或用逗号分隔）
+out-unit-label = 预印标签 { $code }

@@ -113,7 +113,24 @@ pub enum Bad {
     NoCarrier,
     Satisfaction,
     ZeroCost,
-    NotALabel { code: String, ticket: TicketNumber },
+    NotALabel {
+        code: String,
+        ticket: TicketNumber,
+    },
+    /// Pre-printed labels at receiving: not one a unit.
+    LabelCount {
+        labels: usize,
+        units: usize,
+    },
+    /// A pre-printed label reserved by another site.
+    ForeignLabel {
+        code: String,
+        site: crate::ids::SiteCode,
+    },
+    /// One pre-printed label for two units.
+    LabelTwice {
+        code: String,
+    },
 }
 
 impl Bad {
@@ -128,6 +145,20 @@ impl Bad {
             Self::NoCarrier => "bad-no-carrier",
             Self::Satisfaction => "bad-satisfaction",
             Self::ZeroCost => "bad-zero-cost",
+            Self::LabelCount { labels, units } => {
+                return tr!(lang, "bad-label-count", labels = *labels, units = *units);
+            }
+            Self::ForeignLabel { code, site } => {
+                return tr!(
+                    lang,
+                    "bad-foreign-label",
+                    code = code.as_str(),
+                    site = site.to_string()
+                );
+            }
+            Self::LabelTwice { code } => {
+                return tr!(lang, "bad-label-twice", code = code.as_str());
+            }
             Self::NotALabel { code, ticket } => {
                 return tr!(
                     lang,

@@ -301,6 +301,7 @@ fn populate(dir: &Path, tickets: u32) -> Result<()> {
             discrepancy: None,
             units: vec![number.unit(1), number.unit(2)],
             area: Some(AreaCode::parse(&format!("A{}", i % AREAS))?),
+            labels: vec![],
         });
         doc.record(event(received, 30))?;
         batch.push(doc);
@@ -420,6 +421,7 @@ fn offline_ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDo
             discrepancy: None,
             units: vec![number.unit(1)],
             area: Some(AreaCode::parse("A1")?),
+            labels: vec![],
         }),
         EventKind::Moved {
             unit: number.unit(1),

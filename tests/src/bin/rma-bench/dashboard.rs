@@ -66,6 +66,7 @@ fn ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDoc> {
             discrepancy: None,
             units: vec![unit.clone()],
             area: None,
+            labels: vec![],
         }));
         steps.push(EventKind::Assigned {
             repairer: "bob".into(),
