@@ -4,6 +4,9 @@
 use std::path::Path;
 use std::time::Duration;
 
+use rma_shared::i18n::current;
+use rma_shared::tr;
+
 use crate::serve::{HANDLE_FILE, Handle, RunRequest, RunResponse};
 
 /// What became of the attempt to hand a command to a running serve.
@@ -40,21 +43,28 @@ pub fn forward(data: &Path, request: &RunRequest) -> Forwarded {
     match sent {
         Ok(response) if response.status().is_success() => match response.json::<RunResponse>() {
             Ok(answer) => Forwarded::Done(answer),
-            Err(err) => Forwarded::Done(failure(format!(
-                "the running `rma-agent serve` sent an unreadable answer: {err}"
+            Err(err) => Forwarded::Done(failure(tr!(
+                current(),
+                "serve-unreadable",
+                reason = err.to_string()
             ))),
         },
         Ok(response) => {
             let status = response.status();
             let text = response.text().unwrap_or_default();
-            Forwarded::Done(failure(format!(
-                "the running `rma-agent serve` refused the command ({status}): {text}"
+            Forwarded::Done(failure(tr!(
+                current(),
+                "serve-refused",
+                status = status.to_string(),
+                reason = text
             )))
         }
         // Nothing listens there any more: the serve stopped without cleaning up.
         Err(err) if err.is_connect() => Forwarded::NotRunning,
-        Err(err) => Forwarded::Done(failure(format!(
-            "the running `rma-agent serve` did not answer: {err}"
+        Err(err) => Forwarded::Done(failure(tr!(
+            current(),
+            "serve-no-answer",
+            reason = err.to_string()
         ))),
     }
 }

@@ -25,9 +25,6 @@ const PREFERRED: &[&str] = &[
 /// Where fonts are installed.
 const FONT_DIRS: &[&str] = &["/usr/share/fonts", "/usr/local/share/fonts"];
 
-/// What to install when no font can draw a text.
-pub const FONT_HINT: &str = "install a font with Chinese (Debian: apt-get install fonts-noto-cjk, or the smaller fonts-wqy-microhei) or set RMA_LABEL_FONT to a font file";
-
 /// An ordered list of font files; a character is drawn with the first font that has it.
 #[derive(Debug, Default)]
 pub struct Fonts {

@@ -4,37 +4,35 @@
 
 use qrcode::{Color, EcLevel, QrCode};
 use rma_shared::LabelCode;
+use rma_shared::i18n::current;
+use rma_shared::tr;
 use thiserror::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum LabelError {
-    #[error("the code {0} does not fit in a QR code")]
+    #[error("{}", tr!(current(), "labels-too-long", code = .0.as_str()))]
     TooLong(String),
-    #[error(
-        "a {width_mm} x {height_mm} mm label is too small for this code at {dpi} dpi: choose a larger size or a higher resolution"
-    )]
+    #[error("{}", tr!(current(), "labels-too-small", width = *.width_mm, height = *.height_mm, dpi = *.dpi))]
     TooSmall {
         width_mm: u32,
         height_mm: u32,
         dpi: u32,
     },
-    #[error("no installed font can draw {text:?}: {hint}", hint = crate::font::FONT_HINT)]
+    #[error("{}", tr!(current(), "labels-no-font", text = .text.as_str()))]
     NoFont { text: String },
-    #[error("the font file {path} cannot be used: {message}")]
+    #[error("{}", tr!(current(), "labels-bad-font", path = .path.as_str(), message = .message.as_str()))]
     Font { path: String, message: String },
-    #[error("{0:?} is not a sheet layout: give COLUMNSxROWS, e.g. 3x8 (up to 10 x 20)")]
+    #[error("{}", tr!(current(), "labels-bad-sheet", text = .0.as_str()))]
     BadSheet(String),
-    #[error("a sheet of {cells} labels has no label number {} to start at: give --start 0 to {}", start + 1, cells - 1)]
+    #[error("{}", tr!(current(), "labels-bad-start", cells = *.cells, number = *.start + 1, last = *.cells - 1))]
     BadStart { start: u32, cells: u32 },
-    #[error(
-        "a {label} mm label does not fit the {cell} mm cells of a {grid} A4 sheet: choose a sheet with fewer, larger labels"
-    )]
+    #[error("{}", tr!(current(), "labels-cell-too-small", label = .label.as_str(), cell = .cell.as_str(), grid = .grid.as_str()))]
     CellTooSmall {
         label: String,
         cell: String,
         grid: String,
     },
-    #[error("the label image cannot be written: {0}")]
+    #[error("{}", tr!(current(), "labels-encode", reason = .0.as_str()))]
     Encode(String),
 }
 

@@ -1,6 +1,8 @@
 //! Sending a print job: raw to a network printer's port 9100, or to a CUPS queue with `lp`
 //! (raw for ZPL and TSPL).
 
+use rma_shared::i18n::current;
+use rma_shared::tr;
 use std::io::Write as _;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::process::{Command, Stdio};
@@ -19,21 +21,19 @@ pub enum Printer {
 
 #[derive(Debug, Error)]
 pub enum PrintError {
-    #[error("{0:?} is not a printer: give a CUPS queue name or tcp://HOST:9100")]
+    #[error("{}", tr!(current(), "print-bad", text = .0.as_str()))]
     Bad(String),
-    #[error("the printer at {address} cannot be reached")]
+    #[error("{}", tr!(current(), "print-unreachable", address = .address.as_str()))]
     Unreachable {
         address: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("`lp` cannot be run (is CUPS installed? Debian: apt-get install cups-client)")]
+    #[error("{}", tr!(current(), "print-no-lp"))]
     NoLp(#[source] std::io::Error),
-    #[error(
-        "a network printer's raw port takes ZPL or TSPL: add --format zpl or --format tspl, or print PDF and PNG through a CUPS queue"
-    )]
+    #[error("{}", tr!(current(), "print-needs-queue"))]
     NeedsQueue,
-    #[error("the print queue {queue:?} refused the job: {message}")]
+    #[error("{}", tr!(current(), "print-refused", queue = .queue.as_str(), message = .message.as_str()))]
     Refused { queue: String, message: String },
 }
 

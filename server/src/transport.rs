@@ -22,6 +22,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use rma_shared::i18n::current;
+use rma_shared::tr;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use thiserror::Error;
@@ -44,23 +46,19 @@ pub struct Limits {
 /// Why the TLS certificate or key cannot be used.
 #[derive(Debug, Error)]
 pub enum TlsError {
-    #[error("cannot read the TLS file {path}: {source}")]
+    #[error("{}", tr!(current(), "tls-read", path = .path.display().to_string(), reason = .source.to_string()))]
     Read { path: PathBuf, source: io::Error },
-    #[error(
-        "{path} holds no certificate: it should be PEM text starting with -----BEGIN CERTIFICATE-----"
-    )]
+    #[error("{}", tr!(current(), "tls-no-certificate", path = .path.display().to_string()))]
     NoCertificate { path: PathBuf },
-    #[error(
-        "{path} holds no private key: it should be PEM text starting with -----BEGIN PRIVATE KEY----- (or RSA / EC PRIVATE KEY)"
-    )]
+    #[error("{}", tr!(current(), "tls-no-key", path = .path.display().to_string()))]
     NoKey { path: PathBuf },
-    #[error("the certificate {cert} and the key {key} cannot be used together: {reason}")]
+    #[error("{}", tr!(current(), "tls-mismatch", cert = .cert.display().to_string(), key = .key.display().to_string(), reason = .reason.to_string()))]
     Mismatch {
         cert: PathBuf,
         key: PathBuf,
         reason: rustls::Error,
     },
-    #[error("give both --tls-cert and --tls-key (or both `cert` and `key` under [tls])")]
+    #[error("{}", tr!(current(), "tls-half"))]
     Half,
 }
 

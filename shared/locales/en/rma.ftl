@@ -1054,3 +1054,27 @@ help-rma-agent-label-blank = Unit labels printed in advance, with codes this sit
 help-rma-agent-label-blank--count = How many
 help-rma-agent-receive--labels = Pre-printed labels scanned onto the units instead, in the units' order (L:WH1-000001; repeat, or separate with commas)
 out-unit-label = pre-printed label { $code }
+
+## Labels and printers
+
+labels-too-long = the code { $code } does not fit in a QR code
+labels-too-small = a { $width } x { $height } mm label is too small for this code at { $dpi } dpi: choose a larger size or a higher resolution
+labels-no-font = no installed font can draw “{ $text }”: install a font with Chinese (Debian: apt-get install fonts-noto-cjk, or the smaller fonts-wqy-microhei) or set RMA_LABEL_FONT to a font file
+labels-bad-font = the font file { $path } cannot be used: { $message }
+labels-bad-sheet = “{ $text }” is not a sheet layout: give COLUMNSxROWS, e.g. 3x8 (up to 10 x 20)
+labels-bad-start = a sheet of { $cells } labels has no label number { $number } to start at: give --start 0 to { $last }
+labels-cell-too-small = a { $label } mm label does not fit the { $cell } mm cells of a { $grid } A4 sheet: choose a sheet with fewer, larger labels
+labels-encode = the label image cannot be written: { $reason }
+print-bad = “{ $text }” is not a printer: give a CUPS queue name or tcp://HOST:9100
+print-unreachable = the printer at { $address } cannot be reached
+print-no-lp = `lp` cannot be run (is CUPS installed? Debian: apt-get install cups-client)
+print-needs-queue = a network printer's raw port takes ZPL or TSPL: add --format zpl or --format tspl, or print PDF and PNG through a CUPS queue
+print-refused = the print queue “{ $queue }” refused the job: { $message }
+serve-unreadable = the running `rma-agent serve` sent an unreadable answer: { $reason }
+serve-refused = the running `rma-agent serve` refused the command ({ $status }): { $reason }
+serve-no-answer = the running `rma-agent serve` did not answer: { $reason }
+tls-read = cannot read the TLS file { $path }: { $reason }
+tls-no-certificate = { $path } holds no certificate: it should be PEM text starting with -----BEGIN CERTIFICATE-----
+tls-no-key = { $path } holds no private key: it should be PEM text starting with -----BEGIN PRIVATE KEY----- (or RSA / EC PRIVATE KEY)
+tls-mismatch = the certificate { $cert } and the key { $key } cannot be used together: { $reason }
+tls-half = give both --tls-cert and --tls-key (or both `cert` and `key` under [tls])

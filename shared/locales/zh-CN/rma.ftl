@@ -955,3 +955,27 @@ help-rma-agent-label-blank = 预先打印设备标签，编码现在由本站点
 help-rma-agent-label-blank--count = 张数
 help-rma-agent-receive--labels = 改为扫描贴在设备上的预印标签，按设备顺序（L:WH1-000001；可重复填写，或用逗号分隔）
 out-unit-label = 预印标签 { $code }
+
+## 标签与打印机
+
+labels-too-long = 编码 { $code } 放不进二维码
+labels-too-small = { $width } × { $height } 毫米的标签在 { $dpi } dpi 下放不下这个编码：请选用更大的尺寸或更高的分辨率
+labels-no-font = 没有已安装的字体能显示“{ $text }”：请安装中文字体（Debian：apt-get install fonts-noto-cjk，或较小的 fonts-wqy-microhei），或用 RMA_LABEL_FONT 指定字体文件
+labels-bad-font = 字体文件 { $path } 无法使用：{ $message }
+labels-bad-sheet = “{ $text }”不是标签纸排版：请写成 列数x行数，例如 3x8（最多 10 x 20）
+labels-bad-start = 一张 { $cells } 格的标签纸没有第 { $number } 格可以开始：请用 --start 0 到 { $last }
+labels-cell-too-small = { $label } 毫米的标签放不进 { $grid } A4 标签纸 { $cell } 毫米的格子：请选用格子更少、更大的标签纸
+labels-encode = 无法写出标签图像：{ $reason }
+print-bad = “{ $text }”不是打印机：请写 CUPS 队列名或 tcp://主机:9100
+print-unreachable = 无法连接打印机 { $address }
+print-no-lp = 无法运行 `lp`（是否安装了 CUPS？Debian：apt-get install cups-client）
+print-needs-queue = 网络打印机的原始端口只接受 ZPL 或 TSPL：请加上 --format zpl 或 --format tspl，或通过 CUPS 队列打印 PDF 和 PNG
+print-refused = 打印队列“{ $queue }”拒绝了任务：{ $message }
+serve-unreadable = 正在运行的 `rma-agent serve` 返回了无法读取的应答：{ $reason }
+serve-refused = 正在运行的 `rma-agent serve` 拒绝了命令（{ $status }）：{ $reason }
+serve-no-answer = 正在运行的 `rma-agent serve` 没有应答：{ $reason }
+tls-read = 无法读取 TLS 文件 { $path }：{ $reason }
+tls-no-certificate = { $path } 中没有证书：应为以 -----BEGIN CERTIFICATE----- 开头的 PEM 文本
+tls-no-key = { $path } 中没有私钥：应为以 -----BEGIN PRIVATE KEY-----（或 RSA / EC PRIVATE KEY）开头的 PEM 文本
+tls-mismatch = 证书 { $cert } 和私钥 { $key } 不能配合使用：{ $reason }
+tls-half = 请同时给出 --tls-cert 和 --tls-key（或在 [tls] 下同时设置 cert 和 key）
