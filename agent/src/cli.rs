@@ -183,22 +183,6 @@ pub enum Command {
     Label(label::Args),
 }
 
-/// An error as the person reads it, in `lang`: a step the regulation refuses is said from the
-/// catalogue; other errors with their causes.
-pub fn error_text(err: &anyhow::Error, lang: rma_shared::i18n::Lang) -> String {
-    for cause in err.chain() {
-        if let Some(crate::store::StoreError::Refused(refusal)) =
-            cause.downcast_ref::<crate::store::StoreError>()
-        {
-            return rma_shared::tr!(lang, "refusal-not-allowed", reason = refusal.message(lang));
-        }
-        if let Some(refusal) = cause.downcast_ref::<rma_shared::Refusal>() {
-            return rma_shared::tr!(lang, "refusal-not-allowed", reason = refusal.message(lang));
-        }
-    }
-    format!("{err:#}")
-}
-
 impl Command {
     /// Commands that must run in this process rather than through a running `serve`.
     fn runs_locally(&self) -> bool {
@@ -213,7 +197,6 @@ impl Cli {
     /// Runs the command: through the running `rma-agent serve` of this data folder if there
     /// is one, else here. `args` are the arguments after the program name, as typed.
     pub fn run(self, args: Vec<String>) -> Result<()> {
-        self.set_up_company()?;
         if let Command::Scan(scan) = &self.command
             && scan.codes.is_empty()
         {
@@ -229,19 +212,10 @@ impl Cli {
                 None => Ok(()),
             };
         }
-        let ctx = self.local_context();
+        let ctx = self.local_context()?;
         let result = ctx.dispatch(self.command);
         ctx.finish();
         result
-    }
-
-    /// The company's calendar (time zone, holidays) for this process, from the settings. A
-    /// settings file that cannot be read is reported by the commands that read it.
-    fn set_up_company(&self) -> Result<()> {
-        if let Ok(settings) = crate::settings::Settings::load(&self.data, self.config.as_deref()) {
-            rma_shared::calendar::set_company(settings.company_calendar(&self.data)?);
-        }
-        Ok(())
     }
 
     /// A command line for a running serve, with what this process resolved itself.
@@ -270,7 +244,10 @@ impl Cli {
         }
     }
 
-    fn local_context(&self) -> Context {
+    /// The context of a command run in this process: its language, and the company's calendar
+    /// (time zone, holidays) from the settings. A settings file that cannot be read is reported
+    /// by the commands that read it; a calendar that cannot be used, here.
+    fn local_context(&self) -> Result<Context> {
         let mut ctx = Context {
             data: self.data.clone(),
             json: self.json,
@@ -282,10 +259,14 @@ impl Cli {
             env: None,
             cwd: None,
             lang: rma_shared::i18n::Lang::En,
+            settings: OnceCell::new(),
         };
         ctx.lang = ctx.resolve_lang(self.lang);
         rma_shared::i18n::set_current(ctx.lang);
-        ctx
+        if let Ok(settings) = ctx.settings() {
+            rma_shared::calendar::set_company(settings.company_calendar(&ctx.data)?);
+        }
+        Ok(ctx)
     }
 
     /// A scanning session on standard input. Each line is answered as it is scanned: through
@@ -323,7 +304,7 @@ impl Cli {
                         }
                         continue;
                     }
-                    Forwarded::NotRunning => local = Some(self.local_context()),
+                    Forwarded::NotRunning => local = Some(self.local_context()?),
                 }
             }
             if let Some(ctx) = &local {
@@ -453,23 +434,11 @@ pub fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
 #[cfg(test)]
 mod help_tests {
     use clap::CommandFactory;
-    use rma_shared::i18n::{Lang, inventory};
 
     /// Every command's description is in every catalogue.
     #[test]
     fn every_command_is_described_in_every_language() {
-        fn ids(cmd: &clap::Command, id: String, out: &mut Vec<String>) {
-            for sub in cmd.get_subcommands() {
-                ids(sub, format!("{id}-{}", sub.get_name()), out);
-            }
-            out.push(id);
-        }
-        let mut wanted = Vec::new();
-        ids(&super::Cli::command(), "help-rma-agent".into(), &mut wanted);
-        for lang in Lang::ALL {
-            let known: Vec<String> = inventory(lang).into_iter().map(|(id, _)| id).collect();
-            let missing: Vec<&String> = wanted.iter().filter(|id| !known.contains(id)).collect();
-            assert!(missing.is_empty(), "{lang} lacks {missing:?}");
-        }
+        let missing = rma_shared::i18n::undescribed(&super::Cli::command());
+        assert!(missing.is_empty(), "not described: {missing:?}");
     }
 }

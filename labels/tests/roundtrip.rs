@@ -143,22 +143,7 @@ fn rasterise_pdf(pdf: &[u8], dpi: u32) -> Vec<Image> {
     pages.sort();
     pages
         .iter()
-        .map(|p| {
-            let file = std::io::BufReader::new(std::fs::File::open(p).unwrap());
-            let mut reader = png::Decoder::new(file).read_info().unwrap();
-            let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-            let frame = reader.next_frame(&mut buf).unwrap();
-            assert_eq!(frame.bit_depth, png::BitDepth::Eight);
-            let channels = frame.color_type.samples();
-            Image {
-                width: frame.width,
-                height: frame.height,
-                pixels: buf[..frame.buffer_size()]
-                    .chunks(channels)
-                    .map(|px| px[0])
-                    .collect(),
-            }
-        })
+        .map(|p| any_png(&std::fs::read(p).unwrap()))
         .collect()
 }
 

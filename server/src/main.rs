@@ -1,6 +1,5 @@
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
 use rma_server::cli::Cli;
 
 fn main() -> ExitCode {
@@ -13,20 +12,11 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let lang =
-        rma_shared::i18n::from_args_and_env(&args, |n| std::env::var(n).ok()).unwrap_or_default();
-    rma_shared::i18n::set_current(lang);
-    let command = rma_shared::i18n::localize_help(Cli::command(), lang);
-    let cli = match Cli::from_arg_matches(&command.get_matches()) {
-        Ok(cli) => cli,
-        Err(err) => err.exit(),
-    };
+    let cli: Cli = rma_shared::i18n::parse_command_line(&rma_shared::i18n::arguments());
     match cli.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            let lang = rma_shared::i18n::current();
-            eprintln!("{} {err:#}", rma_shared::tr!(lang, "error-prefix"));
+            eprintln!("{}", rma_shared::i18n::error_line(&err));
             ExitCode::FAILURE
         }
     }

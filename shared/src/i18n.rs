@@ -176,6 +176,11 @@ pub fn message(lang: Lang, id: &str, args: Option<&FluentArgs<'_>>) -> String {
     id.to_owned()
 }
 
+/// Whether `lang`'s catalogue has the message `id`.
+pub fn has(lang: Lang, id: &str) -> bool {
+    bundle_of(lang).has_message(id)
+}
+
 /// An argument of a message: text or a number (numbers choose plural forms).
 pub fn arg<'a>(value: impl Into<FluentValue<'a>>) -> FluentValue<'a> {
     value.into()
@@ -259,13 +264,7 @@ fn variables(pattern: &fluent_syntax::ast::Pattern<&str>, out: &mut Vec<String>)
 /// help stays as the code writes it.
 #[cfg(feature = "cli")]
 pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
-    fn walk(
-        cmd: clap::Command,
-        lang: Lang,
-        id: &str,
-        program: &str,
-        known: &[String],
-    ) -> clap::Command {
+    fn walk(cmd: clap::Command, lang: Lang, id: &str, program: &str) -> clap::Command {
         let names: Vec<String> = cmd
             .get_subcommands()
             .map(|s| s.get_name().to_owned())
@@ -309,7 +308,7 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
                     "help-options"
                 };
                 let arg = arg.help_heading(message(lang, heading, None));
-                match ids.iter().find(|id| known.contains(id)) {
+                match ids.iter().find(|id| has(lang, id)) {
                     Some(id) => arg.help(message(lang, id, None)),
                     None => arg,
                 }
@@ -318,7 +317,7 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
             cmd = cmd.disable_help_subcommand(true);
         }
         let examples = format!("{id}-examples");
-        if known.contains(&examples) {
+        if has(lang, &examples) {
             cmd = cmd.after_help(message(lang, &examples, None));
         } else if let Some(text) = cmd.get_after_help().map(ToString::to_string) {
             // A subcommand's examples are command lines: only their heading is words.
@@ -333,14 +332,72 @@ pub fn localize_help(cmd: clap::Command, lang: Lang) -> clap::Command {
         }
         for name in names {
             let sub_id = format!("{id}-{name}");
-            cmd = cmd.mut_subcommand(&name, |sub| walk(sub, lang, &sub_id, program, known));
+            cmd = cmd.mut_subcommand(&name, |sub| walk(sub, lang, &sub_id, program));
         }
         cmd
     }
     let program = cmd.get_name().to_owned();
     let id = format!("help-{program}");
-    let known: Vec<String> = inventory(lang).into_iter().map(|(id, _)| id).collect();
-    walk(cmd, lang, &id, &program, &known)
+    walk(cmd, lang, &id, &program)
+}
+
+/// The commands of `cmd` (itself included) whose description some catalogue lacks, as
+/// `LANG ID`: what [`localize_help`] would show as a bare id.
+#[cfg(feature = "cli")]
+pub fn undescribed(cmd: &clap::Command) -> Vec<String> {
+    fn ids(cmd: &clap::Command, id: String, out: &mut Vec<String>) {
+        for sub in cmd.get_subcommands() {
+            ids(sub, format!("{id}-{}", sub.get_name()), out);
+        }
+        out.push(id);
+    }
+    let mut wanted = Vec::new();
+    ids(cmd, format!("help-{}", cmd.get_name()), &mut wanted);
+    Lang::ALL
+        .into_iter()
+        .flat_map(|lang| {
+            wanted
+                .iter()
+                .filter(move |id| !has(lang, id))
+                .map(move |id| format!("{lang} {id}"))
+        })
+        .collect()
+}
+
+/// This process's arguments (after the program's name), read leniently.
+#[cfg(feature = "cli")]
+pub fn arguments() -> Vec<String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Reads the command line `args` with its help in the language it asks for (`--lang`,
+/// `RMA_LANG`, the locale), which is also the process's language until the command settles its
+/// own (settings may name one). A mistake exits with clap's message.
+#[cfg(feature = "cli")]
+pub fn parse_command_line<C: clap::CommandFactory + clap::FromArgMatches>(args: &[String]) -> C {
+    let lang = from_args_and_env(args, |name| std::env::var(name).ok()).unwrap_or_default();
+    set_current(lang);
+    let program = std::env::args_os().next().unwrap_or_default();
+    let argv =
+        || std::iter::once(program.to_string_lossy().into_owned()).chain(args.iter().cloned());
+    // Most command lines parse: only help, a version or a mistake needs the translated
+    // command tree, which is built then.
+    match C::command().try_get_matches_from(argv()) {
+        Ok(matches) => C::from_arg_matches(&matches).unwrap_or_else(|err| err.exit()),
+        Err(err) if lang == Lang::En => err.exit(),
+        Err(_) => {
+            let matches = localize_help(C::command(), lang).get_matches_from(argv());
+            C::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+        }
+    }
+}
+
+/// An error as a command line shows it, in the process's language, with its causes.
+pub fn error_line(err: &dyn fmt::Display) -> String {
+    format!("{} {err:#}", message(current(), "error-prefix", None))
 }
 
 /// The language a command line asks for before it is parsed: `--lang X` (or `--lang=X`)

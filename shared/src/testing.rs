@@ -31,3 +31,29 @@ pub fn ticket(site: &SiteCode, seq: u32, actor: &ActorId, at: DateTime<Utc>) -> 
         actor.clone(),
     )
 }
+
+/// The words of `text` a person would read as English: tokens of two or more Latin letters
+/// that are not codes (they have digits), commands (`rma-…`, `--flags`, anything between
+/// backticks) or `data` (what people typed, names of formats). What the Chinese tests check
+/// is empty.
+pub fn english_words(text: &str, data: &[&str]) -> Vec<String> {
+    let mut outside = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 0 {
+            outside.push_str(part);
+        }
+    }
+    outside
+        .split(|c: char| !(c.is_ascii_alphanumeric() || "-_.'".contains(c)))
+        .map(|token| token.trim_matches(['.', '\'']))
+        .filter(|token| token.chars().filter(char::is_ascii_alphabetic).count() >= 2)
+        .filter(|token| !token.chars().any(|c| c.is_ascii_digit()))
+        .filter(|token| !token.starts_with("--") && !token.starts_with("rma-"))
+        .filter(|token| {
+            !data
+                .iter()
+                .any(|d| d.split_whitespace().any(|w| w == *token))
+        })
+        .map(str::to_owned)
+        .collect()
+}

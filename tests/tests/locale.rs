@@ -3,6 +3,7 @@
 //! the same whatever the language.
 
 use chrono::{DateTime, Utc};
+use rma_shared::testing::english_words;
 use rma_tests::Agent;
 use unicode_width::UnicodeWidthStr;
 
@@ -100,30 +101,6 @@ fn a_bad_calendar_file_or_zone_is_named() {
         err.contains("Mars/Olympus") && err.contains("Asia/Shanghai"),
         "{err}"
     );
-}
-
-/// The words of `text` that are English: tokens of two or more Latin letters that are not
-/// codes (with digits), commands (`rma-...`, `--flags`, between backticks) or `data`.
-fn english_words(text: &str, data: &[&str]) -> Vec<String> {
-    let mut outside = String::new();
-    for (i, part) in text.split('`').enumerate() {
-        if i % 2 == 0 {
-            outside.push_str(part);
-        }
-    }
-    outside
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
-        .map(|token| token.trim_matches('.'))
-        .filter(|token| token.chars().filter(char::is_ascii_alphabetic).count() >= 2)
-        .filter(|token| !token.chars().any(|c| c.is_ascii_digit()))
-        .filter(|token| !token.starts_with("--") && !token.starts_with("rma-"))
-        .filter(|token| {
-            !data
-                .iter()
-                .any(|d| d.split_whitespace().any(|w| w == *token))
-        })
-        .map(str::to_owned)
-        .collect()
 }
 
 #[test]

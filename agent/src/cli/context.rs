@@ -35,6 +35,8 @@ pub struct Context {
     pub(super) cwd: Option<PathBuf>,
     /// The language of what the command says.
     pub lang: Lang,
+    /// The settings, read once per command.
+    pub(super) settings: OnceCell<Settings>,
 }
 
 /// Where a command's answer goes.
@@ -91,12 +93,18 @@ impl Context {
         Ok(self.store.get_or_init(|| store))
     }
 
+    /// The settings in effect, read once per command (a file that cannot be read is read
+    /// again, and reported, by the next command step that needs it).
     pub fn settings(&self) -> Result<Settings> {
+        if let Some(settings) = self.settings.get() {
+            return Ok(settings.clone());
+        }
         let file = self.config.as_deref();
-        Ok(match &self.env {
+        let settings = match &self.env {
             Some(env) => Settings::load_with_env(&self.data, file, |name| env.get(name).cloned())?,
             None => Settings::load(&self.data, file)?,
-        })
+        };
+        Ok(self.settings.get_or_init(|| settings).clone())
     }
 
     /// An environment variable of the command line that asked.
@@ -153,6 +161,7 @@ impl Context {
             env: Some(request.env),
             cwd: request.cwd,
             lang: Lang::En,
+            settings: OnceCell::new(),
         };
         ctx.lang = ctx.resolve_lang(cli.lang);
         // Errors say themselves in the process's language: the one of the command line that
@@ -171,7 +180,7 @@ impl Context {
             },
             Err(err) => RunResponse {
                 stdout,
-                error: Some(super::error_text(&err, ctx.lang)),
+                error: Some(format!("{err:#}")),
                 code: 1,
             },
         }

@@ -87,6 +87,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         env: None,
         cwd: None,
         lang: ctx.lang,
+        settings: OnceCell::new(),
     };
     let result = walk(&demo);
     demo.finish();
@@ -128,12 +129,7 @@ fn walk(ctx: &Context) -> Result<()> {
                 tickets.push(number.to_string());
             }
             Ok(()) => {}
-            Err(err) => say!(
-                ctx,
-                "{} {}",
-                rma_shared::tr!(ctx.lang, "error-prefix"),
-                super::error_text(&err, ctx.lang)
-            ),
+            Err(err) => say!(ctx, "{} {err:#}", rma_shared::tr!(ctx.lang, "error-prefix")),
         }
         say!(ctx, "");
     }

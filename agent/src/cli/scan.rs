@@ -60,7 +60,7 @@ impl Session {
             Ok((action, message)) => report(ctx, line, action, &message),
             Err(err) => {
                 self.failed += 1;
-                report(ctx, line, "error", &super::error_text(&err, ctx.lang));
+                report(ctx, line, "error", &format!("{err:#}"));
             }
         }
     }

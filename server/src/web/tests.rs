@@ -741,7 +741,7 @@ async fn a_huge_sign_in_body_is_refused_at_once() {
 /// The words of the visible text of a page that are English: what is left once markup,
 /// commands (`<code>`), codes with digits, option names and the people's own data are taken
 /// out. Empty means the page speaks the catalogue's language only.
-fn english_words(html: &str, data: &[&str]) -> Vec<String> {
+fn english_on_page(html: &str, data: &[&str]) -> Vec<String> {
     // Scripts and commands are not interface words.
     let cut = |text: &str, open: &str, close: &str| {
         let mut kept = String::new();
@@ -777,20 +777,9 @@ fn english_words(html: &str, data: &[&str]) -> Vec<String> {
             visible.push_str(&value[..value.find('"').unwrap_or(0)]);
         }
     }
-    let allowed = ["English", "CSV", "UTC"];
-    visible
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '\''))
-        .filter(|token| token.chars().filter(char::is_ascii_alphabetic).count() >= 2)
-        .filter(|token| !token.chars().any(|c| c.is_ascii_digit()))
-        .filter(|token| !token.starts_with("--") && !token.starts_with("rma-"))
-        .filter(|token| !allowed.contains(token))
-        .filter(|token| {
-            !data
-                .iter()
-                .any(|d| d.split_whitespace().any(|w| w == *token))
-        })
-        .map(str::to_owned)
-        .collect()
+    // Names the pages show as they are: the other language's own name, a file format, a clock.
+    let names = "English CSV UTC";
+    rma_shared::testing::english_words(&visible, &[data, &[names]].concat())
 }
 
 #[tokio::test]
@@ -855,7 +844,7 @@ async fn every_page_and_refusal_in_chinese_has_no_english_interface_word_left() 
     for (uri, cookie) in pages {
         let page = send(&f, chinese(uri, &cookie)).await;
         assert!(page.body.contains("lang=\"zh-CN\""), "{uri}: {}", page.body);
-        let english = english_words(&page.body, data);
+        let english = english_on_page(&page.body, data);
         assert!(
             english.is_empty(),
             "{uri} still says {english:?}:\n{}",
@@ -867,7 +856,7 @@ async fn every_page_and_refusal_in_chinese_has_no_english_interface_word_left() 
         "/costs.csv?from=2026-01&to=2026-12",
     ] {
         let csv = send(&f, chinese(uri, &finance)).await;
-        let english = english_words(&csv.body, data);
+        let english = english_on_page(&csv.body, data);
         assert!(
             english.is_empty(),
             "{uri} still says {english:?}:\n{}",
@@ -886,7 +875,7 @@ async fn every_page_and_refusal_in_chinese_has_no_english_interface_word_left() 
     .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(
-        english_words(&wrong.body, data).is_empty(),
+        english_on_page(&wrong.body, data).is_empty(),
         "{}",
         wrong.body
     );
@@ -983,14 +972,8 @@ async fn every_page_and_refusal_in_chinese_has_no_english_interface_word_left() 
         let zh = refusal.message(Lang::ZhCn);
         let en = refusal.message(Lang::En);
         assert_ne!(zh, en, "{}", refusal.code());
-        // Commands stay as they are typed.
-        let mut shown = String::new();
-        for (i, part) in zh.split('`').enumerate() {
-            if i % 2 == 0 {
-                shown.push_str(part);
-            }
-        }
-        let english = english_words(&shown, &[]);
+        // Commands stay as they are typed (between backticks).
+        let english = rma_shared::testing::english_words(&zh, &[]);
         assert!(
             english.is_empty(),
             "{}: {zh} says {english:?}",
