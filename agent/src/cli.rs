@@ -394,14 +394,18 @@ impl std::str::FromStr for TicketOrUnit {
             return Ok(Self::Unit(unit));
         }
         TicketNumber::parse(text).map(Self::Ticket).map_err(|_| {
-            format!("{text:?} is neither a ticket number (WH1-2026-00042) nor a unit number (WH1-2026-00042-3)")
+            rma_shared::tr!(
+                rma_shared::i18n::current(),
+                "arg-not-ticket-or-unit",
+                text = text
+            )
         })
     }
 }
 
 /// Reads `PART:QTY` (or just `PART` for one).
 pub fn parse_part(text: &str) -> Result<PartLine, String> {
-    let bad = || format!("{text:?} is not a part: write PART or PART:QUANTITY, e.g. FUSE-5A:2");
+    let bad = || rma_shared::tr!(rma_shared::i18n::current(), "arg-not-a-part", text = text);
     let (part, quantity) = match text.rsplit_once(':') {
         Some((part, qty)) => (part, qty.trim().parse::<u32>().map_err(|_| bad())?),
         None => (text, 1),
@@ -419,7 +423,7 @@ pub fn parse_part(text: &str) -> Result<PartLine, String> {
 pub fn parse_text(text: &str) -> Result<String, String> {
     let text = text.trim();
     if text.is_empty() {
-        Err("this cannot be empty".into())
+        Err(rma_shared::tr!(rma_shared::i18n::current(), "arg-empty"))
     } else {
         Ok(text.to_owned())
     }
@@ -428,7 +432,7 @@ pub fn parse_text(text: &str) -> Result<String, String> {
 /// Reads a date as YYYY-MM-DD.
 pub fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("{text:?} is not a date: write it as YYYY-MM-DD, e.g. 2026-12-01"))
+        .map_err(|_| rma_shared::tr!(rma_shared::i18n::current(), "arg-not-a-date", text = text))
 }
 
 #[cfg(test)]

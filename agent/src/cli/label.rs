@@ -79,8 +79,7 @@ impl Output {
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
-    let bad =
-        || format!("{text:?} is not a label size: give WIDTHxHEIGHT in millimetres, e.g. 50x25");
+    let bad = || rma_shared::tr!(rma_shared::i18n::current(), "arg-not-a-size", text = text);
     let (w, h) = text.trim().split_once(['x', 'X']).ok_or_else(bad)?;
     let w: u32 = w.trim().parse().map_err(|_| bad())?;
     let h: u32 = h.trim().parse().map_err(|_| bad())?;

@@ -1078,3 +1078,11 @@ tls-no-certificate = { $path } holds no certificate: it should be PEM text start
 tls-no-key = { $path } holds no private key: it should be PEM text starting with -----BEGIN PRIVATE KEY----- (or RSA / EC PRIVATE KEY)
 tls-mismatch = the certificate { $cert } and the key { $key } cannot be used together: { $reason }
 tls-half = give both --tls-cert and --tls-key (or both `cert` and `key` under [tls])
+
+## Command-line arguments
+
+arg-not-ticket-or-unit = “{ $text }” is neither a ticket number (WH1-2026-00042) nor a unit number (WH1-2026-00042-3)
+arg-not-a-part = “{ $text }” is not a part: write PART or PART:QUANTITY, e.g. FUSE-5A:2
+arg-empty = this cannot be empty
+arg-not-a-date = “{ $text }” is not a date: write it as YYYY-MM-DD, e.g. 2026-12-01
+arg-not-a-size = “{ $text }” is not a label size: give WIDTHxHEIGHT in millimetres, e.g. 50x25

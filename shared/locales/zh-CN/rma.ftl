@@ -979,3 +979,11 @@ tls-no-certificate = { $path } 中没有证书：应为以 -----BEGIN CERTIFICAT
 tls-no-key = { $path } 中没有私钥：应为以 -----BEGIN PRIVATE KEY-----（或 RSA / EC PRIVATE KEY）开头的 PEM 文本
 tls-mismatch = 证书 { $cert } 和私钥 { $key } 不能配合使用：{ $reason }
 tls-half = 请同时给出 --tls-cert 和 --tls-key（或在 [tls] 下同时设置 cert 和 key）
+
+## 命令行参数
+
+arg-not-ticket-or-unit = “{ $text }”既不是工单号（WH1-2026-00042），也不是设备编号（WH1-2026-00042-3）
+arg-not-a-part = “{ $text }”不是配件：请写成 配件 或 配件:数量，例如 FUSE-5A:2
+arg-empty = 不能为空
+arg-not-a-date = “{ $text }”不是日期：请写成 年-月-日，例如 2026-12-01
+arg-not-a-size = “{ $text }”不是标签尺寸：请写成 宽x高（毫米），例如 50x25
