@@ -135,11 +135,6 @@ pub fn current() -> Lang {
 
 type Bundle = FluentBundle<FluentResource>;
 
-fn bundles() -> &'static [(Lang, Bundle); 2] {
-    static BUNDLES: OnceLock<[(Lang, Bundle); 2]> = OnceLock::new();
-    BUNDLES.get_or_init(|| SOURCES.map(|(lang, source)| (lang, bundle(lang, source))))
-}
-
 fn bundle(lang: Lang, source: &str) -> Bundle {
     let id: unic_langid::LanguageIdentifier =
         lang.code().parse().expect("the language codes are valid");
@@ -154,12 +149,12 @@ fn bundle(lang: Lang, source: &str) -> Bundle {
     bundle
 }
 
+/// A language's bundle, built the first time it is needed (a command line needs one).
 fn bundle_of(lang: Lang) -> &'static Bundle {
-    &bundles()
-        .iter()
-        .find(|(l, _)| *l == lang)
-        .expect("every language has a bundle")
-        .1
+    static BUNDLES: [OnceLock<Bundle>; 2] = [OnceLock::new(), OnceLock::new()];
+    let index = lang as usize;
+    debug_assert_eq!(SOURCES[index].0, lang, "SOURCES is in the order of Lang");
+    BUNDLES[index].get_or_init(|| bundle(lang, SOURCES[index].1))
 }
 
 /// The message `id` in `lang` with `args`; falls back to English, then to the id itself (the
