@@ -60,6 +60,7 @@ mod ship_notice;
 mod show;
 mod status;
 mod sync;
+mod user;
 
 const EXAMPLES: &str = "\
 Examples (one ticket from intake to archive):
@@ -181,6 +182,9 @@ pub enum Command {
     Scan(scan::Args),
     /// Make QR labels for areas, units, tickets and packages (SVG, ZPL, TSPL).
     Label(label::Args),
+    /// The people who sign in at this site's bench page.
+    #[command(subcommand)]
+    User(user::Command),
 }
 
 impl Command {
@@ -203,8 +207,20 @@ impl Cli {
             let area = scan.area.clone();
             return self.scan_stdin(area);
         }
+        // A new account's password is read here, where the person typed the command.
+        let input = match &self.command {
+            Command::User(command) => command
+                .new_account()
+                .map(|name| {
+                    rma_shared::prompt::read_password("rma-agent", name, rma_shared::i18n::current())
+                })
+                .transpose()?,
+            _ => None,
+        };
+        let mut request = self.request(args);
+        request.input.clone_from(&input);
         if !self.command.runs_locally()
-            && let Forwarded::Done(answer) = remote::forward(&self.data, &self.request(args))
+            && let Forwarded::Done(answer) = remote::forward(&self.data, &request)
         {
             print!("{}", answer.stdout);
             return match answer.error {
@@ -212,7 +228,8 @@ impl Cli {
                 None => Ok(()),
             };
         }
-        let ctx = self.local_context()?;
+        let mut ctx = self.local_context()?;
+        ctx.input = input;
         let result = ctx.dispatch(self.command);
         ctx.finish();
         result
@@ -241,6 +258,7 @@ impl Cli {
                 })
                 .collect(),
             cwd: std::env::current_dir().ok(),
+            input: None,
         }
     }
 
@@ -260,6 +278,7 @@ impl Cli {
             cwd: None,
             lang: rma_shared::i18n::Lang::En,
             settings: OnceCell::new(),
+            input: None,
         };
         ctx.lang = ctx.resolve_lang(self.lang);
         rma_shared::i18n::set_current(ctx.lang);
@@ -358,6 +377,7 @@ impl Context {
             Command::Restore(args) => restore::run(ctx, args),
             Command::Scan(args) => scan::run(ctx, args),
             Command::Label(args) => label::run(ctx, args),
+            Command::User(command) => user::run(ctx, command),
         }
     }
 

@@ -49,6 +49,9 @@ pub struct RunRequest {
     /// The asker's working folder, against which relative file names are read.
     #[serde(default)]
     pub cwd: Option<PathBuf>,
+    /// What the asker read from its standard input for the command (a new password).
+    #[serde(default)]
+    pub input: Option<String>,
 }
 
 /// What the command printed, or why it failed.

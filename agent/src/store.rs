@@ -24,7 +24,9 @@ use thiserror::Error;
 
 use rma_shared::sync::Heads;
 
+use rma_shared::people::Action;
 use rma_store::kv::{Batch, Kv, KvError};
+use rma_store::people::People;
 pub use rma_store::tickets::{ListFilter, Listing};
 use rma_store::tickets::{Prior, TicketStore, TicketsError};
 pub use sync::{LastSync, Refused, ServerLink};
@@ -55,6 +57,16 @@ pub enum StoreError {
     NotReserved(String),
     #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "store-label-used", code = .code.as_str(), unit = .unit.to_string()))]
     LabelUsed { code: String, unit: UnitNumber },
+    #[error("{}", say("store-no-account", .0))]
+    NoAccount(String),
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "store-not-your-duty", name = .name.as_str(), role = .role.label(rma_shared::i18n::current()), action = .action.label(rma_shared::i18n::current())))]
+    NotYourDuty {
+        name: String,
+        role: rma_shared::people::Role,
+        action: rma_shared::people::Action,
+    },
+    #[error(transparent)]
+    People(#[from] rma_store::people::PeopleError),
     #[error("cannot create the data folder {path}")]
     Folder {
         path: PathBuf,
@@ -232,6 +244,7 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<TicketDoc, StoreError> {
+        self.check_duty(by, Action::Intake)?;
         let registered = Event::new(EventKind::Registered, self.site.clone(), by, now);
         self.create_as(TicketId::random(), registration, registered)
     }
@@ -282,7 +295,35 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<(TicketDoc, Workflow), StoreError> {
+        self.check_duty(by, Action::of(&kind))?;
         self.record_event(number, Event::new(kind, self.site.clone(), by, now))
+    }
+
+    /// The accounts people sign in with here: the server's directory as the last sync brought
+    /// it, or this agent's own when it has no server.
+    pub fn people(&self) -> People {
+        People::over(self.kv.clone())
+    }
+
+    /// Once there are accounts, a step is taken only by a person with an account whose role
+    /// has it as a duty (regulation section 1); without accounts anyone may.
+    pub fn check_duty(&self, by: &str, action: Action) -> Result<(), StoreError> {
+        let people = self.people();
+        if !people.any()? {
+            return Ok(());
+        }
+        let account = people
+            .get(by)?
+            .ok_or_else(|| StoreError::NoAccount(by.to_owned()))?;
+        if account.role.may(action) {
+            Ok(())
+        } else {
+            Err(StoreError::NotYourDuty {
+                name: account.name,
+                role: account.role,
+                action,
+            })
+        }
     }
 
     /// As [`Store::record`], with the event made by the caller (a test replaying a run); it

@@ -254,7 +254,23 @@ pub fn sync_once(
     push_batch: usize,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, SyncError> {
-    sync_with(store, &Connection::open(store)?, push_batch, progress)
+    let conn = Connection::open(store)?;
+    let report = sync_with(store, &conn, push_batch, progress)?;
+    take_directory(store, &conn)?;
+    Ok(report)
+}
+
+/// Keeps the server's directory of accounts: people sign in at this bench with them, also
+/// offline, and a person removed at the server is refused here from now on.
+pub fn take_directory(store: &Store, conn: &Connection) -> Result<(), SyncError> {
+    let bytes = conn.get("directory")?;
+    let directory: rma_shared::people::Directory =
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
+    store
+        .people()
+        .replace_all(&directory.accounts)
+        .map_err(|e| SyncError::Store(e.into()))?;
+    Ok(())
 }
 
 /// Runs one round through `server`.

@@ -24,16 +24,17 @@ pub fn run(store: &ServerStore, request: AdminRequest) -> Result<Value, AdminErr
             role,
             password,
         } => {
-            let user = store.add_user(&name, role, &password, Utc::now())?;
+            let user = store.people().add(&name, role, &password, Utc::now())?;
             Ok(json!({ "name": user.name, "role": user.role }))
         }
         AdminRequest::UserRemove { name } => {
-            store.remove_user(&name)?;
+            store.people().remove(&name)?;
             Ok(json!({ "removed": name }))
         }
         AdminRequest::UserList => {
             let users: Vec<Value> = store
-                .users()?
+                .people()
+                .list()?
                 .into_iter()
                 .map(|u| json!({ "name": u.name, "role": u.role, "added_at": u.added_at }))
                 .collect();

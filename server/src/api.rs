@@ -37,7 +37,7 @@ pub struct AppState {
     /// writer lock, in the store).
     pub admin_lock: Mutex<()>,
     /// Sign-in attempts and password checks, limited.
-    pub logins: crate::web::throttle::Throttle,
+    pub logins: crate::web::throttle::Logins,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -48,6 +48,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/sync/{site}/actor", post(bind_actor))
         .route("/api/v1/sync/{site}/tree", get(tree))
         .route("/api/v1/sync/{site}/fetch", post(fetch))
+        .route("/api/v1/sync/{site}/directory", get(directory))
         .route("/api/v1/tickets", get(tickets))
         .route("/api/v1/tickets/{number}", get(ticket))
         .route("/api/v1/sites", get(sites))
@@ -148,12 +149,18 @@ impl From<ServerStoreError> for ApiError {
     }
 }
 
+impl From<crate::users::UserError> for ApiError {
+    fn from(err: crate::users::UserError) -> Self {
+        crate::admin::AdminError::User(err).into()
+    }
+}
+
 impl From<crate::admin::AdminError> for ApiError {
     fn from(err: crate::admin::AdminError) -> Self {
         use crate::users::UserError;
         match err {
             crate::admin::AdminError::Store(err) => err.into(),
-            crate::admin::AdminError::User(UserError::Store(err)) => err.into(),
+            crate::admin::AdminError::User(UserError::Kv(err)) => ServerStoreError::from(err).into(),
             crate::admin::AdminError::User(err @ UserError::Exists(_)) => {
                 Self::new(StatusCode::CONFLICT, "user_exists", err.to_string())
             }
@@ -460,6 +467,23 @@ pub(crate) async fn pull(
     })
     .await?;
     Ok(binary(sync::encode(&response)))
+}
+
+/// The directory of accounts (names, roles, Argon2 hashes; never passwords), for a site's
+/// agent to keep: a person signs in at any bench, also offline, and a person removed here is
+/// refused at every bench after its next sync.
+#[utoipa::path(get, path = "/api/v1/sync/{site}/directory", tag = "sync", params(("site" = String, Path, description = "The code of the site the token belongs to, e.g. WH1")),
+    responses((status = 200, description = "Every account", body = rma_shared::people::Directory), (status = 400, description = "The site code is malformed", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("site_token" = [])))]
+pub(crate) async fn directory(
+    State(state): State<Arc<AppState>>,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<rma_shared::people::Directory>, ApiError> {
+    authenticate_as(&state, &headers, &site).await?;
+    let reader = state.clone();
+    let accounts = blocking(move || Ok(reader.store.people().list())).await??;
+    Ok(Json(rma_shared::people::Directory { accounts }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -216,7 +216,7 @@ impl Cli {
             Command::User(command) => {
                 let request = match command {
                     UserCommand::Add { name, role } => AdminRequest::UserAdd {
-                        password: read_password(&name)?,
+                        password: rma_shared::prompt::read_password("rma-server", &name, rma_shared::i18n::current())?,
                         name,
                         role,
                     },
@@ -283,28 +283,6 @@ fn migrate(from: &Path, settings: &Settings) -> Result<()> {
     );
     println!("Start the server with --database (or [database] url in server.toml) from now on.");
     Ok(())
-}
-
-/// The new user's password: typed at the terminal (not shown), or one line piped in.
-fn read_password(name: &str) -> Result<String> {
-    use std::io::{BufRead as _, IsTerminal as _};
-    let password = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(format!("Password for {name} (8 characters or more): "))
-            .context("cannot read the password from the terminal")?
-    } else {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("cannot read the password from standard input")?;
-        line.trim_end_matches(['\r', '\n']).to_owned()
-    };
-    if password.is_empty() {
-        bail!(
-            "no password given: type it, or pipe it in (`echo 'secret pass' | rma-server user add {name} --role ROLE`)"
-        );
-    }
-    Ok(password)
 }
 
 /// Runs an enrolment command: through the running serve if there is one (sled lets one

@@ -29,6 +29,7 @@ use crate::api;
         api::bind_actor,
         api::tree,
         api::fetch,
+        api::directory,
         api::tickets,
         api::ticket,
         api::sites,

@@ -24,6 +24,9 @@ pub mod i18n;
 pub mod ids;
 pub mod label;
 pub mod money;
+pub mod people;
+#[cfg(feature = "cli")]
+pub mod prompt;
 #[cfg(feature = "openapi")]
 mod openapi;
 pub mod sync;

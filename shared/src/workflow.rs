@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, EventKind, Severity, Verdict};
+use crate::people::Action;
 
 mod refusal;
 
@@ -374,7 +375,7 @@ impl Workflow {
     /// Checks `event` against the rules and, if it is allowed, takes it into the state.
     /// On refusal the state is unchanged.
     pub fn apply(&mut self, event: &Event) -> Result<(), Refusal> {
-        self.gate(&event.kind)?;
+        self.gate(Action::of(&event.kind))?;
         let mut next = self.clone();
         next.step(event)?;
         *self = next;
@@ -383,9 +384,8 @@ impl Workflow {
 
     /// The rules that hold whatever the step: registered first; nothing after archiving; only
     /// bookkeeping on a cancelled, closed or held ticket.
-    fn gate(&self, kind: &EventKind) -> Result<(), Refusal> {
-        use EventKind as K;
-        if matches!(kind, K::Registered) {
+    fn gate(&self, action: Action) -> Result<(), Refusal> {
+        if action == Action::Intake {
             return match self.registered_at {
                 Some(_) => Err(Refusal::AlreadyRegistered),
                 None => Ok(()),
@@ -397,15 +397,7 @@ impl Workflow {
         if self.archived_until.is_some() {
             return Err(Refusal::Archived);
         }
-        let bookkeeping = matches!(
-            kind,
-            K::Edited { .. }
-                | K::Cost(_)
-                | K::Archived { .. }
-                | K::ConflictResolved { .. }
-                | K::Scanned { .. }
-                | K::LabelsPrinted { .. }
-        );
+        let bookkeeping = action.is_bookkeeping();
         if let Some(reason) = &self.cancelled
             && !bookkeeping
         {
@@ -419,8 +411,8 @@ impl Workflow {
         if let Some(reason) = &self.held {
             let allowed = bookkeeping
                 || matches!(
-                    kind,
-                    K::Resumed | K::Held { .. } | K::Cancelled { .. } | K::PartsRequested { .. }
+                    action,
+                    Action::Resume | Action::Hold | Action::Cancel | Action::PartsRequest
                 );
             if !allowed {
                 return Err(Refusal::OnHold {
@@ -429,6 +421,50 @@ impl Workflow {
             }
         }
         Ok(())
+    }
+
+    /// The steps the rules would take now (given the right details), e.g. to offer only
+    /// these on a ticket's page. A step on units is offered when some unit can take it.
+    pub fn offers(&self) -> Vec<Action> {
+        Action::ALL
+            .into_iter()
+            .filter(|action| self.offers_step(*action))
+            .collect()
+    }
+
+    fn offers_step(&self, action: Action) -> bool {
+        use Action as A;
+        if self.gate(action).is_err() {
+            return false;
+        }
+        let assessed = self.assessed_at.is_some();
+        let units = |state: fn(UnitState) -> bool| self.units.iter().any(|u| state(u.state));
+        match action {
+            A::Intake => true,
+            A::Edit | A::Cost | A::Scan | A::Label => true,
+            A::Forward => self.forwarded_at.is_none() && !assessed,
+            A::Assess => !assessed,
+            A::Receive => assessed && self.units.is_empty(),
+            A::PartsRequest => assessed,
+            A::Assign => assessed && self.units.iter().any(|u| action.takes_unit(u.state)),
+            A::Move | A::Repair | A::Inspect | A::Ship => {
+                self.units.iter().any(|u| action.takes_unit(u.state))
+            }
+            A::Pack => {
+                self.ship_notice.is_some() && self.units.iter().any(|u| action.takes_unit(u.state))
+            }
+            A::ShipNotice => {
+                !self.units.is_empty()
+                    && !units(|s| !matches!(s, UnitState::Passed | UnitState::Packed))
+            }
+            A::Confirm => self.shipped_at.is_some() && self.confirmed_at.is_none(),
+            A::Close => self.confirmed_at.is_some(),
+            A::Archive => self.closed_at.is_some() || self.cancelled.is_some(),
+            A::Hold => self.held.is_none(),
+            A::Resume => self.held.is_some(),
+            A::Cancel => !units(|s| s == UnitState::Shipped),
+            A::Resolve => self.open_conflicts().next().is_some(),
+        }
     }
 
     fn step(&mut self, event: &Event) -> Result<(), Refusal> {

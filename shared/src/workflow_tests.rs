@@ -4,6 +4,7 @@
 use chrono::{Duration, NaiveDate, TimeZone};
 
 use super::*;
+use crate::people::Action;
 use crate::event::*;
 use crate::money::{Currency, Money};
 
@@ -551,5 +552,109 @@ fn statuses_have_snake_case_wire_names() {
     .zip(states)
     {
         assert_eq!(serde_json::to_value(state).unwrap(), name);
+    }
+}
+
+/// A plausible record of `action` on this ticket as it stands: the details a person would give
+/// (the first unit that can take a unit step).
+fn sample(flow: &Workflow, action: Action) -> Option<EventKind> {
+    let first = |action: Action| {
+        flow.units
+            .iter()
+            .find(|u| action.takes_unit(u.state))
+            .map(|u| u.number.clone())
+            .or_else(|| flow.units.first().map(|u| u.number.clone()))
+            .unwrap_or_else(|| unit(1))
+    };
+    let k = first(action).k();
+    Some(match action {
+        Action::Intake => EventKind::Registered,
+        Action::Edit => EventKind::Edited {
+            field: RegistrationField::Contact,
+            value: "Li Wei".into(),
+        },
+        Action::Forward => EventKind::Forwarded { note: None },
+        Action::Assess => assessed(Severity::Simple, None),
+        Action::Receive => received(2, Some("SHELF-A1")),
+        Action::Move => EventKind::Moved {
+            unit: unit(k),
+            to: area("SHELF-C1"),
+        },
+        Action::Assign => assigned(&[k]),
+        Action::Repair => repaired(k, true),
+        Action::PartsRequest => EventKind::PartsRequested {
+            unit: None,
+            parts: vec![PartLine {
+                part: "FUSE".into(),
+                quantity: 1,
+            }],
+            note: None,
+        },
+        Action::Inspect => inspected(k, Verdict::Pass),
+        Action::ShipNotice => ship_noticed(),
+        Action::Pack => packed(&[k]),
+        Action::Ship => shipped(&[k]),
+        Action::Confirm => confirmed(4),
+        Action::Cost => cost(),
+        Action::Close => EventKind::Closed { note: None },
+        Action::Archive => archived(),
+        Action::Hold => EventKind::Held {
+            reason: "waiting for parts".into(),
+        },
+        Action::Resume => EventKind::Resumed,
+        Action::Cancel => EventKind::Cancelled {
+            reason: "customer withdrew".into(),
+        },
+        Action::Resolve => EventKind::ConflictResolved {
+            event: flow.open_conflicts().next()?.event.clone(),
+            note: "settled".into(),
+        },
+        Action::Scan => EventKind::Scanned {
+            code: crate::LabelCode::Ticket(ticket()),
+        },
+        Action::Label => return None,
+    })
+}
+
+#[test]
+fn the_steps_offered_are_exactly_the_steps_the_rules_accept() {
+    let mut paths = vec![full_path()];
+    let mut rework = full_path();
+    rework.insert(8, inspected(1, Verdict::Fail));
+    rework.insert(9, repaired(1, false));
+    rework.insert(10, repaired(1, true));
+    rework.truncate(12);
+    paths.push(rework);
+    let mut held = full_path();
+    held.truncate(6);
+    held.push(EventKind::Held {
+        reason: "parts".into(),
+    });
+    paths.push(held);
+    let mut cancelled = full_path();
+    cancelled.truncate(4);
+    cancelled.push(EventKind::Cancelled {
+        reason: "withdrawn".into(),
+    });
+    paths.push(cancelled);
+    for path in paths {
+        let mut flow = Workflow::new(ticket());
+        let mut clock = Clock::new();
+        for step in path {
+            for action in Action::ALL {
+                let Some(kind) = sample(&flow, action) else {
+                    continue;
+                };
+                let accepted = flow.clone().apply(&clock.event(kind)).is_ok();
+                assert_eq!(
+                    flow.offers().contains(&action),
+                    accepted,
+                    "{action:?} at {:?} ({} units)",
+                    flow.status(),
+                    flow.units.len()
+                );
+            }
+            flow.apply(&clock.event(step)).expect("the path is legal");
+        }
     }
 }

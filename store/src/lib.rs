@@ -6,6 +6,7 @@
 //!   counts, digests and the repair of sync read.
 //! - [`files`]: settings read from TOML, and the private files that announce a running
 //!   server and its secret.
+//! - [`people`]: accounts, sessions and sign-in limits (the server's directory, an agent's copy).
 //! - [`backup`]: a consistent copy of a whole store in one file, restored into an empty one;
 //!   and a store copied whole to another engine.
 //!
@@ -14,4 +15,5 @@
 pub mod backup;
 pub mod files;
 pub mod kv;
+pub mod people;
 pub mod tickets;

@@ -37,6 +37,8 @@ pub struct Context {
     pub lang: Lang,
     /// The settings, read once per command.
     pub(super) settings: OnceCell<Settings>,
+    /// What the command line read from standard input for the command (a new password).
+    pub(super) input: Option<String>,
 }
 
 /// Where a command's answer goes.
@@ -162,6 +164,7 @@ impl Context {
             cwd: request.cwd,
             lang: Lang::En,
             settings: OnceCell::new(),
+            input: request.input,
         };
         ctx.lang = ctx.resolve_lang(cli.lang);
         // Errors say themselves in the process's language: the one of the command line that

@@ -88,6 +88,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         cwd: None,
         lang: ctx.lang,
         settings: OnceCell::new(),
+        input: None,
     };
     let result = walk(&demo);
     demo.finish();

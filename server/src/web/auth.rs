@@ -16,6 +16,7 @@ use rma_shared::tr;
 
 use crate::api::AppState;
 use crate::users::{SESSION_HOURS, User};
+use rma_store::people::{SignIn, safe_next};
 
 pub const COOKIE: &str = "rma_session";
 
@@ -83,7 +84,7 @@ impl FromRequestParts<Arc<AppState>> for Office {
             Some(token) => {
                 let store = state.clone();
                 let found =
-                    tokio::task::spawn_blocking(move || store.store.session(&token, Utc::now()))
+                    tokio::task::spawn_blocking(move || store.store.people().session(&token, Utc::now()))
                         .await;
                 match found {
                     Ok(Ok(user)) => user,
@@ -117,21 +118,6 @@ impl FromRequestParts<Arc<AppState>> for Office {
     }
 }
 
-/// Only a path on this server is a place to go back to after logging in: one slash first,
-/// and no backslash or control character (browsers drop tabs and newlines, so `/\t/evil`
-/// would become `//evil`, another site).
-fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.chars().any(|c| c == '\\' || c.is_control()) =>
-        {
-            path
-        }
-        _ => "/",
-    }
-}
 
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
@@ -185,9 +171,12 @@ pub async fn choose_language(
     if let Some(token) = session_token(&headers) {
         let store = state.clone();
         let saved =
-            tokio::task::spawn_blocking(move || match store.store.session(&token, Utc::now())? {
-                Some(user) => store.store.set_language(&user.name, lang),
-                None => Ok(()),
+            tokio::task::spawn_blocking(move || {
+                let people = store.store.people();
+                match people.session(&token, Utc::now())? {
+                    Some(user) => people.set_language(&user.name, lang),
+                    None => Ok(()),
+                }
             })
             .await;
         if !matches!(saved, Ok(Ok(()))) {
@@ -229,40 +218,38 @@ pub async fn log_in(
         || "unknown".to_owned(),
         |axum::Extension(axum::extract::ConnectInfo(peer))| peer.ip().to_string(),
     );
-    if let Some(wait) = state
-        .logins
-        .wait(&form.name, &address, std::time::Instant::now())
-    {
-        tracing::info!(user = %form.name, %address, "sign-in attempts limited");
-        let minutes = wait.as_secs().div_ceil(60).max(1);
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, wait.as_secs().max(1).to_string())],
-            login_form(
-                lang,
-                &next,
-                Some(&tr!(lang, "login-too-many", minutes = minutes)),
-            ),
-        )
-            .into_response();
-    }
     // Checking a password is slow on purpose: a few at a time, off the async threads.
     let Ok(_turn) = state.logins.checks.acquire().await else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
     let store = state.clone();
     let (name, password) = (form.name.clone(), form.password);
-    let outcome =
-        tokio::task::spawn_blocking(move || store.store.log_in(&name, &password, Utc::now())).await;
-    match &outcome {
-        Ok(Ok(Some(_))) => state.logins.succeeded(&form.name),
-        Ok(Ok(None)) => state
-            .logins
-            .failed(&form.name, &address, std::time::Instant::now()),
-        _ => {}
-    }
+    let outcome = tokio::task::spawn_blocking(move || {
+        store.store.people().sign_in(
+            &store.logins.failures,
+            &name,
+            &password,
+            &address,
+            Utc::now(),
+        )
+    })
+    .await;
     match outcome {
-        Ok(Ok(Some((token, user)))) => {
+        Ok(Ok(SignIn::Wait(wait))) => {
+            tracing::info!(user = %form.name, "sign-in attempts limited");
+            let minutes = wait.as_secs().div_ceil(60).max(1);
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, wait.as_secs().max(1).to_string())],
+                login_form(
+                    lang,
+                    &next,
+                    Some(&tr!(lang, "login-too-many", minutes = minutes)),
+                ),
+            )
+                .into_response()
+        }
+        Ok(Ok(SignIn::Welcome(token, user))) => {
             tracing::info!(user = %user.name, "logged in");
             let secure = if state.settings.cookies_secure() {
                 "; Secure"
@@ -275,7 +262,7 @@ pub async fn log_in(
             );
             ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
         }
-        Ok(Ok(None)) => {
+        Ok(Ok(SignIn::Wrong)) => {
             tracing::info!(user = %form.name, "login refused");
             (
                 StatusCode::UNAUTHORIZED,
@@ -301,7 +288,7 @@ pub async fn log_in(
 pub async fn log_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if let Some(token) = session_token(&headers) {
         let store = state.clone();
-        match tokio::task::spawn_blocking(move || store.store.log_out(&token)).await {
+        match tokio::task::spawn_blocking(move || store.store.people().log_out(&token)).await {
             Ok(Ok(())) => {}
             Ok(Err(err)) => tracing::error!(error = %err, "logout failed"),
             Err(err) => tracing::error!(error = %err, "logout failed"),
@@ -311,24 +298,3 @@ pub async fn log_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_paths_of_this_server_are_places_to_go_back_to() {
-        for (given, expected) in [
-            (Some("/tickets/WH1-2026-00001"), "/tickets/WH1-2026-00001"),
-            (Some("/?status=received&page=2"), "/?status=received&page=2"),
-            (Some("//evil.example"), "/"),
-            (Some("/\t/evil.example"), "/"),
-            (Some("/\n/evil.example"), "/"),
-            (Some("/\\evil.example"), "/"),
-            (Some("https://evil.example/"), "/"),
-            (Some("evil"), "/"),
-            (None, "/"),
-        ] {
-            assert_eq!(safe_next(given), expected, "{given:?}");
-        }
-    }
-}

@@ -7,7 +7,7 @@
 //! - [`auth`]: login, logout, the session extractor.
 //! - [`board`], [`ticket`], [`analysis`], [`costs`], [`sites`]: one module a page.
 //! - [`chart`]: bar charts as SVG, drawn here; [`csv`]: downloads Excel opens.
-//! - [`throttle`]: sign-in attempts and password checks, limited.
+//! - [`throttle`]: password checks, a few at a time.
 
 pub mod analysis;
 pub mod auth;
@@ -100,17 +100,11 @@ async fn same_site_forms(
 /// Whether a request's headers say it was sent from another site's page.
 fn crosses_sites(headers: &axum::http::HeaderMap) -> bool {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(site) = text(axum::http::HeaderName::from_static("sec-fetch-site")) {
-        return !matches!(site, "same-origin" | "none");
-    }
-    match (text(header::ORIGIN), text(header::HOST)) {
-        (Some(origin), Some(host)) => {
-            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-            origin == "null" || !origin_host.eq_ignore_ascii_case(host)
-        }
-        (Some(_), None) => true,
-        (None, _) => false,
-    }
+    rma_store::people::cross_site(
+        text(axum::http::HeaderName::from_static("sec-fetch-site")),
+        text(header::ORIGIN),
+        text(header::HOST),
+    )
 }
 
 /// A page with the office's header, navigation and language switch.

@@ -141,10 +141,12 @@ fn fixture() -> Fixture {
     crate::test_support::enrol(&store);
     let now = Utc::now();
     store
-        .add_user("fiona", Role::Finance, "finance pass", now)
+        .people()
+        .add("fiona", Role::Finance, "finance pass", now)
         .unwrap();
     store
-        .add_user("sam", Role::Sales, "sales pass 1", now)
+        .people()
+        .add("sam", Role::Sales, "sales pass 1", now)
         .unwrap();
     let docs = vec![
         ticket(

@@ -1086,3 +1086,26 @@ arg-not-a-part = “{ $text }” is not a part: write PART or PART:QUANTITY, e.g
 arg-empty = this cannot be empty
 arg-not-a-date = “{ $text }” is not a date: write it as YYYY-MM-DD, e.g. 2026-12-01
 arg-not-a-size = “{ $text }” is not a label size: give WIDTHxHEIGHT in millimetres, e.g. 50x25
+
+## Accounts
+people-bad-name = { $name } is not a user name: use 1 to 40 letters, digits, '.', '_' or '-'
+people-short-password = A password needs at least 8 characters.
+people-exists = User { $name } already exists; remove it first to set a new password.
+people-unknown = There is no user { $name }.
+password-prompt = Password for { $name } (8 characters or more): 
+password-unreadable = Cannot read the password: { $reason }
+password-none = No password given: type it, or pipe it in (`echo 'secret pass' | { $program } user add { $name } --role ROLE`).
+store-no-account = { $what } has no account at this site: sign in with your own name (`--user NAME`), or ask the office to add you (`rma-server user add`)
+store-not-your-duty = { $name } ({ $role }) cannot { $action }: it is another department's duty (regulation section 1)
+user-from-directory = This agent takes its accounts from the server's directory at every sync: add or remove people there (`rma-server user add NAME --role ROLE`).
+user-no-password = No password was given for the new account.
+user-none = No accounts yet: anyone may take any step. Add people with `rma-agent user add NAME --role ROLE`, or enrol with a server that has them.
+done-user-added = Added { $name } ({ $role }).
+done-user-removed = Removed { $name }; their sessions have ended.
+help-rma-agent-user = The people who sign in at this site's bench page (from the server's directory once enrolled).
+help-rma-agent-user-add = Add a person (no server only). The password (8 characters or more) is read from standard input: typed, or piped.
+help-rma-agent-user-remove = Remove a person (no server only); their sessions end at once.
+help-rma-agent-user-list = List the people and their roles.
+help-rma-agent-user-add--name = The name the person signs in with
+help-rma-agent-user-add--role = Their department (REGULATION.md section 1), or head
+help-rma-agent-user-remove--name = The person's sign-in name

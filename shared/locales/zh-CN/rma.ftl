@@ -987,3 +987,26 @@ arg-not-a-part = “{ $text }”不是配件：请写成 配件 或 配件:数�
 arg-empty = 不能为空
 arg-not-a-date = “{ $text }”不是日期：请写成 年-月-日，例如 2026-12-01
 arg-not-a-size = “{ $text }”不是标签尺寸：请写成 宽x高（毫米），例如 50x25
+
+## Accounts
+people-bad-name = “{ $name }”不能作为用户名：请用 1 到 40 个字母、数字或“.”“_”“-”
+people-short-password = 密码至少需要 8 个字符。
+people-exists = 用户 { $name } 已存在；如需设置新密码，请先删除该用户。
+people-unknown = 没有用户 { $name }。
+password-prompt = { $name } 的密码（至少 8 个字符）：
+password-unreadable = 无法读取密码：{ $reason }
+password-none = 没有输入密码：请输入，或用管道传入（`echo 'secret pass' | { $program } user add { $name } --role ROLE`）。
+store-no-account = { $what } 在本站点没有账号：请用自己的名字（`--user 姓名`），或请办公室添加账号（`rma-server user add`）
+store-not-your-duty = { $name }（{ $role }）不能执行“{ $action }”：这是其他部门的职责（规程第 1 节）
+user-from-directory = 本代理每次同步时从服务器的账号目录获取账号：请在服务器上添加或删除人员（`rma-server user add 姓名 --role 角色`）。
+user-no-password = 没有为新账号提供密码。
+user-none = 还没有账号：任何人都可以执行任何步骤。用 `rma-agent user add 姓名 --role 角色` 添加人员，或注册到已有账号的服务器。
+done-user-added = 已添加 { $name }（{ $role }）。
+done-user-removed = 已删除 { $name }；其登录已全部结束。
+help-rma-agent-user = 在本站点维修台页面登录的人员（注册到服务器后来自服务器的账号目录）。
+help-rma-agent-user-add = 添加人员（仅限没有服务器时）。密码（至少 8 个字符）从标准输入读取：直接输入或用管道传入。
+help-rma-agent-user-remove = 删除人员（仅限没有服务器时）；其登录立即结束。
+help-rma-agent-user-list = 列出人员及其角色。
+help-rma-agent-user-add--name = 人员登录用的名字
+help-rma-agent-user-add--role = 所属部门（REGULATION.md 第 1 节），或 head（负责人）
+help-rma-agent-user-remove--name = 人员的登录名

@@ -110,7 +110,7 @@ fn run() -> Result<()> {
             let code = SiteCode::parse(site).expect("valid site codes");
             tokens.push((site, store.add_site(&code, now)?));
         }
-        store.add_user(DEMO_USER, Role::Head, DEMO_PASSWORD, now)?;
+        store.people().add(DEMO_USER, Role::Head, DEMO_PASSWORD, now)?;
         drop(store);
         let _guard = runtime.enter();
         (
@@ -146,10 +146,13 @@ fn run() -> Result<()> {
             store.clone(),
             RunRequest {
                 args: split_words(&command),
-                user: format!("{} demo", site.to_lowercase()),
+                // The office's head account reaches the sites with their first sync, and
+                // then only people with an account take steps.
+                user: DEMO_USER.to_owned(),
                 config: None,
                 env: Default::default(),
                 cwd: None,
+                input: None,
             },
         );
         print!("{}", answer.stdout);

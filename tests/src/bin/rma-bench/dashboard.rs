@@ -138,7 +138,7 @@ fn populate(store: ServerStore, tickets: u32) -> Result<Duration> {
     for site in &sites {
         store.add_site(site, now)?;
     }
-    store.add_user("bench", Role::Head, PASSWORD, now)?;
+    store.people().add("bench", Role::Head, PASSWORD, now)?;
     // Each site's installation, bound to it as enrolment does.
     let actors: Vec<ActorId> = sites.iter().map(|_| ActorId::random()).collect();
     for (site, actor) in sites.iter().zip(&actors) {

@@ -1,0 +1,37 @@
+//! Reading a new account's password on the command line: typed at the terminal (not shown),
+//! or one line piped in. Both `rma-server user add` and `rma-agent user add` use it.
+
+use crate::i18n::{Lang, current};
+use crate::tr;
+
+/// A password could not be read, or none was given.
+#[derive(Debug, thiserror::Error)]
+pub enum PromptError {
+    #[error("{}", tr!(current(), "password-unreadable", reason = .0.to_string()))]
+    Unreadable(#[source] std::io::Error),
+    #[error("{}", tr!(current(), "password-none", program = *.program, name = .name.as_str()))]
+    Empty { program: &'static str, name: String },
+}
+
+/// The password for the new account `name` of `program` (`rma-agent`, `rma-server`).
+pub fn read_password(program: &'static str, name: &str, lang: Lang) -> Result<String, PromptError> {
+    use std::io::{BufRead as _, IsTerminal as _};
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("{} ", tr!(lang, "password-prompt", name = name)))
+            .map_err(PromptError::Unreadable)?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(PromptError::Unreadable)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if password.is_empty() {
+        return Err(PromptError::Empty {
+            program,
+            name: name.to_owned(),
+        });
+    }
+    Ok(password)
+}
