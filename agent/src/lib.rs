@@ -9,6 +9,7 @@
 //!   loopback; [`remote`]: the command line's side of it.
 //! - [`sync_client`]: one sync round with the server.
 
+mod bench;
 pub mod cli;
 pub mod http;
 pub mod output;

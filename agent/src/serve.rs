@@ -34,6 +34,9 @@ pub struct Handle {
     pub url: String,
     pub token: String,
     pub pid: u32,
+    /// Where the bench page is served, if it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web: Option<String>,
 }
 
 /// A command line to run, with what the asking process resolved from its own environment.
@@ -78,18 +81,31 @@ pub enum ServeError {
 }
 
 #[derive(Debug)]
-struct Agent {
-    data: PathBuf,
-    store: Store,
+pub(crate) struct Agent {
+    pub(crate) data: PathBuf,
+    pub(crate) store: Store,
     token: String,
     /// Commands run one at a time, as they would from one terminal.
-    running: Mutex<()>,
+    pub(crate) running: Mutex<()>,
+    /// How background sync is doing, and the "sync now" button.
+    pub(crate) sync: SyncState,
+}
+
+/// The background sync as the bench page shows it.
+#[derive(Debug, Default)]
+pub(crate) struct SyncState {
+    /// Wakes the background sync at once.
+    pub(crate) now: tokio::sync::Notify,
+    /// The last round: when, and why it failed if it did.
+    pub(crate) last: Mutex<Option<(chrono::DateTime<chrono::Utc>, Option<String>)>>,
 }
 
 /// A started agent server: the store is open and `agent.json` announces it.
 #[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
+    /// The bench page's listener, if it is served.
+    web: Option<TcpListener>,
     handle: Handle,
     agent: Arc<Agent>,
 }
@@ -97,6 +113,15 @@ pub struct Server {
 impl Server {
     /// Opens the store in `data` and announces the server; commands go through it from now.
     pub fn start(listener: TcpListener, data: PathBuf) -> Result<Self, ServeError> {
+        Self::start_with_page(listener, None, data)
+    }
+
+    /// As [`Server::start`], also serving the bench page on `web`.
+    pub fn start_with_page(
+        listener: TcpListener,
+        web: Option<TcpListener>,
+        data: PathBuf,
+    ) -> Result<Self, ServeError> {
         let store = Store::open(&data)?;
         let address = listener.local_addr()?;
         // 256 random bits.
@@ -105,6 +130,10 @@ impl Server {
             url: format!("http://{address}"),
             token: token.clone(),
             pid: std::process::id(),
+            web: match &web {
+                Some(web) => Some(format!("http://{}", web.local_addr()?)),
+                None => None,
+            },
         };
         write_handle(&data, &handle)?;
         tracing::info!(url = %handle.url, site = %store.site(), "agent serving");
@@ -113,9 +142,11 @@ impl Server {
             store,
             token,
             running: Mutex::new(()),
+            sync: SyncState::default(),
         });
         Ok(Self {
             listener,
+            web,
             handle,
             agent,
         })
@@ -137,6 +168,24 @@ impl Server {
     ) -> Result<(), ServeError> {
         let data = self.agent.data.clone();
         let syncing = tokio::spawn(background_sync(self.agent.clone()));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let page = self.web.map(|listener| {
+            let app = crate::bench::router(self.agent.clone());
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(
+                    listener,
+                    app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+                )
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await;
+                if let Err(err) = served {
+                    tracing::error!(error = %err, "the bench page stopped");
+                }
+            })
+        });
         let app = Router::new()
             .route("/local/v1/health", get(health))
             .route("/local/v1/run", post(run))
@@ -145,6 +194,10 @@ impl Server {
         let result = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
+        let _ = stop.send(true);
+        if let Some(page) = page {
+            let _ = page.await;
+        }
         syncing.abort();
         let _ = std::fs::remove_file(data.join(HANDLE_FILE));
         Ok(result?)
@@ -158,7 +211,10 @@ async fn background_sync(agent: Arc<Agent>) {
     let interval = Duration::from_secs(settings.sync_interval_secs.into());
     let mut wait = Duration::ZERO;
     loop {
-        tokio::time::sleep(wait).await;
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = agent.sync.now.notified() => {}
+        }
         let worker = agent.clone();
         let batch = settings.push_batch as usize;
         let round = tokio::task::spawn_blocking(move || {
@@ -170,6 +226,13 @@ async fn background_sync(agent: Arc<Agent>) {
             }
         })
         .await;
+        let failure = match &round {
+            Ok(Ok(_)) => None,
+            Ok(Err(err)) => Some(format!("{err:#}")),
+            Err(err) => Some(err.to_string()),
+        };
+        *agent.sync.last.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((chrono::Utc::now(), failure));
         wait = match round {
             Ok(Ok(Some(report))) => {
                 tracing::info!(

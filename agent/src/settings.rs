@@ -32,6 +32,17 @@ pub struct Settings {
     /// The company's calendar file: public holidays and make-up working days (default:
     /// `calendar.toml` in the data folder, if there is one).
     pub calendar: Option<std::path::PathBuf>,
+    /// The bench page that `rma-agent serve` serves.
+    pub web: WebSettings,
+}
+
+/// `[web]`: where `rma-agent serve` serves the bench page.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebSettings {
+    /// The address, e.g. "0.0.0.0:8090" so phones on the warehouse network reach it
+    /// (default: 127.0.0.1:8090, this PC only).
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 /// `[labels]`: the bench's label printer, used by `label --print` and `receive --labels`.
@@ -109,6 +120,7 @@ impl Default for Settings {
             language: None,
             time_zone: None,
             calendar: None,
+            web: WebSettings::default(),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! ix:model:{model}\0{number}
 //! ix:area:{CODE}\0{number}       value: the number and how many of its units are there
 //! ix:due:{deadline}\0{since, ms BE}{number}
+//! ix:conflict\0{number}          tickets with conflicts not yet settled
 //! id:{ticket id, 16 bytes}       the number (sortable form) and heads, for the repair of sync
 //! meta:digest:{byte}             the digest of the tickets whose id starts with that byte
 //!                                (256-bit register); their sum is the digest of all
@@ -263,6 +264,10 @@ impl TicketStore {
                 source,
             })?;
             index_id(&mut batch, &stored.summary, &stored.heads);
+            // Indexes added since: the summary has what they need.
+            for (key, value) in index_entries(&stored.summary) {
+                batch.put(key, value);
+            }
         }
         batch.put(FORMAT, FORMAT_VERSION.to_string());
         self.kv.commit(batch)?;
@@ -473,6 +478,14 @@ impl TicketStore {
         })))
     }
 
+    /// The tickets with conflicts nobody has settled yet, newest first.
+    pub fn with_conflicts(&self) -> Result<Vec<TicketNumber>, TicketsError> {
+        self.kv
+            .scan_rev(CONFLICTS.as_bytes())
+            .map(|entry| parse_number_value(&entry?.1))
+            .collect()
+    }
+
     /// How many units are in a storage area now.
     pub fn units_in_area(&self, area: &AreaCode) -> Result<usize, TicketsError> {
         let mut units = 0;
@@ -501,7 +514,9 @@ fn ticket_key(number: &TicketNumber) -> String {
 const ID: &[u8] = b"id:";
 const FORMAT: &str = "meta:tickets";
 /// Version 2: the id index and the digests per part of the id space.
-const FORMAT_VERSION: u32 = 2;
+const FORMAT_VERSION: u32 = 3;
+/// The index of tickets with conflicts nobody has settled yet.
+const CONFLICTS: &str = "ix:conflict\0";
 
 /// The register holding the digest of the tickets whose id starts with `byte`.
 fn bucket_key(byte: u8) -> Vec<u8> {
@@ -636,6 +651,9 @@ fn index_entries(summary: &TicketSummary) -> BTreeMap<Vec<u8>, String> {
     for (area, units) in per_area {
         let key = format!("{}{number}", area_prefix(area));
         entries.insert(key.into_bytes(), format!("{display}\t{units}"));
+    }
+    if summary.open_conflicts > 0 {
+        entries.insert(format!("{CONFLICTS}{number}").into_bytes(), display.clone());
     }
     for pending in &summary.pending {
         let mut key = format!("ix:due:{}\0", pending.deadline.as_str()).into_bytes();

@@ -5,24 +5,56 @@ use anyhow::{Context as _, Result};
 use super::Context;
 use crate::serve::Server;
 
+/// The bench page's address when neither `--web` nor `[web] listen` gives one.
+const DEFAULT_WEB: &str = "127.0.0.1:8090";
+
 /// Keep this PC's agent running. It holds the data folder and answers every other
-/// `rma-agent` command over loopback (so they skip opening the store); stop it with Ctrl-C.
-/// Commands work the same without it: they then open the store themselves.
+/// `rma-agent` command over loopback (so they skip opening the store), syncs in the
+/// background, and serves the bench page; stop it with Ctrl-C. Commands work the same
+/// without it: they then open the store themselves.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  rma-agent serve\n  rma-agent serve --listen 127.0.0.1:7450")]
+#[command(
+    after_help = "Examples:\n  rma-agent serve                          # bench page at http://127.0.0.1:8090\n  rma-agent serve --web 0.0.0.0:8090       # phones on the warehouse network reach it too\n  rma-agent serve --listen 127.0.0.1:7450 --no-web"
+)]
 pub struct Args {
-    /// The address to listen on (port 0: any free port; commands find it in agent.json).
+    /// The address commands reach it at (port 0: any free port; commands find it in
+    /// agent.json).
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: SocketAddr,
+    /// The bench page's address (default: settings.toml [web] listen, else 127.0.0.1:8090).
+    /// An address other than 127.0.0.1 opens the page to the network.
+    #[arg(long, value_name = "ADDR", env = "RMA_AGENT_WEB", conflicts_with = "no_web")]
+    web: Option<SocketAddr>,
+    /// Do not serve the bench page.
+    #[arg(long)]
+    no_web: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
+    let settings = ctx.settings()?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
-        let server = Server::start(listener, ctx.data.clone())?;
+        let chosen = args.web.or(settings.web.listen);
+        let web = match (args.no_web, chosen) {
+            (true, _) => None,
+            (false, Some(address)) => Some(
+                tokio::net::TcpListener::bind(address)
+                    .await
+                    .with_context(|| rma_shared::tr!(ctx.lang, "serve-web-busy", address = address.to_string()))?,
+            ),
+            // The default address may be taken (a second agent on this PC): say so, go on.
+            (false, None) => match tokio::net::TcpListener::bind(DEFAULT_WEB).await {
+                Ok(listener) => Some(listener),
+                Err(_) => {
+                    eprintln!("{}", rma_shared::tr!(ctx.lang, "serve-web-default-busy", address = DEFAULT_WEB));
+                    None
+                }
+            },
+        };
+        let server = Server::start_with_page(listener, web, ctx.data.clone())?;
         let line = rma_shared::tr!(
             ctx.lang,
             "serve-started",
@@ -30,6 +62,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
             url = server.handle().url.as_str()
         );
         say!(ctx, "{line}");
+        if let Some(page) = &server.handle().web {
+            say!(ctx, "{}", rma_shared::tr!(ctx.lang, "serve-web", url = page.as_str()));
+            let open = page
+                .parse::<axum::http::Uri>()
+                .ok()
+                .and_then(|uri| uri.host().map(str::to_owned))
+                .is_some_and(|host| host != "127.0.0.1" && host != "[::1]" && host != "localhost");
+            if open {
+                say!(ctx, "{}", rma_shared::tr!(ctx.lang, "serve-web-open"));
+            }
+        }
         server.run(shutdown_signal()).await?;
         Ok(())
     })

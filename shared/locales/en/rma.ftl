@@ -694,7 +694,7 @@ help-rma-agent-list = List tickets, newest first.
 help-rma-agent-history = Show every step taken on a ticket, with who, where and when.
 help-rma-agent-config = Show the settings in effect.
 help-rma-agent-demo = Try it out: a demo site with tickets taken through the regulation.
-help-rma-agent-serve = Keep this PC's agent running: commands answer faster through it, and it syncs in the background.
+help-rma-agent-serve = Keep this PC's agent running: commands answer faster through it, it syncs in the background, and it serves the bench page.
 help-rma-agent-enroll = Connect this agent to the central server with this site's token.
 help-rma-agent-sync = Sync with the server now.
 help-rma-agent-status = Show the sync state: server, last sync, changes waiting, reachable or not.
@@ -858,7 +858,7 @@ help-rma-agent-list--area = Only tickets with a unit in this storage area
 help-rma-agent-list--overdue = Only tickets past one of the regulation's deadlines
 help-rma-agent-list--limit = Show at most this many (0: all)
 help-rma-agent-demo--dir = Where to create the demo site (default: a new folder in the temporary directory). It must not hold a site already
-help-rma-agent-serve--listen = The address to listen on (port 0: any free port; commands find it in agent.json)
+help-rma-agent-serve--listen = The address commands reach it at (port 0: any free port; commands find it in agent.json)
 help-rma-agent-enroll--server = The server's address, e.g. http://rma.example.local:8080
 help-rma-agent-enroll--token = This site's token
 help-rma-agent-enroll--ca_cert = The company's certificate authority (a PEM file), when the server's https certificate is signed by it rather than by a public authority. It is kept with the server's address
@@ -1003,8 +1003,9 @@ help-rma-agent-scan-examples =
       rma-agent scan T:WH1-2026-00042
 help-rma-agent-serve-examples =
     Examples:
-      rma-agent serve
-      rma-agent serve --listen 127.0.0.1:7450
+      rma-agent serve                          # bench page at http://127.0.0.1:8090
+      rma-agent serve --web 0.0.0.0:8090       # phones on the warehouse network reach it too
+      rma-agent serve --listen 127.0.0.1:7450 --no-web
 help-rma-agent-ship-examples =
     Example:
       rma-agent ship WH1-2026-00001 --carrier "SF Express" --tracking SF1234567890
@@ -1109,3 +1110,127 @@ help-rma-agent-user-list = List the people and their roles.
 help-rma-agent-user-add--name = The name the person signs in with
 help-rma-agent-user-add--role = Their department (REGULATION.md section 1), or head
 help-rma-agent-user-remove--name = The person's sign-in name
+
+## The bench page (rma-agent serve)
+action = { $action ->
+    [intake] Register a return
+    [edit] Correct the registration
+    [forward] Pass on to after-sales
+    [assess] First assessment
+    [receive] Receive the units
+    [move] Move to a storage area
+    [assign] Assign to a repairer
+    [repair] Record a repair
+    [parts-request] Request parts
+    [inspect] Inspect
+    [ship-notice] Agree shipping
+    [pack] Pack
+    [ship] Ship
+    [confirm] Confirm delivery
+    [cost] Add a cost
+    [close] Close
+    [archive] Archive
+    [hold] Put on hold
+    [resume] Resume
+    [cancel] Cancel the ticket
+    [resolve] Settle a conflict
+    [scan] Scan
+   *[label] Print labels
+}
+bench-title = Repair bench
+bench-home = Home
+bench-sign-in = Sign in
+bench-no-accounts = Nobody has an account here yet. Accounts come from the server with sync (`rma-server user add`), or, with no server, `rma-agent user add NAME --role ROLE`.
+bench-scan = Scan or type a code
+bench-scan-hint = A:SHELF-A1, U:WH1-2026-00001-1, …
+bench-scan-go = Go
+bench-scan-area = Units scanned now go to { $area }.
+bench-area-set = Storage area { $area }: scan the units to put there.
+bench-move-here = Move { $unit } to { $area }
+bench-sync-alone = No server: working alone
+bench-sync-online = Online
+bench-sync-offline = Offline: working here, will sync later
+bench-sync-starting = Not synced yet
+bench-sync-waiting = { $count ->
+    [one] 1 change waiting
+   *[other] { $count } changes waiting
+}
+bench-sync-last = Last sync:
+bench-sync-conflicts = { $count ->
+    [one] 1 ticket with a conflict
+   *[other] { $count } tickets with conflicts
+}
+bench-sync-now = Sync now
+bench-sync-started = Syncing now; the line above shows how it went when you open the next page.
+bench-new-ticket = Register a return
+bench-register = Register
+bench-registered = Registered as { $ticket }.
+bench-my-work = My work
+bench-no-work = Nothing waits for { $role } now.
+bench-overdue = overdue
+bench-conflicts = Conflicts to settle
+bench-areas = Storage areas
+bench-no-areas = No storage areas yet: add one with `rma-agent area add CODE`.
+bench-not-found = Not found
+bench-no-target = The form did not say which ticket or unit it is for.
+bench-customer = Customer
+bench-model = Model
+bench-fault = Fault
+bench-request = Customer asks for
+bench-units = Units
+bench-steps = Next steps
+bench-no-steps = No step on this ticket is for { $role } now.
+bench-records = Records
+bench-print = Labels
+bench-print-units-pdf = Unit labels (PDF)
+bench-print-package-pdf = Package label (PDF)
+bench-print-units = Print unit labels
+bench-print-package = Print the package label
+bench-f-note = Note
+bench-f-severity = Severity
+bench-f-handling = How it is handled
+bench-f-fault-type = Fault type
+bench-f-technical = Technical (joint assessment)
+bench-f-production = Production (joint assessment)
+bench-f-plan = Repair plan (needed for a complex fault)
+bench-f-quantity = Quantity
+bench-f-appearance = Appearance
+bench-f-discrepancy = What does not match the registration
+bench-f-area = Storage area
+bench-f-labels = Pre-printed labels scanned onto the units (L:WH1-000001, …), in order
+bench-f-print-labels = Print the units' labels
+bench-f-repairer = Repairer
+bench-f-steps = What was done
+bench-f-parts = Parts replaced
+bench-f-part = Part
+bench-f-qty = Quantity
+bench-f-minutes = Minutes spent
+bench-f-findings = New problems found
+bench-f-unfinished = Not finished yet (no inspection yet)
+bench-f-verdict = Verdict
+bench-f-method = Shipping method
+bench-f-date = Ship date
+bench-f-carrier = Carrier
+bench-f-tracking = Tracking number
+bench-f-delivered = Delivered on
+bench-f-satisfaction = Satisfaction (5 = very satisfied)
+bench-f-not-working = The unit does not work
+bench-f-feedback = Customer feedback
+bench-f-cost-kind = Cost
+bench-f-amount = Amount
+bench-f-keeper = Keeper
+bench-f-years = Years to keep (default: the setting)
+bench-f-reason = Reason
+bench-f-contact = Contact
+bench-f-edit-hint = Fill in only what changes.
+bench-f-resolution = How it was settled
+serve-web = Bench page: { $url } (sign in with an account of this site).
+serve-web-open = The bench page is open to the network: anyone who can reach this PC sees the sign-in page.
+serve-web-busy = Cannot serve the bench page on { $address }: another program uses it. Choose another with --web ADDR or [web] listen.
+serve-web-default-busy = The bench page was not started: { $address } is in use (another agent on this PC?). Choose an address with --web ADDR.
+help-rma-agent-serve--web = The bench page's address (default: settings.toml [web] listen, else 127.0.0.1:8090). An address other than 127.0.0.1 opens the page to the network
+help-rma-agent-serve--no-web = Do not serve the bench page
+help-rma-agent-user-add-examples =
+    Examples:
+      rma-agent user add li.wei --role after_sales
+      echo 'bench pass 1' | rma-agent user add bob --role production

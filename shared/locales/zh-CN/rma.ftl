@@ -601,7 +601,7 @@ help-rma-agent-list = 列出工单，最新的在前。
 help-rma-agent-history = 显示工单的每一步：谁、在哪里、什么时候。
 help-rma-agent-config = 显示当前生效的设置。
 help-rma-agent-demo = 试用：建立一个演示站点，工单按规程走完各步骤。
-help-rma-agent-serve = 让本机的代理程序保持运行：命令响应更快，并在后台同步。
+help-rma-agent-serve = 让本机的代理程序保持运行：命令响应更快，在后台同步，并提供维修台页面。
 help-rma-agent-enroll = 用本站点的令牌把代理程序连接到中心服务器。
 help-rma-agent-sync = 立即与服务器同步。
 help-rma-agent-status = 显示同步状态：服务器、最近同步、待发送的更改、能否连接。
@@ -765,7 +765,7 @@ help-rma-agent-list--area = 只看有设备在此库位的工单
 help-rma-agent-list--overdue = 只看超过规程时限的工单
 help-rma-agent-list--limit = 最多显示多少张（0：全部）
 help-rma-agent-demo--dir = 演示站点建在哪里（默认：临时目录中的新文件夹）。该处不能已有站点
-help-rma-agent-serve--listen = 监听的地址（端口 0：任意空闲端口；命令从 agent.json 找到它）
+help-rma-agent-serve--listen = 命令访问它的地址（端口 0：任意空闲端口；命令从 agent.json 找到它）
 help-rma-agent-enroll--server = 服务器地址，例如 http://rma.example.local:8080
 help-rma-agent-enroll--token = 本站点的令牌
 help-rma-agent-enroll--ca_cert = 公司的证书机构文件（PEM），用于服务器的 https 证书由公司而不是公共机构签发的情况。它与服务器地址一起保存
@@ -910,8 +910,9 @@ help-rma-agent-scan-examples =
       rma-agent scan T:WH1-2026-00042
 help-rma-agent-serve-examples =
     示例：
-      rma-agent serve
-      rma-agent serve --listen 127.0.0.1:7450
+      rma-agent serve                          # 维修台页面在 http://127.0.0.1:8090
+      rma-agent serve --web 0.0.0.0:8090       # 仓库网络中的手机也能访问
+      rma-agent serve --listen 127.0.0.1:7450 --no-web
 help-rma-agent-ship-examples =
     示例：
       rma-agent ship WH1-2026-00001 --carrier "顺丰速运" --tracking SF1234567890
@@ -1010,3 +1011,121 @@ help-rma-agent-user-list = 列出人员及其角色。
 help-rma-agent-user-add--name = 人员登录用的名字
 help-rma-agent-user-add--role = 所属部门（REGULATION.md 第 1 节），或 head（负责人）
 help-rma-agent-user-remove--name = 人员的登录名
+
+## The bench page (rma-agent serve)
+action = { $action ->
+    [intake] 登记退货
+    [edit] 更正登记信息
+    [forward] 转交售后
+    [assess] 初步评估
+    [receive] 接收产品
+    [move] 移到存放区
+    [assign] 分派维修人员
+    [repair] 记录维修
+    [parts-request] 申请配件
+    [inspect] 检验
+    [ship-notice] 约定发货
+    [pack] 包装
+    [ship] 发货
+    [confirm] 确认收货
+    [cost] 添加费用
+    [close] 结案
+    [archive] 归档
+    [hold] 暂停
+    [resume] 继续
+    [cancel] 取消工单
+    [resolve] 处理冲突
+    [scan] 扫码
+   *[label] 打印标签
+}
+bench-title = 维修台
+bench-home = 首页
+bench-sign-in = 登录
+bench-no-accounts = 这里还没有任何账号。账号随同步从服务器获取（`rma-server user add`），没有服务器时用 `rma-agent user add 姓名 --role 角色` 添加。
+bench-scan = 扫码或输入编码
+bench-scan-hint = A:SHELF-A1、U:WH1-2026-00001-1 ……
+bench-scan-go = 确定
+bench-scan-area = 现在扫描的产品将放入 { $area }。
+bench-area-set = 存放区 { $area }：请扫描要放入的产品。
+bench-move-here = 把 { $unit } 移到 { $area }
+bench-sync-alone = 无服务器：单机工作
+bench-sync-online = 在线
+bench-sync-offline = 离线：可照常工作，稍后同步
+bench-sync-starting = 尚未同步
+bench-sync-waiting = { $count } 项更改待同步
+bench-sync-last = 上次同步：
+bench-sync-conflicts = { $count } 张工单有冲突
+bench-sync-now = 立即同步
+bench-sync-started = 正在同步；打开下一个页面时，上方一行会显示结果。
+bench-new-ticket = 登记退货
+bench-register = 登记
+bench-registered = 已登记，工单号 { $ticket }。
+bench-my-work = 我的工作
+bench-no-work = 目前没有等待{ $role }处理的事项。
+bench-overdue = 已超期
+bench-conflicts = 待处理的冲突
+bench-areas = 存放区
+bench-no-areas = 还没有存放区：用 `rma-agent area add 编码` 添加。
+bench-not-found = 未找到
+bench-no-target = 表单没有说明是哪张工单或哪台产品。
+bench-customer = 客户
+bench-model = 型号
+bench-fault = 故障
+bench-request = 客户要求
+bench-units = 产品
+bench-steps = 下一步
+bench-no-steps = 这张工单目前没有{ $role }要做的步骤。
+bench-records = 记录
+bench-print = 标签
+bench-print-units-pdf = 产品标签（PDF）
+bench-print-package-pdf = 包装标签（PDF）
+bench-print-units = 打印产品标签
+bench-print-package = 打印包装标签
+bench-f-note = 备注
+bench-f-severity = 严重程度
+bench-f-handling = 处理方式
+bench-f-fault-type = 故障类型
+bench-f-technical = 技术部（联合评估）
+bench-f-production = 生产部（联合评估）
+bench-f-plan = 维修方案（复杂故障必填）
+bench-f-quantity = 数量
+bench-f-appearance = 外观
+bench-f-discrepancy = 与登记不符之处
+bench-f-area = 存放区
+bench-f-labels = 贴在产品上的预印标签（L:WH1-000001 ……），按顺序
+bench-f-print-labels = 打印产品标签
+bench-f-repairer = 维修人员
+bench-f-steps = 维修内容
+bench-f-parts = 更换的配件
+bench-f-part = 配件
+bench-f-qty = 数量
+bench-f-minutes = 用时（分钟）
+bench-f-findings = 新发现的问题
+bench-f-unfinished = 尚未修完（暂不检验）
+bench-f-verdict = 结论
+bench-f-method = 发货方式
+bench-f-date = 发货日期
+bench-f-carrier = 承运商
+bench-f-tracking = 运单号
+bench-f-delivered = 收货日期
+bench-f-satisfaction = 满意度（5 = 非常满意）
+bench-f-not-working = 产品不能正常工作
+bench-f-feedback = 客户反馈
+bench-f-cost-kind = 费用类别
+bench-f-amount = 金额
+bench-f-keeper = 保管人
+bench-f-years = 保存年限（默认按设置）
+bench-f-reason = 原因
+bench-f-contact = 联系方式
+bench-f-edit-hint = 只填写要更改的内容。
+bench-f-resolution = 处理结果
+serve-web = 维修台页面：{ $url }（用本站点的账号登录）。
+serve-web-open = 维修台页面对网络开放：能访问这台电脑的人都能看到登录页。
+serve-web-busy = 无法在 { $address } 提供维修台页面：另一个程序正在使用。请用 --web 地址 或 [web] listen 另选地址。
+serve-web-default-busy = 维修台页面未启动：{ $address } 已被占用（这台电脑上还有另一个代理？）。请用 --web 地址 另选地址。
+help-rma-agent-serve--web = 维修台页面的地址（默认：settings.toml 的 [web] listen，否则 127.0.0.1:8090）。不是 127.0.0.1 的地址会把页面开放给网络
+help-rma-agent-serve--no-web = 不提供维修台页面
+help-rma-agent-user-add-examples =
+    示例：
+      rma-agent user add li.wei --role after_sales
+      echo 'bench pass 1' | rma-agent user add bob --role production

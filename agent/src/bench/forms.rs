@@ -1,0 +1,592 @@
+//! One form per step of the regulation. Each field is named as the command's option
+//! (`steps`, `minutes`, `fault-type`), so a posted form becomes the command line
+//! ([`arguments`]) and runs through the same code as `rma-agent`: a refusal reads the same
+//! and changes nothing.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use rma_shared::i18n::Lang;
+use rma_shared::people::Action;
+use rma_shared::{TicketNumber, TicketView, UnitNumber, UnitState, Workflow, tr};
+use serde::Deserialize;
+
+use super::{Bench, Flash, Person, pages, run};
+use crate::cli::TicketOrUnit;
+use crate::store::Area;
+
+/// What the forms of a ticket's page need.
+#[derive(Debug)]
+pub(crate) struct FormContext<'a> {
+    pub(crate) view: &'a TicketView,
+    pub(crate) flow: &'a Workflow,
+    /// The unit the page is for, if it is a unit's page.
+    pub(crate) focus: Option<&'a UnitNumber>,
+    pub(crate) me: &'a str,
+    /// People whose duty is repair, offered as repairers.
+    pub(crate) repairers: Vec<String>,
+    pub(crate) areas: &'a [Area],
+    /// Whether a label printer is set up at this bench.
+    pub(crate) printer: bool,
+    pub(crate) lang: Lang,
+}
+
+impl FormContext<'_> {
+    /// The units that can take `action` now, the page's own unit first.
+    fn units_for(&self, action: Action) -> Vec<(UnitNumber, UnitState)> {
+        let mut units: Vec<_> = self
+            .flow
+            .units
+            .iter()
+            .filter(|u| action.takes_unit(u.state))
+            .map(|u| (u.number.clone(), u.state))
+            .collect();
+        units.sort_by_key(|(number, _)| Some(number) != self.focus);
+        units
+    }
+}
+
+fn field(lang: Lang, name: &str, key: &str, required: bool) -> Markup {
+    let id = format!("f-{name}");
+    html! {
+        label for=(id) { (tr!(lang, key)) }
+        input id=(id) name=(name) required[required];
+    }
+}
+
+fn area_choice(ctx: &FormContext<'_>, name: &str, required: bool) -> Markup {
+    let id = format!("f-{name}");
+    html! {
+        label for=(id) { (tr!(ctx.lang, "bench-f-area")) }
+        select id=(id) name=(name) required[required] {
+            @if !required { option value="" { "—" } }
+            @for area in ctx.areas {
+                option value=(area.code.to_string()) {
+                    (area.code.to_string()) @if let Some(name) = &area.name { " · " (name) }
+                }
+            }
+        }
+    }
+}
+
+/// A unit to choose (one), or units to tick (many).
+fn unit_choice(ctx: &FormContext<'_>, action: Action, many: bool, name: &str) -> Markup {
+    let units = ctx.units_for(action);
+    html! {
+        fieldset {
+            legend { (tr!(ctx.lang, "bench-units")) }
+            @for (i, (unit, state)) in units.iter().enumerate() {
+                label.choice {
+                    @if many {
+                        input type="checkbox" name=(name) value=(unit.to_string())
+                            checked[ctx.focus.is_none() || ctx.focus == Some(unit)];
+                    } @else {
+                        input type="radio" name=(name) value=(unit.to_string()) required checked[i == 0];
+                    }
+                    " " (unit.to_string()) " · " (state.label(ctx.lang))
+                }
+            }
+        }
+    }
+}
+
+/// Part lines: a part and how many, a few rows.
+fn part_rows(lang: Lang) -> Markup {
+    html! {
+        fieldset {
+            legend { (tr!(lang, "bench-f-parts")) }
+            @for _ in 0..3 {
+                div.row {
+                    input name="part" placeholder=(tr!(lang, "bench-f-part")) aria-label=(tr!(lang, "bench-f-part"));
+                    input.qty name="qty" type="number" min="1" value="1" aria-label=(tr!(lang, "bench-f-qty"));
+                }
+            }
+        }
+    }
+}
+
+/// The form of one step on the ticket of `ctx`.
+pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
+    let lang = ctx.lang;
+    let ticket = ctx.view.number.to_string();
+    let today = rma_shared::calendar::company().date(chrono::Utc::now()).to_string();
+    let fields = match action {
+        Action::Forward => html! {
+            input type="hidden" name="target" value=(ticket);
+            (field(lang, "note", "bench-f-note", false))
+        },
+        Action::Assess => html! {
+            input type="hidden" name="target" value=(ticket);
+            fieldset {
+                legend { (tr!(lang, "bench-f-severity")) }
+                @for severity in ["simple", "complex"] {
+                    label.choice {
+                        input type="radio" name="severity" value=(severity) required checked[severity == "simple"];
+                        " " (tr!(lang, "severity", severity = severity))
+                    }
+                }
+            }
+            (field(lang, "handling", "bench-f-handling", false))
+            (field(lang, "fault-type", "bench-f-fault-type", false))
+            (field(lang, "technical", "bench-f-technical", false))
+            (field(lang, "production", "bench-f-production", false))
+            label for="f-plan" { (tr!(lang, "bench-f-plan")) }
+            textarea #f-plan name="plan" rows="3" {}
+        },
+        Action::Receive => {
+            let reg = &ctx.view.registration;
+            html! {
+                input type="hidden" name="target" value=(ticket);
+                label for="f-model" { (tr!(lang, "bench-model")) }
+                input #f-model name="model" value=(reg.model) required;
+                label for="f-quantity" { (tr!(lang, "bench-f-quantity")) }
+                input #f-quantity name="quantity" type="number" min="1" max="10000" value=(reg.quantity) required;
+                (field(lang, "appearance", "bench-f-appearance", false))
+                (field(lang, "discrepancy", "bench-f-discrepancy", false))
+                (area_choice(ctx, "area", false))
+                (field(lang, "label", "bench-f-labels", false))
+                @if ctx.printer {
+                    label.choice { input type="checkbox" name="print-labels" value="yes" checked; " " (tr!(lang, "bench-f-print-labels")) }
+                }
+            }
+        }
+        Action::Move => html! {
+            (unit_choice(ctx, action, false, "target"))
+            (area_choice(ctx, "to", true))
+        },
+        Action::Assign => html! {
+            (unit_choice(ctx, action, true, "target"))
+            label for="f-repairer" { (tr!(lang, "bench-f-repairer")) }
+            input #f-repairer name="repairer" list="repairers" required;
+            datalist #repairers { @for name in &ctx.repairers { option value=(name); } }
+        },
+        Action::Repair => html! {
+            (unit_choice(ctx, action, false, "target"))
+            label for="f-steps" { (tr!(lang, "bench-f-steps")) }
+            textarea #f-steps name="steps" rows="3" required {}
+            (part_rows(lang))
+            label for="f-minutes" { (tr!(lang, "bench-f-minutes")) }
+            input #f-minutes name="minutes" type="number" min="0" inputmode="numeric" required;
+            (field(lang, "findings", "bench-f-findings", false))
+            label.choice { input type="checkbox" name="flag" value="unfinished"; " " (tr!(lang, "bench-f-unfinished")) }
+        },
+        Action::PartsRequest => html! {
+            input type="hidden" name="target" value=(ctx.focus.map_or(ticket.clone(), ToString::to_string));
+            (part_rows(lang))
+            (field(lang, "note", "bench-f-note", false))
+        },
+        Action::Inspect => html! {
+            (unit_choice(ctx, action, false, "target"))
+            fieldset {
+                legend { (tr!(lang, "bench-f-verdict")) }
+                @for verdict in ["pass", "fail"] {
+                    label.choice {
+                        input type="radio" name="flag" value=(verdict) required;
+                        " " (tr!(lang, "verdict", verdict = verdict))
+                    }
+                }
+            }
+            (field(lang, "note", "bench-f-note", false))
+        },
+        Action::ShipNotice => html! {
+            input type="hidden" name="target" value=(ticket);
+            (field(lang, "method", "bench-f-method", true))
+            label for="f-date" { (tr!(lang, "bench-f-date")) }
+            input #f-date name="date" type="date" value=(today) required;
+            (field(lang, "note", "bench-f-note", false))
+        },
+        Action::Pack => html! {
+            (unit_choice(ctx, action, true, "target"))
+        },
+        Action::Ship => html! {
+            input type="hidden" name="target" value=(ticket);
+            (unit_choice(ctx, action, true, "unit"))
+            (field(lang, "carrier", "bench-f-carrier", true))
+            (field(lang, "tracking", "bench-f-tracking", true))
+        },
+        Action::Confirm => html! {
+            input type="hidden" name="target" value=(ticket);
+            label for="f-delivered" { (tr!(lang, "bench-f-delivered")) }
+            input #f-delivered name="delivered-on" type="date" value=(today) required;
+            label for="f-satisfaction" { (tr!(lang, "bench-f-satisfaction")) }
+            select #f-satisfaction name="satisfaction" required {
+                @for n in (1..=5).rev() { option value=(n) { (n) } }
+            }
+            label.choice { input type="checkbox" name="flag" value="not-working"; " " (tr!(lang, "bench-f-not-working")) }
+            (field(lang, "feedback", "bench-f-feedback", false))
+        },
+        Action::Cost => html! {
+            input type="hidden" name="target" value=(ticket);
+            label for="f-kind" { (tr!(lang, "bench-f-cost-kind")) }
+            select #f-kind name="kind" {
+                @for kind in ["repair", "shipping", "packaging", "parts"] {
+                    option value=(kind) { (tr!(lang, "cost-kind", kind = kind)) }
+                }
+            }
+            label for="f-amount" { (tr!(lang, "bench-f-amount")) }
+            input #f-amount name="amount" inputmode="decimal" required placeholder="120.50";
+            label for="f-liability" { (tr!(lang, "costs-liability")) }
+            select #f-liability name="liability" {
+                @for (value, key) in [("quality-defect", "quality_defect"), ("misuse", "misuse")] {
+                    option value=(value) { (tr!(lang, "liability", liability = key)) }
+                }
+            }
+            label for="f-payer" { (tr!(lang, "costs-payer")) }
+            select #f-payer name="payer" {
+                option value="" { "—" }
+                @for payer in ["company", "customer", "supplier"] {
+                    option value=(payer) { (tr!(lang, "payer", payer = payer)) }
+                }
+            }
+            (field(lang, "note", "bench-f-note", false))
+        },
+        Action::Close => html! {
+            input type="hidden" name="target" value=(ticket);
+            (field(lang, "note", "bench-f-note", false))
+        },
+        Action::Archive => html! {
+            input type="hidden" name="target" value=(ticket);
+            label for="f-keeper" { (tr!(lang, "bench-f-keeper")) }
+            input #f-keeper name="keeper" value=(ctx.me) required;
+            label for="f-years" { (tr!(lang, "bench-f-years")) }
+            input #f-years name="years" type="number" min="1" max="100";
+        },
+        Action::Hold | Action::Cancel => html! {
+            input type="hidden" name="target" value=(ticket);
+            (field(lang, "reason", "bench-f-reason", true))
+        },
+        Action::Resume => html! {
+            input type="hidden" name="target" value=(ticket);
+        },
+        Action::Edit => html! {
+            input type="hidden" name="target" value=(ticket);
+            p.small { (tr!(lang, "bench-f-edit-hint")) }
+            (field(lang, "customer", "bench-customer", false))
+            (field(lang, "contact", "bench-f-contact", false))
+            (field(lang, "fault", "bench-fault", false))
+        },
+        Action::Resolve => {
+            return html! {
+                @for conflict in ctx.flow.open_conflicts() {
+                    details.step open {
+                        summary { (action.label(lang)) ": " (conflict.what_in(lang)) }
+                        p.small { (conflict.reason_in(lang)) }
+                        form method="post" action="/do/resolve" {
+                            input type="hidden" name="target" value=(ticket);
+                            input type="hidden" name="event" value=(conflict.event.to_string());
+                            (field(lang, "note", "bench-f-resolution", true))
+                            button type="submit" { (action.label(lang)) }
+                        }
+                    }
+                }
+            };
+        }
+        Action::Intake | Action::Scan | Action::Label => return html! {},
+    };
+    let open = ctx.focus.is_some_and(|_| action.on_units());
+    html! {
+        details.step open[open] {
+            summary { (action.label(lang)) }
+            form method="post" action=(format!("/do/{}", action.command())) {
+                (fields)
+                button type="submit" { (action.label(lang)) }
+            }
+        }
+    }
+}
+
+/// Labels of the ticket: a PDF to download, or the bench's printer.
+pub(crate) fn printing(ctx: &FormContext<'_>) -> Markup {
+    let lang = ctx.lang;
+    let number = ctx.view.number.to_string();
+    html! {
+        details.step {
+            summary { (tr!(lang, "bench-print")) }
+            p {
+                @if !ctx.view.units.is_empty() {
+                    a.button href=(format!("/t/{number}/labels.pdf?what=ticket")) download { (tr!(lang, "bench-print-units-pdf")) }
+                    " "
+                }
+                a.button href=(format!("/t/{number}/labels.pdf?what=package")) download { (tr!(lang, "bench-print-package-pdf")) }
+            }
+            @if ctx.printer {
+                @for (what, key) in [("ticket", "bench-print-units"), ("package", "bench-print-package")] {
+                    form.inline method="post" action=(format!("/t/{number}/print")) {
+                        input type="hidden" name="what" value=(what);
+                        button type="submit" { (tr!(lang, key)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The registration form (regulation 2.1).
+pub(crate) fn intake_form(lang: Lang) -> Markup {
+    html! {
+        h1 { (tr!(lang, "bench-new-ticket")) }
+        form method="post" action="/tickets" {
+            (field(lang, "customer", "bench-customer", true))
+            (field(lang, "contact", "bench-f-contact", false))
+            (field(lang, "model", "bench-model", true))
+            label for="f-quantity" { (tr!(lang, "bench-f-quantity")) }
+            input #f-quantity name="quantity" type="number" min="1" max="10000" value="1" required;
+            label for="f-fault" { (tr!(lang, "bench-fault")) }
+            textarea #f-fault name="fault" rows="3" required {}
+            fieldset {
+                legend { (tr!(lang, "bench-request")) }
+                @for request in ["repair", "replace", "refund"] {
+                    label.choice {
+                        input type="radio" name="request" value=(request) required checked[request == "repair"];
+                        " " (tr!(lang, "request", request = request))
+                    }
+                }
+            }
+            button type="submit" { (tr!(lang, "bench-register")) }
+        }
+    }
+}
+
+/// A form that does not fit its step (a hand-made post): what is wrong.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct BadForm(pub(crate) String);
+
+/// The command line a posted form stands for: `command`, then each field as the option of
+/// the same name (only the command's own options; none of the global ones), then the
+/// targets after `--` so no value is read as an option.
+pub(crate) fn arguments(command: &str, fields: &[(String, String)]) -> Result<Vec<String>, BadForm> {
+    use clap::CommandFactory as _;
+    let cli = crate::cli::Cli::command();
+    let sub = cli
+        .find_subcommand(command)
+        .ok_or_else(|| BadForm(format!("no step {command}")))?;
+    let option = |name: &str| {
+        sub.get_arguments()
+            .find(|a| !a.is_global_set() && a.get_long() == Some(name))
+    };
+    let mut args = vec![command.to_owned()];
+    let mut targets = Vec::new();
+    let parts: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "part")
+        .map(|(_, v)| v.trim())
+        .collect();
+    let quantities: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "qty")
+        .map(|(_, v)| v.trim())
+        .collect();
+    for (i, part) in parts.iter().enumerate() {
+        if !part.is_empty() {
+            let quantity = quantities.get(i).copied().filter(|q| !q.is_empty()).unwrap_or("1");
+            args.push(format!("--part={part}:{quantity}"));
+        }
+    }
+    for (name, value) in fields {
+        let value = value.trim();
+        match name.as_str() {
+            "part" | "qty" => {}
+            "target" => {
+                if !value.is_empty() {
+                    targets.push(value.to_owned());
+                }
+            }
+            "flag" => match option(value) {
+                Some(arg) if !arg.get_action().takes_values() => args.push(format!("--{value}")),
+                _ => return Err(BadForm(format!("no choice {value} for {command}"))),
+            },
+            "print-labels" if option(name).is_some() => {
+                if !value.is_empty() {
+                    // The bench's own printer only: a page may not send labels elsewhere.
+                    args.push("--print-labels".to_owned());
+                }
+            }
+            _ => match option(name) {
+                Some(_) if value.is_empty() => {}
+                Some(arg) if arg.get_action().takes_values() => args.push(format!("--{name}={value}")),
+                Some(_) => args.push(format!("--{name}")),
+                None => return Err(BadForm(format!("no field {name} for {command}"))),
+            },
+        }
+    }
+    args.push("--".to_owned());
+    args.extend(targets);
+    Ok(args)
+}
+
+/// The steps the page offers (the others have pages of their own or none).
+fn step_of(command: &str) -> Option<Action> {
+    Action::parse(command).filter(|a| !matches!(a, Action::Intake | Action::Scan | Action::Label))
+}
+
+/// A step posted from a ticket's or unit's page: run as its command; done, back to the page
+/// with what the command said; refused, the page again with the regulation's reason (409).
+pub(crate) async fn step(
+    State(bench): State<Arc<Bench>>,
+    person: Person,
+    Path(command): Path<String>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = person.lang;
+    let Some(action) = step_of(&command) else {
+        return (StatusCode::NOT_FOUND, tr!(lang, "bench-not-found")).into_response();
+    };
+    let target = fields
+        .iter()
+        .find(|(k, _)| k == "target")
+        .and_then(|(_, v)| v.trim().parse::<TicketOrUnit>().ok());
+    let Some(target) = target else {
+        return (StatusCode::BAD_REQUEST, tr!(lang, "bench-no-target")).into_response();
+    };
+    let args = match arguments(action.command(), &fields) {
+        Ok(args) => args,
+        Err(BadForm(problem)) => return (StatusCode::BAD_REQUEST, problem).into_response(),
+    };
+    let answer = run(&bench, &person, args).await;
+    let (ticket, focus) = match target {
+        TicketOrUnit::Ticket(t) => (t, None),
+        TicketOrUnit::Unit(u) => (u.ticket().clone(), Some(u)),
+    };
+    match answer.error {
+        None => {
+            bench.say(&person, Flash::Done(answer.stdout));
+            Redirect::to(&super::back(&headers)).into_response()
+        }
+        Some(error) => {
+            bench.say(&person, Flash::Refused(error));
+            pages::ticket_page(bench, person, ticket, focus, StatusCode::CONFLICT).await
+        }
+    }
+}
+
+/// The registration form, posted: a new ticket, and its page.
+pub(crate) async fn intake(
+    State(bench): State<Arc<Bench>>,
+    person: Person,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields: Vec<(String, String)> = fields
+        .into_iter()
+        .filter(|(k, _)| k != "target")
+        .collect();
+    let args = match arguments("intake", &fields) {
+        Ok(args) => args,
+        Err(BadForm(problem)) => return (StatusCode::BAD_REQUEST, problem).into_response(),
+    };
+    let answer = run(&bench, &person, args).await;
+    match (answer.error, TicketNumber::parse(answer.stdout.trim())) {
+        (None, Ok(number)) => {
+            let done = tr!(person.lang, "bench-registered", ticket = number.to_string());
+            bench.say(&person, Flash::Done(done));
+            Redirect::to(&format!("/t/{number}")).into_response()
+        }
+        (error, _) => {
+            let error = error.unwrap_or(answer.stdout);
+            bench.say(&person, Flash::Refused(error));
+            let worker = bench.clone();
+            let status = match super::blocking(move || pages::SyncLine::read(&worker)).await {
+                Ok(status) => status,
+                Err(response) => return response,
+            };
+            let title = tr!(person.lang, "bench-new-ticket");
+            let page = super::page(&bench, &person, &title, &status, intake_form(person.lang));
+            (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LabelQuery {
+    what: Option<String>,
+}
+
+/// Which labels: the units' (`ticket`) or the package's.
+fn label_kind(what: Option<&str>) -> &'static str {
+    match what {
+        Some("package") => "package",
+        _ => "ticket",
+    }
+}
+
+/// The ticket's labels as a PDF to download and print anywhere.
+pub(crate) async fn labels_pdf(
+    State(bench): State<Arc<Bench>>,
+    person: Person,
+    Path(number): Path<String>,
+    Query(query): Query<LabelQuery>,
+) -> Response {
+    let Ok(number) = TicketNumber::parse(&number) else {
+        return (StatusCode::NOT_FOUND, tr!(person.lang, "bench-not-found")).into_response();
+    };
+    let Ok(dir) = tempfile::tempdir() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let file = dir.path().join("labels.pdf");
+    let kind = label_kind(query.what.as_deref());
+    let args = vec![
+        "label".to_owned(),
+        kind.to_owned(),
+        number.to_string(),
+        "--format".to_owned(),
+        "pdf".to_owned(),
+        format!("--output={}", file.display()),
+    ];
+    let answer = run(&bench, &person, args).await;
+    if let Some(error) = answer.error {
+        bench.say(&person, Flash::Refused(error));
+        return Redirect::to(&format!("/t/{number}")).into_response();
+    }
+    match std::fs::read(&file) {
+        Ok(pdf) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{number}-{kind}.pdf\""),
+                ),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "the labels PDF was not written");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PrintForm {
+    what: Option<String>,
+}
+
+/// The ticket's labels on the bench's printer.
+pub(crate) async fn print(
+    State(bench): State<Arc<Bench>>,
+    person: Person,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<PrintForm>,
+) -> Response {
+    let Ok(number) = TicketNumber::parse(&number) else {
+        return (StatusCode::NOT_FOUND, tr!(person.lang, "bench-not-found")).into_response();
+    };
+    let args = vec![
+        "label".to_owned(),
+        label_kind(form.what.as_deref()).to_owned(),
+        number.to_string(),
+        "--print".to_owned(),
+    ];
+    let answer = run(&bench, &person, args).await;
+    let flash = match answer.error {
+        None => Flash::Done(answer.stdout),
+        Some(error) => Flash::Refused(error),
+    };
+    bench.say(&person, flash);
+    Redirect::to(&super::back(&headers)).into_response()
+}
