@@ -212,7 +212,11 @@ impl Cli {
             Command::User(command) => command
                 .new_account()
                 .map(|name| {
-                    rma_shared::prompt::read_password("rma-agent", name, rma_shared::i18n::current())
+                    rma_shared::prompt::read_password(
+                        "rma-agent",
+                        name,
+                        rma_shared::i18n::current(),
+                    )
                 })
                 .transpose()?,
             _ => None,

@@ -160,7 +160,9 @@ impl From<crate::admin::AdminError> for ApiError {
         use crate::users::UserError;
         match err {
             crate::admin::AdminError::Store(err) => err.into(),
-            crate::admin::AdminError::User(UserError::Kv(err)) => ServerStoreError::from(err).into(),
+            crate::admin::AdminError::User(UserError::Kv(err)) => {
+                ServerStoreError::from(err).into()
+            }
             crate::admin::AdminError::User(err @ UserError::Exists(_)) => {
                 Self::new(StatusCode::CONFLICT, "user_exists", err.to_string())
             }

@@ -216,7 +216,11 @@ impl Cli {
             Command::User(command) => {
                 let request = match command {
                     UserCommand::Add { name, role } => AdminRequest::UserAdd {
-                        password: rma_shared::prompt::read_password("rma-server", &name, rma_shared::i18n::current())?,
+                        password: rma_shared::prompt::read_password(
+                            "rma-server",
+                            &name,
+                            rma_shared::i18n::current(),
+                        )?,
                         name,
                         role,
                     },

@@ -24,11 +24,11 @@ pub mod i18n;
 pub mod ids;
 pub mod label;
 pub mod money;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod people;
 #[cfg(feature = "cli")]
 pub mod prompt;
-#[cfg(feature = "openapi")]
-mod openapi;
 pub mod sync;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;

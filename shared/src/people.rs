@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
-use crate::{EventKind, TicketSummary, TicketStatus, UnitNumber, UnitState};
+use crate::{EventKind, TicketStatus, TicketSummary, UnitNumber, UnitState};
 
 /// The departments of regulation section 1, plus the head of the company and an administrator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -109,10 +109,7 @@ impl Role {
                     | A::Resolve
             ),
             // Joins the assessment of complex faults and helps with hard repairs.
-            Self::Technical => matches!(
-                action,
-                A::Assess | A::Repair | A::PartsRequest | A::Move
-            ),
+            Self::Technical => matches!(action, A::Assess | A::Repair | A::PartsRequest | A::Move),
             // Collects units from storage, repairs them, reports parts needed.
             Self::Production => matches!(action, A::Repair | A::PartsRequest | A::Move),
             Self::Procurement => matches!(action, A::PartsRequest),
@@ -337,7 +334,8 @@ pub fn waiting(summary: &TicketSummary, role: Role, me: &str, notice: Option<boo
             .map(|u| u.number.clone())
             .collect()
     };
-    let pending = |deadline: crate::Deadline| summary.pending.iter().any(|p| p.deadline == deadline);
+    let pending =
+        |deadline: crate::Deadline| summary.pending.iter().any(|p| p.deadline == deadline);
     match summary.status {
         TicketStatus::Registered if pending(crate::Deadline::Forward) => push(A::Forward, vec![]),
         TicketStatus::Registered => push(A::Assess, vec![]),
@@ -398,7 +396,10 @@ mod tests {
         }
         assert!(Role::Sales.may(Action::Intake));
         assert!(!Role::Sales.may(Action::Inspect));
-        assert!(!Role::Production.may(Action::Inspect), "a repairer does not inspect own work");
+        assert!(
+            !Role::Production.may(Action::Inspect),
+            "a repairer does not inspect own work"
+        );
         assert!(!Role::Admin.may(Action::Repair));
     }
 

@@ -4,9 +4,9 @@
 use chrono::{Duration, NaiveDate, TimeZone};
 
 use super::*;
-use crate::people::Action;
 use crate::event::*;
 use crate::money::{Currency, Money};
+use crate::people::Action;
 
 fn ticket() -> TicketNumber {
     TicketNumber::parse("WH1-2026-00001").unwrap()

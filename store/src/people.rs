@@ -415,29 +415,56 @@ mod tests {
             Err(PeopleError::BadName(_))
         ));
 
-        assert!(people.log_in("li.wei", "wrong password", now).unwrap().is_none());
-        assert!(people.log_in("nobody", "correct horse", now).unwrap().is_none());
-        let (token, user) = people.log_in("li.wei", "correct horse", now).unwrap().unwrap();
+        assert!(
+            people
+                .log_in("li.wei", "wrong password", now)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            people
+                .log_in("nobody", "correct horse", now)
+                .unwrap()
+                .is_none()
+        );
+        let (token, user) = people
+            .log_in("li.wei", "correct horse", now)
+            .unwrap()
+            .unwrap();
         assert_eq!(user.role, Role::Finance);
         assert_eq!(people.session(&token, now).unwrap().unwrap().name, "li.wei");
         let later = now + Duration::hours(SESSION_HOURS + 1);
-        assert!(people.session(&token, later).unwrap().is_none(), "sessions expire");
-        let (token, _) = people.log_in("li.wei", "correct horse", now).unwrap().unwrap();
+        assert!(
+            people.session(&token, later).unwrap().is_none(),
+            "sessions expire"
+        );
+        let (token, _) = people
+            .log_in("li.wei", "correct horse", now)
+            .unwrap()
+            .unwrap();
         people.log_out(&token).unwrap();
         assert!(people.session(&token, now).unwrap().is_none());
-        let (token, _) = people.log_in("li.wei", "correct horse", now).unwrap().unwrap();
+        let (token, _) = people
+            .log_in("li.wei", "correct horse", now)
+            .unwrap()
+            .unwrap();
         people.remove("li.wei").unwrap();
         assert!(
             people.session(&token, now).unwrap().is_none(),
             "a removed user's session ends"
         );
         // Added again under the same name: a new account, none of the old sessions.
-        people.add("li.wei", Role::Finance, "correct horse", now).unwrap();
+        people
+            .add("li.wei", Role::Finance, "correct horse", now)
+            .unwrap();
         assert!(
             people.session(&token, now).unwrap().is_none(),
             "an old session does not come back with the name"
         );
-        let (fresh, _) = people.log_in("li.wei", "correct horse", now).unwrap().unwrap();
+        let (fresh, _) = people
+            .log_in("li.wei", "correct horse", now)
+            .unwrap()
+            .unwrap();
         assert_eq!(people.session(&fresh, now).unwrap().unwrap().name, "li.wei");
     }
 
@@ -445,14 +472,26 @@ mod tests {
     fn a_directory_replaces_every_account_and_ends_the_sessions_of_the_removed() {
         let (_dir, people) = people();
         let now = Utc::now();
-        let ann = people.add("ann", Role::Sales, "ann's password", now).unwrap();
-        let bob = people.add("bob", Role::Production, "bob's password", now).unwrap();
-        let (token, _) = people.log_in("bob", "bob's password", now).unwrap().unwrap();
+        let ann = people
+            .add("ann", Role::Sales, "ann's password", now)
+            .unwrap();
+        let bob = people
+            .add("bob", Role::Production, "bob's password", now)
+            .unwrap();
+        let (token, _) = people
+            .log_in("bob", "bob's password", now)
+            .unwrap()
+            .unwrap();
         people.replace_all(&[ann.clone()]).unwrap();
         assert_eq!(people.list().unwrap(), vec![ann]);
         assert!(people.session(&token, now).unwrap().is_none());
         people.replace_all(&[bob]).unwrap();
-        assert!(people.log_in("ann", "ann's password", now).unwrap().is_none());
+        assert!(
+            people
+                .log_in("ann", "ann's password", now)
+                .unwrap()
+                .is_none()
+        );
         people.replace_all(&[]).unwrap();
         assert!(!people.any().unwrap());
     }
@@ -465,10 +504,20 @@ mod tests {
             assert_eq!(throttle.wait("li.wei", "a", start), None, "attempt {i}");
             throttle.failed("li.wei", "a", start);
         }
-        let wait = throttle.wait("LI.WEI", "b", start).expect("the name must wait");
+        let wait = throttle
+            .wait("LI.WEI", "b", start)
+            .expect("the name must wait");
         assert_eq!(wait, WINDOW);
-        assert_eq!(throttle.wait("fiona", "b", start), None, "other names may go on");
-        assert_eq!(throttle.wait("li.wei", "a", start + WINDOW), None, "after the window");
+        assert_eq!(
+            throttle.wait("fiona", "b", start),
+            None,
+            "other names may go on"
+        );
+        assert_eq!(
+            throttle.wait("li.wei", "a", start + WINDOW),
+            None,
+            "after the window"
+        );
     }
 
     #[test]
@@ -481,17 +530,32 @@ mod tests {
         assert!(throttle.wait("anyone", "client-a", now).is_some());
         assert_eq!(throttle.wait("anyone", "elsewhere", now), None);
         throttle.succeeded("guess1");
-        assert!(throttle.wait("guess1", "client-a", now).is_some(), "the address still waits");
+        assert!(
+            throttle.wait("guess1", "client-a", now).is_some(),
+            "the address still waits"
+        );
     }
 
     #[test]
     fn posts_from_other_sites_are_told_apart() {
         assert!(!cross_site(Some("same-origin"), None, None));
         assert!(!cross_site(Some("none"), None, None));
-        assert!(cross_site(Some("cross-site"), Some("http://rma.local"), Some("rma.local")));
-        assert!(cross_site(None, Some("http://evil.example"), Some("rma.local:8080")));
+        assert!(cross_site(
+            Some("cross-site"),
+            Some("http://rma.local"),
+            Some("rma.local")
+        ));
+        assert!(cross_site(
+            None,
+            Some("http://evil.example"),
+            Some("rma.local:8080")
+        ));
         assert!(cross_site(None, Some("null"), Some("rma.local:8080")));
-        assert!(!cross_site(None, Some("http://rma.local:8080"), Some("rma.local:8080")));
+        assert!(!cross_site(
+            None,
+            Some("http://rma.local:8080"),
+            Some("rma.local:8080")
+        ));
         assert!(!cross_site(None, None, Some("rma.local:8080")));
     }
 

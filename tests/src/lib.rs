@@ -112,6 +112,8 @@ impl Agent {
             .env("RMA_AGENT_DATA", self.dir.path())
             .env("RMA_USER", &self.user)
             .env_remove("RMA_AGENT_CONFIG")
+            // Agents of parallel tests must not share the bench page's default address.
+            .env("RMA_AGENT_WEB", "127.0.0.1:0")
             // Whatever the machine's locale, the agent's own settings choose its language
             // (a test asks for another with --lang or the environment).
             .env("LANG", "C.UTF-8")
@@ -196,6 +198,40 @@ impl Agent {
             .expect("serve prints where it listens");
         assert!(line.contains("serving on http://127.0.0.1:"), "{line}");
         Running(child)
+    }
+
+    /// Takes the next steps as `name` (`--user`): once the agent has accounts, steps are
+    /// taken by people with an account whose role has them as a duty.
+    pub fn acting_as(&mut self, name: &str) {
+        name.clone_into(&mut self.user);
+    }
+
+    /// Adds an account of this agent's own (it has no server), the password piped in.
+    pub fn add_user(&self, name: &str, role: &str, password: &str) {
+        let mut child = self
+            .command(&["user", "add", name, "--role", role])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("rma-agent runs");
+        {
+            use std::io::Write as _;
+            let mut stdin = child.stdin.take().expect("piped");
+            writeln!(stdin, "{password}").expect("the password is written");
+        }
+        let out = child.wait_with_output().expect("rma-agent finishes");
+        self.succeeded(&["user", "add", name], out);
+    }
+
+    /// Where the running serve serves the bench page (from `agent.json`).
+    pub fn bench_url(&self) -> String {
+        let text = std::fs::read_to_string(self.data().join("agent.json")).expect("serve runs");
+        let handle: Value = serde_json::from_str(&text).expect("agent.json is JSON");
+        handle["web"]
+            .as_str()
+            .expect("serve serves the bench page")
+            .to_owned()
     }
 
     /// Runs a command with `--json` that must succeed; returns the parsed output.
@@ -384,24 +420,7 @@ impl Server {
 
     /// Logs in to the office pages; returns the session cookie if the password is right.
     pub fn log_in(&self, name: &str, password: &str) -> Option<String> {
-        let answer = rma_agent::http::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("an HTTP client")
-            .post(format!("{}/login", self.url))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!(
-                "name={name}&password={}&next=%2F",
-                password.replace(' ', "+")
-            ))
-            .send()
-            .expect("the server answers");
-        answer
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(str::to_owned)
+        log_in_at(&self.url, name, password)
     }
 
     /// The server's process id while it runs.
@@ -592,4 +611,27 @@ fn pipe(
             return;
         }
     }
+}
+
+/// Signs in at the pages at `url` (the office's or a bench's); returns the session cookie if
+/// the password is right.
+pub fn log_in_at(url: &str, name: &str, password: &str) -> Option<String> {
+    let answer = rma_agent::http::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+        .post(format!("{url}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "name={name}&password={}&next=%2F",
+            password.replace(' ', "+")
+        ))
+        .send()
+        .expect("the server answers");
+    answer
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
 }

@@ -50,16 +50,17 @@ impl FormContext<'_> {
     }
 }
 
-fn field(lang: Lang, name: &str, key: &str, required: bool) -> Markup {
-    let id = format!("f-{name}");
+/// A labelled text field named `name`; its id starts with `form` (ids are unique on a page).
+fn field(lang: Lang, form: &str, name: &str, key: &str, required: bool) -> Markup {
+    let id = format!("{form}-{name}");
     html! {
         label for=(id) { (tr!(lang, key)) }
         input id=(id) name=(name) required[required];
     }
 }
 
-fn area_choice(ctx: &FormContext<'_>, name: &str, required: bool) -> Markup {
-    let id = format!("f-{name}");
+fn area_choice(ctx: &FormContext<'_>, form: &str, name: &str, required: bool) -> Markup {
+    let id = format!("{form}-{name}");
     html! {
         label for=(id) { (tr!(ctx.lang, "bench-f-area")) }
         select id=(id) name=(name) required[required] {
@@ -113,11 +114,13 @@ fn part_rows(lang: Lang) -> Markup {
 pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
     let lang = ctx.lang;
     let ticket = ctx.view.number.to_string();
-    let today = rma_shared::calendar::company().date(chrono::Utc::now()).to_string();
+    let today = rma_shared::calendar::company()
+        .date(chrono::Utc::now())
+        .to_string();
     let fields = match action {
         Action::Forward => html! {
             input type="hidden" name="target" value=(ticket);
-            (field(lang, "note", "bench-f-note", false))
+            (field(lang, action.command(), "note", "bench-f-note", false))
         },
         Action::Assess => html! {
             input type="hidden" name="target" value=(ticket);
@@ -130,10 +133,10 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
                     }
                 }
             }
-            (field(lang, "handling", "bench-f-handling", false))
-            (field(lang, "fault-type", "bench-f-fault-type", false))
-            (field(lang, "technical", "bench-f-technical", false))
-            (field(lang, "production", "bench-f-production", false))
+            (field(lang, action.command(), "handling", "bench-f-handling", false))
+            (field(lang, action.command(), "fault-type", "bench-f-fault-type", false))
+            (field(lang, action.command(), "technical", "bench-f-technical", false))
+            (field(lang, action.command(), "production", "bench-f-production", false))
             label for="f-plan" { (tr!(lang, "bench-f-plan")) }
             textarea #f-plan name="plan" rows="3" {}
         },
@@ -145,10 +148,10 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
                 input #f-model name="model" value=(reg.model) required;
                 label for="f-quantity" { (tr!(lang, "bench-f-quantity")) }
                 input #f-quantity name="quantity" type="number" min="1" max="10000" value=(reg.quantity) required;
-                (field(lang, "appearance", "bench-f-appearance", false))
-                (field(lang, "discrepancy", "bench-f-discrepancy", false))
-                (area_choice(ctx, "area", false))
-                (field(lang, "label", "bench-f-labels", false))
+                (field(lang, action.command(), "appearance", "bench-f-appearance", false))
+                (field(lang, action.command(), "discrepancy", "bench-f-discrepancy", false))
+                (area_choice(ctx, action.command(), "area", false))
+                (field(lang, action.command(), "label", "bench-f-labels", false))
                 @if ctx.printer {
                     label.choice { input type="checkbox" name="print-labels" value="yes" checked; " " (tr!(lang, "bench-f-print-labels")) }
                 }
@@ -156,7 +159,7 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
         }
         Action::Move => html! {
             (unit_choice(ctx, action, false, "target"))
-            (area_choice(ctx, "to", true))
+            (area_choice(ctx, action.command(), "to", true))
         },
         Action::Assign => html! {
             (unit_choice(ctx, action, true, "target"))
@@ -171,13 +174,13 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
             (part_rows(lang))
             label for="f-minutes" { (tr!(lang, "bench-f-minutes")) }
             input #f-minutes name="minutes" type="number" min="0" inputmode="numeric" required;
-            (field(lang, "findings", "bench-f-findings", false))
+            (field(lang, action.command(), "findings", "bench-f-findings", false))
             label.choice { input type="checkbox" name="flag" value="unfinished"; " " (tr!(lang, "bench-f-unfinished")) }
         },
         Action::PartsRequest => html! {
             input type="hidden" name="target" value=(ctx.focus.map_or(ticket.clone(), ToString::to_string));
             (part_rows(lang))
-            (field(lang, "note", "bench-f-note", false))
+            (field(lang, action.command(), "note", "bench-f-note", false))
         },
         Action::Inspect => html! {
             (unit_choice(ctx, action, false, "target"))
@@ -190,14 +193,14 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
                     }
                 }
             }
-            (field(lang, "note", "bench-f-note", false))
+            (field(lang, action.command(), "note", "bench-f-note", false))
         },
         Action::ShipNotice => html! {
             input type="hidden" name="target" value=(ticket);
-            (field(lang, "method", "bench-f-method", true))
+            (field(lang, action.command(), "method", "bench-f-method", true))
             label for="f-date" { (tr!(lang, "bench-f-date")) }
             input #f-date name="date" type="date" value=(today) required;
-            (field(lang, "note", "bench-f-note", false))
+            (field(lang, action.command(), "note", "bench-f-note", false))
         },
         Action::Pack => html! {
             (unit_choice(ctx, action, true, "target"))
@@ -205,8 +208,8 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
         Action::Ship => html! {
             input type="hidden" name="target" value=(ticket);
             (unit_choice(ctx, action, true, "unit"))
-            (field(lang, "carrier", "bench-f-carrier", true))
-            (field(lang, "tracking", "bench-f-tracking", true))
+            (field(lang, action.command(), "carrier", "bench-f-carrier", true))
+            (field(lang, action.command(), "tracking", "bench-f-tracking", true))
         },
         Action::Confirm => html! {
             input type="hidden" name="target" value=(ticket);
@@ -217,7 +220,7 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
                 @for n in (1..=5).rev() { option value=(n) { (n) } }
             }
             label.choice { input type="checkbox" name="flag" value="not-working"; " " (tr!(lang, "bench-f-not-working")) }
-            (field(lang, "feedback", "bench-f-feedback", false))
+            (field(lang, action.command(), "feedback", "bench-f-feedback", false))
         },
         Action::Cost => html! {
             input type="hidden" name="target" value=(ticket);
@@ -242,11 +245,11 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
                     option value=(payer) { (tr!(lang, "payer", payer = payer)) }
                 }
             }
-            (field(lang, "note", "bench-f-note", false))
+            (field(lang, action.command(), "note", "bench-f-note", false))
         },
         Action::Close => html! {
             input type="hidden" name="target" value=(ticket);
-            (field(lang, "note", "bench-f-note", false))
+            (field(lang, action.command(), "note", "bench-f-note", false))
         },
         Action::Archive => html! {
             input type="hidden" name="target" value=(ticket);
@@ -257,7 +260,7 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
         },
         Action::Hold | Action::Cancel => html! {
             input type="hidden" name="target" value=(ticket);
-            (field(lang, "reason", "bench-f-reason", true))
+            (field(lang, action.command(), "reason", "bench-f-reason", true))
         },
         Action::Resume => html! {
             input type="hidden" name="target" value=(ticket);
@@ -265,9 +268,9 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
         Action::Edit => html! {
             input type="hidden" name="target" value=(ticket);
             p.small { (tr!(lang, "bench-f-edit-hint")) }
-            (field(lang, "customer", "bench-customer", false))
-            (field(lang, "contact", "bench-f-contact", false))
-            (field(lang, "fault", "bench-fault", false))
+            (field(lang, action.command(), "customer", "bench-customer", false))
+            (field(lang, action.command(), "contact", "bench-f-contact", false))
+            (field(lang, action.command(), "fault", "bench-fault", false))
         },
         Action::Resolve => {
             return html! {
@@ -278,7 +281,7 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
                         form method="post" action="/do/resolve" {
                             input type="hidden" name="target" value=(ticket);
                             input type="hidden" name="event" value=(conflict.event.to_string());
-                            (field(lang, "note", "bench-f-resolution", true))
+                            (field(lang, action.command(), "note", "bench-f-resolution", true))
                             button type="submit" { (action.label(lang)) }
                         }
                     }
@@ -330,9 +333,9 @@ pub(crate) fn intake_form(lang: Lang) -> Markup {
     html! {
         h1 { (tr!(lang, "bench-new-ticket")) }
         form method="post" action="/tickets" {
-            (field(lang, "customer", "bench-customer", true))
-            (field(lang, "contact", "bench-f-contact", false))
-            (field(lang, "model", "bench-model", true))
+            (field(lang, "f", "customer", "bench-customer", true))
+            (field(lang, "f", "contact", "bench-f-contact", false))
+            (field(lang, "f", "model", "bench-model", true))
             label for="f-quantity" { (tr!(lang, "bench-f-quantity")) }
             input #f-quantity name="quantity" type="number" min="1" max="10000" value="1" required;
             label for="f-fault" { (tr!(lang, "bench-fault")) }
@@ -358,7 +361,10 @@ pub(crate) struct BadForm(pub(crate) String);
 /// The command line a posted form stands for: `command`, then each field as the option of
 /// the same name (only the command's own options; none of the global ones), then the
 /// targets after `--` so no value is read as an option.
-pub(crate) fn arguments(command: &str, fields: &[(String, String)]) -> Result<Vec<String>, BadForm> {
+pub(crate) fn arguments(
+    command: &str,
+    fields: &[(String, String)],
+) -> Result<Vec<String>, BadForm> {
     use clap::CommandFactory as _;
     let cli = crate::cli::Cli::command();
     let sub = cli
@@ -382,7 +388,11 @@ pub(crate) fn arguments(command: &str, fields: &[(String, String)]) -> Result<Ve
         .collect();
     for (i, part) in parts.iter().enumerate() {
         if !part.is_empty() {
-            let quantity = quantities.get(i).copied().filter(|q| !q.is_empty()).unwrap_or("1");
+            let quantity = quantities
+                .get(i)
+                .copied()
+                .filter(|q| !q.is_empty())
+                .unwrap_or("1");
             args.push(format!("--part={part}:{quantity}"));
         }
     }
@@ -407,7 +417,9 @@ pub(crate) fn arguments(command: &str, fields: &[(String, String)]) -> Result<Ve
             }
             _ => match option(name) {
                 Some(_) if value.is_empty() => {}
-                Some(arg) if arg.get_action().takes_values() => args.push(format!("--{name}={value}")),
+                Some(arg) if arg.get_action().takes_values() => {
+                    args.push(format!("--{name}={value}"))
+                }
                 Some(_) => args.push(format!("--{name}")),
                 None => return Err(BadForm(format!("no field {name} for {command}"))),
             },
@@ -455,7 +467,18 @@ pub(crate) async fn step(
     match answer.error {
         None => {
             bench.say(&person, Flash::Done(answer.stdout));
-            Redirect::to(&super::back(&headers)).into_response()
+            // Back to the ticket's or unit's page the form was on, else the target's.
+            let back = super::back(&headers);
+            let page = match focus {
+                _ if back.starts_with(&format!("/t/{ticket}"))
+                    || back.starts_with(&format!("/u/{ticket}-")) =>
+                {
+                    back
+                }
+                Some(unit) => format!("/u/{unit}"),
+                None => format!("/t/{ticket}"),
+            };
+            Redirect::to(&page).into_response()
         }
         Some(error) => {
             bench.say(&person, Flash::Refused(error));
@@ -470,10 +493,7 @@ pub(crate) async fn intake(
     person: Person,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let fields: Vec<(String, String)> = fields
-        .into_iter()
-        .filter(|(k, _)| k != "target")
-        .collect();
+    let fields: Vec<(String, String)> = fields.into_iter().filter(|(k, _)| k != "target").collect();
     let args = match arguments("intake", &fields) {
         Ok(args) => args,
         Err(BadForm(problem)) => return (StatusCode::BAD_REQUEST, problem).into_response(),

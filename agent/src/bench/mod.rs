@@ -451,7 +451,11 @@ async fn choose_language(
         "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
         lang.code()
     );
-    ([(header::SET_COOKIE, cookie)], Redirect::to(&back(&headers))).into_response()
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&back(&headers)),
+    )
+        .into_response()
 }
 
 /// The page a form was sent from (the referrer, sent for this site's pages only), or home.
@@ -526,7 +530,11 @@ pub(crate) fn multiline(text: &str) -> Markup {
 
 /// Runs a command line for `person`, exactly as `rma-agent` would from their terminal
 /// (through the same code, one command at a time): what it said, or why it refused.
-pub(crate) async fn run(bench: &Arc<Bench>, person: &Person, args: Vec<String>) -> crate::serve::RunResponse {
+pub(crate) async fn run(
+    bench: &Arc<Bench>,
+    person: &Person,
+    args: Vec<String>,
+) -> crate::serve::RunResponse {
     let agent = bench.agent.clone();
     let request = crate::serve::RunRequest {
         args,

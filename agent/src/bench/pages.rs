@@ -3,15 +3,17 @@
 
 use std::sync::Arc;
 
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use rma_shared::i18n::Lang;
 use rma_shared::people::{Action, Role, Work, waiting};
-use rma_shared::{LabelCode, TicketNumber, TicketStatus, TicketSummary, TicketView, UnitNumber, tr};
+use rma_shared::{
+    LabelCode, TicketNumber, TicketStatus, TicketSummary, TicketView, UnitNumber, tr,
+};
 use serde::Deserialize;
 
 use super::{Bench, Flash, Person, blocking, forms, page};
@@ -120,7 +122,13 @@ pub(crate) async fn home(State(bench): State<Arc<Bench>>, person: Person) -> Res
             for summary in store.list(&filter, &deadlines)?.tickets {
                 // The summary does not say whether shipping was agreed: the document does.
                 let notice = if status == TicketStatus::Inspected {
-                    Some(store.load(&summary.number)?.workflow().ship_notice.is_some())
+                    Some(
+                        store
+                            .load(&summary.number)?
+                            .workflow()
+                            .ship_notice
+                            .is_some(),
+                    )
                 } else {
                     None
                 };
@@ -258,8 +266,8 @@ pub(crate) async fn scan(
     }
     args.extend(["--".to_owned(), code.clone()]);
     let answer = super::run(&bench, &person, args).await;
-    let line: serde_json::Value = serde_json::from_str(answer.stdout.lines().next().unwrap_or(""))
-        .unwrap_or_default();
+    let line: serde_json::Value =
+        serde_json::from_str(answer.stdout.lines().next().unwrap_or("")).unwrap_or_default();
     let action = line["action"].as_str().unwrap_or("error");
     let message = line["message"]
         .as_str()
@@ -324,7 +332,11 @@ pub(crate) async fn camera(
         }
         Ok(_) => Redirect::to(&place_of(&bench, &code)).into_response(),
         Err(err) => {
-            let message = tr!(person.lang, "scan-not-used", message = err.message(person.lang));
+            let message = tr!(
+                person.lang,
+                "scan-not-used",
+                message = err.message(person.lang)
+            );
             bench.say(&person, Flash::Refused(message));
             Redirect::to("/").into_response()
         }
@@ -367,7 +379,13 @@ async fn not_found(bench: &Arc<Bench>, person: &Person, problem: &str) -> Respon
     let body = html! { p.refused role="alert" { (problem) } };
     (
         StatusCode::NOT_FOUND,
-        page(bench, person, &tr!(person.lang, "bench-not-found"), &status, body),
+        page(
+            bench,
+            person,
+            &tr!(person.lang, "bench-not-found"),
+            &status,
+            body,
+        ),
     )
         .into_response()
 }
@@ -384,7 +402,8 @@ pub(crate) async fn ticket_page(
     let wanted = number.clone();
     let read = blocking(move || {
         let store: &Store = &worker.agent.store;
-        let settings = crate::settings::Settings::load(&worker.agent.data, None).unwrap_or_default();
+        let settings =
+            crate::settings::Settings::load(&worker.agent.data, None).unwrap_or_default();
         let doc = match store.load(&wanted) {
             Ok(doc) => doc,
             Err(crate::store::StoreError::UnknownTicket(_)) => return Ok(None),
@@ -394,13 +413,24 @@ pub(crate) async fn ticket_page(
         let flow = doc.workflow();
         let people = store.people().list()?;
         let areas = store.areas()?;
-        Ok(Some((view, flow, people, areas, settings, SyncLine::read(&worker)?)))
+        Ok(Some((
+            view,
+            flow,
+            people,
+            areas,
+            settings,
+            SyncLine::read(&worker)?,
+        )))
     })
     .await;
     let (view, flow, people, areas, settings, status) = match read {
         Ok(Some(read)) => read,
         Ok(None) => {
-            let problem = rma_shared::tr!(person.lang, "store-unknown-ticket", what = number.to_string());
+            let problem = rma_shared::tr!(
+                person.lang,
+                "store-unknown-ticket",
+                what = number.to_string()
+            );
             return not_found(&bench, &person, &problem).await;
         }
         Err(response) => return response,
@@ -501,7 +531,14 @@ pub(crate) async fn new_ticket(State(bench): State<Arc<Bench>>, person: Person) 
     };
     let lang = person.lang;
     let body = forms::intake_form(lang);
-    page(&bench, &person, &tr!(lang, "bench-new-ticket"), &status, body).into_response()
+    page(
+        &bench,
+        &person,
+        &tr!(lang, "bench-new-ticket"),
+        &status,
+        body,
+    )
+    .into_response()
 }
 
 /// "Sync now": wakes the background sync, back to the same page.

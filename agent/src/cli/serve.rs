@@ -23,7 +23,12 @@ pub struct Args {
     listen: SocketAddr,
     /// The bench page's address (default: settings.toml [web] listen, else 127.0.0.1:8090).
     /// An address other than 127.0.0.1 opens the page to the network.
-    #[arg(long, value_name = "ADDR", env = "RMA_AGENT_WEB", conflicts_with = "no_web")]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "RMA_AGENT_WEB",
+        conflicts_with = "no_web"
+    )]
     web: Option<SocketAddr>,
     /// Do not serve the bench page.
     #[arg(long)]
@@ -43,13 +48,18 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
             (false, Some(address)) => Some(
                 tokio::net::TcpListener::bind(address)
                     .await
-                    .with_context(|| rma_shared::tr!(ctx.lang, "serve-web-busy", address = address.to_string()))?,
+                    .with_context(|| {
+                        rma_shared::tr!(ctx.lang, "serve-web-busy", address = address.to_string())
+                    })?,
             ),
             // The default address may be taken (a second agent on this PC): say so, go on.
             (false, None) => match tokio::net::TcpListener::bind(DEFAULT_WEB).await {
                 Ok(listener) => Some(listener),
                 Err(_) => {
-                    eprintln!("{}", rma_shared::tr!(ctx.lang, "serve-web-default-busy", address = DEFAULT_WEB));
+                    eprintln!(
+                        "{}",
+                        rma_shared::tr!(ctx.lang, "serve-web-default-busy", address = DEFAULT_WEB)
+                    );
                     None
                 }
             },
@@ -63,7 +73,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         );
         say!(ctx, "{line}");
         if let Some(page) = &server.handle().web {
-            say!(ctx, "{}", rma_shared::tr!(ctx.lang, "serve-web", url = page.as_str()));
+            say!(
+                ctx,
+                "{}",
+                rma_shared::tr!(ctx.lang, "serve-web", url = page.as_str())
+            );
             let open = page
                 .parse::<axum::http::Uri>()
                 .ok()

@@ -52,7 +52,8 @@ pub fn run(ctx: &Context, command: Command) -> Result<()> {
             };
             let account = people.add(&name, role, &password, ctx.now)?;
             if ctx.json {
-                return ctx.json(&serde_json::json!({ "name": account.name, "role": account.role }));
+                return ctx
+                    .json(&serde_json::json!({ "name": account.name, "role": account.role }));
             }
             say!(
                 ctx,
@@ -67,7 +68,11 @@ pub fn run(ctx: &Context, command: Command) -> Result<()> {
         }
         Command::Remove { name } => {
             people.remove(&name)?;
-            say!(ctx, "{}", rma_shared::tr!(ctx.lang, "done-user-removed", name = name.as_str()));
+            say!(
+                ctx,
+                "{}",
+                rma_shared::tr!(ctx.lang, "done-user-removed", name = name.as_str())
+            );
         }
         Command::List => {
             let accounts = people.list()?;

@@ -83,9 +83,10 @@ impl FromRequestParts<Arc<AppState>> for Office {
         let user = match session_token(&parts.headers) {
             Some(token) => {
                 let store = state.clone();
-                let found =
-                    tokio::task::spawn_blocking(move || store.store.people().session(&token, Utc::now()))
-                        .await;
+                let found = tokio::task::spawn_blocking(move || {
+                    store.store.people().session(&token, Utc::now())
+                })
+                .await;
                 match found {
                     Ok(Ok(user)) => user,
                     Ok(Err(err)) => {
@@ -117,7 +118,6 @@ impl FromRequestParts<Arc<AppState>> for Office {
         }
     }
 }
-
 
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
@@ -170,15 +170,14 @@ pub async fn choose_language(
     };
     if let Some(token) = session_token(&headers) {
         let store = state.clone();
-        let saved =
-            tokio::task::spawn_blocking(move || {
-                let people = store.store.people();
-                match people.session(&token, Utc::now())? {
-                    Some(user) => people.set_language(&user.name, lang),
-                    None => Ok(()),
-                }
-            })
-            .await;
+        let saved = tokio::task::spawn_blocking(move || {
+            let people = store.store.people();
+            match people.session(&token, Utc::now())? {
+                Some(user) => people.set_language(&user.name, lang),
+                None => Ok(()),
+            }
+        })
+        .await;
         if !matches!(saved, Ok(Ok(()))) {
             tracing::warn!("the language could not be kept with the account");
         }
@@ -297,4 +296,3 @@ pub async fn log_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
     let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
 }
-

@@ -110,7 +110,9 @@ fn run() -> Result<()> {
             let code = SiteCode::parse(site).expect("valid site codes");
             tokens.push((site, store.add_site(&code, now)?));
         }
-        store.people().add(DEMO_USER, Role::Head, DEMO_PASSWORD, now)?;
+        store
+            .people()
+            .add(DEMO_USER, Role::Head, DEMO_PASSWORD, now)?;
         drop(store);
         let _guard = runtime.enter();
         (

@@ -1,0 +1,106 @@
+//! Headless Chromium driven through ChromeDriver (Debian's `chromium` and `chromium-driver`,
+//! which tests/run installs), for the tests of pages in a real browser.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use rma_tests::Running;
+
+/// ChromeDriver on a free loopback port, once it says it is ready.
+pub fn chromedriver() -> (Running, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver runs (Debian: chromium-driver, which tests/run installs)");
+    let stdout = child.stdout.take().expect("piped");
+    let running = Running(child);
+    for line in BufReader::new(stdout).lines() {
+        if line
+            .expect("chromedriver output")
+            .contains("started successfully")
+        {
+            return (running, format!("http://127.0.0.1:{port}"));
+        }
+    }
+    panic!("chromedriver stopped before it was ready");
+}
+
+pub async fn browser(driver: &str, downloads: &Path) -> Client {
+    let options = serde_json::json!({
+        "binary": "/usr/bin/chromium",
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--disable-quic", "--window-size=1400,1000",
+        ],
+        "prefs": {
+            "download.default_directory": downloads.to_string_lossy(),
+            "download.prompt_for_download": false,
+        },
+    });
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(driver)
+        .await
+        .expect("a browser session")
+}
+
+/// Polls `check` until it holds (or ten seconds pass): the page or the disk is the clock.
+pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::task::yield_now().await;
+    }
+}
+
+pub async fn fill(client: &Client, id: &str, value: &str) {
+    let field = client.find(Locator::Id(id)).await.expect("the field");
+    field.send_keys(value).await.expect("typed");
+}
+
+pub async fn click(client: &Client, css: &str) {
+    let target = client.find(Locator::Css(css)).await.expect("the element");
+    target.click().await.expect("clicked");
+}
+
+/// Waits until the browser is at a page whose address passes `check` (a click that submits a
+/// form returns before the next page is there).
+pub async fn arrive(client: &Client, what: &str, check: impl Fn(&str) -> bool) {
+    eventually(what, async || {
+        let url = client.current_url().await.ok()?;
+        let at = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        check(&at).then_some(())
+    })
+    .await;
+}
+
+/// The text of the element, once the page has it.
+pub async fn text(client: &Client, css: &str) -> String {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} on the page: {e}"))
+        .text()
+        .await
+        .expect("element text")
+}
