@@ -314,8 +314,25 @@ impl fmt::Debug for Sled {
     }
 }
 
+/// How long an open waits for a store another holder is letting go of (a process finishing,
+/// or a child process of this one that has not yet started its own program and still shares
+/// the lock's file).
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_millis(1500);
+
 impl Sled {
     fn open(path: &Path) -> Result<Self, KvError> {
+        let started = std::time::Instant::now();
+        loop {
+            match Self::open_once(path) {
+                Err(KvError::Locked(_)) if started.elapsed() < LOCK_PATIENCE => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Self, KvError> {
         let db = sled::Config::new()
             .path(path)
             // Documents are loaded on demand: a small cache keeps memory flat however many

@@ -338,3 +338,49 @@ fn the_servers_directory_signs_people_in_at_a_bench_also_offline_and_removed_peo
         .unwrap();
     assert_eq!(home.status(), 303, "her session ended too");
 }
+
+#[test]
+fn forms_from_other_sites_and_password_guessing_are_refused_at_the_bench() {
+    let mut agent = Agent::init("WH1");
+    agent.add_user("ann", "after_sales", PASSWORD);
+    agent.acting_as("ann");
+    let ticket = agent.intake("Acme Ltd", 1);
+    let _serve = agent.serve();
+    let url = agent.bench_url();
+    let cookie = log_in_at(&url, "ann", PASSWORD).expect("ann signs in");
+
+    // A page of another site posting a form with her cookie: refused, nothing recorded.
+    let hold = |origin: &str| {
+        http()
+            .post(format!("{url}/do/hold"))
+            .header("cookie", &cookie)
+            .header("origin", origin)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("target={ticket}&reason=held+from+elsewhere"))
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(hold("http://evil.example"), 403);
+    assert_eq!(agent.json(&["show", &ticket])["status"], "registered");
+    // The same form from the bench page itself goes through.
+    let status = hold(&url.clone());
+    assert!(status.is_success() || status.is_redirection(), "{status}");
+    assert_eq!(agent.json(&["show", &ticket])["status"], "on_hold");
+
+    // Guessing: after ten wrong passwords the name waits, even with the right one.
+    for _ in 0..10 {
+        assert!(log_in_at(&url, "ann", "guess guess").is_none());
+    }
+    let answer = rma_agent::http::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{url}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("name=ann&password={}", PASSWORD.replace(' ', "+")))
+        .send()
+        .unwrap();
+    assert_eq!(answer.status(), 429);
+    assert!(answer.headers().contains_key("retry-after"));
+}

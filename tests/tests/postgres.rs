@@ -148,6 +148,8 @@ fn a_sled_store_moves_to_postgres_whole() {
         old.drain_log();
     }
     old.add_user("li.wei", "finance", "finance pass");
+    // The agents' steps are taken by a person with an account once the directory arrives.
+    old.add_user("tester", "head", "tester pass");
     let a = Agent::enrolled("WH1", &old);
     let b = Agent::enrolled("WH2", &old);
     let first = a.intake("Acme", 2);

@@ -18,6 +18,8 @@ fn a_running_server_is_backed_up_and_restored_whole_into_a_new_folder() {
     let mut server = Server::start();
     server.drain_log();
     server.add_user("li.wei", "finance", "finance pass");
+    // The agents' steps are taken by a person with an account once the directory arrives.
+    server.add_user("tester", "head", "tester pass");
     let a = Agent::enrolled("WH1", &server);
     for i in 0..5 {
         a.intake(&format!("C{i}"), 1);

@@ -8,6 +8,8 @@
 mod dashboard;
 #[path = "rma-bench/load.rs"]
 mod load;
+#[path = "rma-bench/page.rs"]
+mod page;
 #[path = "rma-bench/repair.rs"]
 mod repair;
 
@@ -171,8 +173,21 @@ fn agent(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
     let first_open = started.elapsed();
 
     let bin = bin.to_string_lossy();
-    let move_cmd = [&*bin, "--data", &data, "move", &unit, "--to", "A7"];
-    let show_cmd = [&*bin, "--data", &data, "show", &ticket];
+    // Steps are taken by an account holder once the store has accounts (the page needs one).
+    {
+        let store = Store::open(&dir)?;
+        if store.people().get(page::USER)?.is_none() {
+            store.people().add(
+                page::USER,
+                rma_shared::people::Role::Head,
+                page::PASSWORD,
+                chrono::Utc::now(),
+            )?;
+        }
+    }
+    let user = ["--user", page::USER];
+    let move_cmd = [&*bin, "--data", &data, user[0], user[1], "move", &unit, "--to", "A7"];
+    let show_cmd = [&*bin, "--data", &data, user[0], user[1], "show", &ticket];
     let (mut moves, move_rss) = measure(runs, &move_cmd)?;
     let (mut shows, show_rss) = measure(runs, &show_cmd)?;
     let (move_med, move_p95) = stats(&mut moves);
@@ -180,7 +195,7 @@ fn agent(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
 
     // The same commands while `rma-agent serve` holds the store and answers them.
     let mut serve = Command::new(&*bin)
-        .args(["--data", &data, "serve"])
+        .args(["--data", &data, "serve", "--web", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()?;
@@ -196,6 +211,10 @@ fn agent(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
         let (mut shows, show_rss) = measure(runs, &show_cmd)?;
         Ok((stats(&mut moves), stats(&mut shows), move_rss.max(show_rss)))
     });
+    let handle: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("agent.json"))?)?;
+    let web = handle["web"].as_str().context("serve serves the bench page")?;
+    let pages = page::measure(web, &target, runs);
     let serve_rss = peak_rss_of(serve.id());
     serve.kill()?;
     serve.wait()?;
@@ -225,6 +244,11 @@ fn agent(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
             kib as f64 / 1024.0
         );
     }
+    let (page_lines, page_json) = pages?;
+    println!("  the bench page, through the same serve (signed in as head: every step):");
+    for line in page_lines {
+        println!("{line}");
+    }
     println!(
         "  first open after the bulk import (done once, in-process): {:.0} ms",
         first_open.as_secs_f64() * 1000.0
@@ -250,6 +274,7 @@ fn agent(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
             "first_open_ms": round(first_open.as_secs_f64() * 1000.0),
             "store_bytes": store_bytes,
             "populate_s": round(populate_s),
+            "page": page_json,
         })
     );
     Ok(())

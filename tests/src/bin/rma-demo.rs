@@ -170,7 +170,28 @@ fn run() -> Result<()> {
     if tickets.len() != 2 {
         bail!("the demo did not run through: see the errors above");
     }
+    // WH1's bench page, served by its agent as `rma-agent serve` does (the demo's own handles
+    // on the store let go first: one process at a time holds a store).
+    let wh1 = sites[0].1.clone();
+    let data: Vec<PathBuf> = sites.into_iter().map(|(_, data, _)| data).collect();
+    let bench = runtime.block_on(async {
+        let commands = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let page = match tokio::net::TcpListener::bind("127.0.0.1:8090").await {
+            Ok(listener) => listener,
+            Err(_) => tokio::net::TcpListener::bind("127.0.0.1:0").await?,
+        };
+        anyhow::Ok(rma_agent::serve::Server::start_with_page(
+            commands,
+            Some(page),
+            wh1.clone(),
+        )?)
+    })?;
+    let bench_url = bench.handle().web.clone().unwrap_or_default();
+    runtime.spawn(bench.run(shutdown_signal()));
     println!("The server keeps running at {url} (Ctrl-C stops it).");
+    println!(
+        "WH1's bench page: open {bench_url}/ and sign in as {DEMO_USER}, password {DEMO_PASSWORD} (the account reached the site with sync)."
+    );
     println!(
         "Office pages: open {url}/ in a browser and log in as {DEMO_USER}, password {DEMO_PASSWORD}."
     );
@@ -179,12 +200,12 @@ fn run() -> Result<()> {
     println!("  curl -H 'Authorization: Bearer {office}' {url}/api/v1/sites");
     println!(
         "The two sites' data: {} and {}",
-        path(&sites[0].1),
-        path(&sites[1].1)
+        path(&data[0]),
+        path(&data[1])
     );
     println!(
         "  (stop the demo first, then e.g. rma-agent --data {} show {})",
-        path(&sites[0].1),
+        path(&data[0]),
         tickets.first().map_or("", String::as_str)
     );
     runtime.block_on(shutdown_signal());
