@@ -342,7 +342,7 @@ fn the_servers_directory_signs_people_in_at_a_bench_also_offline_and_removed_peo
 #[test]
 fn forms_from_other_sites_and_password_guessing_are_refused_at_the_bench() {
     let mut agent = Agent::init("WH1");
-    agent.add_user("ann", "after_sales", PASSWORD);
+    agent.add_user("ann", "head", PASSWORD);
     agent.acting_as("ann");
     let ticket = agent.intake("Acme Ltd", 1);
     let _serve = agent.serve();
@@ -367,6 +367,15 @@ fn forms_from_other_sites_and_password_guessing_are_refused_at_the_bench() {
     let status = hold(&url.clone());
     assert!(status.is_success() || status.is_redirection(), "{status}");
     assert_eq!(agent.json(&["show", &ticket])["status"], "on_hold");
+    // The command line follows the same table once there are accounts.
+    agent.acting_as("stranger");
+    let err = agent.fails(&["resume", &ticket]);
+    assert!(err.contains("stranger has no account"), "{err}");
+    agent.add_user("sam", "sales", PASSWORD);
+    agent.acting_as("sam");
+    let err = agent.fails(&["resume", &ticket]);
+    assert!(err.contains("not a duty"), "{err}");
+    agent.acting_as("ann");
 
     // Guessing: after ten wrong passwords the name waits, even with the right one.
     for _ in 0..10 {

@@ -204,6 +204,10 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
         },
         Action::Pack => html! {
             (unit_choice(ctx, action, true, "target"))
+            p.small {
+                (tr!(lang, "bench-f-package-label")) " "
+                a href=(format!("/t/{ticket}/labels.pdf?what=package")) download { (tr!(lang, "bench-print-package-pdf")) }
+            }
         },
         Action::Ship => html! {
             input type="hidden" name="target" value=(ticket);

@@ -1097,7 +1097,7 @@ password-prompt = Password for { $name } (8 characters or more):
 password-unreadable = Cannot read the password: { $reason }
 password-none = No password given: type it, or pipe it in (`echo 'secret pass' | { $program } user add { $name } --role ROLE`).
 store-no-account = { $what } has no account at this site: sign in with your own name (`--user NAME`), or ask the office to add you (`rma-server user add`)
-store-not-your-duty = { $name } ({ $role }) cannot { $action }: it is another department's duty (regulation section 1)
+store-not-your-duty = “{ $action }” is not a duty of { $role } ({ $name }): it belongs to another department (regulation section 1)
 user-from-directory = This agent takes its accounts from the server's directory at every sync: add or remove people there (`rma-server user add NAME --role ROLE`).
 user-no-password = No password was given for the new account.
 user-none = No accounts yet: anyone may take any step. Add people with `rma-agent user add NAME --role ROLE`, or enrol with a server that has them.
@@ -1234,3 +1234,4 @@ help-rma-agent-user-add-examples =
     Examples:
       rma-agent user add li.wei --role after_sales
       echo 'bench pass 1' | rma-agent user add bob --role production
+bench-f-package-label = The package label shows the model, quantity, customer and ship date:

@@ -998,7 +998,7 @@ password-prompt = { $name } 的密码（至少 8 个字符）：
 password-unreadable = 无法读取密码：{ $reason }
 password-none = 没有输入密码：请输入，或用管道传入（`echo 'secret pass' | { $program } user add { $name } --role ROLE`）。
 store-no-account = { $what } 在本站点没有账号：请用自己的名字（`--user 姓名`），或请办公室添加账号（`rma-server user add`）
-store-not-your-duty = { $name }（{ $role }）不能执行“{ $action }”：这是其他部门的职责（规程第 1 节）
+store-not-your-duty = “{ $action }”不是{ $role }（{ $name }）的职责：它属于其他部门（规程第 1 节）
 user-from-directory = 本代理每次同步时从服务器的账号目录获取账号：请在服务器上添加或删除人员（`rma-server user add 姓名 --role 角色`）。
 user-no-password = 没有为新账号提供密码。
 user-none = 还没有账号：任何人都可以执行任何步骤。用 `rma-agent user add 姓名 --role 角色` 添加人员，或注册到已有账号的服务器。
@@ -1129,3 +1129,4 @@ help-rma-agent-user-add-examples =
     示例：
       rma-agent user add li.wei --role after_sales
       echo 'bench pass 1' | rma-agent user add bob --role production
+bench-f-package-label = 包装标签上有型号、数量、客户名称和发货日期：

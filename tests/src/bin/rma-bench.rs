@@ -186,7 +186,9 @@ fn agent(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
         }
     }
     let user = ["--user", page::USER];
-    let move_cmd = [&*bin, "--data", &data, user[0], user[1], "move", &unit, "--to", "A7"];
+    let move_cmd = [
+        &*bin, "--data", &data, user[0], user[1], "move", &unit, "--to", "A7",
+    ];
     let show_cmd = [&*bin, "--data", &data, user[0], user[1], "show", &ticket];
     let (mut moves, move_rss) = measure(runs, &move_cmd)?;
     let (mut shows, show_rss) = measure(runs, &show_cmd)?;
@@ -213,7 +215,9 @@ fn agent(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
     });
     let handle: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("agent.json"))?)?;
-    let web = handle["web"].as_str().context("serve serves the bench page")?;
+    let web = handle["web"]
+        .as_str()
+        .context("serve serves the bench page")?;
     let pages = page::measure(web, &target, runs);
     let serve_rss = peak_rss_of(serve.id());
     serve.kill()?;

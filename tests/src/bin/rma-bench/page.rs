@@ -24,7 +24,10 @@ pub fn measure(
     let login = client
         .post(format!("{web}/login"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("name={USER}&password={}", PASSWORD.replace(' ', "+")))
+        .body(format!(
+            "name={USER}&password={}",
+            PASSWORD.replace(' ', "+")
+        ))
         .send()?;
     let cookie = login
         .headers()
@@ -65,7 +68,10 @@ pub fn measure(
             let body = answer.bytes()?;
             ms.push(started.elapsed().as_secs_f64() * 1000.0);
             if !(status.is_success() || status.is_redirection()) {
-                bail!("{name} answered {status}: {}", String::from_utf8_lossy(&body));
+                bail!(
+                    "{name} answered {status}: {}",
+                    String::from_utf8_lossy(&body)
+                );
             }
             bytes = body.len();
         }
