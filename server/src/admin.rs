@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use thiserror::Error;
 
 use crate::api::AdminRequest;
+use crate::audit::AuditKind;
 use crate::store::{ServerStore, ServerStoreError};
 use crate::users::UserError;
 
@@ -17,6 +18,11 @@ pub enum AdminError {
     User(#[from] UserError),
 }
 
+/// Who the audit log says made a change through `rma-server` on the server's machine.
+const BY: &str = "admin";
+/// Where it came from.
+const FROM: &str = "local";
+
 pub fn run(store: &ServerStore, request: AdminRequest) -> Result<Value, AdminError> {
     match request {
         AdminRequest::UserAdd {
@@ -25,10 +31,13 @@ pub fn run(store: &ServerStore, request: AdminRequest) -> Result<Value, AdminErr
             password,
         } => {
             let user = store.people().add(&name, role, &password, Utc::now())?;
+            let subject = format!("{} ({})", user.name, user.role);
+            store.audit(BY, AuditKind::UserAdded, &subject, FROM);
             Ok(json!({ "name": user.name, "role": user.role }))
         }
         AdminRequest::UserRemove { name } => {
             store.people().remove(&name)?;
+            store.audit(BY, AuditKind::UserRemoved, &name, FROM);
             Ok(json!({ "removed": name }))
         }
         AdminRequest::UserList => {
@@ -42,14 +51,17 @@ pub fn run(store: &ServerStore, request: AdminRequest) -> Result<Value, AdminErr
         }
         AdminRequest::SiteAdd { code } => {
             let token = store.add_site(&code, Utc::now())?;
+            store.audit(BY, AuditKind::SiteAdded, code.as_str(), FROM);
             Ok(json!({ "site": code, "token": token }))
         }
         AdminRequest::SiteRevoke { code } => {
             let site = store.revoke_site(&code, Utc::now())?;
+            store.audit(BY, AuditKind::SiteRevoked, code.as_str(), FROM);
             Ok(serde_json::to_value(site).expect("sites serialise"))
         }
         AdminRequest::Backup { to } => {
             let summary = store.back_up(&to)?;
+            store.audit(BY, AuditKind::Backup, &to.display().to_string(), FROM);
             Ok(serde_json::to_value(summary).expect("summaries serialise"))
         }
         AdminRequest::SiteList => {

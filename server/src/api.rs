@@ -53,7 +53,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/tickets/{number}", get(ticket))
         .route("/api/v1/sites", get(sites))
         .route("/api/v1/openapi.json", get(openapi))
-        .merge(crate::web::router())
+        .merge(crate::web::router(state.clone()))
         // Forms, logins and admin commands are small; a push reads its own (large) body, with
         // `max_body_bytes`, once its token is checked.
         .layer(DefaultBodyLimit::max(SMALL_BODY))

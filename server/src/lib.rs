@@ -13,6 +13,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod audit;
 pub mod cli;
 pub mod office;
 pub mod openapi;

@@ -191,6 +191,13 @@ impl Kv {
             .range(from.to_vec(), Some(to.to_vec()), false)
     }
 
+    /// Entries with `from <= key < to`, last key first.
+    pub fn range_rev(&self, from: &[u8], to: &[u8]) -> Entries {
+        self.backend
+            .clone()
+            .range(from.to_vec(), Some(to.to_vec()), true)
+    }
+
     /// The value of a 256-bit register (zero if it was never written).
     pub fn register(&self, key: impl AsRef<[u8]>) -> Result<[u8; 32], KvError> {
         Ok(self

@@ -482,7 +482,7 @@ mod tests {
             .log_in("bob", "bob's password", now)
             .unwrap()
             .unwrap();
-        people.replace_all(&[ann.clone()]).unwrap();
+        people.replace_all(std::slice::from_ref(&ann)).unwrap();
         assert_eq!(people.list().unwrap(), vec![ann]);
         assert!(people.session(&token, now).unwrap().is_none());
         people.replace_all(&[bob]).unwrap();

@@ -18,6 +18,8 @@ use crate::api::AppState;
 use crate::users::{SESSION_HOURS, User};
 use rma_store::people::{SignIn, safe_next};
 
+use crate::audit::AuditKind;
+
 pub const COOKIE: &str = "rma_session";
 
 /// The person behind a request and their language: a page handler that takes it answers only
@@ -69,7 +71,7 @@ impl FromRequestParts<Arc<AppState>> for Speak {
     }
 }
 
-fn session_token(headers: &HeaderMap) -> Option<String> {
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
     cookie(headers, COOKIE).map(str::to_owned)
 }
 
@@ -224,13 +226,23 @@ pub async fn log_in(
     let store = state.clone();
     let (name, password) = (form.name.clone(), form.password);
     let outcome = tokio::task::spawn_blocking(move || {
-        store.store.people().sign_in(
+        let outcome = store.store.people().sign_in(
             &store.logins.failures,
             &name,
             &password,
             &address,
             Utc::now(),
-        )
+        );
+        let what = match &outcome {
+            Ok(SignIn::Welcome(..)) => Some(AuditKind::SignIn),
+            Ok(SignIn::Wrong) => Some(AuditKind::SignInRefused),
+            Ok(SignIn::Wait(_)) => Some(AuditKind::SignInLimited),
+            Err(_) => None,
+        };
+        if let Some(what) = what {
+            store.store.audit(name.trim(), what, "/login", &address);
+        }
+        outcome
     })
     .await;
     match outcome {
@@ -284,10 +296,27 @@ pub async fn log_in(
     }
 }
 
-pub async fn log_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+pub async fn log_out(
+    State(state): State<Arc<AppState>>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+) -> Response {
     if let Some(token) = session_token(&headers) {
         let store = state.clone();
-        match tokio::task::spawn_blocking(move || store.store.people().log_out(&token)).await {
+        let address = peer.map_or_else(
+            || "unknown".to_owned(),
+            |axum::Extension(axum::extract::ConnectInfo(peer))| peer.ip().to_string(),
+        );
+        let ended = tokio::task::spawn_blocking(move || {
+            let people = store.store.people();
+            if let Ok(Some(user)) = people.session(&token, Utc::now()) {
+                store
+                    .store
+                    .audit(&user.name, AuditKind::SignOut, "/logout", &address);
+            }
+            people.log_out(&token)
+        });
+        match ended.await {
             Ok(Ok(())) => {}
             Ok(Err(err)) => tracing::error!(error = %err, "logout failed"),
             Err(err) => tracing::error!(error = %err, "logout failed"),

@@ -5,11 +5,13 @@
 //! sync shows on the next load.
 //!
 //! - [`auth`]: login, logout, the session extractor.
-//! - [`board`], [`ticket`], [`analysis`], [`costs`], [`sites`]: one module a page.
+//! - [`board`], [`ticket`], [`analysis`], [`costs`], [`sites`], [`audit`]: one module a page;
+//!   [`audit::trail`] writes the audit log's entries for downloads, refusals and archive reads.
 //! - [`chart`]: bar charts as SVG, drawn here; [`csv`]: downloads Excel opens.
 //! - [`throttle`]: password checks, a few at a time.
 
 pub mod analysis;
+pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod chart;
@@ -34,7 +36,7 @@ use rma_shared::tr;
 use crate::api::AppState;
 use crate::users::User;
 
-pub fn router() -> Router<Arc<AppState>> {
+pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
     let pages = Router::new()
         .route("/", get(board::show))
         .route("/login", get(auth::login_page).post(auth::log_in))
@@ -47,9 +49,12 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/costs", get(costs::show))
         .route("/costs.csv", get(costs::download))
         .route("/sites", get(sites::show))
+        .route("/audit", get(audit::show))
+        .route("/audit.csv", get(audit::download))
         .route("/static/style.css", get(style))
         .route("/static/board.js", get(board_script));
     pages
+        .layer(axum::middleware::from_fn_with_state(state, audit::trail))
         .layer(axum::middleware::from_fn(same_site_forms))
         .layer(axum::middleware::map_response(protect))
 }
@@ -109,12 +114,18 @@ fn crosses_sites(headers: &axum::http::HeaderMap) -> bool {
 
 /// A page with the office's header, navigation and language switch.
 pub fn page(title: &str, user: &User, lang: Lang, active: &str, body: Markup) -> Html<String> {
-    let nav = [
+    let mut nav = vec![
         ("/", "nav-board"),
         ("/analysis", "nav-analysis"),
         ("/costs", "nav-costs"),
         ("/sites", "nav-sites"),
     ];
+    if matches!(
+        user.role,
+        rma_shared::people::Role::Head | rma_shared::people::Role::Admin
+    ) {
+        nav.push(("/audit", "nav-audit"));
+    }
     Html(
         html! {
             (DOCTYPE)

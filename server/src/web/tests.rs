@@ -804,6 +804,8 @@ async fn every_page_and_refusal_in_chinese_has_no_english_interface_word_left() 
         "x",
         // What this test types into the pages' fields.
         "nonsense garbage bad March",
+        // What the audit log records: pages, people, the client's address.
+        "login costs audit unknown hana from to",
     ];
     // The company's time zone is named as IANA writes it (Asia/Shanghai, Etc/UTC).
     let zone = rma_shared::calendar::company()
@@ -843,6 +845,15 @@ async fn every_page_and_refusal_in_chinese_has_no_english_interface_word_left() 
         pages.push((uri, finance.clone()));
     }
     pages.push(("/costs", sales.clone()));
+    pages.push(("/audit", sales.clone()));
+    f.state
+        .store
+        .people()
+        .add("hana", Role::Head, "head pass 1", Utc::now())
+        .unwrap();
+    let head = session(&f, "hana", "head pass 1").await;
+    pages.push(("/audit", head.clone()));
+    pages.push(("/audit?what=refused&who=sam", head.clone()));
     for (uri, cookie) in pages {
         let page = send(&f, chinese(uri, &cookie)).await;
         assert!(page.body.contains("lang=\"zh-CN\""), "{uri}: {}", page.body);
@@ -1052,4 +1063,134 @@ async fn the_language_follows_the_switch_then_the_account_then_the_browser() {
     // Every page carries the switch.
     assert!(login.body.contains(r#"action="/language""#));
     assert!(board.body.contains(r#"action="/language""#));
+}
+
+/// The rows of the audit page's table (the filters above it name every kind).
+fn audit_rows(html: &str) -> &str {
+    html.split_once("id=\"audit\"")
+        .map_or("", |(_, table)| table)
+}
+
+#[tokio::test]
+async fn the_audit_log_keeps_sign_ins_refusals_downloads_archive_reads_and_changes() {
+    use crate::audit::{AuditFilter, AuditKind};
+    let f = fixture();
+    let now = Utc::now();
+    let people = f.state.store.people();
+    people.add("hana", Role::Head, "head pass 1", now).unwrap();
+    people
+        .add("adam", Role::Admin, "admin pass 1", now)
+        .unwrap();
+    // An archived ticket (cancelled, then filed).
+    let mut archived = ticket(
+        20,
+        5,
+        "X200",
+        "power supply",
+        vec![
+            EventKind::Cancelled {
+                reason: "customer withdrew".into(),
+            },
+            EventKind::Archived {
+                keeper: "kim".into(),
+                retain_until: NaiveDate::from_ymd_opt(2036, 3, 5).unwrap(),
+            },
+        ],
+    );
+    let push = sync::outgoing(&mut archived, &Heads::default()).unwrap();
+    let wh1 = SiteCode::parse("WH1").unwrap();
+    f.state
+        .store
+        .push(&wh1, &PushRequest { docs: vec![push] })
+        .unwrap();
+
+    assert_eq!(
+        log_in(&f, "fiona", "not her password").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let sam = session(&f, "sam", "sales pass 1").await;
+    assert_eq!(get(&f, &sam, "/costs").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(get(&f, &sam, "/audit").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get(&f, &sam, "/tickets/WH1-2026-00020").await.status,
+        StatusCode::OK
+    );
+    let fiona = session(&f, "fiona", "finance pass").await;
+    let csv = get(&f, &fiona, "/costs.csv?from=2026-01&to=2026-12").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    crate::admin::run(
+        &f.state.store,
+        crate::api::AdminRequest::UserRemove { name: "sam".into() },
+    )
+    .unwrap();
+
+    let hana = session(&f, "hana", "head pass 1").await;
+    let page = get(&f, &hana, "/audit").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let rows = audit_rows(&page.body);
+    for expected in [
+        "sign-in refused",
+        "/costs",
+        "/audit",
+        "archive read",
+        "WH1-2026-00020",
+        "download",
+        "/costs.csv?from=2026-01&amp;to=2026-12",
+        "person removed",
+        "admin",
+    ] {
+        assert!(rows.contains(expected), "{expected} in the log:\n{rows}");
+    }
+    let refused = get(&f, &hana, "/audit?what=refused").await;
+    let rows = audit_rows(&refused.body);
+    assert!(
+        rows.contains("/costs") && !rows.contains("download") && !rows.contains("fiona"),
+        "{rows}"
+    );
+    let fionas = get(&f, &hana, "/audit?who=fiona").await;
+    let rows = audit_rows(&fionas.body);
+    assert!(rows.contains("fiona") && !rows.contains("sam"), "{rows}");
+
+    // The head reads it; only the administrator exports it, and the export is logged too.
+    assert_eq!(
+        get(&f, &hana, "/audit.csv").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let adam = session(&f, "adam", "admin pass 1").await;
+    let export = get(&f, &adam, "/audit.csv").await;
+    assert_eq!(export.status, StatusCode::OK);
+    for expected in [
+        "sign_in_refused",
+        "archive_read",
+        "user_removed",
+        "sign_in,/login",
+    ] {
+        assert!(
+            export.body.contains(expected),
+            "{expected} in the export:\n{}",
+            export.body
+        );
+    }
+    let (downloads, _) = f
+        .state
+        .store
+        .audit_log(&AuditFilter {
+            what: Some(AuditKind::Download),
+            ..AuditFilter::default()
+        })
+        .unwrap();
+    assert!(
+        downloads
+            .iter()
+            .any(|e| e.who == "adam" && e.subject.starts_with("/audit.csv"))
+    );
+    let (before, _) = f
+        .state
+        .store
+        .audit_log(&AuditFilter {
+            to: Some(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()),
+            ..AuditFilter::default()
+        })
+        .unwrap();
+    assert!(before.is_empty(), "nothing before it began");
 }

@@ -62,14 +62,22 @@ pub async fn show(
             Err(err) => return unreadable(&err),
         };
         let title = tr!(lang, "ticket-title", number = number.to_string());
-        page(
+        let mut response = page(
             &title,
             &user,
             lang,
             "",
             body(&view, user.role.reads_costs(), lang),
         )
-        .into_response()
+        .into_response();
+        if view.status == rma_shared::TicketStatus::Archived {
+            // Regulation 8.3: every read of an archive file is logged.
+            response.extensions_mut().insert(super::audit::Audited {
+                what: crate::audit::AuditKind::ArchiveRead,
+                subject: number.to_string(),
+            });
+        }
+        response
     })
     .await
 }

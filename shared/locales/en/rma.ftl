@@ -1235,3 +1235,28 @@ help-rma-agent-user-add-examples =
       rma-agent user add li.wei --role after_sales
       echo 'bench pass 1' | rma-agent user add bob --role production
 bench-f-package-label = The package label shows the model, quantity, customer and ship date:
+
+## The audit log (rma-server /audit)
+nav-audit = Audit log
+audit-forbidden = The audit log is for the head and the administrator.
+audit-export-forbidden = Only the administrator exports the audit log.
+audit-who = Who
+audit-what = What
+audit-any = anything
+audit-subject = About
+audit-from = From
+audit-more = Only the latest { $count } entries are shown: narrow the filters, or export them all.
+audit-kind = { $kind ->
+    [sign_in] signed in
+    [sign_in_refused] sign-in refused
+    [sign_in_limited] sign-in limited
+    [sign_out] signed out
+    [refused] refused
+    [download] download
+    [archive_read] archive read
+    [user_added] person added
+    [user_removed] person removed
+    [site_added] site enrolled
+    [site_revoked] site revoked
+   *[backup] backup
+}

@@ -1130,3 +1130,28 @@ help-rma-agent-user-add-examples =
       rma-agent user add li.wei --role after_sales
       echo 'bench pass 1' | rma-agent user add bob --role production
 bench-f-package-label = 包装标签上有型号、数量、客户名称和发货日期：
+
+## The audit log (rma-server /audit)
+nav-audit = 审计日志
+audit-forbidden = 审计日志仅供负责人和管理员查看。
+audit-export-forbidden = 只有管理员可以导出审计日志。
+audit-who = 人员
+audit-what = 事项
+audit-any = 全部
+audit-subject = 对象
+audit-from = 来源
+audit-more = 只显示最近 { $count } 条：请缩小筛选范围，或全部导出。
+audit-kind = { $kind ->
+    [sign_in] 登录
+    [sign_in_refused] 登录被拒
+    [sign_in_limited] 登录受限
+    [sign_out] 退出登录
+    [refused] 被拒绝
+    [download] 下载
+    [archive_read] 查阅档案
+    [user_added] 添加人员
+    [user_removed] 删除人员
+    [site_added] 注册站点
+    [site_revoked] 撤销站点
+   *[backup] 备份
+}
