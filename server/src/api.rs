@@ -135,6 +135,15 @@ impl From<ServerStoreError> for ApiError {
             ServerStoreError::Backup(_) => {
                 Self::new(StatusCode::BAD_REQUEST, "backup", err.to_string())
             }
+            ServerStoreError::ReservedSite(_) => {
+                Self::new(StatusCode::BAD_REQUEST, "reserved_site", err.to_string())
+            }
+            ServerStoreError::UnknownTicket(_) => {
+                Self::new(StatusCode::NOT_FOUND, "unknown_ticket", err.to_string())
+            }
+            ServerStoreError::Refused(_) => {
+                Self::new(StatusCode::CONFLICT, "refused", err.to_string())
+            }
             ServerStoreError::Store(_)
             | ServerStoreError::Io { .. }
             | ServerStoreError::InUse(_) => {

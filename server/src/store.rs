@@ -41,6 +41,14 @@ pub enum ServerStoreError {
     #[error("site {0} is not enrolled")]
     UnknownSite(SiteCode),
     #[error(
+        "{0} is the central office's own code (its records carry it); choose another for a site"
+    )]
+    ReservedSite(SiteCode),
+    #[error("there is no ticket {0} at the server")]
+    UnknownTicket(TicketNumber),
+    #[error("{0}")]
+    Refused(rma_shared::Refusal),
+    #[error(
         "this agent installation is already enrolled as site {0}; an installation belongs to one site"
     )]
     ActorTaken(SiteCode),
@@ -234,6 +242,9 @@ impl ServerStore {
         code: &SiteCode,
         now: DateTime<Utc>,
     ) -> Result<String, ServerStoreError> {
+        if code.as_str() == OFFICE_SITE {
+            return Err(ServerStoreError::ReservedSite(code.clone()));
+        }
         if let Some(site) = self.site(code)?
             && site.revoked_at.is_none()
         {
@@ -407,6 +418,73 @@ impl ServerStore {
         })?;
         Ok(PushResponse {
             results: plan.answers,
+        })
+    }
+
+    /// The Automerge actor the central office writes its own records as (finance's audit
+    /// marks), made once: its changes reach the agents through the feed like any site's.
+    fn office_actor(&self) -> Result<ActorId, ServerStoreError> {
+        if let Some(bytes) = self.kv.get(OFFICE_ACTOR)? {
+            return Ok(ActorId::from(bytes.as_slice()));
+        }
+        let actor = ActorId::random();
+        let mut batch = Batch::default();
+        batch.put(OFFICE_ACTOR, actor.to_bytes());
+        self.kv.commit(batch)?;
+        Ok(actor)
+    }
+
+    /// Records a step taken at the central office (finance's mark on a cost line) in the
+    /// ticket, as the office's own actor and site, if the rules allow it; the ticket goes into
+    /// the feed, so every site receives the record with its next pull.
+    pub fn record_at_office(
+        &self,
+        number: &TicketNumber,
+        kind: rma_shared::EventKind,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServerStoreError> {
+        let actor = self.office_actor()?;
+        let office = SiteCode::parse(OFFICE_SITE).expect("a valid site code");
+        self.kv.exclusive(|kv| {
+            let store = self.within(kv);
+            let (prior, mut doc) = store
+                .tickets
+                .read_prior(number)?
+                .ok_or_else(|| ServerStoreError::UnknownTicket(number.clone()))?;
+            doc.set_actor(actor.clone());
+            let event = rma_shared::Event::new(kind, office, by, now);
+            doc.record(event).map_err(|err| match err {
+                rma_shared::RecordError::Refused(refusal) => ServerStoreError::Refused(refusal),
+                rma_shared::RecordError::Doc(source) => {
+                    ServerStoreError::Store(StoreError::Damaged {
+                        number: number.to_string(),
+                        source,
+                    })
+                }
+            })?;
+            let derived = Derived::of(&doc).map_err(|source| {
+                ServerStoreError::Store(StoreError::Damaged {
+                    number: number.to_string(),
+                    source,
+                })
+            })?;
+            let summary = TicketSummary::from_derived(&doc, &derived);
+            let saved = doc.save();
+            let heads = Heads::of(&mut doc);
+            let mut batch = Batch::default();
+            store.tickets.write_summarised(
+                &mut batch,
+                summary.clone(),
+                &saved,
+                &heads,
+                Some(&prior),
+            )?;
+            crate::office::index(&mut batch, &doc, derived, Some(&prior.summary), &summary);
+            let seq = store.feed_head()? + 1;
+            batch.put(feed_key(seq), format!("{number}\t{OFFICE_SITE}"));
+            batch.put(fpos_key(number), seq.to_be_bytes());
+            Ok::<_, ServerStoreError>((batch, ()))
         })
     }
 
@@ -913,6 +991,10 @@ enum Outcome {
     Accepted(TicketNumber),
     Refused(TicketNumber, String),
 }
+
+/// The site code of the central office's own records; no site may take it.
+pub const OFFICE_SITE: &str = "OFFICE";
+const OFFICE_ACTOR: &str = "meta:office_actor";
 
 fn feed_seq(key: &[u8]) -> u64 {
     key.get(FEED.len()..FEED.len() + 8)

@@ -152,6 +152,18 @@ pub struct CostEntry {
     pub payer: Payer,
     pub liability: Liability,
     pub note: Option<String>,
+    /// Finance's latest mark on the line (regulation 6.2), if any.
+    #[serde(default)]
+    pub audit: Option<CostAudit>,
+}
+
+/// Finance's mark on a cost line: what, by whom, when, and the question if it was queried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostAudit {
+    pub verdict: crate::event::AuditVerdict,
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
 }
 
 impl TicketFacts {
@@ -215,6 +227,29 @@ impl TicketFacts {
 
 /// The ticket's cost lines.
 pub fn cost_entries(view: &TicketView) -> Vec<CostEntry> {
+    // The latest mark on each line, in the document's order of events.
+    let mut marks: std::collections::HashMap<&EventId, CostAudit> = Default::default();
+    for e in &view.events {
+        if view.conflicts.iter().any(|c| c.event == e.id) {
+            continue;
+        }
+        if let EventKind::CostAudited {
+            cost,
+            verdict,
+            note,
+        } = &e.kind
+        {
+            marks.insert(
+                cost,
+                CostAudit {
+                    verdict: *verdict,
+                    by: e.by.clone(),
+                    at: e.at,
+                    note: note.clone(),
+                },
+            );
+        }
+    }
     view.costs
         .iter()
         .filter_map(|e| match &e.kind {
@@ -231,6 +266,7 @@ pub fn cost_entries(view: &TicketView) -> Vec<CostEntry> {
                 payer: line.payer,
                 liability: line.liability,
                 note: line.note.clone(),
+                audit: marks.get(&e.id).cloned(),
             }),
             _ => None,
         })

@@ -103,6 +103,13 @@ pub enum EventKind {
     Confirmed(Confirmation),
     /// 6: a line of the cost ledger.
     Cost(CostLine),
+    /// 6.2: finance audited a line of the cost ledger, or queried it (with a note).
+    CostAudited {
+        /// The `cost` event audited.
+        cost: EventId,
+        verdict: AuditVerdict,
+        note: Option<String>,
+    },
     /// The ticket is finished; 5.3: how the customer's feedback was handled.
     Closed {
         note: Option<String>,
@@ -157,6 +164,7 @@ impl EventKind {
             Self::Shipped { .. } => "shipped",
             Self::Confirmed(_) => "confirmed",
             Self::Cost(_) => "cost",
+            Self::CostAudited { .. } => "cost_audited",
             Self::Closed { .. } => "closed",
             Self::Archived { .. } => "archived",
             Self::Held { .. } => "held",
@@ -262,6 +270,15 @@ impl EventKind {
                 amount = c.amount.to_string(),
                 payer = c.payer.label(lang)
             ),
+            Self::CostAudited { verdict, note, .. } => match note {
+                Some(note) => tr!(
+                    lang,
+                    "event-cost-audited-note",
+                    verdict = verdict.label(lang),
+                    note = note.as_str()
+                ),
+                None => tr!(lang, "event-cost-audited", verdict = verdict.label(lang)),
+            },
             Self::Closed { .. } => tr!(lang, "event-closed"),
             Self::Archived {
                 keeper,
@@ -444,6 +461,23 @@ impl Verdict {
     }
 }
 
+/// 6.2: what finance found of a cost line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AuditVerdict {
+    /// Checked and right.
+    Audited,
+    /// Needs an answer from whoever recorded it.
+    Queried,
+}
+
+impl AuditVerdict {
+    pub fn label(self, lang: Lang) -> String {
+        tr!(lang, "audit-verdict", verdict = self.key())
+    }
+}
+
 /// 5.1-5.2: the follow-up with the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -564,6 +598,7 @@ macro_rules! wire_names {
 wire_names!(CustomerRequest { Repair => "repair", Replace => "replace", Refund => "refund" });
 wire_names!(Severity { Simple => "simple", Complex => "complex" });
 wire_names!(Verdict { Pass => "pass", Fail => "fail" });
+wire_names!(AuditVerdict { Audited => "audited", Queried => "queried" });
 wire_names!(CostKind { Repair => "repair", Shipping => "shipping", Packaging => "packaging", Parts => "parts" });
 wire_names!(Payer { Company => "company", Customer => "customer", Supplier => "supplier" });
 wire_names!(Liability { QualityDefect => "quality_defect", Misuse => "misuse" });

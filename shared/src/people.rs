@@ -113,8 +113,8 @@ impl Role {
             // Collects units from storage, repairs them, reports parts needed.
             Self::Production => matches!(action, A::Repair | A::PartsRequest | A::Move),
             Self::Procurement => matches!(action, A::PartsRequest),
-            // Settles costs.
-            Self::Finance => matches!(action, A::Cost),
+            // Audits the cost ledger and settles costs.
+            Self::Finance => matches!(action, A::Cost | A::AuditCost),
         }
     }
 }
@@ -144,6 +144,8 @@ pub enum Action {
     Ship,
     Confirm,
     Cost,
+    /// Finance's mark on a cost line (at the office).
+    AuditCost,
     Close,
     Archive,
     Hold,
@@ -155,7 +157,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 24] = [
         Self::Intake,
         Self::Edit,
         Self::Forward,
@@ -171,6 +173,7 @@ impl Action {
         Self::Ship,
         Self::Confirm,
         Self::Cost,
+        Self::AuditCost,
         Self::Close,
         Self::Archive,
         Self::Hold,
@@ -199,6 +202,7 @@ impl Action {
             Self::Ship => "ship",
             Self::Confirm => "confirm",
             Self::Cost => "cost",
+            Self::AuditCost => "audit-cost",
             Self::Close => "close",
             Self::Archive => "archive",
             Self::Hold => "hold",
@@ -238,6 +242,7 @@ impl Action {
             K::Shipped { .. } => Self::Ship,
             K::Confirmed(_) => Self::Confirm,
             K::Cost(_) => Self::Cost,
+            K::CostAudited { .. } => Self::AuditCost,
             K::Closed { .. } => Self::Close,
             K::Archived { .. } => Self::Archive,
             K::Held { .. } => Self::Hold,
@@ -254,7 +259,13 @@ impl Action {
     pub fn is_bookkeeping(self) -> bool {
         matches!(
             self,
-            Self::Edit | Self::Cost | Self::Archive | Self::Resolve | Self::Scan | Self::Label
+            Self::Edit
+                | Self::Cost
+                | Self::AuditCost
+                | Self::Archive
+                | Self::Resolve
+                | Self::Scan
+                | Self::Label
         )
     }
 

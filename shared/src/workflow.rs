@@ -275,6 +275,8 @@ pub struct Workflow {
     pub held: Option<String>,
     pub cancelled: Option<String>,
     pub conflicts: Vec<Conflict>,
+    /// The cost lines recorded, which finance may audit.
+    pub costs: Vec<EventId>,
 }
 
 impl Workflow {
@@ -295,6 +297,7 @@ impl Workflow {
             held: None,
             cancelled: None,
             conflicts: Vec::new(),
+            costs: Vec::new(),
         }
     }
 
@@ -442,6 +445,7 @@ impl Workflow {
         match action {
             A::Intake => true,
             A::Edit | A::Cost | A::Scan | A::Label => true,
+            A::AuditCost => !self.costs.is_empty(),
             A::Forward => self.forwarded_at.is_none() && !assessed,
             A::Assess => !assessed,
             A::Receive => assessed && self.units.is_empty(),
@@ -724,6 +728,14 @@ impl Workflow {
                 }
                 if let Some(unit) = &line.unit {
                     self.unit_mut(unit)?;
+                }
+                self.costs.push(event.id.clone());
+            }
+            K::CostAudited { cost, .. } => {
+                if !self.costs.contains(cost) {
+                    return Err(Refusal::UnknownCost {
+                        event: cost.clone(),
+                    });
                 }
             }
             K::Closed { .. } => {

@@ -596,6 +596,11 @@ fn sample(flow: &Workflow, action: Action) -> Option<EventKind> {
         Action::Ship => shipped(&[k]),
         Action::Confirm => confirmed(4),
         Action::Cost => cost(),
+        Action::AuditCost => EventKind::CostAudited {
+            cost: flow.costs.first()?.clone(),
+            verdict: AuditVerdict::Audited,
+            note: None,
+        },
         Action::Close => EventKind::Closed { note: None },
         Action::Archive => archived(),
         Action::Hold => EventKind::Held {

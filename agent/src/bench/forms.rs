@@ -292,7 +292,7 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
                 }
             };
         }
-        Action::Intake | Action::Scan | Action::Label => return html! {},
+        Action::Intake | Action::Scan | Action::Label | Action::AuditCost => return html! {},
     };
     let open = ctx.focus.is_some_and(|_| action.on_units());
     html! {
@@ -434,9 +434,18 @@ pub(crate) fn arguments(
     Ok(args)
 }
 
-/// The steps the page offers (the others have pages of their own or none).
+/// Whether a ticket's page offers `action` as a form (intake and scanning have pages of their
+/// own, labels a section; finance audits costs at the office).
+pub(crate) fn on_ticket_page(action: Action) -> bool {
+    !matches!(
+        action,
+        Action::Intake | Action::Scan | Action::Label | Action::AuditCost
+    )
+}
+
+/// The step a form posted to `/do/{command}` is for.
 fn step_of(command: &str) -> Option<Action> {
-    Action::parse(command).filter(|a| !matches!(a, Action::Intake | Action::Scan | Action::Label))
+    Action::parse(command).filter(|a| on_ticket_page(*a))
 }
 
 /// A step posted from a ticket's or unit's page: run as its command; done, back to the page

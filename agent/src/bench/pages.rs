@@ -440,7 +440,7 @@ pub(crate) async fn ticket_page(
     let offered: Vec<Action> = flow
         .offers()
         .into_iter()
-        .filter(|a| role.may(*a) && !matches!(a, Action::Intake | Action::Scan | Action::Label))
+        .filter(|a| role.may(*a) && forms::on_ticket_page(*a))
         .collect();
     let context = forms::FormContext {
         view: &view,

@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use maud::{Markup, html};
 use rma_shared::analysis::{CostEntry, Month};
-use rma_shared::{Currency, Money};
+use rma_shared::event::{AuditVerdict, EventKind};
+use rma_shared::people::Action;
+use rma_shared::{Currency, EventId, Money, TicketNumber};
 use serde::Deserialize;
 
 use rma_shared::i18n::Lang;
@@ -28,6 +30,8 @@ pub struct RangeQuery {
     to: Option<String>,
     /// The page of lines shown (the totals are always over every line); read leniently.
     page: Option<String>,
+    /// Only lines finance has not audited yet (`none`), audited, or queried.
+    audit: Option<String>,
 }
 
 /// Lines shown a page; the CSV has them all.
@@ -80,7 +84,7 @@ fn ledger(
             ),
         ));
     }
-    let lines = state.store.cost_lines(from, to).map_err(|err| {
+    let mut lines = state.store.cost_lines(from, to).map_err(|err| {
         tracing::error!(error = %err, "cost ledger failed");
         refuse(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -90,7 +94,137 @@ fn ledger(
             &tr!(lang, "store-unreadable"),
         )
     })?;
+    let wanted = query.audit.as_deref().unwrap_or("");
+    lines.retain(|line| {
+        let verdict = line.audit.as_ref().map(|a| a.verdict);
+        match wanted {
+            "none" => verdict.is_none(),
+            "audited" => verdict == Some(AuditVerdict::Audited),
+            "queried" => verdict == Some(AuditVerdict::Queried),
+            _ => true,
+        }
+    });
     Ok((from, to, lines))
+}
+
+/// The audit state of a line, in words.
+fn audit_state(line: &CostEntry, lang: Lang) -> String {
+    match &line.audit {
+        None => tr!(lang, "costs-not-audited"),
+        Some(mark) => {
+            let mut text = format!(
+                "{} ({}, {})",
+                mark.verdict.label(lang),
+                mark.by,
+                when(mark.at)
+            );
+            if let Some(note) = &mark.note {
+                text.push_str(": ");
+                text.push_str(note);
+            }
+            text
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditForm {
+    ticket: String,
+    event: String,
+    verdict: String,
+    #[serde(default)]
+    note: String,
+    /// The ledger's query string, to go back to.
+    #[serde(default)]
+    back: String,
+}
+
+/// Finance marks a cost line audited or queried (regulation 6.2): recorded in the ticket by
+/// the office's own actor, so it reaches the sites with sync.
+pub async fn audit_line(
+    State(state): State<Arc<AppState>>,
+    Office(user, lang): Office,
+    axum::Form(form): axum::Form<AuditForm>,
+) -> Response {
+    super::off_thread(move || {
+        let title = tr!(lang, "nav-costs");
+        if !user.role.may(Action::AuditCost) {
+            return *refuse(
+                StatusCode::FORBIDDEN,
+                &user,
+                lang,
+                &title,
+                &tr!(lang, "costs-audit-forbidden"),
+            );
+        }
+        let verdict = match form.verdict.as_str() {
+            "audited" => AuditVerdict::Audited,
+            "queried" => AuditVerdict::Queried,
+            _ => {
+                return *refuse(
+                    StatusCode::BAD_REQUEST,
+                    &user,
+                    lang,
+                    &title,
+                    &tr!(lang, "costs-audit-refused", reason = form.verdict),
+                );
+            }
+        };
+        let Ok(number) = TicketNumber::parse(form.ticket.trim()) else {
+            return *refuse(
+                StatusCode::BAD_REQUEST,
+                &user,
+                lang,
+                &title,
+                &tr!(lang, "ticket-not-a-number", text = form.ticket),
+            );
+        };
+        let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
+        let kind = EventKind::CostAudited {
+            cost: EventId::from(form.event.trim()),
+            verdict,
+            note,
+        };
+        match state
+            .store
+            .record_at_office(&number, kind, &user.name, Utc::now())
+        {
+            Ok(()) => {
+                tracing::info!(user = %user.name, ticket = %number, ?verdict, "cost line audited");
+                let back = if form.back.starts_with("from=") || form.back.is_empty() {
+                    format!("/costs?{}", form.back)
+                } else {
+                    "/costs".to_owned()
+                };
+                axum::response::Redirect::to(&back).into_response()
+            }
+            Err(crate::store::ServerStoreError::Refused(refusal)) => *refuse(
+                StatusCode::CONFLICT,
+                &user,
+                lang,
+                &title,
+                &tr!(lang, "costs-audit-refused", reason = refusal.message(lang)),
+            ),
+            Err(crate::store::ServerStoreError::UnknownTicket(_)) => *refuse(
+                StatusCode::NOT_FOUND,
+                &user,
+                lang,
+                &title,
+                &tr!(lang, "store-unknown-ticket", what = number.to_string()),
+            ),
+            Err(err) => {
+                tracing::error!(error = %err, "the audit mark was not recorded");
+                *refuse(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &user,
+                    lang,
+                    &title,
+                    &tr!(lang, "store-unreadable"),
+                )
+            }
+        }
+    })
+    .await
 }
 
 /// Sums by a key, per currency.
@@ -161,12 +295,22 @@ pub async fn show(
             .iter()
             .skip((page_number - 1) * LINES_PER_PAGE)
             .take(LINES_PER_PAGE);
+        let audit = query.audit.clone().unwrap_or_default();
+        let auditor = user.role.may(Action::AuditCost);
+        let back = format!("from={from}&to={to}&audit={audit}");
         let body = html! {
             form.filters method="get" action="/costs" {
                 label { (t("costs-from")) input type="month" name="from" value=(from.to_string()); }
                 label { (t("costs-to")) input type="month" name="to" value=(to.to_string()); }
+                label { (t("costs-show-audit"))
+                    select name="audit" {
+                        @for (value, key) in [("", "costs-audit-any"), ("none", "costs-audit-none"), ("audited", "costs-audit-done"), ("queried", "costs-audit-queried")] {
+                            option value=(value) selected[audit == value] { (t(key)) }
+                        }
+                    }
+                }
                 button.primary type="submit" { (t("board-show")) }
-                a #csv href=(format!("/costs.csv?from={from}&to={to}")) download { (t("download-csv")) }
+                a #csv href=(format!("/costs.csv?from={from}&to={to}&audit={audit}")) download { (t("download-csv")) }
             }
             p.muted { (tr!(lang, "costs-count", count = lines.len(), from = from.to_string(), to = to.to_string())) }
             div.charts {
@@ -175,13 +319,13 @@ pub async fn show(
             h2 { (t("costs-lines")) }
             @if pages > 1 {
                 p.pager {
-                    @if page_number > 1 { a href=(format!("/costs?from={from}&to={to}&page={}", page_number - 1)) { "\u{2190} " (t("costs-earlier")) } }
+                    @if page_number > 1 { a href=(format!("/costs?from={from}&to={to}&audit={audit}&page={}", page_number - 1)) { "\u{2190} " (t("costs-earlier")) } }
                     span.muted { (tr!(lang, "costs-page", page = page_number, pages = pages)) }
-                    @if page_number < pages { a #later href=(format!("/costs?from={from}&to={to}&page={}", page_number + 1)) { (t("costs-later")) " \u{2192}" } }
+                    @if page_number < pages { a #later href=(format!("/costs?from={from}&to={to}&audit={audit}&page={}", page_number + 1)) { (t("costs-later")) " \u{2192}" } }
                 }
             }
             table #lines {
-                thead { tr { th { (t("col-when")) } th { (t("col-ticket")) } th { (t("col-model")) } th { (t("ticket-unit")) } th { (t("costs-kind")) } th.num { (t("costs-amount")) } th { (t("costs-payer")) } th { (t("costs-liability")) } th { (t("costs-recorded-by")) } th { (t("costs-note")) } } }
+                thead { tr { th { (t("col-when")) } th { (t("col-ticket")) } th { (t("col-model")) } th { (t("ticket-unit")) } th { (t("costs-kind")) } th.num { (t("costs-amount")) } th { (t("costs-payer")) } th { (t("costs-liability")) } th { (t("costs-recorded-by")) } th { (t("costs-note")) } th { (t("costs-audit")) } } }
                 tbody { @for l in shown { tr {
                     td { (when(l.at)) }
                     td { a href=(format!("/tickets/{}", l.ticket)) { (l.ticket.to_string()) } }
@@ -193,6 +337,19 @@ pub async fn show(
                     td { (l.liability.label(lang)) }
                     td { (tr!(lang, "ticket-by-at", by = l.by.as_str(), site = l.site.to_string())) }
                     td { (l.note.as_deref().unwrap_or("")) }
+                    td.audit {
+                        (audit_state(l, lang))
+                        @if auditor {
+                            form.audit method="post" action="/costs/audit" {
+                                input type="hidden" name="ticket" value=(l.ticket.to_string());
+                                input type="hidden" name="event" value=(l.event.to_string());
+                                input type="hidden" name="back" value=(back);
+                                button type="submit" name="verdict" value="audited" { (t("costs-mark-audited")) }
+                                input name="note" placeholder=(t("costs-query-note")) aria-label=(t("costs-query-note"));
+                                button type="submit" name="verdict" value="queried" { (t("costs-mark-queried")) }
+                            }
+                        }
+                    }
                 } } }
             }
         };
@@ -225,6 +382,7 @@ pub async fn download(
                 "col-site",
                 "costs-recorded-by",
                 "costs-note",
+                "costs-audit-state",
             ]
             .map(|id| tr!(lang, id))
             .to_vec(),
@@ -245,6 +403,7 @@ pub async fn download(
                 l.site.to_string(),
                 l.by.clone(),
                 l.note.clone().unwrap_or_default(),
+                audit_state(l, lang),
             ]);
         }
         super::csv::download(&format!("rma-costs-{from}-to-{to}.csv"), rows)

@@ -48,6 +48,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/analysis.csv", get(analysis::download))
         .route("/costs", get(costs::show))
         .route("/costs.csv", get(costs::download))
+        .route("/costs/audit", post(costs::audit_line))
         .route("/sites", get(sites::show))
         .route("/audit", get(audit::show))
         .route("/audit.csv", get(audit::download))

@@ -1260,3 +1260,26 @@ audit-kind = { $kind ->
     [site_revoked] site revoked
    *[backup] backup
 }
+
+## Finance's audit of the cost ledger (regulation 6.2)
+refusal-unknown_cost = there is no cost line { $event } in this ticket
+event-cost-audited = cost line { $verdict } by finance
+event-cost-audited-note = cost line { $verdict } by finance: { $note }
+audit-verdict = { $verdict ->
+    [audited] audited
+   *[queried] queried
+}
+costs-audit = Audit
+costs-audit-state = Audited
+costs-not-audited = not yet
+costs-mark-audited = Audited
+costs-mark-queried = Query
+costs-query-note = What is in question
+costs-show-audit = Audit
+costs-audit-any = all lines
+costs-audit-none = not audited yet
+costs-audit-done = audited
+costs-audit-queried = queried
+costs-audit-recorded = { $verdict } the cost line of { $ticket }; agents receive the mark with their next sync.
+costs-audit-refused = The mark was not recorded: { $reason }
+costs-audit-forbidden = Only finance (and the head) audit the cost ledger.

@@ -1155,3 +1155,26 @@ audit-kind = { $kind ->
     [site_revoked] 撤销站点
    *[backup] 备份
 }
+
+## Finance's audit of the cost ledger (regulation 6.2)
+refusal-unknown_cost = 此工单中没有费用记录 { $event }
+event-cost-audited = 财务{ $verdict }了一条费用记录
+event-cost-audited-note = 财务{ $verdict }了一条费用记录：{ $note }
+audit-verdict = { $verdict ->
+    [audited] 审核通过
+   *[queried] 提出质疑
+}
+costs-audit = 审核
+costs-audit-state = 审核状态
+costs-not-audited = 未审核
+costs-mark-audited = 审核通过
+costs-mark-queried = 质疑
+costs-query-note = 质疑内容
+costs-show-audit = 审核
+costs-audit-any = 全部
+costs-audit-none = 未审核
+costs-audit-done = 已审核
+costs-audit-queried = 有质疑
+costs-audit-recorded = 已对 { $ticket } 的费用记录标记“{ $verdict }”；各站点下次同步时会收到。
+costs-audit-refused = 未能记录标记：{ $reason }
+costs-audit-forbidden = 只有财务部（和负责人）审核费用台账。

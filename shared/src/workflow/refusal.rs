@@ -80,6 +80,9 @@ pub enum Refusal {
     UnknownConflict {
         event: EventId,
     },
+    UnknownCost {
+        event: EventId,
+    },
     BadRecord(Bad),
 }
 
@@ -202,7 +205,9 @@ impl Refusal {
             | Self::NotPacked { unit, state } => {
                 tr!(lang, id, unit = unit.to_string(), phrase = phrase(state))
             }
-            Self::UnknownConflict { event } => tr!(lang, id, event = event.to_string()),
+            Self::UnknownConflict { event } | Self::UnknownCost { event } => {
+                tr!(lang, id, event = event.to_string())
+            }
             Self::BadRecord(bad) => bad.message(lang),
             _ => tr!(lang, id),
         }
@@ -241,6 +246,7 @@ impl Refusal {
             Self::NotClosed => "not_closed",
             Self::AlreadyShipped => "already_shipped",
             Self::UnknownConflict { .. } => "unknown_conflict",
+            Self::UnknownCost { .. } => "unknown_cost",
             Self::BadRecord(_) => "bad_record",
         }
     }
