@@ -564,7 +564,7 @@ pub(crate) async fn ticket(
     headers: HeaderMap,
     Path(number): Path<String>,
 ) -> Result<Json<TicketView>, ApiError> {
-    authenticate(&state, &headers).await?;
+    let site = authenticate(&state, &headers).await?;
     let number = TicketNumber::parse(&number)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_number", e.to_string()))?;
     let not_found = || {
@@ -581,6 +581,18 @@ pub(crate) async fn ticket(
         .ok_or_else(not_found)?;
     let view = TicketView::build(&doc, &state.settings.deadlines, Utc::now())
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "damaged", e.to_string()))?;
+    if view.status == TicketStatus::Archived {
+        // Regulation 8.3: every read of an archive file is logged, through the API too.
+        let writer = state.clone();
+        let subject = number.to_string();
+        let who = format!("site:{site}");
+        let _ = tokio::task::spawn_blocking(move || {
+            writer
+                .store
+                .audit(&who, crate::audit::AuditKind::ArchiveRead, &subject, "api");
+        })
+        .await;
+    }
     Ok(Json(view))
 }
 

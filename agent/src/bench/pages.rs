@@ -21,6 +21,11 @@ use crate::store::{ListFilter, Store};
 
 /// Tickets read per status for "my work": the oldest waiting come first within it.
 const WORK_PER_STATUS: usize = 200;
+/// Changes waiting are counted up to this many ("999+" beyond): the page stays fast with a
+/// store full of unsynced tickets.
+const WAITING_COUNTED: usize = 1000;
+/// Tickets listed per storage area on the home page.
+const PER_AREA: usize = 20;
 
 /// Sync at a glance, on every page.
 #[derive(Debug)]
@@ -46,7 +51,7 @@ impl SyncLine {
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .clone(),
             last: store.last_sync()?.map(|l| l.at),
-            waiting: store.pending()?.len(),
+            waiting: store.pending_count(WAITING_COUNTED)?,
             conflicts: store.tickets().with_conflicts()?.len(),
         })
     }
@@ -61,7 +66,11 @@ impl SyncLine {
         html! {
             div.sync {
                 span class=(format!("state {class}")) { (state) }
-                span { (tr!(lang, "bench-sync-waiting", count = self.waiting)) }
+                @if self.waiting >= WAITING_COUNTED {
+                    span { (tr!(lang, "bench-sync-waiting-many", count = WAITING_COUNTED - 1)) }
+                } @else {
+                    span { (tr!(lang, "bench-sync-waiting", count = self.waiting)) }
+                }
                 @if self.server.is_some() {
                     span {
                         (tr!(lang, "bench-sync-last"))
@@ -149,10 +158,10 @@ pub(crate) async fn home(State(bench): State<Arc<Bench>>, person: Person) -> Res
                 .then(a.summary.registered_at.cmp(&b.summary.registered_at))
         });
         let mut areas = Vec::new();
-        for area in store.areas()? {
+        for area in store.area_names()? {
             let filter = ListFilter {
                 area: Some(area.code.clone()),
-                limit: 20,
+                limit: PER_AREA,
                 ..ListFilter::default()
             };
             let tickets = store.list(&filter, &deadlines)?;
@@ -221,7 +230,12 @@ pub(crate) async fn home(State(bench): State<Arc<Bench>>, person: Person) -> Res
                     li {
                         strong { (area.code.to_string()) }
                         @if let Some(name) = &area.name { " · " (name) }
-                        " · " (tr!(lang, "units-count", count = area.units))
+                        " · "
+                        @if tickets.more {
+                            (tr!(lang, "bench-area-many", count = PER_AREA))
+                        } @else {
+                            (tr!(lang, "tickets-count", count = tickets.tickets.len()))
+                        }
                         @if !tickets.tickets.is_empty() {
                             br;
                             span.small {
@@ -412,7 +426,7 @@ pub(crate) async fn ticket_page(
         let view = TicketView::build(&doc, &settings.deadlines, Utc::now())?;
         let flow = doc.workflow();
         let people = store.people().list()?;
-        let areas = store.areas()?;
+        let areas = store.area_names()?;
         Ok(Some((
             view,
             flow,

@@ -137,6 +137,16 @@ impl Store {
         Ok(numbers)
     }
 
+    /// How many tickets have changes to push, counted up to `at_most`.
+    pub fn pending_count(&self, at_most: usize) -> Result<usize, StoreError> {
+        let mut count = 0;
+        for entry in self.kv.scan(DIRTY.as_bytes()).take(at_most) {
+            entry?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
     /// Records that a ticket has nothing left to push.
     pub fn clear_pending(&self, number: &TicketNumber) -> Result<(), StoreError> {
         let mut batch = Batch::default();

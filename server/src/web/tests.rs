@@ -1184,6 +1184,35 @@ async fn the_audit_log_keeps_sign_ins_refusals_downloads_archive_reads_and_chang
             .iter()
             .any(|e| e.who == "adam" && e.subject.starts_with("/audit.csv"))
     );
+    // Through the API too: a site's token reading the archived ticket is logged.
+    let token = f
+        .state
+        .store
+        .add_site(&SiteCode::parse("WH9").unwrap(), now)
+        .unwrap();
+    let api = send(
+        &f,
+        Request::get("/api/v1/tickets/WH1-2026-00020")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(api.status, StatusCode::OK);
+    let (reads, _) = f
+        .state
+        .store
+        .audit_log(&AuditFilter {
+            what: Some(AuditKind::ArchiveRead),
+            ..AuditFilter::default()
+        })
+        .unwrap();
+    assert!(
+        reads
+            .iter()
+            .any(|e| e.who == "site:WH9" && e.subject == "WH1-2026-00020"),
+        "{reads:?}"
+    );
     let (before, _) = f
         .state
         .store

@@ -1283,3 +1283,5 @@ costs-audit-queried = queried
 costs-audit-recorded = { $verdict } the cost line of { $ticket }; agents receive the mark with their next sync.
 costs-audit-refused = The mark was not recorded: { $reason }
 costs-audit-forbidden = Only finance (and the head) audit the cost ledger.
+bench-sync-waiting-many = more than { $count } changes waiting
+bench-area-many = more than { $count } tickets

@@ -1178,3 +1178,5 @@ costs-audit-queried = 有质疑
 costs-audit-recorded = 已对 { $ticket } 的费用记录标记“{ $verdict }”；各站点下次同步时会收到。
 costs-audit-refused = 未能记录标记：{ $reason }
 costs-audit-forbidden = 只有财务部（和负责人）审核费用台账。
+bench-sync-waiting-many = 超过 { $count } 项更改待同步
+bench-area-many = 超过 { $count } 张工单
