@@ -46,7 +46,7 @@ pub(crate) struct Bench {
     throttle: Throttle,
     /// Password checks at once (each takes a core for tens of milliseconds).
     checks: tokio::sync::Semaphore,
-    /// Per session: the storage area scanned last, the last code, what the last step said.
+    /// Per session: the storage area scanned last and what the last step said.
     desks: Mutex<HashMap<String, Desk>>,
 }
 
@@ -55,8 +55,6 @@ pub(crate) struct Bench {
 pub(crate) struct Desk {
     /// The area the next units scanned go to.
     pub(crate) area: Option<AreaCode>,
-    /// The code scanned last (a scanner that reads a label twice is said once).
-    pub(crate) last_code: Option<String>,
     /// What the last step said, shown once on the next page.
     pub(crate) flash: Option<Flash>,
 }

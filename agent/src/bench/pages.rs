@@ -288,7 +288,6 @@ pub(crate) async fn scan(
         .map(str::to_owned)
         .or(answer.error)
         .unwrap_or_default();
-    bench.desk(&person, |desk| desk.last_code = Some(code.clone()));
     match action {
         "area" => {
             if let Ok(LabelCode::Area(area)) = LabelCode::parse(&code) {

@@ -21,20 +21,7 @@ pub fn measure(
     let client = rma_agent::http::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let login = client
-        .post(format!("{web}/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "name={USER}&password={}",
-            PASSWORD.replace(' ', "+")
-        ))
-        .send()?;
-    let cookie = login
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
+    let cookie = rma_tests::log_in_at(web, USER, PASSWORD)
         .context("the benchmark's account did not sign in")?;
     let unit = target.unit(1);
     let pages = [
