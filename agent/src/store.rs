@@ -39,6 +39,8 @@ pub enum StoreError {
     AlreadyInitialised(SiteCode),
     #[error("{}", say("store-unknown-ticket", .0))]
     UnknownTicket(TicketNumber),
+    #[error("{}", say("store-archived-at-server", .0))]
+    ArchivedAtServer(TicketNumber),
     #[error("{}", say("store-unknown-area", .0))]
     UnknownArea(AreaCode),
     #[error("{}", say("store-area-exists", .0))]
@@ -281,9 +283,19 @@ impl Store {
 
     /// Loads one ticket.
     pub fn load(&self, number: &TicketNumber) -> Result<TicketDoc, StoreError> {
-        self.read(number)?
-            .map(|(_, doc)| doc)
-            .ok_or_else(|| StoreError::UnknownTicket(number.clone()))
+        match self.read(number)? {
+            Some((_, doc)) => Ok(doc),
+            None => Err(self.missing(number)),
+        }
+    }
+
+    /// Why a ticket is not here: it never was, or its contents are in the server's archive.
+    fn missing(&self, number: &TicketNumber) -> StoreError {
+        match self.tickets.gone(number) {
+            Ok(Some(_)) => StoreError::ArchivedAtServer(number.clone()),
+            Ok(None) => StoreError::UnknownTicket(number.clone()),
+            Err(err) => err.into(),
+        }
     }
 
     /// Records one step on a ticket if the regulation allows it, and saves it durably.
@@ -336,9 +348,7 @@ impl Store {
         for area in areas_named(&event.kind) {
             self.require_area(area)?;
         }
-        let (old, mut doc) = self
-            .read(number)?
-            .ok_or_else(|| StoreError::UnknownTicket(number.clone()))?;
+        let (old, mut doc) = self.read(number)?.ok_or_else(|| self.missing(number))?;
         let labels = match &event.kind {
             EventKind::Received(receiving) => self.check_labels(receiving)?,
             _ => Vec::new(),
@@ -410,11 +420,12 @@ impl Store {
     /// the local copy if there is one, in one durable write. They count as not yet synced.
     pub fn import(&self, incoming: Vec<TicketDoc>) -> Result<usize, StoreError> {
         let count = incoming.len();
-        self.merge_in(incoming.into_iter().map(|doc| (doc, None, None)), None)?;
+        self.merge_in(incoming.into_iter().map(|doc| (doc, None, None)), &[], None)?;
         Ok(count)
     }
 
-    /// Merges documents into the store in one durable write. With `acked`, the server is
+    /// Merges documents into the store in one durable write, and lets go of the contents of
+    /// tickets the server has archived (`gone`) unless they have changes to push. With `acked`, the server is
     /// known to hold those heads (the ticket stays to be pushed only if the merge added
     /// local changes); with `saved`, the document's saved form is at hand (stored as it is
     /// when the ticket is new here); with `cursor`, the pull cursor moves in the same write.
@@ -423,9 +434,13 @@ impl Store {
     fn merge_in<'a>(
         &self,
         incoming: impl Iterator<Item = (TicketDoc, Option<Heads>, Option<&'a [u8]>)>,
+        gone: &[rma_store::tickets::Gone],
         cursor: Option<u64>,
     ) -> Result<(), StoreError> {
         let mut batch = Batch::default();
+        for gone in gone {
+            self.note_gone(&mut batch, gone)?;
+        }
         let mut counters: BTreeMap<u16, u32> = BTreeMap::new();
         for (mut doc, acked, saved) in incoming {
             let number = doc.number().clone();

@@ -96,7 +96,8 @@ async fn a_push_is_pulled_back_and_readable_through_the_api() {
         answer.results,
         vec![PushResult::Accepted {
             id: doc.id(),
-            heads: Heads::of(&mut doc)
+            heads: Heads::of(&mut doc),
+            archived: false,
         }]
     );
 

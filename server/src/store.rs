@@ -26,7 +26,9 @@ use rma_shared::sync::{
     self, FeedEntry, FetchResponse, Heads, PAGE_BYTES, PullResponse, PushDoc, PushRequest,
     PushResponse, PushResult, Pusher, TreeNode,
 };
-use rma_shared::{Derived, SiteCode, TicketDoc, TicketId, TicketNumber, TicketSummary};
+use rma_shared::{
+    Derived, SiteCode, TicketDoc, TicketId, TicketNumber, TicketStatus, TicketSummary,
+};
 use rma_store::kv::{Batch, Kv};
 use rma_store::tickets::TicketsError as StoreError;
 use rma_store::tickets::{Prior, Stored, TicketStore, sortable};
@@ -613,6 +615,17 @@ impl ServerStore {
                     continue;
                 }
                 if stored.is_none()
+                    && let Some(Some(held)) = numbered.get(&push.id)
+                    && held == &push.number
+                {
+                    let reason = format!(
+                        "ticket {}: it was disposed of at the server at the end of its retention (regulation 8.2); changes to it are no longer kept",
+                        push.number
+                    );
+                    refuse(&mut plan, reason, false);
+                    continue;
+                }
+                if stored.is_none()
                     && let Some(Some(other)) = numbered.get(&push.id)
                 {
                     let reason = format!(
@@ -649,27 +662,34 @@ impl ServerStore {
                     plan.answers.push(PushResult::Accepted {
                         id: push.id,
                         heads: Heads::default(),
+                        archived: false,
                     });
                 }
                 Err(refusal) => refuse(&mut plan, refusal.reason, refusal.send_whole),
             }
         }
         // The tickets that gained changes, summarised and saved, ready to write.
-        let mut heads_of: HashMap<TicketId, Heads> = HashMap::new();
+        let mut heads_of: HashMap<TicketId, (Heads, bool)> = HashMap::new();
         for id in order {
             let state = taken.remove(&id).expect("every ticket in order is taken");
             let Some(mut doc) = state.doc else { continue };
             let heads = Heads::of(&mut doc);
-            heads_of.insert(id, heads.clone());
             plan.current
                 .push((doc.number().clone(), state.stored_heads.clone()));
             if !state.changed {
+                let archived = state
+                    .prior
+                    .is_some_and(|p| p.summary.status == TicketStatus::Archived);
+                heads_of.insert(id, (heads, archived));
                 continue;
             }
-            match Ready::of(doc, heads, state.prior, state.first_copy) {
-                Ok(ready) => plan.ready.push(ready),
+            match Ready::of(doc, heads.clone(), state.prior, state.first_copy) {
+                Ok(ready) => {
+                    let archived = ready.summary.status == TicketStatus::Archived;
+                    heads_of.insert(id, (heads, archived));
+                    plan.ready.push(ready);
+                }
                 Err(reason) => {
-                    heads_of.remove(&id);
                     for (answer, result) in plan.answers.iter_mut().zip(&mut plan.results) {
                         if matches!(answer, PushResult::Accepted { id: a, .. } if *a == id) {
                             let number = match result {
@@ -688,10 +708,15 @@ impl ServerStore {
             }
         }
         for answer in &mut plan.answers {
-            if let PushResult::Accepted { id, heads } = answer
-                && let Some(now) = heads_of.get(id)
+            if let PushResult::Accepted {
+                id,
+                heads,
+                archived,
+            } = answer
+                && let Some((now, in_archive)) = heads_of.get(id)
             {
                 *heads = now.clone();
+                *archived = *in_archive;
             }
         }
         Ok(plan)
@@ -767,28 +792,17 @@ impl ServerStore {
         let mut bytes = 0;
         'page: for chunk in positions.chunks(READ_BATCH) {
             let numbers: Vec<TicketNumber> = chunk.iter().filter_map(|(_, n)| n.clone()).collect();
-            let mut stored: HashMap<TicketNumber, Stored> = numbers
-                .iter()
-                .cloned()
-                .zip(self.tickets.read_stored_many(&numbers)?)
-                .filter_map(|(number, stored)| Some((number, stored?)))
-                .collect();
+            let mut held = self.held_many(&numbers)?;
             for (seq, send) in chunk {
-                let Some(stored) = send.as_ref().and_then(|n| stored.remove(n)) else {
+                let Some(entry) = send.as_ref().and_then(|n| held.remove(n)) else {
                     end = *seq;
                     continue;
                 };
-                if !entries.is_empty() && bytes + stored.doc.len() > PAGE_BYTES {
+                if !entries.is_empty() && bytes + entry.doc.len() > PAGE_BYTES {
                     break 'page;
                 }
-                bytes += stored.doc.len();
-                entries.push(FeedEntry {
-                    seq: *seq,
-                    id: stored.summary.id,
-                    number: send.clone().expect("a position with a ticket to send"),
-                    heads: stored.heads,
-                    doc: stored.doc,
-                });
+                bytes += entry.doc.len();
+                entries.push(FeedEntry { seq: *seq, ..entry });
                 end = *seq;
             }
         }
@@ -826,23 +840,68 @@ impl ServerStore {
             let Some(number) = self.tickets.number_of(*id)? else {
                 continue;
             };
-            let Some(stored) = self.tickets.read_stored(&number)? else {
+            let Some(entry) = self
+                .held_many(std::slice::from_ref(&number))?
+                .remove(&number)
+            else {
                 continue;
             };
-            if !response.entries.is_empty() && bytes + stored.doc.len() > PAGE_BYTES {
+            if !response.entries.is_empty() && bytes + entry.doc.len() > PAGE_BYTES {
                 response.rest = ids[i..].to_vec();
                 break;
             }
-            bytes += stored.doc.len();
-            response.entries.push(FeedEntry {
-                seq: 0,
-                id: *id,
-                number,
-                heads: stored.heads,
-                doc: stored.doc,
-            });
+            bytes += entry.doc.len();
+            response.entries.push(entry);
         }
         Ok(response)
+    }
+
+    /// What an agent receives of each ticket (position 0): the whole document, or for a ticket
+    /// in the archive (or disposed of) only its number and heads, since its contents stay at
+    /// the server (regulation 8).
+    fn held_many(
+        &self,
+        numbers: &[TicketNumber],
+    ) -> Result<HashMap<TicketNumber, FeedEntry>, ServerStoreError> {
+        let stored = self.tickets.read_stored_many(numbers)?;
+        let missing: Vec<TicketNumber> = numbers
+            .iter()
+            .zip(&stored)
+            .filter(|(_, stored)| stored.is_none())
+            .map(|(number, _)| number.clone())
+            .collect();
+        let mut held: HashMap<TicketNumber, FeedEntry> = HashMap::new();
+        for (number, stored) in numbers.iter().zip(stored) {
+            let Some(stored) = stored else { continue };
+            let archived = stored.summary.status == TicketStatus::Archived;
+            held.insert(
+                number.clone(),
+                FeedEntry {
+                    seq: 0,
+                    id: stored.summary.id,
+                    number: number.clone(),
+                    heads: stored.heads,
+                    doc: if archived { Vec::new() } else { stored.doc },
+                    archived,
+                },
+            );
+        }
+        if !missing.is_empty() {
+            for gone in self.tickets.gone_many(&missing)?.into_iter().flatten() {
+                held.insert(
+                    gone.number.clone(),
+                    FeedEntry {
+                        seq: 0,
+                        id: gone.id,
+                        number: gone.number,
+                        heads: gone.heads,
+                        doc: Vec::new(),
+                        archived: true,
+                    },
+                );
+            }
+        }
+        Ok(held)
     }
 
     /// Puts every ticket that is missing from the feed back on it (a feed written by an older

@@ -118,6 +118,11 @@ pub enum EventKind {
     Archived {
         keeper: String,
         retain_until: NaiveDate,
+        /// Every event the archiving copy held (filled in when it is recorded). A change made
+        /// elsewhere without knowing of the archive is not among them: it is a conflict, wherever
+        /// the merge happens to place it.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        covers: Vec<EventId>,
     },
     /// Work paused (waiting for the customer, for parts...).
     Held {
@@ -283,6 +288,7 @@ impl EventKind {
             Self::Archived {
                 keeper,
                 retain_until,
+                ..
             } => tr!(
                 lang,
                 "event-archived",

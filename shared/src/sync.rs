@@ -122,8 +122,13 @@ pub struct PushRequest {
 /// What the server did with one ticket of a push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PushResult {
-    /// Stored; the server now holds these heads.
-    Accepted { id: TicketId, heads: Heads },
+    /// Stored; the server now holds these heads. With `archived`, the ticket is in the
+    /// server's archive: the agent keeps only that (regulation 8).
+    Accepted {
+        id: TicketId,
+        heads: Heads,
+        archived: bool,
+    },
     /// Not stored. With `send_whole`, sending the whole document will succeed.
     Refused {
         id: TicketId,
@@ -145,9 +150,12 @@ pub struct FeedEntry {
     pub number: TicketNumber,
     /// The server's heads for the ticket: what the agent may count as acknowledged.
     pub heads: Heads,
-    /// The whole saved document.
+    /// The whole saved document; empty when `archived`.
     #[serde(with = "serde_bytes")]
     pub doc: Vec<u8>,
+    /// The ticket is in the server's archive (or was disposed of): its contents stay there,
+    /// the agent keeps only its number and heads (regulation 8).
+    pub archived: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -666,6 +674,7 @@ mod tests {
             number: doc.number().clone(),
             heads: Heads::of(&mut doc),
             doc: doc.save(),
+            archived: false,
         };
         let mut merged = absorb(Some(local), &entry).unwrap();
         assert_eq!(Heads::of(&mut merged), entry.heads);

@@ -239,9 +239,13 @@ impl TicketDoc {
     }
 
     /// Records one step if the regulation allows it now; otherwise changes nothing.
-    pub fn record(&mut self, event: Event) -> Result<Workflow, RecordError> {
-        let mut flow = self.workflow();
+    pub fn record(&mut self, mut event: Event) -> Result<Workflow, RecordError> {
+        let events: Vec<Event> = self.events().into_iter().filter_map(Result::ok).collect();
+        let mut flow = Workflow::derive(self.number.clone(), &events);
         flow.apply(&event)?;
+        if let EventKind::Archived { covers, .. } = &mut event.kind {
+            *covers = events.iter().map(|e| e.id.clone()).collect();
+        }
         if let EventKind::Edited { field, value } = &event.kind {
             self.doc
                 .put(&self.registration, field.key(), value.as_str())

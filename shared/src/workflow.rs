@@ -303,10 +303,28 @@ impl Workflow {
 
     /// Folds events, in document order, into the ticket's state. Events that break a rule are
     /// kept as conflicts; they change nothing else.
-    pub fn derive<'a>(ticket: TicketNumber, events: impl IntoIterator<Item = &'a Event>) -> Self {
+    ///
+    /// An event the archiving copy did not hold (made elsewhere, offline, before the archive
+    /// reached it) is a conflict too, even where the merge places it before the archive.
+    pub fn derive<'a>(
+        ticket: TicketNumber,
+        events: impl IntoIterator<Item = &'a Event> + Clone,
+    ) -> Self {
         let mut flow = Self::new(ticket);
+        let archive = events.clone().into_iter().find_map(|e| match &e.kind {
+            EventKind::Archived { covers, .. } if !covers.is_empty() => Some((&e.id, covers)),
+            _ => None,
+        });
+        let late = |event: &Event| {
+            archive.is_some_and(|(id, covers)| &event.id != id && !covers.contains(&event.id))
+        };
         for event in events {
-            if let Err(refusal) = flow.apply(event) {
+            let applied = if late(event) {
+                Err(Refusal::Archived)
+            } else {
+                flow.apply(event)
+            };
+            if let Err(refusal) = applied {
                 flow.conflicts.push(Conflict {
                     event: event.id.clone(),
                     kind: event.kind.name().to_owned(),

@@ -137,6 +137,7 @@ fn archived() -> EventKind {
     EventKind::Archived {
         keeper: "kim".into(),
         retain_until: NaiveDate::from_ymd_opt(2031, 12, 1).unwrap(),
+        covers: Vec::new(),
     }
 }
 
@@ -515,6 +516,32 @@ fn concurrent_incompatible_events_become_conflicts_not_losses() {
     let flow = Workflow::derive(ticket(), events);
     assert_eq!(flow.conflicts.len(), 1);
     assert_eq!(flow.open_conflicts().count(), 0);
+}
+
+#[test]
+fn a_change_the_archiving_copy_never_saw_is_a_conflict_wherever_the_merge_puts_it() {
+    let mut clock = Clock::new();
+    let mut path = full_path();
+    path.pop();
+    let known: Vec<Event> = path.into_iter().map(|k| clock.event(k)).collect();
+    let mut archive = clock.event(archived());
+    if let EventKind::Archived { covers, .. } = &mut archive.kind {
+        *covers = known.iter().map(|e| e.id.clone()).collect();
+    }
+    // A cost line booked offline at another site, before the archive reached it.
+    let late = clock.event(cost());
+    for merged in [
+        known.iter().chain([&late, &archive]).collect::<Vec<_>>(),
+        known.iter().chain([&archive, &late]).collect(),
+    ] {
+        let flow = Workflow::derive(ticket(), merged);
+        assert_eq!(flow.status(), TicketStatus::Archived);
+        assert_eq!(flow.open_conflicts().count(), 1);
+        let conflict = &flow.conflicts[0];
+        assert_eq!(conflict.event, late.id);
+        assert_eq!(conflict.kind, "cost");
+        assert_eq!(flow.costs.len(), 1, "the late line is not counted");
+    }
 }
 
 #[test]

@@ -101,6 +101,7 @@ fn steps() -> Vec<EventKind> {
         EventKind::Archived {
             keeper: "kim".into(),
             retain_until: NaiveDate::from_ymd_opt(2036, 12, 1).unwrap(),
+            covers: Vec::new(),
         },
         EventKind::Held {
             reason: "parts".into(),

@@ -10,6 +10,9 @@
 //! ix:area:{CODE}\0{number}       value: the number and how many of its units are there
 //! ix:due:{deadline}\0{since, ms BE}{number}
 //! ix:conflict\0{number}          tickets with conflicts not yet settled
+//! gone:{number}                  a ticket whose contents are not here (JSON, see [`Gone`]):
+//!                                archived at the server (what an agent keeps of it), or
+//!                                disposed of (the server's tombstone); its `id:` entry stays
 //! id:{ticket id, 16 bytes}       the number (sortable form) and heads, for the repair of sync
 //! meta:digest:{byte}             the digest of the tickets whose id starts with that byte
 //!                                (256-bit register); their sum is the digest of all
@@ -27,7 +30,7 @@ use rma_shared::{
     AreaCode, DeadlineSettings, DocError, ListedTicket, SiteCode, TicketDoc, TicketList,
     TicketNumber, TicketStatus, TicketSummary,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use rma_shared::TicketId;
 use rma_shared::sync::{Digest, Heads, LEAF_TICKETS, TreeNode};
@@ -233,6 +236,49 @@ impl TicketStore {
         Ok(leaves)
     }
 
+    /// Replaces what is here of a ticket by the note that its contents are elsewhere (or
+    /// gone), in `batch`: the document and its index entries go, the id entry stays with
+    /// `gone.heads`, so the digests of the stores that agree on the ticket still agree.
+    pub fn write_gone(&self, batch: &mut Batch, gone: &Gone) -> Result<(), TicketsError> {
+        let bucket = bucket_key(gone.id.as_bytes()[0]);
+        if let Some(stored) = self.read_stored(&gone.number)? {
+            batch.subtract_from(&bucket, &Digest::item(gone.id, &stored.heads));
+            for key in index_entries(&stored.summary).into_keys() {
+                batch.delete(key);
+            }
+            batch.delete(ticket_key(&gone.number));
+        } else if let Some(value) = self.kv.get(id_key(gone.id))?
+            && let Some((_, _, heads)) = decode_id_entry(&id_key(gone.id), &value)
+        {
+            batch.subtract_from(&bucket, &Digest::item(gone.id, &heads));
+        }
+        index_id(batch, gone.id, &gone.number, &gone.heads);
+        batch.put(
+            gone_key(&gone.number),
+            serde_json::to_vec(gone).expect("notes serialise"),
+        );
+        Ok(())
+    }
+
+    /// What is known of a ticket whose contents are not here.
+    pub fn gone(&self, number: &TicketNumber) -> Result<Option<Gone>, TicketsError> {
+        Ok(self
+            .kv
+            .get(gone_key(number))?
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+    }
+
+    /// The notes of many tickets, in the order asked.
+    pub fn gone_many(&self, numbers: &[TicketNumber]) -> Result<Vec<Option<Gone>>, TicketsError> {
+        let keys: Vec<Vec<u8>> = numbers.iter().map(|n| gone_key(n).into_bytes()).collect();
+        Ok(self
+            .kv
+            .get_many(&keys)?
+            .into_iter()
+            .map(|value| value.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+            .collect())
+    }
+
     /// The number of the ticket with this id, if it is here.
     pub fn number_of(&self, id: TicketId) -> Result<Option<TicketNumber>, TicketsError> {
         let Some(value) = self.kv.get(id_key(id))? else {
@@ -263,10 +309,20 @@ impl TicketStore {
                 number: String::from_utf8_lossy(&key[2..]).into_owned(),
                 source,
             })?;
-            index_id(&mut batch, &stored.summary, &stored.heads);
+            index_id(
+                &mut batch,
+                stored.summary.id,
+                &stored.summary.number,
+                &stored.heads,
+            );
             // Indexes added since: the summary has what they need.
             for (key, value) in index_entries(&stored.summary) {
                 batch.put(key, value);
+            }
+        }
+        for entry in self.kv.scan(GONE) {
+            if let Ok(gone) = serde_json::from_slice::<Gone>(&entry?.1) {
+                index_id(&mut batch, gone.id, &gone.number, &gone.heads);
             }
         }
         batch.put(FORMAT, FORMAT_VERSION.to_string());
@@ -331,8 +387,11 @@ impl TicketStore {
             ticket_key(&summary.number),
             encode_ticket(&summary, heads, saved),
         );
+        if old.is_none() {
+            batch.delete(gone_key(&summary.number));
+        }
         let new = index_entries(&summary);
-        index_id(batch, &summary, heads);
+        index_id(batch, summary.id, &summary.number, heads);
         if let Some(old) = old {
             batch.subtract_from(
                 bucket_key(old.summary.id.as_bytes()[0]),
@@ -533,10 +592,9 @@ fn id_key(id: TicketId) -> Vec<u8> {
 
 /// Adds a ticket to the id index and its part's digest (what was there for it is
 /// overwritten, and its old term is subtracted by the caller).
-fn index_id(batch: &mut Batch, summary: &TicketSummary, heads: &Heads) {
-    let id = summary.id;
+fn index_id(batch: &mut Batch, id: TicketId, number: &TicketNumber, heads: &Heads) {
     let mut value = heads.to_bytes();
-    value.extend_from_slice(sortable(&summary.number).as_bytes());
+    value.extend_from_slice(sortable(number).as_bytes());
     let count = u8::try_from(heads.len()).expect("a ticket has fewer than 256 heads");
     value.insert(0, count);
     batch.put(id_key(id), value);
@@ -549,6 +607,25 @@ fn decode_id_entry(key: &[u8], value: &[u8]) -> Option<(TicketId, TicketNumber, 
     let heads = Heads::from_bytes(rest.get(..usize::from(count) * 32)?)?;
     let number = parse_sortable(std::str::from_utf8(&rest[usize::from(count) * 32..]).ok()?)?;
     Some((id, number, heads))
+}
+
+const GONE: &[u8] = b"gone:";
+
+fn gone_key(number: &TicketNumber) -> String {
+    format!("gone:{}", sortable(number))
+}
+
+/// A ticket whose contents are not in this store (see [`TicketStore::write_gone`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gone {
+    pub id: TicketId,
+    pub number: TicketNumber,
+    /// The server's heads of the ticket when it left.
+    pub heads: Heads,
+    pub at: DateTime<Utc>,
+    /// Disposed of at the end of its retention, rather than kept in the server's archive.
+    #[serde(default)]
+    pub disposed: bool,
 }
 
 /// What a ticket was before a write: its summary (for the indexes) and heads (for the digest).

@@ -39,6 +39,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let kind = EventKind::Archived {
         keeper: args.keeper,
         retain_until,
+        covers: Vec::new(),
     };
     ctx.record(&args.ticket, kind, &done)
 }

@@ -4,6 +4,7 @@ use super::{Context, TicketOrUnit};
 
 /// Show a ticket with every record: registration, assessment, units and where they are,
 /// repairs, inspections, shipping, follow-up, costs, archive, deadlines and conflicts.
+/// A ticket in the server's archive is no longer kept here: `show` says so.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  rma-agent show WH1-2026-00001\n  rma-agent show WH1-2026-00001-2 --json"
@@ -14,6 +15,27 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let doc = ctx.store()?.load(args.what.ticket())?;
+    let store = ctx.store()?;
+    let number = args.what.ticket();
+    if let Some(gone) = store.tickets().gone(number)? {
+        // Regulation 8: the archive file is kept at the server, read there with a grant.
+        return if ctx.json {
+            ctx.json(&serde_json::json!({
+                "number": gone.number,
+                "status": "archived",
+                "archived_at_server": true,
+                "disposed": gone.disposed,
+                "since": gone.at,
+            }))
+        } else {
+            ctx.write(&rma_shared::tr!(
+                ctx.lang,
+                "show-archived-at-server",
+                ticket = number.to_string()
+            ));
+            Ok(())
+        };
+    }
+    let doc = store.load(number)?;
     ctx.print_ticket(&doc)
 }

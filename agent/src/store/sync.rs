@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError};
 use rma_store::kv::Batch;
+use rma_store::tickets::Gone;
 
 pub(super) const CURSOR: &str = "meta:cursor";
 const SERVER: &str = "meta:server";
@@ -197,6 +198,24 @@ impl Store {
                 }
             }
             match result {
+                PushResult::Accepted {
+                    archived: true,
+                    heads,
+                    ..
+                } => {
+                    // The server holds all of it, in its archive: only the note stays here.
+                    let gone = Gone {
+                        id: *id,
+                        number: number.clone(),
+                        heads: heads.clone(),
+                        at: Utc::now(),
+                        disposed: false,
+                    };
+                    self.tickets.write_gone(&mut batch, &gone)?;
+                    for prefix in [ACKED, DIRTY, REFUSED] {
+                        batch.delete(key(prefix, number));
+                    }
+                }
                 PushResult::Accepted { .. } => {
                     // The server now holds everything this copy had when it was sent (its
                     // own heads may be ahead, with other sites' changes: those arrive with
@@ -290,8 +309,21 @@ impl Store {
     }
 
     fn absorb(&self, entries: &[FeedEntry], cursor: Option<u64>) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let gone: Vec<Gone> = entries
+            .iter()
+            .filter(|entry| entry.archived)
+            .map(|entry| Gone {
+                id: entry.id,
+                number: entry.number.clone(),
+                heads: entry.heads.clone(),
+                at: now,
+                disposed: false,
+            })
+            .collect();
         let docs = entries
             .iter()
+            .filter(|entry| !entry.archived)
             .map(|entry| {
                 let doc = entry
                     .load()
@@ -302,7 +334,21 @@ impl Store {
                 Ok((doc, Some(entry.heads.clone()), Some(entry.doc.as_slice())))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        self.merge_in(docs.into_iter(), cursor)
+        self.merge_in(docs.into_iter(), &gone, cursor)
+    }
+
+    /// Lets go of a ticket's contents, which the server keeps in its archive (regulation 8):
+    /// only its number and the server's heads stay. A ticket with changes the server has not
+    /// taken yet is kept until they are pushed (the push's answer lets go of it then).
+    pub(super) fn note_gone(&self, batch: &mut Batch, gone: &Gone) -> Result<(), StoreError> {
+        if self.kv.get(key(DIRTY, &gone.number))?.is_some() {
+            return Ok(());
+        }
+        self.tickets.write_gone(batch, gone)?;
+        for prefix in [ACKED, DIRTY, REFUSED] {
+            batch.delete(key(prefix, &gone.number));
+        }
+        Ok(())
     }
 
     pub fn last_sync(&self) -> Result<Option<LastSync>, StoreError> {

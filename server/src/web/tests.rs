@@ -1094,6 +1094,7 @@ async fn the_audit_log_keeps_sign_ins_refusals_downloads_archive_reads_and_chang
             EventKind::Archived {
                 keeper: "kim".into(),
                 retain_until: NaiveDate::from_ymd_opt(2036, 3, 5).unwrap(),
+                covers: Vec::new(),
             },
         ],
     );
