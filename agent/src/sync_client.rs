@@ -496,11 +496,14 @@ pub fn repair(store: &Store, conn: &dyn Transport, report: &mut Report) -> Resul
     Ok(())
 }
 
-/// Checks a server address and token: `Ok(true)` if the server accepts the token,
-/// `Ok(false)` if it cannot be reached now.
-pub fn check_link(link: &ServerLink) -> Result<bool, SyncError> {
+/// Checks a server address and token: `Ok(true)` if the server accepts the token as the
+/// site's, `Ok(false)` if it cannot be reached now.
+pub fn check_link(link: &ServerLink, site: &rma_shared::SiteCode) -> Result<bool, SyncError> {
     let response = client(link)
-        .get(format!("{}/api/v1/sites", link.url.trim_end_matches('/')))
+        .get(format!(
+            "{}/api/v1/sync/{site}/directory",
+            link.url.trim_end_matches('/')
+        ))
         .bearer_auth(&link.token)
         .send();
     match response {

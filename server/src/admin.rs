@@ -16,6 +16,8 @@ pub enum AdminError {
     Store(#[from] ServerStoreError),
     #[error(transparent)]
     User(#[from] UserError),
+    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "server-department-not-head", role = .0.label(rma_shared::i18n::current())))]
+    DepartmentNotHead(crate::users::Role),
 }
 
 /// Who the audit log says made a change through `rma-server` on the server's machine.
@@ -29,9 +31,19 @@ pub fn run(store: &ServerStore, request: AdminRequest) -> Result<Value, AdminErr
             name,
             role,
             password,
+            department,
         } => {
+            if department.is_some() && role != crate::users::Role::Head {
+                return Err(AdminError::DepartmentNotHead(role));
+            }
             let user = store.people().add(&name, role, &password, Utc::now())?;
-            let subject = format!("{} ({})", user.name, user.role);
+            if department.is_some() {
+                store.people().set_department(&user.name, department)?;
+            }
+            let subject = match department {
+                Some(department) => format!("{} ({}, {department})", user.name, user.role),
+                None => format!("{} ({})", user.name, user.role),
+            };
             store.audit(BY, AuditKind::UserAdded, &subject, FROM);
             Ok(json!({ "name": user.name, "role": user.role }))
         }

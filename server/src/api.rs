@@ -181,6 +181,9 @@ impl From<crate::admin::AdminError> for ApiError {
             crate::admin::AdminError::User(err) => {
                 Self::new(StatusCode::BAD_REQUEST, "bad_user", err.to_string())
             }
+            err @ crate::admin::AdminError::DepartmentNotHead(_) => {
+                Self::new(StatusCode::BAD_REQUEST, "bad_user", err.to_string())
+            }
         }
     }
 }
@@ -220,6 +223,47 @@ async fn authenticate(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Site
     match blocking(move || store.store.check_token(&token)).await? {
         TokenCheck::Site(site) => Ok(site),
         TokenCheck::Unknown => Err(unauthorised()),
+    }
+}
+
+/// The office person behind a request to the office API: their session (the pages' cookie,
+/// or its token as `Authorization: Bearer`). A site's token is for sync only: it reads no
+/// tickets (regulation 8, issue of roles everywhere).
+async fn authenticate_person(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+) -> Result<crate::users::User, ApiError> {
+    let cookie = crate::web::auth::session_token(headers);
+    let bearer = bearer(headers).map(str::to_owned);
+    let store = state.clone();
+    let (person, site) = blocking(move || {
+        let people = store.store.people();
+        let now = Utc::now();
+        for token in cookie.iter().chain(bearer.iter()) {
+            // A session read fails only when the store does.
+            if let Some(person) = people.session(token, now).ok().flatten() {
+                return Ok((Some(person), false));
+            }
+        }
+        let site = match &bearer {
+            Some(token) => matches!(store.store.check_token(token)?, TokenCheck::Site(_)),
+            None => false,
+        };
+        Ok((None, site))
+    })
+    .await?;
+    match (person, site) {
+        (Some(person), _) => Ok(person),
+        (None, true) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "site_token_sync_only",
+            "a site's token is for sync only; to read tickets, sign in as a person (POST /login) and send the session",
+        )),
+        (None, false) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorised",
+            "sign in as a person (POST /login) and send the session cookie, or its token as Authorization: Bearer",
+        )),
     }
 }
 
@@ -515,14 +559,14 @@ pub(crate) struct TicketQuery {
 
 /// Tickets, newest first, with the deadlines each is past.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "office", params(TicketQuery),
-    responses((status = 200, description = "One page of tickets", body = TicketList), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
-    security(("site_token" = [])))]
+    responses((status = 200, description = "One page of tickets", body = TicketList), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No session: sign in as a person", body = ErrorBody), (status = 403, description = "A site token (sync only), or an archived ticket (read in place on its office page)", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("session" = []), ("session_token" = [])))]
 pub(crate) async fn tickets(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     parsed: Result<Query<TicketQuery>, QueryRejection>,
 ) -> Result<Json<TicketList>, ApiError> {
-    authenticate(&state, &headers).await?;
+    authenticate_person(&state, &headers).await?;
     let query = query(parsed)?;
     let bad = |code, message: String| ApiError::new(StatusCode::BAD_REQUEST, code, message);
     let status = match &query.status {
@@ -557,14 +601,14 @@ pub(crate) async fn tickets(
 /// One ticket with every record of it.
 #[utoipa::path(get, path = "/api/v1/tickets/{number}", tag = "office",
     params(("number" = String, Path, description = "The ticket's number, e.g. WH1-2026-00042")),
-    responses((status = 200, description = "The ticket", body = TicketView), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 404, description = "No such ticket", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
-    security(("site_token" = [])))]
+    responses((status = 200, description = "The ticket", body = TicketView), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No session: sign in as a person", body = ErrorBody), (status = 403, description = "A site token (sync only), or an archived ticket (read in place on its office page)", body = ErrorBody), (status = 404, description = "No such ticket", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("session" = []), ("session_token" = [])))]
 pub(crate) async fn ticket(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(number): Path<String>,
 ) -> Result<Json<TicketView>, ApiError> {
-    let site = authenticate(&state, &headers).await?;
+    let person = authenticate_person(&state, &headers).await?;
     let number = TicketNumber::parse(&number)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_number", e.to_string()))?;
     let not_found = || {
@@ -579,19 +623,32 @@ pub(crate) async fn ticket(
     let (_, doc) = blocking(move || Ok(reader.store.tickets().read(&wanted)?))
         .await?
         .ok_or_else(not_found)?;
-    let view = TicketView::build(&doc, &state.settings.deadlines, Utc::now())
+    let mut view = TicketView::build(&doc, &state.settings.deadlines, Utc::now())
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "damaged", e.to_string()))?;
     if view.status == TicketStatus::Archived {
-        // Regulation 8.3: every read of an archive file is logged, through the API too.
+        // Regulation 8.3: an archive file is read in place, on its office page with a grant;
+        // never through the API. The attempt is logged.
         let writer = state.clone();
-        let subject = number.to_string();
-        let who = format!("site:{site}");
+        let subject = format!("{number} (api)");
         let _ = tokio::task::spawn_blocking(move || {
-            writer
-                .store
-                .audit(&who, crate::audit::AuditKind::ArchiveRead, &subject, "api");
+            writer.store.audit(
+                &person.name,
+                crate::audit::AuditKind::Refused,
+                &subject,
+                "api",
+            );
         })
         .await;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "archived",
+            format!(
+                "{number} is in the archive: it is read in place on its office page, with an approved access application, not through the API"
+            ),
+        ));
+    }
+    if !person.role.reads_costs() {
+        view.hide_costs();
     }
     Ok(Json(view))
 }
@@ -607,13 +664,13 @@ pub struct SiteView {
 
 /// Every enrolled site, with its last sync and how far behind the feed it is.
 #[utoipa::path(get, path = "/api/v1/sites", tag = "office",
-    responses((status = 200, description = "The sites", body = Vec<SiteView>), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
-    security(("site_token" = [])))]
+    responses((status = 200, description = "The sites", body = Vec<SiteView>), (status = 401, description = "No session: sign in as a person", body = ErrorBody), (status = 403, description = "A site token (sync only), or an archived ticket (read in place on its office page)", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("session" = []), ("session_token" = [])))]
 pub(crate) async fn sites(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<SiteView>>, ApiError> {
-    authenticate(&state, &headers).await?;
+    authenticate_person(&state, &headers).await?;
     let reader = state.clone();
     let (head, sites) =
         blocking(move || Ok((reader.store.feed_head()?, reader.store.sites()?))).await?;
@@ -642,6 +699,9 @@ pub enum AdminRequest {
         name: String,
         role: crate::users::Role,
         password: String,
+        /// For a head: the department they lead.
+        #[serde(default)]
+        department: Option<crate::users::Role>,
     },
     UserRemove {
         name: String,

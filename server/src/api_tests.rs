@@ -74,6 +74,17 @@ fn get(token: Option<&str>, uri: &str) -> Request<Body> {
     request.body(Body::empty()).unwrap()
 }
 
+/// Signs a person in; the session token reads the office API (as the pages' cookie does).
+fn person(f: &Fixture, name: &str, role: crate::users::Role) -> String {
+    let people = f.state.store.people();
+    people.add(name, role, "pass word 42", Utc::now()).unwrap();
+    let (token, _) = people
+        .log_in(name, "pass word 42", Utc::now())
+        .unwrap()
+        .expect("signed in");
+    token
+}
+
 fn message(body: &[u8]) -> String {
     let value: serde_json::Value = serde_json::from_slice(body).unwrap();
     value["message"].as_str().unwrap().to_owned()
@@ -129,38 +140,103 @@ async fn a_push_is_pulled_back_and_readable_through_the_api() {
     // (the page carries the 32-byte digest of the server's tickets)
     assert!(empty.len() < 64, "{} bytes", empty.len());
 
+    let head = person(&f, "hana", crate::users::Role::Head);
     let (status, list) = send(
         &f.state,
-        get(Some(&f.token), "/api/v1/tickets?status=registered"),
+        get(Some(&head), "/api/v1/tickets?status=registered"),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
     let list: serde_json::Value = serde_json::from_slice(&list).unwrap();
     assert_eq!(list["tickets"][0]["number"], "WH1-2026-00001");
-    let (status, view) = send(
-        &f.state,
-        get(Some(&f.token), "/api/v1/tickets/WH1-2026-00001"),
-    )
-    .await;
+    let (status, view) = send(&f.state, get(Some(&head), "/api/v1/tickets/WH1-2026-00001")).await;
     assert_eq!(status, StatusCode::OK);
     let view: serde_json::Value = serde_json::from_slice(&view).unwrap();
     assert_eq!(view["status"], "registered");
     assert_eq!(view["events"].as_array().unwrap().len(), 1);
+    let (status, _) = send(&f.state, get(Some(&head), "/api/v1/tickets/WH1-2026-00009")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_office_api_answers_people_by_role_and_never_a_site_token() {
+    let f = fixture();
+    let mut doc = ticket(1);
+    let event =
+        |kind| rma_shared::Event::new(kind, SiteCode::parse("WH1").unwrap(), "ann", Utc::now());
+    let line = rma_shared::event::CostLine {
+        kind: rma_shared::event::CostKind::Repair,
+        amount: rma_shared::Money::parse(
+            "35.00",
+            rma_shared::money::Currency::parse("CNY").unwrap(),
+        )
+        .unwrap(),
+        payer: rma_shared::event::Payer::Company,
+        liability: rma_shared::event::Liability::QualityDefect,
+        unit: None,
+        note: None,
+    };
+    doc.record(event(rma_shared::EventKind::Cost(line)))
+        .unwrap();
+    let push = sync::outgoing(&mut doc, &Heads::default()).unwrap();
+    let body = sync::encode(&PushRequest { docs: vec![push] });
     let (status, _) = send(
         &f.state,
-        get(Some(&f.token), "/api/v1/tickets/WH1-2026-00009"),
+        push_request(&f.token, "WH1", sync::CONTENT_TYPE, body),
     )
     .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(status, StatusCode::OK);
+
+    // A site's token syncs; it reads no ticket, no list, no sites.
+    for path in [
+        "/api/v1/tickets",
+        "/api/v1/tickets/WH1-2026-00001",
+        "/api/v1/sites",
+    ] {
+        let (status, body) = send(&f.state, get(Some(&f.token), path)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(message(&body).contains("sync only"), "{path}");
+    }
+    // Finance sees the cost; sales does not, through the API as on the pages.
+    let finance = person(&f, "fiona", crate::users::Role::Finance);
+    let sales = person(&f, "sam", crate::users::Role::Sales);
+    let (_, seen) = send(
+        &f.state,
+        get(Some(&finance), "/api/v1/tickets/WH1-2026-00001"),
+    )
+    .await;
+    let seen: serde_json::Value = serde_json::from_slice(&seen).unwrap();
+    assert_eq!(seen["costs"].as_array().unwrap().len(), 1, "{seen}");
+    assert_eq!(seen["cost_totals"][0]["minor"], 3500);
+    let (status, hidden) = send(
+        &f.state,
+        get(Some(&sales), "/api/v1/tickets/WH1-2026-00001"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let hidden: serde_json::Value = serde_json::from_slice(&hidden).unwrap();
+    assert_eq!(hidden["costs"].as_array().unwrap().len(), 0, "{hidden}");
+    assert!(hidden["cost_totals"].as_array().unwrap().is_empty());
+    assert!(
+        hidden["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["type"] != "cost"),
+        "{hidden}"
+    );
+    // An unknown session is no one.
+    let (status, _) = send(&f.state, get(Some("guess"), "/api/v1/tickets")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn tokens_are_checked_for_every_request() {
     let f = fixture();
-    let (status, body) = send(&f.state, get(None, "/api/v1/tickets")).await;
+    let (status, body) = send(&f.state, get(None, "/api/v1/sync/WH1/pull")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(message(&body).contains("site token"));
-    let (status, _) = send(&f.state, get(Some("guess"), "/api/v1/sites")).await;
+    let (status, _) = send(&f.state, get(Some("guess"), "/api/v1/sync/WH1/pull")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // WH1's token may not sync as WH2.
     let (status, body) = send(&f.state, get(Some(&f.token), "/api/v1/sync/WH2/pull")).await;
@@ -171,7 +247,7 @@ async fn tokens_are_checked_for_every_request() {
         .store
         .revoke_site(&SiteCode::parse("WH1").unwrap(), Utc::now())
         .unwrap();
-    let (status, _) = send(&f.state, get(Some(&f.token), "/api/v1/tickets")).await;
+    let (status, _) = send(&f.state, get(Some(&f.token), "/api/v1/sync/WH1/pull")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = send(&f.state, get(None, "/api/v1/health")).await;
     assert_eq!(status, StatusCode::OK);

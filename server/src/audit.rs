@@ -33,10 +33,17 @@ pub enum AuditKind {
     SiteAdded,
     SiteRevoked,
     Backup,
+    /// An application to read archived tickets was filed, approved or refused.
+    ApplicationFiled,
+    ApplicationApproved,
+    ApplicationRefused,
+    /// A ticket past its retention was put forward for disposal, or disposed of.
+    DisposalProposed,
+    Disposed,
 }
 
 impl AuditKind {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 17] = [
         Self::SignIn,
         Self::SignInRefused,
         Self::SignInLimited,
@@ -49,6 +56,11 @@ impl AuditKind {
         Self::SiteAdded,
         Self::SiteRevoked,
         Self::Backup,
+        Self::ApplicationFiled,
+        Self::ApplicationApproved,
+        Self::ApplicationRefused,
+        Self::DisposalProposed,
+        Self::Disposed,
     ];
 
     pub fn key(self) -> &'static str {
@@ -65,6 +77,11 @@ impl AuditKind {
             Self::SiteAdded => "site_added",
             Self::SiteRevoked => "site_revoked",
             Self::Backup => "backup",
+            Self::ApplicationFiled => "application_filed",
+            Self::ApplicationApproved => "application_approved",
+            Self::ApplicationRefused => "application_refused",
+            Self::DisposalProposed => "disposal_proposed",
+            Self::Disposed => "disposed",
         }
     }
 

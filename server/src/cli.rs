@@ -26,6 +26,7 @@ Examples:
   rma-server site list
   rma-server site revoke WH1            # its token stops working at once
   rma-server user add li.wei --role finance   # asks for the password (or reads it from stdin)
+  rma-server user add zhou --role head --department sales   # sales' head: decides sales' archive applications
   rma-server user list
 
 Then, on the site's PC:
@@ -132,6 +133,10 @@ pub enum UserCommand {
         /// Their department (REGULATION.md section 1), or head / admin.
         #[arg(long, value_enum)]
         role: crate::users::Role,
+        /// For a head: the department they lead; they decide its people's applications to
+        /// read the archive. A head without one decides for everyone.
+        #[arg(long, value_enum)]
+        department: Option<crate::users::Role>,
     },
     /// Remove a person; their sessions end at once.
     Remove { name: String },
@@ -215,7 +220,12 @@ impl Cli {
             }
             Command::User(command) => {
                 let request = match command {
-                    UserCommand::Add { name, role } => AdminRequest::UserAdd {
+                    UserCommand::Add {
+                        name,
+                        role,
+                        department,
+                    } => AdminRequest::UserAdd {
+                        department,
                         password: rma_shared::prompt::read_password(
                             "rma-server",
                             &name,

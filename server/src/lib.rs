@@ -4,6 +4,8 @@
 //!   on sled (embedded, the default) or on PostgreSQL ([`pg`]).
 //! - [`api`]: the HTTP API (sync, tickets, sites) and its errors; [`openapi`]: its description.
 //! - [`admin`]: enrolment, the same through a running serve or on the store directly.
+//! - [`archive`]: the archive (regulation 8): cards to find tickets by, applications and
+//!   grants to read them, retention and disposal; [`audit`]: the append-only audit log.
 //! - [`serve`]: the long-running server; [`transport`]: its listeners (plain or TLS) and the
 //!   limits of connections and requests.
 //! - [`settings`]: defaults, file, environment.
@@ -13,6 +15,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod archive;
 pub mod audit;
 pub mod cli;
 pub mod office;

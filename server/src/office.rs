@@ -67,6 +67,7 @@ pub fn index(
             );
         }
     }
+    crate::archive::file(batch, &view);
     for entry in cost_entries(&view) {
         batch.put(
             format!("co:{}\0{number}\0{}", Month::of(entry.at), entry.event),

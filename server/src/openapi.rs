@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, RefOr};
 use utoipa::{Modify, OpenApi};
 
@@ -39,7 +39,7 @@ use crate::api;
     tags(
         (name = "status", description = "Whether the server answers, and this document"),
         (name = "sync", description = "What agents use: push, pull, bind, repair"),
-        (name = "office", description = "Tickets and sites, read-only"),
+        (name = "office", description = "Tickets and sites, read-only, for a person signed in (a site token reads only sync); costs only for the roles that keep or audit them; archived tickets never"),
     )
 )]
 struct Api;
@@ -62,6 +62,16 @@ impl Modify for SiteToken {
                 "site_token",
                 SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
             );
+        // The office API reads as a person: the pages' session cookie, or its token.
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::web::auth::COOKIE))),
+        );
+        components.add_security_scheme(
+            "session_token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 

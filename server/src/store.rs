@@ -200,6 +200,7 @@ impl ServerStore {
     fn on(kv: Kv) -> Result<Self, ServerStoreError> {
         let tickets = TicketStore::open(kv.clone())?;
         crate::office::ensure(&kv, &tickets)?;
+        crate::archive::ensure_cards(&kv, &tickets)?;
         let store = Self {
             tickets,
             kv,
@@ -491,7 +492,7 @@ impl ServerStore {
     }
 
     /// This store, reading through `kv` (a view of an exclusive section or a snapshot).
-    fn within(&self, kv: &Kv) -> Self {
+    pub(crate) fn within(&self, kv: &Kv) -> Self {
         Self {
             kv: kv.clone(),
             tickets: TicketStore::over(kv.clone()),

@@ -310,6 +310,21 @@ pub struct Account {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "zh-CN"))]
     pub language: Option<Lang>,
+    /// For a head: the department they lead, whose people's archive applications they decide
+    /// (regulation 8.3). A head without one is the company's head and decides for everyone.
+    #[serde(default)]
+    pub department: Option<Role>,
+}
+
+impl Account {
+    /// Whether this person may approve or refuse an application filed by `applicant`, whose
+    /// department is their role: the head of that department (or the company's head), never
+    /// for themselves.
+    pub fn decides_for(&self, applicant: &Account) -> bool {
+        self.role == Role::Head
+            && self.name != applicant.name
+            && self.department.is_none_or(|d| d == applicant.role)
+    }
 }
 
 /// The server's directory of accounts, as an agent receives it with sync.

@@ -73,6 +73,17 @@ pub struct TicketView {
     pub unreadable_events: Vec<String>,
 }
 
+impl TicketView {
+    /// Leaves out every cost record (lines, totals, finance's marks): for the roles that
+    /// neither keep nor audit the ledger (regulation 6).
+    pub fn hide_costs(&mut self) {
+        self.costs.clear();
+        self.cost_totals.clear();
+        self.events
+            .retain(|e| !matches!(e.kind, EventKind::Cost(_) | EventKind::CostAudited { .. }));
+    }
+}
+
 /// A ticket's document read once: its registration, its events and the state derived from
 /// them. The summary and the full view are both built from it, so a caller that needs both
 /// reads and derives the document once.

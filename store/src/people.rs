@@ -114,6 +114,7 @@ impl People {
             password_hash: hash_password(password),
             account: TicketId::random().to_string(),
             language: None,
+            department: None,
         };
         self.put(&account)?;
         Ok(account)
@@ -130,6 +131,15 @@ impl People {
     }
 
     /// Keeps the language `name` chose for the pages.
+    /// Names the department a head leads (none: the company's head).
+    pub fn set_department(&self, name: &str, department: Option<Role>) -> Result<(), PeopleError> {
+        let Some(mut account) = self.get(name)? else {
+            return Err(PeopleError::Unknown(name.to_owned()));
+        };
+        account.department = department;
+        self.put(&account)
+    }
+
     pub fn set_language(&self, name: &str, lang: Lang) -> Result<(), PeopleError> {
         let Some(mut account) = self.get(name)? else {
             return Err(PeopleError::Unknown(name.to_owned()));

@@ -253,6 +253,8 @@ pub struct Server {
     pub url: String,
     /// Its log (stderr), line by line, while it runs.
     pub log: Option<std::io::Lines<BufReader<std::process::ChildStderr>>>,
+    /// The office reader's session ([`Server::reader`]).
+    reader: std::sync::OnceLock<String>,
 }
 
 impl Server {
@@ -276,6 +278,7 @@ impl Server {
             child: None,
             url: String::new(),
             log: None,
+            reader: std::sync::OnceLock::new(),
         };
         let mut settings = settings.to_owned();
         if !settings.contains("[database]")
@@ -395,11 +398,26 @@ impl Server {
         }
     }
 
-    /// Every ticket the server holds, as its API lists them (any site's token reads).
-    pub fn tickets(&self, token: &str) -> Vec<Value> {
+    /// The session of an office reader (a head, who sees costs), made at first use: the
+    /// office API answers people, not sites' tokens.
+    pub fn reader(&self) -> String {
+        const NAME: &str = "reader";
+        const PASSWORD: &str = "reader pass 42";
+        if let Some(session) = self.reader.get() {
+            return session.clone();
+        }
+        let session = self.log_in(NAME, PASSWORD).unwrap_or_else(|| {
+            self.add_user(NAME, "head", PASSWORD);
+            self.log_in(NAME, PASSWORD).expect("the reader signs in")
+        });
+        self.reader.get_or_init(|| session).clone()
+    }
+
+    /// Every ticket the server holds, as its API lists them to an office reader.
+    pub fn tickets(&self) -> Vec<Value> {
         let listed: Value = http()
             .get(format!("{}/api/v1/tickets?limit=0", self.url))
-            .bearer_auth(token)
+            .header("cookie", self.reader())
             .send()
             .expect("the server answers")
             .json()
@@ -407,11 +425,11 @@ impl Server {
         listed["tickets"].as_array().expect("a list").clone()
     }
 
-    /// One ticket as the server's API shows it.
-    pub fn ticket(&self, token: &str, number: &str) -> Value {
+    /// One ticket as the server's API shows it to an office reader.
+    pub fn ticket(&self, number: &str) -> Value {
         http()
             .get(format!("{}/api/v1/tickets/{number}", self.url))
-            .bearer_auth(token)
+            .header("cookie", self.reader())
             .send()
             .expect("the server answers")
             .json()

@@ -111,7 +111,7 @@ fn a_finance_audit_mark_reaches_the_site_and_the_ledger_filters_by_it() {
     agent.ok(&["hold", &ticket, "--reason", "waiting for the invoice"]);
     let report = agent.ok(&["sync"]);
     assert!(!report.contains("refused"), "{report}");
-    let office = server.ticket(&server.add_site("HQ"), &ticket);
+    let office = server.ticket(&ticket);
     assert_eq!(office["status"], "on_hold");
     let at_office = office["events"]
         .as_array()

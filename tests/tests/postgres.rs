@@ -43,10 +43,9 @@ fn two_servers_on_one_database_serve_the_same_agents_and_answer_the_same() {
             .collect();
         assert_eq!(held, made);
     }
-    let token = first.add_site("HQ");
-    assert_eq!(first.tickets(&token), second.tickets(&token));
+    assert_eq!(first.tickets(), second.tickets());
     for number in &made {
-        assert_eq!(first.ticket(&token, number), second.ticket(&token, number));
+        assert_eq!(first.ticket(number), second.ticket(number));
     }
     // A step taken at one site reaches the other through the other server.
     let ticket = made.iter().find(|n| n.starts_with("WH2")).unwrap();
@@ -54,7 +53,7 @@ fn two_servers_on_one_database_serve_the_same_agents_and_answer_the_same() {
     b.ok(&["sync"]);
     a.ok(&["sync"]);
     assert_eq!(a.json(&["show", ticket])["status"], "on_hold");
-    assert_eq!(first.ticket(&token, ticket)["status"], "on_hold");
+    assert_eq!(first.ticket(ticket)["status"], "on_hold");
 }
 
 #[test]
@@ -160,8 +159,7 @@ fn a_sled_store_moves_to_postgres_whole() {
     let cookie = old.log_in("li.wei", "finance pass").expect("a session");
     a.ok(&["hold", &first, "--reason", "parts"]);
     a.ok(&["sync"]);
-    let token = old.add_site("HQ");
-    let before = old.tickets(&token);
+    let before = old.tickets();
     old.kill();
 
     let database = new_database();
@@ -193,7 +191,7 @@ fn a_sled_store_moves_to_postgres_whole() {
     new.run();
     new.drain_log();
     assert_eq!(
-        new.tickets(&token),
+        new.tickets(),
         before,
         "the same tickets, as the office lists them"
     );

@@ -73,9 +73,8 @@ fn a_running_server_is_backed_up_and_restored_whole_into_a_new_folder() {
         a.json(&["sync"])
     };
     assert_eq!(report["verified"], true, "{report}");
-    let token = restored.add_site("HQ");
     let at_server: Vec<String> = restored
-        .tickets(&token)
+        .tickets()
         .iter()
         .map(|t| t["number"].as_str().unwrap().to_owned())
         .collect();

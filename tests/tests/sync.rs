@@ -4,8 +4,8 @@
 use rma_tests::{Agent, Server};
 use serde_json::Value;
 
-fn ticket_count(server: &Server, token: &str) -> usize {
-    server.tickets(token).len()
+fn ticket_count(server: &Server) -> usize {
+    server.tickets().len()
 }
 
 #[test]
@@ -60,14 +60,7 @@ fn two_agents_edit_one_ticket_offline_and_converge() {
     assert_eq!(va["cost_totals"][0]["minor"], 5000);
 
     // The office sees the same merged ticket.
-    let token = server.add_site("HQ");
-    let office: Value = rma_tests::http()
-        .get(format!("{}/api/v1/tickets/{ticket}", server.url))
-        .bearer_auth(&token)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let office = server.ticket(&ticket);
     assert_eq!(office, va);
 
     // A sync with nothing new moves nothing.
@@ -101,9 +94,8 @@ fn an_agent_killed_mid_push_and_a_server_killed_mid_pull_lose_nothing() {
     sync.wait().unwrap();
     let report = a.json(&["sync"]);
     assert_eq!(report["pending"], 0);
-    let token = server.add_site("HQ");
     assert_eq!(
-        ticket_count(&server, &token),
+        ticket_count(&server),
         count,
         "every ticket reached the server once"
     );
@@ -209,12 +201,12 @@ fn corrupt_payloads_are_refused_and_store_nothing() {
         let message: Value = answer.json().unwrap();
         assert!(!message["message"].as_str().unwrap().is_empty());
     }
-    assert_eq!(ticket_count(&server, &token), 0);
+    assert_eq!(ticket_count(&server), 0);
     // The server still works.
     let a = Agent::enrolled("WH2", &server);
     a.intake("Acme", 1);
     a.ok(&["sync"]);
-    assert_eq!(ticket_count(&server, &token), 1);
+    assert_eq!(ticket_count(&server), 1);
 }
 
 #[test]
@@ -293,8 +285,7 @@ fn a_disagreement_found_by_the_digest_is_narrowed_down_and_repaired() {
         "finding it costs a few requests: {report}"
     );
     assert_eq!(a.json(&["sync"])["verified"], true);
-    let token = server.add_site("HQ");
-    assert_eq!(ticket_count(&server, &token), 2);
+    assert_eq!(ticket_count(&server), 2);
 }
 
 #[test]

@@ -50,7 +50,7 @@ pub fn say_linked(ctx: &Context, url: &str, reachable: bool) {
 /// Checks the address and token with the server when it can be reached, then keeps them.
 /// Returns whether the server could be reached.
 pub fn link(store: &Store, server: String, token: String, ca: Option<&Path>) -> Result<bool> {
-    let (link, reachable) = check(server, token, ca)?;
+    let (link, reachable) = check(store.site(), server, token, ca)?;
     store.set_server(&link)?;
     if reachable {
         // The server takes changes from this installation only once it is bound to the site
@@ -61,7 +61,12 @@ pub fn link(store: &Store, server: String, token: String, ca: Option<&Path>) -> 
 }
 
 /// Checks the address and token with the server when it can be reached.
-pub fn check(server: String, token: String, ca: Option<&Path>) -> Result<(ServerLink, bool)> {
+pub fn check(
+    site: &rma_shared::SiteCode,
+    server: String,
+    token: String,
+    ca: Option<&Path>,
+) -> Result<(ServerLink, bool)> {
     let token = token.trim().to_owned();
     if token.is_empty() {
         bail!("{}", tr!(current(), "enroll-empty-token"));
@@ -72,7 +77,7 @@ pub fn check(server: String, token: String, ca: Option<&Path>) -> Result<(Server
         token,
         ca_cert,
     };
-    let reachable = match sync_client::check_link(&link) {
+    let reachable = match sync_client::check_link(&link, site) {
         Ok(reachable) => reachable,
         Err(SyncError::Refused { message, .. }) => {
             bail!(

@@ -35,6 +35,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     // A refused token changes nothing: check it before setting anything up.
     let link = match (args.server, args.token) {
         (Some(server), Some(token)) => Some(super::enroll::check(
+            &args.site,
             server,
             token,
             args.ca_cert.as_deref(),

@@ -5,12 +5,14 @@
 //! sync shows on the next load.
 //!
 //! - [`auth`]: login, logout, the session extractor.
-//! - [`board`], [`ticket`], [`analysis`], [`costs`], [`sites`], [`audit`]: one module a page;
+//! - [`board`], [`ticket`], [`analysis`], [`costs`], [`sites`], [`archive`], [`audit`]: one
+//!   module a page (or a few);
 //!   [`audit::trail`] writes the audit log's entries for downloads, refusals and archive reads.
 //! - [`chart`]: bar charts as SVG, drawn here; [`csv`]: downloads Excel opens.
 //! - [`throttle`]: password checks, a few at a time.
 
 pub mod analysis;
+pub mod archive;
 pub mod audit;
 pub mod auth;
 pub mod board;
@@ -50,6 +52,12 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/costs.csv", get(costs::download))
         .route("/costs/audit", post(costs::audit_line))
         .route("/sites", get(sites::show))
+        .route("/archive", get(archive::search))
+        .route("/archive/apply", post(archive::apply))
+        .route("/archive/applications", get(archive::applications))
+        .route("/archive/applications/{id}", post(archive::decide))
+        .route("/archive/disposal", get(archive::disposal))
+        .route("/archive/dispose", post(archive::dispose))
         .route("/audit", get(audit::show))
         .route("/audit.csv", get(audit::download))
         .route("/static/style.css", get(style))
@@ -120,6 +128,7 @@ pub fn page(title: &str, user: &User, lang: Lang, active: &str, body: Markup) ->
         ("/analysis", "nav-analysis"),
         ("/costs", "nav-costs"),
         ("/sites", "nav-sites"),
+        ("/archive", "nav-archive"),
     ];
     if matches!(
         user.role,

@@ -47,6 +47,25 @@ pub async fn show(
         let doc = match state.store.tickets().read(&number) {
             Ok(Some((_, doc))) => doc,
             Ok(None) => {
+                // Regulation 8.2: a ticket disposed of at the end of its retention leaves its
+                // card (the tombstone) and nothing else.
+                if let Ok(Some(card)) = state.store.archive_card(&number)
+                    && let Some(disposal) = &card.disposed
+                {
+                    return problem(
+                        StatusCode::GONE,
+                        &user,
+                        lang,
+                        &tr!(lang, "ticket-none-title"),
+                        &tr!(
+                            lang,
+                            "ticket-disposed",
+                            number = number.to_string(),
+                            at = when(disposal.at),
+                            by = disposal.approved_by.as_str()
+                        ),
+                    );
+                }
                 return problem(
                     StatusCode::NOT_FOUND,
                     &user,
@@ -62,21 +81,46 @@ pub async fn show(
             Err(err) => return unreadable(&err),
         };
         let title = tr!(lang, "ticket-title", number = number.to_string());
-        let mut response = page(
-            &title,
-            &user,
-            lang,
-            "",
-            body(&view, user.role.reads_costs(), lang),
-        )
-        .into_response();
-        if view.status == rma_shared::TicketStatus::Archived {
-            // Regulation 8.3: every read of an archive file is logged.
-            response.extensions_mut().insert(super::audit::Audited {
-                what: crate::audit::AuditKind::ArchiveRead,
-                subject: number.to_string(),
-            });
+        if view.status != rma_shared::TicketStatus::Archived {
+            let body = body(&view, user.role.reads_costs(), lang);
+            return page(&title, &user, lang, "", body).into_response();
         }
+        // Regulation 8.3: an archive file is read only with a grant from an approved
+        // application, in place (the reader's name and the time across it, no print), and
+        // every read is logged; a refusal (403) is logged by the audit trail.
+        let now = Utc::now();
+        let card = match state.store.archive_card(&number) {
+            Ok(card) => card.or_else(|| crate::archive::ArchiveCard::of(&view)),
+            Err(err) => return unreadable(&err),
+        };
+        let today = rma_shared::calendar::company().date(now);
+        let grant = match &card {
+            Some(card) => match state.store.grant_for(&user.name, card, today) {
+                Ok(grant) => grant,
+                Err(err) => return unreadable(&err),
+            },
+            None => None,
+        };
+        let Some(grant) = grant else {
+            return problem(
+                StatusCode::FORBIDDEN,
+                &user,
+                lang,
+                &title,
+                &tr!(lang, "archive-needs-grant", number = number.to_string()),
+            );
+        };
+        let mark = tr!(lang, "archive-watermark", name = user.name.as_str(), at = when(now));
+        let body = html! {
+            div.watermark aria-hidden="true" { @for _ in 0..40 { span { (mark) } } }
+            p.notice { (tr!(lang, "archive-reading", id = grant.id, until = grant.until.to_string(), name = user.name.as_str(), at = when(now))) }
+            div.archived-read { (body(&view, user.role.reads_costs(), lang)) }
+        };
+        let mut response = page(&title, &user, lang, "", body).into_response();
+        response.extensions_mut().insert(super::audit::Audited {
+            what: crate::audit::AuditKind::ArchiveRead,
+            subject: format!("{number} (#{})", grant.id),
+        });
         response
     })
     .await

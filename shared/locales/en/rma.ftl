@@ -1259,6 +1259,11 @@ audit-kind = { $kind ->
     [user_removed] person removed
     [site_added] site enrolled
     [site_revoked] site revoked
+    [application_filed] access application filed
+    [application_approved] access application approved
+    [application_refused] access application refused
+    [disposal_proposed] disposal proposed
+    [disposed] disposed of
    *[backup] backup
 }
 
@@ -1287,3 +1292,76 @@ costs-audit-forbidden = Only finance (and the head) audit the cost ledger.
 bench-sync-waiting-many = more than { $count } changes waiting
 bench-area-many = more than { $count } tickets
 show-archived-at-server = { $ticket }: in the archive at the central office. Its file is kept there, not at this site (regulation 8); reading it needs an approved access application.
+server-department-not-head = --department is for a head (the department they lead); this person's role is { $role }
+
+## The archive at the office (regulation 8)
+nav-archive = Archive
+archive-explain = Archived tickets by their index: number, model, dates, keeper and retention. A ticket's file is read on its page with an approved access application, in place (regulation 8.3).
+archive-model = Model
+archive-customer = Customer
+archive-unit = Unit or ticket number
+archive-registered-from = Registered from
+archive-registered-to = Registered to
+archive-closed-from = Closed from
+archive-closed-to = Closed to
+archive-registered = Registered
+archive-closed = Closed
+archive-keeper = Keeper
+archive-retain-until = Kept until
+archive-find = Find
+archive-found = { $count ->
+    [one] 1 archived ticket found.
+   *[other] { $count } archived tickets found.
+}
+archive-more = Only the first { $count } are listed: narrow the search.
+archive-bad-date = “{ $text }” is not a date: write it as 2026-12-31
+archive-bad-period = the period needs a first and a last day, written as 2026-12-31
+archive-past-retention = past its retention
+archive-disposed-on = disposed of { $at }, approved by { $by }
+archive-applications = Access applications
+archive-disposal = Disposal
+archive-apply = Apply to read
+archive-apply-tickets = Tickets (numbers, separated by spaces)
+archive-apply-search = or every ticket this search finds
+archive-apply-reason = Reason
+archive-apply-from = From
+archive-apply-until = Until
+archive-apply-send = Send the application
+archive-applied = Application #{ $id } was sent to the head of your department.
+archive-applicant = Applicant
+archive-scope = Tickets
+archive-period = Period
+archive-to-decide = Applications waiting for you
+archive-none-to-decide = No application waits for you.
+archive-mine = My applications
+archive-none-mine = You have not applied to read the archive.
+archive-waiting = waiting for the head
+archive-approved-by = approved by { $by }
+archive-refused-by = refused by { $by } { $note }
+archive-expired = ended (approved by { $by })
+archive-decision-note = note (optional)
+archive-approve = Approve
+archive-refuse = Refuse
+archive-bad-decision = “{ $text }” is not a step this form takes
+archive-approved-notice = Application #{ $id } approved.
+archive-refused-notice = Application #{ $id } refused.
+archive-disposal-explain = Tickets kept past their retention date. After-sales puts one forward; the head approves, and its contents are removed from the server. Its card stays, marked disposed, and the audit log keeps both steps (regulation 8.2).
+archive-disposal-forbidden = Disposal is for after-sales (who keeps the archive), the head and the administrator.
+archive-proposed-by = put forward by { $by }, { $at }
+archive-propose = Put forward for disposal
+archive-approve-disposal = Approve the disposal
+archive-none-due = No ticket is past its retention.
+archive-proposed-notice = The disposal of { $number } was put forward; the head approves it.
+archive-disposed-notice = { $number } was disposed of: its contents are removed, its card stays.
+archive-needs-grant = { $number } is in the archive. Reading it needs an access application approved by the head of your department (regulation 8.3): apply at the Archive page. This attempt is in the audit log.
+archive-watermark = { $name } · { $at }
+archive-reading = Read in place under application #{ $id } (until { $until }) by { $name } at { $at }. Do not copy, print or photograph it (regulation 8.3).
+ticket-disposed = { $number } was disposed of at the end of its retention ({ $at }, approved by { $by }); only its card is kept.
+archive-not-archived = there is no ticket { $number } in the archive
+archive-unknown-application = application #{ $id } does not exist
+archive-decided = application #{ $id } was decided already
+archive-not-their-head = { $name } is not the head of the applicant's department, and may not decide this application (a person never decides their own)
+archive-retained = { $number } is kept until { $until }; it cannot be disposed of before
+archive-disposed-already = { $number } was disposed of already
+archive-not-proposed = nobody has put the disposal of { $number } forward yet
+archive-incomplete = an application names the tickets (or ticks “every ticket this search finds”), a reason, and a period whose last day is not before its first

@@ -1154,6 +1154,11 @@ audit-kind = { $kind ->
     [user_removed] 删除人员
     [site_added] 注册站点
     [site_revoked] 撤销站点
+    [application_filed] 提交查阅申请
+    [application_approved] 批准查阅申请
+    [application_refused] 驳回查阅申请
+    [disposal_proposed] 提请销毁
+    [disposed] 已销毁
    *[backup] 备份
 }
 
@@ -1182,3 +1187,75 @@ costs-audit-forbidden = 只有财务部（和负责人）审核费用台账。
 bench-sync-waiting-many = 超过 { $count } 项更改待同步
 bench-area-many = 超过 { $count } 张工单
 show-archived-at-server = { $ticket }：已在总部归档。档案保存在总部，本站点不再保留（规程第 8 条）；查阅需经批准的查阅申请。
+server-department-not-head = --department 只用于负责人（其所领导的部门）；此人的角色是 { $role }
+
+## The archive at the office (regulation 8)
+nav-archive = 档案
+archive-explain = 按索引查找已归档的工单：工单号、型号、日期、保管人和保存期限。查阅档案内容须有经批准的查阅申请，只能在本页当场查阅（规程第 8.3 条）。
+archive-model = 型号
+archive-customer = 客户
+archive-unit = 产品编号或工单号
+archive-registered-from = 登记日期自
+archive-registered-to = 登记日期至
+archive-closed-from = 结案日期自
+archive-closed-to = 结案日期至
+archive-registered = 登记
+archive-closed = 结案
+archive-keeper = 保管人
+archive-retain-until = 保存至
+archive-find = 查找
+archive-found = { $count ->
+   *[other] 找到 { $count } 份归档工单。
+}
+archive-more = 只列出前 { $count } 份：请缩小查找范围。
+archive-bad-date = “{ $text }”不是日期：请写成 2026-12-31
+archive-bad-period = 期限需要起止日期，写成 2026-12-31
+archive-past-retention = 已过保存期限
+archive-disposed-on = 已于 { $at } 销毁，批准人 { $by }
+archive-applications = 查阅申请
+archive-disposal = 销毁
+archive-apply = 申请查阅
+archive-apply-tickets = 工单（工单号，用空格分隔）
+archive-apply-search = 或本次查找到的全部工单
+archive-apply-reason = 事由
+archive-apply-from = 自
+archive-apply-until = 至
+archive-apply-send = 提交申请
+archive-applied = 申请 #{ $id } 已提交给您所在部门的负责人。
+archive-applicant = 申请人
+archive-scope = 工单
+archive-period = 期限
+archive-to-decide = 待您审批的申请
+archive-none-to-decide = 没有待您审批的申请。
+archive-mine = 我的申请
+archive-none-mine = 您还没有申请查阅档案。
+archive-waiting = 等待负责人审批
+archive-approved-by = 已由 { $by } 批准
+archive-refused-by = 已被 { $by } 驳回 { $note }
+archive-expired = 已到期（{ $by } 批准）
+archive-decision-note = 备注（可不填）
+archive-approve = 批准
+archive-refuse = 驳回
+archive-bad-decision = “{ $text }”不是此表单能做的操作
+archive-approved-notice = 申请 #{ $id } 已批准。
+archive-refused-notice = 申请 #{ $id } 已驳回。
+archive-disposal-explain = 已超过保存期限的工单。售后提请销毁，负责人批准后，其内容从服务器删除；档案卡片保留并标记为已销毁，审计日志记录这两步（规程第 8.2 条）。
+archive-disposal-forbidden = 销毁由售后（档案保管）、负责人和管理员办理。
+archive-proposed-by = { $by } 于 { $at } 提请
+archive-propose = 提请销毁
+archive-approve-disposal = 批准销毁
+archive-none-due = 没有超过保存期限的工单。
+archive-proposed-notice = 已提请销毁 { $number }，待负责人批准。
+archive-disposed-notice = { $number } 已销毁：内容已删除，档案卡片保留。
+archive-needs-grant = { $number } 已归档。查阅须有您所在部门负责人批准的查阅申请（规程第 8.3 条）：请在“档案”页申请。本次尝试已记入审计日志。
+archive-watermark = { $name } · { $at }
+archive-reading = 依据申请 #{ $id }（至 { $until }）当场查阅，查阅人 { $name }，时间 { $at }。不得复制、打印或拍照（规程第 8.3 条）。
+ticket-disposed = { $number } 已在保存期满后销毁（{ $at }，批准人 { $by }）；只保留档案卡片。
+archive-not-archived = 档案中没有工单 { $number }
+archive-unknown-application = 申请 #{ $id } 不存在
+archive-decided = 申请 #{ $id } 已经审批过
+archive-not-their-head = { $name } 不是申请人所在部门的负责人，不能审批此申请（任何人不能审批自己的申请）
+archive-retained = { $number } 保存至 { $until }，在此之前不能销毁
+archive-disposed-already = { $number } 已经销毁
+archive-not-proposed = 还没有人提请销毁 { $number }
+archive-incomplete = 申请须写明工单（或勾选“本次查找到的全部工单”）、事由，以及结束日不早于开始日的期限

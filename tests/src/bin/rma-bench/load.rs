@@ -32,8 +32,16 @@ pub fn run(agents: usize, seconds: u64, database: Option<&str>) -> Result<()> {
     let sites: Vec<SiteCode> = (1..=agents)
         .map(|i| SiteCode::parse(&format!("L{i:03}")))
         .collect::<Result<_, _>>()?;
+    // The office API answers people: a reader checks what the server holds at the end.
+    const READER: (&str, &str) = ("reader", "reader pass 42");
     let tokens = {
         let store = super::server_store(&server_dir, database)?;
+        store.people().add(
+            READER.0,
+            rma_shared::people::Role::Head,
+            READER.1,
+            Utc::now(),
+        )?;
         sites
             .iter()
             .map(|site| store.add_site(site, Utc::now()))
@@ -88,7 +96,9 @@ pub fn run(agents: usize, seconds: u64, database: Option<&str>) -> Result<()> {
             unverified += 1;
         }
     }
-    let held = held_by_server(&url, &tokens[0])?;
+    let session = rma_tests::log_in_at(&url, READER.0, READER.1)
+        .ok_or_else(|| anyhow::anyhow!("the reader could not sign in"))?;
+    let held = held_by_server(&url, &session)?;
     let _ = stop_server.send(());
 
     let tally = tally.lock().expect("the tally");
@@ -205,12 +215,12 @@ fn work(store: &Store, tally: &Mutex<Tally>, stop: &AtomicBool) {
 }
 
 /// How many tickets the server lists.
-fn held_by_server(url: &str, token: &str) -> Result<usize> {
+fn held_by_server(url: &str, session: &str) -> Result<usize> {
     let listed: serde_json::Value = rma_agent::http::builder()
         .build()
         .unwrap()
         .get(format!("{url}/api/v1/tickets?limit=0"))
-        .bearer_auth(token)
+        .header("cookie", session)
         .send()?
         .json()?;
     Ok(listed["tickets"].as_array().map_or(0, Vec::len))
