@@ -360,10 +360,20 @@ impl Server {
 
     /// Adds a person who logs in to the office pages.
     pub fn add_user(&self, name: &str, role: &str, password: &str) {
+        self.add_person(name, role, &[], password);
+    }
+
+    /// Adds a head who leads `department`: they decide its people's archive applications.
+    pub fn add_head(&self, name: &str, department: &str, password: &str) {
+        self.add_person(name, "head", &["--department", department], password);
+    }
+
+    fn add_person(&self, name: &str, role: &str, more: &[&str], password: &str) {
         let mut child = Command::new(&self.bin)
             .arg("--data")
             .arg(self.dir.path())
             .args(["user", "add", name, "--role", role])
+            .args(more)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -633,6 +643,33 @@ fn pipe(
 
 /// Signs in at the pages at `url` (the office's or a bench's); returns the session cookie if
 /// the password is right.
+/// Posts a form (`a=1&b=2`) with a session cookie, as a browser does; redirects are not
+/// followed.
+pub fn post_form(url: &str, cookie: &str, body: &str) -> reqwest::blocking::Response {
+    rma_agent::http::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+        .post(url)
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_owned())
+        .send()
+        .expect("the server answers")
+}
+
+/// Gets a page with a session cookie; redirects are not followed.
+pub fn get_page(url: &str, cookie: &str) -> reqwest::blocking::Response {
+    rma_agent::http::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+        .get(url)
+        .header("cookie", cookie)
+        .send()
+        .expect("the server answers")
+}
+
 pub fn log_in_at(url: &str, name: &str, password: &str) -> Option<String> {
     let answer = rma_agent::http::builder()
         .redirect(reqwest::redirect::Policy::none())

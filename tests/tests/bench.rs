@@ -301,10 +301,13 @@ async fn a_day_at_the_bench_page_with_no_server() {
 #[test]
 fn the_servers_directory_signs_people_in_at_a_bench_also_offline_and_removed_people_are_refused() {
     let mut server = Server::start();
-    server.add_user("li.wei", "after_sales", PASSWORD);
     let agent = Agent::enrolled("WH1", &server);
     let _serve = agent.serve();
     let url = agent.bench_url();
+    // The serve's own first round has run once this one has (one round at a time); the
+    // next background round is `sync_interval_secs` (30 s) away.
+    agent.ok(&["sync"]);
+    server.add_user("li.wei", "after_sales", PASSWORD);
     assert!(
         log_in_at(&url, "li.wei", PASSWORD).is_none(),
         "not before a sync"
