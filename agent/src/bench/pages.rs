@@ -419,14 +419,20 @@ pub(crate) async fn ticket_page(
             crate::settings::Settings::load(&worker.agent.data, None).unwrap_or_default();
         let doc = match store.load(&wanted) {
             Ok(doc) => doc,
-            Err(crate::store::StoreError::UnknownTicket(_)) => return Ok(None),
+            Err(crate::store::StoreError::UnknownTicket(_)) => {
+                return Ok(Err("store-unknown-ticket"));
+            }
+            // Regulation 8: its file is at the central office now.
+            Err(crate::store::StoreError::ArchivedAtServer(_)) => {
+                return Ok(Err("store-archived-at-server"));
+            }
             Err(err) => return Err(err.into()),
         };
         let view = TicketView::build(&doc, &settings.deadlines, Utc::now())?;
         let flow = doc.workflow();
         let people = store.people().list()?;
         let areas = store.area_names()?;
-        Ok(Some((
+        Ok(Ok((
             view,
             flow,
             people,
@@ -437,13 +443,9 @@ pub(crate) async fn ticket_page(
     })
     .await;
     let (view, flow, people, areas, settings, status) = match read {
-        Ok(Some(read)) => read,
-        Ok(None) => {
-            let problem = rma_shared::tr!(
-                person.lang,
-                "store-unknown-ticket",
-                what = number.to_string()
-            );
+        Ok(Ok(read)) => read,
+        Ok(Err(why)) => {
+            let problem = rma_shared::tr!(person.lang, why, what = number.to_string());
             return not_found(&bench, &person, &problem).await;
         }
         Err(response) => return response,

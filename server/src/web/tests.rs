@@ -805,7 +805,7 @@ async fn every_page_and_refusal_in_chinese_has_no_english_interface_word_left() 
         // What this test types into the pages' fields.
         "nonsense garbage bad March",
         // What the audit log records: pages, people, the client's address.
-        "login costs audit unknown hana from to",
+        "login costs audit unknown hana from to archive disposal",
     ];
     // The company's time zone is named as IANA writes it (Asia/Shanghai, Etc/UTC).
     let zone = rma_shared::calendar::company()
@@ -841,6 +841,10 @@ async fn every_page_and_refusal_in_chinese_has_no_english_interface_word_left() 
         "/costs?from=2026-01&to=2026-12",
         "/costs?from=2026-12&to=2026-01",
         "/sites",
+        "/archive",
+        "/archive?model=X200&registered_from=garbage",
+        "/archive/applications",
+        "/archive/disposal",
     ] {
         pages.push((uri, finance.clone()));
     }
@@ -854,6 +858,8 @@ async fn every_page_and_refusal_in_chinese_has_no_english_interface_word_left() 
     let head = session(&f, "hana", "head pass 1").await;
     pages.push(("/audit", head.clone()));
     pages.push(("/audit?what=refused&who=sam", head.clone()));
+    pages.push(("/archive/applications", head.clone()));
+    pages.push(("/archive/disposal", head.clone()));
     for (uri, cookie) in pages {
         let page = send(&f, chinese(uri, &cookie)).await;
         assert!(page.body.contains("lang=\"zh-CN\""), "{uri}: {}", page.body);
