@@ -496,7 +496,7 @@ impl ServerStore {
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<ArchiveCard, ArchiveError> {
-        if head.role != Role::Head {
+        if !head.role.approves_disposal() {
             return Err(ArchiveError::NotTheirHead(head.name.clone()));
         }
         self.kv().exclusive(|kv| {

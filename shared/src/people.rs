@@ -72,6 +72,20 @@ impl Role {
         )
     }
 
+    /// Regulation 8.2: after-sales keeps the archive and puts files past their retention
+    /// forward for disposal; the head approves; the administrator looks on.
+    pub fn sees_disposal(self) -> bool {
+        matches!(self, Self::AfterSales | Self::Head | Self::Admin)
+    }
+
+    pub fn proposes_disposal(self) -> bool {
+        matches!(self, Self::AfterSales | Self::Head)
+    }
+
+    pub fn approves_disposal(self) -> bool {
+        self == Self::Head
+    }
+
     /// Whether taking `action` is this role's duty (regulation section 1). The head may take
     /// every step; the administrator looks after accounts and sites, not tickets.
     pub fn may(self, action: Action) -> bool {

@@ -410,12 +410,6 @@ pub async fn decide(
     .await
 }
 
-/// Who takes part in disposal: after-sales keeps the archive and puts tickets forward, the
-/// head approves, the administrator looks on.
-fn sees_disposal(role: Role) -> bool {
-    matches!(role, Role::AfterSales | Role::Head | Role::Admin)
-}
-
 /// `/archive/disposal`: tickets past their retention, and the disposals put forward.
 pub async fn disposal(State(state): State<Arc<AppState>>, Office(user, lang): Office) -> Response {
     super::off_thread(move || disposal_page(&state, &user, lang, None, StatusCode::OK)).await
@@ -429,7 +423,7 @@ fn disposal_page(
     code: StatusCode,
 ) -> Response {
     let t = |id: &str| tr!(lang, id);
-    if !sees_disposal(user.role) {
+    if !user.role.sees_disposal() {
         return *refuse(
             StatusCode::FORBIDDEN,
             user,
@@ -466,10 +460,10 @@ fn disposal_page(
                     td {
                         form.inline method="post" action="/archive/dispose" {
                             input type="hidden" name="ticket" value=(card.number.to_string());
-                            @if proposal.is_none() && matches!(user.role, Role::AfterSales | Role::Head) {
+                            @if proposal.is_none() && user.role.proposes_disposal() {
                                 button type="submit" name="step" value="propose" { (t("archive-propose")) }
                             }
-                            @if proposal.is_some() && user.role == Role::Head {
+                            @if proposal.is_some() && user.role.approves_disposal() {
                                 button.primary type="submit" name="step" value="approve" { (t("archive-approve-disposal")) }
                             }
                         }
@@ -512,11 +506,8 @@ pub async fn dispose(
         };
         let now = Utc::now();
         let (allowed, outcome) = match form.step.as_str() {
-            "propose" => (
-                matches!(user.role, Role::AfterSales | Role::Head),
-                AuditKind::DisposalProposed,
-            ),
-            "approve" => (user.role == Role::Head, AuditKind::Disposed),
+            "propose" => (user.role.proposes_disposal(), AuditKind::DisposalProposed),
+            "approve" => (user.role.approves_disposal(), AuditKind::Disposed),
             other => {
                 return *refuse(
                     StatusCode::BAD_REQUEST,
