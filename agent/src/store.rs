@@ -454,6 +454,9 @@ impl Store {
                         })?;
                     (Some(old), local)
                 }
+                // A ticket in the server's archive does not come back here (a restore of an
+                // older backup, say): its file is kept at the office.
+                None if self.tickets.gone(&number)?.is_some() => continue,
                 None => (None, doc),
             };
             if number.site() == &self.site {

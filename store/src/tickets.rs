@@ -387,9 +387,6 @@ impl TicketStore {
             ticket_key(&summary.number),
             encode_ticket(&summary, heads, saved),
         );
-        if old.is_none() {
-            batch.delete(gone_key(&summary.number));
-        }
         let new = index_entries(&summary);
         index_id(batch, summary.id, &summary.number, heads);
         if let Some(old) = old {
