@@ -264,3 +264,51 @@ fn imported_tickets_merge_index_and_move_the_counter() {
         vec![number.to_string()]
     );
 }
+
+#[test]
+fn an_archived_ticket_leaves_only_its_note_and_the_digest_still_counts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::init(dir.path(), site()).unwrap();
+    let mut doc = store.create(&registration("X200"), "ann", now()).unwrap();
+    let number = doc.number().clone();
+    let digest = store.tickets().digest().unwrap();
+    let heads = rma_shared::sync::Heads::of(&mut doc);
+    let entry = rma_shared::sync::FeedEntry {
+        seq: 1,
+        id: doc.id(),
+        number: number.clone(),
+        heads: heads.clone(),
+        doc: Vec::new(),
+        archived: true,
+    };
+    // Changes not yet pushed: kept.
+    store
+        .absorb_pulled(std::slice::from_ref(&entry), 1)
+        .unwrap();
+    assert!(store.load(&number).is_ok());
+    store.clear_pending(&number).unwrap();
+    store
+        .absorb_pulled(std::slice::from_ref(&entry), 1)
+        .unwrap();
+    let err = store.load(&number).unwrap_err();
+    assert!(matches!(err, StoreError::ArchivedAtServer(_)), "{err}");
+    assert_eq!(
+        store.tickets().digest().unwrap(),
+        digest,
+        "same heads, same digest"
+    );
+    assert!(
+        store
+            .list(&ListFilter::default(), &Default::default())
+            .unwrap()
+            .tickets
+            .is_empty()
+    );
+    // An import of an old copy does not bring it back.
+    store.import(vec![doc]).unwrap();
+    assert!(matches!(
+        store.load(&number),
+        Err(StoreError::ArchivedAtServer(_))
+    ));
+    assert_eq!(store.tickets().digest().unwrap(), digest);
+}
