@@ -31,6 +31,14 @@ pub use rma_store::tickets::{ListFilter, Listing};
 use rma_store::tickets::{Prior, TicketStore, TicketsError};
 pub use sync::{LastSync, Refused, ServerLink};
 
+/// A document to merge into the store ([`Store::merge_in`]): with the heads the server is
+/// known to hold, and its saved form (with its summary, when worked out already).
+struct Incoming<'a> {
+    doc: TicketDoc,
+    acked: Option<Heads>,
+    saved: Option<(&'a [u8], Option<TicketSummary>)>,
+}
+
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error("{}", say("store-not-initialised", .0.display()))]
@@ -420,7 +428,12 @@ impl Store {
     /// the local copy if there is one, in one durable write. They count as not yet synced.
     pub fn import(&self, incoming: Vec<TicketDoc>) -> Result<usize, StoreError> {
         let count = incoming.len();
-        self.merge_in(incoming.into_iter().map(|doc| (doc, None, None)), &[], None)?;
+        let incoming = incoming.into_iter().map(|doc| Incoming {
+            doc,
+            acked: None,
+            saved: None,
+        });
+        self.merge_in(incoming, &[], None)?;
         Ok(count)
     }
 
@@ -433,7 +446,7 @@ impl Store {
     /// reuses one.
     fn merge_in<'a>(
         &self,
-        incoming: impl Iterator<Item = (TicketDoc, Option<Heads>, Option<&'a [u8]>)>,
+        incoming: impl Iterator<Item = Incoming<'a>>,
         gone: &[rma_store::tickets::Gone],
         cursor: Option<u64>,
     ) -> Result<(), StoreError> {
@@ -442,7 +455,12 @@ impl Store {
             self.note_gone(&mut batch, gone)?;
         }
         let mut counters: BTreeMap<u16, u32> = BTreeMap::new();
-        for (mut doc, acked, saved) in incoming {
+        for Incoming {
+            mut doc,
+            acked,
+            saved,
+        } in incoming
+        {
             let number = doc.number().clone();
             let (old, mut merged) = match self.read(&number)? {
                 Some((old, mut local)) => {
@@ -464,7 +482,12 @@ impl Store {
                 *top = (*top).max(number.seq());
             }
             match (&old, saved) {
-                (None, Some(saved)) => {
+                (None, Some((saved, Some(summary)))) => {
+                    let heads = Heads::of(&mut merged);
+                    self.tickets
+                        .write_summarised(&mut batch, summary, saved, &heads, None)?
+                }
+                (None, Some((saved, None))) => {
                     let heads = Heads::of(&mut merged);
                     self.tickets
                         .write_saved(&mut batch, &merged, saved, &heads, None)?

@@ -276,13 +276,19 @@ fn proposal_key(number: &TicketNumber) -> String {
     format!("{PROPOSAL}{}", sortable(number))
 }
 
-/// Files a ticket's card if it is archived, in `batch` (the write that stores the ticket).
+/// The key and value of a ticket's card, if it is archived (written with the ticket).
+pub fn card_entry(view: &TicketView) -> Option<(Vec<u8>, Vec<u8>)> {
+    let card = ArchiveCard::of(view)?;
+    Some((
+        card_key(&card.number).into_bytes(),
+        serde_json::to_vec(&card).expect("cards serialise"),
+    ))
+}
+
+/// Files a ticket's card if it is archived, in `batch`.
 pub fn file(batch: &mut Batch, view: &TicketView) {
-    if let Some(card) = ArchiveCard::of(view) {
-        batch.put(
-            card_key(&card.number),
-            serde_json::to_vec(&card).expect("cards serialise"),
-        );
+    if let Some((key, value)) = card_entry(view) {
+        batch.put(key, value);
     }
 }
 

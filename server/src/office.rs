@@ -44,35 +44,57 @@ pub fn index(
     old: Option<&TicketSummary>,
     new: &TicketSummary,
 ) {
-    if old.map(|o| o.status) != Some(new.status) {
-        if let Some(old) = old {
-            batch.subtract_from(count_key(old.status), &one());
+    Entries::of(doc, derived).write(batch, old, new);
+}
+
+/// What the office's indexes hold of one ticket, worked out from its document (CPU work a
+/// push does for each ticket before it takes the feed's lock).
+#[derive(Debug, Clone, Default)]
+pub struct Entries {
+    puts: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Entries {
+    pub fn of(doc: &TicketDoc, derived: Derived) -> Self {
+        // Overdue flags are not part of the facts, so any deadlines and time will do.
+        let view = TicketView::from_derived(doc, derived, &DeadlineSettings::default(), Utc::now());
+        let number = sortable(&view.number);
+        let mut puts = Vec::new();
+        if let Some(facts) = TicketFacts::from_view(&view) {
+            puts.push((
+                format!("an:{}\0{number}", Month::of(facts.registered_at)).into_bytes(),
+                serde_json::to_vec(&facts).expect("facts serialise"),
+            ));
         }
-        batch.add_to(count_key(new.status), &one());
-    }
-    // Overdue flags are not part of the facts, so any deadlines and time will do.
-    let view = TicketView::from_derived(doc, derived, &DeadlineSettings::default(), Utc::now());
-    let number = sortable(&view.number);
-    if let Some(facts) = TicketFacts::from_view(&view) {
-        batch.put(
-            format!("an:{}\0{number}", Month::of(facts.registered_at)),
-            serde_json::to_vec(&facts).expect("facts serialise"),
-        );
-    }
-    for unit in &view.units {
-        if let Some(label) = &unit.status.label {
-            batch.put(
-                format!("lbl:{label}"),
-                unit.status.number.to_string().into_bytes(),
-            );
+        for unit in &view.units {
+            if let Some(label) = &unit.status.label {
+                puts.push((
+                    format!("lbl:{label}").into_bytes(),
+                    unit.status.number.to_string().into_bytes(),
+                ));
+            }
         }
+        for entry in cost_entries(&view) {
+            puts.push((
+                format!("co:{}\0{number}\0{}", Month::of(entry.at), entry.event).into_bytes(),
+                serde_json::to_vec(&entry).expect("cost lines serialise"),
+            ));
+        }
+        puts.extend(crate::archive::card_entry(&view));
+        Self { puts }
     }
-    crate::archive::file(batch, &view);
-    for entry in cost_entries(&view) {
-        batch.put(
-            format!("co:{}\0{number}\0{}", Month::of(entry.at), entry.event),
-            serde_json::to_vec(&entry).expect("cost lines serialise"),
-        );
+
+    /// Writes them, with the counts per status moved from `old` to `new`.
+    pub fn write(&self, batch: &mut Batch, old: Option<&TicketSummary>, new: &TicketSummary) {
+        if old.map(|o| o.status) != Some(new.status) {
+            if let Some(old) = old {
+                batch.subtract_from(count_key(old.status), &one());
+            }
+            batch.add_to(count_key(new.status), &one());
+        }
+        for (key, value) in &self.puts {
+            batch.put(key, value);
+        }
     }
 }
 
@@ -187,4 +209,50 @@ fn scan_json<T: serde::de::DeserializeOwned>(kv: &Kv, prefix: &str) -> Result<Ve
         }
     }
     Ok(out)
+}
+
+/// The tickets overdue now, worked out for everyone on the board at once: walking the deadline
+/// index costs some 20 ms with 100,000 tickets, and twenty people reloading the board would
+/// each pay it. A result serves for [`Overdue::FRESH`] whatever changed meanwhile (the board
+/// reloads itself every 15 s), and for a minute while nothing was pushed.
+#[derive(Debug, Default)]
+pub struct Overdue {
+    last: std::sync::Mutex<Option<Worked>>,
+}
+
+#[derive(Debug)]
+struct Worked {
+    feed_head: u64,
+    at: std::time::Instant,
+    late: std::sync::Arc<Vec<Vec<u8>>>,
+}
+
+impl Overdue {
+    pub const FRESH: std::time::Duration = std::time::Duration::from_secs(5);
+    const UNCHANGED: std::time::Duration = std::time::Duration::from_secs(60);
+
+    /// The overdue tickets at about `now` (see [`TicketStore::overdue`]).
+    pub fn get(
+        &self,
+        store: &crate::store::ServerStore,
+        deadlines: &DeadlineSettings,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<std::sync::Arc<Vec<Vec<u8>>>, crate::store::ServerStoreError> {
+        let feed_head = store.feed_head()?;
+        // One person works it out; the others wait for that answer rather than repeat it.
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(worked) = &*last {
+            let age = worked.at.elapsed();
+            if age < Self::FRESH || (worked.feed_head == feed_head && age < Self::UNCHANGED) {
+                return Ok(worked.late.clone());
+            }
+        }
+        let late = std::sync::Arc::new(store.tickets().overdue(deadlines, now)?);
+        *last = Some(Worked {
+            feed_head,
+            at: std::time::Instant::now(),
+            late: late.clone(),
+        });
+        Ok(late)
+    }
 }

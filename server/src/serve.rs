@@ -73,6 +73,7 @@ impl Server {
             admin_token,
             admin_lock: Mutex::new(()),
             logins: Default::default(),
+            overdue: Default::default(),
         });
         Ok(Self {
             listener,

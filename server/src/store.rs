@@ -517,10 +517,8 @@ impl ServerStore {
                 &ready.heads,
                 ready.prior.as_ref(),
             )?;
-            crate::office::index(
+            ready.office.write(
                 &mut batch,
-                &ready.doc,
-                ready.derived.clone(),
                 ready.prior.as_ref().map(|p| &p.summary),
                 &ready.summary,
             );
@@ -550,27 +548,9 @@ impl ServerStore {
         Ok(batch)
     }
 
-    /// Checks and merges every ticket of a push against the copies stored now.
+    /// Checks and merges every ticket of a push against the copies stored now. Tickets are
+    /// independent: they are checked on every core, each ticket's copies in push order.
     fn plan(&self, origin: &SiteCode, docs: &[PushDoc]) -> Result<Plan, ServerStoreError> {
-        // A push's changes come from few actors: each is looked up once.
-        let known: std::cell::RefCell<HashMap<ActorId, bool>> = Default::default();
-        let owns = |actor: &ActorId| {
-            if let Some(owned) = known.borrow().get(actor) {
-                return *owned;
-            }
-            let owned = self
-                .actor_site(actor)
-                .ok()
-                .flatten()
-                .is_some_and(|site| &site == origin);
-            known.borrow_mut().insert(actor.clone(), owned);
-            owned
-        };
-        let pusher = Pusher {
-            site: origin,
-            owns: &owns,
-        };
-        let mut plan = Plan::default();
         // Every ticket the push names, and every id it carries, read together.
         let numbers: Vec<TicketNumber> = docs.iter().map(|d| d.number.clone()).collect();
         let ids: Vec<TicketId> = docs.iter().map(|d| d.id).collect();
@@ -584,141 +564,63 @@ impl ServerStore {
             .copied()
             .zip(self.tickets.numbers_of(&ids)?)
             .collect();
-        // Each ticket's state so far: as stored, then as merged by earlier entries of this
-        // push (a ticket may come twice).
-        let mut taken: HashMap<TicketId, Taken> = HashMap::new();
-        let mut order: Vec<TicketId> = Vec::new();
-        for push in docs {
-            let refuse = |plan: &mut Plan, reason: String, send_whole: bool| {
-                tracing::info!(site = %origin, ticket = %push.number, %reason, "push refused");
-                plan.results
-                    .push(Outcome::Refused(push.number.clone(), reason.clone()));
-                plan.answers.push(PushResult::Refused {
-                    id: push.id,
-                    reason,
-                    send_whole,
+        // The push's entries by ticket (a ticket may come twice), in order of first mention,
+        // each with the copy stored now.
+        let mut group_of: HashMap<TicketId, usize> = HashMap::new();
+        let mut jobs: Vec<Job> = Vec::new();
+        for (i, push) in docs.iter().enumerate() {
+            let group = *group_of.entry(push.id).or_insert_with(|| {
+                let stored = stored_now.get_mut(&push.number).and_then(Option::take);
+                jobs.push(Job {
+                    entries: Vec::new(),
+                    stored,
                 });
+                jobs.len() - 1
+            });
+            jobs[group].entries.push(i);
+        }
+        let check = |jobs: Vec<Job>| -> Result<Vec<Checked>, ServerStoreError> {
+            // A push's changes come from few actors: each is looked up once.
+            let known: std::cell::RefCell<HashMap<ActorId, bool>> = Default::default();
+            let owns = |actor: &ActorId| {
+                if let Some(owned) = known.borrow().get(actor) {
+                    return *owned;
+                }
+                let owned = self
+                    .actor_site(actor)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|site| &site == origin);
+                known.borrow_mut().insert(actor.clone(), owned);
+                owned
             };
-            if let std::collections::hash_map::Entry::Vacant(slot) = taken.entry(push.id) {
-                let stored = stored_now
-                    .get_mut(&push.number)
-                    .and_then(Option::take)
-                    .map(|stored| stored.into_prior(&push.number))
-                    .transpose()?;
-                if let Some((prior, _)) = &stored
-                    && prior.summary.id != push.id
-                {
-                    let reason = format!(
-                        "ticket {}: the number belongs to another ticket at the server",
-                        push.number
-                    );
-                    refuse(&mut plan, reason, false);
-                    continue;
-                }
-                if stored.is_none()
-                    && let Some(Some(held)) = numbered.get(&push.id)
-                    && held == &push.number
-                {
-                    let reason = format!(
-                        "ticket {}: it was disposed of at the server at the end of its retention (regulation 8.2); changes to it are no longer kept",
-                        push.number
-                    );
-                    refuse(&mut plan, reason, false);
-                    continue;
-                }
-                if stored.is_none()
-                    && let Some(Some(other)) = numbered.get(&push.id)
-                {
-                    let reason = format!(
-                        "ticket {}: the server holds this ticket as {other}; a ticket's number never changes",
-                        push.number
-                    );
-                    refuse(&mut plan, reason, false);
-                    continue;
-                }
-                let (prior, doc) = match stored {
-                    Some((prior, doc)) => (Some(prior), Some(doc)),
-                    None => (None, None),
-                };
-                order.push(push.id);
-                slot.insert(Taken {
-                    stored_heads: prior.as_ref().map(|p| p.heads.clone()),
-                    prior,
-                    doc,
-                    changed: false,
-                    first_copy: None,
-                });
+            let pusher = Pusher {
+                site: origin,
+                owns: &owns,
+            };
+            jobs.into_iter()
+                .map(|job| check_ticket(job, docs, &numbered, &pusher, origin))
+                .collect()
+        };
+        let checked: Vec<Checked> = rma_shared::par::shares(jobs, check)
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        // The answers in the push's order; the tickets to write in order of first mention.
+        let mut answers: Vec<Option<(Outcome, PushResult)>> = vec![None; docs.len()];
+        let mut plan = Plan::default();
+        for ticket in checked {
+            for (i, outcome, answer) in ticket.answers {
+                answers[i] = Some((outcome, answer));
             }
-            let state = taken.get_mut(&push.id).expect("taken above");
-            match sync::accept(state.doc.clone(), push, &pusher) {
-                Ok((doc, changed)) => {
-                    if changed && state.doc.is_none() && push.base.is_empty() {
-                        state.first_copy = Some(push.bytes.clone());
-                    } else if changed {
-                        state.first_copy = None;
-                    }
-                    state.changed |= changed;
-                    state.doc = Some(doc);
-                    plan.results.push(Outcome::Accepted(push.number.clone()));
-                    plan.answers.push(PushResult::Accepted {
-                        id: push.id,
-                        heads: Heads::default(),
-                        archived: false,
-                    });
-                }
-                Err(refusal) => refuse(&mut plan, refusal.reason, refusal.send_whole),
-            }
+            plan.current.extend(ticket.current);
+            plan.ready.extend(ticket.ready);
         }
-        // The tickets that gained changes, summarised and saved, ready to write.
-        let mut heads_of: HashMap<TicketId, (Heads, bool)> = HashMap::new();
-        for id in order {
-            let state = taken.remove(&id).expect("every ticket in order is taken");
-            let Some(mut doc) = state.doc else { continue };
-            let heads = Heads::of(&mut doc);
-            plan.current
-                .push((doc.number().clone(), state.stored_heads.clone()));
-            if !state.changed {
-                let archived = state
-                    .prior
-                    .is_some_and(|p| p.summary.status == TicketStatus::Archived);
-                heads_of.insert(id, (heads, archived));
-                continue;
-            }
-            match Ready::of(doc, heads.clone(), state.prior, state.first_copy) {
-                Ok(ready) => {
-                    let archived = ready.summary.status == TicketStatus::Archived;
-                    heads_of.insert(id, (heads, archived));
-                    plan.ready.push(ready);
-                }
-                Err(reason) => {
-                    for (answer, result) in plan.answers.iter_mut().zip(&mut plan.results) {
-                        if matches!(answer, PushResult::Accepted { id: a, .. } if *a == id) {
-                            let number = match result {
-                                Outcome::Accepted(n) | Outcome::Refused(n, _) => n.clone(),
-                            };
-                            tracing::warn!(site = %origin, ticket = %number, %reason, "push refused");
-                            *result = Outcome::Refused(number, reason.clone());
-                            *answer = PushResult::Refused {
-                                id,
-                                reason: reason.clone(),
-                                send_whole: false,
-                            };
-                        }
-                    }
-                }
-            }
-        }
-        for answer in &mut plan.answers {
-            if let PushResult::Accepted {
-                id,
-                heads,
-                archived,
-            } = answer
-                && let Some((now, in_archive)) = heads_of.get(id)
-            {
-                *heads = now.clone();
-                *archived = *in_archive;
-            }
+        for (outcome, answer) in answers.into_iter().flatten() {
+            plan.results.push(outcome);
+            plan.answers.push(answer);
         }
         Ok(plan)
     }
@@ -1003,8 +905,8 @@ struct Taken {
 
 /// One ticket of a push, checked, merged, summarised and saved, ready to write.
 struct Ready {
-    doc: TicketDoc,
-    derived: Derived,
+    /// The office's index entries of it.
+    office: crate::office::Entries,
     summary: TicketSummary,
     saved: Vec<u8>,
     heads: Heads,
@@ -1027,8 +929,7 @@ impl Ready {
             return Err(format!("ticket {number}: {}", sync::too_large(saved.len())));
         }
         Ok(Self {
-            doc,
-            derived,
+            office: crate::office::Entries::of(&doc, derived),
             summary,
             saved,
             heads,
@@ -1047,9 +948,177 @@ struct Plan {
     current: Vec<(TicketNumber, Option<Heads>)>,
 }
 
+#[derive(Clone)]
 enum Outcome {
     Accepted(TicketNumber),
     Refused(TicketNumber, String),
+}
+
+/// One ticket of a push: the positions of its copies in the push, and the copy stored now.
+struct Job {
+    entries: Vec<usize>,
+    stored: Option<Stored>,
+}
+
+/// One ticket checked: the answer to each of its copies (by position in the push), its heads
+/// as read, and, if it gained changes, the ticket ready to write.
+struct Checked {
+    answers: Vec<(usize, Outcome, PushResult)>,
+    current: Option<(TicketNumber, Option<Heads>)>,
+    ready: Option<Ready>,
+}
+
+/// Checks and merges the copies of one ticket, in push order, against the stored copy.
+fn check_ticket(
+    job: Job,
+    docs: &[PushDoc],
+    numbered: &HashMap<TicketId, Option<TicketNumber>>,
+    pusher: &Pusher<'_>,
+    origin: &SiteCode,
+) -> Result<Checked, ServerStoreError> {
+    let mut answers = Vec::new();
+    let mut stored = Some(job.stored);
+    let mut taken: Option<Taken> = None;
+    for &i in &job.entries {
+        let push = &docs[i];
+        let mut refuse = |reason: String, send_whole: bool| {
+            tracing::info!(site = %origin, ticket = %push.number, %reason, "push refused");
+            answers.push((
+                i,
+                Outcome::Refused(push.number.clone(), reason.clone()),
+                PushResult::Refused {
+                    id: push.id,
+                    reason,
+                    send_whole,
+                },
+            ));
+        };
+        if taken.is_none() {
+            let copy = stored
+                .take()
+                .flatten()
+                .map(|stored| stored.into_prior(&push.number))
+                .transpose()?;
+            if let Some((prior, _)) = &copy
+                && prior.summary.id != push.id
+            {
+                refuse(
+                    format!(
+                        "ticket {}: the number belongs to another ticket at the server",
+                        push.number
+                    ),
+                    false,
+                );
+                continue;
+            }
+            if copy.is_none()
+                && let Some(Some(held)) = numbered.get(&push.id)
+            {
+                let reason = if held == &push.number {
+                    format!(
+                        "ticket {}: it was disposed of at the server at the end of its retention (regulation 8.2); changes to it are no longer kept",
+                        push.number
+                    )
+                } else {
+                    format!(
+                        "ticket {}: the server holds this ticket as {held}; a ticket's number never changes",
+                        push.number
+                    )
+                };
+                refuse(reason, false);
+                continue;
+            }
+            let (prior, doc) = match copy {
+                Some((prior, doc)) => (Some(prior), Some(doc)),
+                None => (None, None),
+            };
+            taken = Some(Taken {
+                stored_heads: prior.as_ref().map(|p| p.heads.clone()),
+                prior,
+                doc,
+                changed: false,
+                first_copy: None,
+            });
+        }
+        let state = taken.as_mut().expect("taken above");
+        match sync::accept(state.doc.clone(), push, pusher) {
+            Ok((doc, changed)) => {
+                if changed && state.doc.is_none() && push.base.is_empty() {
+                    state.first_copy = Some(push.bytes.clone());
+                } else if changed {
+                    state.first_copy = None;
+                }
+                state.changed |= changed;
+                state.doc = Some(doc);
+                answers.push((
+                    i,
+                    Outcome::Accepted(push.number.clone()),
+                    PushResult::Accepted {
+                        id: push.id,
+                        heads: Heads::default(),
+                        archived: false,
+                    },
+                ));
+            }
+            Err(refusal) => refuse(refusal.reason, refusal.send_whole),
+        }
+    }
+    let mut checked = Checked {
+        answers,
+        current: None,
+        ready: None,
+    };
+    let Some(state) = taken else {
+        return Ok(checked);
+    };
+    let Some(mut doc) = state.doc else {
+        return Ok(checked);
+    };
+    let heads = Heads::of(&mut doc);
+    checked.current = Some((doc.number().clone(), state.stored_heads.clone()));
+    let archived = if state.changed {
+        match Ready::of(doc, heads.clone(), state.prior, state.first_copy) {
+            Ok(ready) => {
+                let archived = ready.summary.status == TicketStatus::Archived;
+                checked.ready = Some(ready);
+                archived
+            }
+            Err(reason) => {
+                // Not storable after all (too large once merged): every copy is refused.
+                for (_, outcome, answer) in &mut checked.answers {
+                    if let PushResult::Accepted { id, .. } = answer {
+                        let number = match outcome {
+                            Outcome::Accepted(n) | Outcome::Refused(n, _) => n.clone(),
+                        };
+                        tracing::warn!(site = %origin, ticket = %number, %reason, "push refused");
+                        *answer = PushResult::Refused {
+                            id: *id,
+                            reason: reason.clone(),
+                            send_whole: false,
+                        };
+                        *outcome = Outcome::Refused(number, reason.clone());
+                    }
+                }
+                return Ok(checked);
+            }
+        }
+    } else {
+        state
+            .prior
+            .is_some_and(|p| p.summary.status == TicketStatus::Archived)
+    };
+    for (_, _, answer) in &mut checked.answers {
+        if let PushResult::Accepted {
+            heads: now,
+            archived: in_archive,
+            ..
+        } = answer
+        {
+            *now = heads.clone();
+            *in_archive = archived;
+        }
+    }
+    Ok(checked)
 }
 
 /// The site code of the central office's own records; no site may take it.

@@ -12,6 +12,7 @@
 //! - [`view`]: the full ticket view and the summary kept in indexes.
 //! - [`sync`]: the sync protocol between agents and the server, without I/O.
 //! - [`bytes_check`]: untrusted Automerge bytes measured before Automerge expands them.
+//! - [`par`]: independent items (tickets) worked on every core, results in order.
 
 pub mod analysis;
 pub mod bytes_check;
@@ -26,6 +27,7 @@ pub mod label;
 pub mod money;
 #[cfg(feature = "openapi")]
 mod openapi;
+pub mod par;
 pub mod people;
 #[cfg(feature = "cli")]
 pub mod prompt;

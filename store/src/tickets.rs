@@ -60,6 +60,9 @@ pub struct ListFilter {
     pub area: Option<AreaCode>,
     /// Only tickets past one of the regulation's deadlines at this instant.
     pub overdue_at: Option<DateTime<Utc>>,
+    /// The overdue tickets worked out already ([`TicketStore::overdue`], a few seconds ago):
+    /// `overdue_at` then lists from them instead of walking the deadline index again.
+    pub late: Option<std::sync::Arc<Vec<Vec<u8>>>>,
     /// Only tickets numbered by this site.
     pub site: Option<SiteCode>,
     /// Matching tickets to skip before the first one listed (for pages).
@@ -455,9 +458,18 @@ impl TicketStore {
         Ok(self.overdue(deadlines, now)?.len())
     }
 
-    /// The tickets past a deadline at `now` (as their index values, not parsed), read from the
-    /// deadline index alone: the time a deadline runs from is in each key.
-    fn overdue(
+    /// The tickets past a deadline at `now` (as their index values, not parsed, in number
+    /// order), read from the deadline index alone: the time a deadline runs from is in each
+    /// key.
+    pub fn overdue(
+        &self,
+        deadlines: &DeadlineSettings,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Vec<u8>>, TicketsError> {
+        Ok(self.overdue_set(deadlines, now)?.into_iter().collect())
+    }
+
+    fn overdue_set(
         &self,
         deadlines: &DeadlineSettings,
         now: DateTime<Utc>,
@@ -505,11 +517,14 @@ impl TicketStore {
         if let Some(now) = filter.overdue_at {
             // Display numbers sort as the numbers do (up to 99,999 a year): parse only the
             // ones a page reads.
-            let late = self.overdue(deadlines, now)?;
+            let late = match &filter.late {
+                Some(late) => late.clone(),
+                None => std::sync::Arc::new(self.overdue(deadlines, now)?),
+            };
             return Ok(Box::new(
-                late.into_iter()
+                (0..late.len())
                     .rev()
-                    .map(|value| parse_number_value(&value)),
+                    .map(move |i| parse_number_value(&late[i])),
             ));
         }
         if let Some(status) = filter.status {

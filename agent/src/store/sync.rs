@@ -16,7 +16,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use rma_shared::sync::{FeedEntry, Heads, PushResult};
-use rma_shared::{DocError, TicketId, TicketNumber};
+use rma_shared::{DocError, TicketDoc, TicketId, TicketNumber, TicketSummary};
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError};
@@ -321,19 +321,30 @@ impl Store {
                 disposed: false,
             })
             .collect();
-        let docs = entries
+        // Loading and summarising documents is most of a pull's work, and each is on its own:
+        // both cores do it.
+        let wanted: Vec<&FeedEntry> = entries.iter().filter(|e| !e.archived).collect();
+        let read = |entry: &&FeedEntry| {
+            let doc = entry
+                .load()
+                .map_err(|source: DocError| StoreError::Damaged {
+                    number: entry.number.to_string(),
+                    source,
+                })?;
+            let summary = TicketSummary::build(&doc).ok();
+            Ok((doc, summary))
+        };
+        let loaded: Vec<(TicketDoc, Option<TicketSummary>)> = rma_shared::par::map(&wanted, read)
+            .into_iter()
+            .collect::<Result<_, StoreError>>()?;
+        let docs = wanted
             .iter()
-            .filter(|entry| !entry.archived)
-            .map(|entry| {
-                let doc = entry
-                    .load()
-                    .map_err(|source: DocError| StoreError::Damaged {
-                        number: entry.number.to_string(),
-                        source,
-                    })?;
-                Ok((doc, Some(entry.heads.clone()), Some(entry.doc.as_slice())))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+            .zip(loaded)
+            .map(|(entry, (doc, summary))| super::Incoming {
+                doc,
+                acked: Some(entry.heads.clone()),
+                saved: Some((entry.doc.as_slice(), summary)),
+            });
         self.merge_in(docs.into_iter(), &gone, cursor)
     }
 

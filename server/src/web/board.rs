@@ -121,24 +121,23 @@ pub async fn show(
             .and_then(|p| p.trim().parse::<usize>().ok())
             .unwrap_or(1)
             .clamp(1, 100_000);
+        let deadlines = &state.settings.deadlines;
+        let late = state.overdue.get(&state.store, deadlines, now);
         let filter = ListFilter {
             status,
             model: present(&query.model).map(str::to_owned),
             area,
             overdue_at: overdue.then_some(now),
+            late: late.as_ref().ok().cloned(),
             site,
             offset: (page_number - 1) * PAGE_SIZE,
             limit: PAGE_SIZE,
         };
-        let deadlines = &state.settings.deadlines;
         let tickets = state.store.tickets();
         let listing = tickets.list(&filter, deadlines);
-        let overdue_count = tickets.count_overdue(deadlines, now);
         let counts = state.store.status_counts();
         let sites = state.store.sites();
-        let (Ok(listing), Ok(overdue_count), Ok(counts), Ok(sites)) =
-            (listing, overdue_count, counts, sites)
-        else {
+        let (Ok(listing), Ok(late), Ok(counts), Ok(sites)) = (listing, late, counts, sites) else {
             return problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &user,
@@ -157,7 +156,7 @@ pub async fn show(
                         (status.label(lang)) b { (count) }
                     }
                 }
-                a.overdue #overdue-count href="/?overdue=on" { (tr!(lang, "board-overdue")) b { (overdue_count) } }
+                a.overdue #overdue-count href="/?overdue=on" { (tr!(lang, "board-overdue")) b { (late.len()) } }
             }
             form.filters method="get" action="/" {
                 label { (tr!(lang, "board-ticket-or-unit"))
