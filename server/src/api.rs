@@ -38,8 +38,8 @@ pub struct AppState {
     pub admin_lock: Mutex<()>,
     /// Sign-in attempts and password checks, limited.
     pub logins: crate::web::throttle::Logins,
-    /// The overdue tickets, shared by the board's readers for a few seconds.
-    pub overdue: crate::office::Overdue,
+    /// What the office's pages work out from many entries, kept for the next readers.
+    pub kept: crate::office::Kept,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {

@@ -211,48 +211,86 @@ fn scan_json<T: serde::de::DeserializeOwned>(kv: &Kv, prefix: &str) -> Result<Ve
     Ok(out)
 }
 
-/// The tickets overdue now, worked out for everyone on the board at once: walking the deadline
-/// index costs some 20 ms with 100,000 tickets, and twenty people reloading the board would
-/// each pay it. A result serves for [`Overdue::FRESH`] whatever changed meanwhile (the board
-/// reloads itself every 15 s), and for a minute while nothing was pushed.
-#[derive(Debug, Default)]
-pub struct Overdue {
-    last: std::sync::Mutex<Option<Worked>>,
+/// What the office's pages work out from many index entries (the overdue tickets, a month's
+/// analysis, a ledger's lines), kept for the people who ask next: with 100,000 tickets each
+/// costs 10-25 ms, and twenty people reloading pages would each pay it. An answer serves while
+/// nothing was pushed (the feed's head is the same) for up to a minute, and, where a page may
+/// lag a little (the board reloads itself every 15 s), for `fresh` whatever changed.
+#[derive(Debug)]
+pub struct Recent<K, V> {
+    fresh: std::time::Duration,
+    kept: std::sync::Mutex<Vec<(K, Worked<V>)>>,
 }
 
 #[derive(Debug)]
-struct Worked {
+struct Worked<V> {
     feed_head: u64,
     at: std::time::Instant,
-    late: std::sync::Arc<Vec<Vec<u8>>>,
+    value: std::sync::Arc<V>,
 }
 
-impl Overdue {
-    pub const FRESH: std::time::Duration = std::time::Duration::from_secs(5);
+impl<K: PartialEq, V> Recent<K, V> {
     const UNCHANGED: std::time::Duration = std::time::Duration::from_secs(60);
+    /// Answers kept at once (months, ranges).
+    const KEPT: usize = 16;
 
-    /// The overdue tickets at about `now` (see [`TicketStore::overdue`]).
-    pub fn get(
+    pub fn new(fresh: std::time::Duration) -> Self {
+        Self {
+            fresh,
+            kept: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The answer for `key`: kept, or worked out by `work` now (one person works it out; the
+    /// others asking meanwhile wait for that answer rather than repeat the work).
+    pub fn get<E: From<crate::store::ServerStoreError>>(
         &self,
         store: &crate::store::ServerStore,
-        deadlines: &DeadlineSettings,
-        now: chrono::DateTime<Utc>,
-    ) -> Result<std::sync::Arc<Vec<Vec<u8>>>, crate::store::ServerStoreError> {
+        key: K,
+        work: impl FnOnce() -> Result<V, E>,
+    ) -> Result<std::sync::Arc<V>, E> {
         let feed_head = store.feed_head()?;
-        // One person works it out; the others wait for that answer rather than repeat it.
-        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(worked) = &*last {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, worked)) = kept.iter().find(|(k, _)| k == &key) {
             let age = worked.at.elapsed();
-            if age < Self::FRESH || (worked.feed_head == feed_head && age < Self::UNCHANGED) {
-                return Ok(worked.late.clone());
+            if age < self.fresh || (worked.feed_head == feed_head && age < Self::UNCHANGED) {
+                return Ok(worked.value.clone());
             }
         }
-        let late = std::sync::Arc::new(store.tickets().overdue(deadlines, now)?);
-        *last = Some(Worked {
-            feed_head,
-            at: std::time::Instant::now(),
-            late: late.clone(),
-        });
-        Ok(late)
+        let value = std::sync::Arc::new(work()?);
+        kept.retain(|(k, _)| k != &key);
+        if kept.len() == Self::KEPT {
+            kept.remove(0);
+        }
+        kept.push((
+            key,
+            Worked {
+                feed_head,
+                at: std::time::Instant::now(),
+                value: value.clone(),
+            },
+        ));
+        Ok(value)
+    }
+}
+
+/// The office's kept answers ([`Recent`]).
+#[derive(Debug)]
+pub struct Kept {
+    /// The overdue tickets (see [`TicketStore::overdue`]), for 5 s whatever changed.
+    pub overdue: Recent<(), Vec<Vec<u8>>>,
+    /// Each month's analysis facts.
+    pub facts: Recent<Month, Vec<TicketFacts>>,
+    /// The cost lines of a range of months.
+    pub costs: Recent<(Month, Month), Vec<CostEntry>>,
+}
+
+impl Default for Kept {
+    fn default() -> Self {
+        Self {
+            overdue: Recent::new(std::time::Duration::from_secs(5)),
+            facts: Recent::new(std::time::Duration::ZERO),
+            costs: Recent::new(std::time::Duration::ZERO),
+        }
     }
 }

@@ -73,7 +73,7 @@ impl Server {
             admin_token,
             admin_lock: Mutex::new(()),
             logins: Default::default(),
-            overdue: Default::default(),
+            kept: Default::default(),
         });
         Ok(Self {
             listener,

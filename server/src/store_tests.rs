@@ -315,3 +315,35 @@ fn a_feed_that_lost_a_ticket_gets_it_back_on_open() {
     assert!(numbers.contains(&number), "{numbers:?}");
     assert_eq!(numbers.len(), 2);
 }
+
+#[test]
+fn the_offices_kept_answers_are_worked_out_again_once_something_is_pushed() {
+    use crate::office::Recent;
+    use std::cell::Cell;
+    let (_dir, store) = store();
+    let worked = Cell::new(0);
+    let work = || {
+        worked.set(worked.get() + 1);
+        Ok::<_, ServerStoreError>(worked.get())
+    };
+    let exact: Recent<u8, u32> = Recent::new(std::time::Duration::ZERO);
+    let lagging: Recent<u8, u32> = Recent::new(std::time::Duration::from_secs(3600));
+    assert_eq!(*exact.get(&store, 1, work).unwrap(), 1);
+    assert_eq!(*exact.get(&store, 1, work).unwrap(), 1, "kept");
+    assert_eq!(*exact.get(&store, 2, work).unwrap(), 2, "another key");
+    assert_eq!(*lagging.get(&store, 1, work).unwrap(), 3);
+
+    let mut doc = ticket("WH1-2026-00001", "WH1");
+    let sent = outgoing(&mut doc, &Heads::default()).unwrap();
+    assert!(matches!(
+        push(&store, "WH1", vec![sent])[0],
+        PushResult::Accepted { .. }
+    ));
+    assert_eq!(
+        *exact.get(&store, 1, work).unwrap(),
+        4,
+        "a push: worked out again"
+    );
+    assert_eq!(*exact.get(&store, 1, work).unwrap(), 4);
+    assert_eq!(*lagging.get(&store, 1, work).unwrap(), 3, "may lag: kept");
+}

@@ -55,17 +55,26 @@ fn analysis(
     query: &MonthQuery,
 ) -> Result<MonthlyAnalysis, Box<Response>> {
     let month = month(user, lang, query)?;
-    let facts = state.store.month_facts(month).map_err(|err| {
-        tracing::error!(error = %err, "analysis failed");
-        refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            user,
-            lang,
-            &tr!(lang, "nav-analysis"),
-            &tr!(lang, "store-unreadable"),
-        )
-    })?;
-    Ok(MonthlyAnalysis::compute(month, &facts))
+    let facts = state
+        .kept
+        .facts
+        .get(&state.store, month, || {
+            state
+                .store
+                .month_facts(month)
+                .map_err(crate::store::ServerStoreError::from)
+        })
+        .map_err(|err| {
+            tracing::error!(error = %err, "analysis failed");
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                user,
+                lang,
+                &tr!(lang, "nav-analysis"),
+                &tr!(lang, "store-unreadable"),
+            )
+        })?;
+    Ok(MonthlyAnalysis::compute(month, facts.as_slice()))
 }
 
 /// A figure to one decimal, or `none` when there is nothing to count.

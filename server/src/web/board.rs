@@ -122,7 +122,9 @@ pub async fn show(
             .unwrap_or(1)
             .clamp(1, 100_000);
         let deadlines = &state.settings.deadlines;
-        let late = state.overdue.get(&state.store, deadlines, now);
+        let late = state.kept.overdue.get(&state.store, (), || {
+            state.store.tickets().overdue(deadlines, now).map_err(crate::store::ServerStoreError::from)
+        });
         let filter = ListFilter {
             status,
             model: present(&query.model).map(str::to_owned),

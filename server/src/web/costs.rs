@@ -84,17 +84,27 @@ fn ledger(
             ),
         ));
     }
-    let mut lines = state.store.cost_lines(from, to).map_err(|err| {
-        tracing::error!(error = %err, "cost ledger failed");
-        refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            user,
-            lang,
-            &tr!(lang, "nav-costs"),
-            &tr!(lang, "store-unreadable"),
-        )
-    })?;
+    let lines = state
+        .kept
+        .costs
+        .get(&state.store, (from, to), || {
+            state
+                .store
+                .cost_lines(from, to)
+                .map_err(crate::store::ServerStoreError::from)
+        })
+        .map_err(|err| {
+            tracing::error!(error = %err, "cost ledger failed");
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                user,
+                lang,
+                &tr!(lang, "nav-costs"),
+                &tr!(lang, "store-unreadable"),
+            )
+        })?;
     let wanted = query.audit.as_deref().unwrap_or("");
+    let mut lines = lines.as_ref().clone();
     lines.retain(|line| {
         let verdict = line.audit.as_ref().map(|a| a.verdict);
         match wanted {

@@ -226,7 +226,7 @@ fn fixture() -> Fixture {
         admin_token: "admin".into(),
         admin_lock: Mutex::new(()),
         logins: Default::default(),
-        overdue: Default::default(),
+        kept: Default::default(),
     });
     Fixture { _dir: dir, state }
 }

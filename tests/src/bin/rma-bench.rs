@@ -77,6 +77,13 @@ enum Bench {
         /// The server's store in this PostgreSQL database instead of sled (filled if empty).
         #[arg(long, value_name = "URL")]
         database: Option<String>,
+        /// Then this many people signed in at once, each reloading the board, the
+        /// overdue-only board, the monthly analysis and the cost ledger in turn.
+        #[arg(long, default_value_t = 20)]
+        users: usize,
+        /// For this long.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
     },
     /// Many agents at once, each its own site with its own store, making tickets and syncing
     /// with one server over HTTP in a loop: syncs, errors, disagreements, latency, and every
@@ -123,7 +130,15 @@ fn main() -> Result<()> {
             runs,
             data,
             database,
-        } => dashboard::run(tickets, runs, data, database.as_deref()),
+            users,
+            seconds,
+        } => dashboard::run(
+            tickets,
+            runs,
+            data,
+            database.as_deref(),
+            (users, Duration::from_secs(seconds)),
+        ),
         Bench::Load {
             agents,
             seconds,

@@ -170,7 +170,13 @@ fn populate(store: ServerStore, tickets: u32) -> Result<Duration> {
     Ok(started.elapsed())
 }
 
-pub fn run(tickets: u32, runs: usize, data: Option<PathBuf>, database: Option<&str>) -> Result<()> {
+pub fn run(
+    tickets: u32,
+    runs: usize,
+    data: Option<PathBuf>,
+    database: Option<&str>,
+    (users, seconds): (usize, Duration),
+) -> Result<()> {
     let temp = tempfile::tempdir()?;
     let dir = data.unwrap_or_else(|| temp.path().join("server"));
     let store = super::server_store(&dir, database)?;
@@ -261,10 +267,106 @@ pub fn run(tickets: u32, runs: usize, data: Option<PathBuf>, database: Option<&s
             serde_json::json!({ "median_ms": median, "p95_ms": p95 }),
         );
     }
+    let crowd = crowd(&url, &cookie, users, seconds)?;
+    let rss = |field: &str| -> Option<f64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with(field))?;
+        Some(line.split_whitespace().nth(1)?.parse::<f64>().ok()? / 1024.0)
+    };
+    let (now_mib, peak_mib) = (rss("VmRSS:"), rss("VmHWM:"));
+    println!(
+        "  memory of the server's process (the clients' threads included): {:.1} MiB now, {:.1} MiB at most",
+        now_mib.unwrap_or(0.0),
+        peak_mib.unwrap_or(0.0)
+    );
     println!(
         "{}",
-        serde_json::json!({ "bench": "dashboard", "tickets": tickets, "pages": figures })
+        serde_json::json!({ "bench": "dashboard", "tickets": tickets, "pages": figures,
+            "crowd": crowd, "rss_mib": now_mib, "peak_rss_mib": peak_mib })
     );
     let _ = stop.send(());
     Ok(())
+}
+
+/// `users` people signed in at once, each with a connection of their own, reloading four
+/// pages in turn as fast as answers come, for `seconds`: latency per page and requests a
+/// second.
+fn crowd(url: &str, cookie: &str, users: usize, seconds: Duration) -> Result<serde_json::Value> {
+    const PAGES: [(&str, &str); 4] = [
+        ("board", "/"),
+        ("board, overdue only", "/?overdue=on"),
+        ("monthly analysis", "/analysis?month=2026-06"),
+        ("cost ledger", "/costs?from=2026-06&to=2026-06"),
+    ];
+    let started = Instant::now();
+    let samples: Vec<Result<Vec<(usize, f64)>>> = std::thread::scope(|scope| {
+        let running: Vec<_> = (0..users)
+            .map(|user| {
+                scope.spawn(move || -> Result<Vec<(usize, f64)>> {
+                    let client = rma_agent::http::builder().no_proxy().build()?;
+                    let mut samples = Vec::new();
+                    let mut turn = user;
+                    while started.elapsed() < seconds {
+                        let page = turn % PAGES.len();
+                        turn += 1;
+                        let asked = Instant::now();
+                        let response = client
+                            .get(format!("{url}{}", PAGES[page].1))
+                            .header("cookie", cookie)
+                            .send()?;
+                        let status = response.status();
+                        response.bytes()?;
+                        if !status.is_success() {
+                            bail!("{} answered {status}", PAGES[page].1);
+                        }
+                        samples.push((page, asked.elapsed().as_secs_f64() * 1000.0));
+                    }
+                    Ok(samples)
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|t| t.join().expect("a user thread"))
+            .collect()
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut all: Vec<(usize, f64)> = Vec::new();
+    for user in samples {
+        all.extend(user?);
+    }
+    let pick = |sorted: &[f64], q: f64| {
+        sorted
+            .get(((sorted.len() as f64 * q) as usize).min(sorted.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    println!(
+        "{users} people at once for {} s: {} requests ({:.0} a second)",
+        seconds.as_secs(),
+        all.len(),
+        all.len() as f64 / elapsed
+    );
+    let mut figures = serde_json::Map::new();
+    for (i, (name, path)) in PAGES.iter().enumerate() {
+        let mut ms: Vec<f64> = all
+            .iter()
+            .filter(|(p, _)| *p == i)
+            .map(|(_, ms)| *ms)
+            .collect();
+        ms.sort_by(f64::total_cmp);
+        let (p50, p99) = (round(pick(&ms, 0.5)), round(pick(&ms, 0.99)));
+        println!(
+            "  {name:<28} p50 {p50:>7} ms  p99 {p99:>7} ms  ({} requests)",
+            ms.len()
+        );
+        figures.insert(
+            (*path).to_owned(),
+            serde_json::json!({ "p50_ms": p50, "p99_ms": p99, "requests": ms.len() }),
+        );
+    }
+    Ok(
+        serde_json::json!({ "users": users, "seconds": seconds.as_secs(),
+        "requests_per_s": round(all.len() as f64 / elapsed), "pages": figures }),
+    )
 }
