@@ -43,7 +43,7 @@ fn ledger(
     user: &User,
     lang: Lang,
     query: &RangeQuery,
-) -> Result<(Month, Month, Vec<CostEntry>), Box<Response>> {
+) -> Result<(Month, Month, std::sync::Arc<Vec<CostEntry>>), Box<Response>> {
     if !user.role.reads_costs() {
         return Err(refuse(
             StatusCode::FORBIDDEN,
@@ -104,17 +104,19 @@ fn ledger(
             )
         })?;
     let wanted = query.audit.as_deref().unwrap_or("");
+    if !matches!(wanted, "none" | "audited" | "queried") {
+        return Ok((from, to, lines));
+    }
     let mut lines = lines.as_ref().clone();
     lines.retain(|line| {
         let verdict = line.audit.as_ref().map(|a| a.verdict);
         match wanted {
             "none" => verdict.is_none(),
             "audited" => verdict == Some(AuditVerdict::Audited),
-            "queried" => verdict == Some(AuditVerdict::Queried),
-            _ => true,
+            _ => verdict == Some(AuditVerdict::Queried),
         }
     });
-    Ok((from, to, lines))
+    Ok((from, to, std::sync::Arc::new(lines)))
 }
 
 /// The audit state of a line, in words.
@@ -324,7 +326,7 @@ pub async fn show(
             }
             p.muted { (tr!(lang, "costs-count", count = lines.len(), from = from.to_string(), to = to.to_string())) }
             div.charts {
-                @for (id, title, key) in GROUPS { figure { (totals_table(id, &t(title), &totals(&lines, |l| key(l, lang)), lang)) } }
+                @for (id, title, key) in GROUPS { figure { (totals_table(id, &t(title), &totals(lines.as_slice(), |l| key(l, lang)), lang)) } }
             }
             h2 { (t("costs-lines")) }
             @if pages > 1 {
@@ -397,7 +399,7 @@ pub async fn download(
             .map(|id| tr!(lang, id))
             .to_vec(),
         ];
-        for l in &lines {
+        for l in lines.iter() {
             let amount = l.amount.to_string();
             let number = amount.split(' ').next().unwrap_or_default().to_owned();
             rows.push(vec![
