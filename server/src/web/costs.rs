@@ -37,13 +37,16 @@ pub struct RangeQuery {
 /// Lines shown a page; the CSV has them all.
 const LINES_PER_PAGE: usize = 200;
 
+/// The months of a ledger and its lines (kept for the next readers, see `office::Kept`).
+type Ledger = (Month, Month, std::sync::Arc<Vec<CostEntry>>);
+
 /// The ledger of the months asked for (this month if none), or a page saying what is wrong.
 fn ledger(
     state: &AppState,
     user: &User,
     lang: Lang,
     query: &RangeQuery,
-) -> Result<(Month, Month, std::sync::Arc<Vec<CostEntry>>), Box<Response>> {
+) -> Result<Ledger, Box<Response>> {
     if !user.role.reads_costs() {
         return Err(refuse(
             StatusCode::FORBIDDEN,
