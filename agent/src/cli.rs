@@ -234,8 +234,35 @@ impl Cli {
         }
         let mut ctx = self.local_context()?;
         ctx.input = input;
+        let keep_serving = if self.command.runs_locally() {
+            0
+        } else {
+            ctx.settings().map_or(0, |s| s.keep_serving_minutes)
+        };
         let result = ctx.dispatch(self.command);
-        ctx.finish();
+        if keep_serving > 0 {
+            // Closed properly, so the serve started next can take the store at once.
+            drop(ctx);
+        } else {
+            ctx.finish();
+        }
+        // A serve (started in the background by the command before, say) took the store
+        // while this one waited for it: nothing was done here, so it goes there.
+        if let Err(err) = &result
+            && err
+                .downcast_ref::<crate::store::StoreError>()
+                .is_some_and(|e| matches!(e, crate::store::StoreError::InUse(_)))
+            && let Forwarded::Done(answer) = remote::forward(&self.data, &request)
+        {
+            print!("{}", answer.stdout);
+            return match answer.error {
+                Some(error) => Err(anyhow::anyhow!(error)),
+                None => Ok(()),
+            };
+        }
+        if keep_serving > 0 && result.is_ok() {
+            crate::remote::serve_in_background(&self.data, self.config.as_deref(), keep_serving);
+        }
         result
     }
 

@@ -82,3 +82,45 @@ fn failure(error: String) -> RunResponse {
 pub fn clear_stale(data: &Path) {
     let _ = std::fs::remove_file(data.join(HANDLE_FILE));
 }
+
+/// Starts `rma-agent serve` for `data` in the background, without the bench page, stopping
+/// after `minutes` without a command: the next commands go through it instead of opening the
+/// store (which takes most of a command's time once the store is large). Called when a
+/// command had to open the store itself, after it let go of it; returns once the serve has
+/// announced itself. A failure to start is only logged: the command was done, and the next
+/// one opens the store as this one did.
+pub fn serve_in_background(data: &Path, config: Option<&Path>, minutes: u32) {
+    let Ok(program) = std::env::current_exe() else {
+        return;
+    };
+    let data = std::path::absolute(data).unwrap_or_else(|_| data.to_owned());
+    let mut command = std::process::Command::new(program);
+    command.arg("--data").arg(&data);
+    if let Some(config) = config {
+        command
+            .arg("--config")
+            .arg(std::path::absolute(config).unwrap_or_else(|_| config.to_owned()));
+    }
+    command
+        .args(["serve", "--no-web", "--idle-minutes", &minutes.to_string()])
+        .env_remove("RMA_AGENT_WEB")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    // Its own process group: a Ctrl-C meant for a later command in this terminal is not its.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    match command.spawn() {
+        // Its first line says it has the store and announced itself (or it ended: another
+        // serve was quicker): the next command finds it.
+        Ok(mut child) => {
+            if let Some(out) = child.stdout.take() {
+                let mut line = String::new();
+                let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line);
+            }
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "could not keep the agent serving in the background");
+        }
+    }
+}

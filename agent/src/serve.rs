@@ -89,6 +89,8 @@ pub(crate) struct Agent {
     pub(crate) running: Mutex<()>,
     /// How background sync is doing, and the "sync now" button.
     pub(crate) sync: SyncState,
+    /// When the last command came (a serve started by a command stops when idle).
+    last_command: Mutex<std::time::Instant>,
 }
 
 /// The background sync as the bench page shows it.
@@ -143,6 +145,7 @@ impl Server {
             token,
             running: Mutex::new(()),
             sync: SyncState::default(),
+            last_command: Mutex::new(std::time::Instant::now()),
         });
         Ok(Self {
             listener,
@@ -158,6 +161,26 @@ impl Server {
 
     pub fn site(&self) -> &rma_shared::SiteCode {
         self.agent.store.site()
+    }
+
+    /// Completes once no command has come for `limit` (a serve a command started in the
+    /// background ends so).
+    pub fn idle(&self, limit: std::time::Duration) -> impl Future<Output = ()> + Send + 'static {
+        let agent = self.agent.clone();
+        async move {
+            loop {
+                let since = agent
+                    .last_command
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .elapsed();
+                if since >= limit {
+                    tracing::info!(idle = ?since, "no command for a while: serve stops");
+                    return;
+                }
+                tokio::time::sleep(limit - since).await;
+            }
+        }
     }
 
     /// Answers until `shutdown` completes, then withdraws the announcement. Meanwhile it
@@ -292,7 +315,9 @@ async fn run(
     }
     let response = tokio::task::spawn_blocking(move || {
         let _one_at_a_time = agent.running.lock().unwrap_or_else(|p| p.into_inner());
-        Context::run_forwarded(&agent.data, agent.store.clone(), request)
+        let answer = Context::run_forwarded(&agent.data, agent.store.clone(), request);
+        *agent.last_command.lock().unwrap_or_else(|p| p.into_inner()) = std::time::Instant::now();
+        answer
     })
     .await
     .map_err(|err| (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;

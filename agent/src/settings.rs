@@ -34,6 +34,10 @@ pub struct Settings {
     pub calendar: Option<std::path::PathBuf>,
     /// The bench page that `rma-agent serve` serves.
     pub web: WebSettings,
+    /// A command that had to open the store itself starts `rma-agent serve` in the
+    /// background (without the bench page), so the next commands skip opening the store; it
+    /// stops after this many minutes without a command. 0: never.
+    pub keep_serving_minutes: u32,
 }
 
 /// `[web]`: where `rma-agent serve` serves the bench page.
@@ -121,12 +125,13 @@ impl Default for Settings {
             time_zone: None,
             calendar: None,
             web: WebSettings::default(),
+            keep_serving_minutes: 10,
         }
     }
 }
 
 /// Environment variables that override the file, with what each sets.
-pub const ENV_OVERRIDES: [(&str, &str); 7] = [
+pub const ENV_OVERRIDES: [(&str, &str); 8] = [
     ("RMA_AGENT_FORWARD_HOURS", "deadlines.forward_hours"),
     ("RMA_AGENT_ASSESSMENT_HOURS", "deadlines.assessment_hours"),
     (
@@ -137,6 +142,7 @@ pub const ENV_OVERRIDES: [(&str, &str); 7] = [
     ("RMA_AGENT_CURRENCY", "currency"),
     ("RMA_AGENT_PUSH_BATCH", "push_batch"),
     ("RMA_AGENT_SYNC_INTERVAL_SECS", "sync_interval_secs"),
+    ("RMA_AGENT_KEEP_SERVING_MINUTES", "keep_serving_minutes"),
 ];
 
 impl Settings {
@@ -190,6 +196,7 @@ impl Settings {
             currency,
             batch,
             interval,
+            keep_serving,
         ] = ENV_OVERRIDES.map(|e| e.0);
         if let Some(v) = number(forward)? {
             self.deadlines.forward_hours = v;
@@ -208,6 +215,9 @@ impl Settings {
         }
         if let Some(v) = number(interval)? {
             self.sync_interval_secs = v.max(1);
+        }
+        if let Some(v) = number(keep_serving)? {
+            self.keep_serving_minutes = v;
         }
         if let Some(value) = var(currency) {
             if rma_shared::Currency::parse(&value).is_err() {

@@ -114,6 +114,9 @@ impl Agent {
             .env_remove("RMA_AGENT_CONFIG")
             // Agents of parallel tests must not share the bench page's default address.
             .env("RMA_AGENT_WEB", "127.0.0.1:0")
+            // Each command opens the store itself unless a test starts a serve (the serve a
+            // command keeps in the background has its own test).
+            .env("RMA_AGENT_KEEP_SERVING_MINUTES", "0")
             // Whatever the machine's locale, the agent's own settings choose its language
             // (a test asks for another with --lang or the environment).
             .env("LANG", "C.UTF-8")

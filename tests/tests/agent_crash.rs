@@ -30,6 +30,7 @@ fn sigkill_during_a_burst_loses_no_acknowledged_command() {
             .arg(script)
             .env("RMA_AGENT_DATA", agent.data())
             .env("RMA_USER", "burst")
+            .env("RMA_AGENT_KEEP_SERVING_MINUTES", "0")
             .stdout(Stdio::piped())
             .process_group(0)
             .spawn()

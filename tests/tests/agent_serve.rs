@@ -74,3 +74,68 @@ fn commands_go_through_a_running_serve_and_work_without_it() {
     let history = agent.json(&["history", &ticket]);
     assert_eq!(history.as_array().unwrap().len(), 4, "{history}");
 }
+
+/// With the default settings, a command that had to open the store leaves `rma-agent serve`
+/// running in the background (without the bench page); the next commands go through it, and
+/// it stops by itself once no command comes.
+#[test]
+fn a_command_leaves_a_serve_in_the_background_and_the_next_ones_go_through_it() {
+    let agent = Agent::init("SV2");
+    let handle = agent.data().join("agent.json");
+    let keep = |args: &[&str]| {
+        let out = agent
+            .command(args)
+            .env("RMA_AGENT_KEEP_SERVING_MINUTES", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(!handle.exists());
+    let ticket = keep(&[
+        "intake",
+        "--customer",
+        "Acme",
+        "--model",
+        "X200",
+        "--quantity",
+        "1",
+        "--fault",
+        "no power",
+        "--request",
+        "repair",
+    ]);
+    let ticket = ticket.trim();
+    // The command returned once the serve had the store and announced itself.
+    let announced: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&handle).unwrap()).unwrap();
+    assert!(announced["web"].is_null(), "no bench page: {announced}");
+    let err = Store::open(agent.data()).unwrap_err();
+    assert!(matches!(err, StoreError::InUse(_)), "{err}");
+    // The next commands go through it, in the asking command's name, and it keeps the store.
+    keep(&["assess", ticket, "--severity", "simple", "--user", "Bob"]);
+    let shown: serde_json::Value =
+        serde_json::from_str(&keep(&["show", ticket, "--json"])).unwrap();
+    assert_eq!(shown["status"], "assessed");
+    assert_eq!(shown["events"][1]["by"], "Bob");
+    let still: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&handle).unwrap()).unwrap();
+    assert_eq!(still, announced, "the same serve");
+    // Stopped (as at the end of its idle minutes, or a restart of the PC): the next command
+    // opens the store itself and leaves a new one.
+    let pid = announced["pid"].as_i64().unwrap();
+    Command::new("kill").arg(pid.to_string()).status().unwrap();
+    let view: serde_json::Value = serde_json::from_str(&keep(&["show", ticket, "--json"])).unwrap();
+    assert_eq!(view["status"], "assessed");
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&handle).unwrap()).unwrap();
+    assert_ne!(again["pid"], announced["pid"]);
+    Command::new("kill")
+        .arg(again["pid"].as_i64().unwrap().to_string())
+        .status()
+        .unwrap();
+}

@@ -33,6 +33,10 @@ pub struct Args {
     /// Do not serve the bench page.
     #[arg(long)]
     no_web: bool,
+    /// Stop after this many minutes without a command (how a serve that a command started
+    /// in the background ends; see `keep_serving_minutes` in settings.toml).
+    #[arg(long, value_name = "MINUTES", value_parser = clap::value_parser!(u32).range(1..))]
+    idle_minutes: Option<u32>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
@@ -87,7 +91,20 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
                 say!(ctx, "{}", rma_shared::tr!(ctx.lang, "serve-web-open"));
             }
         }
-        server.run(shutdown_signal()).await?;
+        match args.idle_minutes {
+            Some(minutes) => {
+                let idle = server.idle(std::time::Duration::from_secs(u64::from(minutes) * 60));
+                server
+                    .run(async move {
+                        tokio::select! {
+                            () = shutdown_signal() => {}
+                            () = idle => {}
+                        }
+                    })
+                    .await?;
+            }
+            None => server.run(shutdown_signal()).await?,
+        }
         Ok(())
     })
 }

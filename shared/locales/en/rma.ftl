@@ -760,6 +760,7 @@ help-rma-server-examples =
       rma-server site list
       rma-server site revoke WH1            # its token stops working at once
       rma-server user add li.wei --role finance   # asks for the password (or reads it from stdin)
+      rma-server user add zhou --role head --department sales   # sales' head: decides sales' archive applications
       rma-server user list
 
     Then, on the site's PC:
@@ -880,6 +881,7 @@ help-opt-note = A note
 help-rma-agent-archive-examples =
     Example:
       rma-agent archive WH1-2026-00001 --keeper "Wang Fang"
+      rma-agent archive WH1-2019-00007 --keeper "Wang Fang" --until 2025-06-30   # a file archived late
 help-rma-agent-area-add-examples =
     Example:
       rma-agent area add SHELF-A1 --name "Returns shelf A, level 1"
@@ -1230,7 +1232,7 @@ serve-web-open = The bench page is open to the network: anyone who can reach thi
 serve-web-busy = Cannot serve the bench page on { $address }: another program uses it. Choose another with --web ADDR or [web] listen.
 serve-web-default-busy = The bench page was not started: { $address } is in use (another agent on this PC?). Choose an address with --web ADDR.
 help-rma-agent-serve--web = The bench page's address (default: settings.toml [web] listen, else 127.0.0.1:8090). An address other than 127.0.0.1 opens the page to the network
-help-rma-agent-serve--no-web = Do not serve the bench page
+help-rma-agent-serve--no_web = Do not serve the bench page
 help-rma-agent-user-add-examples =
     Examples:
       rma-agent user add li.wei --role after_sales
@@ -1365,3 +1367,7 @@ archive-retained = { $number } is kept until { $until }; it cannot be disposed o
 archive-disposed-already = { $number } was disposed of already
 archive-not-proposed = nobody has put the disposal of { $number } forward yet
 archive-incomplete = an application names the tickets (or ticks “every ticket this search finds”), a reason, and a period whose last day is not before its first
+
+help-rma-agent-archive--until = The last day it is kept, instead of counting years from today (a file archived late counts from its closing; a day already past lists it for disposal at once)
+help-rma-agent-serve--idle_minutes = Stop after this many minutes without a command (how a serve that a command started in the background ends; see keep_serving_minutes in settings.toml)
+help-rma-server-user-add--department = For a head: the department they lead; they decide its people's applications to read the archive. A head without one decides for everyone

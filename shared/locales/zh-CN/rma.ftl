@@ -667,6 +667,7 @@ help-rma-server-examples =
       rma-server site list
       rma-server site revoke WH1            # 令牌立即失效
       rma-server user add li.wei --role finance   # 询问密码（或从标准输入读取）
+      rma-server user add zhou --role head --department sales   # 销售部负责人：审批销售部的档案查阅申请
       rma-server user list
 
     然后，在站点的电脑上：
@@ -787,6 +788,7 @@ help-opt-note = 备注
 help-rma-agent-archive-examples =
     示例：
       rma-agent archive WH1-2026-00001 --keeper "王芳"
+      rma-agent archive WH1-2019-00007 --keeper "王芳" --until 2025-06-30   # 补归档的旧档案
 help-rma-agent-area-add-examples =
     示例：
       rma-agent area add SHELF-A1 --name "退货货架 A 第 1 层"
@@ -1125,7 +1127,7 @@ serve-web-open = 维修台页面对网络开放：能访问这台电脑的人都
 serve-web-busy = 无法在 { $address } 提供维修台页面：另一个程序正在使用。请用 --web 地址 或 [web] listen 另选地址。
 serve-web-default-busy = 维修台页面未启动：{ $address } 已被占用（这台电脑上还有另一个代理？）。请用 --web 地址 另选地址。
 help-rma-agent-serve--web = 维修台页面的地址（默认：settings.toml 的 [web] listen，否则 127.0.0.1:8090）。不是 127.0.0.1 的地址会把页面开放给网络
-help-rma-agent-serve--no-web = 不提供维修台页面
+help-rma-agent-serve--no_web = 不提供维修台页面
 help-rma-agent-user-add-examples =
     示例：
       rma-agent user add li.wei --role after_sales
@@ -1259,3 +1261,7 @@ archive-retained = { $number } 保存至 { $until }，在此之前不能销毁
 archive-disposed-already = { $number } 已经销毁
 archive-not-proposed = 还没有人提请销毁 { $number }
 archive-incomplete = 申请须写明工单（或勾选“本次查找到的全部工单”）、事由，以及结束日不早于开始日的期限
+
+help-rma-agent-archive--until = 保存到哪一天，代替从今天起算的年限（补归档的档案从结案日起算；已过去的日期会使其立即列入销毁清单）
+help-rma-agent-serve--idle_minutes = 这么多分钟没有命令就停止（由命令在后台启动的服务这样结束；见 settings.toml 中的 keep_serving_minutes）
+help-rma-server-user-add--department = 负责人所领导的部门：由其审批本部门人员的档案查阅申请。不指定部门的负责人可审批所有人的申请
