@@ -427,8 +427,16 @@ impl Store {
     /// Takes in ticket documents made elsewhere (a restore, a benchmark), merging each with
     /// the local copy if there is one, in one durable write. They count as not yet synced.
     pub fn import(&self, incoming: Vec<TicketDoc>) -> Result<usize, StoreError> {
-        let count = incoming.len();
-        let incoming = incoming.into_iter().map(|doc| Incoming {
+        // A ticket in the server's archive does not come back here (a restore of an older
+        // backup, say): its file is kept at the office.
+        let mut kept = Vec::with_capacity(incoming.len());
+        for doc in incoming {
+            if self.tickets.gone(doc.number())?.is_none() {
+                kept.push(doc);
+            }
+        }
+        let count = kept.len();
+        let incoming = kept.into_iter().map(|doc| Incoming {
             doc,
             acked: None,
             saved: None,
@@ -472,9 +480,6 @@ impl Store {
                         })?;
                     (Some(old), local)
                 }
-                // A ticket in the server's archive does not come back here (a restore of an
-                // older backup, say): its file is kept at the office.
-                None if self.tickets.gone(&number)?.is_some() => continue,
                 None => (None, doc),
             };
             if number.site() == &self.site {

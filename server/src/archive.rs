@@ -219,6 +219,11 @@ impl Application {
                 || self.search.as_ref().is_some_and(|s| s.matches(card)))
     }
 
+    /// Whether `head` decides this application (the applicant's department when they applied).
+    pub fn decided_by(&self, head: &Account) -> bool {
+        head.decides_for(&self.applicant, self.department)
+    }
+
     /// The tickets or the search, in words.
     pub fn scope(&self) -> String {
         let mut parts: Vec<String> = self.tickets.iter().map(ToString::to_string).collect();
@@ -380,7 +385,6 @@ impl ServerStore {
         note: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<Application, ArchiveError> {
-        let people = self.people();
         self.kv().exclusive(|kv| {
             let mut application: Application = kv
                 .get(application_key(id))?
@@ -389,24 +393,7 @@ impl ServerStore {
             if application.decision.is_some() {
                 return Err(ArchiveError::Decided(id));
             }
-            let applicant = people
-                .get(&application.applicant)
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| Account {
-                    name: application.applicant.clone(),
-                    role: application.department,
-                    added_at: now,
-                    password_hash: String::new(),
-                    account: String::new(),
-                    language: None,
-                    department: None,
-                });
-            let applicant = Account {
-                role: application.department,
-                ..applicant
-            };
-            if !head.decides_for(&applicant) {
+            if !application.decided_by(head) {
                 return Err(ArchiveError::NotTheirHead(head.name.clone()));
             }
             application.decision = Some(Decision {

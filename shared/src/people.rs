@@ -331,13 +331,13 @@ pub struct Account {
 }
 
 impl Account {
-    /// Whether this person may approve or refuse an application filed by `applicant`, whose
-    /// department is their role: the head of that department (or the company's head), never
-    /// for themselves.
-    pub fn decides_for(&self, applicant: &Account) -> bool {
+    /// Whether this person may approve or refuse an application filed by `applicant` of
+    /// `department`: the head of that department (or the company's head), never for
+    /// themselves.
+    pub fn decides_for(&self, applicant: &str, department: Role) -> bool {
         self.role == Role::Head
-            && self.name != applicant.name
-            && self.department.is_none_or(|d| d == applicant.role)
+            && self.name != applicant
+            && self.department.is_none_or(|d| d == department)
     }
 }
 

@@ -449,15 +449,6 @@ impl TicketStore {
         Ok(Listing { tickets, more })
     }
 
-    /// How many tickets are past a deadline at `now`, without reading a summary.
-    pub fn count_overdue(
-        &self,
-        deadlines: &DeadlineSettings,
-        now: DateTime<Utc>,
-    ) -> Result<usize, TicketsError> {
-        Ok(self.overdue(deadlines, now)?.len())
-    }
-
     /// The tickets past a deadline at `now` (as their index values, not parsed, in number
     /// order), read from the deadline index alone: the time a deadline runs from is in each
     /// key.

@@ -272,20 +272,10 @@ fn applications_page(
         Ok(all) => all,
         Err(err) => return failed(user, lang, &err),
     };
-    let people = state.store.people();
-    let decides = |a: &Application| {
-        let applicant = people.get(&a.applicant).ok().flatten();
-        applicant.is_some_and(|p| {
-            user.decides_for(&User {
-                role: a.department,
-                ..p
-            })
-        })
-    };
     let mine: Vec<&Application> = all.iter().filter(|a| a.applicant == user.name).collect();
     let to_decide: Vec<&Application> = all
         .iter()
-        .filter(|a| a.decision.is_none() && decides(a))
+        .filter(|a| a.decision.is_none() && a.decided_by(user))
         .collect();
     let today = today();
     let row = |a: &Application, decide: bool| {
