@@ -693,6 +693,37 @@ async fn a_form_from_another_site_is_refused_and_the_same_form_from_this_one_acc
 }
 
 #[tokio::test]
+async fn the_archive_forms_from_another_site_are_refused_and_change_nothing() {
+    let f = fixture();
+    let cookie = session(&f, "fiona", "finance pass").await;
+    let post = |uri: &str, body: &str, origin: &str| {
+        Request::post(uri)
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("origin", origin)
+            .header("host", "rma.local:8080")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let apply = "tickets=WH1-2026-00001&reason=claim&from=2026-01-01&until=2026-01-02";
+    for (uri, body) in [
+        ("/archive/apply", apply),
+        ("/archive/applications/1", "decision=approve&note="),
+        ("/archive/dispose", "ticket=WH1-2026-00001&step=propose"),
+    ] {
+        let answer = send(&f, post(uri, body, "http://evil.example")).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{uri}");
+        assert!(answer.body.contains("another site"), "{uri}");
+    }
+    assert!(f.state.store.applications().unwrap().is_empty());
+    assert!(f.state.store.proposals().unwrap().is_empty());
+    // The same application from the page's own origin is filed.
+    let answer = send(&f, post("/archive/apply", apply, "http://rma.local:8080")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(f.state.store.applications().unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn too_many_wrong_passwords_for_one_name_must_wait() {
     let f = fixture();
     let mut statuses = Vec::new();
