@@ -2,6 +2,7 @@
 //! The decisions are [`rma_shared::sync`]'s; this module only moves bytes and stores results.
 //! Every step is durable before the next: a round cut anywhere is finished by the next one.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -93,9 +94,14 @@ impl SyncError {
 /// What a round needs from the server: its sync endpoints. [`Connection`] speaks them over
 /// HTTP; a test can answer them in-process, from a server store, and cut them where it likes.
 /// Each call returns the decoded answer and the bytes it moved.
-pub trait Transport {
+pub trait Transport: Sync {
     /// The server's address: this installation's actor is bound once per server.
     fn server(&self) -> &str;
+    /// How many pushes may be under way at once: while the server writes one batch it can
+    /// check the next. A transport that must answer in a fixed order says 1.
+    fn pushes_at_once(&self) -> usize {
+        1
+    }
     /// Binds this installation's Automerge actor to the site.
     fn bind(&self, actor: &ActorId) -> Result<(), SyncError>;
     /// Returns the answer, the bytes sent and the bytes received.
@@ -184,6 +190,10 @@ fn decoded<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, SyncError>
 impl Transport for Connection {
     fn server(&self) -> &str {
         &self.link.url
+    }
+
+    fn pushes_at_once(&self) -> usize {
+        3
     }
 
     fn bind(&self, actor: &ActorId) -> Result<(), SyncError> {
@@ -307,14 +317,99 @@ pub fn push_pending(
     progress: &mut dyn FnMut(Progress),
     report: &mut Report,
 ) -> Result<(), SyncError> {
-    let mut queue: std::collections::VecDeque<TicketNumber> = store.pending()?.into();
+    let mut queue: VecDeque<TicketNumber> = store.pending()?.into();
     let total = queue.len();
-    let mut retried_whole = false;
-    while !queue.is_empty() {
+    let mut round = Round {
+        store,
+        conn,
+        push_batch: push_batch.max(1),
+        total,
+        progress,
+        report,
+    };
+    let again = round.push_all(&mut queue)?;
+    // Tickets the server could not place are sent again whole, once.
+    if !again.is_empty() {
+        queue.extend(again);
+        round.push_all(&mut queue)?;
+    }
+    Ok(())
+}
+
+/// The pushes of one round, and what they add up to.
+struct Round<'a, 'p> {
+    store: &'a Store,
+    conn: &'a dyn Transport,
+    push_batch: usize,
+    total: usize,
+    progress: &'p mut dyn FnMut(Progress),
+    report: &'p mut Report,
+}
+
+/// Each ticket of a push as it was when it went: its id, number and heads.
+type Sent = Vec<(TicketId, TicketNumber, Heads)>;
+
+/// A push sent, and its answer once it comes.
+type InFlight<'s> = (
+    Sent,
+    std::thread::ScopedJoinHandle<'s, Result<(PushResponse, usize, usize), SyncError>>,
+);
+
+impl Round<'_, '_> {
+    /// Pushes every ticket in `queue`, a batch a request. The next batch is read from the
+    /// store while the server works on the one before, and up to the transport's
+    /// [`Transport::pushes_at_once`] batches are under way; each answer is stored as it comes,
+    /// in the order sent. Returns the tickets the server asked for whole.
+    fn push_all(
+        &mut self,
+        queue: &mut VecDeque<TicketNumber>,
+    ) -> Result<Vec<TicketNumber>, SyncError> {
+        let at_once = self.conn.pushes_at_once().max(1);
+        let conn = self.conn;
+        std::thread::scope(|scope| {
+            let mut in_flight: VecDeque<InFlight<'_>> = VecDeque::new();
+            let mut again = Vec::new();
+            let mut failed = None;
+            let mut prepared = self.next_batch(queue)?;
+            loop {
+                // Every free place takes the batch read meanwhile, and the next is read.
+                while in_flight.len() < at_once && failed.is_none() {
+                    let Some((docs, sent)) = prepared.take() else {
+                        break;
+                    };
+                    let request = PushRequest { docs };
+                    in_flight.push_back((sent, scope.spawn(move || conn.push(&request))));
+                    prepared = self.next_batch(queue)?;
+                }
+                let Some((sent, answer)) = in_flight.pop_front() else {
+                    break;
+                };
+                let answer = answer
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                match answer {
+                    Ok(answer) => again.extend(self.take(&sent, answer)?),
+                    // The answers of pushes already sent are still taken; nothing more goes.
+                    Err(err) => {
+                        failed.get_or_insert(err);
+                    }
+                }
+            }
+            failed.map_or(Ok(again), Err)
+        })
+    }
+
+    /// Reads the next batch to send from `queue`: at most `push_batch` tickets and about
+    /// [`PAGE_BYTES`], each with what it was when read. None: nothing left to send.
+    fn next_batch(
+        &mut self,
+        queue: &mut VecDeque<TicketNumber>,
+    ) -> Result<Option<(Vec<PushDoc>, Sent)>, SyncError> {
+        let store = self.store;
         let mut docs = Vec::new();
-        let mut sent: Vec<(TicketId, TicketNumber, Heads)> = Vec::new();
+        let mut sent = Vec::new();
         let mut bytes = 0;
-        while docs.len() < push_batch.max(1) && (bytes < PAGE_BYTES || docs.is_empty()) {
+        while docs.len() < self.push_batch && (bytes < PAGE_BYTES || docs.is_empty()) {
             let Some(number) = queue.pop_front() else {
                 break;
             };
@@ -330,7 +425,7 @@ pub fn push_pending(
             }
             if let Some(refused) = store.refused_as(&number, &stored.heads)? {
                 // Refused as it is: sent again once it changes.
-                report.refused.push(refused.reason);
+                self.report.refused.push(refused.reason);
                 continue;
             }
             if stored.doc.len() > sync::MAX_TICKET_BYTES {
@@ -340,7 +435,7 @@ pub fn push_pending(
                     reason: reason.clone(),
                     heads: stored.heads.clone(),
                 })?;
-                report.refused.push(reason);
+                self.report.refused.push(reason);
                 continue;
             }
             let push = if acked.is_empty() {
@@ -362,10 +457,16 @@ pub fn push_pending(
             sent.push((push.id, number, stored.heads));
             docs.push(push);
         }
-        if docs.is_empty() {
-            continue;
-        }
-        let (answer, up, down) = conn.push(&PushRequest { docs })?;
+        Ok((!docs.is_empty()).then_some((docs, sent)))
+    }
+
+    /// Stores the server's answer to one push; returns the tickets it asked for whole.
+    fn take(
+        &mut self,
+        sent: &Sent,
+        (answer, up, down): (PushResponse, usize, usize),
+    ) -> Result<Vec<TicketNumber>, SyncError> {
+        let report = &mut *self.report;
         report.bytes_up += up;
         report.bytes_down += down;
         for result in &answer.results {
@@ -379,51 +480,58 @@ pub fn push_pending(
                 sync::PushResult::Refused { .. } => {}
             }
         }
-        let again = store.take_push_results(&sent, &answer.results)?;
-        // Tickets the server could not place are sent again whole, once per round.
-        if !again.is_empty() && !retried_whole {
-            retried_whole = true;
-            queue.extend(again);
-        }
-        progress(Progress::Pushed {
-            done: report.pushed,
-            total,
+        let again = self.store.take_push_results(sent, &answer.results)?;
+        (self.progress)(Progress::Pushed {
+            done: self.report.pushed,
+            total: self.total,
         });
+        Ok(again)
     }
-    Ok(())
 }
 
-/// Pulls the feed from the stored cursor to its end, storing each page with its cursor.
+/// Pulls the feed from the stored cursor to its end, storing each page with its cursor. The
+/// next page is asked for while one is stored.
 pub fn pull_feed(
     store: &Store,
     conn: &dyn Transport,
     progress: &mut dyn FnMut(Progress),
     report: &mut Report,
 ) -> Result<(), SyncError> {
-    let mut cursor = store.cursor()?;
+    let pending = store.pending()?.len();
+    let mut answer = conn.pull(store.cursor()?, pending);
     loop {
-        let pending = store.pending()?.len();
-        let (page, down) = conn.pull(cursor, pending)?;
+        let (page, down) = answer?;
         report.bytes_down += down;
         report.pulled += page.entries.len();
-        store.absorb_pulled(&page.entries, page.cursor)?;
-        cursor = page.cursor;
+        let next = std::thread::scope(|scope| {
+            let next = page
+                .more
+                .then(|| scope.spawn(|| conn.pull(page.cursor, pending)));
+            store.absorb_pulled(&page.entries, page.cursor)?;
+            Ok::<_, SyncError>(next.map(|next| {
+                next.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            }))
+        })?;
         progress(Progress::Pulled {
             tickets: report.pulled,
             more: page.more,
         });
-        if !page.more {
-            if let Some(theirs) = page.digest
-                && store.pending()?.is_empty()
-            {
-                let ours = store.tickets().digest()?;
-                report.verified = ours == theirs;
-                if !report.verified {
-                    tracing::warn!(%ours, %theirs, "this agent and the server disagree; finding the tickets that differ");
-                    repair(store, conn, report)?;
+        match next {
+            Some(next) => answer = next,
+            None => {
+                if let Some(theirs) = page.digest
+                    && store.pending()?.is_empty()
+                {
+                    let ours = store.tickets().digest()?;
+                    report.verified = ours == theirs;
+                    if !report.verified {
+                        tracing::warn!(%ours, %theirs, "this agent and the server disagree; finding the tickets that differ");
+                        repair(store, conn, report)?;
+                    }
                 }
+                return Ok(());
             }
-            return Ok(());
         }
     }
 }

@@ -410,12 +410,15 @@ impl ServerStore {
         request: &PushRequest,
     ) -> Result<PushResponse, ServerStoreError> {
         let mut plan = self.plan(origin, &request.docs)?;
+        let mut tickets = self.ticket_writes(&plan)?;
         self.kv.exclusive(|kv| {
             let store = self.within(kv);
             if !store.still_current(&plan)? {
                 plan = store.plan(origin, &request.docs)?;
+                tickets = store.ticket_writes(&plan)?;
             }
-            let batch = store.write_plan(origin, &plan)?;
+            let mut batch = std::mem::take(&mut tickets);
+            store.write_feed(&mut batch, origin, &plan)?;
             self.pause_at(Point::BeforeCommit);
             Ok::<_, ServerStoreError>((batch, ()))
         })?;
@@ -501,14 +504,10 @@ impl ServerStore {
         }
     }
 
-    /// The writes of a planned push: the tickets, the office's indexes, the feed positions
-    /// after the last one, and the refusals to show.
-    fn write_plan(&self, origin: &SiteCode, plan: &Plan) -> Result<Batch, ServerStoreError> {
-        let now = Utc::now();
+    /// The writes of a planned push's tickets and the office's indexes of them. They depend
+    /// only on the copies the plan read, so they are worked out before the feed's lock.
+    fn ticket_writes(&self, plan: &Plan) -> Result<Batch, ServerStoreError> {
         let mut batch = Batch::default();
-        // Positions follow the last one written, read in this exclusive section: no other
-        // writer can take them meanwhile, so none is overwritten.
-        let mut seq = self.feed_head()?;
         for ready in &plan.ready {
             self.tickets.write_summarised(
                 &mut batch,
@@ -522,10 +521,34 @@ impl ServerStore {
                 ready.prior.as_ref().map(|p| &p.summary),
                 &ready.summary,
             );
+        }
+        Ok(batch)
+    }
+
+    /// Adds a planned push's feed positions, after the last one written, and the refusals to
+    /// show to `batch`. Runs in the feed's exclusive section.
+    fn write_feed(
+        &self,
+        batch: &mut Batch,
+        origin: &SiteCode,
+        plan: &Plan,
+    ) -> Result<(), ServerStoreError> {
+        let now = Utc::now();
+        // Positions follow the last one written, read in this exclusive section: no other
+        // writer can take them meanwhile, so none is overwritten.
+        let mut seq = self.feed_head()?;
+        for ready in &plan.ready {
             seq += 1;
             batch.put(feed_key(seq), format!("{}\t{origin}", ready.summary.number));
             batch.put(fpos_key(&ready.summary.number), seq.to_be_bytes());
         }
+        // A refusal shown for the site goes once its ticket is taken; most pushes have none to
+        // take back, and a delete of a key that is not there costs a write all the same.
+        let shown: HashSet<Vec<u8>> = self
+            .kv
+            .scan(&refused_prefix(origin))
+            .map(|entry| entry.map(|(key, _)| key))
+            .collect::<Result<_, _>>()?;
         for result in &plan.results {
             let (number, reason) = match result {
                 Outcome::Accepted(number) => (number, None),
@@ -533,7 +556,8 @@ impl ServerStore {
             };
             let key = refused_key(origin, number);
             match reason {
-                None => batch.delete(key),
+                None if shown.contains(&key) => batch.delete(key),
+                None => {}
                 Some(reason) => batch.put(
                     key,
                     serde_json::to_vec(&RefusedTicket {
@@ -545,7 +569,7 @@ impl ServerStore {
                 ),
             }
         }
-        Ok(batch)
+        Ok(())
     }
 
     /// Checks and merges every ticket of a push against the copies stored now. Tickets are

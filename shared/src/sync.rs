@@ -402,14 +402,25 @@ fn check_additions(
             pusher.site
         ));
     }
-    let now: std::collections::HashMap<String, String> = doc.event_entries().into_iter().collect();
-    // An overwritten entry gets a new id, like a removed one: both leave an id missing.
-    if events.iter().any(|(id, text)| now.get(id) != Some(text)) {
-        return Err("it removes or rewrites a recorded step; recorded steps never change".into());
+    let now = doc.event_entries();
+    if !events.is_empty() {
+        let entries: std::collections::HashMap<&str, &str> = now
+            .iter()
+            .map(|(id, text)| (id.as_str(), text.as_str()))
+            .collect();
+        // An overwritten entry gets a new id, like a removed one: both leave an id missing.
+        if events
+            .iter()
+            .any(|(id, text)| entries.get(id.as_str()) != Some(&text.as_str()))
+        {
+            return Err(
+                "it removes or rewrites a recorded step; recorded steps never change".into(),
+            );
+        }
     }
-    let held: std::collections::HashSet<&String> = events.iter().map(|(id, _)| id).collect();
+    let held: std::collections::HashSet<&str> = events.iter().map(|(id, _)| id.as_str()).collect();
     for (id, text) in &now {
-        if held.contains(id) {
+        if held.contains(id.as_str()) {
             continue;
         }
         let event: crate::Event = serde_json::from_str(text)

@@ -185,28 +185,49 @@ impl TicketDoc {
     /// The registration form as it reads now (a concurrent correction shows one value here,
     /// chosen the same way on every replica, and all of them in [`Self::field_conflicts`]).
     pub fn registration(&self) -> Result<Registration, DocError> {
-        let reg = &self.registration;
-        let text = |key: &'static str| read_str(&self.doc, reg, key).ok_or(DocError::Missing(key));
-        let quantity = match self.doc.get(reg, "quantity") {
-            Ok(Some((Value::Scalar(s), _))) => s.as_u64().and_then(|q| u32::try_from(q).ok()),
-            _ => None,
+        // One pass over the form: a `get` per field would seek each key from the start.
+        let mut fields: [Option<Value<'static>>; REGISTRATION_KEYS.len()] = Default::default();
+        for item in self.doc.map_range(&self.registration, ..) {
+            if let Some(at) = REGISTRATION_KEYS.iter().position(|k| *k == item.key) {
+                fields[at] = Some(item.value.into_value());
+            }
         }
-        .ok_or(DocError::Missing("quantity"))?;
-        let request = serde_json::from_value(serde_json::Value::String(text("request")?))
+        let [customer, contact, model, quantity, fault, request] = fields;
+        let text = |value: Option<Value<'static>>, key: &'static str| {
+            value
+                .and_then(|v| v.into_string().ok())
+                .ok_or(DocError::Missing(key))
+        };
+        let quantity = quantity
+            .as_ref()
+            .and_then(Value::as_scalar)
+            .and_then(ScalarValue::as_u64)
+            .and_then(|q| u32::try_from(q).ok())
+            .ok_or(DocError::Missing("quantity"))?;
+        let request = serde_json::from_value(serde_json::Value::String(text(request, "request")?))
             .map_err(|_| DocError::Missing("request"))?;
         Ok(Registration {
-            customer: text("customer")?,
-            contact: read_str(&self.doc, reg, "contact"),
-            model: text("model")?,
+            customer: text(customer, "customer")?,
+            contact: contact.and_then(|v| v.into_string().ok()),
+            model: text(model, "model")?,
             quantity,
-            fault: text("fault")?,
+            fault: text(fault, "fault")?,
             request,
         })
     }
 
+    /// The fields of the form given different values at the same time, each with all of them.
     pub fn field_conflicts(&self) -> Vec<FieldConflict> {
+        // One pass finds the fields with concurrent values; only those are read whole.
+        let conflicted: Vec<String> = self
+            .doc
+            .map_range(&self.registration, ..)
+            .filter(|item| item.conflict)
+            .map(|item| item.key.into_owned())
+            .collect();
         RegistrationField::ALL
             .into_iter()
+            .filter(|field| conflicted.iter().any(|key| key == field.key()))
             .filter_map(|field| {
                 let values = self.doc.get_all(&self.registration, field.key()).ok()?;
                 (values.len() > 1).then(|| FieldConflict {
@@ -371,6 +392,11 @@ fn guard<T>(f: impl FnOnce() -> Result<T, automerge::AutomergeError>) -> Result<
         )),
     }
 }
+
+/// The keys of the registration form, in the order [`TicketDoc::registration`] reads them.
+const REGISTRATION_KEYS: [&str; 6] = [
+    "customer", "contact", "model", "quantity", "fault", "request",
+];
 
 fn read_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
     match doc.get(obj, key) {

@@ -5,7 +5,7 @@
 //! the same states, and agrees on the digest. Every id, actor and time comes from proptest's
 //! random source, so a failing case replays and shrinks.
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
@@ -24,15 +24,14 @@ use rma_shared::{DeadlineSettings, Event, EventId, SiteCode, TicketId, TicketNum
 struct InProcess<'a> {
     server: &'a ServerStore,
     site: SiteCode,
-    calls: Cell<usize>,
+    calls: AtomicUsize,
     cut: Option<(usize, bool)>,
 }
 
 impl InProcess<'_> {
     /// Runs one call through the cut.
     fn call<T>(&self, f: impl FnOnce() -> T) -> Result<T, SyncError> {
-        let n = self.calls.get();
-        self.calls.set(n + 1);
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
         match self.cut {
             Some((at, false)) if at == n => Err(SyncError::Lost("request cut".into())),
             Some((at, true)) if at == n => {
@@ -169,7 +168,7 @@ fn sync(site: &Site, server: &ServerStore, cut: Option<(usize, bool)>) -> Option
     let transport = InProcess {
         server,
         site: site.store.site().clone(),
-        calls: Cell::new(0),
+        calls: AtomicUsize::new(0),
         cut,
     };
     match sync_client::sync_with(&site.store, &transport, 3, &mut |_| {}) {

@@ -59,6 +59,10 @@ enum Bench {
     Sync {
         #[arg(long, default_value_t = 10_000)]
         tickets: u32,
+        /// How many times the whole sync is measured (each with new stores, and the floor
+        /// measured again right before the push and right before the pull).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
         /// The server's store in this (empty) PostgreSQL database instead of sled.
         #[arg(long, value_name = "URL")]
         database: Option<String>,
@@ -124,7 +128,11 @@ fn main() -> Result<()> {
             runs,
             data,
         } => agent(tickets, runs, data),
-        Bench::Sync { tickets, database } => sync_bench(tickets, database.as_deref()),
+        Bench::Sync {
+            tickets,
+            runs,
+            database,
+        } => sync_bench(tickets, runs, database.as_deref()),
         Bench::Dashboard {
             tickets,
             runs,
@@ -541,7 +549,58 @@ fn server_store(dir: &Path, database: Option<&str>) -> Result<rma_server::store:
     )?)
 }
 
-fn sync_bench(tickets: u32, database: Option<&str>) -> Result<()> {
+/// Measures the sync `runs` times, each against the floor measured next to it, and prints the
+/// ratios' medians.
+fn sync_bench(tickets: u32, runs: usize, database: Option<&str>) -> Result<()> {
+    println!("sync of {tickets} tickets (each created, then edited 5 times offline)");
+    let mut push_ratios = Vec::new();
+    let mut pull_ratios = Vec::new();
+    for run in 1..=runs.max(1) {
+        let figures = sync_run(tickets, database)?;
+        let ratio = |ms: f64, floor: f64| ms / floor;
+        push_ratios.push(ratio(figures.push_ms, figures.push_floor_ms));
+        pull_ratios.push(ratio(figures.pull_ms, figures.pull_floor_ms));
+        println!(
+            "  run {run}: push {} ms ({:.2}x its floor of {} ms), pull {} ms ({:.2}x its floor of {} ms), nothing new {} ms",
+            figures.push_ms,
+            figures.push_ms / figures.push_floor_ms,
+            figures.push_floor_ms,
+            figures.pull_ms,
+            figures.pull_ms / figures.pull_floor_ms,
+            figures.pull_floor_ms,
+            figures.noop_ms,
+        );
+        println!("{}", serde_json::to_string(&figures)?);
+    }
+    let median = |ratios: &mut Vec<f64>| {
+        ratios.sort_by(f64::total_cmp);
+        ratios[ratios.len() / 2]
+    };
+    println!(
+        "  median of {} runs: push {:.2}x the floor, pull {:.2}x the floor",
+        push_ratios.len(),
+        median(&mut push_ratios),
+        median(&mut pull_ratios)
+    );
+    Ok(())
+}
+
+/// One sync run's figures (milliseconds and bytes).
+#[derive(serde::Serialize)]
+struct SyncFigures {
+    bench: &'static str,
+    tickets: u32,
+    push_ms: f64,
+    push_floor_ms: f64,
+    pull_ms: f64,
+    pull_floor_ms: f64,
+    noop_ms: f64,
+    push_bytes: usize,
+    pull_bytes: usize,
+    noop_bytes: usize,
+}
+
+fn sync_run(tickets: u32, database: Option<&str>) -> Result<SyncFigures> {
     use rma_agent::store::ServerLink;
     use rma_agent::sync_client::{self, Connection, Report};
 
@@ -591,12 +650,16 @@ fn sync_bench(tickets: u32, database: Option<&str>) -> Result<()> {
     }
     a.import(batch)?;
 
-    // The floor: the same documents loaded into Automerge, no I/O.
-    let started = Instant::now();
-    for bytes in &saved {
-        TicketDoc::load(bytes)?;
-    }
-    let floor = started.elapsed();
+    // The floor: the same documents loaded into Automerge, no I/O; measured right before each
+    // phase, so that both see the machine as it is then.
+    let floor = || -> Result<Duration> {
+        let started = Instant::now();
+        for bytes in &saved {
+            TicketDoc::load(bytes)?;
+        }
+        Ok(started.elapsed())
+    };
+    let push_floor = floor()?;
 
     let mut quiet = |_| {};
     let mut push = Report::default();
@@ -606,6 +669,7 @@ fn sync_bench(tickets: u32, database: Option<&str>) -> Result<()> {
     sync_client::push_pending(&a, &connection, 500, &mut quiet, &mut push)?;
     let push_time = started.elapsed();
 
+    let pull_floor = floor()?;
     let mut pull = Report::default();
     let started = Instant::now();
     sync_client::pull_feed(&b, &Connection::open(&b)?, &mut quiet, &mut pull)?;
@@ -624,39 +688,18 @@ fn sync_bench(tickets: u32, database: Option<&str>) -> Result<()> {
     let _ = stop.send(());
 
     let ms = |d: Duration| round(d.as_secs_f64() * 1000.0);
-    let (push_ms, pull_ms, noop_ms, floor_ms) =
-        (ms(push_time), ms(pull_time), ms(noop_time), ms(floor));
-    println!("sync of {tickets} tickets (each created, then edited 5 times offline)");
-    println!(
-        "  push to a fresh server:     {push_ms} ms, {} bytes sent ({:.1}x the floor)",
-        push.bytes_up,
-        push_ms / floor_ms
-    );
-    println!(
-        "  pull into a fresh agent:    {pull_ms} ms, {} bytes received ({:.1}x the floor)",
-        pull.bytes_down,
-        pull_ms / floor_ms
-    );
-    println!(
-        "  sync with nothing new:      {noop_ms} ms, {} bytes of bodies",
-        noop.bytes_up + noop.bytes_down
-    );
-    println!("  floor (load {tickets} saved documents, no I/O): {floor_ms} ms");
-    println!(
-        "{}",
-        serde_json::json!({
-            "bench": "sync",
-            "tickets": tickets,
-            "push_ms": push_ms,
-            "pull_ms": pull_ms,
-            "noop_ms": noop_ms,
-            "push_bytes": push.bytes_up,
-            "pull_bytes": pull.bytes_down,
-            "noop_bytes": noop.bytes_up + noop.bytes_down,
-            "floor_load_ms": floor_ms,
-        })
-    );
     std::mem::forget(a);
     std::mem::forget(b);
-    Ok(())
+    Ok(SyncFigures {
+        bench: "sync",
+        tickets,
+        push_ms: ms(push_time),
+        push_floor_ms: ms(push_floor),
+        pull_ms: ms(pull_time),
+        pull_floor_ms: ms(pull_floor),
+        noop_ms: ms(noop_time),
+        push_bytes: push.bytes_up,
+        pull_bytes: pull.bytes_down,
+        noop_bytes: noop.bytes_up + noop.bytes_down,
+    })
 }
