@@ -19,6 +19,16 @@ pub fn builder() -> ClientBuilder {
     Client::builder()
 }
 
+/// A client builder for this PC's own `rma-agent serve`: plain http on loopback, so it loads
+/// no certificate roots (reading the system's roots costs a command a few milliseconds) and
+/// takes no proxy.
+pub fn local_builder() -> ClientBuilder {
+    builder()
+        .no_proxy()
+        .https_only(false)
+        .tls_certs_only(Vec::new())
+}
+
 /// Why a company CA file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum CaError {

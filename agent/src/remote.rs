@@ -26,8 +26,7 @@ pub fn forward(data: &Path, request: &RunRequest) -> Forwarded {
     let Ok(handle) = serde_json::from_str::<Handle>(&text) else {
         return Forwarded::NotRunning;
     };
-    let client = match crate::http::builder()
-        .no_proxy()
+    let client = match crate::http::local_builder()
         .connect_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(300))
         .build()

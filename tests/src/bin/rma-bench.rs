@@ -199,7 +199,11 @@ fn agent(tickets: u32, runs: usize, data: Option<PathBuf>) -> Result<()> {
     // Steps are taken by an account holder once the store has accounts (the page needs one).
     {
         let store = Store::open(&dir)?;
-        if store.people().get(page::USER)?.is_none() {
+        // Made again each run, so that its password hash is this version's.
+        if store.people().get(page::USER)?.is_some() {
+            store.people().remove(page::USER)?;
+        }
+        {
             store.people().add(
                 page::USER,
                 rma_shared::people::Role::Head,
