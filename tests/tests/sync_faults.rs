@@ -1,6 +1,7 @@
 //! Sync under faults, across real processes: syncs SIGKILLed at seeded random points on both
-//! sides, and tickets far larger than usual. Afterwards the data itself is checked: every
-//! ticket's events at every site, with no event twice, and the digests.
+//! sides (also while tickets are archived and sites let go of them), and tickets far larger
+//! than usual. Afterwards the data itself is checked: every ticket's events at every site and
+//! at the server, with no event twice, and the digests.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -251,4 +252,150 @@ fn large_tickets_sync_in_pages_and_one_over_the_cap_is_refused_with_its_reason()
         6_000_000
     );
     b.fails(&["show", &over]);
+}
+
+#[test]
+fn archiving_while_syncs_are_killed_keeps_every_late_step_and_every_site_lets_go() {
+    let mut rng = Rng::seeded();
+    let mut server = Server::start_with_settings("pull_page = 3\n");
+    server.drain_log();
+    let sites: Vec<(Agent, CutProxy)> = ["WH1", "WH2"]
+        .iter()
+        .map(|site| {
+            let proxy = CutProxy::start(&server.url);
+            (Agent::enrolled_at(site, &server, &proxy.url), proxy)
+        })
+        .collect();
+    let (wh1, wh2) = (&sites[0].0, &sites[1].0);
+    // Six cancelled tickets at WH1, held whole at WH2 too.
+    let tickets: Vec<String> = (0..6)
+        .map(|i| {
+            let number = wh1.intake(&format!("Customer {i}"), 1);
+            wh1.ok(&["cancel", &number, "--reason", "customer withdrew"]);
+            number
+        })
+        .collect();
+    wh1.ok(&["sync"]);
+    wh2.ok(&["sync"]);
+    // Ticket -> the number of events it must hold at the server in the end.
+    let mut expected: BTreeMap<String, usize> = tickets
+        .iter()
+        .map(|number| {
+            (
+                number.clone(),
+                events_of(&wh2.json(&["show", number])).len(),
+            )
+        })
+        .collect();
+    for round in 0..12 {
+        // WH1 files a ticket a round while it has some; WH2 books a cost on any of them, which
+        // it can as long as it still holds the ticket (a late one reaches the server as a
+        // conflict).
+        let mut picks = vec![&tickets[rng.below(tickets.len() as u64) as usize]];
+        if let Some(ticket) = tickets.get(round) {
+            wh1.ok(&["archive", ticket, "--keeper", "kim"]);
+            *expected.get_mut(ticket).unwrap() += 1;
+            // WH2 has not heard of it yet: its cost is late whichever push lands first.
+            picks.push(ticket);
+        }
+        for pick in picks {
+            let cost = [
+                "cost",
+                pick,
+                "--kind",
+                "shipping",
+                "--amount",
+                "20",
+                "--liability",
+                "misuse",
+            ];
+            if wh2.run(&cost).status.success() {
+                *expected.get_mut(pick).unwrap() += 1;
+            }
+        }
+        // Both sites sync at once, each cut at a random byte of its traffic, where the sync
+        // (or, in some rounds, the server) is SIGKILLed.
+        let server_dies = (rng.below(3) == 0).then(|| rng.below(2) as usize);
+        let mut syncs: Vec<_> = sites
+            .iter()
+            .enumerate()
+            .map(|(i, (agent, proxy))| {
+                proxy.arm(rng.below(2_500));
+                let sync = agent
+                    .command(&["sync"])
+                    .env("RMA_AGENT_PUSH_BATCH", "2")
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap();
+                match server_dies {
+                    Some(s) if s == i => proxy.victim(server.pid().unwrap()),
+                    _ => proxy.victim(sync.id()),
+                }
+                sync
+            })
+            .collect();
+        for sync in &mut syncs {
+            sync.wait().unwrap();
+        }
+        let mut killed = false;
+        for (i, (_, proxy)) in sites.iter().enumerate() {
+            let cut = proxy.disarm();
+            killed |= cut && server_dies == Some(i);
+        }
+        if killed {
+            server.restart();
+            server.drain_log();
+        }
+    }
+    let cuts: usize = sites.iter().map(|(_, proxy)| proxy.cuts()).sum();
+    println!("{cuts} of 24 syncs were cut");
+    assert!(
+        cuts >= 6,
+        "only {cuts} syncs were cut: the test would prove little"
+    );
+
+    // The network heals: both sites agree with the server, nothing left to push, and neither
+    // holds the contents of any ticket any more; nor does a new site receive them.
+    for (agent, _) in sites.iter().chain(sites.iter()) {
+        agent.ok(&["sync"]);
+    }
+    let fresh = Agent::enrolled("HQ", &server);
+    for agent in [wh1, wh2, &fresh] {
+        let report = agent.json(&["sync"]);
+        assert_eq!(report["verified"], true, "{report}");
+        assert_eq!(report["pending"], 0, "{report}");
+        for number in &tickets {
+            let shown = agent.json(&["show", number]);
+            assert_eq!(shown["archived_at_server"], true, "{number}: {shown}");
+            assert!(shown.get("registration").is_none(), "{number}: {shown}");
+        }
+    }
+
+    // The server's documents hold every step that was made, once: the archiving, and every
+    // cost WH2 booked, also those booked after the archive (conflicts there).
+    server.kill();
+    let settings = rma_server::settings::Settings::load(server.data(), None).unwrap();
+    let store = rma_server::store::ServerStore::open_at(&settings.location(server.data())).unwrap();
+    for (number, events) in &expected {
+        let parsed = TicketNumber::parse(number).unwrap();
+        let (summary, doc) = store
+            .tickets()
+            .read(&parsed)
+            .unwrap()
+            .expect("at the server");
+        let ids: Vec<String> = doc
+            .events()
+            .into_iter()
+            .map(|event| event.expect("readable").id.to_string())
+            .collect();
+        let distinct: HashSet<_> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len(), "{number}: an event twice");
+        assert_eq!(
+            ids.len(),
+            *events,
+            "{number}: every step that was made, once"
+        );
+        assert_eq!(summary.status.as_str(), "archived", "{number}");
+    }
 }
