@@ -139,5 +139,32 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
     assert!(text(&client, "#returns").await.contains("2 张工单，3 台"));
     client.goto(&format!("{}/", server.url)).await.unwrap();
     assert_eq!(text(&client, "h1").await, "看板");
+
+    // On a 390 px phone, every office page fits its width (a wide table scrolls within
+    // itself, not the page).
+    client.set_window_size(390, 844).await.unwrap();
+    for page in [
+        "/",
+        "/analysis",
+        "/costs",
+        "/archive",
+        "/archive/applications",
+        "/archive/disposal",
+        &format!("/tickets/{late}"),
+    ] {
+        client.goto(&format!("{}{page}", server.url)).await.unwrap();
+        let widths = client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth]",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let (scroll, inner) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+        assert!(
+            scroll <= inner,
+            "{page}: {scroll} px wide in a {inner} px window"
+        );
+    }
     client.close().await.unwrap();
 }
