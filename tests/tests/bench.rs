@@ -7,7 +7,7 @@ use fantoccini::{Client, Locator};
 use rma_tests::{Agent, Server, http, log_in_at};
 use serde_json::Value;
 
-use browser::{arrive, browser, chromedriver, click, eventually, fill, text};
+use browser::{arrive, browser, chromedriver, click, eventually, fill, text, widths};
 
 const PASSWORD: &str = "bench pass 42";
 
@@ -260,14 +260,7 @@ async fn a_day_at_the_bench_page_with_no_server() {
     .await;
     for page in ["/".to_owned(), format!("/t/{ticket}"), "/new".to_owned()] {
         client.goto(&format!("{url}{page}")).await.unwrap();
-        let widths = client
-            .execute(
-                "return [document.documentElement.scrollWidth, window.innerWidth]",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let (scroll, inner) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+        let (scroll, inner) = widths(&client).await;
         assert!(
             scroll <= inner,
             "{page}: {scroll} px wide in a {inner} px window"

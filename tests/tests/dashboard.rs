@@ -4,7 +4,7 @@
 
 mod browser;
 
-use browser::{arrive, browser, chromedriver, click, eventually, fill, text};
+use browser::{arrive, browser, chromedriver, click, eventually, fill, text, widths};
 use rma_tests::{Agent, Server};
 
 const PASSWORD: &str = "office pass 42";
@@ -153,14 +153,7 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
         &format!("/tickets/{late}"),
     ] {
         client.goto(&format!("{}{page}", server.url)).await.unwrap();
-        let widths = client
-            .execute(
-                "return [document.documentElement.scrollWidth, window.innerWidth]",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let (scroll, inner) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+        let (scroll, inner) = widths(&client).await;
         assert!(
             scroll <= inner,
             "{page}: {scroll} px wide in a {inner} px window"

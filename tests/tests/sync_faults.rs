@@ -38,6 +38,50 @@ impl Rng {
     }
 }
 
+/// Every site syncs at once (two tickets a push), each through its proxy cut at a random byte
+/// below `bytes` of its traffic; there the sync is SIGKILLed, or in about a third of the calls
+/// the server, which is then started again.
+fn sync_at_once_cut_and_killed(
+    sites: &[(Agent, CutProxy)],
+    server: &mut Server,
+    rng: &mut Rng,
+    bytes: u64,
+) {
+    let server_dies = (rng.below(3) == 0).then(|| rng.below(sites.len() as u64) as usize);
+    let mut syncs: Vec<_> = sites
+        .iter()
+        .enumerate()
+        .map(|(i, (agent, proxy))| {
+            proxy.arm(rng.below(bytes));
+            let sync = agent
+                .command(&["sync"])
+                .env("RMA_AGENT_PUSH_BATCH", "2")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            match server_dies {
+                Some(s) if s == i => proxy.victim(server.pid().unwrap()),
+                _ => proxy.victim(sync.id()),
+            }
+            sync
+        })
+        .collect();
+    for sync in &mut syncs {
+        sync.wait().unwrap();
+    }
+    // The server was SIGKILLed if its proxy's cut happened: start it again.
+    let mut killed = false;
+    for (i, (_, proxy)) in sites.iter().enumerate() {
+        let cut = proxy.disarm();
+        killed |= cut && server_dies == Some(i);
+    }
+    if killed {
+        server.restart();
+        server.drain_log();
+    }
+}
+
 /// A ticket as one site holds it: its number, and its events' ids in order.
 fn events_of(view: &Value) -> Vec<String> {
     view["events"]
@@ -83,39 +127,7 @@ fn syncs_killed_at_random_points_on_both_sides_lose_and_duplicate_nothing() {
         }
         // Every site syncs at once. Each sync is cut at a random byte of its traffic, and
         // the sync (or, in some rounds, the server) is SIGKILLed at that byte.
-        let server_dies = (rng.below(3) == 0).then(|| rng.below(3) as usize);
-        let mut syncs: Vec<_> = sites
-            .iter()
-            .enumerate()
-            .map(|(i, (agent, proxy))| {
-                proxy.arm(rng.below(12_000));
-                let sync = agent
-                    .command(&["sync"])
-                    .env("RMA_AGENT_PUSH_BATCH", "2")
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::null())
-                    .spawn()
-                    .unwrap();
-                match server_dies {
-                    Some(s) if s == i => proxy.victim(server.pid().unwrap()),
-                    _ => proxy.victim(sync.id()),
-                }
-                sync
-            })
-            .collect();
-        for sync in &mut syncs {
-            sync.wait().unwrap();
-        }
-        // The server was SIGKILLed if its proxy's cut happened: wait for it, start it again.
-        let mut killed = false;
-        for (i, (_, proxy)) in sites.iter().enumerate() {
-            let cut = proxy.disarm();
-            killed |= cut && server_dies == Some(i);
-        }
-        if killed {
-            server.restart();
-            server.drain_log();
-        }
+        sync_at_once_cut_and_killed(&sites, &mut server, &mut rng, 12_000);
     }
     let cuts: usize = sites.iter().map(|(_, proxy)| proxy.cuts()).sum();
     println!("{cuts} of 60 syncs were cut");
@@ -315,38 +327,7 @@ fn archiving_while_syncs_are_killed_keeps_every_late_step_and_every_site_lets_go
         }
         // Both sites sync at once, each cut at a random byte of its traffic, where the sync
         // (or, in some rounds, the server) is SIGKILLed.
-        let server_dies = (rng.below(3) == 0).then(|| rng.below(2) as usize);
-        let mut syncs: Vec<_> = sites
-            .iter()
-            .enumerate()
-            .map(|(i, (agent, proxy))| {
-                proxy.arm(rng.below(2_500));
-                let sync = agent
-                    .command(&["sync"])
-                    .env("RMA_AGENT_PUSH_BATCH", "2")
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::null())
-                    .spawn()
-                    .unwrap();
-                match server_dies {
-                    Some(s) if s == i => proxy.victim(server.pid().unwrap()),
-                    _ => proxy.victim(sync.id()),
-                }
-                sync
-            })
-            .collect();
-        for sync in &mut syncs {
-            sync.wait().unwrap();
-        }
-        let mut killed = false;
-        for (i, (_, proxy)) in sites.iter().enumerate() {
-            let cut = proxy.disarm();
-            killed |= cut && server_dies == Some(i);
-        }
-        if killed {
-            server.restart();
-            server.drain_log();
-        }
+        sync_at_once_cut_and_killed(&sites, &mut server, &mut rng, 2_500);
     }
     let cuts: usize = sites.iter().map(|(_, proxy)| proxy.cuts()).sum();
     println!("{cuts} of 24 syncs were cut");

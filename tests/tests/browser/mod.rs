@@ -104,3 +104,19 @@ pub async fn text(client: &Client, css: &str) -> String {
         .await
         .expect("element text")
 }
+
+/// The page's width and the window's, in CSS pixels: a page wider than its window scrolls
+/// sideways.
+pub async fn widths(client: &Client) -> (u64, u64) {
+    let widths = client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth]",
+            vec![],
+        )
+        .await
+        .expect("the page answers a script");
+    (
+        widths[0].as_u64().expect("a width"),
+        widths[1].as_u64().expect("a width"),
+    )
+}
