@@ -7,7 +7,9 @@ use fantoccini::{Client, Locator};
 use rma_tests::{Agent, Server, http, log_in_at};
 use serde_json::Value;
 
-use browser::{arrive, browser, chromedriver, click, eventually, fill, text, widths};
+use browser::{
+    arrive, browser, chromedriver, click, eventually, fill, follow, next_page, text, widths,
+};
 
 const PASSWORD: &str = "bench pass 42";
 
@@ -36,9 +38,9 @@ async fn type_in(client: &Client, command: &str, name: &str, value: &str) {
     field.send_keys(value).await.unwrap();
 }
 
-/// Sends the step's form and waits for the answer's message.
+/// Sends the step's form and reads the answer's message on the page that answers it.
 async fn submit(client: &Client, command: &str) -> String {
-    click(
+    follow(
         client,
         &format!("form[action='/do/{command}'] button[type=submit]"),
     )
@@ -46,7 +48,8 @@ async fn submit(client: &Client, command: &str) -> String {
     message(client).await
 }
 
-/// The message of the last step (done or refused), once the next page is there.
+/// The message of the last step (done or refused) on the page the browser shows: call it once
+/// the page that answers the step is there ([`follow`], [`next_page`]).
 async fn message(client: &Client) -> String {
     eventually("the step's message", async || {
         let found = client.find(Locator::Css("p.done, p.refused")).await.ok()?;
@@ -62,10 +65,13 @@ async fn scan(client: &Client, code: &str) -> String {
         .find(Locator::Id("code"))
         .await
         .expect("the scan box");
-    field
-        .send_keys(&format!("{code}\u{E007}"))
-        .await
-        .expect("scanned");
+    next_page(client, "a scan", async || {
+        field
+            .send_keys(&format!("{code}\u{E007}"))
+            .await
+            .expect("scanned")
+    })
+    .await;
     message(client).await
 }
 
@@ -93,7 +99,7 @@ async fn a_day_at_the_bench_page_with_no_server() {
     arrive(&client, "the sign-in page", |at| at.starts_with("/login")).await;
     fill(&client, "name", "ann").await;
     fill(&client, "password", PASSWORD).await;
-    click(&client, "form[action='/login'] button").await;
+    follow(&client, "form[action='/login'] button").await;
     arrive(&client, "home", |at| at == "/").await;
     let focused = client
         .execute("return document.activeElement.id", vec![])
@@ -109,7 +115,7 @@ async fn a_day_at_the_bench_page_with_no_server() {
     quantity.clear().await.unwrap();
     quantity.send_keys("2").await.unwrap();
     fill(&client, "f-fault", "no power after a storm").await;
-    click(&client, "form[action='/tickets'] button").await;
+    follow(&client, "form[action='/tickets'] button").await;
     arrive(&client, "the new ticket", |at| at.starts_with("/t/WH1-")).await;
     let ticket = text(&client, "h1")
         .await
@@ -246,7 +252,7 @@ async fn a_day_at_the_bench_page_with_no_server() {
 
     // On a 390 px phone, in Chinese: no sideways scrolling, the words of the catalogue.
     client.set_window_size(390, 844).await.unwrap();
-    click(&client, "form[action='/language'] button").await;
+    follow(&client, "form[action='/language'] button").await;
     eventually("the page in Chinese", async || {
         let title = client
             .find(Locator::Css("header .home"))

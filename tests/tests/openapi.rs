@@ -90,7 +90,11 @@ fn every_answer_of_the_api_matches_its_document_and_none_is_a_server_error() {
             "--workers",
             "2",
         ])
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR")))
+        // Schemathesis keeps a cache of what it found in `.schemathesis/` under the folder it
+        // runs in: the temporary one, so a run leaves the work tree as it was. The hooks are
+        // found through the path instead.
+        .current_dir(work.path())
+        .env("PYTHONPATH", env!("CARGO_MANIFEST_DIR"))
         .env("SCHEMATHESIS_HOOKS", "schemathesis_hooks")
         .output()
         .expect("schemathesis runs");

@@ -73,9 +73,41 @@ pub async fn fill(client: &Client, id: &str, value: &str) {
     field.send_keys(value).await.expect("typed");
 }
 
+/// Clicks an element that changes the page it is on (a `<summary>`, a radio button), not one
+/// that leads to another page: for those, [`follow`].
 pub async fn click(client: &Client, css: &str) {
     let target = client.find(Locator::Css(css)).await.expect("the element");
     target.click().await.expect("clicked");
+}
+
+/// Clicks a link or a form's button and returns once the page it leads to is there.
+pub async fn follow(client: &Client, css: &str) {
+    next_page(client, css, async || click(client, css).await).await;
+}
+
+/// Runs `act` (a click, a typed Enter, a form sent), which leads to another page, and returns
+/// once the browser shows that page, loaded. WebDriver answers a click before the next page is
+/// there, and a page that answers a form may have the same address as the one it came from:
+/// so the page `act` starts on is marked first, and the next page is the first loaded one
+/// without the mark. Whatever is read afterwards is read from the new page.
+pub async fn next_page(client: &Client, what: &str, act: impl AsyncFnOnce()) {
+    client
+        .execute("document.rmaLeft = true", vec![])
+        .await
+        .expect("the page answers a script");
+    act().await;
+    eventually(&format!("the page after {what}"), async || {
+        // While the browser navigates a script may fail; that is only "not yet".
+        let state = client
+            .execute(
+                "return document.rmaLeft === true ? 'old' : document.readyState",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (state == "complete").then_some(())
+    })
+    .await;
 }
 
 /// Waits until the browser is at a page whose address passes `check` (a click that submits a
