@@ -1,27 +1,22 @@
 //! The `rma-agent` command line: global options, one module per subcommand, and the
-//! [`Context`] every subcommand works through.
+//! [`Context`] every subcommand works through. A command parses its arguments into a typed
+//! request, asks it (of the running serve, or of the store itself), and says the typed answer
+//! in the person's language: text, or JSON with `--json`.
 
-use std::cell::OnceCell;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use chrono::Utc;
 use clap::{Parser, Subcommand};
-use rma_shared::event::PartLine;
-use rma_shared::{AreaCode, LabelCode, TicketNumber, UnitNumber};
+use rma_shared::i18n::Lang;
 
-use crate::remote::{self, Forwarded};
-use crate::serve::RunRequest;
-
-/// Prints a line of a command's answer (to stdout, or to the buffer sent back by `serve`).
+/// Prints a line of a command's answer.
 macro_rules! say {
     ($ctx:expr, $($arg:tt)*) => {
         $ctx.write(&format!("{}\n", format_args!($($arg)*)))
     };
 }
 
-use context::user_name;
-pub use context::{Context, Sink};
+pub use context::Context;
 
 mod archive;
 mod area;
@@ -59,6 +54,8 @@ mod ship;
 mod ship_notice;
 mod show;
 mod status;
+mod steps;
+mod stop;
 mod sync;
 mod user;
 
@@ -168,6 +165,8 @@ pub enum Command {
     /// Keep this PC's agent running: commands answer faster through it, and it syncs in the
     /// background.
     Serve(serve::Args),
+    /// Stop the running serve of this data folder (`rma-agent status` says which one holds it).
+    Stop(stop::Args),
     /// Connect this agent to the central server with this site's token.
     Enroll(enroll::Args),
     /// Sync with the server now.
@@ -192,179 +191,57 @@ impl Command {
     fn runs_locally(&self) -> bool {
         matches!(
             self,
-            Self::Init(_) | Self::Demo(_) | Self::Serve(_) | Self::Restore(_)
+            Self::Init(_)
+                | Self::Demo(_)
+                | Self::Serve(_)
+                | Self::Restore(_)
+                | Self::Config(_)
+                | Self::Stop(_)
         )
     }
 }
 
 impl Cli {
-    /// Runs the command: through the running `rma-agent serve` of this data folder if there
-    /// is one, else here. `args` are the arguments after the program name, as typed.
-    pub fn run(self, args: Vec<String>) -> Result<()> {
-        if let Command::Scan(scan) = &self.command
-            && scan.codes.is_empty()
-        {
-            let area = scan.area.clone();
-            return self.scan_stdin(area);
+    /// The language the person reads: `--lang`, else `RMA_LANG`, else the locale (`LC_ALL`,
+    /// `LC_MESSAGES`, `LANG`), else the `language` setting, else English.
+    pub fn language(&self) -> Lang {
+        let var = |name: &str| std::env::var(name).ok();
+        self.lang
+            .or_else(|| var("RMA_LANG").and_then(|v| Lang::parse(&v)))
+            .or_else(|| Lang::from_locale_env(var))
+            .or_else(|| {
+                crate::settings::Settings::load(&self.data, self.config.as_deref())
+                    .ok()
+                    .and_then(|s| s.language)
+            })
+            .unwrap_or_default()
+    }
+
+    /// Runs the command in `lang`: through the running `rma-agent serve` of this data folder
+    /// if there is one, else on the store itself. A command that had to open the store
+    /// leaves a serve in the background, so the next ones need not (`keep_serving_minutes`).
+    pub fn run(self, lang: Lang) -> Result<()> {
+        let ctx = Context::new(&self, lang);
+        // Times, months and working days count in the company's calendar. A settings file
+        // that cannot be read is reported by the commands that read it.
+        if let Ok(settings) = ctx.settings() {
+            rma_shared::calendar::set_company(settings.company_calendar(&self.data)?);
         }
-        // A new account's password is read here, where the person typed the command.
-        let input = match &self.command {
-            Command::User(command) => command
-                .new_account()
-                .map(|name| {
-                    rma_shared::prompt::read_password(
-                        "rma-agent",
-                        name,
-                        rma_shared::i18n::current(),
-                    )
-                })
-                .transpose()?,
-            _ => None,
-        };
-        let mut request = self.request(args);
-        request.input.clone_from(&input);
-        if !self.command.runs_locally()
-            && let Forwarded::Done(answer) = remote::forward(&self.data, &request)
-        {
-            print!("{}", answer.stdout);
-            return match answer.error {
-                Some(error) => Err(anyhow::anyhow!(error)),
-                None => Ok(()),
-            };
-        }
-        let mut ctx = self.local_context()?;
-        ctx.input = input;
         let keep_serving = if self.command.runs_locally() {
             0
         } else {
             ctx.settings().map_or(0, |s| s.keep_serving_minutes)
         };
         let result = ctx.dispatch(self.command);
-        if keep_serving > 0 {
+        let opened = ctx.opened_store();
+        if opened && keep_serving > 0 && result.is_ok() {
             // Closed properly, so the serve started next can take the store at once.
             drop(ctx);
+            crate::local::serve_in_background(&self.data, self.config.as_deref(), keep_serving);
         } else {
             ctx.finish();
         }
-        // A serve (started in the background by the command before, say) took the store
-        // while this one waited for it: nothing was done here, so it goes there.
-        if let Err(err) = &result
-            && err
-                .downcast_ref::<crate::store::StoreError>()
-                .is_some_and(|e| matches!(e, crate::store::StoreError::InUse(_)))
-            && let Forwarded::Done(answer) = remote::forward(&self.data, &request)
-        {
-            print!("{}", answer.stdout);
-            return match answer.error {
-                Some(error) => Err(anyhow::anyhow!(error)),
-                None => Ok(()),
-            };
-        }
-        if keep_serving > 0 && result.is_ok() {
-            crate::remote::serve_in_background(&self.data, self.config.as_deref(), keep_serving);
-        }
         result
-    }
-
-    /// A command line for a running serve, with what this process resolved itself.
-    fn request(&self, args: Vec<String>) -> RunRequest {
-        RunRequest {
-            args,
-            user: user_name(self.user.as_deref()),
-            config: self
-                .config
-                .as_ref()
-                .map(|c| std::path::absolute(c).unwrap_or(c.clone())),
-            env: std::env::vars()
-                .filter(|(name, _)| {
-                    name.starts_with("RMA_AGENT_")
-                        || [
-                            "RMA_LABEL_FONT",
-                            "RMA_LANG",
-                            "LC_ALL",
-                            "LC_MESSAGES",
-                            "LANG",
-                        ]
-                        .contains(&name.as_str())
-                })
-                .collect(),
-            cwd: std::env::current_dir().ok(),
-            input: None,
-        }
-    }
-
-    /// The context of a command run in this process: its language, and the company's calendar
-    /// (time zone, holidays) from the settings. A settings file that cannot be read is reported
-    /// by the commands that read it; a calendar that cannot be used, here.
-    fn local_context(&self) -> Result<Context> {
-        let mut ctx = Context {
-            data: self.data.clone(),
-            json: self.json,
-            user: self.user.clone(),
-            config: self.config.clone(),
-            now: Utc::now(),
-            store: OnceCell::new(),
-            out: Sink::Stdout,
-            env: None,
-            cwd: None,
-            lang: rma_shared::i18n::Lang::En,
-            settings: OnceCell::new(),
-            input: None,
-        };
-        ctx.lang = ctx.resolve_lang(self.lang);
-        rma_shared::i18n::set_current(ctx.lang);
-        if let Ok(settings) = ctx.settings() {
-            rma_shared::calendar::set_company(settings.company_calendar(&ctx.data)?);
-        }
-        Ok(ctx)
-    }
-
-    /// A scanning session on standard input. Each line is answered as it is scanned: through
-    /// the running serve if there is one (the session keeps the current storage area), else
-    /// on the store opened once for the whole session.
-    fn scan_stdin(self, area: Option<AreaCode>) -> Result<()> {
-        use std::io::BufRead as _;
-        let mut session = scan::Session { area, failed: 0 };
-        let mut local: Option<Context> = None;
-        for line in std::io::stdin().lock().lines() {
-            let line = line?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            if local.is_none() {
-                let mut args = Vec::new();
-                if self.json {
-                    args.push("--json".to_owned());
-                }
-                args.push("scan".to_owned());
-                if let Some(area) = &session.area {
-                    args.extend(["--area".to_owned(), area.to_string()]);
-                }
-                args.extend(["--".to_owned(), line.clone()]);
-                match remote::forward(&self.data, &self.request(args)) {
-                    Forwarded::Done(answer) => {
-                        print!("{}", answer.stdout);
-                        match answer.error {
-                            Some(_) => session.failed += 1,
-                            None => {
-                                if let Ok(LabelCode::Area(area)) = LabelCode::parse(&line) {
-                                    session.area = Some(area);
-                                }
-                            }
-                        }
-                        continue;
-                    }
-                    Forwarded::NotRunning => local = Some(self.local_context()?),
-                }
-            }
-            if let Some(ctx) = &local {
-                session.scan(ctx, &line);
-            }
-        }
-        if let Some(ctx) = local {
-            ctx.finish();
-        }
-        session.finish(rma_shared::i18n::current())
     }
 }
 
@@ -373,34 +250,35 @@ impl Context {
         let ctx = self;
         match command {
             Command::Init(args) => init::run(ctx, args),
-            Command::Intake(args) => intake::run(ctx, args),
-            Command::Edit(args) => edit::run(ctx, args),
-            Command::Forward(args) => forward::run(ctx, args),
-            Command::Assess(args) => assess::run(ctx, args),
+            Command::Intake(args) => steps::run(ctx, args.into()),
+            Command::Edit(args) => steps::run(ctx, args.into()),
+            Command::Forward(args) => steps::run(ctx, args.into()),
+            Command::Assess(args) => steps::run(ctx, args.into()),
             Command::Receive(args) => receive::run(ctx, args),
             Command::Area(cmd) => area::run(ctx, cmd),
-            Command::Move(args) => move_unit::run(ctx, args),
-            Command::Assign(args) => assign::run(ctx, args),
-            Command::Repair(args) => repair::run(ctx, args),
-            Command::PartsRequest(args) => parts_request::run(ctx, args),
-            Command::Inspect(args) => inspect::run(ctx, args),
-            Command::ShipNotice(args) => ship_notice::run(ctx, args),
-            Command::Pack(args) => pack::run(ctx, args),
-            Command::Ship(args) => ship::run(ctx, args),
-            Command::Confirm(args) => confirm::run(ctx, args),
-            Command::Cost(args) => cost::run(ctx, args),
-            Command::Close(args) => close::run(ctx, args),
-            Command::Archive(args) => archive::run(ctx, args),
-            Command::Hold(args) => hold::run(ctx, args),
-            Command::Resume(args) => resume::run(ctx, args),
-            Command::Cancel(args) => cancel::run(ctx, args),
-            Command::Resolve(args) => resolve::run(ctx, args),
+            Command::Move(args) => steps::run(ctx, args.into()),
+            Command::Assign(args) => steps::run(ctx, args.into()),
+            Command::Repair(args) => steps::run(ctx, args.into()),
+            Command::PartsRequest(args) => steps::run(ctx, args.into()),
+            Command::Inspect(args) => steps::run(ctx, args.into()),
+            Command::ShipNotice(args) => steps::run(ctx, args.into()),
+            Command::Pack(args) => steps::run(ctx, args.into()),
+            Command::Ship(args) => steps::run(ctx, args.into()),
+            Command::Confirm(args) => steps::run(ctx, args.into()),
+            Command::Cost(args) => steps::run(ctx, args.into()),
+            Command::Close(args) => steps::run(ctx, args.into()),
+            Command::Archive(args) => steps::run(ctx, args.into()),
+            Command::Hold(args) => steps::run(ctx, args.into()),
+            Command::Resume(args) => steps::run(ctx, args.into()),
+            Command::Cancel(args) => steps::run(ctx, args.into()),
+            Command::Resolve(args) => steps::run(ctx, args.into()),
             Command::Show(args) => show::run(ctx, args),
             Command::List(args) => list::run(ctx, args),
             Command::History(args) => history::run(ctx, args),
             Command::Config(args) => config::run(ctx, args),
             Command::Demo(args) => demo::run(ctx, args),
             Command::Serve(args) => serve::run(ctx, args),
+            Command::Stop(args) => stop::run(ctx, args),
             Command::Enroll(args) => enroll::run(ctx, args),
             Command::Sync(args) => sync::run(ctx, args),
             Command::Status(args) => status::run(ctx, args),
@@ -411,79 +289,6 @@ impl Context {
             Command::User(command) => user::run(ctx, command),
         }
     }
-
-    /// Ends the command. Every write was flushed when it was acknowledged, so the store is
-    /// left without sled's shutdown work (a flush and joining its threads, ~10 ms on a large
-    /// store): sled recovers from any stop, as it must after a crash.
-    pub(crate) fn finish(self) {
-        if let Some(store) = self.store.into_inner() {
-            std::mem::forget(store);
-        }
-    }
-}
-
-/// A ticket number or a unit number, as typed or scanned.
-#[derive(Debug, Clone)]
-pub enum TicketOrUnit {
-    Ticket(TicketNumber),
-    Unit(UnitNumber),
-}
-
-impl TicketOrUnit {
-    pub fn ticket(&self) -> &TicketNumber {
-        match self {
-            Self::Ticket(t) => t,
-            Self::Unit(u) => u.ticket(),
-        }
-    }
-}
-
-impl std::str::FromStr for TicketOrUnit {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
-        if let Ok(unit) = UnitNumber::parse(text) {
-            return Ok(Self::Unit(unit));
-        }
-        TicketNumber::parse(text).map(Self::Ticket).map_err(|_| {
-            rma_shared::tr!(
-                rma_shared::i18n::current(),
-                "arg-not-ticket-or-unit",
-                text = text
-            )
-        })
-    }
-}
-
-/// Reads `PART:QTY` (or just `PART` for one).
-pub fn parse_part(text: &str) -> Result<PartLine, String> {
-    let bad = || rma_shared::tr!(rma_shared::i18n::current(), "arg-not-a-part", text = text);
-    let (part, quantity) = match text.rsplit_once(':') {
-        Some((part, qty)) => (part, qty.trim().parse::<u32>().map_err(|_| bad())?),
-        None => (text, 1),
-    };
-    if part.trim().is_empty() || quantity == 0 {
-        return Err(bad());
-    }
-    Ok(PartLine {
-        part: part.trim().to_owned(),
-        quantity,
-    })
-}
-
-/// Reads a non-empty line of text.
-pub fn parse_text(text: &str) -> Result<String, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        Err(rma_shared::tr!(rma_shared::i18n::current(), "arg-empty"))
-    } else {
-        Ok(text.to_owned())
-    }
-}
-
-/// Reads a date as YYYY-MM-DD.
-pub fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| rma_shared::tr!(rma_shared::i18n::current(), "arg-not-a-date", text = text))
 }
 
 #[cfg(test)]

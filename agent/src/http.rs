@@ -2,7 +2,6 @@
 //! authority, if the agent was enrolled with one (`--ca-cert`); a certificate problem is told
 //! as one, with what to do, never as "cannot reach the server".
 
-use std::fmt;
 use std::sync::Once;
 use std::time::Duration;
 
@@ -32,16 +31,30 @@ pub fn local_builder() -> ClientBuilder {
 /// Why a company CA file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum CaError {
-    #[error("cannot read the CA file {path}: {source}")]
     Read {
         path: String,
         source: std::io::Error,
     },
-    #[error(
-        "{path} holds no certificate: a CA file is PEM text starting with -----BEGIN CERTIFICATE-----"
-    )]
-    Empty { path: String },
+    Empty {
+        path: String,
+    },
 }
+
+impl rma_shared::i18n::Localized for CaError {
+    fn message(&self, lang: rma_shared::i18n::Lang) -> String {
+        use rma_shared::tr;
+        match self {
+            Self::Read { path, source } => tr!(
+                lang,
+                "ca-unreadable",
+                path = path.as_str(),
+                reason = source.to_string()
+            ),
+            Self::Empty { path } => tr!(lang, "ca-empty", path = path.as_str()),
+        }
+    }
+}
+rma_shared::english_display!(CaError);
 
 /// Reads a company CA file (PEM, one or more certificates) and returns its text.
 pub fn read_ca(path: &std::path::Path) -> Result<String, CaError> {
@@ -92,9 +105,8 @@ pub enum CertProblem {
     Other(String),
 }
 
-impl CertProblem {
-    /// What is wrong and what to do, in `lang`.
-    pub fn message(&self, lang: rma_shared::i18n::Lang) -> String {
+impl rma_shared::i18n::Localized for CertProblem {
+    fn message(&self, lang: rma_shared::i18n::Lang) -> String {
         use rma_shared::tr;
         match self {
             Self::UnknownIssuer => tr!(lang, "cert-unknown-issuer"),
@@ -107,12 +119,7 @@ impl CertProblem {
     }
 }
 
-/// In the process's current language.
-impl fmt::Display for CertProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message(rma_shared::i18n::current()))
-    }
-}
+rma_shared::english_display!(CertProblem);
 
 /// The certificate problem behind a failed request, if that is what it was.
 pub fn cert_problem(err: &reqwest::Error) -> Option<CertProblem> {

@@ -1,27 +1,39 @@
 use std::process::ExitCode;
 
 use rma_agent::cli::Cli;
+use rma_shared::i18n;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            // Automerge logs an error for a change whose dependencies are not loaded yet, which
-            // incremental sync expects: not something for a person to read. The certificate
-            // verifier logs what the agent reports itself, in plainer words.
+            // The certificate verifier logs what the agent reports itself, in plainer words.
             tracing_subscriber::EnvFilter::try_from_env("RMA_LOG").unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new(
-                    "warn,automerge=off,rustls_platform_verifier=off",
-                )
+                tracing_subscriber::EnvFilter::new("warn,rustls_platform_verifier=off")
             }),
         )
         .with_writer(std::io::stderr)
         .init();
-    let args = rma_shared::i18n::arguments();
-    let cli: Cli = rma_shared::i18n::parse_command_line(&args);
-    match cli.run(args) {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let asked = i18n::from_args_and_env(&args, |name| std::env::var(name).ok()).unwrap_or_default();
+    let cli: Cli = match i18n::parse_command_line("rma-agent", &args, asked) {
+        Ok(cli) => cli,
+        Err(err) => match i18n::command_line_error(&err, asked, rma_agent::desk::localize) {
+            Some(line) => {
+                eprintln!("{line}");
+                return ExitCode::from(2);
+            }
+            None => err.exit(),
+        },
+    };
+    let lang = cli.language();
+    match cli.run(lang) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("{}", rma_shared::i18n::error_line(&err));
+            let said = rma_agent::desk::say(err.as_ref(), lang);
+            eprintln!("{}", i18n::error_line(lang, &said));
             ExitCode::FAILURE
         }
     }

@@ -9,10 +9,11 @@ use rma_shared::event::{EventKind, Severity};
 use rma_shared::i18n::Lang;
 use rma_shared::tr;
 use rma_shared::view::CostTotal;
-use rma_shared::{DeadlineSettings, Money, TicketNumber, TicketView, Workflow};
+use rma_shared::{Money, TicketList, TicketView};
 use unicode_width::UnicodeWidthStr;
 
-use crate::store::{Area, Listing};
+use crate::local::{Handle, StartedBy};
+use crate::store::Area;
 
 /// A time as people read it: in the company's time zone, to the minute.
 pub fn time(at: DateTime<Utc>) -> String {
@@ -47,23 +48,6 @@ fn clip(text: &str, width: usize) -> String {
     }
     clipped.push('~');
     clipped
-}
-
-/// One line saying where a ticket stands after a step.
-pub fn status_line(ticket: &TicketNumber, flow: &Workflow, lang: Lang) -> String {
-    let status = flow.status().label(lang);
-    let ticket = ticket.to_string();
-    match flow.units.first() {
-        Some(first) if flow.units.iter().all(|u| u.state == first.state) => tr!(
-            lang,
-            "out-status-line-units",
-            ticket = ticket,
-            status = status,
-            count = flow.units.len(),
-            state = first.state.label(lang)
-        ),
-        _ => tr!(lang, "out-status-line", ticket = ticket, status = status),
-    }
 }
 
 /// A heading and its value, the headings padded to one width.
@@ -386,12 +370,7 @@ pub fn history(view: &TicketView, lang: Lang) -> String {
     out
 }
 
-pub fn listing(
-    listing: &Listing,
-    deadlines: &DeadlineSettings,
-    now: DateTime<Utc>,
-    lang: Lang,
-) -> String {
+pub fn listing(listing: &TicketList, lang: Lang) -> String {
     let mut out = String::new();
     if listing.tickets.is_empty() {
         let _ = writeln!(out, "{}", tr!(lang, "out-no-tickets"));
@@ -407,7 +386,8 @@ pub fn listing(
         pad_left(&tr!(lang, "out-col-qty"), 4),
         tr!(lang, "out-col-units")
     );
-    for t in &listing.tickets {
+    for listed in &listing.tickets {
+        let t = &listed.summary;
         let mut units: Vec<String> = t
             .units
             .iter()
@@ -426,7 +406,7 @@ pub fn listing(
             units.push(tr!(lang, "out-more-units", count = rest));
         }
         let mut flags = Vec::new();
-        let overdue = t.overdue(deadlines, now);
+        let overdue = &listed.overdue;
         if !overdue.is_empty() {
             let late: Vec<_> = overdue.iter().map(|o| o.deadline.label(lang)).collect();
             flags.push(tr!(lang, "out-flag-overdue", deadlines = late.join(" + ")));
@@ -476,6 +456,28 @@ pub fn areas(areas: &[Area], lang: Lang) -> String {
         );
     }
     out
+}
+
+/// Which serve holds the store, in a line: started by a person or left by a command, since
+/// when, and its bench page (or none).
+pub fn holder(holder: Option<&Handle>, lang: Lang) -> String {
+    let Some(holder) = holder else {
+        return tr!(lang, "status-serve-none");
+    };
+    let key = match holder.started_by {
+        StartedBy::Person => "status-serve-person",
+        StartedBy::Command => "status-serve-command",
+    };
+    tr!(
+        lang,
+        key,
+        pid = holder.pid,
+        since = holder.since.map(time).unwrap_or_default(),
+        page = holder
+            .web
+            .clone()
+            .unwrap_or_else(|| tr!(lang, "serve-no-page"))
+    )
 }
 
 #[cfg(test)]

@@ -1,70 +1,29 @@
 //! `rma-agent serve`: the long-running agent of a PC. It holds the store (sled lets one
-//! process open it) and answers the command line over loopback, so a command costs a request
-//! instead of opening the store; background sync will live here too.
+//! process open it), answers this PC's commands over loopback ([`crate::local`]), syncs in the
+//! background, and serves the bench page.
 //!
-//! While it runs, `agent.json` in the data folder says where it listens and the secret a
-//! command must show. Commands find it there ([`crate::remote`]) and fall back to opening the
-//! store themselves when it is gone, so every command works the same either way.
+//! A serve is started by a person (or the system's service), or left behind by a command that
+//! had to open the store, so the next commands skip opening it; that one stops after a while
+//! without requests. A serve stops when asked (`rma-agent stop`, or a person's serve taking
+//! over from one a command left), and when its data folder is removed.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
 use thiserror::Error;
 use tokio::net::TcpListener;
 
-use std::time::Duration;
-
-use crate::cli::Context;
-use crate::settings::Settings;
+use crate::desk::Desk;
+use crate::holder::Holder;
+use crate::local::{Envelope, HANDLE_FILE, Handle, Reply, Request, StartedBy};
 use crate::store::{Store, StoreError};
 use crate::sync_client;
-
-/// The file, in the data folder, that tells commands where `serve` listens.
-pub const HANDLE_FILE: &str = "agent.json";
-
-/// What `agent.json` holds.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Handle {
-    pub url: String,
-    pub token: String,
-    pub pid: u32,
-    /// Where the bench page is served, if it is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub web: Option<String>,
-}
-
-/// A command line to run, with what the asking process resolved from its own environment.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RunRequest {
-    /// The arguments after the program name.
-    pub args: Vec<String>,
-    pub user: String,
-    pub config: Option<PathBuf>,
-    /// The asker's `RMA_AGENT_*` variables, which override settings.
-    #[serde(default)]
-    pub env: BTreeMap<String, String>,
-    /// The asker's working folder, against which relative file names are read.
-    #[serde(default)]
-    pub cwd: Option<PathBuf>,
-    /// What the asker read from its standard input for the command (a new password).
-    #[serde(default)]
-    pub input: Option<String>,
-}
-
-/// What the command printed, or why it failed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RunResponse {
-    pub stdout: String,
-    pub error: Option<String>,
-    /// The exit code the command would have had.
-    pub code: i32,
-}
 
 #[derive(Debug, Error)]
 pub enum ServeError {
@@ -80,26 +39,16 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
+/// How a serve is to run.
 #[derive(Debug)]
-pub(crate) struct Agent {
-    pub(crate) data: PathBuf,
-    pub(crate) store: Store,
-    token: String,
-    /// Commands run one at a time, as they would from one terminal.
-    pub(crate) running: Mutex<()>,
-    /// How background sync is doing, and the "sync now" button.
-    pub(crate) sync: SyncState,
-    /// When the last command came (a serve started by a command stops when idle).
-    last_command: Mutex<std::time::Instant>,
-}
-
-/// The background sync as the bench page shows it.
-#[derive(Debug, Default)]
-pub(crate) struct SyncState {
-    /// Wakes the background sync at once.
-    pub(crate) now: tokio::sync::Notify,
-    /// The last round: when, and why it failed if it did.
-    pub(crate) last: Mutex<Option<(chrono::DateTime<chrono::Utc>, Option<String>)>>,
+pub struct Options {
+    /// The data folder.
+    pub data: PathBuf,
+    /// A settings file instead of the data folder's.
+    pub config: Option<PathBuf>,
+    pub started_by: StartedBy,
+    /// Stop after this long without a request (a serve left by a command).
+    pub idle: Option<Duration>,
 }
 
 /// A started agent server: the store is open and `agent.json` announces it.
@@ -109,49 +58,53 @@ pub struct Server {
     /// The bench page's listener, if it is served.
     web: Option<TcpListener>,
     handle: Handle,
-    agent: Arc<Agent>,
+    holder: Arc<Holder>,
+    idle: Option<Duration>,
 }
 
 impl Server {
     /// Opens the store in `data` and announces the server; commands go through it from now.
     pub fn start(listener: TcpListener, data: PathBuf) -> Result<Self, ServeError> {
-        Self::start_with_page(listener, None, data)
+        let store = Store::open(&data)?;
+        let options = Options {
+            data,
+            config: None,
+            started_by: StartedBy::Person,
+            idle: None,
+        };
+        Self::start_on(store, listener, None, options)
     }
 
-    /// As [`Server::start`], also serving the bench page on `web`.
-    pub fn start_with_page(
+    /// Announces the server of `store`, also serving the bench page on `web`.
+    pub fn start_on(
+        store: Store,
         listener: TcpListener,
         web: Option<TcpListener>,
-        data: PathBuf,
+        options: Options,
     ) -> Result<Self, ServeError> {
-        let store = Store::open(&data)?;
         let address = listener.local_addr()?;
         // 256 random bits.
         let token = format!("{}{}", uuid_hex(), uuid_hex());
         let handle = Handle {
             url: format!("http://{address}"),
-            token: token.clone(),
+            token,
             pid: std::process::id(),
             web: match &web {
                 Some(web) => Some(format!("http://{}", web.local_addr()?)),
                 None => None,
             },
+            started_by: options.started_by,
+            since: Some(Utc::now()),
         };
-        write_handle(&data, &handle)?;
+        write_handle(&options.data, &handle)?;
         tracing::info!(url = %handle.url, site = %store.site(), "agent serving");
-        let agent = Arc::new(Agent {
-            data,
-            store,
-            token,
-            running: Mutex::new(()),
-            sync: SyncState::default(),
-            last_command: Mutex::new(std::time::Instant::now()),
-        });
+        let desk = Desk::new(store, &options.data, options.config.as_deref());
         Ok(Self {
             listener,
             web,
             handle,
-            agent,
+            holder: Arc::new(Holder::new(desk)),
+            idle: options.idle,
         })
     }
 
@@ -160,40 +113,21 @@ impl Server {
     }
 
     pub fn site(&self) -> &rma_shared::SiteCode {
-        self.agent.store.site()
+        self.holder.desk.store().site()
     }
 
-    /// Completes once no command has come for `limit` (a serve a command started in the
-    /// background ends so).
-    pub fn idle(&self, limit: std::time::Duration) -> impl Future<Output = ()> + Send + 'static {
-        let agent = self.agent.clone();
-        async move {
-            loop {
-                let since = agent
-                    .last_command
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .elapsed();
-                if since >= limit {
-                    tracing::info!(idle = ?since, "no command for a while: serve stops");
-                    return;
-                }
-                tokio::time::sleep(limit - since).await;
-            }
-        }
-    }
-
-    /// Answers until `shutdown` completes, then withdraws the announcement. Meanwhile it
-    /// syncs with the server in the background, if the agent is enrolled.
+    /// Answers until `shutdown` completes, or it is asked to stop, or its data folder is
+    /// gone, or (a serve left by a command) no request came for a while; then withdraws the
+    /// announcement. Meanwhile it syncs with the server in the background, if enrolled.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        let data = self.agent.data.clone();
-        let syncing = tokio::spawn(background_sync(self.agent.clone()));
+        let data = self.holder.desk.data().to_owned();
+        let syncing = tokio::spawn(background_sync(self.holder.clone()));
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let page = self.web.map(|listener| {
-            let app = crate::bench::router(self.agent.clone());
+            let app = crate::bench::router(self.holder.clone());
             let mut stopped = stopped.clone();
             tokio::spawn(async move {
                 let served = axum::serve(
@@ -211,51 +145,95 @@ impl Server {
         });
         let app = Router::new()
             .route("/local/v1/health", get(health))
-            .route("/local/v1/run", post(run))
+            .route("/local/v2/ask", post(ask))
             .layer(DefaultBodyLimit::max(256 * 1024))
-            .with_state(self.agent);
+            .with_state((self.holder.clone(), self.handle.token.clone()));
+        let holder = self.holder.clone();
+        let idle = self.idle;
+        let folder = data.clone();
         let result = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    () = shutdown => {}
+                    () = holder.stop.notified() => {
+                        tracing::info!("asked to stop: serve stops");
+                    }
+                    () = gone(&folder) => {
+                        tracing::info!(data = %folder.display(), "the data folder is gone: serve stops");
+                    }
+                    () = idle_for(&holder, idle) => {}
+                }
+            })
             .await;
         let _ = stop.send(true);
         if let Some(page) = page {
             let _ = page.await;
         }
         syncing.abort();
-        let _ = std::fs::remove_file(data.join(HANDLE_FILE));
+        // Only its own announcement: a serve that took over meanwhile wrote its own.
+        if Handle::read(&data).is_some_and(|h| h.pid == std::process::id()) {
+            let _ = std::fs::remove_file(data.join(HANDLE_FILE));
+        }
         Ok(result?)
+    }
+}
+
+/// Completes once `data`'s store is gone (the folder removed, say): a serve holding it open
+/// would keep its files alive and answer for a folder nobody sees any more.
+async fn gone(data: &Path) {
+    let store = data.join("store");
+    loop {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        if !store.exists() {
+            return;
+        }
+    }
+}
+
+/// Completes once no request has come for `limit` (never without one).
+async fn idle_for(holder: &Holder, limit: Option<Duration>) {
+    let Some(limit) = limit else {
+        return std::future::pending().await;
+    };
+    loop {
+        let since = holder.idle_for();
+        if since >= limit {
+            tracing::info!(idle = ?since, "no request for a while: serve stops");
+            return;
+        }
+        tokio::time::sleep(limit - since).await;
     }
 }
 
 /// Syncs every `sync_interval_secs`; while the server cannot be reached, waits twice as long
 /// each time (up to ten minutes), and goes back to the interval once a sync succeeds.
-async fn background_sync(agent: Arc<Agent>) {
-    let settings = Settings::load(&agent.data, None).unwrap_or_default();
+async fn background_sync(holder: Arc<Holder>) {
+    let settings = holder.desk.settings().unwrap_or_default();
     let interval = Duration::from_secs(settings.sync_interval_secs.into());
     let mut wait = Duration::ZERO;
     loop {
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
-            () = agent.sync.now.notified() => {}
+            () = holder.sync.now.notified() => {}
         }
-        let worker = agent.clone();
+        let worker = holder.clone();
         let batch = settings.push_batch as usize;
         let round = tokio::task::spawn_blocking(move || {
-            let _one_at_a_time = worker.running.lock().unwrap_or_else(|p| p.into_inner());
-            match worker.store.server() {
-                Ok(Some(_)) => sync_client::sync_once(&worker.store, batch, &mut |_| {}).map(Some),
+            let _turn = worker.turn();
+            let store = worker.desk.store();
+            match store.server() {
+                Ok(Some(_)) => sync_client::sync_once(store, batch, &mut |_| {}).map(Some),
                 Ok(None) => Ok(None),
                 Err(err) => Err(err.into()),
             }
         })
         .await;
-        let failure = match &round {
+        let lang = settings.language.unwrap_or_default();
+        holder.synced(match &round {
             Ok(Ok(_)) => None,
-            Ok(Err(err)) => Some(format!("{err:#}")),
+            Ok(Err(err)) => Some(crate::desk::say(err, lang)),
             Err(err) => Some(err.to_string()),
-        };
-        *agent.sync.last.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((chrono::Utc::now(), failure));
+        });
         wait = match round {
             Ok(Ok(Some(report))) => {
                 tracing::info!(
@@ -293,16 +271,19 @@ fn write_handle(data: &Path, handle: &Handle) -> Result<(), ServeError> {
         .map_err(|source| ServeError::Handle { path, source })
 }
 
-async fn health(State(agent): State<Arc<Agent>>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "site": agent.store.site() }))
+type Shared = (Arc<Holder>, String);
+
+async fn health(State((holder, _)): State<Shared>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "site": holder.desk.store().site() }))
 }
 
-async fn run(
-    State(agent): State<Arc<Agent>>,
+/// A command's request: answered on the open store in the asker's name and language.
+async fn ask(
+    State((holder, token)): State<Shared>,
     headers: HeaderMap,
-    Json(request): Json<RunRequest>,
-) -> Result<Json<RunResponse>, (StatusCode, String)> {
-    let expected = format!("Bearer {}", agent.token);
+    Json(envelope): Json<Envelope>,
+) -> Result<Json<Reply>, (StatusCode, String)> {
+    let expected = format!("Bearer {token}");
     let authorised = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -313,13 +294,24 @@ async fn run(
             "this agent only answers commands from its own PC (wrong or missing token)".into(),
         ));
     }
-    let response = tokio::task::spawn_blocking(move || {
-        let _one_at_a_time = agent.running.lock().unwrap_or_else(|p| p.into_inner());
-        let answer = Context::run_forwarded(&agent.data, agent.store.clone(), request);
-        *agent.last_command.lock().unwrap_or_else(|p| p.into_inner()) = std::time::Instant::now();
-        answer
+    if let Request::Stop(_) = envelope.request {
+        holder.stop.notify_one();
+        return Ok(Json(Reply::Answer(serde_json::Value::Null)));
+    }
+    let reply = tokio::task::spawn_blocking(move || {
+        let _turn = holder.turn();
+        let Envelope {
+            asker,
+            settings,
+            request,
+        } = envelope;
+        let desk = match settings {
+            Some(settings) => holder.desk.with_settings(settings),
+            None => holder.desk.clone(),
+        };
+        request.reply(&desk, &asker, |err, lang| crate::desk::say(err, lang))
     })
     .await
     .map_err(|err| (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;
-    Ok(Json(response))
+    Ok(Json(reply))
 }

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rma_shared::automerge::ActorId;
 use rma_shared::event::{EventKind, Receiving};
+use rma_shared::i18n::{Lang, Localized};
+use rma_shared::tr;
 use rma_shared::{
     AreaCode, DeadlineSettings, DocError, Event, RecordError, Refusal, Registration, Reserved,
     SiteCode, TicketDoc, TicketId, TicketNumber, TicketSummary, UnitNumber, Workflow,
@@ -41,35 +43,25 @@ struct Incoming<'a> {
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("{}", say("store-not-initialised", .0.display()))]
     NotInitialised(PathBuf),
-    #[error("{}", say("store-already-initialised", .0))]
     AlreadyInitialised(SiteCode),
-    #[error("{}", say("store-unknown-ticket", .0))]
     UnknownTicket(TicketNumber),
-    #[error("{}", say("store-archived-at-server", .0))]
     ArchivedAtServer(TicketNumber),
-    #[error("{}", say("store-unknown-area", .0))]
     UnknownArea(AreaCode),
-    #[error("{}", say("store-area-exists", .0))]
     AreaExists(AreaCode),
-    #[error("{}", say("refusal-not-allowed", .0))]
     Refused(Refusal),
-    #[error("ticket {number} is damaged in the local store: {source}")]
     Damaged {
         number: String,
         #[source]
         source: DocError,
     },
-    #[error("{}", say("store-in-use", .0.display()))]
     InUse(PathBuf),
-    #[error("{}", say("store-not-reserved", .0))]
     NotReserved(String),
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "store-label-used", code = .code.as_str(), unit = .unit.to_string()))]
-    LabelUsed { code: String, unit: UnitNumber },
-    #[error("{}", say("store-no-account", .0))]
+    LabelUsed {
+        code: String,
+        unit: UnitNumber,
+    },
     NoAccount(String),
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "store-not-your-duty", name = .name.as_str(), role = .role.label(rma_shared::i18n::current()), action = .action.label(rma_shared::i18n::current())))]
     NotYourDuty {
         name: String,
         role: rma_shared::people::Role,
@@ -77,7 +69,6 @@ pub enum StoreError {
     },
     #[error(transparent)]
     People(#[from] rma_store::people::PeopleError),
-    #[error("cannot create the data folder {path}")]
     Folder {
         path: PathBuf,
         #[source]
@@ -89,16 +80,55 @@ pub enum StoreError {
     Kv(KvError),
 }
 
-/// A message of the catalogue with one argument (`what`), in the process's language: what
-/// the command line shows.
-fn say(id: &str, what: impl std::fmt::Display) -> String {
-    let lang = rma_shared::i18n::current();
-    let what = what.to_string();
-    match id {
-        "refusal-not-allowed" => rma_shared::tr!(lang, id, reason = what),
-        _ => rma_shared::tr!(lang, id, what = what),
+impl Localized for StoreError {
+    fn message(&self, lang: Lang) -> String {
+        let what = |id: &str, what: String| tr!(lang, id, what = what);
+        match self {
+            Self::NotInitialised(dir) => what("store-not-initialised", dir.display().to_string()),
+            Self::AlreadyInitialised(site) => what("store-already-initialised", site.to_string()),
+            Self::UnknownTicket(ticket) => what("store-unknown-ticket", ticket.to_string()),
+            Self::ArchivedAtServer(ticket) => what("store-archived-at-server", ticket.to_string()),
+            Self::UnknownArea(area) => what("store-unknown-area", area.to_string()),
+            Self::AreaExists(area) => what("store-area-exists", area.to_string()),
+            Self::Refused(refusal) => {
+                tr!(lang, "refusal-not-allowed", reason = refusal.message(lang))
+            }
+            Self::Damaged { number, source } => tr!(
+                lang,
+                "store-damaged",
+                ticket = number.as_str(),
+                why = source.to_string()
+            ),
+            Self::InUse(dir) => what("store-in-use", dir.display().to_string()),
+            Self::NotReserved(code) => what("store-not-reserved", code.clone()),
+            Self::LabelUsed { code, unit } => tr!(
+                lang,
+                "store-label-used",
+                code = code.as_str(),
+                unit = unit.to_string()
+            ),
+            Self::NoAccount(name) => what("store-no-account", name.clone()),
+            Self::NotYourDuty { name, role, action } => tr!(
+                lang,
+                "store-not-your-duty",
+                name = name.as_str(),
+                role = role.label(lang),
+                action = action.label(lang)
+            ),
+            Self::People(err) => err.message(lang),
+            Self::Folder { path, source } => {
+                let said = tr!(lang, "store-folder", path = path.display().to_string());
+                match rma_store::files::io_problem(source, lang) {
+                    Some(problem) => format!("{said}: {problem}"),
+                    None => said,
+                }
+            }
+            Self::Backup(err) => err.message(lang),
+            Self::Kv(err) => err.message(lang),
+        }
     }
 }
+rma_shared::english_display!(StoreError);
 
 impl From<KvError> for StoreError {
     fn from(err: KvError) -> Self {

@@ -8,20 +8,20 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use rma_shared::automerge::ActorId;
-use rma_shared::i18n::current;
+use rma_shared::i18n::{Lang, Localized};
 use rma_shared::sync::{
     self, BindRequest, FetchRequest, FetchResponse, Heads, PAGE_BYTES, PullResponse, PushDoc,
     PushRequest, PushResponse, TreeNode,
 };
 use rma_shared::tr;
 use rma_shared::{TicketId, TicketNumber};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::store::{LastSync, Refused, ServerLink, Store, StoreError};
 
 /// What a round did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Report {
     /// Tickets the server took.
     pub pushed: usize,
@@ -51,28 +51,50 @@ pub enum Progress {
 
 #[derive(Debug, Error)]
 pub enum SyncError {
-    #[error("{}", tr!(current(), "sync-not-enrolled"))]
     NotEnrolled,
-    #[error("{}", tr!(current(), "sync-certificate", url = .url.as_str(), problem = .problem.to_string()))]
     Certificate {
         url: String,
         problem: crate::http::CertProblem,
     },
-    #[error("{}", tr!(current(), "sync-unreachable", url = .url.as_str()))]
     Unreachable {
         url: String,
         #[source]
         source: reqwest::Error,
     },
-    #[error("{}", tr!(current(), "sync-server-refused", status = .status.to_string(), message = .message.as_str()))]
-    Refused { status: StatusCode, message: String },
-    #[error("{}", tr!(current(), "sync-bad-answer", reason = .0.as_str()))]
+    Refused {
+        status: StatusCode,
+        message: String,
+    },
     BadAnswer(String),
-    #[error("{}", tr!(current(), "sync-lost", reason = .0.as_str()))]
     Lost(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+impl Localized for SyncError {
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            Self::NotEnrolled => tr!(lang, "sync-not-enrolled"),
+            Self::Certificate { url, problem } => tr!(
+                lang,
+                "sync-certificate",
+                url = url.as_str(),
+                problem = problem.message(lang)
+            ),
+            Self::Unreachable { url, .. } => tr!(lang, "sync-unreachable", url = url.as_str()),
+            Self::Refused { status, message } => tr!(
+                lang,
+                "sync-server-refused",
+                status = status.to_string(),
+                message = message.as_str()
+            ),
+            Self::BadAnswer(reason) => tr!(lang, "sync-bad-answer", reason = reason.as_str()),
+            Self::Lost(reason) => tr!(lang, "sync-lost", reason = reason.as_str()),
+            Self::Store(err) => err.message(lang),
+        }
+    }
+}
+rma_shared::english_display!(SyncError);
 
 impl From<rma_store::tickets::TicketsError> for SyncError {
     fn from(err: rma_store::tickets::TicketsError) -> Self {

@@ -4,37 +4,80 @@
 
 use qrcode::{Color, EcLevel, QrCode};
 use rma_shared::LabelCode;
-use rma_shared::i18n::current;
+use rma_shared::i18n::{Lang, Localized};
 use rma_shared::tr;
 use thiserror::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum LabelError {
-    #[error("{}", tr!(current(), "labels-too-long", code = .0.as_str()))]
     TooLong(String),
-    #[error("{}", tr!(current(), "labels-too-small", width = *.width_mm, height = *.height_mm, dpi = *.dpi))]
     TooSmall {
         width_mm: u32,
         height_mm: u32,
         dpi: u32,
     },
-    #[error("{}", tr!(current(), "labels-no-font", text = .text.as_str()))]
-    NoFont { text: String },
-    #[error("{}", tr!(current(), "labels-bad-font", path = .path.as_str(), message = .message.as_str()))]
-    Font { path: String, message: String },
-    #[error("{}", tr!(current(), "labels-bad-sheet", text = .0.as_str()))]
+    NoFont {
+        text: String,
+    },
+    Font {
+        path: String,
+        message: String,
+    },
     BadSheet(String),
-    #[error("{}", tr!(current(), "labels-bad-start", cells = *.cells, number = *.start + 1, last = *.cells - 1))]
-    BadStart { start: u32, cells: u32 },
-    #[error("{}", tr!(current(), "labels-cell-too-small", label = .label.as_str(), cell = .cell.as_str(), grid = .grid.as_str()))]
+    BadStart {
+        start: u32,
+        cells: u32,
+    },
     CellTooSmall {
         label: String,
         cell: String,
         grid: String,
     },
-    #[error("{}", tr!(current(), "labels-encode", reason = .0.as_str()))]
     Encode(String),
 }
+
+impl Localized for LabelError {
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            Self::TooLong(code) => tr!(lang, "labels-too-long", code = code.as_str()),
+            Self::TooSmall {
+                width_mm,
+                height_mm,
+                dpi,
+            } => tr!(
+                lang,
+                "labels-too-small",
+                width = *width_mm,
+                height = *height_mm,
+                dpi = *dpi
+            ),
+            Self::NoFont { text } => tr!(lang, "labels-no-font", text = text.as_str()),
+            Self::Font { path, message } => tr!(
+                lang,
+                "labels-bad-font",
+                path = path.as_str(),
+                message = message.as_str()
+            ),
+            Self::BadSheet(text) => tr!(lang, "labels-bad-sheet", text = text.as_str()),
+            Self::BadStart { start, cells } => tr!(
+                lang,
+                "labels-bad-start",
+                cells = *cells,
+                number = *start + 1,
+                last = *cells - 1
+            ),
+            Self::CellTooSmall { label, cell, grid } => tr!(
+                lang,
+                "labels-cell-too-small",
+                label = label.as_str(),
+                cell = cell.as_str(),
+                grid = grid.as_str()
+            ),
+            Self::Encode(reason) => tr!(lang, "labels-encode", reason = reason.as_str()),
+        }
+    }
+}
+rma_shared::english_display!(LabelError);
 
 /// The kinds of label, with their default sizes (mm) and error correction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,6 +23,16 @@ pub use layout::{Label, LabelError, LabelKind, Qr};
 pub use pdf::Sheet;
 pub use print::{PrintError, Printer};
 
+/// The errors of this crate a person may read, in `lang`: for a front end's
+/// [`rma_shared::i18n::error_chain`].
+pub fn localize(
+    err: &(dyn std::error::Error + 'static),
+    lang: rma_shared::i18n::Lang,
+) -> Option<String> {
+    use rma_shared::i18n::say;
+    say::<LabelError>(err, lang).or_else(|| say::<PrintError>(err, lang))
+}
+
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -1,7 +1,7 @@
 //! Sending a print job: raw to a network printer's port 9100, or to a CUPS queue with `lp`
 //! (raw for ZPL and TSPL).
 
-use rma_shared::i18n::current;
+use rma_shared::i18n::{Lang, Localized};
 use rma_shared::tr;
 use std::io::Write as _;
 use std::net::{TcpStream, ToSocketAddrs};
@@ -21,21 +21,39 @@ pub enum Printer {
 
 #[derive(Debug, Error)]
 pub enum PrintError {
-    #[error("{}", tr!(current(), "print-bad", text = .0.as_str()))]
     Bad(String),
-    #[error("{}", tr!(current(), "print-unreachable", address = .address.as_str()))]
     Unreachable {
         address: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("{}", tr!(current(), "print-no-lp"))]
     NoLp(#[source] std::io::Error),
-    #[error("{}", tr!(current(), "print-needs-queue"))]
     NeedsQueue,
-    #[error("{}", tr!(current(), "print-refused", queue = .queue.as_str(), message = .message.as_str()))]
-    Refused { queue: String, message: String },
+    Refused {
+        queue: String,
+        message: String,
+    },
 }
+
+impl Localized for PrintError {
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            Self::Bad(text) => tr!(lang, "print-bad", text = text.as_str()),
+            Self::Unreachable { address, .. } => {
+                tr!(lang, "print-unreachable", address = address.as_str())
+            }
+            Self::NoLp(_) => tr!(lang, "print-no-lp"),
+            Self::NeedsQueue => tr!(lang, "print-needs-queue"),
+            Self::Refused { queue, message } => tr!(
+                lang,
+                "print-refused",
+                queue = queue.as_str(),
+                message = message.as_str()
+            ),
+        }
+    }
+}
+rma_shared::english_display!(PrintError);
 
 impl Printer {
     pub fn parse(text: &str) -> Result<Self, PrintError> {

@@ -16,9 +16,21 @@ pub enum AdminError {
     Store(#[from] ServerStoreError),
     #[error(transparent)]
     User(#[from] UserError),
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "server-department-not-head", role = .0.label(rma_shared::i18n::current())))]
     DepartmentNotHead(crate::users::Role),
 }
+
+impl rma_shared::i18n::Localized for AdminError {
+    fn message(&self, lang: rma_shared::i18n::Lang) -> String {
+        match self {
+            Self::Store(err) => err.message(lang),
+            Self::User(err) => err.message(lang),
+            Self::DepartmentNotHead(role) => {
+                rma_shared::tr!(lang, "server-department-not-head", role = role.label(lang))
+            }
+        }
+    }
+}
+rma_shared::english_display!(AdminError);
 
 /// Who the audit log says made a change through `rma-server` on the server's machine.
 const BY: &str = "admin";

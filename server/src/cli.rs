@@ -14,7 +14,7 @@ use crate::serve::{HANDLE_FILE, Handle, Server};
 use crate::settings::Settings;
 use crate::store::{Location, ServerStore};
 use crate::users::Role;
-use rma_shared::i18n::{Lang, current};
+use rma_shared::i18n::Lang;
 use rma_shared::tr;
 
 const EXAMPLES: &str = "\
@@ -145,15 +145,23 @@ pub enum UserCommand {
 }
 
 impl Cli {
-    pub fn run(self) -> Result<()> {
-        let mut settings = Settings::load(&self.data, self.config.as_deref())?;
-        rma_shared::calendar::set_company(settings.company_calendar(&self.data)?);
-        let lang = self
-            .lang
+    /// The language the person reads: `--lang`, else `RMA_LANG`, else the locale, else the
+    /// `language` setting.
+    pub fn language(&self) -> Lang {
+        self.lang
             .or_else(|| std::env::var("RMA_LANG").ok().and_then(|v| Lang::parse(&v)))
             .or_else(|| Lang::from_locale_env(|n| std::env::var(n).ok()))
-            .unwrap_or(settings.language);
-        rma_shared::i18n::set_current(lang);
+            .unwrap_or_else(|| {
+                Settings::load(&self.data, self.config.as_deref())
+                    .map(|s| s.language)
+                    .unwrap_or_default()
+            })
+    }
+
+    /// Runs the command; what it says is in `lang`.
+    pub fn run(self, lang: Lang) -> Result<()> {
+        let mut settings = Settings::load(&self.data, self.config.as_deref())?;
+        rma_shared::calendar::set_company(settings.company_calendar(&self.data)?);
         if let Some(url) = self.database {
             settings.database.url = Some(url);
         }
@@ -167,7 +175,7 @@ impl Cli {
                     settings.tls.cert = Some(cert);
                     settings.tls.key = Some(key);
                 }
-                serve(&self.data, settings, listen)
+                serve(&self.data, settings, listen, lang)
             }
             Command::Backup { to } => {
                 let to = std::path::absolute(&to)
@@ -215,7 +223,7 @@ impl Cli {
                     SiteCommand::List => AdminRequest::SiteList,
                 };
                 let answer = admin(&self.data, &settings, request.clone())?;
-                print_answer(&request, &answer, self.json, &settings);
+                print_answer(&request, &answer, self.json, &self.data, lang);
                 Ok(())
             }
             Command::User(command) => {
@@ -226,11 +234,7 @@ impl Cli {
                         department,
                     } => AdminRequest::UserAdd {
                         department,
-                        password: rma_shared::prompt::read_password(
-                            "rma-server",
-                            &name,
-                            rma_shared::i18n::current(),
-                        )?,
+                        password: rma_store::prompt::read_password("rma-server", &name, lang)?,
                         name,
                         role,
                     },
@@ -238,14 +242,14 @@ impl Cli {
                     UserCommand::List => AdminRequest::UserList,
                 };
                 let answer = admin(&self.data, &settings, request.clone())?;
-                print_answer(&request, &answer, self.json, &settings);
+                print_answer(&request, &answer, self.json, &self.data, lang);
                 Ok(())
             }
         }
     }
 }
 
-fn serve(data: &Path, settings: Settings, listen: Option<SocketAddr>) -> Result<()> {
+fn serve(data: &Path, settings: Settings, listen: Option<SocketAddr>, lang: Lang) -> Result<()> {
     let address = listen.unwrap_or(settings.listen);
     let runtime = tokio::runtime::Runtime::new()?;
     let listener = runtime
@@ -260,7 +264,7 @@ fn serve(data: &Path, settings: Settings, listen: Option<SocketAddr>) -> Result<
     println!(
         "{}",
         tr!(
-            current(),
+            lang,
             "server-listening",
             url = server.url(),
             store = location.to_string()
@@ -346,7 +350,16 @@ fn admin(data: &Path, settings: &Settings, request: AdminRequest) -> Result<Valu
     Ok(answer)
 }
 
-fn print_answer(request: &AdminRequest, answer: &Value, json: bool, settings: &Settings) {
+/// The address of the server running on `data` now (its admin endpoint answers), if one is.
+fn running_at(data: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(data.join(HANDLE_FILE)).ok()?;
+    let handle: Handle = serde_json::from_str(&text).ok()?;
+    let admin: SocketAddr = handle.url.strip_prefix("http://")?.parse().ok()?;
+    std::net::TcpStream::connect_timeout(&admin, Duration::from_secs(1)).ok()?;
+    handle.public
+}
+
+fn print_answer(request: &AdminRequest, answer: &Value, json: bool, data: &Path, lang: Lang) {
     if json {
         println!(
             "{}",
@@ -354,7 +367,7 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, settings: &S
         );
         return;
     }
-    let lang = current();
+    let address = running_at(data);
     match request {
         AdminRequest::SiteAdd { code } => {
             let token = answer["token"].as_str().unwrap_or_default();
@@ -364,10 +377,8 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, settings: &S
             );
             println!("  {token}");
             println!("{}", tr!(lang, "server-site-next"));
-            println!(
-                "  rma-agent init --site {code} --server http://{} --token {token}",
-                settings.listen
-            );
+            let server = address.as_deref().unwrap_or("http://SERVER:8080");
+            println!("  rma-agent init --site {code} --server {server} --token {token}");
         }
         AdminRequest::SiteRevoke { code } => {
             println!(
@@ -376,16 +387,22 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, settings: &S
             );
         }
         AdminRequest::UserAdd { name, role, .. } => {
-            println!(
-                "{}",
-                tr!(
+            let said = match &address {
+                Some(address) => tr!(
                     lang,
                     "server-user-added",
                     name = name.as_str(),
                     role = role.label(lang),
-                    address = format!("http://{}/", settings.listen)
-                )
-            );
+                    address = format!("{address}/")
+                ),
+                None => tr!(
+                    lang,
+                    "server-user-added-offline",
+                    name = name.as_str(),
+                    role = role.label(lang)
+                ),
+            };
+            println!("{said}");
         }
         AdminRequest::UserRemove { name } => {
             println!("{}", tr!(lang, "server-user-removed", name = name.as_str()));

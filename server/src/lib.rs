@@ -28,6 +28,24 @@ pub mod transport;
 pub mod users;
 pub mod web;
 
+/// The errors of the server a person may read, in `lang` (else those of its libraries): for
+/// [`rma_shared::i18n::error_chain`].
+pub fn localize(
+    err: &(dyn std::error::Error + 'static),
+    lang: rma_shared::i18n::Lang,
+) -> Option<String> {
+    use rma_shared::i18n::say;
+    say::<admin::AdminError>(err, lang)
+        .or_else(|| say::<store::ServerStoreError>(err, lang))
+        .or_else(|| say::<transport::TlsError>(err, lang))
+        .or_else(|| rma_store::localize(err, lang))
+}
+
+/// An error and its causes, in `lang`.
+pub fn say(err: &(dyn std::error::Error + 'static), lang: rma_shared::i18n::Lang) -> String {
+    rma_shared::i18n::error_chain(err, lang, localize)
+}
+
 /// What the in-process tests share.
 #[cfg(test)]
 pub(crate) mod test_support {

@@ -19,8 +19,12 @@ pub const HANDLE_FILE: &str = "server.json";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Handle {
+    /// The admin endpoint, on loopback.
     pub url: String,
     pub admin_token: String,
+    /// Where the office and the sites reach this server.
+    #[serde(default)]
+    pub public: Option<String>,
 }
 
 pub struct Server {
@@ -65,6 +69,7 @@ impl Server {
             &Handle {
                 url: format!("http://{}", admin.local_addr()?),
                 admin_token: admin_token.clone(),
+                public: Some(url.clone()),
             },
         )?;
         let state = Arc::new(AppState {

@@ -150,7 +150,7 @@ impl Settings {
         &self,
         data: &Path,
     ) -> Result<rma_shared::calendar::Calendar, rma_shared::calendar::CalendarError> {
-        rma_shared::calendar::Calendar::from_settings(
+        rma_store::files::company_calendar(
             self.time_zone.as_deref(),
             self.calendar.as_deref(),
             data,

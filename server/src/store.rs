@@ -22,10 +22,12 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use rma_shared::automerge::ActorId;
+use rma_shared::i18n::{Lang, Localized};
 use rma_shared::sync::{
     self, FeedEntry, FetchResponse, Heads, PAGE_BYTES, PullResponse, PushDoc, PushRequest,
     PushResponse, PushResult, Pusher, TreeNode,
 };
+use rma_shared::tr;
 use rma_shared::{
     Derived, SiteCode, TicketDoc, TicketId, TicketNumber, TicketStatus, TicketSummary,
 };
@@ -38,37 +40,48 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum ServerStoreError {
-    #[error("site {0} is already enrolled; revoke it first to issue a new token")]
     SiteExists(SiteCode),
-    #[error("site {0} is not enrolled")]
     UnknownSite(SiteCode),
-    #[error(
-        "{0} is the central office's own code (its records carry it); choose another for a site"
-    )]
     ReservedSite(SiteCode),
-    #[error("there is no ticket {0} at the server")]
     UnknownTicket(TicketNumber),
-    #[error("{0}")]
     Refused(rma_shared::Refusal),
-    #[error(
-        "this agent installation is already enrolled as site {0}; an installation belongs to one site"
-    )]
     ActorTaken(SiteCode),
-    #[error("cannot write {path}")]
     Io {
         path: std::path::PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "the server's data folder {0} is in use by another process (a running `rma-server serve`, or a command still running); only one can open it at a time"
-    )]
     InUse(std::path::PathBuf),
     #[error(transparent)]
     Backup(#[from] rma_store::backup::BackupError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+impl Localized for ServerStoreError {
+    fn message(&self, lang: Lang) -> String {
+        let what = |id: &str, what: String| tr!(lang, id, what = what);
+        match self {
+            Self::SiteExists(site) => what("server-site-exists", site.to_string()),
+            Self::UnknownSite(site) => what("server-unknown-site", site.to_string()),
+            Self::ReservedSite(site) => what("server-reserved-site", site.to_string()),
+            Self::UnknownTicket(ticket) => what("server-unknown-ticket", ticket.to_string()),
+            Self::Refused(refusal) => refusal.message(lang),
+            Self::ActorTaken(site) => what("server-actor-taken", site.to_string()),
+            Self::Io { path, source } => {
+                let said = what("server-cannot-write", path.display().to_string());
+                match rma_store::files::io_problem(source, lang) {
+                    Some(problem) => format!("{said}: {problem}"),
+                    None => said,
+                }
+            }
+            Self::InUse(dir) => what("server-in-use", dir.display().to_string()),
+            Self::Backup(err) => err.message(lang),
+            Self::Store(err) => err.message(lang),
+        }
+    }
+}
+rma_shared::english_display!(ServerStoreError);
 
 impl From<rma_store::kv::KvError> for ServerStoreError {
     fn from(err: rma_store::kv::KvError) -> Self {

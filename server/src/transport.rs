@@ -22,7 +22,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use rma_shared::i18n::current;
+use rma_shared::i18n::{Lang, Localized};
 use rma_shared::tr;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -46,21 +46,53 @@ pub struct Limits {
 /// Why the TLS certificate or key cannot be used.
 #[derive(Debug, Error)]
 pub enum TlsError {
-    #[error("{}", tr!(current(), "tls-read", path = .path.display().to_string(), reason = .source.to_string()))]
-    Read { path: PathBuf, source: io::Error },
-    #[error("{}", tr!(current(), "tls-no-certificate", path = .path.display().to_string()))]
-    NoCertificate { path: PathBuf },
-    #[error("{}", tr!(current(), "tls-no-key", path = .path.display().to_string()))]
-    NoKey { path: PathBuf },
-    #[error("{}", tr!(current(), "tls-mismatch", cert = .cert.display().to_string(), key = .key.display().to_string(), reason = .reason.to_string()))]
+    Read {
+        path: PathBuf,
+        source: io::Error,
+    },
+    NoCertificate {
+        path: PathBuf,
+    },
+    NoKey {
+        path: PathBuf,
+    },
     Mismatch {
         cert: PathBuf,
         key: PathBuf,
         reason: rustls::Error,
     },
-    #[error("{}", tr!(current(), "tls-half"))]
     Half,
 }
+
+impl Localized for TlsError {
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            Self::Read { path, source } => tr!(
+                lang,
+                "tls-read",
+                path = path.display().to_string(),
+                reason = source.to_string()
+            ),
+            Self::NoCertificate { path } => {
+                tr!(
+                    lang,
+                    "tls-no-certificate",
+                    path = path.display().to_string()
+                )
+            }
+            Self::NoKey { path } => tr!(lang, "tls-no-key", path = path.display().to_string()),
+            Self::Mismatch { cert, key, reason } => tr!(
+                lang,
+                "tls-mismatch",
+                cert = cert.display().to_string(),
+                key = key.display().to_string(),
+                reason = reason.to_string()
+            ),
+            Self::Half => tr!(lang, "tls-half"),
+        }
+    }
+}
+rma_shared::english_display!(TlsError);
 
 /// A client builder for the server's own requests (the `rma-server` commands asking a running
 /// serve): TLS needs its cryptography chosen once per process (ring).

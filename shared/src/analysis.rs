@@ -24,19 +24,13 @@ pub struct Month {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonthError(String);
 
-impl MonthError {
-    /// The error in `lang`.
-    pub fn message(&self, lang: crate::i18n::Lang) -> String {
+impl crate::i18n::Localized for MonthError {
+    fn message(&self, lang: crate::i18n::Lang) -> String {
         crate::tr!(lang, "month-error", text = self.0.as_str())
     }
 }
 
-/// In the process's current language.
-impl std::fmt::Display for MonthError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message(crate::i18n::current()))
-    }
-}
+crate::english_display!(MonthError);
 
 impl std::error::Error for MonthError {}
 

@@ -15,7 +15,6 @@
 //! everything that counts in local time asks [`company`]. Tests use a [`Calendar`] directly.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc, Weekday};
@@ -68,18 +67,10 @@ struct Year {
 }
 
 impl Default for Calendar {
-    /// The machine's time zone (UTC if it cannot be told), Monday to Friday.
+    /// UTC, Monday to Friday: what a program that set no company calendar counts in.
     fn default() -> Self {
-        Self::in_zone(machine_zone())
+        Self::in_zone(Tz::UTC)
     }
-}
-
-/// The machine's time zone, by its IANA name; UTC if it has none.
-pub fn machine_zone() -> Tz {
-    iana_time_zone::get_timezone()
-        .ok()
-        .and_then(|name| name.parse().ok())
-        .unwrap_or(Tz::UTC)
 }
 
 impl Calendar {
@@ -92,41 +83,11 @@ impl Calendar {
         }
     }
 
-    /// The calendar settings name: `time_zone` (else the machine's) and the `calendar` file
-    /// (else `calendar.toml` in the data folder `data`, if there is one).
-    pub fn from_settings(
-        time_zone: Option<&str>,
-        file: Option<&Path>,
-        data: &Path,
-    ) -> Result<Self, CalendarError> {
-        let zone = match time_zone {
-            Some(name) => Self::zone(name)?,
-            None => machine_zone(),
-        };
-        let calendar = Self::in_zone(zone);
-        let default = data.join("calendar.toml");
-        match file.or_else(|| default.exists().then_some(default.as_path())) {
-            Some(file) => calendar.with_file(file),
-            None => Ok(calendar),
-        }
-    }
-
     /// Reads a zone name: `Asia/Shanghai`, `UTC`.
     pub fn zone(name: &str) -> Result<Tz, CalendarError> {
         name.trim()
             .parse()
             .map_err(|_| CalendarError::Zone(name.to_owned()))
-    }
-
-    /// With the holidays and make-up working days of a calendar file.
-    pub fn with_file(mut self, path: &Path) -> Result<Self, CalendarError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| CalendarError::Read {
-            path: shown.clone(),
-            source,
-        })?;
-        self.add_text(&text, &shown)?;
-        Ok(self)
     }
 
     /// Adds the years of a calendar file's text (`source` names it in errors).
@@ -225,7 +186,7 @@ pub fn set_company(calendar: Calendar) -> bool {
     COMPANY.set(calendar).is_ok()
 }
 
-/// The company's calendar: the one set at start, else the machine's zone, Monday to Friday.
+/// The company's calendar: the one set at start, else UTC, Monday to Friday.
 pub fn company() -> &'static Calendar {
     COMPANY.get_or_init(Calendar::default)
 }

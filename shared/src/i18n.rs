@@ -14,7 +14,6 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU8, Ordering};
 
 pub use fluent_bundle::FluentArgs;
 use fluent_bundle::concurrent::FluentBundle;
@@ -117,20 +116,67 @@ impl std::str::FromStr for Lang {
     }
 }
 
-/// The language of this process's messages where no one asked for another: `Display` of
-/// errors, which cannot take one. A command line sets it once at start; a server leaves it at
-/// its default language and passes each person's language explicitly.
-static CURRENT: AtomicU8 = AtomicU8::new(0);
-
-pub fn set_current(lang: Lang) {
-    CURRENT.store(lang as u8, Ordering::Relaxed);
+/// An error a person reads, said in their language. Its `Display` says it in English, for
+/// logs; a front end says it in the asker's language with [`Localized::message`] (the language
+/// is a value that travels with the request, never a setting of the process).
+pub trait Localized {
+    fn message(&self, lang: Lang) -> String;
 }
 
-pub fn current() -> Lang {
-    match CURRENT.load(Ordering::Relaxed) {
-        1 => Lang::ZhCn,
-        _ => Lang::En,
+/// Implements `Display` as the [`Localized`] message in English.
+#[macro_export]
+macro_rules! english_display {
+    ($ty:ty) => {
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(&$crate::i18n::Localized::message(
+                    self,
+                    $crate::i18n::Lang::En,
+                ))
+            }
+        }
+    };
+}
+
+/// The errors of this crate a person may read, in `lang`: for a front end's
+/// [`error_chain`].
+pub fn localize(err: &(dyn std::error::Error + 'static), lang: Lang) -> Option<String> {
+    use crate::{IdError, LabelError, Refusal};
+    say::<Refusal>(err, lang)
+        .or_else(|| say::<IdError>(err, lang))
+        .or_else(|| say::<LabelError>(err, lang))
+        .or_else(|| say::<crate::money::MoneyError>(err, lang))
+        .or_else(|| say::<crate::analysis::MonthError>(err, lang))
+        .or_else(|| say::<crate::step::InputError>(err, lang))
+        .or_else(|| say::<crate::step::BadRequest>(err, lang))
+}
+
+/// `err` in `lang`, if it is an `E`.
+pub fn say<E: Localized + std::error::Error + 'static>(
+    err: &(dyn std::error::Error + 'static),
+    lang: Lang,
+) -> Option<String> {
+    err.downcast_ref::<E>().map(|e| e.message(lang))
+}
+
+/// An error and its causes, `outer: cause: cause`, each said in `lang` by `localize` where it
+/// knows the error, else as the error displays itself. A cause whose words the error before
+/// it already says is not said twice.
+pub fn error_chain(
+    err: &(dyn std::error::Error + 'static),
+    lang: Lang,
+    localize: impl Fn(&(dyn std::error::Error + 'static), Lang) -> Option<String>,
+) -> String {
+    let mut said: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(err) = next {
+        let text = localize(err, lang).unwrap_or_else(|| err.to_string());
+        if !said.iter().any(|before| before.contains(&text)) {
+            said.push(text);
+        }
+        next = err.source();
     }
+    said.join(": ")
 }
 
 type Bundle = FluentBundle<FluentResource>;
@@ -359,40 +405,60 @@ pub fn undescribed(cmd: &clap::Command) -> Vec<String> {
         .collect()
 }
 
-/// This process's arguments (after the program's name), read leniently.
+/// Reads the command line `args` of `program` in `lang` (see [`from_args_and_env`]): help,
+/// a version or a mistake come back as clap's error, with help and usage in `lang`; a value
+/// one of the readers refused is said in `lang` by [`command_line_error`].
 #[cfg(feature = "cli")]
-pub fn arguments() -> Vec<String> {
-    std::env::args_os()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect()
-}
-
-/// Reads the command line `args` with its help in the language it asks for (`--lang`,
-/// `RMA_LANG`, the locale), which is also the process's language until the command settles its
-/// own (settings may name one). A mistake exits with clap's message.
-#[cfg(feature = "cli")]
-pub fn parse_command_line<C: clap::CommandFactory + clap::FromArgMatches>(args: &[String]) -> C {
-    let lang = from_args_and_env(args, |name| std::env::var(name).ok()).unwrap_or_default();
-    set_current(lang);
-    let program = std::env::args_os().next().unwrap_or_default();
-    let argv =
-        || std::iter::once(program.to_string_lossy().into_owned()).chain(args.iter().cloned());
+pub fn parse_command_line<C: clap::CommandFactory + clap::FromArgMatches>(
+    program: &str,
+    args: &[String],
+    lang: Lang,
+) -> Result<C, clap::Error> {
+    let argv = || std::iter::once(program.to_owned()).chain(args.iter().cloned());
     // Most command lines parse: only help, a version or a mistake needs the translated
     // command tree, which is built then.
     match C::command().try_get_matches_from(argv()) {
-        Ok(matches) => C::from_arg_matches(&matches).unwrap_or_else(|err| err.exit()),
-        Err(err) if lang == Lang::En => err.exit(),
+        Ok(matches) => C::from_arg_matches(&matches),
+        Err(err) if lang == Lang::En => Err(err),
         Err(_) => {
-            let matches = localize_help(C::command(), lang).get_matches_from(argv());
-            C::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+            let matches = localize_help(C::command(), lang).try_get_matches_from(argv())?;
+            C::from_arg_matches(&matches)
         }
     }
 }
 
-/// An error as a command line shows it, in the process's language, with its causes.
-pub fn error_line(err: &dyn fmt::Display) -> String {
-    format!("{} {err:#}", message(current(), "error-prefix", None))
+/// A value of a command line that its reader refused, said in `lang`: the option, what was
+/// given and what is wrong (`localize` knows the readers' errors). Other mistakes, help and
+/// versions are clap's to print (None).
+#[cfg(feature = "cli")]
+pub fn command_line_error(
+    err: &clap::Error,
+    lang: Lang,
+    localize: impl Fn(&(dyn std::error::Error + 'static), Lang) -> Option<String>,
+) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    if err.kind() != clap::error::ErrorKind::ValueValidation {
+        return None;
+    }
+    let source = std::error::Error::source(err)?;
+    let why = localize(source, lang)?;
+    let context = |kind| match err.get(kind) {
+        Some(ContextValue::String(text)) => text.clone(),
+        _ => String::new(),
+    };
+    let said = tr!(
+        lang,
+        "arg-invalid",
+        arg = context(ContextKind::InvalidArg),
+        value = context(ContextKind::InvalidValue),
+        why = why
+    );
+    Some(error_line(lang, &said))
+}
+
+/// An error as a command line shows it: `error:` and what is wrong, in `lang`.
+pub fn error_line(lang: Lang, said: &str) -> String {
+    format!("{} {said}", message(lang, "error-prefix", None))
 }
 
 /// The language a command line asks for before it is parsed: `--lang X` (or `--lang=X`)

@@ -17,11 +17,11 @@ pub enum IdError {
     Area(String),
     TicketId(String),
     Reserved(String),
+    TicketOrUnit(String),
 }
 
-impl IdError {
-    /// The error in `lang`.
-    pub fn message(&self, lang: crate::i18n::Lang) -> String {
+impl crate::i18n::Localized for IdError {
+    fn message(&self, lang: crate::i18n::Lang) -> String {
         let (id, text) = match self {
             Self::Site(t) => ("id-site", t),
             Self::Ticket(t) => ("id-ticket", t),
@@ -29,17 +29,13 @@ impl IdError {
             Self::Area(t) => ("id-area", t),
             Self::TicketId(t) => ("id-ticket-id", t),
             Self::Reserved(t) => ("id-reserved", t),
+            Self::TicketOrUnit(t) => ("arg-not-ticket-or-unit", t),
         };
         crate::tr!(lang, id, text = text.as_str())
     }
 }
 
-/// In the process's current language.
-impl fmt::Display for IdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message(crate::i18n::current()))
-    }
-}
+crate::english_display!(IdError);
 
 impl std::error::Error for IdError {}
 
@@ -260,6 +256,49 @@ impl fmt::Display for TicketId {
 }
 text_serde!(TicketId);
 
+/// A ticket number or a unit number, as typed or scanned (a unit stands for its ticket where a
+/// ticket is meant).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TicketOrUnit {
+    Ticket(TicketNumber),
+    Unit(UnitNumber),
+}
+
+impl TicketOrUnit {
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        if let Ok(unit) = UnitNumber::parse(text) {
+            return Ok(Self::Unit(unit));
+        }
+        TicketNumber::parse(text)
+            .map(Self::Ticket)
+            .map_err(|_| IdError::TicketOrUnit(text.to_owned()))
+    }
+
+    pub fn ticket(&self) -> &TicketNumber {
+        match self {
+            Self::Ticket(t) => t,
+            Self::Unit(u) => u.ticket(),
+        }
+    }
+
+    pub fn unit(&self) -> Option<&UnitNumber> {
+        match self {
+            Self::Ticket(_) => None,
+            Self::Unit(u) => Some(u),
+        }
+    }
+}
+
+impl fmt::Display for TicketOrUnit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ticket(t) => t.fmt(f),
+            Self::Unit(u) => u.fmt(f),
+        }
+    }
+}
+text_serde!(TicketOrUnit);
+
 /// The id of one workflow event, unique within its ticket.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -272,6 +311,13 @@ impl EventId {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl FromStr for EventId {
+    type Err = std::convert::Infallible;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(text))
     }
 }
 

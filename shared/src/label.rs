@@ -80,9 +80,8 @@ pub struct LabelError {
     why: Option<crate::ids::IdError>,
 }
 
-impl LabelError {
-    /// The error in `lang`.
-    pub fn message(&self, lang: crate::i18n::Lang) -> String {
+impl crate::i18n::Localized for LabelError {
+    fn message(&self, lang: crate::i18n::Lang) -> String {
         let mut text = crate::tr!(lang, "label-error", text = self.read.as_str());
         if let Some(why) = &self.why {
             text.push_str(": ");
@@ -92,12 +91,7 @@ impl LabelError {
     }
 }
 
-/// In the process's current language.
-impl std::fmt::Display for LabelError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message(crate::i18n::current()))
-    }
-}
+crate::english_display!(LabelError);
 
 impl std::error::Error for LabelError {}
 

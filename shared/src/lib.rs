@@ -10,6 +10,7 @@
 //! - [`ticket`]: one ticket as one Automerge document.
 //! - [`deadlines`]: the regulation's deadlines as settings, and which a ticket waits on.
 //! - [`view`]: the full ticket view and the summary kept in indexes.
+//! - [`step`]: the steps of the regulation as typed requests, and what applying one did.
 //! - [`sync`]: the sync protocol between agents and the server, without I/O.
 //! - [`bytes_check`]: untrusted Automerge bytes measured before Automerge expands them.
 //! - [`par`]: independent items (tickets) worked on every core, results in order.
@@ -29,8 +30,7 @@ pub mod money;
 mod openapi;
 pub mod par;
 pub mod people;
-#[cfg(feature = "cli")]
-pub mod prompt;
+pub mod step;
 pub mod sync;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
@@ -40,7 +40,9 @@ pub mod workflow;
 
 pub use deadlines::{Deadline, DeadlineSettings, Pending};
 pub use event::{Event, EventKind};
-pub use ids::{AreaCode, EventId, IdError, SiteCode, TicketId, TicketNumber, UnitNumber};
+pub use ids::{
+    AreaCode, EventId, IdError, SiteCode, TicketId, TicketNumber, TicketOrUnit, UnitNumber,
+};
 pub use label::{LabelCode, LabelError, Reserved};
 pub use money::{Currency, Money};
 pub use ticket::{DocError, RecordError, Registration, TicketDoc};

@@ -7,17 +7,33 @@ use thiserror::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum MoneyError {
-    #[error("{0:?} is not a currency code: use three letters, e.g. CNY, EUR, USD")]
     Currency(String),
-    #[error(
-        "{input:?} is not an amount in {currency}: write it like 120 or 120.50 (at most {digits} decimals)"
-    )]
     Amount {
         input: String,
         currency: String,
         digits: u32,
     },
 }
+
+impl crate::i18n::Localized for MoneyError {
+    fn message(&self, lang: crate::i18n::Lang) -> String {
+        match self {
+            Self::Currency(text) => crate::tr!(lang, "money-currency", text = text.as_str()),
+            Self::Amount {
+                input,
+                currency,
+                digits,
+            } => crate::tr!(
+                lang,
+                "money-amount",
+                text = input.as_str(),
+                currency = currency.as_str(),
+                digits = *digits
+            ),
+        }
+    }
+}
+crate::english_display!(MoneyError);
 
 /// An ISO 4217-style currency code (three uppercase letters).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -45,6 +61,13 @@ impl Currency {
             "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "UGX" => 0,
             _ => 2,
         }
+    }
+}
+
+impl std::str::FromStr for Currency {
+    type Err = MoneyError;
+    fn from_str(text: &str) -> Result<Self, MoneyError> {
+        Self::parse(text)
     }
 }
 

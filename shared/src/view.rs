@@ -272,7 +272,7 @@ pub struct TicketSummary {
 }
 
 /// A ticket in a listing: its summary and the deadlines it is past at the time of asking.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListedTicket {
     #[serde(flatten)]
@@ -281,7 +281,7 @@ pub struct ListedTicket {
 }
 
 /// One page of a listing (`rma-agent list --json`, the server's `GET /api/v1/tickets`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketList {
     pub tickets: Vec<ListedTicket>,

@@ -15,7 +15,7 @@ use crate::people::Action;
 
 mod refusal;
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Localized};
 use crate::ids::{AreaCode, EventId, SiteCode, TicketNumber, UnitNumber};
 use crate::tr;
 pub use refusal::{Bad, Refusal, Step};

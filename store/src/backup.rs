@@ -41,33 +41,76 @@ pub struct Summary {
 
 #[derive(Debug, Error)]
 pub enum BackupError {
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "backup-write", path = .path.display().to_string()))]
     Write {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "backup-read", path = .path.display().to_string()))]
     Read {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "backup-not-a-backup", path = .path.display().to_string(), why = .why.as_str()))]
-    NotABackup { path: PathBuf, why: String },
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "backup-damaged", path = .path.display().to_string()))]
-    Damaged { path: PathBuf },
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "backup-wrong-kind", path = .path.display().to_string(), found = .found.as_str(), wanted = .wanted.as_str()))]
+    NotABackup {
+        path: PathBuf,
+        why: String,
+    },
+    Damaged {
+        path: PathBuf,
+    },
     WrongKind {
         path: PathBuf,
         found: String,
         wanted: String,
     },
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "backup-not-empty"))]
     NotEmpty,
     #[error(transparent)]
     Kv(#[from] KvError),
 }
+
+impl rma_shared::i18n::Localized for BackupError {
+    fn message(&self, lang: rma_shared::i18n::Lang) -> String {
+        use rma_shared::tr;
+        let with_io =
+            |said: String, source: &io::Error| match crate::files::io_problem(source, lang) {
+                Some(problem) => format!("{said}: {problem}"),
+                None => said,
+            };
+        match self {
+            Self::Write { path, source } => with_io(
+                tr!(lang, "backup-write", path = path.display().to_string()),
+                source,
+            ),
+            Self::Read { path, source } => with_io(
+                tr!(lang, "backup-read", path = path.display().to_string()),
+                source,
+            ),
+            Self::NotABackup { path, why } => tr!(
+                lang,
+                "backup-not-a-backup",
+                path = path.display().to_string(),
+                why = why.as_str()
+            ),
+            Self::Damaged { path } => {
+                tr!(lang, "backup-damaged", path = path.display().to_string())
+            }
+            Self::WrongKind {
+                path,
+                found,
+                wanted,
+            } => tr!(
+                lang,
+                "backup-wrong-kind",
+                path = path.display().to_string(),
+                found = found.as_str(),
+                wanted = wanted.as_str()
+            ),
+            Self::NotEmpty => tr!(lang, "backup-not-empty"),
+            Self::Kv(err) => err.message(lang),
+        }
+    }
+}
+rma_shared::english_display!(BackupError);
 
 /// Writes a consistent copy of `kv` to `path` (replaced whole once complete).
 pub fn back_up(kv: &Kv, kind: &str, path: &Path) -> Result<Summary, BackupError> {

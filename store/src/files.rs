@@ -3,25 +3,101 @@
 
 use std::path::{Path, PathBuf};
 
+use rma_shared::calendar::{Calendar, CalendarError};
+use rma_shared::i18n::{Lang, Localized};
+use rma_shared::tr;
 use serde::Serialize;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum SettingsError {
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "settings-read", path = .path.display().to_string()))]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "settings-parse", path = .path.display().to_string(), message = .message.as_str()))]
-    Parse { path: PathBuf, message: String },
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "settings-env", name = *.name, value = .value.as_str(), expected = *.expected))]
+    Parse {
+        path: PathBuf,
+        message: String,
+    },
     Env {
         name: &'static str,
         value: String,
         expected: &'static str,
     },
+}
+
+impl Localized for SettingsError {
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            Self::Read { path, .. } => {
+                tr!(lang, "settings-read", path = path.display().to_string())
+            }
+            Self::Parse { path, message } => tr!(
+                lang,
+                "settings-parse",
+                path = path.display().to_string(),
+                message = message.as_str()
+            ),
+            Self::Env {
+                name,
+                value,
+                expected,
+            } => tr!(
+                lang,
+                "settings-env",
+                name = *name,
+                value = value.as_str(),
+                expected = *expected
+            ),
+        }
+    }
+}
+rma_shared::english_display!(SettingsError);
+
+/// The company's calendar as the settings name it: `time_zone` (else this machine's) and the
+/// `calendar` file (else `calendar.toml` in the data folder `data`, if there is one).
+pub fn company_calendar(
+    time_zone: Option<&str>,
+    file: Option<&Path>,
+    data: &Path,
+) -> Result<Calendar, CalendarError> {
+    let zone = match time_zone {
+        Some(name) => Calendar::zone(name)?,
+        None => machine_zone(),
+    };
+    let mut calendar = Calendar::in_zone(zone);
+    let default = data.join("calendar.toml");
+    if let Some(path) = file.or_else(|| default.exists().then_some(default.as_path())) {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| CalendarError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        calendar.add_text(&text, &shown)?;
+    }
+    Ok(calendar)
+}
+
+/// This machine's time zone, by its IANA name; UTC if it has none.
+pub fn machine_zone() -> chrono_tz::Tz {
+    iana_time_zone::get_timezone()
+        .ok()
+        .and_then(|name| name.parse().ok())
+        .unwrap_or(chrono_tz::Tz::UTC)
+}
+
+/// A file or folder that cannot be written or read for a reason a person can mend, in plain
+/// words with what to do: the disk is full, the folder is read-only, or not this user's.
+pub fn io_problem(err: &std::io::Error, lang: Lang) -> Option<String> {
+    use std::io::ErrorKind;
+    let key = match (err.kind(), err.raw_os_error()) {
+        (ErrorKind::StorageFull, _) | (_, Some(28)) => "io-disk-full",
+        (ErrorKind::ReadOnlyFilesystem, _) | (_, Some(30)) => "io-read-only",
+        (ErrorKind::PermissionDenied, _) => "io-no-permission",
+        _ => return None,
+    };
+    Some(tr!(lang, key))
 }
 
 /// Reads settings of type `T` from `file` if given, else from `default_name` in `data_dir` if

@@ -17,30 +17,58 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 
+use rma_shared::i18n::{Lang, Localized};
 use rma_shared::sync::{add_u256, sub_u256};
+use rma_shared::tr;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum KvError {
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "kv-locked", path = .0.display().to_string()))]
     Locked(PathBuf),
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "kv-open", path = .path.display().to_string()))]
     Open {
         path: PathBuf,
         #[source]
         source: sled::Error,
     },
-    #[error("the local store failed")]
     Store(#[from] sled::Error),
-    #[error("the database failed: {0}")]
     Database(String),
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "kv-newer", found = .found.as_str(), known = .known.as_str()))]
-    Newer { found: String, known: String },
+    Newer {
+        found: String,
+        known: String,
+    },
     /// A section given to [`Kv::exclusive`] or [`Kv::snapshot`] failed; its own error is
     /// returned to the caller instead.
-    #[error("a store section was given up")]
     Aborted,
 }
+
+impl Localized for KvError {
+    fn message(&self, lang: Lang) -> String {
+        let io = |err: &sled::Error| match err {
+            sled::Error::Io(io) => crate::files::io_problem(io, lang),
+            _ => None,
+        };
+        match self {
+            Self::Locked(path) => tr!(lang, "kv-locked", path = path.display().to_string()),
+            Self::Open { path, source } => {
+                let opened = tr!(lang, "kv-open", path = path.display().to_string());
+                match io(source) {
+                    Some(problem) => format!("{opened}: {problem}"),
+                    None => opened,
+                }
+            }
+            Self::Store(source) => io(source).unwrap_or_else(|| tr!(lang, "kv-failed")),
+            Self::Database(reason) => tr!(lang, "kv-database", reason = reason.as_str()),
+            Self::Newer { found, known } => tr!(
+                lang,
+                "kv-newer",
+                found = found.as_str(),
+                known = known.as_str()
+            ),
+            Self::Aborted => "a store section was given up".to_owned(),
+        }
+    }
+}
+rma_shared::english_display!(KvError);
 
 /// One key and its value, as read by a scan.
 pub type Entry = Result<(Vec<u8>, Vec<u8>), KvError>;

@@ -7,6 +7,7 @@
 //! - [`files`]: settings read from TOML, and the private files that announce a running
 //!   server and its secret.
 //! - [`people`]: accounts, sessions and sign-in limits (the server's directory, an agent's copy).
+//! - [`prompt`]: a new account's password, read at the terminal or from a pipe.
 //! - [`backup`]: a consistent copy of a whole store in one file, restored into an empty one;
 //!   and a store copied whole to another engine.
 //!
@@ -16,4 +17,21 @@ pub mod backup;
 pub mod files;
 pub mod kv;
 pub mod people;
+pub mod prompt;
 pub mod tickets;
+
+/// The errors of this crate a person may read, in `lang` (else those of `rma_shared`): for a
+/// front end's [`rma_shared::i18n::error_chain`].
+pub fn localize(
+    err: &(dyn std::error::Error + 'static),
+    lang: rma_shared::i18n::Lang,
+) -> Option<String> {
+    use rma_shared::i18n::say;
+    say::<kv::KvError>(err, lang)
+        .or_else(|| say::<tickets::TicketsError>(err, lang))
+        .or_else(|| say::<people::PeopleError>(err, lang))
+        .or_else(|| say::<backup::BackupError>(err, lang))
+        .or_else(|| say::<files::SettingsError>(err, lang))
+        .or_else(|| say::<prompt::PromptError>(err, lang))
+        .or_else(|| rma_shared::i18n::localize(err, lang))
+}

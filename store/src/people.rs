@@ -30,17 +30,27 @@ pub const SESSION_HOURS: i64 = 12;
 
 #[derive(Debug, Error)]
 pub enum PeopleError {
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "people-bad-name", name = .0.as_str()))]
     BadName(String),
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "people-short-password"))]
     ShortPassword,
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "people-exists", name = .0.as_str()))]
     Exists(String),
-    #[error("{}", rma_shared::tr!(rma_shared::i18n::current(), "people-unknown", name = .0.as_str()))]
     Unknown(String),
     #[error(transparent)]
     Kv(#[from] KvError),
 }
+
+impl rma_shared::i18n::Localized for PeopleError {
+    fn message(&self, lang: rma_shared::i18n::Lang) -> String {
+        use rma_shared::tr;
+        match self {
+            Self::BadName(name) => tr!(lang, "people-bad-name", name = name.as_str()),
+            Self::ShortPassword => tr!(lang, "people-short-password"),
+            Self::Exists(name) => tr!(lang, "people-exists", name = name.as_str()),
+            Self::Unknown(name) => tr!(lang, "people-unknown", name = name.as_str()),
+            Self::Kv(err) => err.message(lang),
+        }
+    }
+}
+rma_shared::english_display!(PeopleError);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Session {

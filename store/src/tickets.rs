@@ -42,7 +42,6 @@ use crate::kv::{Batch, Entry, Kv, KvError};
 /// The tickets of a store cannot be read or written.
 #[derive(Debug, Error)]
 pub enum TicketsError {
-    #[error("ticket {number} is damaged in the store: {source}")]
     Damaged {
         number: String,
         #[source]
@@ -51,6 +50,21 @@ pub enum TicketsError {
     #[error(transparent)]
     Kv(#[from] KvError),
 }
+
+impl rma_shared::i18n::Localized for TicketsError {
+    fn message(&self, lang: rma_shared::i18n::Lang) -> String {
+        match self {
+            Self::Damaged { number, source } => rma_shared::tr!(
+                lang,
+                "store-damaged",
+                ticket = number.as_str(),
+                why = source.to_string()
+            ),
+            Self::Kv(err) => err.message(lang),
+        }
+    }
+}
+rma_shared::english_display!(TicketsError);
 
 /// What `list` asks for. Every filter given must match.
 #[derive(Debug, Clone, Default)]

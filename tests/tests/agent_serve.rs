@@ -15,7 +15,7 @@ fn commands_go_through_a_running_serve_and_work_without_it() {
     // The serve holds the store: nobody else can open it, yet every command works.
     let err = Store::open(agent.data()).unwrap_err();
     assert!(matches!(err, StoreError::InUse(_)), "{err}");
-    assert!(err.to_string().contains("rma-agent serve"), "{err}");
+    assert!(err.to_string().contains("rma-agent stop"), "{err}");
     let ticket = agent.intake("Acme", 1);
     agent.ok(&["assess", &ticket, "--severity", "simple", "--user", "Bob"]);
     let view = agent.json(&["receive", &ticket, "--area", "SHELF-A"]);

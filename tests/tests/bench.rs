@@ -284,7 +284,7 @@ async fn a_day_at_the_bench_page_with_no_server() {
             .post(format!("{bench}/do/hold"))
             .header("cookie", cookie)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("target={number}&reason=waiting"))
+            .body(format!("ticket={number}&reason=waiting"))
             .send()
             .unwrap();
         (answer.status(), answer.text().unwrap())
@@ -358,7 +358,7 @@ fn forms_from_other_sites_and_password_guessing_are_refused_at_the_bench() {
             .header("cookie", &cookie)
             .header("origin", origin)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("target={ticket}&reason=held+from+elsewhere"))
+            .body(format!("ticket={ticket}&reason=held+from+elsewhere"))
             .send()
             .unwrap()
             .status()

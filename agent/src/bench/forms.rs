@@ -1,7 +1,7 @@
-//! One form per step of the regulation. Each field is named as the command's option
-//! (`steps`, `minutes`, `fault-type`), so a posted form becomes the command line
-//! ([`arguments`]) and runs through the same code as `rma-agent`: a refusal reads the same
-//! and changes nothing.
+//! One form per step of the regulation. Each field is named as the step's request's
+//! ([`rma_shared::step`]), so a posted form is read into the typed request and applied by the
+//! same core as the command line: a refusal reads the same and changes nothing, and a field
+//! the step does not have is refused, naming it.
 
 use std::sync::Arc;
 
@@ -15,8 +15,13 @@ use rma_shared::people::Action;
 use rma_shared::{TicketNumber, TicketView, UnitNumber, UnitState, Workflow, tr};
 use serde::Deserialize;
 
-use super::{Bench, Flash, Person, pages, run};
-use crate::cli::TicketOrUnit;
+use rma_shared::i18n::Localized;
+use rma_shared::step::{Decode, Step};
+
+use super::{Bench, Flash, Person, pages};
+use crate::desk::{Asker, Desk, DeskError};
+use crate::printing::{self, Drawing, Labels};
+use crate::settings::LabelFormat;
 use crate::store::Area;
 
 /// What the forms of a ticket's page need.
@@ -119,11 +124,11 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
         .to_string();
     let fields = match action {
         Action::Forward => html! {
-            input type="hidden" name="target" value=(ticket);
+            input type="hidden" name="ticket" value=(ticket);
             (field(lang, action.command(), "note", "bench-f-note", false))
         },
         Action::Assess => html! {
-            input type="hidden" name="target" value=(ticket);
+            input type="hidden" name="ticket" value=(ticket);
             fieldset {
                 legend { (tr!(lang, "bench-f-severity")) }
                 @for severity in ["simple", "complex"] {
@@ -143,7 +148,7 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
         Action::Receive => {
             let reg = &ctx.view.registration;
             html! {
-                input type="hidden" name="target" value=(ticket);
+                input type="hidden" name="ticket" value=(ticket);
                 label for="f-model" { (tr!(lang, "bench-model")) }
                 input #f-model name="model" value=(reg.model) required;
                 label for="f-quantity" { (tr!(lang, "bench-f-quantity")) }
@@ -153,42 +158,42 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
                 (area_choice(ctx, action.command(), "area", false))
                 (field(lang, action.command(), "label", "bench-f-labels", false))
                 @if ctx.printer {
-                    label.choice { input type="checkbox" name="print-labels" value="yes" checked; " " (tr!(lang, "bench-f-print-labels")) }
+                    label.choice { input type="checkbox" name=(PRINT_LABELS) value="true" checked; " " (tr!(lang, "bench-f-print-labels")) }
                 }
             }
         }
         Action::Move => html! {
-            (unit_choice(ctx, action, false, "target"))
+            (unit_choice(ctx, action, false, "unit"))
             (area_choice(ctx, action.command(), "to", true))
         },
         Action::Assign => html! {
-            (unit_choice(ctx, action, true, "target"))
+            (unit_choice(ctx, action, true, "what"))
             label for="f-repairer" { (tr!(lang, "bench-f-repairer")) }
             input #f-repairer name="repairer" list="repairers" required;
             datalist #repairers { @for name in &ctx.repairers { option value=(name); } }
         },
         Action::Repair => html! {
-            (unit_choice(ctx, action, false, "target"))
+            (unit_choice(ctx, action, false, "unit"))
             label for="f-steps" { (tr!(lang, "bench-f-steps")) }
             textarea #f-steps name="steps" rows="3" required {}
             (part_rows(lang))
             label for="f-minutes" { (tr!(lang, "bench-f-minutes")) }
             input #f-minutes name="minutes" type="number" min="0" inputmode="numeric" required;
             (field(lang, action.command(), "findings", "bench-f-findings", false))
-            label.choice { input type="checkbox" name="flag" value="unfinished"; " " (tr!(lang, "bench-f-unfinished")) }
+            label.choice { input type="checkbox" name="unfinished" value="true"; " " (tr!(lang, "bench-f-unfinished")) }
         },
         Action::PartsRequest => html! {
-            input type="hidden" name="target" value=(ctx.focus.map_or(ticket.clone(), ToString::to_string));
+            input type="hidden" name="what" value=(ctx.focus.map_or(ticket.clone(), ToString::to_string));
             (part_rows(lang))
             (field(lang, action.command(), "note", "bench-f-note", false))
         },
         Action::Inspect => html! {
-            (unit_choice(ctx, action, false, "target"))
+            (unit_choice(ctx, action, false, "unit"))
             fieldset {
                 legend { (tr!(lang, "bench-f-verdict")) }
                 @for verdict in ["pass", "fail"] {
                     label.choice {
-                        input type="radio" name="flag" value=(verdict) required;
+                        input type="radio" name="verdict" value=(verdict) required;
                         " " (tr!(lang, "verdict", verdict = verdict))
                     }
                 }
@@ -196,38 +201,38 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
             (field(lang, action.command(), "note", "bench-f-note", false))
         },
         Action::ShipNotice => html! {
-            input type="hidden" name="target" value=(ticket);
+            input type="hidden" name="ticket" value=(ticket);
             (field(lang, action.command(), "method", "bench-f-method", true))
             label for="f-date" { (tr!(lang, "bench-f-date")) }
             input #f-date name="date" type="date" value=(today) required;
             (field(lang, action.command(), "note", "bench-f-note", false))
         },
         Action::Pack => html! {
-            (unit_choice(ctx, action, true, "target"))
+            (unit_choice(ctx, action, true, "what"))
             p.small {
                 (tr!(lang, "bench-f-package-label")) " "
                 a href=(format!("/t/{ticket}/labels.pdf?what=package")) download { (tr!(lang, "bench-print-package-pdf")) }
             }
         },
         Action::Ship => html! {
-            input type="hidden" name="target" value=(ticket);
+            input type="hidden" name="ticket" value=(ticket);
             (unit_choice(ctx, action, true, "unit"))
             (field(lang, action.command(), "carrier", "bench-f-carrier", true))
             (field(lang, action.command(), "tracking", "bench-f-tracking", true))
         },
         Action::Confirm => html! {
-            input type="hidden" name="target" value=(ticket);
+            input type="hidden" name="ticket" value=(ticket);
             label for="f-delivered" { (tr!(lang, "bench-f-delivered")) }
             input #f-delivered name="delivered-on" type="date" value=(today) required;
             label for="f-satisfaction" { (tr!(lang, "bench-f-satisfaction")) }
             select #f-satisfaction name="satisfaction" required {
                 @for n in (1..=5).rev() { option value=(n) { (n) } }
             }
-            label.choice { input type="checkbox" name="flag" value="not-working"; " " (tr!(lang, "bench-f-not-working")) }
+            label.choice { input type="checkbox" name="not-working" value="true"; " " (tr!(lang, "bench-f-not-working")) }
             (field(lang, action.command(), "feedback", "bench-f-feedback", false))
         },
         Action::Cost => html! {
-            input type="hidden" name="target" value=(ticket);
+            input type="hidden" name="ticket" value=(ticket);
             label for="f-kind" { (tr!(lang, "bench-f-cost-kind")) }
             select #f-kind name="kind" {
                 @for kind in ["repair", "shipping", "packaging", "parts"] {
@@ -238,8 +243,8 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
             input #f-amount name="amount" inputmode="decimal" required placeholder="120.50";
             label for="f-liability" { (tr!(lang, "costs-liability")) }
             select #f-liability name="liability" {
-                @for (value, key) in [("quality-defect", "quality_defect"), ("misuse", "misuse")] {
-                    option value=(value) { (tr!(lang, "liability", liability = key)) }
+                @for key in ["quality_defect", "misuse"] {
+                    option value=(key) { (tr!(lang, "liability", liability = key)) }
                 }
             }
             label for="f-payer" { (tr!(lang, "costs-payer")) }
@@ -252,25 +257,25 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
             (field(lang, action.command(), "note", "bench-f-note", false))
         },
         Action::Close => html! {
-            input type="hidden" name="target" value=(ticket);
+            input type="hidden" name="ticket" value=(ticket);
             (field(lang, action.command(), "note", "bench-f-note", false))
         },
         Action::Archive => html! {
-            input type="hidden" name="target" value=(ticket);
+            input type="hidden" name="ticket" value=(ticket);
             label for="f-keeper" { (tr!(lang, "bench-f-keeper")) }
             input #f-keeper name="keeper" value=(ctx.me) required;
             label for="f-years" { (tr!(lang, "bench-f-years")) }
             input #f-years name="years" type="number" min="1" max="100";
         },
         Action::Hold | Action::Cancel => html! {
-            input type="hidden" name="target" value=(ticket);
+            input type="hidden" name="ticket" value=(ticket);
             (field(lang, action.command(), "reason", "bench-f-reason", true))
         },
         Action::Resume => html! {
-            input type="hidden" name="target" value=(ticket);
+            input type="hidden" name="ticket" value=(ticket);
         },
         Action::Edit => html! {
-            input type="hidden" name="target" value=(ticket);
+            input type="hidden" name="ticket" value=(ticket);
             p.small { (tr!(lang, "bench-f-edit-hint")) }
             (field(lang, action.command(), "customer", "bench-customer", false))
             (field(lang, action.command(), "contact", "bench-f-contact", false))
@@ -283,7 +288,7 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
                         summary { (action.label(lang)) ": " (conflict.what_in(lang)) }
                         p.small { (conflict.reason_in(lang)) }
                         form method="post" action="/do/resolve" {
-                            input type="hidden" name="target" value=(ticket);
+                            input type="hidden" name="ticket" value=(ticket);
                             input type="hidden" name="event" value=(conflict.event.to_string());
                             (field(lang, action.command(), "note", "bench-f-resolution", true))
                             button type="submit" { (action.label(lang)) }
@@ -358,80 +363,55 @@ pub(crate) fn intake_form(lang: Lang) -> Markup {
     }
 }
 
-/// A form that does not fit its step (a hand-made post): what is wrong.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct BadForm(pub(crate) String);
+/// The receiving form's box for printing the units' labels on this bench's printer: the
+/// page's choice of what to do after the step, not a field of the request.
+const PRINT_LABELS: &str = "print-labels";
 
-/// The command line a posted form stands for: `command`, then each field as the option of
-/// the same name (only the command's own options; none of the global ones), then the
-/// targets after `--` so no value is read as an option.
-pub(crate) fn arguments(
-    command: &str,
-    fields: &[(String, String)],
-) -> Result<Vec<String>, BadForm> {
-    use clap::CommandFactory as _;
-    let cli = crate::cli::Cli::command();
-    let sub = cli
-        .find_subcommand(command)
-        .ok_or_else(|| BadForm(format!("no step {command}")))?;
-    let option = |name: &str| {
-        sub.get_arguments()
-            .find(|a| !a.is_global_set() && a.get_long() == Some(name))
-    };
-    let mut args = vec![command.to_owned()];
-    let mut targets = Vec::new();
-    let parts: Vec<&str> = fields
-        .iter()
-        .filter(|(k, _)| k == "part")
-        .map(|(_, v)| v.trim())
-        .collect();
-    let quantities: Vec<&str> = fields
-        .iter()
-        .filter(|(k, _)| k == "qty")
-        .map(|(_, v)| v.trim())
-        .collect();
-    for (i, part) in parts.iter().enumerate() {
-        if !part.is_empty() {
-            let quantity = quantities
-                .get(i)
-                .copied()
-                .filter(|q| !q.is_empty())
-                .unwrap_or("1");
-            args.push(format!("--part={part}:{quantity}"));
-        }
-    }
-    for (name, value) in fields {
-        let value = value.trim();
-        match name.as_str() {
-            "part" | "qty" => {}
-            "target" => {
-                if !value.is_empty() {
-                    targets.push(value.to_owned());
-                }
+/// A posted form, read into a step's request. Empty fields are fields not given; the part
+/// rows (a part and how many) are `PART:QUANTITY` lines; pre-printed labels typed into one
+/// field are one each.
+#[derive(Debug)]
+struct Posted(String);
+
+impl Posted {
+    fn new(fields: &[(String, String)]) -> Self {
+        let value = |key: &str| -> Vec<&str> {
+            fields
+                .iter()
+                .filter(|(k, _)| k == key)
+                .map(|(_, v)| v.trim())
+                .collect()
+        };
+        let quantities = value("qty");
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for (i, part) in value("part").into_iter().enumerate() {
+            if !part.is_empty() {
+                let quantity = quantities.get(i).copied().filter(|q| !q.is_empty());
+                pairs.push(("part".into(), format!("{part}:{}", quantity.unwrap_or("1"))));
             }
-            "flag" => match option(value) {
-                Some(arg) if !arg.get_action().takes_values() => args.push(format!("--{value}")),
-                _ => return Err(BadForm(format!("no choice {value} for {command}"))),
-            },
-            "print-labels" if option(name).is_some() => {
-                if !value.is_empty() {
-                    // The bench's own printer only: a page may not send labels elsewhere.
-                    args.push("--print-labels".to_owned());
-                }
-            }
-            _ => match option(name) {
-                Some(_) if value.is_empty() => {}
-                Some(arg) if arg.get_action().takes_values() => {
-                    args.push(format!("--{name}={value}"))
-                }
-                Some(_) => args.push(format!("--{name}")),
-                None => return Err(BadForm(format!("no field {name} for {command}"))),
-            },
         }
+        for (key, value) in fields {
+            let value = value.trim();
+            match key.as_str() {
+                "part" | "qty" => {}
+                _ if value.is_empty() => {}
+                "label" => pairs.extend(
+                    value
+                        .split([',', ' ', '\n'])
+                        .filter(|code| !code.trim().is_empty())
+                        .map(|code| ("label".to_owned(), code.trim().to_owned())),
+                ),
+                _ => pairs.push((key.clone(), value.to_owned())),
+            }
+        }
+        Self(serde_html_form::to_string(&pairs).expect("pairs of text encode"))
     }
-    args.push("--".to_owned());
-    args.extend(targets);
-    Ok(args)
+}
+
+impl Decode for Posted {
+    fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        serde_html_form::from_str(&self.0).map_err(|err| err.to_string())
+    }
 }
 
 /// Whether a ticket's page offers `action` as a form (intake and scanning have pages of their
@@ -448,39 +428,45 @@ fn step_of(command: &str) -> Option<Action> {
     Action::parse(command).filter(|a| on_ticket_page(*a))
 }
 
-/// A step posted from a ticket's or unit's page: run as its command; done, back to the page
-/// with what the command said; refused, the page again with the regulation's reason (409).
+/// A step posted from a ticket's or unit's page, applied in the person's name: done, back to
+/// the page with what was recorded; refused, the page again with the regulation's reason
+/// (409); a form that does not fit its step, 400 with what is wrong.
 pub(crate) async fn step(
     State(bench): State<Arc<Bench>>,
     person: Person,
     Path(command): Path<String>,
     headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
+    Form(mut fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let lang = person.lang;
     let Some(action) = step_of(&command) else {
         return (StatusCode::NOT_FOUND, tr!(lang, "bench-not-found")).into_response();
     };
-    let target = fields
-        .iter()
-        .find(|(k, _)| k == "target")
-        .and_then(|(_, v)| v.trim().parse::<TicketOrUnit>().ok());
-    let Some(target) = target else {
+    // The receiving form's printing box: the bench's own printer only (a page may not send
+    // labels elsewhere).
+    let print_labels = action == Action::Receive && fields.iter().any(|(k, _)| k == PRINT_LABELS);
+    fields.retain(|(k, _)| k != PRINT_LABELS);
+    let step = match Step::decode(action, &Posted::new(&fields)) {
+        Ok(step) => step,
+        Err(bad) => return (StatusCode::BAD_REQUEST, bad.message(lang)).into_response(),
+    };
+    let Some(ticket) = step.ticket().cloned() else {
         return (StatusCode::BAD_REQUEST, tr!(lang, "bench-no-target")).into_response();
     };
-    let args = match arguments(action.command(), &fields) {
-        Ok(args) => args,
-        Err(BadForm(problem)) => return (StatusCode::BAD_REQUEST, problem).into_response(),
-    };
-    let answer = run(&bench, &person, args).await;
-    let (ticket, focus) = match target {
-        TicketOrUnit::Ticket(t) => (t, None),
-        TicketOrUnit::Unit(u) => (u.ticket().clone(), Some(u)),
-    };
-    match answer.error {
-        None => {
-            bench.say(&person, Flash::Done(answer.stdout));
-            // Back to the ticket's or unit's page the form was on, else the target's.
+    let focus = step.unit().cloned();
+    let done = super::at_desk(&bench, &person, move |desk, asker| {
+        let outcome = desk.step(asker, step)?;
+        let mut lines = outcome.lines(asker.lang);
+        if print_labels {
+            lines.push(print_units(desk, asker, &outcome.ticket));
+        }
+        Ok(lines.join("\n"))
+    })
+    .await;
+    match done {
+        Ok(Ok(said)) => {
+            bench.say(&person, Flash::Done(said));
+            // Back to the ticket's or unit's page the form was on, else the step's.
             let back = super::back(&headers);
             let page = match focus {
                 _ if back.starts_with(&format!("/t/{ticket}"))
@@ -493,11 +479,39 @@ pub(crate) async fn step(
             };
             Redirect::to(&page).into_response()
         }
-        Some(error) => {
-            bench.say(&person, Flash::Refused(error));
+        Ok(Err(refused)) => {
+            bench.say(&person, Flash::Refused(refused));
             pages::ticket_page(bench, person, ticket, focus, StatusCode::CONFLICT).await
         }
+        Err(response) => response,
     }
+}
+
+/// The units' labels of a ticket just received, on this bench's printer: what happened, in
+/// the person's words (the units are received either way).
+fn print_units(desk: &Desk, asker: &Asker, view: &rma_shared::TicketView) -> String {
+    let printed = (|| -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+        let settings = desk.settings()?.labels;
+        let labels = printing::unit_labels(view, asker.lang);
+        let prepared = printing::prepare(labels, &settings, &Drawing::default(), true)?;
+        let printer = prepared.print("", &settings, 1)?;
+        desk.note_printed(asker, &prepared.codes(), 1, &printer);
+        Ok(tr!(
+            asker.lang,
+            "label-sent",
+            count = prepared.labels.len(),
+            printer = printer.as_str(),
+            copies = 1
+        ))
+    })();
+    printed.unwrap_or_else(|err| {
+        tr!(
+            asker.lang,
+            "receive-not-printed",
+            why = crate::desk::say(err.as_ref(), asker.lang),
+            ticket = view.number.to_string()
+        )
+    })
 }
 
 /// The registration form, posted: a new ticket, and its page.
@@ -506,30 +520,33 @@ pub(crate) async fn intake(
     person: Person,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let fields: Vec<(String, String)> = fields.into_iter().filter(|(k, _)| k != "target").collect();
-    let args = match arguments("intake", &fields) {
-        Ok(args) => args,
-        Err(BadForm(problem)) => return (StatusCode::BAD_REQUEST, problem).into_response(),
+    let lang = person.lang;
+    let step = match Step::decode(Action::Intake, &Posted::new(&fields)) {
+        Ok(step) => step,
+        Err(bad) => return (StatusCode::BAD_REQUEST, bad.message(lang)).into_response(),
     };
-    let answer = run(&bench, &person, args).await;
-    match (answer.error, TicketNumber::parse(answer.stdout.trim())) {
-        (None, Ok(number)) => {
-            let done = tr!(person.lang, "bench-registered", ticket = number.to_string());
+    let done = super::at_desk(&bench, &person, move |desk, asker| {
+        Ok(desk.step(asker, step)?.ticket.number)
+    })
+    .await;
+    match done {
+        Ok(Ok(number)) => {
+            let done = tr!(lang, "bench-registered", ticket = number.to_string());
             bench.say(&person, Flash::Done(done));
             Redirect::to(&format!("/t/{number}")).into_response()
         }
-        (error, _) => {
-            let error = error.unwrap_or(answer.stdout);
-            bench.say(&person, Flash::Refused(error));
+        Ok(Err(refused)) => {
+            bench.say(&person, Flash::Refused(refused));
             let worker = bench.clone();
             let status = match super::blocking(move || pages::SyncLine::read(&worker)).await {
                 Ok(status) => status,
                 Err(response) => return response,
             };
-            let title = tr!(person.lang, "bench-new-ticket");
-            let page = super::page(&bench, &person, &title, &status, intake_form(person.lang));
+            let title = tr!(lang, "bench-new-ticket");
+            let page = super::page(&bench, &person, &title, &status, intake_form(lang));
             (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
         }
+        Err(response) => response,
     }
 }
 
@@ -539,11 +556,25 @@ pub(crate) struct LabelQuery {
 }
 
 /// Which labels: the units' (`ticket`) or the package's.
-fn label_kind(what: Option<&str>) -> &'static str {
+fn labels_of(what: Option<&str>, ticket: TicketNumber) -> Labels {
     match what {
-        Some("package") => "package",
-        _ => "ticket",
+        Some("package") => Labels::Package { ticket },
+        _ => Labels::Ticket { ticket },
     }
+}
+
+/// The labels of a ticket drawn as `drawing` says, from the desk.
+fn prepared(
+    desk: &Desk,
+    asker: &Asker,
+    wanted: Labels,
+    drawing: &Drawing,
+    printing: bool,
+) -> Result<printing::Prepared, crate::desk::DeskError> {
+    let data = desk.labels(wanted.clone())?;
+    let settings = desk.settings()?.labels;
+    let labels = printing::make(&wanted, data, asker.lang);
+    Ok(printing::prepare(labels, &settings, drawing, printing)?)
 }
 
 /// The ticket's labels as a PDF to download and print anywhere.
@@ -556,26 +587,22 @@ pub(crate) async fn labels_pdf(
     let Ok(number) = TicketNumber::parse(&number) else {
         return (StatusCode::NOT_FOUND, tr!(person.lang, "bench-not-found")).into_response();
     };
-    let Ok(dir) = tempfile::tempdir() else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    let wanted = labels_of(query.what.as_deref(), number.clone());
+    let kind = match wanted {
+        Labels::Package { .. } => "package",
+        _ => "ticket",
     };
-    let file = dir.path().join("labels.pdf");
-    let kind = label_kind(query.what.as_deref());
-    let args = vec![
-        "label".to_owned(),
-        kind.to_owned(),
-        number.to_string(),
-        "--format".to_owned(),
-        "pdf".to_owned(),
-        format!("--output={}", file.display()),
-    ];
-    let answer = run(&bench, &person, args).await;
-    if let Some(error) = answer.error {
-        bench.say(&person, Flash::Refused(error));
-        return Redirect::to(&format!("/t/{number}")).into_response();
-    }
-    match std::fs::read(&file) {
-        Ok(pdf) => (
+    let drawn = super::at_desk(&bench, &person, move |desk, asker| {
+        let drawing = Drawing {
+            format: Some(LabelFormat::Pdf),
+            ..Drawing::default()
+        };
+        let mut documents = prepared(desk, asker, wanted, &drawing, false)?.draw()?;
+        Ok(documents.swap_remove(0))
+    })
+    .await;
+    match drawn {
+        Ok(Ok(pdf)) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_owned()),
                 (
@@ -586,10 +613,11 @@ pub(crate) async fn labels_pdf(
             pdf,
         )
             .into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "the labels PDF was not written");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        Ok(Err(refused)) => {
+            bench.say(&person, Flash::Refused(refused));
+            Redirect::to(&format!("/t/{number}")).into_response()
         }
+        Err(response) => response,
     }
 }
 
@@ -609,17 +637,25 @@ pub(crate) async fn print(
     let Ok(number) = TicketNumber::parse(&number) else {
         return (StatusCode::NOT_FOUND, tr!(person.lang, "bench-not-found")).into_response();
     };
-    let args = vec![
-        "label".to_owned(),
-        label_kind(form.what.as_deref()).to_owned(),
-        number.to_string(),
-        "--print".to_owned(),
-    ];
-    let answer = run(&bench, &person, args).await;
-    let flash = match answer.error {
-        None => Flash::Done(answer.stdout),
-        Some(error) => Flash::Refused(error),
-    };
-    bench.say(&person, flash);
+    let wanted = labels_of(form.what.as_deref(), number);
+    let printed = super::at_desk(&bench, &person, move |desk, asker| {
+        let prepared = prepared(desk, asker, wanted, &Drawing::default(), true)?;
+        let settings = desk.settings()?.labels;
+        let printer = prepared.print("", &settings, 1).map_err(DeskError::from)?;
+        desk.note_printed(asker, &prepared.codes(), 1, &printer);
+        Ok(tr!(
+            asker.lang,
+            "label-sent",
+            count = prepared.labels.len(),
+            printer = printer.as_str(),
+            copies = 1
+        ))
+    })
+    .await;
+    match printed {
+        Ok(Ok(said)) => bench.say(&person, Flash::Done(said)),
+        Ok(Err(refused)) => bench.say(&person, Flash::Refused(refused)),
+        Err(response) => return response,
+    }
     Redirect::to(&super::back(&headers)).into_response()
 }

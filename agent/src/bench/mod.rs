@@ -1,10 +1,11 @@
 //! The bench page: the agent's own web page for bench workers, warehouse staff and phones,
 //! served by `rma-agent serve` (see [`crate::serve`]), so it works with no server and no
-//! internet. Every step runs through the same code as the command line ([`run`]): a form
-//! is turned into the command's arguments, so a refusal reads the same and changes nothing.
+//! internet. A posted form is the step's typed request ([`rma_shared::step::Step`]), applied
+//! by the same core as the command line ([`crate::desk`]): a refusal reads the same and
+//! changes nothing.
 //!
 //! - [`pages`]: home (scan box, my work, storage areas), a ticket's page, scanning.
-//! - [`forms`]: one form per step of the regulation, named as the command's options.
+//! - [`forms`]: one form per step of the regulation, its fields named as the request's.
 //! - sign-in with the accounts of [`rma_store::people`] (the server's directory, synced),
 //!   sessions in a cookie, sign-in attempts limited, forms from other sites refused.
 //!
@@ -28,7 +29,8 @@ use rma_shared::tr;
 use rma_store::people::{SESSION_HOURS, SignIn, Throttle, safe_next};
 use serde::Deserialize;
 
-use crate::serve::Agent;
+use crate::desk::{Asker, Desk, DeskError};
+use crate::holder::Holder;
 
 mod forms;
 mod pages;
@@ -42,17 +44,17 @@ const STYLE: &str = include_str!("style.css");
 /// What the page's handlers share.
 #[derive(Debug)]
 pub(crate) struct Bench {
-    pub(crate) agent: Arc<Agent>,
+    pub(crate) holder: Arc<Holder>,
     throttle: Throttle,
     /// Password checks at once (each takes a core for tens of milliseconds).
     checks: tokio::sync::Semaphore,
     /// Per session: the storage area scanned last and what the last step said.
-    desks: Mutex<HashMap<String, Desk>>,
+    places: Mutex<HashMap<String, Place>>,
 }
 
 /// A person's place at the bench, kept while the agent runs.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Desk {
+pub(crate) struct Place {
     /// The area the next units scanned go to.
     pub(crate) area: Option<AreaCode>,
     /// What the last step said, shown once on the next page.
@@ -67,12 +69,12 @@ pub(crate) enum Flash {
 }
 
 /// The bench page's routes.
-pub(crate) fn router(agent: Arc<Agent>) -> Router {
+pub(crate) fn router(holder: Arc<Holder>) -> Router {
     let bench = Arc::new(Bench {
-        agent,
+        holder,
         throttle: Throttle::default(),
         checks: tokio::sync::Semaphore::new(2),
-        desks: Mutex::default(),
+        places: Mutex::default(),
     });
     Router::new()
         .route("/", get(pages::home))
@@ -165,7 +167,7 @@ fn page_lang(headers: &HeaderMap, bench: &Bench, account: Option<&Account>) -> L
                 .and_then(Lang::from_accept_language)
         })
         .or_else(|| {
-            crate::settings::Settings::load(&bench.agent.data, None)
+            crate::settings::Settings::load(bench.holder.desk.data(), None)
                 .ok()
                 .and_then(|s| s.language)
         })
@@ -190,7 +192,7 @@ impl FromRequestParts<Arc<Bench>> for Person {
         let token = cookie(&parts.headers, COOKIE).map(str::to_owned);
         let account = match token.clone() {
             Some(token) => {
-                let store = bench.agent.store.clone();
+                let store = bench.holder.desk.store().clone();
                 tokio::task::spawn_blocking(move || store.people().session(&token, Utc::now()))
                     .await
                     .ok()
@@ -218,15 +220,15 @@ impl FromRequestParts<Arc<Bench>> for Person {
 }
 
 impl Bench {
-    /// This person's desk, changed by `change`; returns what `change` returns.
-    pub(crate) fn desk<T>(&self, person: &Person, change: impl FnOnce(&mut Desk) -> T) -> T {
-        let mut desks = self.desks.lock().unwrap_or_else(PoisonError::into_inner);
-        change(desks.entry(person.token.clone()).or_default())
+    /// This person's place at the bench, changed by `change`; returns what `change` returns.
+    pub(crate) fn place<T>(&self, person: &Person, change: impl FnOnce(&mut Place) -> T) -> T {
+        let mut places = self.places.lock().unwrap_or_else(PoisonError::into_inner);
+        change(places.entry(person.token.clone()).or_default())
     }
 
     /// Keeps `flash` for the person's next page.
     pub(crate) fn say(&self, person: &Person, flash: Flash) {
-        self.desk(person, |desk| desk.flash = Some(flash));
+        self.place(person, |place| place.flash = Some(flash));
     }
 }
 
@@ -283,7 +285,7 @@ async fn login_page(
 ) -> Response {
     let lang = page_lang(&headers, &bench, None);
     let accounts = {
-        let store = bench.agent.store.clone();
+        let store = bench.holder.desk.store().clone();
         tokio::task::spawn_blocking(move || store.people().any().unwrap_or(true))
             .await
             .unwrap_or(true)
@@ -351,7 +353,7 @@ async fn log_in(
     let worker = bench.clone();
     let name = form.name.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        worker.agent.store.people().sign_in(
+        worker.holder.desk.store().people().sign_in(
             &worker.throttle,
             &name,
             &form.password,
@@ -410,11 +412,11 @@ async fn log_in(
 async fn log_out(State(bench): State<Arc<Bench>>, headers: HeaderMap) -> Response {
     if let Some(token) = cookie(&headers, COOKIE).map(str::to_owned) {
         bench
-            .desks
+            .places
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&token);
-        let store = bench.agent.store.clone();
+        let store = bench.holder.desk.store().clone();
         let _ = tokio::task::spawn_blocking(move || store.people().log_out(&token)).await;
     }
     let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
@@ -436,7 +438,7 @@ async fn choose_language(
         return (StatusCode::BAD_REQUEST, "en or zh-CN").into_response();
     };
     if let Some(token) = cookie(&headers, COOKIE).map(str::to_owned) {
-        let store = bench.agent.store.clone();
+        let store = bench.holder.desk.store().clone();
         let _ = tokio::task::spawn_blocking(move || {
             let people = store.people();
             if let Ok(Some(account)) = people.session(&token, Utc::now()) {
@@ -476,7 +478,7 @@ pub(crate) fn page(
     body: Markup,
 ) -> Html<String> {
     let lang = person.lang;
-    let (flash, area) = bench.desk(person, |desk| (desk.flash.take(), desk.area.clone()));
+    let (flash, area) = bench.place(person, |place| (place.flash.take(), place.area.clone()));
     Html(
         html! {
             (DOCTYPE)
@@ -484,7 +486,7 @@ pub(crate) fn page(
                 (head(lang, title))
                 body {
                     header {
-                        a.home href="/" { (bench.agent.store.site().as_str()) " · " (tr!(lang, "bench-title")) }
+                        a.home href="/" { (bench.holder.desk.store().site().as_str()) " · " (tr!(lang, "bench-title")) }
                         span.who { (person.account.name) " (" (person.account.role.label(lang)) ")" }
                         form.inline method="post" action="/logout" {
                             button.link type="submit" { (tr!(lang, "log-out")) }
@@ -526,31 +528,32 @@ pub(crate) fn multiline(text: &str) -> Markup {
     }
 }
 
-/// Runs a command line for `person`, exactly as `rma-agent` would from their terminal
-/// (through the same code, one command at a time): what it said, or why it refused.
-pub(crate) async fn run(
+/// Runs `work` on the desk in `person`'s name when its turn comes (one request at a time),
+/// off the async threads: its answer, or why it was refused in the person's words. A store
+/// that failed is logged; a task that failed is a plain error page.
+pub(crate) async fn at_desk<T: Send + 'static>(
     bench: &Arc<Bench>,
     person: &Person,
-    args: Vec<String>,
-) -> crate::serve::RunResponse {
-    let agent = bench.agent.clone();
-    let request = crate::serve::RunRequest {
-        args,
+    work: impl FnOnce(&Desk, &Asker) -> Result<T, DeskError> + Send + 'static,
+) -> Result<Result<T, String>, Response> {
+    let holder = bench.holder.clone();
+    let asker = Asker {
         user: person.account.name.clone(),
-        config: None,
-        env: [("RMA_LANG".to_owned(), person.lang.code().to_owned())].into(),
-        cwd: None,
-        input: None,
+        lang: person.lang,
     };
-    tokio::task::spawn_blocking(move || {
-        let _one_at_a_time = agent.running.lock().unwrap_or_else(PoisonError::into_inner);
-        crate::cli::Context::run_forwarded(&agent.data, agent.store.clone(), request)
+    let done = tokio::task::spawn_blocking(move || {
+        let _turn = holder.turn();
+        work(&holder.desk, &asker).map_err(|err| {
+            if err.is_failure() {
+                tracing::error!(error = %crate::desk::say(&err, Lang::En), "bench page failed");
+            }
+            crate::desk::say(&err, asker.lang)
+        })
     })
-    .await
-    .unwrap_or_else(|err| crate::serve::RunResponse {
-        stdout: String::new(),
-        error: Some(err.to_string()),
-        code: 1,
+    .await;
+    done.map_err(|err| {
+        tracing::error!(error = %err, "bench page task failed");
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
     })
 }
 

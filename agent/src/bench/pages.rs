@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
-use rma_shared::i18n::Lang;
+use rma_shared::i18n::{Lang, Localized};
 use rma_shared::people::{Action, Role, Work, waiting};
 use rma_shared::{
     LabelCode, TicketNumber, TicketStatus, TicketSummary, TicketView, UnitNumber, tr,
@@ -17,6 +17,7 @@ use rma_shared::{
 use serde::Deserialize;
 
 use super::{Bench, Flash, Person, blocking, forms, page};
+use crate::desk::scan::Scanned;
 use crate::store::{ListFilter, Store};
 
 /// Tickets read per status for "my work": the oldest waiting come first within it.
@@ -40,16 +41,10 @@ pub(crate) struct SyncLine {
 
 impl SyncLine {
     pub(crate) fn read(bench: &Bench) -> anyhow::Result<Self> {
-        let store = &bench.agent.store;
+        let store = bench.holder.desk.store();
         Ok(Self {
             server: store.server()?.map(|link| link.url),
-            attempt: bench
-                .agent
-                .sync
-                .last
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone(),
+            attempt: bench.holder.last_sync(),
             last: store.last_sync()?.map(|l| l.at),
             waiting: store.pending_count(WAITING_COUNTED)?,
             conflicts: store.tickets().with_conflicts()?.len(),
@@ -109,8 +104,8 @@ pub(crate) async fn home(State(bench): State<Arc<Bench>>, person: Person) -> Res
     let worker = bench.clone();
     let me = person.account.clone();
     let read = blocking(move || {
-        let store = &worker.agent.store;
-        let deadlines = crate::settings::Settings::load(&worker.agent.data, None)
+        let store = worker.holder.desk.store();
+        let deadlines = crate::settings::Settings::load(worker.holder.desk.data(), None)
             .unwrap_or_default()
             .deadlines;
         let now = Utc::now();
@@ -273,42 +268,26 @@ pub(crate) async fn scan(
     if code.is_empty() {
         return Redirect::to(&back).into_response();
     }
-    let area = bench.desk(&person, |desk| desk.area.clone());
-    let mut args = vec!["--json".to_owned(), "scan".to_owned()];
-    if let Some(area) = &area {
-        args.extend(["--area".to_owned(), area.to_string()]);
-    }
-    args.extend(["--".to_owned(), code.clone()]);
-    let answer = super::run(&bench, &person, args).await;
-    let line: serde_json::Value =
-        serde_json::from_str(answer.stdout.lines().next().unwrap_or("")).unwrap_or_default();
-    let action = line["action"].as_str().unwrap_or("error");
-    let message = line["message"]
-        .as_str()
-        .map(str::to_owned)
-        .or(answer.error)
-        .unwrap_or_default();
-    match action {
-        "area" => {
-            if let Ok(LabelCode::Area(area)) = LabelCode::parse(&code) {
-                bench.desk(&person, |desk| desk.area = Some(area));
+    let area = bench.place(&person, |place| place.area.clone());
+    let scanned = super::at_desk(&bench, &person, move |desk, asker| {
+        desk.scan(asker, &code, area.as_ref())
+    })
+    .await;
+    match scanned {
+        Ok(Ok(scanned)) => {
+            if let Scanned::Area { area } = &scanned {
+                let area = area.clone();
+                bench.place(&person, |place| place.area = Some(area));
             }
-            bench.say(&person, Flash::Done(message));
-            Redirect::to(&back).into_response()
+            bench.say(&person, Flash::Done(scanned.message(person.lang)));
+            Redirect::to(&scanned.page().unwrap_or(back)).into_response()
         }
-        "moved" | "duplicate" => {
-            bench.say(&person, Flash::Done(message));
-            Redirect::to(&back).into_response()
-        }
-        "shown" => {
-            bench.say(&person, Flash::Done(message));
-            Redirect::to(&place_of(&bench, &code)).into_response()
-        }
-        _ => {
-            let message = tr!(person.lang, "scan-not-used", message = message);
+        Ok(Err(refused)) => {
+            let message = tr!(person.lang, "scan-not-used", message = refused);
             bench.say(&person, Flash::Refused(message));
             Redirect::to(&back).into_response()
         }
+        Err(response) => response,
     }
 }
 
@@ -316,7 +295,7 @@ pub(crate) async fn scan(
 fn place_of(bench: &Bench, code: &str) -> String {
     match LabelCode::parse(code) {
         Ok(LabelCode::Unit(unit)) => format!("/u/{unit}"),
-        Ok(LabelCode::Reserved(label)) => match bench.agent.store.unit_of_label(&label) {
+        Ok(LabelCode::Reserved(label)) => match bench.holder.desk.store().unit_of_label(&label) {
             Ok(Some(unit)) => format!("/u/{unit}"),
             _ => "/".to_owned(),
         },
@@ -339,7 +318,7 @@ pub(crate) async fn camera(
     match LabelCode::parse(&code) {
         Ok(LabelCode::Area(area)) => {
             let message = tr!(person.lang, "bench-area-set", area = area.to_string());
-            bench.desk(&person, |desk| desk.area = Some(area));
+            bench.place(&person, |place| place.area = Some(area));
             bench.say(&person, Flash::Done(message));
             Redirect::to("/").into_response()
         }
@@ -414,9 +393,9 @@ pub(crate) async fn ticket_page(
     let worker = bench.clone();
     let wanted = number.clone();
     let read = blocking(move || {
-        let store: &Store = &worker.agent.store;
+        let store: &Store = worker.holder.desk.store();
         let settings =
-            crate::settings::Settings::load(&worker.agent.data, None).unwrap_or_default();
+            crate::settings::Settings::load(worker.holder.desk.data(), None).unwrap_or_default();
         let doc = match store.load(&wanted) {
             Ok(doc) => doc,
             Err(crate::store::StoreError::UnknownTicket(_)) => {
@@ -500,7 +479,7 @@ pub(crate) async fn ticket_page(
             }
         }
         @if let Some(unit) = &focus {
-            @let area = bench.desk(&person, |desk| desk.area.clone());
+            @let area = bench.place(&person, |place| place.area.clone());
             @if let Some(area) = area {
                 @if view.units.iter().any(|u| &u.status.number == unit && Action::Move.takes_unit(u.status.state) && u.status.location.area() != Some(&area)) {
                     form method="post" action="/scan" {
@@ -562,7 +541,7 @@ pub(crate) async fn sync_now(
     person: Person,
     headers: HeaderMap,
 ) -> Response {
-    bench.agent.sync.now.notify_one();
+    bench.holder.sync.now.notify_one();
     bench.say(&person, Flash::Done(tr!(person.lang, "bench-sync-started")));
     Redirect::to(&super::back(&headers)).into_response()
 }

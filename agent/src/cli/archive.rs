@@ -1,9 +1,5 @@
-use anyhow::{Context as _, Result};
-use chrono::Months;
 use rma_shared::TicketNumber;
-use rma_shared::event::EventKind;
-
-use super::{Context, parse_text};
+use rma_shared::step::{self, Step, Text, Years};
 
 /// File a closed (or cancelled) ticket in the archive (regulation 8), kept by a named keeper
 /// for the retention period.
@@ -14,42 +10,24 @@ use super::{Context, parse_text};
 pub struct Args {
     ticket: TicketNumber,
     /// Who keeps the archive file.
-    #[arg(long, value_parser = parse_text)]
-    keeper: String,
+    #[arg(long)]
+    keeper: Text,
     /// Years to keep it (default: the `archive_retention_years` setting).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
-    years: Option<u32>,
+    #[arg(long)]
+    years: Option<Years>,
     /// The last day it is kept, instead of counting years from today (a file archived late
     /// counts from its closing; a day already past lists it for disposal at once).
-    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "years")]
+    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "years", value_parser = step::parse_date)]
     until: Option<chrono::NaiveDate>,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let retain_until = match (args.until, args.years) {
-        (Some(until), _) => until,
-        (None, years) => {
-            let years = match years {
-                Some(years) => years,
-                None => ctx.settings()?.archive_retention_years,
-            };
-            ctx.now
-                .date_naive()
-                .checked_add_months(Months::new(years * 12))
-                .context("the retention date is out of range")?
-        }
-    };
-    let done = rma_shared::tr!(
-        ctx.lang,
-        "done-archived",
-        ticket = args.ticket.to_string(),
-        keeper = args.keeper.as_str(),
-        until = retain_until.to_string()
-    );
-    let kind = EventKind::Archived {
-        keeper: args.keeper,
-        retain_until,
-        covers: Vec::new(),
-    };
-    ctx.record(&args.ticket, kind, &done)
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Archive(step::Archive {
+            ticket: args.ticket,
+            keeper: args.keeper,
+            years: args.years,
+            until: args.until,
+        })
+    }
 }

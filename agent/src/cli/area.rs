@@ -1,7 +1,9 @@
 use anyhow::Result;
 use rma_shared::AreaCode;
+use rma_shared::step::Text;
 
-use super::{Context, parse_text};
+use super::Context;
+use crate::local::{AddArea, Areas};
 use crate::output;
 
 #[derive(Debug, clap::Subcommand)]
@@ -14,29 +16,25 @@ pub enum Command {
         /// The code on the area's label: letters, digits, '-' or '.'.
         code: AreaCode,
         /// A description people recognise.
-        #[arg(long, value_parser = parse_text)]
-        name: Option<String>,
+        #[arg(long)]
+        name: Option<Text>,
     },
     /// List storage areas and how many units each holds.
     List,
 }
 
 pub fn run(ctx: &Context, command: Command) -> Result<()> {
-    let store = ctx.store()?;
     match command {
         Command::Add { code, name } => {
-            let area = store.add_area(&code, name, ctx.now)?;
+            let area = ctx.ask(AddArea { code, name })?;
             if ctx.json {
                 return ctx.json(&area);
             }
-            say!(
-                ctx,
-                "{}",
-                rma_shared::tr!(ctx.lang, "done-area", area = area.code.to_string())
-            );
+            let line = rma_shared::tr!(ctx.lang, "done-area", area = area.code.to_string());
+            say!(ctx, "{line}");
         }
         Command::List => {
-            let areas = store.areas()?;
+            let areas = ctx.ask(Areas)?;
             if ctx.json {
                 return ctx.json(&areas);
             }

@@ -1,8 +1,6 @@
-use anyhow::Result;
 use rma_shared::TicketNumber;
-use rma_shared::event::{Assessment, EventKind, Severity};
-
-use super::{Context, parse_text};
+use rma_shared::event::Severity;
+use rma_shared::step::{self, Step, Text};
 
 /// Record after-sales' first assessment (regulation 2.3). A simple fault can go straight to a
 /// repairer; a complex one needs a joint review with technical and production and a repair plan.
@@ -15,20 +13,20 @@ pub struct Args {
     #[arg(long, value_enum)]
     severity: SeverityArg,
     /// How the fault will be handled, in a few words.
-    #[arg(long, value_parser = parse_text)]
-    handling: Option<String>,
+    #[arg(long)]
+    handling: Option<Text>,
     /// Who from technical joined the joint review (repeat for several).
-    #[arg(long, value_parser = parse_text)]
-    technical: Vec<String>,
+    #[arg(long)]
+    technical: Vec<Text>,
     /// Who from production joined the joint review (repeat for several).
-    #[arg(long, value_parser = parse_text)]
-    production: Vec<String>,
+    #[arg(long)]
+    production: Vec<Text>,
     /// The repair plan of the joint review (required for complex faults).
-    #[arg(long, value_parser = parse_text)]
-    plan: Option<String>,
+    #[arg(long)]
+    plan: Option<Text>,
     /// The kind of fault, counted in the monthly analysis (e.g. "power supply").
-    #[arg(long, value_parser = parse_text)]
-    fault_type: Option<String>,
+    #[arg(long)]
+    fault_type: Option<Text>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -37,19 +35,19 @@ enum SeverityArg {
     Complex,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let severity = match args.severity {
-        SeverityArg::Simple => Severity::Simple,
-        SeverityArg::Complex => Severity::Complex,
-    };
-    let kind = EventKind::Assessed(Assessment {
-        severity,
-        handling: args.handling,
-        technical: args.technical,
-        production: args.production,
-        plan: args.plan,
-        fault_type: args.fault_type,
-    });
-    let done = rma_shared::tr!(ctx.lang, "done-assessed", ticket = args.ticket.to_string());
-    ctx.record(&args.ticket, kind, &done)
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Assess(step::Assess {
+            ticket: args.ticket,
+            severity: match args.severity {
+                SeverityArg::Simple => Severity::Simple,
+                SeverityArg::Complex => Severity::Complex,
+            },
+            handling: args.handling,
+            technical: args.technical,
+            production: args.production,
+            plan: args.plan,
+            fault_type: args.fault_type,
+        })
+    }
 }

@@ -1,8 +1,5 @@
-use anyhow::Result;
-use rma_shared::UnitState;
-use rma_shared::event::EventKind;
-
-use super::{Context, TicketOrUnit, parse_text};
+use rma_shared::TicketOrUnit;
+use rma_shared::step::{self, Step, Text};
 
 /// Assign units to a repairer (regulation 3.1), who collects them from storage. Give a ticket
 /// to assign all its units waiting for repair, or unit numbers.
@@ -15,27 +12,15 @@ pub struct Args {
     #[arg(required = true)]
     what: Vec<TicketOrUnit>,
     /// The repairer.
-    #[arg(long, value_parser = parse_text)]
-    repairer: String,
+    #[arg(long)]
+    repairer: Text,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let waiting = |s| {
-        matches!(
-            s,
-            UnitState::Received | UnitState::Stored | UnitState::Failed
-        )
-    };
-    let (ticket, units) = ctx.pick_units(&args.what, waiting)?;
-    let done = rma_shared::tr!(
-        ctx.lang,
-        "done-assigned",
-        count = units.len(),
-        repairer = args.repairer.as_str()
-    );
-    let kind = EventKind::Assigned {
-        repairer: args.repairer,
-        units,
-    };
-    ctx.record(&ticket, kind, &done)
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Assign(step::Assign {
+            what: args.what,
+            repairer: args.repairer,
+        })
+    }
 }

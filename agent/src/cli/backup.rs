@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::Context;
+use crate::local::Backup;
 
 /// Copy this PC's whole store (every ticket, area, setting of sync) into one file, while the
 /// agent works: keep it on another disk or machine. `rma-agent restore` brings it back.
@@ -17,16 +18,15 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let store = ctx.store()?;
     let path = ctx.path(&args.to);
-    let summary = store.back_up(&path)?;
+    let (site, summary) = ctx.ask(Backup { to: path.clone() })?;
     if ctx.json {
         return ctx.json(&summary);
     }
     let line = rma_shared::tr!(
         ctx.lang,
         "backup-done",
-        site = store.site().to_string(),
+        site = site.to_string(),
         keys = summary.entries,
         path = path.display().to_string()
     );

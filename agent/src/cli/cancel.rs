@@ -1,8 +1,5 @@
-use anyhow::Result;
 use rma_shared::TicketNumber;
-use rma_shared::event::EventKind;
-
-use super::{Context, parse_text};
+use rma_shared::step::{self, Step, Text};
 
 /// Cancel a ticket that will not be repaired (the customer withdrew, the units never came).
 #[derive(Debug, clap::Args)]
@@ -11,17 +8,15 @@ use super::{Context, parse_text};
 )]
 pub struct Args {
     ticket: TicketNumber,
-    #[arg(long, value_parser = parse_text)]
-    reason: String,
+    #[arg(long)]
+    reason: Text,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = rma_shared::tr!(ctx.lang, "done-cancelled", ticket = args.ticket.to_string());
-    ctx.record(
-        &args.ticket,
-        EventKind::Cancelled {
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Cancel(step::WithReason {
+            ticket: args.ticket,
             reason: args.reason,
-        },
-        &done,
-    )
+        })
+    }
 }

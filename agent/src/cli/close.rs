@@ -1,8 +1,5 @@
-use anyhow::Result;
 use rma_shared::TicketNumber;
-use rma_shared::event::EventKind;
-
-use super::{Context, parse_text};
+use rma_shared::step::{self, Step, Text};
 
 /// Close a ticket once the customer confirmed delivery. The note records how the customer's
 /// feedback was handled (regulation 5.3).
@@ -12,11 +9,15 @@ use super::{Context, parse_text};
 )]
 pub struct Args {
     ticket: TicketNumber,
-    #[arg(long, value_parser = parse_text)]
-    note: Option<String>,
+    #[arg(long)]
+    note: Option<Text>,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = rma_shared::tr!(ctx.lang, "done-closed", ticket = args.ticket.to_string());
-    ctx.record(&args.ticket, EventKind::Closed { note: args.note }, &done)
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Close(step::Close {
+            ticket: args.ticket,
+            note: args.note,
+        })
+    }
 }

@@ -1,9 +1,6 @@
-use anyhow::Result;
 use chrono::NaiveDate;
 use rma_shared::TicketNumber;
-use rma_shared::event::{Confirmation, EventKind};
-
-use super::{Context, parse_date, parse_text};
+use rma_shared::step::{self, Satisfaction, Step, Text};
 
 /// Record the customer's confirmation (regulation 5.2): delivery date, whether the unit works,
 /// satisfaction from 1 to 5, and feedback.
@@ -14,31 +11,27 @@ use super::{Context, parse_date, parse_text};
 pub struct Args {
     ticket: TicketNumber,
     /// The day the customer received it, YYYY-MM-DD.
-    #[arg(long, value_parser = parse_date)]
+    #[arg(long, value_parser = step::parse_date)]
     delivered_on: NaiveDate,
     /// 1 (very unhappy) to 5 (very satisfied).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
-    satisfaction: u8,
+    #[arg(long)]
+    satisfaction: Satisfaction,
     /// The unit does not work as expected at the customer's.
     #[arg(long)]
     not_working: bool,
     /// What the customer said.
-    #[arg(long, value_parser = parse_text)]
-    feedback: Option<String>,
+    #[arg(long)]
+    feedback: Option<Text>,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = rma_shared::tr!(
-        ctx.lang,
-        "done-confirmed",
-        ticket = args.ticket.to_string(),
-        satisfaction = args.satisfaction
-    );
-    let kind = EventKind::Confirmed(Confirmation {
-        delivered_on: args.delivered_on,
-        working: !args.not_working,
-        satisfaction: args.satisfaction,
-        feedback: args.feedback,
-    });
-    ctx.record(&args.ticket, kind, &done)
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Confirm(step::Confirm {
+            ticket: args.ticket,
+            delivered_on: args.delivered_on,
+            satisfaction: args.satisfaction,
+            not_working: args.not_working,
+            feedback: args.feedback,
+        })
+    }
 }

@@ -1,8 +1,7 @@
-use anyhow::Result;
-use rma_shared::event::{CostKind, CostLine, EventKind, Liability, Payer};
-use rma_shared::{Currency, Money, TicketNumber, UnitNumber};
-
-use super::{Context, parse_text};
+use rma_shared::event::{CostKind, Liability, Payer};
+use rma_shared::money::Currency;
+use rma_shared::step::{self, Amount, Step, Text};
+use rma_shared::{TicketNumber, UnitNumber};
 
 /// Add a line to the ticket's cost ledger (regulation 6). The payer follows the liability
 /// unless given: a quality defect is paid by the company, misuse by the customer.
@@ -16,10 +15,10 @@ pub struct Args {
     kind: KindArg,
     /// The amount, e.g. 120 or 120.50.
     #[arg(long, allow_hyphen_values = true)]
-    amount: String,
+    amount: Amount,
     /// Three-letter currency code (default: the `currency` setting).
     #[arg(long)]
-    currency: Option<String>,
+    currency: Option<Currency>,
     /// Why the unit failed (regulation 6.1).
     #[arg(long, value_enum)]
     liability: LiabilityArg,
@@ -29,8 +28,8 @@ pub struct Args {
     /// The unit the cost is for.
     #[arg(long)]
     unit: Option<UnitNumber>,
-    #[arg(long, value_parser = parse_text)]
-    note: Option<String>,
+    #[arg(long)]
+    note: Option<Text>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -54,43 +53,29 @@ enum PayerArg {
     Supplier,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let currency = match args.currency {
-        Some(code) => Currency::parse(&code)?,
-        None => Currency::parse(&ctx.settings()?.currency)?,
-    };
-    let amount = Money::parse(&args.amount, currency)?;
-    let liability = match args.liability {
-        LiabilityArg::QualityDefect => Liability::QualityDefect,
-        LiabilityArg::Misuse => Liability::Misuse,
-    };
-    let payer = match args.payer {
-        Some(PayerArg::Company) => Payer::Company,
-        Some(PayerArg::Customer) => Payer::Customer,
-        Some(PayerArg::Supplier) => Payer::Supplier,
-        None => liability.default_payer(),
-    };
-    let kind = match args.kind {
-        KindArg::Repair => CostKind::Repair,
-        KindArg::Shipping => CostKind::Shipping,
-        KindArg::Packaging => CostKind::Packaging,
-        KindArg::Parts => CostKind::Parts,
-    };
-    let done = rma_shared::tr!(
-        ctx.lang,
-        "cost-added",
-        amount = amount.to_string(),
-        kind = kind.label(ctx.lang),
-        ticket = args.ticket.to_string(),
-        payer = payer.label(ctx.lang)
-    );
-    let line = CostLine {
-        kind,
-        amount,
-        payer,
-        liability,
-        unit: args.unit,
-        note: args.note,
-    };
-    ctx.record(&args.ticket, EventKind::Cost(line), &done)
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Cost(step::Cost {
+            ticket: args.ticket,
+            kind: match args.kind {
+                KindArg::Repair => CostKind::Repair,
+                KindArg::Shipping => CostKind::Shipping,
+                KindArg::Packaging => CostKind::Packaging,
+                KindArg::Parts => CostKind::Parts,
+            },
+            amount: args.amount,
+            currency: args.currency,
+            liability: match args.liability {
+                LiabilityArg::QualityDefect => Liability::QualityDefect,
+                LiabilityArg::Misuse => Liability::Misuse,
+            },
+            payer: args.payer.map(|payer| match payer {
+                PayerArg::Company => Payer::Company,
+                PayerArg::Customer => Payer::Customer,
+                PayerArg::Supplier => Payer::Supplier,
+            }),
+            unit: args.unit,
+            note: args.note,
+        })
+    }
 }

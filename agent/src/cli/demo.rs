@@ -1,4 +1,3 @@
-use std::cell::OnceCell;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
@@ -6,6 +5,7 @@ use clap::Parser;
 use rma_shared::SiteCode;
 
 use super::{Cli, Context};
+use crate::desk::{Asker, Desk};
 use crate::store::{ListFilter, Store};
 
 /// Walk through the regulation on a fresh demo site: one return from intake to archive, one
@@ -76,20 +76,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
             dir.display()
         );
     }
-    let demo = Context {
-        data: dir,
-        json: false,
-        user: Some("demo".into()),
-        config: None,
-        now: ctx.now,
-        store: OnceCell::from(store),
-        out: super::Sink::Stdout,
-        env: None,
-        cwd: None,
+    let asker = Asker {
+        user: "demo".into(),
         lang: ctx.lang,
-        settings: OnceCell::new(),
-        input: None,
     };
+    let demo = Context::holding(Desk::new(store, &dir, None), false, asker);
     let result = walk(&demo);
     demo.finish();
     result
@@ -112,25 +103,16 @@ fn walk(ctx: &Context) -> Result<()> {
             command = command.replace("{U}", u);
         }
         say!(ctx, "$ rma-agent {command}");
-        let words = split_words(&command);
-        let cli = Cli::try_parse_from(std::iter::once("rma-agent".to_owned()).chain(words))
-            .with_context(|| format!("the demo script line {line:?} is wrong"))?;
-        match ctx.dispatch(cli.command) {
+        match ctx.run_line(&command) {
             Ok(()) if command.starts_with("intake") => {
-                let newest = ListFilter {
-                    limit: 1,
-                    ..Default::default()
-                };
-                let listing = ctx.store()?.list(&newest, &Default::default())?;
-                let number = &listing
-                    .tickets
-                    .first()
-                    .context("intake made a ticket")?
-                    .number;
-                tickets.push(number.to_string());
+                tickets.push(newest_ticket(ctx)?.to_string());
             }
             Ok(()) => {}
-            Err(err) => say!(ctx, "{} {err:#}", rma_shared::tr!(ctx.lang, "error-prefix")),
+            Err(err) => say!(
+                ctx,
+                "{}",
+                rma_shared::i18n::error_line(ctx.lang, &crate::desk::say(err.as_ref(), ctx.lang))
+            ),
         }
         say!(ctx, "");
     }
@@ -148,6 +130,32 @@ fn walk(ctx: &Context) -> Result<()> {
     );
     say!(ctx, "  rma-agent list --status in_repair");
     Ok(())
+}
+
+impl Context {
+    /// Runs one command line, as a person would type it, on the store this context holds (a
+    /// demo's script).
+    pub fn run_line(&self, line: &str) -> Result<()> {
+        let words = split_words(line);
+        let cli = Cli::try_parse_from(std::iter::once("rma-agent".to_owned()).chain(words))
+            .with_context(|| format!("the demo script line {line:?} is wrong"))?;
+        self.dispatch(cli.command)
+    }
+}
+
+/// The newest ticket of the store `ctx` holds (the one an intake just made).
+pub fn newest_ticket(ctx: &Context) -> Result<rma_shared::TicketNumber> {
+    let newest = ListFilter {
+        limit: 1,
+        ..Default::default()
+    };
+    let listing = ctx.desk()?.store().list(&newest, &Default::default())?;
+    Ok(listing
+        .tickets
+        .first()
+        .context("intake made a ticket")?
+        .number
+        .clone())
 }
 
 /// Splits a command line into words, honouring single quotes.

@@ -1,8 +1,5 @@
-use anyhow::{Result, bail};
 use rma_shared::TicketNumber;
-use rma_shared::event::{EventKind, RegistrationField};
-
-use super::{Context, parse_text};
+use rma_shared::step::{self, Step, Text};
 
 /// Correct a descriptive field of the registration. If two sites correct the same field
 /// while offline, both values are kept and shown as a conflict.
@@ -12,35 +9,21 @@ use super::{Context, parse_text};
 )]
 pub struct Args {
     ticket: TicketNumber,
-    #[arg(long, value_parser = parse_text)]
-    customer: Option<String>,
-    #[arg(long, value_parser = parse_text)]
-    contact: Option<String>,
-    #[arg(long, value_parser = parse_text)]
-    fault: Option<String>,
+    #[arg(long)]
+    customer: Option<Text>,
+    #[arg(long)]
+    contact: Option<Text>,
+    #[arg(long)]
+    fault: Option<Text>,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let changes = [
-        (RegistrationField::Customer, args.customer),
-        (RegistrationField::Contact, args.contact),
-        (RegistrationField::Fault, args.fault),
-    ];
-    let changes: Vec<_> = changes
-        .into_iter()
-        .filter_map(|(field, value)| value.map(|v| (field, v)))
-        .collect();
-    if changes.is_empty() {
-        bail!("{}", rma_shared::tr!(ctx.lang, "edit-nothing"));
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Edit(step::Edit {
+            ticket: args.ticket,
+            customer: args.customer,
+            contact: args.contact,
+            fault: args.fault,
+        })
     }
-    for (field, value) in changes {
-        let done = rma_shared::tr!(
-            ctx.lang,
-            "edit-changed",
-            field = field.label(ctx.lang),
-            ticket = args.ticket.to_string()
-        );
-        ctx.record(&args.ticket, EventKind::Edited { field, value }, &done)?;
-    }
-    Ok(())
 }

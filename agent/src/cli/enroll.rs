@@ -1,12 +1,11 @@
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Result, bail};
-use rma_shared::i18n::current;
+use anyhow::Result;
+use rma_shared::i18n::{Lang, Localized};
 use rma_shared::tr;
 
 use super::Context;
-use crate::store::{ServerLink, Store};
-use crate::sync_client::{self, SyncError};
+use crate::local::Enroll;
 
 /// Connect this agent to the central server with the token the office issued for this site
 /// (`rma-server site add CODE`). Offline work done before is pushed at the next sync.
@@ -28,13 +27,20 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let store = ctx.store()?;
-    let reachable = link(store, args.server, args.token, args.ca_cert.as_deref())?;
-    let url = store.server()?.map(|l| l.url).unwrap_or_default();
+    let ca_cert = args
+        .ca_cert
+        .as_deref()
+        .map(crate::http::read_ca)
+        .transpose()?;
+    let reachable = ctx.ask(Enroll {
+        server: args.server.clone(),
+        token: args.token,
+        ca_cert,
+    })?;
     if ctx.json {
-        return ctx.json(&serde_json::json!({ "server": url, "reachable": reachable }));
+        return ctx.json(&serde_json::json!({ "server": args.server, "reachable": reachable }));
     }
-    say_linked(ctx, &url, reachable);
+    say_linked(ctx, &args.server, reachable);
     Ok(())
 }
 
@@ -47,57 +53,20 @@ pub fn say_linked(ctx: &Context, url: &str, reachable: bool) {
     say!(ctx, "{}", rma_shared::tr!(ctx.lang, id, url = url));
 }
 
-/// Checks the address and token with the server when it can be reached, then keeps them.
-/// Returns whether the server could be reached.
-pub fn link(store: &Store, server: String, token: String, ca: Option<&Path>) -> Result<bool> {
-    let (link, reachable) = check(store.site(), server, token, ca)?;
-    store.set_server(&link)?;
-    if reachable {
-        // The server takes changes from this installation only once it is bound to the site
-        // (an unreachable server binds it at the first sync).
-        sync_client::ensure_bound(store, &sync_client::Connection::open(store)?)?;
-    }
-    Ok(reachable)
-}
+/// Why a server address cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not a server address")]
+pub struct BadAddress(String);
 
-/// Checks the address and token with the server when it can be reached.
-pub fn check(
-    site: &rma_shared::SiteCode,
-    server: String,
-    token: String,
-    ca: Option<&Path>,
-) -> Result<(ServerLink, bool)> {
-    let token = token.trim().to_owned();
-    if token.is_empty() {
-        bail!("{}", tr!(current(), "enroll-empty-token"));
+impl Localized for BadAddress {
+    fn message(&self, lang: Lang) -> String {
+        tr!(lang, "enroll-bad-address", text = self.0.as_str())
     }
-    let ca_cert = ca.map(crate::http::read_ca).transpose()?;
-    let link = ServerLink {
-        url: server,
-        token,
-        ca_cert,
-    };
-    let reachable = match sync_client::check_link(&link, site) {
-        Ok(reachable) => reachable,
-        Err(SyncError::Refused { message, .. }) => {
-            bail!(
-                "{}",
-                tr!(
-                    current(),
-                    "enroll-token-refused",
-                    url = link.url.as_str(),
-                    message = message
-                )
-            )
-        }
-        Err(err) => return Err(err.into()),
-    };
-    Ok((link, reachable))
 }
 
 /// Reads a server address: http:// or https://, host and port.
-pub fn parse_url(text: &str) -> Result<String, String> {
-    let bad = || tr!(current(), "enroll-bad-address", text = text);
+pub fn parse_url(text: &str) -> Result<String, BadAddress> {
+    let bad = || BadAddress(text.to_owned());
     let url = reqwest::Url::parse(text.trim()).map_err(|_| bad())?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(bad());

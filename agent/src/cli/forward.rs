@@ -1,8 +1,5 @@
-use anyhow::Result;
 use rma_shared::TicketNumber;
-use rma_shared::event::EventKind;
-
-use super::Context;
+use rma_shared::step::{self, Step, Text};
 
 /// Pass a registration on to after-sales (regulation 2.2), within the forwarding deadline.
 #[derive(Debug, clap::Args)]
@@ -11,14 +8,14 @@ pub struct Args {
     ticket: TicketNumber,
     /// Anything after-sales should know.
     #[arg(long)]
-    note: Option<String>,
+    note: Option<Text>,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = rma_shared::tr!(ctx.lang, "done-forwarded", ticket = args.ticket.to_string());
-    ctx.record(
-        &args.ticket,
-        EventKind::Forwarded { note: args.note },
-        &done,
-    )
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Forward(step::Forward {
+            ticket: args.ticket,
+            note: args.note,
+        })
+    }
 }

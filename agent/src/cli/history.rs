@@ -1,7 +1,9 @@
 use anyhow::Result;
-use rma_shared::TicketView;
+use rma_shared::TicketOrUnit;
 
-use super::{Context, TicketOrUnit};
+use super::Context;
+use crate::desk::queries::Shown;
+use crate::local::Show;
 use crate::output;
 
 /// Show every step taken on a ticket, oldest first, with who, which site and when. Steps that
@@ -13,8 +15,12 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let doc = ctx.store()?.load(args.what.ticket())?;
-    let view = TicketView::build(&doc, &ctx.settings()?.deadlines, ctx.now)?;
+    let view = match ctx.ask(Show { what: args.what })? {
+        Shown::Here(view) => view,
+        Shown::AtServer(gone) => {
+            return Err(crate::store::StoreError::ArchivedAtServer(gone.number).into());
+        }
+    };
     if ctx.json {
         return ctx.json(&view.events);
     }

@@ -1,8 +1,5 @@
-use anyhow::Result;
 use rma_shared::TicketNumber;
-use rma_shared::event::EventKind;
-
-use super::{Context, parse_text};
+use rma_shared::step::{self, Step, Text};
 
 /// Pause work on a ticket (waiting for the customer, for parts...). Costs and parts requests
 /// can still be recorded.
@@ -12,17 +9,15 @@ use super::{Context, parse_text};
 )]
 pub struct Args {
     ticket: TicketNumber,
-    #[arg(long, value_parser = parse_text)]
-    reason: String,
+    #[arg(long)]
+    reason: Text,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = rma_shared::tr!(ctx.lang, "done-held", ticket = args.ticket.to_string());
-    ctx.record(
-        &args.ticket,
-        EventKind::Held {
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Hold(step::WithReason {
+            ticket: args.ticket,
             reason: args.reason,
-        },
-        &done,
-    )
+        })
+    }
 }

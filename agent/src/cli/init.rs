@@ -2,7 +2,8 @@ use anyhow::Result;
 use rma_shared::SiteCode;
 
 use super::Context;
-use crate::store::Store;
+use crate::desk::queries::check_link;
+use crate::store::{Store, StoreError};
 
 /// Set up this PC's data folder for a site. The site code starts every ticket number made
 /// here, so give every agent installation its own.
@@ -33,16 +34,19 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
     // A refused token changes nothing: check it before setting anything up.
+    let ca_cert = args
+        .ca_cert
+        .as_deref()
+        .map(crate::http::read_ca)
+        .transpose()?;
     let link = match (args.server, args.token) {
-        (Some(server), Some(token)) => Some(super::enroll::check(
-            &args.site,
-            server,
-            token,
-            args.ca_cert.as_deref(),
-        )?),
+        (Some(server), Some(token)) => Some(check_link(&args.site, server, token, ca_cert)?),
         _ => None,
     };
-    rma_store::files::create_private_dir(&ctx.data)?;
+    rma_store::files::create_private_dir(&ctx.data).map_err(|source| StoreError::Folder {
+        path: ctx.data.clone(),
+        source,
+    })?;
     let store = Store::init(&ctx.data, args.site)?;
     let reachable = match link {
         Some((link, reachable)) => {

@@ -1,8 +1,6 @@
-use anyhow::Result;
 use rma_shared::UnitNumber;
-use rma_shared::event::{EventKind, Verdict};
-
-use super::{Context, parse_text};
+use rma_shared::event::Verdict;
+use rma_shared::step::{self, Step, Text};
 
 /// Inspect a repaired unit against the quality standard (regulation 3.4). A pass is the
 /// inspector's signature; a fail sends the unit back to its repairer.
@@ -20,31 +18,23 @@ pub struct Args {
     #[arg(long)]
     fail: bool,
     /// The inspector signing (default: you).
-    #[arg(long, value_parser = parse_text)]
-    inspector: Option<String>,
-    #[arg(long, value_parser = parse_text)]
-    note: Option<String>,
+    #[arg(long)]
+    inspector: Option<Text>,
+    #[arg(long)]
+    note: Option<Text>,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let verdict = if args.pass {
-        Verdict::Pass
-    } else {
-        Verdict::Fail
-    };
-    let done = rma_shared::tr!(
-        ctx.lang,
-        match verdict {
-            Verdict::Pass => "done-passed",
-            Verdict::Fail => "done-failed",
-        },
-        unit = args.unit.to_string()
-    );
-    let kind = EventKind::Inspected {
-        unit: args.unit.clone(),
-        verdict,
-        inspector: args.inspector.unwrap_or_else(|| ctx.user()),
-        note: args.note,
-    };
-    ctx.record(args.unit.ticket(), kind, &done)
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Inspect(step::Inspect {
+            unit: args.unit,
+            verdict: if args.pass {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            },
+            inspector: args.inspector,
+            note: args.note,
+        })
+    }
 }

@@ -1,8 +1,5 @@
-use anyhow::Result;
-use rma_shared::Registration;
 use rma_shared::event::CustomerRequest;
-
-use super::{Context, parse_text};
+use rma_shared::step::{self, Quantity, Step, Text};
 
 /// Register a customer's return: the registration form of regulation 2.1. Prints the new
 /// ticket number.
@@ -12,20 +9,20 @@ use super::{Context, parse_text};
 )]
 pub struct Args {
     /// The customer's name.
-    #[arg(long, value_parser = parse_text)]
-    customer: String,
+    #[arg(long)]
+    customer: Text,
     /// How to reach the customer.
-    #[arg(long, value_parser = parse_text)]
-    contact: Option<String>,
+    #[arg(long)]
+    contact: Option<Text>,
     /// The product model.
-    #[arg(long, value_parser = parse_text)]
-    model: String,
+    #[arg(long)]
+    model: Text,
     /// How many units come back.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    quantity: u32,
+    #[arg(long)]
+    quantity: Quantity,
     /// The fault as the customer describes it.
-    #[arg(long, value_parser = parse_text)]
-    fault: String,
+    #[arg(long)]
+    fault: Text,
     /// What the customer asks for.
     #[arg(long, value_enum)]
     request: Request,
@@ -38,24 +35,19 @@ enum Request {
     Refund,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let registration = Registration {
-        customer: args.customer,
-        contact: args.contact,
-        model: args.model,
-        quantity: args.quantity,
-        fault: args.fault,
-        request: match args.request {
-            Request::Repair => CustomerRequest::Repair,
-            Request::Replace => CustomerRequest::Replace,
-            Request::Refund => CustomerRequest::Refund,
-        },
-    };
-    let store = ctx.store()?;
-    let doc = store.create(&registration, &ctx.user(), ctx.now)?;
-    if ctx.json {
-        return ctx.print_ticket(&doc);
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Intake(step::Intake {
+            customer: args.customer,
+            contact: args.contact,
+            model: args.model,
+            quantity: args.quantity,
+            fault: args.fault,
+            request: match args.request {
+                Request::Repair => CustomerRequest::Repair,
+                Request::Replace => CustomerRequest::Replace,
+                Request::Refund => CustomerRequest::Refund,
+            },
+        })
     }
-    say!(ctx, "{}", doc.number());
-    Ok(())
 }

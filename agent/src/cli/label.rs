@@ -1,14 +1,13 @@
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context as _, Result, bail};
-use rma_labels::{Fonts, Format, Label, LabelKind, Options, Printer, Sheet};
-use rma_shared::event::EventKind;
-use rma_shared::i18n::Lang;
+use anyhow::Result;
+use rma_shared::step::InputError;
 use rma_shared::tr;
-use rma_shared::{AreaCode, LabelCode, TicketNumber, TicketView, UnitNumber};
+use rma_shared::{AreaCode, TicketNumber, UnitNumber};
 
 use super::Context;
+use crate::local::Printed;
+use crate::printing::{self, Drawing, Labels, PrintingError};
 use crate::settings::LabelFormat;
 
 /// Make QR labels for storage areas, units, tickets (all their units) and packages: as SVG,
@@ -63,28 +62,25 @@ pub struct Output {
 }
 
 impl Output {
-    /// Printing on `printer` ("" for the configured one), with the configured format.
-    pub fn printer(printer: String) -> Self {
-        Self {
-            format: None,
-            dpi: None,
-            size: None,
-            sheet: None,
-            start: 0,
-            output: None,
-            print: Some(printer),
-            copies: 1,
+    fn drawing(&self) -> Drawing {
+        Drawing {
+            format: self.format,
+            dpi: self.dpi,
+            size: self.size,
+            sheet: self.sheet.clone().map(|grid| (grid, self.start)),
+            font: std::env::var_os("RMA_LABEL_FONT"),
         }
     }
 }
 
-fn parse_size(text: &str) -> Result<(u32, u32), String> {
-    let bad = || rma_shared::tr!(rma_shared::i18n::current(), "arg-not-a-size", text = text);
+/// A label size, WIDTHxHEIGHT in millimetres, 10 to 300 each.
+fn parse_size(text: &str) -> Result<(u32, u32), InputError> {
+    let bad = || InputError::NotASize(text.to_owned());
     let (w, h) = text.trim().split_once(['x', 'X']).ok_or_else(bad)?;
     let w: u32 = w.trim().parse().map_err(|_| bad())?;
     let h: u32 = h.trim().parse().map_err(|_| bad())?;
     if !(10..=300).contains(&w) || !(10..=300).contains(&h) {
-        return Err(format!("{text:?}: a label is 10 to 300 mm wide and high"));
+        return Err(bad());
     }
     Ok((w, h))
 }
@@ -113,69 +109,44 @@ enum What {
     },
 }
 
+impl From<What> for Labels {
+    fn from(what: What) -> Self {
+        match what {
+            // `--all` or a code: clap requires one.
+            What::Area { code, all } => Labels::Areas {
+                code: code.filter(|_| !all),
+            },
+            What::Unit { unit } => Labels::Unit { unit },
+            What::Ticket { ticket } => Labels::Ticket { ticket },
+            What::Package { ticket } => Labels::Package { ticket },
+            What::Blank { count } => Labels::Blank { count },
+        }
+    }
+}
+
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let labels = labels(ctx, args.what)?;
+    let wanted = Labels::from(args.what);
+    let data = ctx.ask(wanted.clone())?;
+    let labels = printing::make(&wanted, data, ctx.lang);
     deliver(ctx, labels, &args.output)
 }
 
 /// Writes or prints `labels` as `output` says, and tells the person what happened.
-pub fn deliver(ctx: &Context, mut labels: Vec<Label>, output: &Output) -> Result<()> {
+pub fn deliver(ctx: &Context, labels: Vec<rma_labels::Label>, output: &Output) -> Result<()> {
     let settings = ctx.settings()?.labels;
-    if let Some((width_mm, height_mm)) = output.size {
-        for label in &mut labels {
-            label.width_mm = width_mm;
-            label.height_mm = height_mm;
-        }
-    }
-    if let Some(address) = &settings.address {
-        let address = address.trim();
-        if !(address.starts_with("https://") || address.starts_with("http://")) {
-            bail!(
-                "{}",
-                rma_shared::tr!(ctx.lang, "label-bad-address", address = address.to_string())
-            );
-        }
-        for label in &mut labels {
-            label.address = Some(address.to_owned());
-        }
-    }
     let printing = output.print.is_some();
-    let format: Format = match (output.format, printing) {
-        (Some(format), _) => format,
-        (None, true) => settings.format,
-        (None, false) => LabelFormat::Svg,
-    }
-    .into();
-    let sheet = match &output.sheet {
-        Some(_) if format != Format::Pdf => {
-            bail!("{}", rma_shared::tr!(ctx.lang, "label-sheet-pdf"))
-        }
-        Some(grid) => Some(Sheet::parse(grid, output.start)?),
-        None => None,
-    };
-    let options = Options {
-        dpi: output.dpi.unwrap_or(settings.dpi),
-        sheet,
-        fonts: Fonts::system_with(
-            ctx.var("RMA_LABEL_FONT")
-                .as_deref()
-                .map(std::ffi::OsStr::new),
-        ),
-        printer_text: settings.text == crate::settings::LabelText::Printer,
-    };
+    let prepared = printing::prepare(labels, &settings, &output.drawing(), printing)?;
     if let Some(printer) = &output.print {
-        let printer = match (printer.as_str(), &settings.printer) {
-            ("", Some(configured)) => configured.as_str(),
-            ("", None) => bail!("{}", rma_shared::tr!(ctx.lang, "label-no-printer")),
-            (named, _) => named,
-        };
-        return print(ctx, &labels, format, &options, printer, output.copies);
+        return print(ctx, &prepared, &settings, printer, output.copies);
     }
-    let documents = rma_labels::render(&labels, format, &options)?;
+    let documents = prepared.draw()?;
+    let format = prepared.format;
     let Some(path) = output.output.as_deref().map(|p| ctx.path(p)) else {
         // A drawn TSPL label is a binary bitmap: a file or a printer, not a terminal.
-        if !format.is_text() || (format == Format::Tspl && !options.printer_text) {
-            bail!("{}", rma_shared::tr!(ctx.lang, "label-needs-file"));
+        if !format.is_text()
+            || (format == rma_labels::Format::Tspl && !prepared.options.printer_text)
+        {
+            return Err(PrintingError::NeedsFile.into());
         }
         for document in documents {
             ctx.write(&String::from_utf8_lossy(&document));
@@ -191,13 +162,13 @@ pub fn deliver(ctx: &Context, mut labels: Vec<Label>, output: &Output) -> Result
             .collect()
     };
     for (file, document) in files.iter().zip(&documents) {
-        write(file, document)?;
+        printing::write(file, document)?;
     }
     if ctx.json {
-        return ctx.json(&serde_json::json!({ "labels": labels.len(), "files": files }));
+        return ctx.json(&serde_json::json!({ "labels": prepared.labels.len(), "files": files }));
     }
     for file in files {
-        let line = rma_shared::tr!(ctx.lang, "label-wrote", file = file.display().to_string());
+        let line = tr!(ctx.lang, "label-wrote", file = file.display().to_string());
         say!(ctx, "{line}");
     }
     Ok(())
@@ -207,189 +178,42 @@ pub fn deliver(ctx: &Context, mut labels: Vec<Label>, output: &Output) -> Result
 /// the printer did not take the job.
 fn print(
     ctx: &Context,
-    labels: &[Label],
-    format: Format,
-    options: &Options,
+    prepared: &printing::Prepared,
+    settings: &crate::settings::LabelSettings,
     printer: &str,
     copies: u32,
 ) -> Result<()> {
-    if format == Format::Svg {
-        bail!("{}", rma_shared::tr!(ctx.lang, "label-printer-formats"));
-    }
-    let target = Printer::parse(printer)
-        .with_context(|| "check --print, or printer under [labels] in settings.toml".to_owned())?;
-    let documents = rma_labels::render(labels, format, options)?;
-    let raw = matches!(format, Format::Zpl | Format::Tspl);
-    for document in &documents {
-        target.print(document, copies, raw)?;
-    }
-    let mut by_ticket: BTreeMap<TicketNumber, Vec<LabelCode>> = BTreeMap::new();
-    for label in labels {
-        if let Some(ticket) = label.code.ticket() {
-            by_ticket
-                .entry(ticket.clone())
-                .or_default()
-                .push(label.code.clone());
-        }
-    }
-    let mut notes = Vec::new();
-    for (ticket, codes) in by_ticket {
-        let kind = EventKind::LabelsPrinted {
-            codes,
-            copies,
-            printer: printer.to_owned(),
-        };
-        if let Err(err) = ctx.store()?.record(&ticket, kind, &ctx.user(), ctx.now) {
-            notes.push(format!("Not noted in ticket {ticket}: {err}"));
-        }
-    }
+    let printer = prepared.print(printer, settings, copies)?;
+    let missed = ctx.ask(Printed {
+        codes: prepared.codes(),
+        copies,
+        printer: printer.clone(),
+    })?;
     if ctx.json {
+        let not_noted: Vec<String> = missed.iter().map(|(_, why)| why.clone()).collect();
         return ctx.json(&serde_json::json!({
-            "labels": labels.len(),
+            "labels": prepared.labels.len(),
             "printed": true,
             "printer": printer,
-            "not_noted": notes,
+            "not_noted": not_noted,
         }));
     }
-    let line = rma_shared::tr!(
+    let line = tr!(
         ctx.lang,
         "label-sent",
-        count = labels.len(),
-        printer = printer.to_string(),
+        count = prepared.labels.len(),
+        printer = printer.as_str(),
         copies = copies
     );
     say!(ctx, "{line}");
-    for note in notes {
-        say!(ctx, "{note}");
+    for (ticket, why) in missed {
+        let line = tr!(
+            ctx.lang,
+            "label-not-noted",
+            ticket = ticket.to_string(),
+            why = why
+        );
+        say!(ctx, "{line}");
     }
     Ok(())
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
-}
-
-fn labels(ctx: &Context, what: What) -> Result<Vec<Label>> {
-    let store = ctx.store()?;
-    let view = |ticket: &TicketNumber| -> Result<TicketView> {
-        let doc = store.load(ticket)?;
-        Ok(TicketView::build(
-            &doc,
-            &ctx.settings()?.deadlines,
-            ctx.now,
-        )?)
-    };
-    Ok(match what {
-        What::Area { code, all } => {
-            let areas = store.areas()?;
-            let chosen: Vec<_> = match (code, all) {
-                (_, true) => areas,
-                (Some(code), false) => {
-                    store.require_area(&code)?;
-                    areas.into_iter().filter(|a| a.code == code).collect()
-                }
-                (None, false) => bail!("{}", rma_shared::tr!(ctx.lang, "label-name-area")),
-            };
-            if chosen.is_empty() {
-                bail!("{}", rma_shared::tr!(ctx.lang, "out-no-areas"));
-            }
-            chosen
-                .into_iter()
-                .map(|a| {
-                    Label::new(
-                        LabelKind::Area,
-                        LabelCode::Area(a.code),
-                        a.name.into_iter().collect(),
-                    )
-                })
-                .collect()
-        }
-        What::Unit { unit } => {
-            let view = view(unit.ticket())?;
-            if !view.units.iter().any(|u| u.status.number == unit) {
-                bail!(
-                    "{}",
-                    rma_shared::Refusal::UnknownUnit { unit: unit.clone() }.message(ctx.lang)
-                );
-            }
-            vec![unit_label(&view, &unit, ctx.lang)]
-        }
-        What::Ticket { ticket } => {
-            let view = view(&ticket)?;
-            if view.units.is_empty() {
-                bail!(
-                    "{}",
-                    rma_shared::tr!(ctx.lang, "no-units-yet", ticket = ticket.to_string())
-                );
-            }
-            unit_labels(&view, ctx.lang)
-        }
-        What::Blank { count } => {
-            let caption = tr!(ctx.lang, "label-blank-caption");
-            store
-                .reserve_labels(count)?
-                .into_iter()
-                .map(|code| {
-                    Label::new(
-                        LabelKind::Unit,
-                        LabelCode::Reserved(code),
-                        vec![caption.clone()],
-                    )
-                })
-                .collect()
-        }
-        What::Package { ticket } => {
-            let view = view(&ticket)?;
-            let reg = &view.registration;
-            let lang = ctx.lang;
-            let date = match view.ship_notice.as_ref().map(|e| &e.kind) {
-                Some(EventKind::ShipNoticed { date, .. }) => date.to_string(),
-                _ => tr!(lang, "label-date-open"),
-            };
-            vec![Label::new(
-                LabelKind::Package,
-                LabelCode::Package(ticket),
-                vec![
-                    tr!(
-                        lang,
-                        "label-package-model",
-                        model = reg.model.as_str(),
-                        quantity = view.units.len().max(reg.quantity as usize)
-                    ),
-                    tr!(
-                        lang,
-                        "label-package-customer",
-                        customer = reg.customer.as_str()
-                    ),
-                    tr!(lang, "label-package-date", date = date),
-                ],
-            )]
-        }
-    })
-}
-
-/// The labels of every unit of a ticket, captioned in `lang`.
-pub fn unit_labels(view: &TicketView, lang: Lang) -> Vec<Label> {
-    view.units
-        .iter()
-        .map(|u| unit_label(view, &u.status.number, lang))
-        .collect()
-}
-
-fn unit_label(view: &TicketView, unit: &UnitNumber, lang: Lang) -> Label {
-    let reg = &view.registration;
-    Label::new(
-        LabelKind::Unit,
-        LabelCode::Unit(unit.clone()),
-        vec![
-            reg.customer.clone(),
-            tr!(
-                lang,
-                "label-unit-line",
-                model = reg.model.as_str(),
-                k = unit.k(),
-                of = view.units.len()
-            ),
-        ],
-    )
 }

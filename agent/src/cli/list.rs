@@ -2,8 +2,8 @@ use anyhow::Result;
 use rma_shared::{AreaCode, TicketStatus};
 
 use super::Context;
+use crate::local::List;
 use crate::output;
-use crate::store::ListFilter;
 
 /// List tickets, newest first. Filters combine.
 #[derive(Debug, clap::Args)]
@@ -37,24 +37,16 @@ fn parse_status(text: &str) -> Result<TicketStatus, String> {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let settings = ctx.settings()?;
-    let filter = ListFilter {
+    let page = ctx.ask(List {
         status: args.status,
         model: args.model,
         area: args.area,
-        overdue_at: args.overdue.then_some(ctx.now),
+        overdue: args.overdue,
         limit: args.limit,
-        ..ListFilter::default()
-    };
-    let listing = ctx.store()?.list(&filter, &settings.deadlines)?;
+    })?;
     if ctx.json {
-        return ctx.json(&listing.page(&settings.deadlines, ctx.now));
+        return ctx.json(&page);
     }
-    ctx.write(&output::listing(
-        &listing,
-        &settings.deadlines,
-        ctx.now,
-        ctx.lang,
-    ));
+    ctx.write(&output::listing(&page, ctx.lang));
     Ok(())
 }

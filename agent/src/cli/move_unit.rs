@@ -1,8 +1,5 @@
-use anyhow::Result;
-use rma_shared::event::EventKind;
+use rma_shared::step::{self, Step};
 use rma_shared::{AreaCode, UnitNumber};
-
-use super::Context;
 
 /// Put a unit in a storage area (regulation 2.4), e.g. after scanning the shelf's label.
 #[derive(Debug, clap::Args)]
@@ -14,16 +11,11 @@ pub struct Args {
     to: AreaCode,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = rma_shared::tr!(
-        ctx.lang,
-        "done-moved",
-        unit = args.unit.to_string(),
-        to = args.to.to_string()
-    );
-    let kind = EventKind::Moved {
-        unit: args.unit.clone(),
-        to: args.to,
-    };
-    ctx.record(args.unit.ticket(), kind, &done)
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Move(step::Move {
+            unit: args.unit,
+            to: args.to,
+        })
+    }
 }

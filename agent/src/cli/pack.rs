@@ -1,8 +1,5 @@
-use anyhow::Result;
-use rma_shared::UnitState;
-use rma_shared::event::EventKind;
-
-use super::{Context, TicketOrUnit};
+use rma_shared::TicketOrUnit;
+use rma_shared::step::{self, Step};
 
 /// Pack units that passed inspection (regulation 4.2). Give a ticket to pack all its passed
 /// units, or unit numbers.
@@ -15,13 +12,8 @@ pub struct Args {
     what: Vec<TicketOrUnit>,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let (ticket, units) = ctx.pick_units(&args.what, |s| s == UnitState::Passed)?;
-    let done = rma_shared::tr!(
-        ctx.lang,
-        "done-packed",
-        count = units.len(),
-        ticket = ticket.to_string()
-    );
-    ctx.record(&ticket, EventKind::Packed { units }, &done)
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Pack(step::Pack { what: args.what })
+    }
 }

@@ -1,7 +1,6 @@
-use anyhow::Result;
-use rma_shared::event::{EventKind, PartLine};
-
-use super::{Context, TicketOrUnit, parse_part, parse_text};
+use rma_shared::TicketOrUnit;
+use rma_shared::event::PartLine;
+use rma_shared::step::{self, Step, Text};
 
 /// Ask procurement for parts a repair needs (regulation 3.2).
 #[derive(Debug, clap::Args)]
@@ -12,22 +11,18 @@ pub struct Args {
     /// The ticket, or the unit the parts are for.
     what: TicketOrUnit,
     /// A part, as PART or PART:QUANTITY (repeat for several).
-    #[arg(long, required = true, value_parser = parse_part)]
+    #[arg(long, required = true, value_parser = step::parse_part)]
     part: Vec<PartLine>,
-    #[arg(long, value_parser = parse_text)]
-    note: Option<String>,
+    #[arg(long)]
+    note: Option<Text>,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let unit = match &args.what {
-        TicketOrUnit::Unit(u) => Some(u.clone()),
-        TicketOrUnit::Ticket(_) => None,
-    };
-    let done = rma_shared::tr!(ctx.lang, "done-parts", count = args.part.len());
-    let kind = EventKind::PartsRequested {
-        unit,
-        parts: args.part,
-        note: args.note,
-    };
-    ctx.record(args.what.ticket(), kind, &done)
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::PartsRequest(step::PartsRequest {
+            what: args.what,
+            parts: args.part,
+            note: args.note,
+        })
+    }
 }

@@ -1,8 +1,6 @@
-use anyhow::Result;
 use rma_shared::UnitNumber;
-use rma_shared::event::{EventKind, PartLine, RepairRecord};
-
-use super::{Context, parse_part, parse_text};
+use rma_shared::event::PartLine;
+use rma_shared::step::{self, Minutes, Step, Text};
 
 /// Record a repair (regulation 3.2): what was done, parts replaced and minutes spent. The unit
 /// then waits for inspection, unless --unfinished says work goes on.
@@ -13,40 +11,31 @@ use super::{Context, parse_part, parse_text};
 pub struct Args {
     unit: UnitNumber,
     /// What was done, following the technical solution.
-    #[arg(long, value_parser = parse_text)]
-    steps: String,
+    #[arg(long)]
+    steps: Text,
     /// A part replaced, as PART or PART:QUANTITY (repeat for several).
-    #[arg(long, value_parser = parse_part)]
+    #[arg(long, value_parser = step::parse_part)]
     part: Vec<PartLine>,
     /// Minutes spent.
     #[arg(long)]
-    minutes: u32,
+    minutes: Minutes,
     /// New problems found, reported to after-sales and technical.
-    #[arg(long, value_parser = parse_text)]
-    findings: Option<String>,
+    #[arg(long)]
+    findings: Option<Text>,
     /// The repair is not finished; the unit stays at the bench.
     #[arg(long)]
     unfinished: bool,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = rma_shared::tr!(
-        ctx.lang,
-        if args.unfinished {
-            "done-repair-continues"
-        } else {
-            "done-repaired"
-        },
-        minutes = args.minutes,
-        unit = args.unit.to_string()
-    );
-    let kind = EventKind::Repaired(RepairRecord {
-        unit: args.unit.clone(),
-        steps: args.steps,
-        parts: args.part,
-        minutes: args.minutes,
-        findings: args.findings,
-        finished: !args.unfinished,
-    });
-    ctx.record(args.unit.ticket(), kind, &done)
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Repair(step::Repair {
+            unit: args.unit,
+            steps: args.steps,
+            parts: args.part,
+            minutes: args.minutes,
+            findings: args.findings,
+            unfinished: args.unfinished,
+        })
+    }
 }

@@ -1,8 +1,5 @@
-use anyhow::Result;
-use rma_shared::event::EventKind;
+use rma_shared::step::{self, Step, Text};
 use rma_shared::{EventId, TicketNumber};
-
-use super::{Context, parse_text};
 
 /// Settle a conflict between steps two sites took offline. `rma-agent show` lists open
 /// conflicts with the id of the event that could not take effect.
@@ -14,17 +11,18 @@ pub struct Args {
     ticket: TicketNumber,
     /// The id of the conflicting event, as shown by `rma-agent show`.
     #[arg(long)]
-    event: String,
+    event: EventId,
     /// What was decided.
-    #[arg(long, value_parser = parse_text)]
-    note: String,
+    #[arg(long)]
+    note: Text,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = rma_shared::tr!(ctx.lang, "done-resolved", ticket = args.ticket.to_string());
-    let kind = EventKind::ConflictResolved {
-        event: EventId::from(args.event.as_str()),
-        note: args.note,
-    };
-    ctx.record(&args.ticket, kind, &done)
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Resolve(step::Resolve {
+            ticket: args.ticket,
+            event: args.event,
+            note: args.note,
+        })
+    }
 }

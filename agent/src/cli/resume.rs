@@ -1,8 +1,5 @@
-use anyhow::Result;
 use rma_shared::TicketNumber;
-use rma_shared::event::EventKind;
-
-use super::Context;
+use rma_shared::step::{self, Step};
 
 /// Continue work on a ticket that is on hold.
 #[derive(Debug, clap::Args)]
@@ -11,7 +8,10 @@ pub struct Args {
     ticket: TicketNumber,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = rma_shared::tr!(ctx.lang, "done-resumed", ticket = args.ticket.to_string());
-    ctx.record(&args.ticket, EventKind::Resumed, &done)
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::Resume(step::Resume {
+            ticket: args.ticket,
+        })
+    }
 }

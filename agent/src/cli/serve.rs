@@ -1,17 +1,24 @@
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
+use rma_shared::tr;
 
 use super::Context;
-use crate::serve::Server;
+use super::context::Said;
+use crate::desk::Asker;
+use crate::local::{self, Handle, Sent, StartedBy, Stop};
+use crate::serve::{Options, Server};
+use crate::store::{Store, StoreError};
 
 /// The bench page's address when neither `--web` nor `[web] listen` gives one.
 const DEFAULT_WEB: &str = "127.0.0.1:8090";
 
 /// Keep this PC's agent running. It holds the data folder and answers every other
 /// `rma-agent` command over loopback (so they skip opening the store), syncs in the
-/// background, and serves the bench page; stop it with Ctrl-C. Commands work the same
-/// without it: they then open the store themselves.
+/// background, and serves the bench page; stop it with Ctrl-C or `rma-agent stop`. A serve
+/// a command left in the background gives way to it. Commands work the same without it:
+/// they then open the store themselves.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  rma-agent serve                          # bench page at http://127.0.0.1:8090\n  rma-agent serve --web 0.0.0.0:8090       # phones on the warehouse network reach it too\n  rma-agent serve --listen 127.0.0.1:7450 --no-web"
@@ -41,6 +48,15 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let settings = ctx.settings()?;
+    let started_by = match args.idle_minutes {
+        Some(_) => StartedBy::Command,
+        None => StartedBy::Person,
+    };
+    let store = match take_store(ctx, started_by)? {
+        Some(store) => store,
+        // A serve left by a command found another serve holding the store: nothing to do.
+        None => return Ok(()),
+    };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen)
@@ -53,7 +69,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
                 tokio::net::TcpListener::bind(address)
                     .await
                     .with_context(|| {
-                        rma_shared::tr!(ctx.lang, "serve-web-busy", address = address.to_string())
+                        tr!(ctx.lang, "serve-web-busy", address = address.to_string())
                     })?,
             ),
             // The default address may be taken (a second agent on this PC): say so, go on.
@@ -62,14 +78,22 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
                 Err(_) => {
                     eprintln!(
                         "{}",
-                        rma_shared::tr!(ctx.lang, "serve-web-default-busy", address = DEFAULT_WEB)
+                        tr!(ctx.lang, "serve-web-default-busy", address = DEFAULT_WEB)
                     );
                     None
                 }
             },
         };
-        let server = Server::start_with_page(listener, web, ctx.data.clone())?;
-        let line = rma_shared::tr!(
+        let options = Options {
+            data: ctx.data.clone(),
+            config: ctx.config.clone(),
+            started_by,
+            idle: args
+                .idle_minutes
+                .map(|minutes| Duration::from_secs(u64::from(minutes) * 60)),
+        };
+        let server = Server::start_on(store, listener, web, options)?;
+        let line = tr!(
             ctx.lang,
             "serve-started",
             site = server.site().to_string(),
@@ -77,36 +101,74 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         );
         say!(ctx, "{line}");
         if let Some(page) = &server.handle().web {
-            say!(
-                ctx,
-                "{}",
-                rma_shared::tr!(ctx.lang, "serve-web", url = page.as_str())
-            );
+            say!(ctx, "{}", tr!(ctx.lang, "serve-web", url = page.as_str()));
             let open = page
                 .parse::<axum::http::Uri>()
                 .ok()
                 .and_then(|uri| uri.host().map(str::to_owned))
                 .is_some_and(|host| host != "127.0.0.1" && host != "[::1]" && host != "localhost");
             if open {
-                say!(ctx, "{}", rma_shared::tr!(ctx.lang, "serve-web-open"));
+                say!(ctx, "{}", tr!(ctx.lang, "serve-web-open"));
             }
         }
-        match args.idle_minutes {
-            Some(minutes) => {
-                let idle = server.idle(std::time::Duration::from_secs(u64::from(minutes) * 60));
-                server
-                    .run(async move {
-                        tokio::select! {
-                            () = shutdown_signal() => {}
-                            () = idle => {}
-                        }
-                    })
-                    .await?;
-            }
-            None => server.run(shutdown_signal()).await?,
-        }
+        server.run(shutdown_signal()).await?;
         Ok(())
     })
+}
+
+/// The store, for a new serve. One a command left in the background is asked to stop and
+/// gives way to a person's; a person's serve is not taken over (it is stopped with
+/// `rma-agent stop`). A serve for a command finds none, or leaves it to the one there (None).
+fn take_store(ctx: &Context, started_by: StartedBy) -> Result<Option<Store>> {
+    if let Some(holder) = Handle::read(&ctx.data) {
+        let alive = match (holder.started_by, started_by) {
+            (_, StartedBy::Command) | (StartedBy::Person, StartedBy::Person) => {
+                // Alive if it answers; an announcement left by a serve that died is stale.
+                matches!(
+                    local::send(&ctx.data, &ctx.asker, None, crate::local::Status),
+                    Sent::Answered(_) | Sent::Refused(_)
+                )
+            }
+            (StartedBy::Command, StartedBy::Person) => {
+                stop(&ctx.data, &ctx.asker)?;
+                false
+            }
+        };
+        if alive && started_by == StartedBy::Command {
+            return Ok(None);
+        }
+        if alive {
+            return Err(Said(super::stop::held_by(&holder, ctx.lang)).into());
+        }
+    }
+    Ok(Some(wait_for_store(ctx)?))
+}
+
+/// Asks the serve announced in `data` to stop. Returns whether one was running.
+pub fn stop(data: &std::path::Path, asker: &Asker) -> Result<bool> {
+    match local::send(data, asker, None, Stop) {
+        Sent::Answered(()) => Ok(true),
+        Sent::NotRunning => Ok(false),
+        Sent::Refused(reason) => Err(Said(reason).into()),
+    }
+}
+
+/// Opens the store once the process that holds it lets go (a serve stopping finishes the
+/// requests it has), waiting up to half a minute.
+pub fn wait_for_store(ctx: &Context) -> Result<Store> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match Store::open(&ctx.data) {
+            Err(StoreError::InUse(_)) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Ok(store) => {
+                local::clear_stale(&ctx.data);
+                return Ok(store);
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -1,9 +1,6 @@
-use anyhow::Result;
 use chrono::NaiveDate;
 use rma_shared::TicketNumber;
-use rma_shared::event::EventKind;
-
-use super::{Context, parse_date, parse_text};
+use rma_shared::step::{self, Step, Text};
 
 /// Record the shipping method and date agreed with the customer (regulation 4.1), once every
 /// unit passed inspection.
@@ -14,27 +11,22 @@ use super::{Context, parse_date, parse_text};
 pub struct Args {
     ticket: TicketNumber,
     /// How it ships (courier, freight, customer pick-up...).
-    #[arg(long, value_parser = parse_text)]
-    method: String,
+    #[arg(long)]
+    method: Text,
     /// The agreed ship date, YYYY-MM-DD.
-    #[arg(long, value_parser = parse_date)]
+    #[arg(long, value_parser = step::parse_date)]
     date: NaiveDate,
-    #[arg(long, value_parser = parse_text)]
-    note: Option<String>,
+    #[arg(long)]
+    note: Option<Text>,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let done = rma_shared::tr!(
-        ctx.lang,
-        "done-ship-notice",
-        ticket = args.ticket.to_string(),
-        method = args.method.as_str(),
-        date = args.date.to_string()
-    );
-    let kind = EventKind::ShipNoticed {
-        method: args.method,
-        date: args.date,
-        note: args.note,
-    };
-    ctx.record(&args.ticket, kind, &done)
+impl From<Args> for Step {
+    fn from(args: Args) -> Self {
+        Step::ShipNotice(step::ShipNotice {
+            ticket: args.ticket,
+            method: args.method,
+            date: args.date,
+            note: args.note,
+        })
+    }
 }

@@ -1,6 +1,10 @@
 use anyhow::Result;
+use rma_shared::TicketOrUnit;
 
-use super::{Context, TicketOrUnit};
+use super::Context;
+use crate::desk::queries::Shown;
+use crate::local::Show;
+use crate::output;
 
 /// Show a ticket with every record: registration, assessment, units and where they are,
 /// repairs, inspections, shipping, follow-up, costs, archive, deadlines and conflicts.
@@ -15,27 +19,27 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
-    let store = ctx.store()?;
-    let number = args.what.ticket();
-    if let Some(gone) = store.tickets().gone(number)? {
+    match ctx.ask(Show { what: args.what })? {
+        Shown::Here(view) if ctx.json => ctx.json(&view),
+        Shown::Here(view) => {
+            ctx.write(&output::ticket(&view, ctx.lang));
+            Ok(())
+        }
         // Regulation 8: the archive file is kept at the server, read there with a grant.
-        return if ctx.json {
-            ctx.json(&serde_json::json!({
-                "number": gone.number,
-                "status": "archived",
-                "archived_at_server": true,
-                "disposed": gone.disposed,
-                "since": gone.at,
-            }))
-        } else {
+        Shown::AtServer(gone) if ctx.json => ctx.json(&serde_json::json!({
+            "number": gone.number,
+            "status": "archived",
+            "archived_at_server": true,
+            "disposed": gone.disposed,
+            "since": gone.at,
+        })),
+        Shown::AtServer(gone) => {
             ctx.write(&rma_shared::tr!(
                 ctx.lang,
                 "show-archived-at-server",
-                ticket = number.to_string()
+                ticket = gone.number.to_string()
             ));
             Ok(())
-        };
+        }
     }
-    let doc = store.load(number)?;
-    ctx.print_ticket(&doc)
 }

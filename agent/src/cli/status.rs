@@ -1,10 +1,9 @@
-use std::time::Duration;
-
 use anyhow::Result;
+use rma_shared::tr;
 
 use super::Context;
+use crate::local::{Handle, Status};
 use crate::output;
-use rma_shared::tr;
 
 /// Show this agent's sync state: the server, the last successful sync, changes waiting to be
 /// sent, and whether the server can be reached now.
@@ -13,46 +12,44 @@ use rma_shared::tr;
 pub struct Args {}
 
 pub fn run(ctx: &Context, _args: Args) -> Result<()> {
-    let store = ctx.store()?;
-    let link = store.server()?;
-    let last = store.last_sync()?;
-    let pending = store.pending()?.len();
-    let refused = store.refusals()?;
-    let reachable = link.as_ref().map(|link| {
-        crate::http::client(link.ca_cert.as_deref(), Duration::from_secs(3))
-            .get(format!("{}/api/v1/health", link.url))
-            .send()
-            .ok()
-            .is_some_and(|r| r.status().is_success())
-    });
+    // Which serve holds the store (none: this command opens it itself).
+    let holder = Handle::read(&ctx.data);
+    let report = ctx.ask(Status)?;
+    let holder = holder.filter(|_| !ctx.opened_store());
     if ctx.json {
         return ctx.json(&serde_json::json!({
-            "site": store.site(),
-            "server": link.as_ref().map(|l| &l.url),
-            "last_sync": last,
-            "pending": pending,
-            "refused": refused,
-            "reachable": reachable,
+            "site": report.site,
+            "server": report.server,
+            "last_sync": report.last_sync,
+            "pending": report.pending,
+            "refused": report.refused,
+            "reachable": report.reachable,
+            "serve": holder.as_ref().map(|h| serde_json::json!({
+                "pid": h.pid,
+                "started_by": h.started_by,
+                "since": h.since,
+                "bench_page": h.web,
+            })),
         }));
     }
     let lang = ctx.lang;
     let line = |heading: &str, text: String| {
         say!(ctx, "{} {text}", output::pad(&tr!(lang, heading), 10));
     };
-    line("status-site", store.site().to_string());
+    line("status-site", report.site.to_string());
     line(
         "status-server",
-        match &link {
-            Some(link) if reachable == Some(true) => {
-                tr!(lang, "status-reachable", url = link.url.as_str())
+        match &report.server {
+            Some(url) if report.reachable == Some(true) => {
+                tr!(lang, "status-reachable", url = url.as_str())
             }
-            Some(link) => tr!(lang, "status-unreachable", url = link.url.as_str()),
+            Some(url) => tr!(lang, "status-unreachable", url = url.as_str()),
             None => tr!(lang, "status-no-server"),
         },
     );
     line(
         "status-last-sync",
-        match &last {
+        match &report.last_sync {
             Some(last) => tr!(
                 lang,
                 "status-last-sync-line",
@@ -65,16 +62,17 @@ pub fn run(ctx: &Context, _args: Args) -> Result<()> {
     );
     line(
         "status-waiting",
-        tr!(lang, "status-waiting-line", count = pending),
+        tr!(lang, "status-waiting-line", count = report.pending),
     );
-    if !refused.is_empty() {
+    if !report.refused.is_empty() {
         line(
             "status-refused",
-            tr!(lang, "status-refused-line", count = refused.len()),
+            tr!(lang, "status-refused-line", count = report.refused.len()),
         );
-        for ticket in &refused {
+        for ticket in &report.refused {
             say!(ctx, "{} {}", output::pad("", 10), ticket.reason);
         }
     }
+    line("status-serve", output::holder(holder.as_ref(), lang));
     Ok(())
 }

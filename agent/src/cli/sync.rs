@@ -4,7 +4,8 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Context;
-use crate::sync_client::{self, Progress};
+use crate::local::Sync;
+use crate::sync_client::{Progress, Report};
 
 /// Sync with the server now: push this PC's changes, pull everyone else's. Safe to cut at any
 /// point (the next sync finishes the job).
@@ -13,13 +14,43 @@ use crate::sync_client::{self, Progress};
 pub struct Args {}
 
 pub fn run(ctx: &Context, _args: Args) -> Result<()> {
-    let store = ctx.store()?;
+    let report = if ctx.watched() && crate::local::Handle::read(&ctx.data).is_none() {
+        // This process syncs itself: a person watching sees how far it is.
+        with_progress(ctx)?
+    } else {
+        ctx.ask(Sync)?
+    };
+    if ctx.json {
+        return ctx.json(&report);
+    }
+    let lang = ctx.lang;
+    let line = rma_shared::tr!(
+        lang,
+        "sync-done",
+        ms = report.duration_ms,
+        sent = report.pushed,
+        up = size(report.bytes_up),
+        received = report.pulled,
+        down = size(report.bytes_down)
+    );
+    say!(ctx, "{line}");
+    for reason in &report.refused {
+        let line = rma_shared::tr!(lang, "sync-refused", reason = reason.as_str());
+        say!(ctx, "{line}");
+    }
+    if report.pending > 0 {
+        let line = rma_shared::tr!(lang, "sync-pending", count = report.pending);
+        say!(ctx, "{line}");
+    }
+    Ok(())
+}
+
+/// A round on the store this process opened, with a bar once it takes more than a moment.
+fn with_progress(ctx: &Context) -> Result<Report> {
     let started = Instant::now();
-    // A bar only for a person watching, and only once the sync takes more than a moment.
-    let watched = ctx.watched();
     let bar = ProgressBar::hidden();
     let mut progress = |p: Progress| {
-        if !watched || started.elapsed().as_millis() < 500 {
+        if started.elapsed().as_millis() < 500 {
             return;
         }
         if bar.is_hidden() {
@@ -44,32 +75,9 @@ pub fn run(ctx: &Context, _args: Args) -> Result<()> {
             }
         }
     };
-    let report = sync_client::sync_once(store, ctx.settings()?.push_batch as usize, &mut progress);
+    let report = ctx.desk()?.sync(&mut progress);
     bar.finish_and_clear();
-    let report = report?;
-    if ctx.json {
-        return ctx.json(&report);
-    }
-    let lang = ctx.lang;
-    let line = rma_shared::tr!(
-        lang,
-        "sync-done",
-        ms = report.duration_ms,
-        sent = report.pushed,
-        up = size(report.bytes_up),
-        received = report.pulled,
-        down = size(report.bytes_down)
-    );
-    say!(ctx, "{line}");
-    for reason in &report.refused {
-        let line = rma_shared::tr!(lang, "sync-refused", reason = reason.as_str());
-        say!(ctx, "{line}");
-    }
-    if report.pending > 0 {
-        let line = rma_shared::tr!(lang, "sync-pending", count = report.pending);
-        say!(ctx, "{line}");
-    }
-    Ok(())
+    Ok(report?)
 }
 
 fn size(bytes: usize) -> String {

@@ -1,7 +1,8 @@
-use anyhow::{Result, bail};
+use anyhow::Result;
 use rma_shared::people::Role;
 
 use super::Context;
+use crate::local::{AddUser, RemoveUser, Users};
 
 /// The people who sign in at this site's bench page. An enrolled agent takes them from the
 /// server's directory with every sync (`rma-server user add`); an agent without a server
@@ -29,53 +30,35 @@ pub enum Command {
     List,
 }
 
-impl Command {
-    /// The account whose password the command line must read before the command runs.
-    pub fn new_account(&self) -> Option<&str> {
-        match self {
-            Self::Add { name, .. } => Some(name),
-            _ => None,
-        }
-    }
-}
-
 pub fn run(ctx: &Context, command: Command) -> Result<()> {
-    let store = ctx.store()?;
-    let people = store.people();
-    if !matches!(command, Command::List) && store.server()?.is_some() {
-        bail!("{}", rma_shared::tr!(ctx.lang, "user-from-directory"));
-    }
     match command {
         Command::Add { name, role } => {
-            let Some(password) = ctx.input.clone() else {
-                bail!("{}", rma_shared::tr!(ctx.lang, "user-no-password"));
-            };
-            let account = people.add(&name, role, &password, ctx.now)?;
+            // The password is read here, where the person typed the command.
+            let password = rma_store::prompt::read_password("rma-agent", &name, ctx.lang)?;
+            let account = ctx.ask(AddUser {
+                name,
+                role,
+                password,
+            })?;
             if ctx.json {
                 return ctx
                     .json(&serde_json::json!({ "name": account.name, "role": account.role }));
             }
-            say!(
-                ctx,
-                "{}",
-                rma_shared::tr!(
-                    ctx.lang,
-                    "done-user-added",
-                    name = account.name.as_str(),
-                    role = account.role.label(ctx.lang)
-                )
+            let line = rma_shared::tr!(
+                ctx.lang,
+                "done-user-added",
+                name = account.name.as_str(),
+                role = account.role.label(ctx.lang)
             );
+            say!(ctx, "{line}");
         }
         Command::Remove { name } => {
-            people.remove(&name)?;
-            say!(
-                ctx,
-                "{}",
-                rma_shared::tr!(ctx.lang, "done-user-removed", name = name.as_str())
-            );
+            let name = ctx.ask(RemoveUser { name })?;
+            let line = rma_shared::tr!(ctx.lang, "done-user-removed", name = name.as_str());
+            say!(ctx, "{line}");
         }
         Command::List => {
-            let accounts = people.list()?;
+            let accounts = ctx.ask(Users)?;
             if ctx.json {
                 let list: Vec<_> = accounts
                     .iter()

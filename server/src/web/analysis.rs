@@ -12,7 +12,7 @@ use maud::html;
 use rma_shared::analysis::{Month, MonthlyAnalysis};
 use serde::Deserialize;
 
-use rma_shared::i18n::Lang;
+use rma_shared::i18n::{Lang, Localized};
 use rma_shared::tr;
 
 use super::auth::Office;

@@ -12,6 +12,7 @@ use rma_shared::{AreaCode, LabelCode, SiteCode, TicketNumber, TicketStatus, Unit
 use rma_store::tickets::ListFilter;
 use serde::Deserialize;
 
+use rma_shared::i18n::Localized;
 use rma_shared::tr;
 
 use super::auth::Office;

@@ -16,7 +16,7 @@ use rma_shared::people::Action;
 use rma_shared::{Currency, EventId, Money, TicketNumber};
 use serde::Deserialize;
 
-use rma_shared::i18n::Lang;
+use rma_shared::i18n::{Lang, Localized};
 use rma_shared::tr;
 
 use super::auth::Office;

@@ -932,7 +932,7 @@ async fn every_page_and_refusal_in_chinese_has_no_english_interface_word_left() 
     );
 
     // Every refusal of the regulation.
-    use rma_shared::i18n::Lang;
+    use rma_shared::i18n::{Lang, Localized};
     use rma_shared::workflow::{Bad, Refusal, Step};
     use rma_shared::{EventId, UnitState};
     let ticket = TicketNumber::new(SiteCode::parse("WH1").unwrap(), 2026, 1);

@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use rma_shared::event::EventKind;
 use rma_shared::{Event, LabelCode, TicketNumber, TicketView};
 
-use rma_shared::i18n::Lang;
+use rma_shared::i18n::{Lang, Localized};
 use rma_shared::tr;
 
 use super::auth::Office;

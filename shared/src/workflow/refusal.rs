@@ -1,8 +1,6 @@
 //! [`Refusal`]: why the regulation does not allow a step now, in words a bench worker
 //! understands, with a stable code for programs.
 
-use std::fmt;
-
 use chrono::NaiveDate;
 
 use super::UnitState;
@@ -175,9 +173,8 @@ impl Bad {
     }
 }
 
-impl Refusal {
-    /// The refusal in `lang`.
-    pub fn message(&self, lang: Lang) -> String {
+impl i18n::Localized for Refusal {
+    fn message(&self, lang: Lang) -> String {
         let id = format!("refusal-{}", self.code());
         let id = id.as_str();
         let phrase = |state: &UnitState| state.phrase(lang);
@@ -212,7 +209,9 @@ impl Refusal {
             _ => tr!(lang, id),
         }
     }
+}
 
+impl Refusal {
     /// A stable snake_case code for scripts and the API.
     pub fn code(&self) -> &'static str {
         match self {
@@ -252,11 +251,6 @@ impl Refusal {
     }
 }
 
-/// In the process's current language ([`i18n::current`]).
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message(i18n::current()))
-    }
-}
+crate::english_display!(Refusal);
 
 impl std::error::Error for Refusal {}

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use rma_agent::cli::Context;
-use rma_agent::cli::demo::split_words;
-use rma_agent::serve::RunRequest;
+use rma_agent::cli::demo::newest_ticket;
+use rma_agent::desk::{Asker, Desk};
 use rma_agent::store::{ServerLink, Store};
 use rma_shared::SiteCode;
 
@@ -130,11 +130,18 @@ fn run() -> Result<()> {
         std::fs::create_dir_all(&data)?;
         let store = Store::init(&data, SiteCode::parse(site).expect("valid"))?;
         store.set_server(&ServerLink::new(url.clone(), token.clone()))?;
-        sites.push((*site, data, store));
+        // The office's head account reaches the sites with their first sync, and then only
+        // people with an account take steps.
+        let asker = Asker {
+            user: DEMO_USER.to_owned(),
+            lang: rma_shared::i18n::Lang::En,
+        };
+        let ctx = Context::holding(Desk::new(store, &data, None), false, asker);
+        sites.push((*site, data, ctx));
     }
     let mut tickets: Vec<String> = Vec::new();
     for (site, line) in SCRIPT {
-        let (_, data, store) = sites
+        let (_, _, ctx) = sites
             .iter()
             .find(|(code, ..)| code == site)
             .context("the script names the demo's sites")?;
@@ -143,26 +150,15 @@ fn run() -> Result<()> {
             command = command.replace(marker, ticket);
         }
         println!("[{site}] $ rma-agent {command}");
-        let answer = Context::run_forwarded(
-            data,
-            store.clone(),
-            RunRequest {
-                args: split_words(&command),
-                // The office's head account reaches the sites with their first sync, and
-                // then only people with an account take steps.
-                user: DEMO_USER.to_owned(),
-                config: None,
-                env: Default::default(),
-                cwd: None,
-                input: None,
-            },
-        );
-        print!("{}", answer.stdout);
-        if command.starts_with("intake") {
-            tickets.push(answer.stdout.trim().to_owned());
-        }
-        if let Some(error) = answer.error {
-            println!("error: {error}");
+        match ctx.run_line(&command) {
+            Ok(()) if command.starts_with("intake") => {
+                tickets.push(newest_ticket(ctx)?.to_string());
+            }
+            Ok(()) => {}
+            Err(err) => {
+                let said = rma_agent::desk::say(err.as_ref(), rma_shared::i18n::Lang::En);
+                println!("error: {said}");
+            }
         }
         println!();
     }
@@ -179,10 +175,18 @@ fn run() -> Result<()> {
             Ok(listener) => listener,
             Err(_) => tokio::net::TcpListener::bind("127.0.0.1:0").await?,
         };
-        anyhow::Ok(rma_agent::serve::Server::start_with_page(
+        let options = rma_agent::serve::Options {
+            data: wh1.clone(),
+            config: None,
+            started_by: rma_agent::local::StartedBy::Person,
+            idle: None,
+        };
+        let store = Store::open(&wh1)?;
+        anyhow::Ok(rma_agent::serve::Server::start_on(
+            store,
             commands,
             Some(page),
-            wh1.clone(),
+            options,
         )?)
     })?;
     let bench_url = bench.handle().web.clone().unwrap_or_default();

@@ -1,17 +1,32 @@
 //! Reading a new account's password on the command line: typed at the terminal (not shown),
 //! or one line piped in. Both `rma-server user add` and `rma-agent user add` use it.
 
-use crate::i18n::{Lang, current};
-use crate::tr;
+use rma_shared::i18n::{Lang, Localized};
+use rma_shared::tr;
 
 /// A password could not be read, or none was given.
 #[derive(Debug, thiserror::Error)]
 pub enum PromptError {
-    #[error("{}", tr!(current(), "password-unreadable", reason = .0.to_string()))]
     Unreadable(#[source] std::io::Error),
-    #[error("{}", tr!(current(), "password-none", program = *.program, name = .name.as_str()))]
     Empty { program: &'static str, name: String },
 }
+
+impl Localized for PromptError {
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            Self::Unreadable(err) => {
+                tr!(lang, "password-unreadable", reason = err.to_string())
+            }
+            Self::Empty { program, name } => tr!(
+                lang,
+                "password-none",
+                program = *program,
+                name = name.as_str()
+            ),
+        }
+    }
+}
+rma_shared::english_display!(PromptError);
 
 /// The password for the new account `name` of `program` (`rma-agent`, `rma-server`).
 pub fn read_password(program: &'static str, name: &str, lang: Lang) -> Result<String, PromptError> {
