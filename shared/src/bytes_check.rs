@@ -45,26 +45,66 @@ pub fn check(bytes: &[u8]) -> Result<(), BytesError> {
         inflated: bytes.len(),
         rows: 0,
     };
+    for chunk in chunks(bytes)? {
+        match chunk.kind {
+            ChunkKind::Document => document(chunk.data, &mut budget)?,
+            ChunkKind::Change => change(chunk.data, &mut budget)?,
+            ChunkKind::CompressedChange => {
+                let inflated = budget.inflate(chunk.data)?;
+                change(&inflated, &mut budget)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a chunk holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkKind {
+    /// A whole document (what `save` writes).
+    Document,
+    /// One change (what `save_after` writes, one after the other).
+    Change,
+    CompressedChange,
+}
+
+/// One chunk of Automerge's binary format.
+#[derive(Debug, Clone, Copy)]
+pub struct Chunk<'a> {
+    pub kind: ChunkKind,
+    /// The whole chunk, header included, as Automerge reads it.
+    pub bytes: &'a [u8],
+    /// Its contents after the header.
+    data: &'a [u8],
+}
+
+/// The chunks `bytes` are made of (saved documents, changes, or any concatenation), read
+/// from their headers only.
+pub fn chunks(bytes: &[u8]) -> Result<Vec<Chunk<'_>>, BytesError> {
+    let mut found = Vec::new();
     let mut input = Reader::new(bytes);
     while !input.is_empty() {
+        let start = input.bytes;
         if input.take(4)? != MAGIC {
             return Err(BytesError::Malformed("no chunk starts here"));
         }
         input.take(4)?; // checksum
-        let kind = input.byte()?;
+        let kind = match input.byte()? {
+            0 => ChunkKind::Document,
+            1 => ChunkKind::Change,
+            2 => ChunkKind::CompressedChange,
+            other => return Err(BytesError::UnknownChunk(other)),
+        };
         let len = input.length()?;
         let data = input.take(len)?;
-        match kind {
-            0 => document(data, &mut budget)?,
-            1 => change(data, &mut budget)?,
-            2 => {
-                let inflated = budget.inflate(data)?;
-                change(&inflated, &mut budget)?;
-            }
-            other => return Err(BytesError::UnknownChunk(other)),
-        }
+        let whole = start.len() - input.bytes.len();
+        found.push(Chunk {
+            kind,
+            bytes: &start[..whole],
+            data,
+        });
     }
-    Ok(())
+    Ok(found)
 }
 
 struct Budget {

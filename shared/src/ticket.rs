@@ -18,12 +18,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
-    ActorId, AutoCommit, Automerge, AutomergeError, ChangeHash, LoadOptions, ObjId, ObjType,
-    OnPartialLoad, ROOT, ReadDoc, ScalarValue, Value,
+    ActorId, AutoCommit, Automerge, ChangeHash, LoadOptions, ObjId, ObjType, OnPartialLoad, ROOT,
+    ReadDoc, ScalarValue, Value,
 };
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::bytes_check::ChunkKind;
 use crate::event::{CustomerRequest, Event, EventKind, RegistrationField};
 use crate::ids::{TicketId, TicketNumber};
 use crate::workflow::{Refusal, Workflow};
@@ -307,16 +308,33 @@ impl TicketDoc {
     /// The bytes are checked strictly first (Automerge's own incremental load skips what it
     /// cannot parse), and nothing changes unless every change in them applies.
     pub fn apply_bytes(&mut self, bytes: &[u8]) -> Result<(), DocError> {
-        let strict = LoadOptions::new().on_partial_load(OnPartialLoad::Error);
-        match catch_unwind(AssertUnwindSafe(|| {
-            Automerge::load_with_options(bytes, strict)
-        })) {
-            Ok(Ok(_) | Err(AutomergeError::MissingDeps)) => {}
-            Ok(Err(err)) => return Err(DocError::Corrupt(err.to_string())),
-            Err(_) => {
-                return Err(DocError::Corrupt(
-                    "automerge could not decode the bytes".into(),
-                ));
+        // Each chunk is read alone: a saved document whole, a change as a change. (Loading
+        // changes as if they were a document fails for their dependencies, which are in this
+        // document, not in the bytes: Automerge logs that as an error.)
+        let chunks =
+            crate::bytes_check::chunks(bytes).map_err(|err| DocError::Corrupt(err.to_string()))?;
+        for chunk in chunks {
+            let read = catch_unwind(AssertUnwindSafe(|| match chunk.kind {
+                ChunkKind::Document => {
+                    let strict = LoadOptions::new().on_partial_load(OnPartialLoad::Error);
+                    Automerge::load_with_options(chunk.bytes, strict)
+                        .map(drop)
+                        .map_err(|err| err.to_string())
+                }
+                ChunkKind::Change | ChunkKind::CompressedChange => {
+                    automerge::Change::try_from(chunk.bytes)
+                        .map(drop)
+                        .map_err(|err| err.to_string())
+                }
+            }));
+            match read {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => return Err(DocError::Corrupt(err)),
+                Err(_) => {
+                    return Err(DocError::Corrupt(
+                        "automerge could not decode the bytes".into(),
+                    ));
+                }
             }
         }
         let mut copy = self.doc.clone();
