@@ -294,6 +294,25 @@ async fn a_day_at_the_bench_page_with_no_server() {
     assert_eq!(status, 409);
     assert!(body.contains("sam"), "{body}");
     assert_eq!(show(&agent, &ticket)["status"], "shipped");
+
+    // A hand-made post with a field the step does not have is refused, naming the field.
+    let (bench, number) = (url.clone(), ticket.clone());
+    let (status, body) = tokio::task::spawn_blocking(move || {
+        let cookie = log_in_at(&bench, "ann", PASSWORD).expect("ann signs in");
+        let answer = http()
+            .post(format!("{bench}/do/hold"))
+            .header("cookie", cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("ticket={number}&reason=waiting&colour=red"))
+            .send()
+            .unwrap();
+        (answer.status(), answer.text().unwrap())
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 400);
+    assert!(body.contains("colour"), "{body}");
+    assert_eq!(show(&agent, &ticket)["status"], "shipped");
     client.close().await.unwrap();
 }
 
