@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use rma_shared::i18n::Lang;
+use rma_shared::step::{self, Step};
 
 /// Prints a line of a command's answer.
 macro_rules! say {
@@ -18,40 +19,20 @@ macro_rules! say {
 
 pub use context::Context;
 
-mod archive;
 mod area;
-mod assess;
-mod assign;
 mod backup;
-mod cancel;
-mod close;
 mod config;
-mod confirm;
 mod context;
-mod cost;
 pub mod demo;
-mod edit;
 mod enroll;
-mod forward;
 mod history;
-mod hold;
 mod init;
-mod inspect;
-mod intake;
 mod label;
 mod list;
-mod move_unit;
-mod pack;
-mod parts_request;
 mod receive;
-mod repair;
-mod resolve;
 mod restore;
-mod resume;
 mod scan;
 mod serve;
-mod ship;
-mod ship_notice;
 mod show;
 mod status;
 mod steps;
@@ -108,50 +89,50 @@ pub enum Command {
     /// Set up this PC as an agent for a site (once).
     Init(init::Args),
     /// Register a customer's return (regulation 2.1).
-    Intake(intake::Args),
+    Intake(step::Intake),
     /// Correct the customer, contact or fault description of a ticket.
-    Edit(edit::Args),
+    Edit(step::Edit),
     /// Pass the registration on to after-sales (2.2).
-    Forward(forward::Args),
+    Forward(step::Forward),
     /// Record the first assessment: simple, or complex with a joint repair plan (2.3).
-    Assess(assess::Args),
+    Assess(step::Assess),
     /// Check, number and store the units that arrived (2.4).
     Receive(receive::Args),
     /// Set up and list storage areas.
     #[command(subcommand)]
     Area(area::Command),
     /// Put a unit in a storage area.
-    Move(move_unit::Args),
+    Move(step::Move),
     /// Assign units to a repairer (3.1).
-    Assign(assign::Args),
+    Assign(step::Assign),
     /// Record a repair: steps, parts, time (3.2).
-    Repair(repair::Args),
+    Repair(step::Repair),
     /// Ask procurement for parts (3.2).
-    PartsRequest(parts_request::Args),
+    PartsRequest(step::PartsRequest),
     /// Record an inspection: pass (signed) or fail (back to repair) (3.4).
-    Inspect(inspect::Args),
+    Inspect(step::Inspect),
     /// Record the shipping method and date agreed with the customer (4.1).
-    ShipNotice(ship_notice::Args),
+    ShipNotice(step::ShipNotice),
     /// Pack units that passed inspection (4.2).
-    Pack(pack::Args),
+    Pack(step::Pack),
     /// Hand the package to the carrier, with its tracking number (4.3).
-    Ship(ship::Args),
+    Ship(step::Ship),
     /// Record the customer's confirmation of delivery and satisfaction (5.2).
-    Confirm(confirm::Args),
+    Confirm(step::Confirm),
     /// Add a line to the cost ledger (6).
-    Cost(cost::Args),
+    Cost(step::Cost),
     /// Close a ticket after the customer confirmed delivery.
-    Close(close::Args),
+    Close(step::Close),
     /// File a closed ticket in the archive with its keeper and retention (8).
-    Archive(archive::Args),
+    Archive(step::Archive),
     /// Pause work on a ticket.
-    Hold(hold::Args),
+    Hold(step::Hold),
     /// Continue work on a ticket on hold.
-    Resume(resume::Args),
+    Resume(step::Resume),
     /// Cancel a ticket that will not be repaired.
-    Cancel(cancel::Args),
+    Cancel(step::Cancel),
     /// Settle a conflict between steps taken offline at two sites.
-    Resolve(resolve::Args),
+    Resolve(step::Resolve),
     /// Show a ticket (or the ticket of a unit) with all its records.
     Show(show::Args),
     /// List tickets, newest first.
@@ -250,28 +231,28 @@ impl Context {
         let ctx = self;
         match command {
             Command::Init(args) => init::run(ctx, args),
-            Command::Intake(args) => steps::run(ctx, args.into()),
-            Command::Edit(args) => steps::run(ctx, args.into()),
-            Command::Forward(args) => steps::run(ctx, args.into()),
-            Command::Assess(args) => steps::run(ctx, args.into()),
+            Command::Intake(step) => steps::run(ctx, Step::Intake(step)),
+            Command::Edit(step) => steps::run(ctx, Step::Edit(step)),
+            Command::Forward(step) => steps::run(ctx, Step::Forward(step)),
+            Command::Assess(step) => steps::run(ctx, Step::Assess(step)),
             Command::Receive(args) => receive::run(ctx, args),
             Command::Area(cmd) => area::run(ctx, cmd),
-            Command::Move(args) => steps::run(ctx, args.into()),
-            Command::Assign(args) => steps::run(ctx, args.into()),
-            Command::Repair(args) => steps::run(ctx, args.into()),
-            Command::PartsRequest(args) => steps::run(ctx, args.into()),
-            Command::Inspect(args) => steps::run(ctx, args.into()),
-            Command::ShipNotice(args) => steps::run(ctx, args.into()),
-            Command::Pack(args) => steps::run(ctx, args.into()),
-            Command::Ship(args) => steps::run(ctx, args.into()),
-            Command::Confirm(args) => steps::run(ctx, args.into()),
-            Command::Cost(args) => steps::run(ctx, args.into()),
-            Command::Close(args) => steps::run(ctx, args.into()),
-            Command::Archive(args) => steps::run(ctx, args.into()),
-            Command::Hold(args) => steps::run(ctx, args.into()),
-            Command::Resume(args) => steps::run(ctx, args.into()),
-            Command::Cancel(args) => steps::run(ctx, args.into()),
-            Command::Resolve(args) => steps::run(ctx, args.into()),
+            Command::Move(step) => steps::run(ctx, Step::Move(step)),
+            Command::Assign(step) => steps::run(ctx, Step::Assign(step)),
+            Command::Repair(step) => steps::run(ctx, Step::Repair(step)),
+            Command::PartsRequest(step) => steps::run(ctx, Step::PartsRequest(step)),
+            Command::Inspect(step) => steps::run(ctx, Step::Inspect(step)),
+            Command::ShipNotice(step) => steps::run(ctx, Step::ShipNotice(step)),
+            Command::Pack(step) => steps::run(ctx, Step::Pack(step)),
+            Command::Ship(step) => steps::run(ctx, Step::Ship(step)),
+            Command::Confirm(step) => steps::run(ctx, Step::Confirm(step)),
+            Command::Cost(step) => steps::run(ctx, Step::Cost(step)),
+            Command::Close(step) => steps::run(ctx, Step::Close(step)),
+            Command::Archive(step) => steps::run(ctx, Step::Archive(step)),
+            Command::Hold(step) => steps::run(ctx, Step::Hold(step)),
+            Command::Resume(step) => steps::run(ctx, Step::Resume(step)),
+            Command::Cancel(step) => steps::run(ctx, Step::Cancel(step)),
+            Command::Resolve(step) => steps::run(ctx, Step::Resolve(step)),
             Command::Show(args) => show::run(ctx, args),
             Command::List(args) => list::run(ctx, args),
             Command::History(args) => history::run(ctx, args),

@@ -349,6 +349,7 @@ impl RegistrationField {
 
 /// What the customer asked for (2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CustomerRequest {
@@ -364,6 +365,7 @@ impl CustomerRequest {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -461,6 +463,55 @@ pub enum Verdict {
     Fail,
 }
 
+/// `--pass` or `--fail` on the command line.
+#[cfg(feature = "cli")]
+impl clap::FromArgMatches for Verdict {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        if matches.get_flag("pass") {
+            Ok(Self::Pass)
+        } else if matches.get_flag("fail") {
+            Ok(Self::Fail)
+        } else {
+            Err(clap::Error::new(
+                clap::error::ErrorKind::MissingRequiredArgument,
+            ))
+        }
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "cli")]
+impl clap::Args for Verdict {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        use clap::{Arg, ArgAction, ArgGroup};
+        cmd.arg(
+            Arg::new("pass")
+                .long("pass")
+                .action(ArgAction::SetTrue)
+                .help("The unit meets the quality standard"),
+        )
+        .arg(
+            Arg::new("fail")
+                .long("fail")
+                .action(ArgAction::SetTrue)
+                .help("The unit goes back to repair"),
+        )
+        .group(
+            ArgGroup::new("verdict")
+                .args(["pass", "fail"])
+                .required(true),
+        )
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
 impl Verdict {
     pub fn label(self, lang: Lang) -> String {
         tr!(lang, "verdict", verdict = self.key())
@@ -497,6 +548,7 @@ pub struct Confirmation {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CostKind {
@@ -513,6 +565,7 @@ impl CostKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Payer {
@@ -529,6 +582,7 @@ impl Payer {
 
 /// 6.1: why the unit failed decides who pays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Liability {

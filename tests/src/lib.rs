@@ -523,19 +523,23 @@ struct CutState {
     cuts: usize,
     /// How many cuts there were when the proxy was last armed.
     cuts_when_armed: usize,
+    /// Bytes relayed (both ways) since the proxy was last armed.
+    relayed: u64,
 }
 
 impl CutState {
     /// Takes `n` bytes from the budget; returns how many may pass, and whether to cut.
     fn take(&mut self, n: u64) -> (u64, bool) {
-        match self.budget {
+        let (pass, cut) = match self.budget {
             Some(left) if n >= left => (left, true),
             Some(left) => {
                 self.budget = Some(left - n);
                 (n, false)
             }
             None => (n, false),
-        }
+        };
+        self.relayed += pass;
+        (pass, cut)
     }
 
     fn cut(&mut self) {
@@ -596,6 +600,7 @@ impl CutProxy {
         state.budget = Some(bytes);
         state.victim = None;
         state.cuts_when_armed = state.cuts;
+        state.relayed = 0;
     }
 
     /// The process to SIGKILL at the cut.
@@ -609,6 +614,12 @@ impl CutProxy {
         state.budget = None;
         state.victim = None;
         state.cuts > state.cuts_when_armed
+    }
+
+    /// Bytes relayed (both ways) since the proxy was last armed: how much a sync that was not
+    /// cut moved, so the next cut can fall within as much.
+    pub fn relayed(&self) -> u64 {
+        self.state.lock().expect("the proxy's state").relayed
     }
 
     /// How many cuts there were so far.

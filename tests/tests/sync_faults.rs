@@ -41,18 +41,21 @@ impl Rng {
 /// Every site syncs at once (two tickets a push), each through its proxy cut at a random byte
 /// below `bytes` of its traffic; there the sync is SIGKILLed, or in about a third of the calls
 /// the server, which is then started again.
+/// `traffic` holds, per site, the bytes its cut point is drawn below: at first a guess, then
+/// what its last sync that was not cut moved, so most syncs are cut somewhere within (a fixed
+/// range would leave the small syncs of the first rounds uncut, more or fewer by the seed).
 fn sync_at_once_cut_and_killed(
     sites: &[(Agent, CutProxy)],
     server: &mut Server,
     rng: &mut Rng,
-    bytes: u64,
+    traffic: &mut [u64],
 ) {
     let server_dies = (rng.below(3) == 0).then(|| rng.below(sites.len() as u64) as usize);
     let mut syncs: Vec<_> = sites
         .iter()
         .enumerate()
         .map(|(i, (agent, proxy))| {
-            proxy.arm(rng.below(bytes));
+            proxy.arm(rng.below(traffic[i].max(64)));
             let sync = agent
                 .command(&["sync"])
                 .env("RMA_AGENT_PUSH_BATCH", "2")
@@ -75,6 +78,9 @@ fn sync_at_once_cut_and_killed(
     for (i, (_, proxy)) in sites.iter().enumerate() {
         let cut = proxy.disarm();
         killed |= cut && server_dies == Some(i);
+        if !cut {
+            traffic[i] = proxy.relayed();
+        }
     }
     if killed {
         server.restart();
@@ -107,6 +113,7 @@ fn syncs_killed_at_random_points_on_both_sides_lose_and_duplicate_nothing() {
         .collect();
     // What each step that succeeded added: ticket -> the number of events it must hold.
     let mut expected: BTreeMap<String, usize> = BTreeMap::new();
+    let mut traffic = [12_000; 3];
     for round in 0..20 {
         for (i, (agent, _)) in sites.iter().enumerate() {
             let number = agent.intake(&format!("R{round} A{i}"), 1);
@@ -127,7 +134,7 @@ fn syncs_killed_at_random_points_on_both_sides_lose_and_duplicate_nothing() {
         }
         // Every site syncs at once. Each sync is cut at a random byte of its traffic, and
         // the sync (or, in some rounds, the server) is SIGKILLed at that byte.
-        sync_at_once_cut_and_killed(&sites, &mut server, &mut rng, 12_000);
+        sync_at_once_cut_and_killed(&sites, &mut server, &mut rng, &mut traffic);
     }
     let cuts: usize = sites.iter().map(|(_, proxy)| proxy.cuts()).sum();
     println!("{cuts} of 60 syncs were cut");
@@ -289,6 +296,7 @@ fn archiving_while_syncs_are_killed_keeps_every_late_step_and_every_site_lets_go
         .collect();
     wh1.ok(&["sync"]);
     wh2.ok(&["sync"]);
+    let mut traffic = [2_500; 2];
     // Ticket -> the number of events it must hold at the server in the end.
     let mut expected: BTreeMap<String, usize> = tickets
         .iter()
@@ -327,7 +335,7 @@ fn archiving_while_syncs_are_killed_keeps_every_late_step_and_every_site_lets_go
         }
         // Both sites sync at once, each cut at a random byte of its traffic, where the sync
         // (or, in some rounds, the server) is SIGKILLed.
-        sync_at_once_cut_and_killed(&sites, &mut server, &mut rng, 2_500);
+        sync_at_once_cut_and_killed(&sites, &mut server, &mut rng, &mut traffic);
     }
     let cuts: usize = sites.iter().map(|(_, proxy)| proxy.cuts()).sum();
     println!("{cuts} of 24 syncs were cut");
