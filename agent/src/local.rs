@@ -14,12 +14,11 @@ use chrono::{DateTime, Utc};
 use rma_shared::i18n::Lang;
 use rma_shared::people::Role;
 use rma_shared::step::{Outcome, Step, Text};
-use rma_shared::{
-    AreaCode, LabelCode, SiteCode, TicketList, TicketNumber, TicketOrUnit, TicketStatus, tr,
-};
+use rma_shared::{AreaCode, LabelCode, SiteCode, TicketList, TicketNumber, TicketOrUnit, tr};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use crate::desk::queries::List;
 use crate::desk::queries::{Shown, StatusReport};
 use crate::desk::scan::Scanned;
 use crate::desk::{Asker, Desk, DeskError};
@@ -85,17 +84,6 @@ pub struct Scan {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Show {
     pub what: TicketOrUnit,
-}
-
-/// Tickets, newest first: every filter given must match.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct List {
-    pub status: Option<TicketStatus>,
-    pub model: Option<String>,
-    pub area: Option<AreaCode>,
-    pub overdue: bool,
-    /// At most this many (0: all).
-    pub limit: usize,
 }
 
 /// The storage areas and how many units each holds.

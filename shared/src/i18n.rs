@@ -138,19 +138,6 @@ macro_rules! english_display {
     };
 }
 
-/// The errors of this crate a person may read, in `lang`: for a front end's
-/// [`error_chain`].
-pub fn localize(err: &(dyn std::error::Error + 'static), lang: Lang) -> Option<String> {
-    use crate::{IdError, LabelError, Refusal};
-    say::<Refusal>(err, lang)
-        .or_else(|| say::<IdError>(err, lang))
-        .or_else(|| say::<LabelError>(err, lang))
-        .or_else(|| say::<crate::money::MoneyError>(err, lang))
-        .or_else(|| say::<crate::analysis::MonthError>(err, lang))
-        .or_else(|| say::<crate::step::InputError>(err, lang))
-        .or_else(|| say::<crate::step::BadRequest>(err, lang))
-}
-
 /// `err` in `lang`, if it is an `E`.
 pub fn say<E: Localized + std::error::Error + 'static>(
     err: &(dyn std::error::Error + 'static),

@@ -5,6 +5,7 @@
 //! - [`label`]: the codes in QR labels, and reading them back from a scanner.
 //! - [`money`]: amounts as integer minor units with their currency.
 //! - [`event`]: the workflow events, one per step of the regulation.
+//! - [`work`]: "my work", what waits for a role in a ticket.
 //! - [`workflow`]: the rules; derives a ticket's and its units' state from its events and
 //!   reports concurrent, incompatible events as conflicts.
 //! - [`ticket`]: one ticket as one Automerge document.
@@ -36,6 +37,7 @@ pub mod sync;
 pub mod testing;
 pub mod ticket;
 pub mod view;
+pub mod work;
 pub mod workflow;
 
 pub use deadlines::{Deadline, DeadlineSettings, Pending};
@@ -48,6 +50,19 @@ pub use money::{Currency, Money};
 pub use ticket::{DocError, RecordError, Registration, TicketDoc};
 pub use view::{Derived, ListedTicket, TicketList, TicketSummary, TicketView, UnitBrief};
 pub use workflow::{Conflict, Location, Refusal, TicketStatus, UnitState, Workflow};
+
+/// The errors of this crate a person may read, in `lang`: for a front end's
+/// [`i18n::error_chain`].
+pub fn localize(err: &(dyn std::error::Error + 'static), lang: i18n::Lang) -> Option<String> {
+    use i18n::say;
+    say::<Refusal>(err, lang)
+        .or_else(|| say::<IdError>(err, lang))
+        .or_else(|| say::<LabelError>(err, lang))
+        .or_else(|| say::<crate::money::MoneyError>(err, lang))
+        .or_else(|| say::<crate::analysis::MonthError>(err, lang))
+        .or_else(|| say::<crate::step::InputError>(err, lang))
+        .or_else(|| say::<crate::step::BadRequest>(err, lang))
+}
 
 /// Re-exported so agent and server use the same Automerge as the documents.
 pub use automerge;

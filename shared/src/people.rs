@@ -2,14 +2,14 @@
 //! bench, and which role may take which step. One table, used by the agent's bench page, by
 //! its command line when accounts exist, and by the server's pages.
 //!
-//! Also the account as the server's directory sends it to the agents, and "my work": what
-//! waits for a role in a ticket.
+//! Also the account as the server's directory sends it to the agents ("my work", what waits
+//! for a role in a ticket, is [`crate::work`]).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::EventKind;
 use crate::i18n::Lang;
-use crate::{EventKind, TicketStatus, TicketSummary, UnitNumber, UnitState};
 
 /// The departments of regulation section 1, plus the head of the company and an administrator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -283,20 +283,6 @@ impl Action {
         )
     }
 
-    /// For a step on single units: whether a unit in `state` can take it.
-    pub fn takes_unit(self, state: UnitState) -> bool {
-        use UnitState as S;
-        match self {
-            Self::Move => !matches!(state, S::Packed | S::Shipped),
-            Self::Assign => matches!(state, S::Received | S::Stored | S::Failed | S::InRepair),
-            Self::Repair => matches!(state, S::InRepair | S::Failed),
-            Self::Inspect => state == S::AwaitingInspection,
-            Self::Pack => state == S::Passed,
-            Self::Ship => state == S::Packed,
-            _ => false,
-        }
-    }
-
     /// Steps taken on single units (each names the units it is for).
     pub fn on_units(self) -> bool {
         matches!(
@@ -346,75 +332,6 @@ impl Account {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Directory {
     pub accounts: Vec<Account>,
-}
-
-/// Something waiting for a person: a step on a ticket, or on some of its units.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Work {
-    pub action: Action,
-    pub units: Vec<UnitNumber>,
-}
-
-/// What waits in a ticket for `role` (and, for repairs, for the person `me`). `notice`
-/// says whether a shipping notice was given, which the summary does not hold: `None` when the
-/// caller did not look it up, and then both sales and after-sales see the ticket.
-pub fn waiting(summary: &TicketSummary, role: Role, me: &str, notice: Option<bool>) -> Vec<Work> {
-    use Action as A;
-    let mut work = Vec::new();
-    let mut push = |action: Action, units: Vec<UnitNumber>| {
-        if role.may(action) {
-            work.push(Work { action, units });
-        }
-    };
-    let units = |pick: &dyn Fn(&crate::UnitBrief) -> bool| -> Vec<UnitNumber> {
-        summary
-            .units
-            .iter()
-            .filter(|u| pick(u))
-            .map(|u| u.number.clone())
-            .collect()
-    };
-    let pending =
-        |deadline: crate::Deadline| summary.pending.iter().any(|p| p.deadline == deadline);
-    match summary.status {
-        TicketStatus::Registered if pending(crate::Deadline::Forward) => push(A::Forward, vec![]),
-        TicketStatus::Registered => push(A::Assess, vec![]),
-        TicketStatus::Assessed => push(A::Receive, vec![]),
-        TicketStatus::Received | TicketStatus::InRepair | TicketStatus::Inspected => {
-            let to_assign = units(&|u| matches!(u.state, UnitState::Received | UnitState::Stored));
-            if !to_assign.is_empty() {
-                push(A::Assign, to_assign);
-            }
-            let mine = units(&|u| {
-                A::Repair.takes_unit(u.state)
-                    && matches!(&u.location, crate::Location::Bench(name) if name.eq_ignore_ascii_case(me))
-            });
-            if !mine.is_empty() {
-                push(A::Repair, mine);
-            }
-            let to_inspect = units(&|u| u.state == UnitState::AwaitingInspection);
-            if !to_inspect.is_empty() {
-                push(A::Inspect, to_inspect);
-            }
-            if summary.status == TicketStatus::Inspected {
-                let passed = units(&|u| u.state == UnitState::Passed);
-                let packed = units(&|u| u.state == UnitState::Packed);
-                let noticed = notice.unwrap_or(true) || !packed.is_empty();
-                if notice != Some(true) && packed.is_empty() {
-                    push(A::ShipNotice, vec![]);
-                }
-                if noticed && !passed.is_empty() {
-                    push(A::Pack, passed);
-                }
-                if !packed.is_empty() {
-                    push(A::Ship, packed);
-                }
-            }
-        }
-        TicketStatus::Shipped => push(A::Confirm, vec![]),
-        _ => {}
-    }
-    work
 }
 
 #[cfg(test)]

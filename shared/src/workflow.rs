@@ -878,6 +878,24 @@ impl Workflow {
     }
 }
 
+/// Which unit states the regulation's steps on single units take: a rule of the workflow,
+/// so it lives with the states.
+impl Action {
+    /// For a step on single units: whether a unit in `state` can take it.
+    pub fn takes_unit(self, state: UnitState) -> bool {
+        use UnitState as S;
+        match self {
+            Self::Move => !matches!(state, S::Packed | S::Shipped),
+            Self::Assign => matches!(state, S::Received | S::Stored | S::Failed | S::InRepair),
+            Self::Repair => matches!(state, S::InRepair | S::Failed),
+            Self::Inspect => state == S::AwaitingInspection,
+            Self::Pack => state == S::Passed,
+            Self::Ship => state == S::Packed,
+            _ => false,
+        }
+    }
+}
+
 #[cfg(test)]
 #[path = "workflow_tests.rs"]
 mod tests;

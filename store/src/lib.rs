@@ -33,5 +33,5 @@ pub fn localize(
         .or_else(|| say::<backup::BackupError>(err, lang))
         .or_else(|| say::<files::SettingsError>(err, lang))
         .or_else(|| say::<prompt::PromptError>(err, lang))
-        .or_else(|| rma_shared::i18n::localize(err, lang))
+        .or_else(|| rma_shared::localize(err, lang))
 }

@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use rma_shared::i18n::{Lang, Localized};
-use rma_shared::people::{Action, Role, Work, waiting};
+use rma_shared::people::{Action, Role};
+use rma_shared::work::{Work, waiting};
 use rma_shared::{
     LabelCode, TicketNumber, TicketStatus, TicketSummary, TicketView, UnitNumber, tr,
 };

@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use rma_shared::event::EventKind;
 use rma_shared::people::{Account, Role};
-use rma_shared::{LabelCode, SiteCode, TicketList, TicketNumber, TicketView};
+use rma_shared::{
+    AreaCode, LabelCode, SiteCode, TicketList, TicketNumber, TicketStatus, TicketView,
+};
 use rma_store::tickets::Gone;
 use serde::{Deserialize, Serialize};
 
 use super::{Asker, Desk, DeskError};
-use crate::local::List;
 use crate::printing::{LabelData, Labels};
 use crate::store::{LastSync, ListFilter, Refused, ServerLink, StoreError};
 use crate::sync_client::{self, Progress, Report, SyncError};
@@ -23,6 +24,17 @@ use crate::sync_client::{self, Progress, Report, SyncError};
 pub enum Shown {
     Here(Box<TicketView>),
     AtServer(Gone),
+}
+
+/// Tickets, newest first: every filter given must match.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct List {
+    pub status: Option<TicketStatus>,
+    pub model: Option<String>,
+    pub area: Option<AreaCode>,
+    pub overdue: bool,
+    /// At most this many (0: all).
+    pub limit: usize,
 }
 
 /// This agent's sync state.
