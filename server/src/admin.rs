@@ -5,8 +5,19 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use thiserror::Error;
 
-use crate::api::AdminRequest;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use rma_shared::SiteCode;
+
+use crate::api::{bearer, same_secret};
 use crate::audit::AuditKind;
+use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::{ServerStore, ServerStoreError};
 use crate::users::UserError;
 
@@ -101,6 +112,103 @@ pub fn run(store: &ServerStore, request: AdminRequest) -> Result<Value, AdminErr
                 })
                 .collect();
             Ok(Value::Array(sites))
+        }
+    }
+}
+
+/// What `rma-server site ...` asks a running serve to do.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum AdminRequest {
+    SiteAdd {
+        code: SiteCode,
+    },
+    SiteRevoke {
+        code: SiteCode,
+    },
+    SiteList,
+    UserAdd {
+        name: String,
+        role: crate::users::Role,
+        password: String,
+        /// For a head: the department they lead.
+        #[serde(default)]
+        department: Option<crate::users::Role>,
+    },
+    UserRemove {
+        name: String,
+    },
+    UserList,
+    /// A consistent copy of the whole store into this file (on the server's machine).
+    Backup {
+        to: std::path::PathBuf,
+    },
+}
+
+pub(crate) async fn endpoint(
+    State(state): State<Arc<AppState>>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+    Json(request): Json<AdminRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    // For `rma-server` commands on this machine only, whatever address the server listens on.
+    if peer
+        .is_some_and(|axum::Extension(axum::extract::ConnectInfo(peer))| !peer.ip().is_loopback())
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_local",
+            "the admin endpoint answers only `rma-server` commands on the server's own machine",
+        ));
+    }
+    if !bearer(&headers).is_some_and(|token| same_secret(token, &state.admin_token)) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorised",
+            "the admin endpoint answers only `rma-server` commands on this machine",
+        ));
+    }
+    let _one_at_a_time = state.admin_lock.lock().await;
+    let store = state.clone();
+    let answer = tokio::task::spawn_blocking(move || crate::admin::run(&store.store, request))
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "an admin command failed");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "panic",
+                "the server failed on this request; see its log",
+            )
+        })??;
+    Ok(Json(answer))
+}
+
+impl From<crate::users::UserError> for ApiError {
+    fn from(err: crate::users::UserError) -> Self {
+        crate::admin::AdminError::User(err).into()
+    }
+}
+
+impl From<crate::admin::AdminError> for ApiError {
+    fn from(err: crate::admin::AdminError) -> Self {
+        use crate::users::UserError;
+        match err {
+            crate::admin::AdminError::Store(err) => err.into(),
+            crate::admin::AdminError::User(UserError::Kv(err)) => {
+                ServerStoreError::from(err).into()
+            }
+            crate::admin::AdminError::User(err @ UserError::Exists(_)) => {
+                Self::new(StatusCode::CONFLICT, "user_exists", err.to_string())
+            }
+            crate::admin::AdminError::User(err @ UserError::Unknown(_)) => {
+                Self::new(StatusCode::NOT_FOUND, "unknown_user", err.to_string())
+            }
+            crate::admin::AdminError::User(err) => {
+                Self::new(StatusCode::BAD_REQUEST, "bad_user", err.to_string())
+            }
+            err @ crate::admin::AdminError::DepartmentNotHead(_) => {
+                Self::new(StatusCode::BAD_REQUEST, "bad_user", err.to_string())
+            }
         }
     }
 }

@@ -1,6 +1,4 @@
-//! The HTTP API: sync for agents, read-only tickets and sites for the office, and a local
-//! admin endpoint for `rma-server site ...` while `serve` holds the store (on its own loopback
-//! listener, its secret compared in constant time).
+//! The HTTP API: sync for agents, and read-only tickets and sites for the office's people.
 //!
 //! Every request but the health check carries `Authorization: Bearer TOKEN`. A site's token
 //! reads everything and syncs as that site only: a missing or unknown (or revoked) token gets
@@ -10,7 +8,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,28 +19,16 @@ use rma_shared::sync::{self, BindRequest, FetchRequest, PushRequest};
 use rma_shared::{AreaCode, SiteCode, TicketList, TicketNumber, TicketStatus, TicketView};
 use rma_store::tickets::ListFilter;
 use serde::{Deserialize, Serialize};
-use tokio::sync::Mutex;
 
-use crate::settings::Settings;
-use crate::store::{ServerStore, ServerStoreError, Site, TokenCheck};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 
-/// What every handler shares.
-#[derive(Debug)]
-pub struct AppState {
-    pub store: ServerStore,
-    pub settings: Settings,
-    /// The secret of the local admin endpoint (in `server.json`, readable only by the owner).
-    pub admin_token: String,
-    /// One `rma-server site ...` or `user ...` command at a time (the feed keeps its own
-    /// writer lock, in the store).
-    pub admin_lock: Mutex<()>,
-    /// Sign-in attempts and password checks, limited.
-    pub logins: crate::web::throttle::Logins,
-    /// What the office's pages work out from many entries, kept for the next readers.
-    pub kept: crate::office::Kept,
-}
+use crate::error::{ApiError, ErrorBody, query};
+use crate::state::AppState;
+use crate::store::{ServerStoreError, Site, TokenCheck};
 
-pub fn router(state: Arc<AppState>) -> Router {
+/// The API's routes.
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/health", get(health))
         .route("/api/v1/sync/{site}/push", post(push))
@@ -54,143 +40,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/tickets", get(tickets))
         .route("/api/v1/tickets/{number}", get(ticket))
         .route("/api/v1/sites", get(sites))
-        .route("/api/v1/openapi.json", get(openapi))
-        .merge(crate::web::router(state.clone()))
-        // Forms, logins and admin commands are small; a push reads its own (large) body, with
-        // `max_body_bytes`, once its token is checked.
-        .layer(DefaultBodyLimit::max(SMALL_BODY))
-        .with_state(state)
 }
 
-/// The admin endpoint, for `rma-server` commands on this machine: served on its own
-/// loopback listener (see [`crate::serve`]), never on the public one.
-pub fn admin_router(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route("/local/v1/admin", post(admin))
-        .layer(DefaultBodyLimit::max(SMALL_BODY))
-        .with_state(state)
-}
-
-/// An error as the client sees it: a status, a stable code and a sentence.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-/// The body of every error answer.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// A stable code for programs, e.g. `unauthorised`, `wrong_site`, `bad_sync_data`.
-    pub error: String,
-    /// What is wrong and what to do, in a sentence for people.
-    pub message: String,
-}
-
-impl ErrorBody {
-    /// An error answer with this status.
-    pub fn answer(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-        let body = Self {
-            error: code.to_owned(),
-            message: message.into(),
-        };
-        (status, Json(body)).into_response()
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        ErrorBody::answer(self.status, self.code, self.message)
-    }
-}
-
-/// A query string that does not fit its endpoint: 400, in the same JSON as every error.
-fn query<T>(parsed: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    parsed
-        .map(|Query(query)| query)
-        .map_err(|err| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", err.body_text()))
-}
-
-impl From<ServerStoreError> for ApiError {
-    fn from(err: ServerStoreError) -> Self {
-        match err {
-            ServerStoreError::SiteExists(_) => {
-                Self::new(StatusCode::CONFLICT, "site_exists", err.to_string())
-            }
-            ServerStoreError::UnknownSite(_) => {
-                Self::new(StatusCode::NOT_FOUND, "unknown_site", err.to_string())
-            }
-            ServerStoreError::ActorTaken(_) => {
-                Self::new(StatusCode::CONFLICT, "actor_taken", err.to_string())
-            }
-            ServerStoreError::Backup(_) => {
-                Self::new(StatusCode::BAD_REQUEST, "backup", err.to_string())
-            }
-            ServerStoreError::ReservedSite(_) => {
-                Self::new(StatusCode::BAD_REQUEST, "reserved_site", err.to_string())
-            }
-            ServerStoreError::UnknownTicket(_) => {
-                Self::new(StatusCode::NOT_FOUND, "unknown_ticket", err.to_string())
-            }
-            ServerStoreError::Refused(_) => {
-                Self::new(StatusCode::CONFLICT, "refused", err.to_string())
-            }
-            ServerStoreError::Store(_)
-            | ServerStoreError::Io { .. }
-            | ServerStoreError::InUse(_) => {
-                tracing::error!(error = %err, "store failure");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "store",
-                    "the server could not read or write its store; see its log",
-                )
-            }
-        }
-    }
-}
-
-impl From<crate::users::UserError> for ApiError {
-    fn from(err: crate::users::UserError) -> Self {
-        crate::admin::AdminError::User(err).into()
-    }
-}
-
-impl From<crate::admin::AdminError> for ApiError {
-    fn from(err: crate::admin::AdminError) -> Self {
-        use crate::users::UserError;
-        match err {
-            crate::admin::AdminError::Store(err) => err.into(),
-            crate::admin::AdminError::User(UserError::Kv(err)) => {
-                ServerStoreError::from(err).into()
-            }
-            crate::admin::AdminError::User(err @ UserError::Exists(_)) => {
-                Self::new(StatusCode::CONFLICT, "user_exists", err.to_string())
-            }
-            crate::admin::AdminError::User(err @ UserError::Unknown(_)) => {
-                Self::new(StatusCode::NOT_FOUND, "unknown_user", err.to_string())
-            }
-            crate::admin::AdminError::User(err) => {
-                Self::new(StatusCode::BAD_REQUEST, "bad_user", err.to_string())
-            }
-            err @ crate::admin::AdminError::DepartmentNotHead(_) => {
-                Self::new(StatusCode::BAD_REQUEST, "bad_user", err.to_string())
-            }
-        }
-    }
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)?
         .to_str()
@@ -201,7 +53,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// Whether two secrets are the same, compared without stopping at the first difference (the
 /// time taken does not tell how much of a guess was right).
-fn same_secret(given: &str, secret: &str) -> bool {
+pub(crate) fn same_secret(given: &str, secret: &str) -> bool {
     use sha2::Digest as _;
     let (given, secret) = (sha2::Sha256::digest(given), sha2::Sha256::digest(secret));
     given
@@ -301,13 +153,6 @@ pub(crate) async fn health() -> Json<Health> {
     Json(Health { ok: true })
 }
 
-/// The OpenAPI document of this API.
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "status",
-    responses((status = 200, description = "This document", content_type = "application/json")))]
-pub(crate) async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(crate::openapi::document())
-}
-
 fn binary(body: Vec<u8>) -> Response {
     let mut response = body.into_response();
     response.headers_mut().insert(
@@ -351,7 +196,7 @@ async fn sync_body<T: serde::de::DeserializeOwned>(
 
 /// Runs store work on a blocking thread. It runs to its end even if the client goes away
 /// meanwhile: the store's own lock, not the request, keeps its writes in order.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ServerStoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
@@ -369,8 +214,8 @@ async fn blocking<T: Send + 'static>(
 
 /// Sends tickets: each is merged and taken, or refused alone with a reason.
 #[utoipa::path(post, path = "/api/v1/sync/{site}/push", tag = "sync", params(("site" = String, Path, description = "The code of the site the token belongs to, e.g. WH1")),
-    request_body(content = crate::openapi::SyncData, content_type = "application/vnd.rma.sync+postcard", description = "A PushRequest (rma_shared::sync), postcard-encoded"),
-    responses((status = 200, description = "A PushResponse: each ticket taken or refused", body = crate::openapi::SyncData, content_type = "application/vnd.rma.sync+postcard"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 413, description = "The body is larger than allowed; nothing was stored", body = ErrorBody), (status = 415, description = "The body is not sync data", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    request_body(content = SyncData, content_type = "application/vnd.rma.sync+postcard", description = "A PushRequest (rma_shared::sync), postcard-encoded"),
+    responses((status = 200, description = "A PushResponse: each ticket taken or refused", body = SyncData, content_type = "application/vnd.rma.sync+postcard"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 413, description = "The body is larger than allowed; nothing was stored", body = ErrorBody), (status = 415, description = "The body is not sync data", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
     security(("site_token" = [])))]
 pub(crate) async fn push(
     State(state): State<Arc<AppState>>,
@@ -392,16 +237,13 @@ pub(crate) async fn push(
     Ok(binary(sync::encode(&response)))
 }
 
-/// The largest body of any request but a push: a form, a login, an admin command.
-const SMALL_BODY: usize = 64 * 1024;
-
 /// The small bodies of sync: an actor to bind, ids to fetch.
 const SMALL_SYNC_BODY: usize = 1024 * 1024;
 
 /// Binds this installation's Automerge actor to the site: the server takes changes by bound
 /// actors only.
 #[utoipa::path(post, path = "/api/v1/sync/{site}/actor", tag = "sync", params(("site" = String, Path, description = "The code of the site the token belongs to, e.g. WH1")),
-    request_body(content = crate::openapi::SyncData, content_type = "application/vnd.rma.sync+postcard", description = "A BindRequest (rma_shared::sync), postcard-encoded"),
+    request_body(content = SyncData, content_type = "application/vnd.rma.sync+postcard", description = "A BindRequest (rma_shared::sync), postcard-encoded"),
     responses((status = 204, description = "Bound"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 409, description = "The installation is bound to another site already", body = ErrorBody), (status = 413, description = "The body is larger than allowed; nothing was stored", body = ErrorBody), (status = 415, description = "The body is not sync data", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
     security(("site_token" = [])))]
 pub(crate) async fn bind_actor(
@@ -436,7 +278,7 @@ pub(crate) struct TreeQuery {
 /// The digests of one part of the id space, to find the tickets on which an agent and the
 /// server differ.
 #[utoipa::path(get, path = "/api/v1/sync/{site}/tree", tag = "sync", params(("site" = String, Path, description = "The code of the site the token belongs to, e.g. WH1"), TreeQuery),
-    responses((status = 200, description = "A TreeNode (rma_shared::sync)", body = crate::openapi::SyncData, content_type = "application/vnd.rma.sync+postcard"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    responses((status = 200, description = "A TreeNode (rma_shared::sync)", body = SyncData, content_type = "application/vnd.rma.sync+postcard"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
     security(("site_token" = [])))]
 pub(crate) async fn tree(
     State(state): State<Arc<AppState>>,
@@ -462,8 +304,8 @@ pub(crate) async fn tree(
 
 /// Tickets by id, whole.
 #[utoipa::path(post, path = "/api/v1/sync/{site}/fetch", tag = "sync", params(("site" = String, Path, description = "The code of the site the token belongs to, e.g. WH1")),
-    request_body(content = crate::openapi::SyncData, content_type = "application/vnd.rma.sync+postcard", description = "A FetchRequest (rma_shared::sync), postcard-encoded"),
-    responses((status = 200, description = "A FetchResponse (rma_shared::sync)", body = crate::openapi::SyncData, content_type = "application/vnd.rma.sync+postcard"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 413, description = "The body is larger than allowed; nothing was stored", body = ErrorBody), (status = 415, description = "The body is not sync data", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    request_body(content = SyncData, content_type = "application/vnd.rma.sync+postcard", description = "A FetchRequest (rma_shared::sync), postcard-encoded"),
+    responses((status = 200, description = "A FetchResponse (rma_shared::sync)", body = SyncData, content_type = "application/vnd.rma.sync+postcard"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 413, description = "The body is larger than allowed; nothing was stored", body = ErrorBody), (status = 415, description = "The body is not sync data", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
     security(("site_token" = [])))]
 pub(crate) async fn fetch(
     State(state): State<Arc<AppState>>,
@@ -502,7 +344,7 @@ pub(crate) struct PullQuery {
 
 /// The next page of the feed: the tickets other sites changed since `cursor`.
 #[utoipa::path(get, path = "/api/v1/sync/{site}/pull", tag = "sync", params(("site" = String, Path, description = "The code of the site the token belongs to, e.g. WH1"), PullQuery),
-    responses((status = 200, description = "A PullResponse (rma_shared::sync)", body = crate::openapi::SyncData, content_type = "application/vnd.rma.sync+postcard"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    responses((status = 200, description = "A PullResponse (rma_shared::sync)", body = SyncData, content_type = "application/vnd.rma.sync+postcard"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
     security(("site_token" = [])))]
 pub(crate) async fn pull(
     State(state): State<Arc<AppState>>,
@@ -685,73 +527,23 @@ pub(crate) async fn sites(
         .collect();
     Ok(Json(views))
 }
+/// Sync data: the postcard bytes of a type of `rma_shared::sync`.
+#[derive(Debug)]
+pub struct SyncData;
 
-/// What `rma-server site ...` asks a running serve to do.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "do", rename_all = "snake_case")]
-pub enum AdminRequest {
-    SiteAdd {
-        code: SiteCode,
-    },
-    SiteRevoke {
-        code: SiteCode,
-    },
-    SiteList,
-    UserAdd {
-        name: String,
-        role: crate::users::Role,
-        password: String,
-        /// For a head: the department they lead.
-        #[serde(default)]
-        department: Option<crate::users::Role>,
-    },
-    UserRemove {
-        name: String,
-    },
-    UserList,
-    /// A consistent copy of the whole store into this file (on the server's machine).
-    Backup {
-        to: std::path::PathBuf,
-    },
+impl utoipa::PartialSchema for SyncData {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some(
+                "postcard-encoded sync data (rma_shared::sync), at most the server's max_body_bytes",
+            ))
+            .into()
+    }
 }
 
-async fn admin(
-    State(state): State<Arc<AppState>>,
-    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
-    headers: HeaderMap,
-    Json(request): Json<AdminRequest>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    // For `rma-server` commands on this machine only, whatever address the server listens on.
-    if peer
-        .is_some_and(|axum::Extension(axum::extract::ConnectInfo(peer))| !peer.ip().is_loopback())
-    {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "not_local",
-            "the admin endpoint answers only `rma-server` commands on the server's own machine",
-        ));
-    }
-    if !bearer(&headers).is_some_and(|token| same_secret(token, &state.admin_token)) {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorised",
-            "the admin endpoint answers only `rma-server` commands on this machine",
-        ));
-    }
-    let _one_at_a_time = state.admin_lock.lock().await;
-    let store = state.clone();
-    let answer = tokio::task::spawn_blocking(move || crate::admin::run(&store.store, request))
-        .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "an admin command failed");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "panic",
-                "the server failed on this request; see its log",
-            )
-        })??;
-    Ok(Json(answer))
-}
+impl utoipa::ToSchema for SyncData {}
 
 #[cfg(test)]
 #[path = "api_tests.rs"]

@@ -8,7 +8,12 @@ use rma_shared::TicketDoc;
 use rma_shared::sync::{Heads, PullResponse, PushDoc, PushResponse, PushResult};
 use tower::ServiceExt;
 
+use tokio::sync::Mutex;
+
 use super::*;
+use crate::app::{admin_router, router};
+use crate::settings::Settings;
+use crate::store::ServerStore;
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -606,20 +611,20 @@ async fn the_admin_endpoint_answers_loopback_only_and_its_secret() {
     // The right secret from another machine (a documentation address, RFC 5737, as the peer
     // the server would see; in-process, nothing is sent anywhere): refused all the same.
     let (status, body) = answer(
-        super::admin_router(f.state.clone()),
+        admin_router(f.state.clone()),
         admin([192, 0, 2, 7], "admin"),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(message(&body).contains("own machine"));
     let (status, _) = answer(
-        super::admin_router(f.state.clone()),
+        admin_router(f.state.clone()),
         admin([127, 0, 0, 1], "admim"),
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, body) = answer(
-        super::admin_router(f.state.clone()),
+        admin_router(f.state.clone()),
         admin([127, 0, 0, 1], "admin"),
     )
     .await;

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use rma_shared::SiteCode;
 use serde_json::Value;
 
-use crate::api::AdminRequest;
+use crate::admin::AdminRequest;
 use crate::serve::{HANDLE_FILE, Handle, Server};
 use crate::settings::Settings;
 use crate::store::{Location, ServerStore};

@@ -2,7 +2,9 @@
 //!
 //! - [`store`]: every site's tickets, the feed agents pull, enrolled sites and their tokens;
 //!   on sled (embedded, the default) or on PostgreSQL ([`pg`]).
-//! - [`api`]: the HTTP API (sync, tickets, sites) and its errors; [`openapi`]: its description.
+//! - [`app`]: the routes put together; [`state`]: what every request shares; [`error`]: the
+//!   API's one error path.
+//! - [`api`]: the HTTP API (sync, tickets, sites); [`openapi`]: its description.
 //! - [`admin`]: enrolment, the same through a running serve or on the store directly.
 //! - [`archive`]: the archive (regulation 8): cards to find tickets by, applications and
 //!   grants to read them, retention and disposal; [`audit`]: the append-only audit log.
@@ -15,14 +17,17 @@
 
 pub mod admin;
 pub mod api;
+pub mod app;
 pub mod archive;
 pub mod audit;
 pub mod cli;
+pub mod error;
 pub mod office;
 pub mod openapi;
 pub mod pg;
 pub mod serve;
 pub mod settings;
+pub mod state;
 pub mod store;
 pub mod transport;
 pub mod users;

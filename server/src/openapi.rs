@@ -3,9 +3,8 @@
 
 use std::sync::OnceLock;
 
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::OpenApi as Document;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{OpenApi as Document, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::api;
@@ -23,7 +22,7 @@ use crate::api;
     ),
     paths(
         api::health,
-        api::openapi,
+        serve,
         api::push,
         api::pull,
         api::bind_actor,
@@ -34,7 +33,7 @@ use crate::api;
         api::ticket,
         api::sites,
     ),
-    components(schemas(api::ErrorBody)),
+    components(schemas(crate::error::ErrorBody)),
     modifiers(&SiteToken),
     tags(
         (name = "status", description = "Whether the server answers, and this document"),
@@ -75,20 +74,9 @@ impl Modify for SiteToken {
     }
 }
 
-/// Sync data: the postcard bytes of a type of `rma_shared::sync`.
-#[derive(Debug)]
-pub struct SyncData;
-
-impl utoipa::PartialSchema for SyncData {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
-            .description(Some(
-                "postcard-encoded sync data (rma_shared::sync), at most the server's max_body_bytes",
-            ))
-            .into()
-    }
+/// The OpenAPI document of this API.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "status",
+    responses((status = 200, description = "This document", content_type = "application/json")))]
+pub(crate) async fn serve() -> axum::Json<Document> {
+    axum::Json(document())
 }
-
-impl utoipa::ToSchema for SyncData {}

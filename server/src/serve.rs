@@ -9,8 +9,9 @@ use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 use tokio_rustls::TlsAcceptor;
 
-use crate::api::{AppState, admin_router, router};
+use crate::app::{admin_router, router};
 use crate::settings::Settings;
+use crate::state::AppState;
 use crate::store::{ServerStore, ServerStoreError};
 use crate::transport;
 

@@ -275,7 +275,7 @@ pub async fn limit_requests(
 }
 
 fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
-    crate::api::ErrorBody::answer(status, code, message)
+    crate::error::ErrorBody::answer(status, code, message)
 }
 
 /// A shutdown signal several listeners can wait for.

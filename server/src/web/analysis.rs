@@ -18,7 +18,7 @@ use rma_shared::tr;
 use super::auth::Office;
 use super::chart::bars;
 use super::{page, refuse};
-use crate::api::AppState;
+use crate::state::AppState;
 use crate::users::User;
 
 #[derive(Debug, Deserialize)]

@@ -19,9 +19,9 @@ use serde::Deserialize;
 use super::audit::Audited;
 use super::auth::Office;
 use super::{page, refuse, when};
-use crate::api::AppState;
 use crate::archive::{Application, ArchiveCard, ArchiveError, ArchiveSearch};
 use crate::audit::AuditKind;
+use crate::state::AppState;
 use crate::users::User;
 
 /// Cards shown on a page.

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use rma_shared::i18n::Lang;
 use rma_shared::tr;
 
-use crate::api::AppState;
+use crate::state::AppState;
 use crate::users::{SESSION_HOURS, User};
 use rma_store::people::{SignIn, safe_next};
 

@@ -17,7 +17,7 @@ use rma_shared::tr;
 
 use super::auth::Office;
 use super::{age, page, problem};
-use crate::api::AppState;
+use crate::state::AppState;
 
 pub const PAGE_SIZE: usize = 50;
 

@@ -21,7 +21,7 @@ use rma_shared::tr;
 
 use super::auth::Office;
 use super::{page, refuse, when};
-use crate::api::AppState;
+use crate::state::AppState;
 use crate::users::User;
 
 #[derive(Debug, Deserialize)]

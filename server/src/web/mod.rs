@@ -9,7 +9,6 @@
 //!   module a page (or a few);
 //!   [`audit::trail`] writes the audit log's entries for downloads, refusals and archive reads.
 //! - [`chart`]: bar charts as SVG, drawn here; [`csv`]: downloads Excel opens.
-//! - [`throttle`]: password checks, a few at a time.
 
 pub mod analysis;
 pub mod archive;
@@ -20,7 +19,6 @@ pub mod chart;
 pub mod costs;
 pub mod csv;
 pub mod sites;
-pub mod throttle;
 pub mod ticket;
 
 use std::sync::Arc;
@@ -35,7 +33,7 @@ use maud::{DOCTYPE, Markup, html};
 use rma_shared::i18n::Lang;
 use rma_shared::tr;
 
-use crate::api::AppState;
+use crate::state::AppState;
 use crate::users::User;
 
 pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {

@@ -13,7 +13,7 @@ use rma_shared::tr;
 
 use super::auth::Office;
 use super::{age, page, problem, when};
-use crate::api::AppState;
+use crate::state::AppState;
 
 pub async fn show(State(state): State<Arc<AppState>>, Office(user, lang): Office) -> Response {
     super::off_thread(move || {

@@ -18,8 +18,9 @@ use rma_shared::{
 use tokio::sync::Mutex;
 use tower::ServiceExt as _;
 
-use crate::api::{AppState, router};
+use crate::app::router;
 use crate::settings::Settings;
+use crate::state::AppState;
 use crate::store::ServerStore;
 use crate::users::Role;
 
@@ -734,7 +735,7 @@ async fn too_many_wrong_passwords_for_one_name_must_wait() {
         .iter()
         .position(|s| *s == StatusCode::TOO_MANY_REQUESTS)
         .expect("30 wrong passwords are limited");
-    assert_eq!(limited, crate::web::throttle::PER_NAME, "{statuses:?}");
+    assert_eq!(limited, crate::users::PER_NAME, "{statuses:?}");
     let answer = log_in(&f, "fiona", "finance pass").await;
     assert_eq!(
         answer.status,
@@ -746,7 +747,7 @@ async fn too_many_wrong_passwords_for_one_name_must_wait() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(retry > 0 && retry <= crate::web::throttle::WINDOW.as_secs());
+    assert!(retry > 0 && retry <= crate::users::WINDOW.as_secs());
     assert!(answer.body.contains("Too many wrong passwords"));
     // Another person signs in meanwhile.
     assert_eq!(
@@ -1160,7 +1161,7 @@ async fn the_audit_log_keeps_sign_ins_refusals_downloads_archive_reads_and_chang
     assert_eq!(csv.status, StatusCode::OK);
     crate::admin::run(
         &f.state.store,
-        crate::api::AdminRequest::UserRemove { name: "sam".into() },
+        crate::admin::AdminRequest::UserRemove { name: "sam".into() },
     )
     .unwrap();
 

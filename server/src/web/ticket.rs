@@ -17,7 +17,7 @@ use rma_shared::tr;
 
 use super::auth::Office;
 use super::{page, problem, when};
-use crate::api::AppState;
+use crate::state::AppState;
 
 pub async fn show(
     State(state): State<Arc<AppState>>,
