@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use rma_shared::SiteCode;
 
 use crate::api::{bearer, same_secret};
-use crate::audit::AuditKind;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::audit::AuditKind;
 use crate::store::{ServerStore, ServerStoreError};
 use crate::users::UserError;
 

@@ -477,7 +477,7 @@ pub(crate) async fn ticket(
         let _ = tokio::task::spawn_blocking(move || {
             writer.store.audit(
                 &person.name,
-                crate::audit::AuditKind::Refused,
+                crate::store::audit::AuditKind::Refused,
                 &subject,
                 "api",
             );

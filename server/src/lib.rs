@@ -18,11 +18,8 @@
 pub mod admin;
 pub mod api;
 pub mod app;
-pub mod archive;
-pub mod audit;
 pub mod cli;
 pub mod error;
-pub mod office;
 pub mod openapi;
 pub mod pg;
 pub mod serve;

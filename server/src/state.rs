@@ -19,5 +19,5 @@ pub struct AppState {
     /// Sign-in attempts and password checks, limited.
     pub logins: crate::users::Logins,
     /// What the office's pages work out from many entries, kept for the next readers.
-    pub kept: crate::office::Kept,
+    pub kept: crate::store::office::Kept,
 }

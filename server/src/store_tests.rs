@@ -1,11 +1,15 @@
 //! The store's trust at the sync boundary: every forgery is refused alone, with a reason, and
 //! changes nothing stored, while the rest of its batch commits.
 
+use chrono::Utc;
 use rma_shared::Event;
+use rma_shared::TicketDoc;
+use rma_shared::automerge::ActorId;
 use rma_shared::automerge::transaction::Transactable;
 use rma_shared::automerge::{ROOT, ReadDoc, ScalarValue, Value};
 use rma_shared::event::EventKind;
-use rma_shared::sync::{Heads, PushResult, outgoing};
+use rma_shared::sync::{Heads, PAGE_BYTES, PushDoc, PushRequest, PushResult, outgoing};
+use rma_store::kv::Batch;
 
 use super::*;
 use crate::test_support::{actor_of, enrol};
@@ -318,7 +322,7 @@ fn a_feed_that_lost_a_ticket_gets_it_back_on_open() {
 
 #[test]
 fn the_offices_kept_answers_are_worked_out_again_once_something_is_pushed() {
-    use crate::office::Recent;
+    use crate::store::office::Recent;
     use std::cell::Cell;
     let (_dir, store) = store();
     let worked = Cell::new(0);

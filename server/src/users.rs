@@ -6,35 +6,4 @@
 //! not the office.
 
 pub use rma_shared::people::{Account as User, Role};
-pub use rma_store::people::{PER_NAME, PeopleError as UserError, SESSION_HOURS, WINDOW};
-
-use rma_store::people::People;
-
-use crate::store::ServerStore;
-
-impl ServerStore {
-    /// The accounts and sessions.
-    pub fn people(&self) -> People {
-        People::over(self.kv().clone())
-    }
-}
-
-/// Password checks at once (each takes a core for tens of milliseconds).
-pub const CHECKS_AT_ONCE: usize = 2;
-
-/// The failures seen, and the turns for password checks.
-#[derive(Debug)]
-pub struct Logins {
-    pub failures: rma_store::people::Throttle,
-    /// Bounds the password checks running at once.
-    pub checks: tokio::sync::Semaphore,
-}
-
-impl Default for Logins {
-    fn default() -> Self {
-        Self {
-            failures: rma_store::people::Throttle::default(),
-            checks: tokio::sync::Semaphore::new(CHECKS_AT_ONCE),
-        }
-    }
-}
+pub use rma_store::people::{Logins, PER_NAME, PeopleError as UserError, SESSION_HOURS, WINDOW};

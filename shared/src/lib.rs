@@ -10,6 +10,7 @@
 //!   reports concurrent, incompatible events as conflicts.
 //! - [`ticket`]: one ticket as one Automerge document.
 //! - [`deadlines`]: the regulation's deadlines as settings, and which a ticket waits on.
+//! - [`web`]: what the bench page and the office's pages tell browsers alike.
 //! - [`view`]: the full ticket view and the summary kept in indexes.
 //! - [`step`]: the steps of the regulation as typed requests, and what applying one did.
 //! - [`sync`]: the sync protocol between agents and the server, without I/O.
@@ -37,6 +38,7 @@ pub mod sync;
 pub mod testing;
 pub mod ticket;
 pub mod view;
+pub mod web;
 pub mod work;
 pub mod workflow;
 

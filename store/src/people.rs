@@ -299,19 +299,22 @@ pub enum SignIn {
 }
 
 impl People {
-    /// A sign-in from `address`: limited by `throttle`, then the (slow) password check, the
-    /// outcome noted in `throttle`. Blocking: run it off async threads.
+    /// A sign-in from `address`: limited by `logins`, then the (slow) password check, a few
+    /// at a time, the outcome noted. Blocking: run it off async threads.
     pub fn sign_in(
         &self,
-        throttle: &Throttle,
+        logins: &Logins,
         name: &str,
         password: &str,
         address: &str,
         now: DateTime<Utc>,
     ) -> Result<SignIn, PeopleError> {
+        let throttle = &logins.failures;
         if let Some(wait) = throttle.wait(name, address, Instant::now()) {
             return Ok(SignIn::Wait(wait));
         }
+        // Checking a password is slow on purpose: a few at a time.
+        let _turn = logins.turn();
         Ok(match self.log_in(name, password, now)? {
             Some((token, account)) => {
                 throttle.succeeded(name);
@@ -325,19 +328,56 @@ impl People {
     }
 }
 
-/// Only a path on this site is a place to go back to after signing in: one slash first,
-/// and no backslash or control character (browsers drop tabs and newlines, so `/\t/evil`
-/// would become `//evil`, another site).
-pub fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.chars().any(|c| c == '\\' || c.is_control()) =>
-        {
-            path
+/// Password checks at once (each takes a core for tens of milliseconds).
+pub const CHECKS_AT_ONCE: usize = 2;
+
+/// Sign-in attempts and password checks, limited, for one set of pages: the failures seen,
+/// and the turns for password checks.
+#[derive(Debug)]
+pub struct Logins {
+    pub failures: Throttle,
+    /// Checks running now.
+    checking: Mutex<usize>,
+    free: std::sync::Condvar,
+}
+
+impl Default for Logins {
+    fn default() -> Self {
+        Self {
+            failures: Throttle::default(),
+            checking: Mutex::new(0),
+            free: std::sync::Condvar::new(),
         }
-        _ => "/",
+    }
+}
+
+impl Logins {
+    /// Waits for a turn to check a password: [`CHECKS_AT_ONCE`] run at once.
+    fn turn(&self) -> Turn<'_> {
+        let mut checking = self.checking.lock().unwrap_or_else(PoisonError::into_inner);
+        while *checking >= CHECKS_AT_ONCE {
+            checking = self
+                .free
+                .wait(checking)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *checking += 1;
+        Turn(self)
+    }
+}
+
+/// A turn to check a password, given back when dropped.
+struct Turn<'a>(&'a Logins);
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut checking = self
+            .0
+            .checking
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *checking -= 1;
+        self.0.free.notify_one();
     }
 }
 
@@ -395,23 +435,6 @@ impl Throttle {
     pub fn succeeded(&self, name: &str) {
         let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
         failures.remove(&keys(name, "")[0].0);
-    }
-}
-
-/// Whether a form post comes from another site (and must be refused): by `Sec-Fetch-Site`
-/// when the browser sends it, else by `Origin` against `Host`. A post with neither (a
-/// program, an old browser) is let through; the session cookie is `SameSite` as well.
-pub fn cross_site(fetch_site: Option<&str>, origin: Option<&str>, host: Option<&str>) -> bool {
-    if let Some(site) = fetch_site {
-        return !matches!(site, "same-origin" | "none");
-    }
-    match (origin, host) {
-        (Some(origin), Some(host)) => {
-            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-            origin == "null" || !origin_host.eq_ignore_ascii_case(host)
-        }
-        (Some(_), None) => true,
-        _ => false,
     }
 }
 
@@ -609,45 +632,5 @@ mod tests {
             throttle.wait("guess1", "client-a", now).is_some(),
             "the address still waits"
         );
-    }
-
-    #[test]
-    fn posts_from_other_sites_are_told_apart() {
-        assert!(!cross_site(Some("same-origin"), None, None));
-        assert!(!cross_site(Some("none"), None, None));
-        assert!(cross_site(
-            Some("cross-site"),
-            Some("http://rma.local"),
-            Some("rma.local")
-        ));
-        assert!(cross_site(
-            None,
-            Some("http://evil.example"),
-            Some("rma.local:8080")
-        ));
-        assert!(cross_site(None, Some("null"), Some("rma.local:8080")));
-        assert!(!cross_site(
-            None,
-            Some("http://rma.local:8080"),
-            Some("rma.local:8080")
-        ));
-        assert!(!cross_site(None, None, Some("rma.local:8080")));
-    }
-
-    #[test]
-    fn only_paths_of_this_server_are_places_to_go_back_to() {
-        for (given, expected) in [
-            (Some("/tickets/WH1-2026-00001"), "/tickets/WH1-2026-00001"),
-            (Some("/?status=received&page=2"), "/?status=received&page=2"),
-            (Some("//evil.example"), "/"),
-            (Some("/\t/evil.example"), "/"),
-            (Some("/\n/evil.example"), "/"),
-            (Some("/\\evil.example"), "/"),
-            (Some("https://evil.example/"), "/"),
-            (Some("evil"), "/"),
-            (None, "/"),
-        ] {
-            assert_eq!(safe_next(given), expected, "{given:?}");
-        }
     }
 }

@@ -26,7 +26,8 @@ use rma_shared::AreaCode;
 use rma_shared::i18n::Lang;
 use rma_shared::people::Account;
 use rma_shared::tr;
-use rma_store::people::{SESSION_HOURS, SignIn, Throttle, safe_next};
+use rma_shared::web::{self, safe_next};
+use rma_store::people::{Logins, SESSION_HOURS, SignIn};
 use serde::Deserialize;
 
 use crate::desk::{Asker, Desk, DeskError};
@@ -45,9 +46,8 @@ const STYLE: &str = include_str!("style.css");
 #[derive(Debug)]
 pub(crate) struct Bench {
     pub(crate) holder: Arc<Holder>,
-    throttle: Throttle,
-    /// Password checks at once (each takes a core for tens of milliseconds).
-    checks: tokio::sync::Semaphore,
+    /// Sign-in attempts and password checks, limited.
+    logins: Logins,
     /// Per session: the storage area scanned last and what the last step said.
     places: Mutex<HashMap<String, Place>>,
 }
@@ -72,8 +72,7 @@ pub(crate) enum Flash {
 pub(crate) fn router(holder: Arc<Holder>) -> Router {
     let bench = Arc::new(Bench {
         holder,
-        throttle: Throttle::default(),
-        checks: tokio::sync::Semaphore::new(2),
+        logins: Logins::default(),
         places: Mutex::default(),
     });
     Router::new()
@@ -102,7 +101,7 @@ async fn guard(request: axum::extract::Request, next: axum::middleware::Next) ->
     let headers = request.headers();
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let refused = (request.method() == axum::http::Method::POST
-        && rma_store::people::cross_site(text("sec-fetch-site"), text("origin"), text("host")))
+        && web::cross_site(text("sec-fetch-site"), text("origin"), text("host")))
     .then(|| {
         text("accept-language")
             .and_then(Lang::from_accept_language)
@@ -114,19 +113,20 @@ async fn guard(request: axum::extract::Request, next: axum::middleware::Next) ->
     }
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    let set = |headers: &mut HeaderMap, name, value: &'static str| {
-        headers.insert(name, header::HeaderValue::from_static(value));
-    };
-    set(
-        headers,
+    headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        header::HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
     );
-    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(headers, header::REFERRER_POLICY, "same-origin");
-    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    for (name, value) in web::SECURITY_HEADERS {
+        headers.insert(name, header::HeaderValue::from_static(value));
+    }
     if !headers.contains_key(header::CACHE_CONTROL) {
-        set(headers, header::CACHE_CONTROL, "no-store");
+        headers.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static(web::NO_STORE),
+        );
     }
     response
 }
@@ -144,34 +144,33 @@ async fn style() -> Response {
 
 /// A cookie's value.
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
+    let values = headers
         .get_all(header::COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
+        .filter_map(|v| v.to_str().ok());
+    web::cookie(values, name)
 }
 
 /// The language of a page: the switch's cookie, else the person's choice, else the
 /// browser's, else the agent's setting.
 fn page_lang(headers: &HeaderMap, bench: &Bench, account: Option<&Account>) -> Lang {
-    cookie(headers, LANG_COOKIE)
-        .and_then(Lang::parse)
-        .or_else(|| account.and_then(|a| a.language))
-        .or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Lang::from_accept_language)
-        })
-        .or_else(|| {
-            crate::settings::Settings::load(bench.holder.desk.data(), None)
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    web::page_lang(
+        cookie(headers, LANG_COOKIE),
+        account.and_then(|a| a.language),
+        accept,
+        || {
+            bench
+                .holder
+                .desk
+                .settings()
                 .ok()
                 .and_then(|s| s.language)
-        })
-        .unwrap_or_default()
+                .unwrap_or_default()
+        },
+    )
 }
 
 /// A signed-in person, for handlers that need one: others are sent to sign in.
@@ -347,14 +346,11 @@ async fn log_in(
         || "unknown".to_owned(),
         |axum::Extension(axum::extract::ConnectInfo(peer))| peer.ip().to_string(),
     );
-    let Ok(_turn) = bench.checks.acquire().await else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    };
     let worker = bench.clone();
     let name = form.name.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         worker.holder.desk.store().people().sign_in(
-            &worker.throttle,
+            &worker.logins,
             &name,
             &form.password,
             &address,
@@ -365,10 +361,8 @@ async fn log_in(
     match outcome {
         Ok(Ok(SignIn::Welcome(token, account))) => {
             tracing::info!(user = %account.name, "signed in at the bench page");
-            let cookie = format!(
-                "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-                SESSION_HOURS * 3600
-            );
+            // Plain http on the warehouse network: no `Secure`.
+            let cookie = web::session_cookie(COOKIE, &token, SESSION_HOURS, false);
             ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
         }
         Ok(Ok(SignIn::Wait(wait))) => {
@@ -419,7 +413,7 @@ async fn log_out(State(bench): State<Arc<Bench>>, headers: HeaderMap) -> Respons
         let store = bench.holder.desk.store().clone();
         let _ = tokio::task::spawn_blocking(move || store.people().log_out(&token)).await;
     }
-    let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    let cookie = web::ended_cookie(COOKIE);
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
 }
 
@@ -447,10 +441,7 @@ async fn choose_language(
         })
         .await;
     }
-    let cookie = format!(
-        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
-        lang.code()
-    );
+    let cookie = web::language_cookie(LANG_COOKIE, lang);
     (
         [(header::SET_COOKIE, cookie)],
         Redirect::to(&back(&headers)),
@@ -460,12 +451,8 @@ async fn choose_language(
 
 /// The page a form was sent from (the referrer, sent for this site's pages only), or home.
 pub(crate) fn back(headers: &HeaderMap) -> String {
-    let referrer = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|url| url.split_once("://"))
-        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()));
-    safe_next(referrer.as_deref()).to_owned()
+    let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+    web::back(referer).to_owned()
 }
 
 /// A page of the bench: the header with the person, the sync state and the scan box, the

@@ -19,9 +19,9 @@ use serde::Deserialize;
 use super::audit::Audited;
 use super::auth::Office;
 use super::{page, refuse, when};
-use crate::archive::{Application, ArchiveCard, ArchiveError, ArchiveSearch};
-use crate::audit::AuditKind;
 use crate::state::AppState;
+use crate::store::archive::{Application, ArchiveCard, ArchiveError, ArchiveSearch};
+use crate::store::audit::AuditKind;
 use crate::users::User;
 
 /// Cards shown on a page.

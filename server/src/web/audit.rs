@@ -17,8 +17,8 @@ use serde::Deserialize;
 
 use super::auth::Office;
 use super::{page, refuse, when};
-use crate::audit::{AuditFilter, AuditKind};
 use crate::state::AppState;
+use crate::store::audit::{AuditFilter, AuditKind};
 
 /// A note a handler leaves on its answer for the audit log (e.g. an archived ticket read).
 #[derive(Debug, Clone)]

@@ -16,9 +16,10 @@ use rma_shared::tr;
 
 use crate::state::AppState;
 use crate::users::{SESSION_HOURS, User};
-use rma_store::people::{SignIn, safe_next};
+use rma_shared::web::{self, safe_next};
+use rma_store::people::SignIn;
 
-use crate::audit::AuditKind;
+use crate::store::audit::AuditKind;
 
 pub const COOKIE: &str = "rma_session";
 
@@ -31,29 +32,25 @@ pub struct Office(pub User, pub Lang);
 pub const LANG_COOKIE: &str = "rma_lang";
 
 fn cookie<'a>(headers: &'a HeaderMap, wanted: &str) -> Option<&'a str> {
-    headers
+    let values = headers
         .get_all(header::COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == wanted)
-        .map(|(_, value)| value)
+        .filter_map(|v| v.to_str().ok());
+    web::cookie(values, wanted)
 }
 
 /// A page's language: the person's choice (the switch's cookie, else their account's
 /// setting), else the browser's `Accept-Language`, else the server's `language`.
 pub fn page_lang(headers: &HeaderMap, state: &AppState, user: Option<&User>) -> Lang {
-    cookie(headers, LANG_COOKIE)
-        .and_then(Lang::parse)
-        .or_else(|| user.and_then(|u| u.language))
-        .or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Lang::from_accept_language)
-        })
-        .unwrap_or(state.settings.language)
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    web::page_lang(
+        cookie(headers, LANG_COOKIE),
+        user.and_then(|u| u.language),
+        accept,
+        || state.settings.language,
+    )
 }
 
 /// The language of a page anyone may see (the login page).
@@ -185,16 +182,9 @@ pub async fn choose_language(
         }
     }
     // Back where the switch was pressed (the referrer is sent for this site's pages only).
-    let back = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
-        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()));
-    let back = safe_next(back.as_deref()).to_owned();
-    let cookie = format!(
-        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
-        lang.code()
-    );
+    let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+    let back = web::back(referer).to_owned();
+    let cookie = web::language_cookie(LANG_COOKIE, lang);
     ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
 }
 
@@ -220,19 +210,14 @@ pub async fn log_in(
         |axum::Extension(axum::extract::ConnectInfo(peer))| peer.ip().to_string(),
     );
     // Checking a password is slow on purpose: a few at a time, off the async threads.
-    let Ok(_turn) = state.logins.checks.acquire().await else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    };
     let store = state.clone();
     let (name, password) = (form.name.clone(), form.password);
     let outcome = tokio::task::spawn_blocking(move || {
-        let outcome = store.store.people().sign_in(
-            &store.logins.failures,
-            &name,
-            &password,
-            &address,
-            Utc::now(),
-        );
+        let outcome =
+            store
+                .store
+                .people()
+                .sign_in(&store.logins, &name, &password, &address, Utc::now());
         let what = match &outcome {
             Ok(SignIn::Welcome(..)) => Some(AuditKind::SignIn),
             Ok(SignIn::Wrong) => Some(AuditKind::SignInRefused),
@@ -262,15 +247,8 @@ pub async fn log_in(
         }
         Ok(Ok(SignIn::Welcome(token, user))) => {
             tracing::info!(user = %user.name, "logged in");
-            let secure = if state.settings.cookies_secure() {
-                "; Secure"
-            } else {
-                ""
-            };
-            let cookie = format!(
-                "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-                SESSION_HOURS * 3600
-            );
+            let secure = state.settings.cookies_secure();
+            let cookie = web::session_cookie(COOKIE, &token, SESSION_HOURS, secure);
             ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
         }
         Ok(Ok(SignIn::Wrong)) => {
@@ -322,6 +300,6 @@ pub async fn log_out(
             Err(err) => tracing::error!(error = %err, "logout failed"),
         }
     }
-    let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    let cookie = web::ended_cookie(COOKIE);
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
 }

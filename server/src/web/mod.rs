@@ -67,8 +67,8 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
 }
 
 /// What every page says to the browser: scripts, styles and images from this server only,
-/// no framing by other sites, no referrer beyond this site, no sniffing, and no copy kept of a
-/// page with customer data (static files excepted).
+/// and what every set of pages says ([`rma_shared::web::SECURITY_HEADERS`]: no framing, no
+/// referrer beyond this site, no sniffing; no copy kept of a page with customer data).
 async fn protect(mut response: Response) -> Response {
     let headers = response.headers_mut();
     let set = |headers: &mut axum::http::HeaderMap, name, value: &'static str| {
@@ -80,11 +80,11 @@ async fn protect(mut response: Response) -> Response {
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     );
-    set(headers, header::X_FRAME_OPTIONS, "DENY");
-    set(headers, header::REFERRER_POLICY, "same-origin");
-    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    for (name, value) in rma_shared::web::SECURITY_HEADERS {
+        set(headers, axum::http::HeaderName::from_static(name), value);
+    }
     if !headers.contains_key(header::CACHE_CONTROL) {
-        set(headers, header::CACHE_CONTROL, "no-store");
+        set(headers, header::CACHE_CONTROL, rma_shared::web::NO_STORE);
     }
     response
 }
@@ -112,7 +112,7 @@ async fn same_site_forms(
 /// Whether a request's headers say it was sent from another site's page.
 fn crosses_sites(headers: &axum::http::HeaderMap) -> bool {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    rma_store::people::cross_site(
+    rma_shared::web::cross_site(
         text(axum::http::HeaderName::from_static("sec-fetch-site")),
         text(header::ORIGIN),
         text(header::HOST),

@@ -1112,7 +1112,7 @@ fn audit_rows(html: &str) -> &str {
 
 #[tokio::test]
 async fn the_audit_log_keeps_sign_ins_refusals_downloads_archive_reads_and_changes() {
-    use crate::audit::{AuditFilter, AuditKind};
+    use crate::store::audit::{AuditFilter, AuditKind};
     let f = fixture();
     let now = Utc::now();
     let people = f.state.store.people();

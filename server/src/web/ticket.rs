@@ -90,7 +90,7 @@ pub async fn show(
         // every read is logged; a refusal (403) is logged by the audit trail.
         let now = Utc::now();
         let card = match state.store.archive_card(&number) {
-            Ok(card) => card.or_else(|| crate::archive::ArchiveCard::of(&view)),
+            Ok(card) => card.or_else(|| crate::store::archive::ArchiveCard::of(&view)),
             Err(err) => return unreadable(&err),
         };
         let today = rma_shared::calendar::company().date(now);
@@ -118,7 +118,7 @@ pub async fn show(
         };
         let mut response = page(&title, &user, lang, "", body).into_response();
         response.extensions_mut().insert(super::audit::Audited {
-            what: crate::audit::AuditKind::ArchiveRead,
+            what: crate::store::audit::AuditKind::ArchiveRead,
             subject: format!("{number} (#{})", grant.id),
         });
         response

@@ -80,7 +80,7 @@ impl Entries {
                 serde_json::to_vec(&entry).expect("cost lines serialise"),
             ));
         }
-        puts.extend(crate::archive::card_entry(&view));
+        puts.extend(crate::store::archive::card_entry(&view));
         Self { puts }
     }
 
