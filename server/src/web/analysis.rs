@@ -17,7 +17,7 @@ use rma_shared::tr;
 
 use super::auth::Office;
 use super::chart::bars;
-use super::{page, refuse};
+use super::{PageError, page};
 use crate::state::AppState;
 use crate::users::User;
 
@@ -27,7 +27,7 @@ pub struct MonthQuery {
 }
 
 /// The month asked for (this month if none), or a page saying what is wrong.
-fn month(user: &User, lang: Lang, query: &MonthQuery) -> Result<Month, Box<Response>> {
+fn month(user: &User, lang: Lang, query: &MonthQuery) -> Result<Month, PageError> {
     match query
         .month
         .as_deref()
@@ -36,7 +36,7 @@ fn month(user: &User, lang: Lang, query: &MonthQuery) -> Result<Month, Box<Respo
     {
         None => Ok(Month::of(Utc::now())),
         Some(text) => Month::parse(text).map_err(|err| {
-            refuse(
+            PageError::new(
                 StatusCode::BAD_REQUEST,
                 user,
                 lang,
@@ -53,7 +53,7 @@ fn analysis(
     user: &User,
     lang: Lang,
     query: &MonthQuery,
-) -> Result<MonthlyAnalysis, Box<Response>> {
+) -> Result<MonthlyAnalysis, PageError> {
     let month = month(user, lang, query)?;
     let facts = state
         .kept
@@ -64,16 +64,7 @@ fn analysis(
                 .month_facts(month)
                 .map_err(crate::store::ServerStoreError::from)
         })
-        .map_err(|err| {
-            tracing::error!(error = %err, "analysis failed");
-            refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                user,
-                lang,
-                &tr!(lang, "nav-analysis"),
-                &tr!(lang, "store-unreadable"),
-            )
-        })?;
+        .map_err(|err| PageError::failed(user, lang, &tr!(lang, "nav-analysis"), err))?;
     Ok(MonthlyAnalysis::compute(month, facts.as_slice()))
 }
 
@@ -94,7 +85,7 @@ pub async fn show(
     super::off_thread(move || {
         let a = match analysis(&state, &user, lang, &query) {
             Ok(a) => a,
-            Err(page) => return *page,
+            Err(refused) => return refused.into_response(),
         };
         let t = |id: &str| tr!(lang, id);
         let month = a.month;
@@ -277,7 +268,7 @@ pub async fn download(
 ) -> Response {
     super::off_thread(move || match analysis(&state, &user, lang, &query) {
         Ok(a) => super::csv::download(&format!("rma-analysis-{}.csv", a.month), rows(&a, lang)),
-        Err(page) => *page,
+        Err(refused) => refused.into_response(),
     })
     .await
 }

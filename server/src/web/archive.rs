@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::audit::Audited;
 use super::auth::Office;
-use super::{page, refuse, when};
+use super::{PageError, page, when};
 use crate::state::AppState;
 use crate::store::archive::{Application, ArchiveCard, ArchiveError, ArchiveSearch};
 use crate::store::audit::AuditKind;
@@ -73,14 +73,7 @@ fn today() -> NaiveDate {
 }
 
 fn failed(user: &User, lang: Lang, err: &dyn std::fmt::Display) -> Response {
-    tracing::error!(error = %err, "the archive could not be read");
-    *refuse(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        user,
-        lang,
-        &tr!(lang, "nav-archive"),
-        &tr!(lang, "store-unreadable"),
-    )
+    PageError::failed(user, lang, &tr!(lang, "nav-archive"), err).into_response()
 }
 
 /// `/archive`: the archive's index, searched; and the application form.
@@ -200,7 +193,9 @@ pub async fn apply(
 ) -> Response {
     super::off_thread(move || {
         let title = tr!(lang, "archive-apply");
-        let bad = |message: String| *refuse(StatusCode::BAD_REQUEST, &user, lang, &title, &message);
+        let bad = |message: String| {
+            PageError::new(StatusCode::BAD_REQUEST, &user, lang, &title, &message).into_response()
+        };
         let mut tickets = Vec::new();
         for text in form.tickets.split([' ', ',', '\n', '\r', '\t']) {
             if text.is_empty() {
@@ -348,13 +343,14 @@ pub async fn decide(
             "approve" => true,
             "refuse" => false,
             other => {
-                return *refuse(
+                return PageError::new(
                     StatusCode::BAD_REQUEST,
                     &user,
                     lang,
                     &title,
                     &tr!(lang, "archive-bad-decision", text = other),
-                );
+                )
+                .into_response();
             }
         };
         let note = Some(form.note.clone());
@@ -380,20 +376,24 @@ pub async fn decide(
                 });
                 response
             }
-            Err(err @ ArchiveError::NotTheirHead(_)) => *refuse(
+            Err(err @ ArchiveError::NotTheirHead(_)) => PageError::new(
                 StatusCode::FORBIDDEN,
                 &user,
                 lang,
                 &title,
                 &err.message(lang),
-            ),
-            Err(err @ (ArchiveError::UnknownApplication(_) | ArchiveError::Decided(_))) => *refuse(
-                StatusCode::CONFLICT,
-                &user,
-                lang,
-                &title,
-                &err.message(lang),
-            ),
+            )
+            .into_response(),
+            Err(err @ (ArchiveError::UnknownApplication(_) | ArchiveError::Decided(_))) => {
+                PageError::new(
+                    StatusCode::CONFLICT,
+                    &user,
+                    lang,
+                    &title,
+                    &err.message(lang),
+                )
+                .into_response()
+            }
             Err(err) => failed(&user, lang, &err),
         }
     })
@@ -414,13 +414,14 @@ fn disposal_page(
 ) -> Response {
     let t = |id: &str| tr!(lang, id);
     if !user.role.sees_disposal() {
-        return *refuse(
+        return PageError::new(
             StatusCode::FORBIDDEN,
             user,
             lang,
             &t("archive-disposal"),
             &t("archive-disposal-forbidden"),
-        );
+        )
+        .into_response();
     }
     let today = today();
     let (cards, proposals) = match (
@@ -486,36 +487,39 @@ pub async fn dispose(
     super::off_thread(move || {
         let title = tr!(lang, "archive-disposal");
         let Ok(number) = TicketNumber::parse(form.ticket.trim()) else {
-            return *refuse(
+            return PageError::new(
                 StatusCode::BAD_REQUEST,
                 &user,
                 lang,
                 &title,
                 &tr!(lang, "ticket-not-a-number", text = form.ticket.as_str()),
-            );
+            )
+            .into_response();
         };
         let now = Utc::now();
         let (allowed, outcome) = match form.step.as_str() {
             "propose" => (user.role.proposes_disposal(), AuditKind::DisposalProposed),
             "approve" => (user.role.approves_disposal(), AuditKind::Disposed),
             other => {
-                return *refuse(
+                return PageError::new(
                     StatusCode::BAD_REQUEST,
                     &user,
                     lang,
                     &title,
                     &tr!(lang, "archive-bad-decision", text = other),
-                );
+                )
+                .into_response();
             }
         };
         if !allowed {
-            return *refuse(
+            return PageError::new(
                 StatusCode::FORBIDDEN,
                 &user,
                 lang,
                 &title,
                 &tr!(lang, "archive-disposal-forbidden"),
-            );
+            )
+            .into_response();
         }
         let done = match outcome {
             AuditKind::DisposalProposed => state

@@ -16,7 +16,7 @@ use rma_shared::tr;
 use serde::Deserialize;
 
 use super::auth::Office;
-use super::{page, refuse, when};
+use super::{PageError, page, when};
 use crate::state::AppState;
 use crate::store::audit::{AuditFilter, AuditKind};
 
@@ -126,13 +126,12 @@ pub async fn show(
     super::off_thread(move || {
         let t = |id: &str| tr!(lang, id);
         if !matches!(user.role, Role::Head | Role::Admin) {
-            return *refuse(StatusCode::FORBIDDEN, &user, lang, &t("nav-audit"), &t("audit-forbidden"));
+            return PageError::new(StatusCode::FORBIDDEN, &user, lang, &t("nav-audit"), &t("audit-forbidden")).into_response();
         }
         let (entries, more) = match state.store.audit_log(&query.filter(SHOWN)) {
             Ok(found) => found,
             Err(err) => {
-                tracing::error!(error = %err, "the audit log could not be read");
-                return *refuse(StatusCode::INTERNAL_SERVER_ERROR, &user, lang, &t("nav-audit"), &t("store-unreadable"));
+                return PageError::failed(&user, lang, &t("nav-audit"), err).into_response();
             }
         };
         let chosen = query.what.clone().unwrap_or_default();
@@ -176,19 +175,19 @@ pub async fn download(
     super::off_thread(move || {
         let t = |id: &str| tr!(lang, id);
         if user.role != Role::Admin {
-            return *refuse(
+            return PageError::new(
                 StatusCode::FORBIDDEN,
                 &user,
                 lang,
                 &t("nav-audit"),
                 &t("audit-export-forbidden"),
-            );
+            )
+            .into_response();
         }
         let entries = match state.store.audit_log(&query.filter(0)) {
             Ok((entries, _)) => entries,
             Err(err) => {
-                tracing::error!(error = %err, "the audit log could not be read");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                return PageError::failed(&user, lang, &t("nav-audit"), err).into_response();
             }
         };
         let mut rows = vec![

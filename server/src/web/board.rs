@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use maud::html;
@@ -16,7 +15,7 @@ use rma_shared::i18n::Localized;
 use rma_shared::tr;
 
 use super::auth::Office;
-use super::{age, page, problem};
+use super::{PageError, age, page};
 use crate::state::AppState;
 
 pub const PAGE_SIZE: usize = 50;
@@ -140,14 +139,10 @@ pub async fn show(
         let listing = tickets.list(&filter, deadlines);
         let counts = state.store.status_counts();
         let sites = state.store.sites();
-        let (Ok(listing), Ok(late), Ok(counts), Ok(sites)) = (listing, late, counts, sites) else {
-            return problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &user,
-                lang,
-                &tr!(lang, "nav-board"),
-                &tr!(lang, "store-unreadable"),
-            );
+        let read = (|| Ok::<_, crate::store::ServerStoreError>((listing?, late?, counts?, sites?)))();
+        let (listing, late, counts, sites) = match read {
+            Ok(read) => read,
+            Err(err) => return PageError::failed(&user, lang, &tr!(lang, "nav-board"), err).into_response(),
         };
         let total: u64 = counts.values().sum();
         let body = html! {

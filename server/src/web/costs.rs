@@ -20,7 +20,7 @@ use rma_shared::i18n::{Lang, Localized};
 use rma_shared::tr;
 
 use super::auth::Office;
-use super::{page, refuse, when};
+use super::{PageError, page, when};
 use crate::state::AppState;
 use crate::users::User;
 
@@ -46,9 +46,9 @@ fn ledger(
     user: &User,
     lang: Lang,
     query: &RangeQuery,
-) -> Result<Ledger, Box<Response>> {
+) -> Result<Ledger, PageError> {
     if !user.role.reads_costs() {
-        return Err(refuse(
+        return Err(PageError::new(
             StatusCode::FORBIDDEN,
             user,
             lang,
@@ -56,11 +56,11 @@ fn ledger(
             &tr!(lang, "costs-forbidden"),
         ));
     }
-    let read = |text: &Option<String>| -> Result<Option<Month>, Box<Response>> {
+    let read = |text: &Option<String>| -> Result<Option<Month>, PageError> {
         match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             None => Ok(None),
             Some(t) => Month::parse(t).map(Some).map_err(|err| {
-                refuse(
+                PageError::new(
                     StatusCode::BAD_REQUEST,
                     user,
                     lang,
@@ -74,7 +74,7 @@ fn ledger(
     let to = read(&query.to)?.unwrap_or(this);
     let from = read(&query.from)?.unwrap_or(to);
     if from > to {
-        return Err(refuse(
+        return Err(PageError::new(
             StatusCode::BAD_REQUEST,
             user,
             lang,
@@ -96,16 +96,7 @@ fn ledger(
                 .cost_lines(from, to)
                 .map_err(crate::store::ServerStoreError::from)
         })
-        .map_err(|err| {
-            tracing::error!(error = %err, "cost ledger failed");
-            refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                user,
-                lang,
-                &tr!(lang, "nav-costs"),
-                &tr!(lang, "store-unreadable"),
-            )
-        })?;
+        .map_err(|err| PageError::failed(user, lang, &tr!(lang, "nav-costs"), err))?;
     let wanted = query.audit.as_deref().unwrap_or("");
     if !matches!(wanted, "none" | "audited" | "queried") {
         return Ok((from, to, lines));
@@ -164,35 +155,38 @@ pub async fn audit_line(
     super::off_thread(move || {
         let title = tr!(lang, "nav-costs");
         if !user.role.may(Action::AuditCost) {
-            return *refuse(
+            return PageError::new(
                 StatusCode::FORBIDDEN,
                 &user,
                 lang,
                 &title,
                 &tr!(lang, "costs-audit-forbidden"),
-            );
+            )
+            .into_response();
         }
         let verdict = match form.verdict.as_str() {
             "audited" => AuditVerdict::Audited,
             "queried" => AuditVerdict::Queried,
             _ => {
-                return *refuse(
+                return PageError::new(
                     StatusCode::BAD_REQUEST,
                     &user,
                     lang,
                     &title,
                     &tr!(lang, "costs-audit-refused", reason = form.verdict),
-                );
+                )
+                .into_response();
             }
         };
         let Ok(number) = TicketNumber::parse(form.ticket.trim()) else {
-            return *refuse(
+            return PageError::new(
                 StatusCode::BAD_REQUEST,
                 &user,
                 lang,
                 &title,
                 &tr!(lang, "ticket-not-a-number", text = form.ticket),
-            );
+            )
+            .into_response();
         };
         let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
         let kind = EventKind::CostAudited {
@@ -213,30 +207,23 @@ pub async fn audit_line(
                 };
                 axum::response::Redirect::to(&back).into_response()
             }
-            Err(crate::store::ServerStoreError::Refused(refusal)) => *refuse(
+            Err(crate::store::ServerStoreError::Refused(refusal)) => PageError::new(
                 StatusCode::CONFLICT,
                 &user,
                 lang,
                 &title,
                 &tr!(lang, "costs-audit-refused", reason = refusal.message(lang)),
-            ),
-            Err(crate::store::ServerStoreError::UnknownTicket(_)) => *refuse(
+            )
+            .into_response(),
+            Err(crate::store::ServerStoreError::UnknownTicket(_)) => PageError::new(
                 StatusCode::NOT_FOUND,
                 &user,
                 lang,
                 &title,
                 &tr!(lang, "store-unknown-ticket", what = number.to_string()),
-            ),
-            Err(err) => {
-                tracing::error!(error = %err, "the audit mark was not recorded");
-                *refuse(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &user,
-                    lang,
-                    &title,
-                    &tr!(lang, "store-unreadable"),
-                )
-            }
+            )
+            .into_response(),
+            Err(err) => PageError::failed(&user, lang, &title, err).into_response(),
         }
     })
     .await
@@ -296,7 +283,7 @@ pub async fn show(
     super::off_thread(move || {
         let (from, to, lines) = match ledger(&state, &user, lang, &query) {
             Ok(ledger) => ledger,
-            Err(page) => return *page,
+            Err(refused) => return refused.into_response(),
         };
         let t = |id: &str| tr!(lang, id);
         let pages = lines.len().div_ceil(LINES_PER_PAGE).max(1);
@@ -381,7 +368,7 @@ pub async fn download(
     super::off_thread(move || {
         let (from, to, lines) = match ledger(&state, &user, lang, &query) {
             Ok(ledger) => ledger,
-            Err(page) => return *page,
+            Err(refused) => return refused.into_response(),
         };
         let mut rows = vec![
             [

@@ -188,7 +188,76 @@ pub fn head(lang: Lang, title: &str) -> Markup {
     }
 }
 
-/// A page that says what went wrong, in words, with a status.
+/// Why an office page is not shown: a page of its own that says so in the person's words,
+/// with its status. A failure of the server itself (a 5xx) is logged with its cause, which
+/// the page never shows. Every page's refusals and failures go through this one type.
+#[derive(Debug)]
+pub struct PageError(Box<Refused>);
+
+#[derive(Debug)]
+struct Refused {
+    status: StatusCode,
+    user: User,
+    lang: Lang,
+    title: String,
+    message: String,
+    /// What failed, for the log.
+    cause: Option<String>,
+}
+
+impl PageError {
+    /// The page refused with `status`, and why.
+    pub fn new(status: StatusCode, user: &User, lang: Lang, title: &str, message: &str) -> Self {
+        Self(Box::new(Refused {
+            status,
+            user: user.clone(),
+            lang,
+            title: title.to_owned(),
+            message: message.to_owned(),
+            cause: None,
+        }))
+    }
+
+    /// Notes what failed, for the log.
+    pub fn because(&mut self, cause: String) {
+        self.0.cause = Some(cause);
+    }
+
+    /// The store (or the work behind the page) failed: a 500 that says the records cannot be
+    /// read now, and logs `cause`.
+    pub fn failed(user: &User, lang: Lang, title: &str, cause: impl std::fmt::Display) -> Self {
+        let mut failed = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            user,
+            lang,
+            title,
+            &tr!(lang, "store-unreadable"),
+        );
+        failed.because(cause.to_string());
+        failed
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let Refused {
+            status,
+            user,
+            lang,
+            title,
+            message,
+            cause,
+        } = *self.0;
+        if status.is_server_error() {
+            tracing::error!(%status, page = %title, user = %user.name, cause = cause.as_deref().unwrap_or(&message), "an office page failed");
+        }
+        let body =
+            html! { p.problem { (message) } p { a href="/" { (tr!(lang, "back-to-board")) } } };
+        (status, page(&title, &user, lang, "", body)).into_response()
+    }
+}
+
+/// A page that says what went wrong, in words, with a status ([`PageError`]).
 pub fn problem(
     status: StatusCode,
     user: &User,
@@ -196,19 +265,7 @@ pub fn problem(
     title: &str,
     message: &str,
 ) -> Response {
-    let body = html! { p.problem { (message) } p { a href="/" { (tr!(lang, "back-to-board")) } } };
-    (status, page(title, user, lang, "", body)).into_response()
-}
-
-/// [`problem`], boxed: the error of a helper that returns a value or a finished page.
-pub fn refuse(
-    status: StatusCode,
-    user: &User,
-    lang: Lang,
-    title: &str,
-    message: &str,
-) -> Box<Response> {
-    Box::new(problem(status, user, lang, title, message))
+    PageError::new(status, user, lang, title, message).into_response()
 }
 
 /// A time as the office reads it: in the company's time zone, to the minute.
@@ -267,11 +324,15 @@ mod tests;
 
 /// Runs a page's work (store reads, documents, rendering) off the async threads: the store
 /// may block (a flush, a database round trip) and Automerge is CPU work.
-pub async fn off_thread(work: impl FnOnce() -> Response + Send + 'static) -> Response {
-    tokio::task::spawn_blocking(work)
-        .await
-        .unwrap_or_else(|err| {
-            tracing::error!(error = %err, "a page failed");
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        })
+pub async fn off_thread<R>(work: impl FnOnce() -> R + Send + 'static) -> Response
+where
+    R: IntoResponse + Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(answer) => answer.into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "an office page's work failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }

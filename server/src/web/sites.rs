@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use maud::html;
@@ -12,19 +11,15 @@ use maud::html;
 use rma_shared::tr;
 
 use super::auth::Office;
-use super::{age, page, problem, when};
+use super::{PageError, age, page, when};
 use crate::state::AppState;
 
 pub async fn show(State(state): State<Arc<AppState>>, Office(user, lang): Office) -> Response {
     super::off_thread(move || {
-        let (Ok(sites), Ok(head)) = (state.store.sites(), state.store.feed_head()) else {
-            return problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &user,
-                lang,
-                &tr!(lang, "nav-sites"),
-                &tr!(lang, "store-unreadable"),
-            );
+        let read = state.store.sites().and_then(|sites| Ok((sites, state.store.feed_head()?)));
+        let (sites, head) = match read {
+            Ok(read) => read,
+            Err(err) => return PageError::failed(&user, lang, &tr!(lang, "nav-sites"), err).into_response(),
         };
         let now = Utc::now();
         let limit = Duration::minutes(i64::from(state.settings.sync_overdue_minutes));

@@ -16,7 +16,7 @@ use rma_shared::i18n::{Lang, Localized};
 use rma_shared::tr;
 
 use super::auth::Office;
-use super::{page, problem, when};
+use super::{PageError, page, problem, when};
 use crate::state::AppState;
 
 pub async fn show(
@@ -35,14 +35,15 @@ pub async fn show(
             );
         };
         let unreadable = |err: &dyn std::fmt::Display| {
-            tracing::error!(ticket = %number, error = %err, "ticket unreadable");
-            problem(
+            let mut failed = PageError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &user,
                 lang,
                 &tr!(lang, "ticket-unreadable-title"),
                 &tr!(lang, "ticket-unreadable", number = number.to_string()),
-            )
+            );
+            failed.because(format!("ticket {number}: {err}"));
+            failed.into_response()
         };
         let doc = match state.store.tickets().read(&number) {
             Ok(Some((_, doc))) => doc,
@@ -269,10 +270,8 @@ pub async fn scanned(
                     &tr!(lang, "ticket-unknown-label"),
                     &tr!(lang, "label-not-attached", code = format!("L:{label}")),
                 ),
-                Err(err) => {
-                    tracing::error!(error = %err, "label lookup failed");
-                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
-                }
+                Err(err) => PageError::failed(&user, lang, &tr!(lang, "ticket-unknown-label"), err)
+                    .into_response(),
             })
             .await
         }
