@@ -5,6 +5,7 @@ use chrono::{Duration, NaiveDate, TimeZone};
 
 use super::*;
 use crate::event::*;
+use crate::ids::{AreaCode, SiteCode};
 use crate::money::{Currency, Money};
 use crate::people::Action;
 

@@ -5,7 +5,8 @@
 //! changes nothing.
 //!
 //! - [`pages`]: home (scan box, my work, storage areas), a ticket's page, scanning.
-//! - [`forms`]: one form per step of the regulation, its fields named as the request's.
+//! - [`forms`]: one form per step of the regulation, its fields named as the request's;
+//!   [`steps`]: what a posted form does.
 //! - sign-in with the accounts of [`rma_store::people`] (the server's directory, synced),
 //!   sessions in a cookie, sign-in attempts limited, forms from other sites refused.
 //!
@@ -35,6 +36,7 @@ use crate::holder::Holder;
 
 mod forms;
 mod pages;
+mod steps;
 
 /// The session cookie.
 const COOKIE: &str = "rma_bench";
@@ -86,10 +88,10 @@ pub(crate) fn router(holder: Arc<Holder>) -> Router {
         .route("/t/{number}", get(pages::ticket))
         .route("/u/{unit}", get(pages::unit))
         .route("/new", get(pages::new_ticket))
-        .route("/tickets", post(forms::intake))
-        .route("/do/{command}", post(forms::step))
-        .route("/t/{number}/labels.pdf", get(forms::labels_pdf))
-        .route("/t/{number}/print", post(forms::print))
+        .route("/tickets", post(steps::intake))
+        .route("/do/{command}", post(steps::step))
+        .route("/t/{number}/labels.pdf", get(steps::labels_pdf))
+        .route("/t/{number}/print", post(steps::print))
         .route("/sync", post(pages::sync_now))
         .layer(axum::middleware::from_fn(guard))
         .with_state(bench)

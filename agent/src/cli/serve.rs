@@ -1,15 +1,14 @@
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use rma_shared::tr;
 
 use super::Context;
 use super::context::Said;
-use crate::desk::Asker;
-use crate::local::{self, Handle, Sent, StartedBy, Stop};
+use crate::local::{self, Handle, Sent, StartedBy};
 use crate::serve::{Options, Server};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 
 /// The bench page's address when neither `--web` nor `[web] listen` gives one.
 const DEFAULT_WEB: &str = "127.0.0.1:8090";
@@ -130,7 +129,7 @@ fn take_store(ctx: &Context, started_by: StartedBy) -> Result<Option<Store>> {
                 )
             }
             (StartedBy::Command, StartedBy::Person) => {
-                stop(&ctx.data, &ctx.asker)?;
+                super::stop::stop(&ctx.data, &ctx.asker)?;
                 false
             }
         };
@@ -141,34 +140,7 @@ fn take_store(ctx: &Context, started_by: StartedBy) -> Result<Option<Store>> {
             return Err(Said(super::stop::held_by(&holder, ctx.lang)).into());
         }
     }
-    Ok(Some(wait_for_store(ctx)?))
-}
-
-/// Asks the serve announced in `data` to stop. Returns whether one was running.
-pub fn stop(data: &std::path::Path, asker: &Asker) -> Result<bool> {
-    match local::send(data, asker, None, Stop) {
-        Sent::Answered(()) => Ok(true),
-        Sent::NotRunning => Ok(false),
-        Sent::Refused(reason) => Err(Said(reason).into()),
-    }
-}
-
-/// Opens the store once the process that holds it lets go (a serve stopping finishes the
-/// requests it has), waiting up to half a minute.
-pub fn wait_for_store(ctx: &Context) -> Result<Store> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match Store::open(&ctx.data) {
-            Err(StoreError::InUse(_)) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Ok(store) => {
-                local::clear_stale(&ctx.data);
-                return Ok(store);
-            }
-            Err(err) => return Err(err.into()),
-        }
-    }
+    Ok(Some(super::stop::wait_for_store(ctx)?))
 }
 
 async fn shutdown_signal() {

@@ -1,9 +1,14 @@
+use std::time::{Duration, Instant};
+
 use anyhow::Result;
 use rma_shared::i18n::Lang;
 use rma_shared::tr;
 
 use super::Context;
-use crate::local::{Handle, StartedBy};
+use super::context::Said;
+use crate::desk::Asker;
+use crate::local::{self, Handle, Sent, StartedBy, Stop};
+use crate::store::{Store, StoreError};
 
 /// Stop the `rma-agent serve` that holds this data folder: one a person started, or one a
 /// command left in the background. It finishes the request it is answering first. Commands
@@ -14,11 +19,11 @@ pub struct Args {}
 
 pub fn run(ctx: &Context, _args: Args) -> Result<()> {
     let holder = Handle::read(&ctx.data);
-    let stopped = super::serve::stop(&ctx.data, &ctx.asker)?;
+    let stopped = stop(&ctx.data, &ctx.asker)?;
     let line = match holder {
         Some(holder) if stopped => {
             // Stopped once the store is free again.
-            drop(super::serve::wait_for_store(ctx)?);
+            drop(wait_for_store(ctx)?);
             tr!(
                 ctx.lang,
                 "stop-done",
@@ -55,4 +60,31 @@ pub fn held_by(holder: &Handle, lang: Lang) -> String {
             .clone()
             .unwrap_or_else(|| tr!(lang, "serve-no-page"))
     )
+}
+
+/// Asks the serve announced in `data` to stop. Returns whether one was running.
+pub fn stop(data: &std::path::Path, asker: &Asker) -> Result<bool> {
+    match local::send(data, asker, None, Stop) {
+        Sent::Answered(()) => Ok(true),
+        Sent::NotRunning => Ok(false),
+        Sent::Refused(reason) => Err(Said(reason).into()),
+    }
+}
+
+/// Opens the store once the process that holds it lets go (a serve stopping finishes the
+/// requests it has), waiting up to half a minute.
+pub fn wait_for_store(ctx: &Context) -> Result<Store> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match Store::open(&ctx.data) {
+            Err(StoreError::InUse(_)) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Ok(store) => {
+                local::clear_stale(&ctx.data);
+                return Ok(store);
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
 }
