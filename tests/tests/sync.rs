@@ -222,8 +222,11 @@ fn the_demo_merges_two_sites_and_keeps_the_server_running() {
             let _ = self.0.wait();
         }
     }
+    // The demo keeps its folder for a look around: here, in one the test removes.
+    let folder = tempfile::tempdir().unwrap();
     let mut demo = KillOnDrop(
         std::process::Command::new(rma_tests::binary("rma-demo"))
+            .env("TMPDIR", folder.path())
             .env("RMA_LOG", "warn")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
