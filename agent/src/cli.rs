@@ -80,6 +80,10 @@ pub struct Cli {
     /// LANG, else `language` in settings.toml). Output for --json stays the same.
     #[arg(long, global = true, value_name = "LANG")]
     pub lang: Option<rma_shared::i18n::Lang>,
+    /// Record a step even though this PC's clock went back since its last sync (marked as
+    /// recorded at an unsure time).
+    #[arg(long, global = true)]
+    pub force: bool,
     #[command(subcommand)]
     pub command: Command,
 }

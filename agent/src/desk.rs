@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use rma_shared::clock::{Reading, Stamp};
 use rma_shared::event::EventKind;
 use rma_shared::i18n::{Lang, Localized};
 use rma_shared::money::MoneyError;
@@ -33,6 +34,10 @@ pub mod steps;
 pub struct Asker {
     pub user: String,
     pub lang: Lang,
+    /// Record even though this PC's clock went back since its last sync (`--force`): the
+    /// step is marked as recorded at an unsure time.
+    #[serde(default)]
+    pub force: bool,
 }
 
 /// Why a request was not done. Nothing is changed by a refused request.
@@ -82,6 +87,8 @@ pub enum DeskError {
     /// A retention date past what the calendar holds.
     #[error("the retention date is out of range")]
     RetentionOutOfRange,
+    #[error(transparent)]
+    ClockWentBack(#[from] rma_shared::clock::WentBack),
 }
 
 impl Localized for DeskError {
@@ -111,6 +118,7 @@ impl Localized for DeskError {
             Self::Label(err) => err.message(lang),
             Self::LabelNotHere(code) => tr!(lang, "label-not-here", code = code.as_str()),
             Self::RetentionOutOfRange => tr!(lang, "archive-retention-out-of-range"),
+            Self::ClockWentBack(err) => err.message(lang),
         }
     }
 }
@@ -214,9 +222,34 @@ impl Desk {
         }
     }
 
-    /// The time a step is recorded at.
+    /// The time now: this PC's clock corrected by the offset its last sync measured.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        let local = Utc::now();
+        match self.store.clock() {
+            Ok(Some(reading)) => local + reading.offset(),
+            _ => local,
+        }
+    }
+
+    /// The time a step of `asker` is recorded at: corrected by the last offset measured, or
+    /// refused if this PC's clock went back since (unless they force it).
+    pub fn stamp(&self, asker: &Asker) -> Result<Stamp, DeskError> {
+        let reading = self.store.clock()?;
+        Ok(rma_shared::clock::stamp(
+            Utc::now(),
+            reading.as_ref(),
+            asker.force,
+        )?)
+    }
+
+    /// This PC's clock as last measured, when it is off the server's by more than the
+    /// tolerance (people are told).
+    pub fn clock_warning(&self) -> Result<Option<Reading>, DeskError> {
+        let tolerance = chrono::Duration::minutes(self.settings()?.clock_tolerance_minutes.into());
+        Ok(self
+            .store
+            .clock()?
+            .filter(|reading| reading.off_by_more_than(tolerance)))
     }
 
     /// A ticket as the person reads it.
@@ -285,7 +318,8 @@ impl Desk {
         kind: EventKind,
     ) -> Result<EventId, DeskError> {
         self.store.check_duty(&asker.user, Action::of(&kind))?;
-        let event = Event::new(kind, self.store.site().clone(), &asker.user, self.now());
+        let stamp = self.stamp(asker)?;
+        let event = Event::stamped(kind, self.store.site().clone(), &asker.user, stamp);
         let id = event.id.clone();
         self.store.record_event(ticket, event)?;
         Ok(id)

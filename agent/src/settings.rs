@@ -38,6 +38,9 @@ pub struct Settings {
     /// background (without the bench page), so the next commands skip opening the store; it
     /// stops after this many minutes without a command. 0: never.
     pub keep_serving_minutes: u32,
+    /// How far this PC's clock may be off the server's before people are told (every sync
+    /// measures it; steps are recorded at the server's time whatever it is).
+    pub clock_tolerance_minutes: u32,
 }
 
 /// `[web]`: where `rma-agent serve` serves the bench page.
@@ -126,6 +129,7 @@ impl Default for Settings {
             calendar: None,
             web: WebSettings::default(),
             keep_serving_minutes: 10,
+            clock_tolerance_minutes: 5,
         }
     }
 }

@@ -5,9 +5,11 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use rma_shared::automerge::ActorId;
+use rma_shared::clock::Reading;
 use rma_shared::i18n::{Lang, Localized};
 use rma_shared::sync::{
     self, BindRequest, FetchRequest, FetchResponse, Heads, PAGE_BYTES, PullResponse, PushDoc,
@@ -38,6 +40,9 @@ pub struct Report {
     pub verified: bool,
     /// They disagreed: how many tickets were found to differ, fetched and sent again.
     pub repaired: usize,
+    /// This PC's clock against the server's, as the round measured it.
+    #[serde(default)]
+    pub clock: Option<rma_shared::clock::Reading>,
     /// What finding them cost, in bytes both ways.
     pub repair_bytes: usize,
 }
@@ -131,6 +136,10 @@ pub trait Transport: Sync {
     fn pull(&self, cursor: u64, pending: usize) -> Result<(PullResponse, usize), SyncError>;
     fn tree(&self, prefix: &[u8]) -> Result<(TreeNode, usize), SyncError>;
     fn fetch(&self, ids: Vec<TicketId>) -> Result<(FetchResponse, usize), SyncError>;
+    /// This PC's clock against the server's, as the answers so far measured it.
+    fn clock(&self) -> Option<Reading> {
+        None
+    }
 }
 
 /// A connection to the server over HTTP, for one round.
@@ -139,6 +148,20 @@ pub struct Connection {
     client: Client,
     link: ServerLink,
     site: String,
+    /// This PC's clock against the server's, measured by the last answer with a `Date`.
+    clock: std::sync::Mutex<Option<Reading>>,
+}
+
+/// The header a pull carries this PC's own clock in: the server notes each site's offset.
+pub const LOCAL_TIME: &str = "rma-local-time";
+
+/// Measures this PC's clock against the server's by an answer's `Date` header, the request
+/// having been sent at `sent` by this PC's clock.
+fn reading(sent: DateTime<Utc>, headers: &reqwest::header::HeaderMap) -> Option<Reading> {
+    let answered = Utc::now();
+    let date = headers.get(reqwest::header::DATE)?.to_str().ok()?;
+    let server = DateTime::parse_from_rfc2822(date).ok()?.with_timezone(&Utc);
+    Some(Reading::measure(sent, answered, server))
 }
 
 impl Connection {
@@ -149,6 +172,7 @@ impl Connection {
             client: client(&link),
             link,
             site: store.site().to_string(),
+            clock: std::sync::Mutex::default(),
         })
     }
 
@@ -194,13 +218,22 @@ impl Connection {
         Ok((bytes, moved))
     }
 
+    /// Reads an answer to a GET, measuring this PC's clock by it.
     fn get(&self, path_and_query: &str) -> Result<Vec<u8>, SyncError> {
+        let sent = Utc::now();
         let response = self
             .client
             .get(self.url(path_and_query))
             .bearer_auth(&self.link.token)
+            .header(LOCAL_TIME, sent.to_rfc3339())
             .send()
             .map_err(|e| self.unreachable(e))?;
+        if let Some(measured) = reading(sent, response.headers()) {
+            *self
+                .clock
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(measured);
+        }
         self.answer(response)
     }
 }
@@ -248,6 +281,13 @@ impl Transport for Connection {
         let (bytes, moved) = self.post("fetch", sync::encode(&FetchRequest { ids }))?;
         Ok((decoded(&bytes)?, moved))
     }
+
+    fn clock(&self) -> Option<Reading> {
+        *self
+            .clock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Binds this installation's Automerge actor to its site at the server, once per server: the
@@ -287,8 +327,12 @@ pub fn sync_once(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, SyncError> {
     let conn = Connection::open(store)?;
-    let report = sync_with(store, &conn, push_batch, progress)?;
+    let mut report = sync_with(store, &conn, push_batch, progress)?;
     take_directory(store, &conn)?;
+    if let Some(measured) = conn.clock() {
+        store.set_clock(&measured)?;
+        report.clock = Some(measured);
+    }
     Ok(report)
 }
 
@@ -628,7 +672,11 @@ pub fn repair(store: &Store, conn: &dyn Transport, report: &mut Report) -> Resul
 
 /// Checks a server address and token: `Ok(true)` if the server accepts the token as the
 /// site's, `Ok(false)` if it cannot be reached now.
-pub fn check_link(link: &ServerLink, site: &rma_shared::SiteCode) -> Result<bool, SyncError> {
+pub fn check_link(
+    link: &ServerLink,
+    site: &rma_shared::SiteCode,
+) -> Result<(bool, Option<Reading>), SyncError> {
+    let sent = Utc::now();
     let response = client(link)
         .get(format!(
             "{}/api/v1/sync/{site}/directory",
@@ -637,7 +685,9 @@ pub fn check_link(link: &ServerLink, site: &rma_shared::SiteCode) -> Result<bool
         .bearer_auth(&link.token)
         .send();
     match response {
-        Ok(response) if response.status().is_success() => Ok(true),
+        Ok(response) if response.status().is_success() => {
+            Ok((true, reading(sent, response.headers())))
+        }
         Ok(response) => {
             let status = response.status();
             let message = response
@@ -649,7 +699,7 @@ pub fn check_link(link: &ServerLink, site: &rma_shared::SiteCode) -> Result<bool
         }
         Err(err) => match unreachable(link, err) {
             err @ SyncError::Certificate { .. } => Err(err),
-            _ => Ok(false),
+            _ => Ok((false, None)),
         },
     }
 }

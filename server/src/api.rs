@@ -358,11 +358,21 @@ pub(crate) async fn pull(
         .limit
         .unwrap_or(state.settings.pull_page)
         .clamp(1, state.settings.pull_page);
+    // The agent's own clock: the sites page shows how far each site's is off.
+    let local_time = headers
+        .get("rma-local-time")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    let told = crate::store::Told {
+        pending: query.pending,
+        local_time,
+    };
     let reader = state.clone();
     let response = blocking(move || {
         reader
             .store
-            .pull(&site, query.cursor, limit, query.pending, Utc::now())
+            .pull(&site, query.cursor, limit, &told, Utc::now())
     })
     .await?;
     Ok(binary(sync::encode(&response)))

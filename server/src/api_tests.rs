@@ -399,7 +399,13 @@ async fn a_push_whose_client_goes_away_finishes_before_any_other_writes() {
     let page = f
         .state
         .store
-        .pull(&SiteCode::parse("HQ").unwrap(), 0, 100, None, Utc::now())
+        .pull(
+            &SiteCode::parse("HQ").unwrap(),
+            0,
+            100,
+            &Default::default(),
+            Utc::now(),
+        )
         .unwrap();
     assert_eq!(page.entries.len(), 8);
     let received = sync::Digest::of(page.entries.iter().map(|e| (e.id, &e.heads)));

@@ -55,7 +55,10 @@ impl Server {
             path: data.clone(),
             source,
         })?;
-        let store = ServerStore::open_at(&settings.location(&data))?;
+        let mut store = ServerStore::open_at(&settings.location(&data))?;
+        store.set_clock_tolerance(chrono::Duration::minutes(
+            settings.clock_tolerance_minutes.into(),
+        ));
         let scheme = if tls.is_some() { "https" } else { "http" };
         let url = format!("{scheme}://{}", listener.local_addr()?);
         let admin = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))?;

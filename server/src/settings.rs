@@ -22,6 +22,9 @@ pub struct Settings {
     pub pull_page: usize,
     /// A site that has not synced for this long is flagged on the sites page.
     pub sync_overdue_minutes: u32,
+    /// How far a site's clock may be off the server's: beyond it the sites page flags the
+    /// site, and a step dated this far after its arrival counts at its arrival.
+    pub clock_tolerance_minutes: u32,
     /// Mark the login cookie `Secure` (set it when the pages are served over HTTPS behind a
     /// reverse proxy; with `[tls]` it always is).
     pub secure_cookies: bool,
@@ -116,6 +119,7 @@ impl Default for Settings {
             max_body_bytes: rma_shared::sync::MAX_BODY_BYTES,
             pull_page: 2_000,
             sync_overdue_minutes: 24 * 60,
+            clock_tolerance_minutes: 5,
             secure_cookies: false,
             database: DatabaseSettings::default(),
             language: rma_shared::i18n::Lang::En,

@@ -41,7 +41,7 @@ mod repair;
 mod sites;
 
 pub use push::OFFICE_SITE;
-pub use sites::{RefusedTicket, Site, TokenCheck};
+pub use sites::{RefusedTicket, Site, TokenCheck, Told};
 
 #[derive(Debug, Error)]
 pub enum ServerStoreError {
@@ -131,6 +131,9 @@ impl std::fmt::Display for Location {
 pub struct ServerStore {
     kv: Kv,
     tickets: TicketStore,
+    /// How far after the server's own time a pushed step may be dated before it counts at
+    /// its arrival instead (see [`rma_shared::EventKind::ClockCorrected`]).
+    clock_tolerance: chrono::Duration,
     /// Points where a test can hold a push or a pull (see [`Pause`]).
     #[cfg(test)]
     pauses: std::sync::Arc<std::sync::Mutex<Vec<(Point, Pause)>>>,
@@ -162,6 +165,12 @@ pub(crate) struct Held {
 }
 
 impl ServerStore {
+    /// How far after the server's own time a pushed step may be dated (the setting
+    /// `clock_tolerance_minutes`; 5 minutes unless set).
+    pub fn set_clock_tolerance(&mut self, tolerance: chrono::Duration) {
+        self.clock_tolerance = tolerance;
+    }
+
     /// The accounts and sessions (the directory of people).
     pub fn people(&self) -> rma_store::people::People {
         rma_store::people::People::over(self.kv().clone())
@@ -198,6 +207,7 @@ impl ServerStore {
         let store = Self {
             tickets,
             kv,
+            clock_tolerance: chrono::Duration::minutes(5),
             #[cfg(test)]
             pauses: std::sync::Arc::default(),
         };

@@ -271,7 +271,7 @@ fn pull_pages_are_bounded_by_bytes_and_a_larger_ticket_travels_alone() {
     let mut pages = Vec::new();
     loop {
         let page = store
-            .pull(&site("WH2"), cursor, 1000, None, Utc::now())
+            .pull(&site("WH2"), cursor, 1000, &Default::default(), Utc::now())
             .unwrap();
         let bytes: usize = page.entries.iter().map(|e| e.doc.len()).sum();
         assert!(
@@ -314,7 +314,9 @@ fn a_feed_that_lost_a_ticket_gets_it_back_on_open() {
         doc.number().clone()
     };
     let store = ServerStore::open_at(&location).unwrap();
-    let page = store.pull(&site("WH2"), 0, 100, None, Utc::now()).unwrap();
+    let page = store
+        .pull(&site("WH2"), 0, 100, &Default::default(), Utc::now())
+        .unwrap();
     let numbers: Vec<_> = page.entries.iter().map(|e| e.number.clone()).collect();
     assert!(numbers.contains(&number), "{numbers:?}");
     assert_eq!(numbers.len(), 2);

@@ -22,6 +22,19 @@ pub struct Event {
     pub by: String,
     #[serde(flatten)]
     pub kind: EventKind,
+    /// The site's PC's own clock when it recorded the step, where that differed from `at`
+    /// (its clock corrected by the offset its last sync measured; see [`crate::clock`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_at: Option<DateTime<Utc>>,
+    /// Recorded although the PC's clock had gone back since its last sync: `at` is the PC's
+    /// own time, unconfirmed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clock_unsure: bool,
+    /// Derived, never recorded: the step was dated this many seconds after the server's time
+    /// when it reached the server, and `at` is that arrival (the office noted it with
+    /// [`EventKind::ClockCorrected`]).
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub ahead_secs: Option<i64>,
 }
 
 impl Event {
@@ -32,6 +45,47 @@ impl Event {
             site,
             by: by.into(),
             kind,
+            local_at: None,
+            clock_unsure: false,
+            ahead_secs: None,
+        }
+    }
+
+    /// A step recorded at `stamp`: the PC's own time kept beside the corrected one.
+    pub fn stamped(
+        kind: EventKind,
+        site: SiteCode,
+        by: impl Into<String>,
+        stamp: crate::clock::Stamp,
+    ) -> Self {
+        Self {
+            local_at: stamp.local,
+            clock_unsure: stamp.unsure,
+            ..Self::new(kind, site, by, stamp.at)
+        }
+    }
+}
+
+/// Takes the office's notes of steps dated ahead of the server's time into the steps: each
+/// such step counts at its arrival (board, deadlines, analysis), and says how far ahead it
+/// was dated.
+pub fn correct_clocks(events: &mut [Event]) {
+    let arrivals: std::collections::HashMap<EventId, DateTime<Utc>> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ClockCorrected { event, arrived } => Some((event.clone(), *arrived)),
+            _ => None,
+        })
+        .collect();
+    if arrivals.is_empty() {
+        return;
+    }
+    for event in events.iter_mut() {
+        if let Some(arrived) = arrivals.get(&event.id)
+            && *arrived < event.at
+        {
+            event.ahead_secs = Some((event.at - *arrived).num_seconds());
+            event.at = *arrived;
         }
     }
 }
@@ -148,6 +202,12 @@ pub enum EventKind {
         copies: u32,
         printer: String,
     },
+    /// The office noted a step dated after the server's own time when it arrived (a PC whose
+    /// clock runs ahead): the step counts at its arrival.
+    ClockCorrected {
+        event: EventId,
+        arrived: DateTime<Utc>,
+    },
 }
 
 impl EventKind {
@@ -178,6 +238,7 @@ impl EventKind {
             Self::ConflictResolved { .. } => "conflict_resolved",
             Self::Scanned { .. } => "scanned",
             Self::LabelsPrinted { .. } => "labels_printed",
+            Self::ClockCorrected { .. } => "clock_corrected",
         }
     }
 
@@ -316,6 +377,12 @@ impl EventKind {
                 codes = list(&mut codes.iter().map(ToString::to_string)),
                 printer = printer.as_str(),
                 copies = *copies
+            ),
+            Self::ClockCorrected { event, arrived } => tr!(
+                lang,
+                "event-clock-corrected",
+                event = event.to_string(),
+                arrived = crate::calendar::company().show(*arrived)
             ),
         }
     }

@@ -4,6 +4,8 @@
 //! - [`ids`]: ticket, unit, site and storage-area codes, parsed once at the edge.
 //! - [`label`]: the codes in QR labels, and reading them back from a scanner.
 //! - [`money`]: amounts as integer minor units with their currency.
+//! - [`clock`]: a PC's clock measured against the server's, and the time a step is
+//!   recorded at.
 //! - [`event`]: the workflow events, one per step of the regulation.
 //! - [`work`]: "my work", what waits for a role in a ticket.
 //! - [`workflow`]: the rules; derives a ticket's and its units' state from its events and
@@ -20,6 +22,7 @@
 pub mod analysis;
 pub mod bytes_check;
 pub mod calendar;
+pub mod clock;
 pub mod deadlines;
 pub mod event;
 #[doc(hidden)]

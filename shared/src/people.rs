@@ -93,6 +93,10 @@ impl Role {
         if matches!(action, A::Scan | A::Label) {
             return self != Self::Admin;
         }
+        // The server notes it itself; the administrator looks after the servers.
+        if action == A::NoteClock {
+            return matches!(self, Self::Head | Self::Admin);
+        }
         match self {
             Self::Head => true,
             Self::Admin => false,
@@ -168,10 +172,12 @@ pub enum Action {
     Resolve,
     Scan,
     Label,
+    /// The office's note of a step dated ahead of the server's clock (by the server itself).
+    NoteClock,
 }
 
 impl Action {
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 25] = [
         Self::Intake,
         Self::Edit,
         Self::Forward,
@@ -196,6 +202,7 @@ impl Action {
         Self::Resolve,
         Self::Scan,
         Self::Label,
+        Self::NoteClock,
     ];
 
     /// The `rma-agent` command that takes the step (`parts-request`).
@@ -225,6 +232,7 @@ impl Action {
             Self::Resolve => "resolve",
             Self::Scan => "scan",
             Self::Label => "label",
+            Self::NoteClock => "note-clock",
         }
     }
 
@@ -257,6 +265,7 @@ impl Action {
             K::Confirmed(_) => Self::Confirm,
             K::Cost(_) => Self::Cost,
             K::CostAudited { .. } => Self::AuditCost,
+            K::ClockCorrected { .. } => Self::NoteClock,
             K::Closed { .. } => Self::Close,
             K::Archived { .. } => Self::Archive,
             K::Held { .. } => Self::Hold,
@@ -276,6 +285,7 @@ impl Action {
             Self::Edit
                 | Self::Cost
                 | Self::AuditCost
+                | Self::NoteClock
                 | Self::Archive
                 | Self::Resolve
                 | Self::Scan

@@ -254,15 +254,22 @@ impl TicketDoc {
             .collect()
     }
 
+    /// The steps this version can read, each at the time it counts at (a step dated ahead of
+    /// the server's clock counts at its arrival: [`crate::event::correct_clocks`]).
+    pub fn readable_events(&self) -> Vec<Event> {
+        let mut events: Vec<Event> = self.events().into_iter().filter_map(Result::ok).collect();
+        crate::event::correct_clocks(&mut events);
+        events
+    }
+
     /// The derived state: status, units and conflicts.
     pub fn workflow(&self) -> Workflow {
-        let events: Vec<Event> = self.events().into_iter().filter_map(Result::ok).collect();
-        Workflow::derive(self.number.clone(), &events)
+        Workflow::derive(self.number.clone(), &self.readable_events())
     }
 
     /// Records one step if the regulation allows it now; otherwise changes nothing.
     pub fn record(&mut self, mut event: Event) -> Result<Workflow, RecordError> {
-        let events: Vec<Event> = self.events().into_iter().filter_map(Result::ok).collect();
+        let events = self.readable_events();
         let mut flow = Workflow::derive(self.number.clone(), &events);
         flow.apply(&event)?;
         if let EventKind::Archived { covers, .. } = &mut event.kind {

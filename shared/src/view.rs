@@ -107,6 +107,7 @@ impl Derived {
                 Err(text) => unreadable.push(text),
             }
         }
+        crate::event::correct_clocks(&mut events);
         let flow = Workflow::derive(doc.number().clone(), &events);
         Ok(Self {
             registration,

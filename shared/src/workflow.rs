@@ -224,6 +224,7 @@ impl Workflow {
             A::Intake => true,
             A::Edit | A::Cost | A::Scan | A::Label => true,
             A::AuditCost => !self.costs.is_empty(),
+            A::NoteClock => false,
             A::Forward => self.forwarded_at.is_none() && !assessed,
             A::Assess => !assessed,
             A::Receive => assessed && self.units.is_empty(),
@@ -509,6 +510,7 @@ impl Workflow {
                 }
                 self.costs.push(event.id.clone());
             }
+            K::ClockCorrected { .. } => {}
             K::CostAudited { cost, .. } => {
                 if !self.costs.contains(cost) {
                     return Err(Refusal::UnknownCost {

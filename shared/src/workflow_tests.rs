@@ -629,6 +629,8 @@ fn sample(flow: &Workflow, action: Action) -> Option<EventKind> {
             verdict: AuditVerdict::Audited,
             note: None,
         },
+        // Noted by the server itself, never offered at a bench.
+        Action::NoteClock => return None,
         Action::Close => EventKind::Closed { note: None },
         Action::Archive => archived(),
         Action::Hold => EventKind::Held {

@@ -59,7 +59,11 @@ impl Transport for InProcess<'_> {
 
     fn pull(&self, cursor: u64, _pending: usize) -> Result<(PullResponse, usize), SyncError> {
         let now = Utc::now();
-        let page = self.call(|| self.server.pull(&self.site, cursor, 4, None, now).unwrap())?;
+        let page = self.call(|| {
+            self.server
+                .pull(&self.site, cursor, 4, &Default::default(), now)
+                .unwrap()
+        })?;
         Ok((page, 0))
     }
 

@@ -80,7 +80,9 @@ fn a_reader_never_passes_a_feed_position_that_commits_later() {
                 loop {
                     // Read the flag first: a pull after the writers are done sees everything.
                     let last = done.load(Ordering::SeqCst);
-                    let page = store.pull(&site, cursor, 7, None, Utc::now()).unwrap();
+                    let page = store
+                        .pull(&site, cursor, 7, &Default::default(), Utc::now())
+                        .unwrap();
                     seen.extend(page.entries.iter().map(|e| (e.seq, e.number.to_string())));
                     cursor = page.cursor;
                     if last && !page.more {

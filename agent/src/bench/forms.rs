@@ -281,7 +281,9 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
                 }
             };
         }
-        Action::Intake | Action::Scan | Action::Label | Action::AuditCost => return html! {},
+        Action::Intake | Action::Scan | Action::Label | Action::AuditCost | Action::NoteClock => {
+            return html! {};
+        }
     };
     let open = ctx.focus.is_some_and(|_| action.on_units());
     html! {
@@ -356,6 +358,6 @@ pub(crate) const PRINT_LABELS: &str = "print-labels";
 pub(crate) fn on_ticket_page(action: Action) -> bool {
     !matches!(
         action,
-        Action::Intake | Action::Scan | Action::Label | Action::AuditCost
+        Action::Intake | Action::Scan | Action::Label | Action::AuditCost | Action::NoteClock
     )
 }

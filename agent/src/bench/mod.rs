@@ -529,6 +529,7 @@ pub(crate) async fn at_desk<T: Send + 'static>(
     let asker = Asker {
         user: person.account.name.clone(),
         lang: person.lang,
+        force: false,
     };
     let done = tokio::task::spawn_blocking(move || {
         let _turn = holder.turn();

@@ -38,6 +38,8 @@ pub(crate) struct SyncLine {
     last: Option<DateTime<Utc>>,
     waiting: usize,
     conflicts: usize,
+    /// This PC's clock, when it is off the server's by more than the tolerance.
+    clock: Option<rma_shared::clock::Reading>,
 }
 
 impl SyncLine {
@@ -49,6 +51,7 @@ impl SyncLine {
             last: store.last_sync()?.map(|l| l.at),
             waiting: store.pending_count(WAITING_COUNTED)?,
             conflicts: store.tickets().with_conflicts()?.len(),
+            clock: bench.holder.desk.clock_warning()?,
         })
     }
 
@@ -82,6 +85,9 @@ impl SyncLine {
                 }
                 @if let Some((_, Some(reason))) = &self.attempt {
                     span.reason { (reason) }
+                }
+                @if let Some(reading) = &self.clock {
+                    span.clock role="alert" { (rma_shared::clock::warning(reading, lang)) }
                 }
                 @if self.server.is_some() {
                     form.inline method="post" action="/sync" {

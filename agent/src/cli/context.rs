@@ -39,6 +39,7 @@ impl Context {
             asker: Asker {
                 user: user_name(cli.user.as_deref()),
                 lang,
+                force: cli.force,
             },
             config: cli.config.clone(),
             desk: OnceCell::new(),

@@ -79,6 +79,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     let asker = Asker {
         user: "demo".into(),
         lang: ctx.lang,
+        force: false,
     };
     let demo = Context::holding(Desk::new(store, &dir, None), false, asker);
     let result = walk(&demo);

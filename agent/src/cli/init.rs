@@ -49,8 +49,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
     })?;
     let store = Store::init(&ctx.data, args.site)?;
     let reachable = match link {
-        Some((link, reachable)) => {
+        Some((link, reachable, clock)) => {
             store.set_server(&link)?;
+            if let Some(measured) = clock {
+                store.set_clock(&measured)?;
+            }
             Some(reachable)
         }
         None => None,

@@ -24,6 +24,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<()> {
             "pending": report.pending,
             "refused": report.refused,
             "reachable": report.reachable,
+            "clock_offset_ms": report.clock.map(|c| c.offset_ms),
             "serve": holder.as_ref().map(|h| serde_json::json!({
                 "pid": h.pid,
                 "started_by": h.started_by,
@@ -73,6 +74,17 @@ pub fn run(ctx: &Context, _args: Args) -> Result<()> {
             say!(ctx, "{} {}", output::pad("", 10), ticket.reason);
         }
     }
+    let tolerance = chrono::Duration::minutes(ctx.settings()?.clock_tolerance_minutes.into());
+    line(
+        "status-clock",
+        match &report.clock {
+            None => tr!(lang, "clock-not-measured"),
+            Some(reading) if reading.off_by_more_than(tolerance) => {
+                rma_shared::clock::warning(reading, lang)
+            }
+            Some(reading) => tr!(lang, "clock-right", at = output::time(reading.local_at)),
+        },
+    );
     line("status-serve", output::holder(holder.as_ref(), lang));
     Ok(())
 }

@@ -42,6 +42,10 @@ pub fn run(ctx: &Context, _args: Args) -> Result<()> {
         let line = rma_shared::tr!(lang, "sync-pending", count = report.pending);
         say!(ctx, "{line}");
     }
+    let tolerance = chrono::Duration::minutes(ctx.settings()?.clock_tolerance_minutes.into());
+    if let Some(reading) = report.clock.filter(|r| r.off_by_more_than(tolerance)) {
+        say!(ctx, "{}", rma_shared::clock::warning(&reading, lang));
+    }
     Ok(())
 }
 

@@ -47,6 +47,9 @@ pub struct StatusReport {
     pub refused: Vec<Refused>,
     /// Whether the server answered just now (None: no server).
     pub reachable: Option<bool>,
+    /// This PC's clock against the server's, as last measured.
+    #[serde(default)]
+    pub clock: Option<rma_shared::clock::Reading>,
 }
 
 impl Desk {
@@ -121,6 +124,7 @@ impl Desk {
             pending: store.pending()?.len(),
             refused: store.refusals()?,
             reachable,
+            clock: store.clock()?,
         })
     }
 
@@ -133,8 +137,11 @@ impl Desk {
         ca_cert: Option<String>,
     ) -> Result<bool, DeskError> {
         let store = self.store();
-        let (link, reachable) = check_link(store.site(), server, token, ca_cert)?;
+        let (link, reachable, clock) = check_link(store.site(), server, token, ca_cert)?;
         store.set_server(&link)?;
+        if let Some(measured) = clock {
+            store.set_clock(&measured)?;
+        }
         if reachable {
             // The server takes changes from this installation only once it is bound to the
             // site (an unreachable server binds it at the first sync).
@@ -225,13 +232,14 @@ impl Desk {
 }
 
 /// Checks a server's address and a site's token with the server when it can be reached.
-/// Returns the link to keep and whether the server answered.
+/// Returns the link to keep, whether the server answered, and this PC's clock against the
+/// server's as the answer measured it.
 pub fn check_link(
     site: &SiteCode,
     server: String,
     token: String,
     ca_cert: Option<String>,
-) -> Result<(ServerLink, bool), DeskError> {
+) -> Result<(ServerLink, bool, Option<rma_shared::clock::Reading>), DeskError> {
     let token = token.trim().to_owned();
     if token.is_empty() {
         return Err(DeskError::EmptyToken);
@@ -242,7 +250,7 @@ pub fn check_link(
         ca_cert,
     };
     match sync_client::check_link(&link, site) {
-        Ok(reachable) => Ok((link, reachable)),
+        Ok((reachable, clock)) => Ok((link, reachable, clock)),
         Err(SyncError::Refused { message, .. }) => Err(DeskError::TokenRefused {
             url: link.url,
             message,

@@ -7,8 +7,9 @@ use rma_shared::event::{
     Assessment, Confirmation, CostLine, EventKind, Receiving, RegistrationField, RepairRecord,
 };
 use rma_shared::money::{Currency, Money};
+use rma_shared::people::Action;
 use rma_shared::step::{Outcome, Step, Text};
-use rma_shared::{EventId, Registration, TicketNumber, UnitState, tr};
+use rma_shared::{Event, EventId, Registration, TicketId, TicketNumber, UnitState, tr};
 
 use super::{Asker, Desk, DeskError};
 use crate::store::StoreError;
@@ -35,6 +36,7 @@ impl Desk {
         Ok(Outcome {
             recorded,
             ticket: view,
+            clock: self.clock_warning()?,
         })
     }
 
@@ -54,9 +56,16 @@ impl Desk {
                     fault: intake.fault.into(),
                     request: intake.request,
                 };
+                self.store().check_duty(&asker.user, Action::Intake)?;
+                let registered = Event::stamped(
+                    EventKind::Registered,
+                    self.store().site().clone(),
+                    &asker.user,
+                    self.stamp(asker)?,
+                );
                 let doc = self
                     .store()
-                    .create(&registration, &asker.user, self.now())?;
+                    .create_as(TicketId::random(), &registration, registered)?;
                 let registered = doc
                     .events()
                     .into_iter()

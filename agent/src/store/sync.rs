@@ -10,6 +10,7 @@
 //! sync:refused:{number}          why the server (or this agent) would not take the ticket,
 //!                                and its heads then (JSON): not sent again until it changes
 //! meta:bound                     the server this installation's actor is bound to (its URL)
+//! meta:clock                     this PC's clock against the server's, as last measured (JSON)
 //! ```
 
 use std::fmt;
@@ -30,6 +31,7 @@ const ACKED: &str = "sync:acked:";
 const DIRTY: &str = "sync:dirty:";
 const REFUSED: &str = "sync:refused:";
 const BOUND: &str = "meta:bound";
+const CLOCK: &str = "meta:clock";
 
 /// A ticket the server would not take, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -367,6 +369,23 @@ impl Store {
             .kv
             .get(LAST_SYNC)?
             .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+    }
+
+    /// This PC's clock against the server's, as the last sync (or enrolment) measured it.
+    pub fn clock(&self) -> Result<Option<rma_shared::clock::Reading>, StoreError> {
+        Ok(self
+            .kv
+            .get(CLOCK)?
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+    }
+
+    pub fn set_clock(&self, reading: &rma_shared::clock::Reading) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        batch.put(
+            CLOCK,
+            serde_json::to_vec(reading).expect("readings serialise"),
+        );
+        Ok(self.kv.commit(batch)?)
     }
 
     pub fn set_last_sync(&self, last: &LastSync) -> Result<(), StoreError> {

@@ -26,7 +26,7 @@ impl ServerStore {
         site: &SiteCode,
         cursor: u64,
         limit: usize,
-        pending: Option<u64>,
+        told: &Told,
         now: DateTime<Utc>,
     ) -> Result<PullResponse, ServerStoreError> {
         let page = self
@@ -35,7 +35,7 @@ impl ServerStore {
         if !page.entries.is_empty() {
             tracing::info!(%site, cursor, tickets = page.entries.len(), "pull");
         }
-        self.note_sync(site, page.cursor, pending, now)?;
+        self.note_sync(site, page.cursor, told, now)?;
         Ok(page)
     }
 

@@ -37,9 +37,31 @@ impl ServerStore {
             self.pause_at(Point::BeforeCommit);
             Ok::<_, ServerStoreError>((batch, ()))
         })?;
+        self.note_ahead(&plan);
         Ok(PushResponse {
             results: plan.answers,
         })
+    }
+
+    /// Notes, as the office, each step of a written push dated after the server's time
+    /// (beyond the tolerance): it counts at its arrival on the board, in deadlines and in the
+    /// analysis, at the server and at every site. The push stands either way; a note that
+    /// cannot be written is logged and written at the ticket's next push.
+    fn note_ahead(&self, plan: &Plan) {
+        let now = Utc::now();
+        for ready in &plan.ready {
+            for event in &ready.ahead {
+                let number = &ready.summary.number;
+                let kind = rma_shared::EventKind::ClockCorrected {
+                    event: event.clone(),
+                    arrived: now,
+                };
+                tracing::info!(ticket = %number, %event, "a step dated ahead of the server's clock counts at its arrival");
+                if let Err(err) = self.record_at_office(number, kind, "server", now) {
+                    tracing::warn!(ticket = %number, %event, error = %err, "a step dated ahead was not noted");
+                }
+            }
+        }
     }
 
     /// The Automerge actor the central office writes its own records as (finance's audit
@@ -114,6 +136,7 @@ impl ServerStore {
         Self {
             kv: kv.clone(),
             tickets: TicketStore::over(kv.clone()),
+            clock_tolerance: self.clock_tolerance,
             #[cfg(test)]
             pauses: self.pauses.clone(),
         }
@@ -190,6 +213,7 @@ impl ServerStore {
     /// Checks and merges every ticket of a push against the copies stored now. Tickets are
     /// independent: they are checked on every core, each ticket's copies in push order.
     fn plan(&self, origin: &SiteCode, docs: &[PushDoc]) -> Result<Plan, ServerStoreError> {
+        let latest = Utc::now() + self.clock_tolerance;
         // Every ticket the push names, and every id it carries, read together.
         let numbers: Vec<TicketNumber> = docs.iter().map(|d| d.number.clone()).collect();
         let ids: Vec<TicketId> = docs.iter().map(|d| d.id).collect();
@@ -238,7 +262,7 @@ impl ServerStore {
                 owns: &owns,
             };
             jobs.into_iter()
-                .map(|job| check_ticket(job, docs, &numbered, &pusher, origin))
+                .map(|job| check_ticket(job, docs, &numbered, &pusher, origin, latest))
                 .collect()
         };
         let checked: Vec<Checked> = rma_shared::par::shares(jobs, check)
@@ -291,6 +315,9 @@ struct Taken {
 struct Ready {
     /// The office's index entries of it.
     office: crate::store::office::Entries,
+    /// Steps dated after the latest time a step may be (a PC's clock ahead): the office
+    /// notes each once the push is written, and they count at their arrival.
+    ahead: Vec<rma_shared::EventId>,
     summary: TicketSummary,
     saved: Vec<u8>,
     heads: Heads,
@@ -303,16 +330,24 @@ impl Ready {
         heads: Heads,
         prior: Option<Prior>,
         first_copy: Option<Vec<u8>>,
+        latest: DateTime<Utc>,
     ) -> Result<Self, String> {
         let number = doc.number().clone();
         let derived = Derived::of(&doc)
             .map_err(|err| format!("ticket {number}: the server cannot read it ({err})"))?;
+        let ahead = derived
+            .events
+            .iter()
+            .filter(|e| e.at > latest && e.ahead_secs.is_none())
+            .map(|e| e.id.clone())
+            .collect();
         let summary = TicketSummary::from_derived(&doc, &derived);
         let saved = first_copy.unwrap_or_else(|| doc.save());
         if saved.len() > sync::MAX_TICKET_BYTES {
             return Err(format!("ticket {number}: {}", sync::too_large(saved.len())));
         }
         Ok(Self {
+            ahead,
             office: crate::store::office::Entries::of(&doc, derived),
             summary,
             saved,
@@ -359,6 +394,7 @@ fn check_ticket(
     numbered: &HashMap<TicketId, Option<TicketNumber>>,
     pusher: &Pusher<'_>,
     origin: &SiteCode,
+    latest: DateTime<Utc>,
 ) -> Result<Checked, ServerStoreError> {
     let mut answers = Vec::new();
     let mut stored = Some(job.stored);
@@ -461,7 +497,7 @@ fn check_ticket(
     let heads = Heads::of(&mut doc);
     checked.current = Some((doc.number().clone(), state.stored_heads.clone()));
     let archived = if state.changed {
-        match Ready::of(doc, heads.clone(), state.prior, state.first_copy) {
+        match Ready::of(doc, heads.clone(), state.prior, state.first_copy, latest) {
             Ok(ready) => {
                 let archived = ready.summary.status == TicketStatus::Archived;
                 checked.ready = Some(ready);

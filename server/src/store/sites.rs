@@ -22,6 +22,9 @@ pub struct Site {
     pub cursor: u64,
     /// Changes the agent reported it still had to push, at its last sync.
     pub pending: Option<u64>,
+    /// The site's clock minus the server's, in milliseconds, at its last sync.
+    #[serde(default)]
+    pub clock_offset_ms: Option<i64>,
 }
 
 /// A ticket the server refused from a site, and why; kept until a push of it is accepted.
@@ -30,6 +33,15 @@ pub struct RefusedTicket {
     pub number: TicketNumber,
     pub reason: String,
     pub at: DateTime<Utc>,
+}
+
+/// What an agent tells of itself with a pull.
+#[derive(Debug, Clone, Default)]
+pub struct Told {
+    /// Changes it still has to push.
+    pub pending: Option<u64>,
+    /// Its own clock when it asked.
+    pub local_time: Option<DateTime<Utc>>,
 }
 
 /// Who a token belongs to.
@@ -62,6 +74,7 @@ impl ServerStore {
             last_sync_at: None,
             cursor: 0,
             pending: None,
+            clock_offset_ms: None,
         };
         let mut batch = Batch::default();
         batch.put(
@@ -168,7 +181,7 @@ impl ServerStore {
         &self,
         code: &SiteCode,
         cursor: u64,
-        pending: Option<u64>,
+        told: &Told,
         now: DateTime<Utc>,
     ) -> Result<(), ServerStoreError> {
         let Some(mut site) = self.site(code)? else {
@@ -176,8 +189,11 @@ impl ServerStore {
         };
         site.last_sync_at = Some(now);
         site.cursor = cursor;
-        if pending.is_some() {
-            site.pending = pending;
+        if told.pending.is_some() {
+            site.pending = told.pending;
+        }
+        if let Some(local) = told.local_time {
+            site.clock_offset_ms = Some((local - now).num_milliseconds());
         }
         let mut batch = Batch::default();
         batch.put(

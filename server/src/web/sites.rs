@@ -1,13 +1,15 @@
 //! The sites: each enrolled agent installation with its last sync, how far behind the feed it
-//! is, the changes it reported still to push, and whether it is overdue to sync.
+//! is, the changes it reported still to push, how far its clock is off, and whether it is
+//! overdue to sync.
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
-use maud::html;
+use maud::{Markup, html};
 
+use rma_shared::i18n::Lang;
 use rma_shared::tr;
 
 use super::auth::Office;
@@ -23,11 +25,12 @@ pub async fn show(State(state): State<Arc<AppState>>, Office(user, lang): Office
         };
         let now = Utc::now();
         let limit = Duration::minutes(i64::from(state.settings.sync_overdue_minutes));
+        let tolerance = Duration::minutes(i64::from(state.settings.clock_tolerance_minutes));
         let body = html! {
             p.muted { (tr!(lang, "sites-explain", age = age(now - limit, now, lang))) " (" code { "sync_overdue_minutes" } ")" }
             @if sites.is_empty() { p.muted { (tr!(lang, "sites-none")) " " code { "rma-server site add CODE" } } }
             table #sites {
-                thead { tr { th { (tr!(lang, "col-site")) } th { (tr!(lang, "ticket-state")) } th { (tr!(lang, "sites-enrolled")) } th { (tr!(lang, "sites-last-sync")) } th.num { (tr!(lang, "sites-not-pulled")) } th.num { (tr!(lang, "sites-waiting")) } th { (tr!(lang, "sites-sync")) } } }
+                thead { tr { th { (tr!(lang, "col-site")) } th { (tr!(lang, "ticket-state")) } th { (tr!(lang, "sites-enrolled")) } th { (tr!(lang, "sites-last-sync")) } th.num { (tr!(lang, "sites-not-pulled")) } th.num { (tr!(lang, "sites-waiting")) } th { (tr!(lang, "sites-clock")) } th { (tr!(lang, "sites-sync")) } } }
                 tbody { @for site in &sites {
                     @let overdue = site.revoked_at.is_none() && site.last_sync_at.is_none_or(|at| now - at > limit);
                     tr data-site=(site.code.as_str()) {
@@ -37,6 +40,7 @@ pub async fn show(State(state): State<Arc<AppState>>, Office(user, lang): Office
                         td { @match site.last_sync_at { Some(at) => { (when(at)) " (" (tr!(lang, "sites-ago", age = age(at, now, lang))) ")" } None => (tr!(lang, "sites-never")) } }
                         td.num { (head.saturating_sub(site.cursor)) }
                         td.num { (site.pending.map_or_else(|| "-".to_owned(), |p| p.to_string())) }
+                        td.clock { (clock(site.clock_offset_ms, tolerance, lang)) }
                         td { @if overdue { span.flag { (tr!(lang, "sites-overdue")) } } @else { (tr!(lang, "sites-ok")) } }
                     }
                 } }
@@ -63,4 +67,22 @@ pub async fn show(State(state): State<Arc<AppState>>, Office(user, lang): Office
         page(&tr!(lang, "nav-sites"), &user, lang, "/sites", body).into_response()
     })
     .await
+}
+
+/// A site's clock as its last sync showed it: right, or flagged with how far it is off.
+fn clock(offset_ms: Option<i64>, tolerance: Duration, lang: Lang) -> Markup {
+    let Some(offset_ms) = offset_ms else {
+        return html! { "-" };
+    };
+    let offset = Duration::milliseconds(offset_ms);
+    if offset.abs() <= tolerance {
+        return html! { (tr!(lang, "sites-clock-right")) };
+    }
+    let span = rma_shared::clock::span(offset, lang);
+    let key = if offset_ms > 0 {
+        "sites-clock-ahead"
+    } else {
+        "sites-clock-behind"
+    };
+    html! { span.flag { (tr!(lang, key, span = span)) } }
 }

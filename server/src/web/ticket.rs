@@ -233,7 +233,11 @@ fn body(view: &TicketView, costs: bool, lang: Lang) -> Markup {
                     tr data-type=(e.kind.name()) {
                         td { (when(e.at)) } td { (e.site.as_str()) } td { (e.by) }
                         td { (e.kind.describe(lang))
-                            @if let EventKind::ConflictResolved { .. } = e.kind { " " span.muted { (t("ticket-conflict-settled")) } } }
+                            @if let EventKind::ConflictResolved { .. } = e.kind { " " span.muted { (t("ticket-conflict-settled")) } }
+                            @if let Some(ahead) = e.ahead_secs {
+                                " " span.flag.ahead { (tr!(lang, "ticket-clock-ahead", span = rma_shared::clock::span(chrono::Duration::seconds(ahead), lang))) }
+                            }
+                            @if e.clock_unsure { " " span.flag { (t("ticket-clock-unsure")) } } }
                     }
                 }
             }

@@ -387,6 +387,8 @@ ticket-totals = Totals:
 ticket-total = { $amount } paid by { $payer }
 ticket-history = History
 ticket-conflict-settled = (conflict settled)
+ticket-clock-ahead = recorded with a clock { $span } ahead: counted at its arrival
+ticket-clock-unsure = recorded at a PC time not confirmed (its clock had gone back)
 
 ## The sites page
 
@@ -397,6 +399,10 @@ sites-last-sync = Last sync
 sites-not-pulled = Changes not yet pulled
 sites-waiting = Changes waiting to push
 sites-sync = Sync
+sites-clock = Clock
+sites-clock-right = right
+sites-clock-ahead = { $span } ahead
+sites-clock-behind = { $span } behind
 sites-revoked = revoked { $at }
 sites-active = active
 sites-ago = { $age } ago
@@ -599,6 +605,25 @@ serve-by-person = started by a person
 serve-by-command = left running by a command
 serve-no-page = no bench page
 serve-held = a serve started by a person holds this data folder already (process { $pid }, since { $since }, { $page }): use that one, or stop it first with `rma-agent stop`
+event-clock-corrected = the office noted step { $event } dated ahead of the server's clock: it counts at its arrival, { $arrived }
+clock-went-back = this PC's clock went back: it shows { $now }, but it showed { $measured } at the last sync. Set the clock right (or turn on time sync), or sync, which measures it again; `--force` records anyway, marked as recorded at an unsure time
+clock-minutes = { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}
+clock-hours = { $count ->
+    [one] { $count } hour
+   *[other] { $count } hours
+}
+clock-days = { $count ->
+    [one] { $count } day
+   *[other] { $count } days
+}
+clock-ahead = This PC's clock is { $span } ahead of the server's. Steps are recorded at the server's time meanwhile; set the PC's clock right, or turn on time sync (Windows: Settings > Time > Sync now; Linux: timedatectl set-ntp true).
+clock-behind = This PC's clock is { $span } behind the server's. Steps are recorded at the server's time meanwhile; set the PC's clock right, or turn on time sync (Windows: Settings > Time > Sync now; Linux: timedatectl set-ntp true).
+clock-right = matches the server's (measured { $at })
+clock-not-measured = not measured yet (the first sync measures it against the server's)
+status-clock = Clock
 status-serve = Serve
 status-serve-none = none: each command opens the store itself
 status-serve-person = started by a person (process { $pid }, since { $since }), bench page: { $page }
@@ -754,6 +779,7 @@ help-opt-json = Print records as JSON instead of text
 help-opt-user = Your name, recorded with every step you take
 help-opt-config = A settings file to use instead of the one in the data folder
 help-opt-lang = The language of messages: en or zh-CN (else RMA_LANG, else the locale, else the setting); --json output stays the same
+help-opt-force = Record a step even though this PC's clock went back since its last sync (marked as recorded at an unsure time)
 help-version = Print version
 help-rma-server = The central return-for-repair server: merges every site's tickets.
 help-rma-server-serve = Run the server.
@@ -1177,6 +1203,7 @@ action = { $action ->
     [cancel] Cancel the ticket
     [resolve] Settle a conflict
     [scan] Scan
+    [note-clock] Note a clock ahead
    *[label] Print labels
 }
 bench-title = Repair bench

@@ -351,6 +351,8 @@ ticket-totals = 合计：
 ticket-total = { $amount }，由{ $payer }承担
 ticket-history = 历史记录
 ticket-conflict-settled = （冲突已处理）
+ticket-clock-ahead = 记录时时钟快了 { $span }：按到达时间计
+ticket-clock-unsure = 按未经确认的本机时间记录（其时钟曾倒退）
 
 ## 站点页面
 
@@ -361,6 +363,10 @@ sites-last-sync = 最近同步
 sites-not-pulled = 未拉取的更改
 sites-waiting = 待推送的更改
 sites-sync = 同步
+sites-clock = 时钟
+sites-clock-right = 正常
+sites-clock-ahead = 快 { $span }
+sites-clock-behind = 慢 { $span }
 sites-revoked = 已于 { $at } 吊销
 sites-active = 正常
 sites-ago = { $age }前
@@ -515,6 +521,16 @@ serve-by-person = 由人员启动
 serve-by-command = 由命令留在后台
 serve-no-page = 无维修台页面
 serve-held = 已有人员启动的服务进程占用此数据文件夹（进程 { $pid }，自 { $since } 起，{ $page }）：请直接使用它，或先用 `rma-agent stop` 停止
+event-clock-corrected = 总部记录：步骤 { $event } 的时间超前于服务器时钟，按到达时间 { $arrived } 计
+clock-went-back = 本机时钟倒退了：现在显示 { $now }，而上次同步时显示 { $measured }。请把时钟调正（或开启自动校时），或先同步以重新测量；用 `--force` 可照常记录，但会标为时间不确定
+clock-minutes = { $count } 分钟
+clock-hours = { $count } 小时
+clock-days = { $count } 天
+clock-ahead = 本机时钟比服务器快 { $span }。在此期间各步骤按服务器时间记录；请把本机时钟调正，或开启自动校时（Windows：设置 > 时间 > 立即同步；Linux：timedatectl set-ntp true）。
+clock-behind = 本机时钟比服务器慢 { $span }。在此期间各步骤按服务器时间记录；请把本机时钟调正，或开启自动校时（Windows：设置 > 时间 > 立即同步；Linux：timedatectl set-ntp true）。
+clock-right = 与服务器一致（测量于 { $at }）
+clock-not-measured = 尚未测量（首次同步时与服务器对时）
+status-clock = 时钟
 status-serve = 服务进程
 status-serve-none = 无：每条命令自行打开存储
 status-serve-person = 由人员启动（进程 { $pid }，自 { $since } 起），维修台页面：{ $page }
@@ -661,6 +677,7 @@ help-opt-json = 以 JSON 格式输出记录，而不是文字
 help-opt-user = 你的名字，记录在你做的每一步中
 help-opt-config = 使用这个设置文件，而不是数据文件夹中的设置文件
 help-opt-lang = 信息的语言：en 或 zh-CN（否则看 RMA_LANG，再看系统语言，最后看设置）；--json 输出不受影响
+help-opt-force = 即使本机时钟在上次同步后倒退，也照常记录（标为时间不确定）
 help-version = 显示版本
 help-rma-server = 返修中心服务器：汇总所有站点的工单。
 help-rma-server-serve = 运行服务器。
@@ -1078,6 +1095,7 @@ action = { $action ->
     [cancel] 取消工单
     [resolve] 处理冲突
     [scan] 扫码
+    [note-clock] 记录时钟超前
    *[label] 打印标签
 }
 bench-title = 维修台

@@ -15,6 +15,10 @@ use crate::{TicketStatus, UnitState, tr};
 pub struct Outcome {
     pub recorded: Vec<Event>,
     pub ticket: TicketView,
+    /// This PC's clock, when it is off the server's by more than the tolerance: said after
+    /// what was recorded, with what to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<crate::clock::Reading>,
 }
 
 impl Outcome {
@@ -35,6 +39,9 @@ impl Outcome {
             let view = &self.ticket;
             let states = view.units.iter().map(|u| u.status.state);
             lines.push(status_line(&view.number, view.status, states, lang));
+        }
+        if let Some(reading) = &self.clock {
+            lines.push(crate::clock::warning(reading, lang));
         }
         lines
     }
@@ -185,7 +192,8 @@ fn done(kind: &EventKind, ticket: &TicketNumber, lang: Lang) -> Vec<String> {
         EventKind::Resumed => tr!(lang, "done-resumed", ticket = ticket_text),
         EventKind::Cancelled { .. } => tr!(lang, "done-cancelled", ticket = ticket_text),
         EventKind::ConflictResolved { .. } => tr!(lang, "done-resolved", ticket = ticket_text),
-        EventKind::CostAudited { .. }
+        EventKind::ClockCorrected { .. }
+        | EventKind::CostAudited { .. }
         | EventKind::Scanned { .. }
         | EventKind::LabelsPrinted { .. } => kind.describe(lang),
     };

@@ -135,6 +135,7 @@ fn run() -> Result<()> {
         let asker = Asker {
             user: DEMO_USER.to_owned(),
             lang: rma_shared::i18n::Lang::En,
+            force: false,
         };
         let ctx = Context::holding(Desk::new(store, &data, None), false, asker);
         sites.push((*site, data, ctx));
