@@ -17,7 +17,7 @@ use rma_shared::i18n::{Lang, Localized};
 use rma_shared::money::MoneyError;
 use rma_shared::people::Action;
 use rma_shared::{
-    Event, EventId, TicketNumber, TicketOrUnit, TicketView, UnitNumber, UnitState, tr,
+    Event, EventId, TicketDoc, TicketNumber, TicketOrUnit, TicketView, UnitNumber, UnitState, tr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -254,11 +254,15 @@ impl Desk {
 
     /// A ticket as the person reads it.
     pub fn view(&self, ticket: &TicketNumber) -> Result<TicketView, DeskError> {
-        let doc = self.store.load(ticket)?;
+        self.view_of(&self.store.load(ticket)?)
+    }
+
+    /// A ticket's document as the person reads it.
+    pub fn view_of(&self, doc: &TicketDoc) -> Result<TicketView, DeskError> {
         let deadlines = self.settings()?.deadlines;
-        TicketView::build(&doc, &deadlines, self.now()).map_err(|source| {
+        TicketView::build(doc, &deadlines, self.now()).map_err(|source| {
             DeskError::Store(StoreError::Damaged {
-                number: ticket.to_string(),
+                number: doc.number().to_string(),
                 source,
             })
         })
@@ -310,18 +314,18 @@ impl Desk {
     }
 
     /// Records `kind` on `ticket` in the asker's name, if it is their duty and the regulation
-    /// allows it now; returns the new event's id.
+    /// allows it now; returns the new event's id and the ticket with it.
     fn record(
         &self,
         asker: &Asker,
         ticket: &TicketNumber,
         kind: EventKind,
-    ) -> Result<EventId, DeskError> {
+    ) -> Result<(EventId, TicketDoc), DeskError> {
         self.store.check_duty(&asker.user, Action::of(&kind))?;
         let stamp = self.stamp(asker)?;
         let event = Event::stamped(kind, self.store.site().clone(), &asker.user, stamp);
         let id = event.id.clone();
-        self.store.record_event(ticket, event)?;
-        Ok(id)
+        let (doc, _) = self.store.record_event(ticket, event)?;
+        Ok((id, doc))
     }
 }

@@ -9,7 +9,7 @@ use rma_shared::event::{
 use rma_shared::money::{Currency, Money};
 use rma_shared::people::Action;
 use rma_shared::step::{Outcome, Step, Text};
-use rma_shared::{Event, EventId, Registration, TicketId, TicketNumber, UnitState, tr};
+use rma_shared::{Event, EventId, Registration, TicketDoc, TicketId, TicketNumber, UnitState, tr};
 
 use super::{Asker, Desk, DeskError};
 use crate::store::StoreError;
@@ -27,8 +27,9 @@ impl Desk {
     /// Applies `step` in the asker's name: recorded durably and answered with what was
     /// recorded and the ticket as it is now, or refused with the reason and nothing changed.
     pub fn step(&self, asker: &Asker, step: Step) -> Result<Outcome, DeskError> {
-        let (ticket, recorded) = self.apply(asker, step)?;
-        let view = self.view(&ticket)?;
+        // The ticket as its last step left it (not read back from the store again).
+        let (doc, recorded) = self.apply(asker, step)?;
+        let view = self.view_of(&doc)?;
         let recorded = recorded
             .iter()
             .filter_map(|id| view.events.iter().find(|e| &e.id == id).cloned())
@@ -40,11 +41,12 @@ impl Desk {
         })
     }
 
-    /// Records the step's events: the ticket and the ids of what was recorded.
-    fn apply(&self, asker: &Asker, step: Step) -> Result<(TicketNumber, Vec<EventId>), DeskError> {
+    /// Records the step's events: the ticket as they left it and the ids of what was
+    /// recorded.
+    fn apply(&self, asker: &Asker, step: Step) -> Result<(TicketDoc, Vec<EventId>), DeskError> {
         let one = |ticket: TicketNumber, kind: EventKind| {
-            let id = self.record(asker, &ticket, kind)?;
-            Ok((ticket, vec![id]))
+            let (id, doc) = self.record(asker, &ticket, kind)?;
+            Ok((doc, vec![id]))
         };
         match step {
             Step::Intake(intake) => {
@@ -71,7 +73,7 @@ impl Desk {
                     .into_iter()
                     .find_map(|e| e.ok().filter(|e| e.kind == EventKind::Registered))
                     .map(|e| e.id);
-                Ok((doc.number().clone(), registered.into_iter().collect()))
+                Ok((doc, registered.into_iter().collect()))
             }
             Step::Edit(edit) => {
                 let changes: Vec<_> = [
@@ -86,14 +88,15 @@ impl Desk {
                     return Err(DeskError::NothingToEdit);
                 }
                 let mut ids = Vec::new();
+                let mut last = None;
                 for (field, value) in changes {
-                    ids.push(self.record(
-                        asker,
-                        &edit.ticket,
-                        EventKind::Edited { field, value },
-                    )?);
+                    let (id, doc) =
+                        self.record(asker, &edit.ticket, EventKind::Edited { field, value })?;
+                    ids.push(id);
+                    last = Some(doc);
                 }
-                Ok((edit.ticket, ids))
+                let doc = last.ok_or(DeskError::NothingToEdit)?;
+                Ok((doc, ids))
             }
             Step::Forward(forward) => one(
                 forward.ticket,

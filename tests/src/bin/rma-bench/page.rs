@@ -31,7 +31,7 @@ pub fn measure(
         (
             "move (POST, a step)",
             format!("{web}/do/move"),
-            Some(format!("target={unit}&to=")),
+            Some(format!("unit={unit}&to=")),
         ),
     ];
     let mut lines = Vec::new();
