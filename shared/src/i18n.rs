@@ -12,6 +12,7 @@
 //! ```
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -168,36 +169,90 @@ pub fn error_chain(
 
 type Bundle = FluentBundle<FluentResource>;
 
-fn bundle(lang: Lang, source: &str) -> Bundle {
-    let id: unic_langid::LanguageIdentifier =
-        lang.code().parse().expect("the language codes are valid");
-    let resource = FluentResource::try_new(source.to_owned())
-        .unwrap_or_else(|(_, errors)| panic!("the {lang} catalogue does not parse: {errors:?}"));
-    let mut bundle = FluentBundle::new_concurrent(vec![id]);
-    // No Unicode isolation marks: terminals, CSV files and labels would show them.
-    bundle.set_use_isolating(false);
-    bundle
-        .add_resource(resource)
-        .unwrap_or_else(|errors| panic!("the {lang} catalogue repeats ids: {errors:?}"));
-    bundle
+/// A language's catalogue, read message by message: a command says a handful of messages,
+/// so it parses those, not the whole file (parsing all of it took longer than the rest of a
+/// command's own work). Messages stand alone (the catalogue has no terms, references or
+/// attributes; the catalogue test keeps it so), so each parses and formats by itself.
+struct Catalogue {
+    /// Formats patterns with the language's plural rules; holds no messages itself.
+    bundle: Bundle,
+    /// Each message's source text, and the message parsed the first time it is said.
+    messages: HashMap<&'static str, (&'static str, OnceLock<FluentResource>)>,
 }
 
-/// A language's bundle, built the first time it is needed (a command line needs one).
-fn bundle_of(lang: Lang) -> &'static Bundle {
-    static BUNDLES: [OnceLock<Bundle>; 2] = [OnceLock::new(), OnceLock::new()];
+impl Catalogue {
+    fn new(lang: Lang, source: &'static str) -> Self {
+        let id: unic_langid::LanguageIdentifier =
+            lang.code().parse().expect("the language codes are valid");
+        let mut bundle = FluentBundle::new_concurrent(vec![id]);
+        // No Unicode isolation marks: terminals, CSV files and labels would show them.
+        bundle.set_use_isolating(false);
+        let messages = entries(source)
+            .into_iter()
+            .map(|(id, text)| (id, (text, OnceLock::new())))
+            .collect();
+        Self { bundle, messages }
+    }
+
+    /// The message `id` parsed, if the catalogue has it.
+    fn pattern(&self, id: &str) -> Option<&fluent_syntax::ast::Pattern<&str>> {
+        let (text, parsed) = self.messages.get(id)?;
+        let resource = parsed.get_or_init(|| {
+            FluentResource::try_new((*text).to_owned()).unwrap_or_else(|(_, errors)| {
+                panic!("the catalogue's message {id} does not parse: {errors:?}")
+            })
+        });
+        resource.entries().find_map(|entry| match entry {
+            fluent_syntax::ast::Entry::Message(message) => message.value.as_ref(),
+            _ => None,
+        })
+    }
+}
+
+/// The entries of a Fluent file: each message's id and its text, from its first line to the
+/// next line that starts another entry (an id, a term or a comment in the first column). A
+/// message's further lines are indented, or close a placeable (`}`).
+fn entries(source: &'static str) -> Vec<(&'static str, &'static str)> {
+    let mut starts: Vec<usize> = Vec::new();
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        if line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '-' || c == '#') {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    starts.push(source.len());
+    starts
+        .windows(2)
+        .filter_map(|pair| {
+            let text = &source[pair[0]..pair[1]];
+            let (id, _) = text.split_once('=')?;
+            let id = id.trim();
+            let is_id = id.starts_with(|c: char| c.is_ascii_alphabetic())
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            is_id.then_some((id, text))
+        })
+        .collect()
+}
+
+/// A language's catalogue, indexed the first time it is needed.
+fn catalogue(lang: Lang) -> &'static Catalogue {
+    static CATALOGUES: [OnceLock<Catalogue>; 2] = [OnceLock::new(), OnceLock::new()];
     let index = lang as usize;
     debug_assert_eq!(SOURCES[index].0, lang, "SOURCES is in the order of Lang");
-    BUNDLES[index].get_or_init(|| bundle(lang, SOURCES[index].1))
+    CATALOGUES[index].get_or_init(|| Catalogue::new(lang, SOURCES[index].1))
 }
 
 /// The message `id` in `lang` with `args`; falls back to English, then to the id itself (the
 /// catalogue test keeps both from happening).
 pub fn message(lang: Lang, id: &str, args: Option<&FluentArgs<'_>>) -> String {
     for lang in [lang, Lang::En] {
-        let bundle = bundle_of(lang);
-        if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
+        let catalogue = catalogue(lang);
+        if let Some(pattern) = catalogue.pattern(id) {
             let mut errors = Vec::new();
-            let text: Cow<'_, str> = bundle.format_pattern(pattern, args, &mut errors);
+            let text: Cow<'_, str> = catalogue.bundle.format_pattern(pattern, args, &mut errors);
             return text.into_owned();
         }
     }
@@ -206,7 +261,7 @@ pub fn message(lang: Lang, id: &str, args: Option<&FluentArgs<'_>>) -> String {
 
 /// Whether `lang`'s catalogue has the message `id`.
 pub fn has(lang: Lang, id: &str) -> bool {
-    bundle_of(lang).has_message(id)
+    catalogue(lang).messages.contains_key(id)
 }
 
 /// An argument of a message: text or a number (numbers choose plural forms).
@@ -481,6 +536,52 @@ mod tests {
                 assert_eq!(theirs, vars, "{id} takes other arguments in {lang}");
             }
             assert_eq!(ids.len(), english.len(), "{lang} has ids English lacks");
+        }
+    }
+
+    /// Messages are parsed one by one as they are said: each must read alone exactly as the
+    /// whole file reads it, and say itself with no other message or term.
+    #[test]
+    fn every_message_reads_alone_as_in_the_whole_file() {
+        use fluent_syntax::ast::Entry;
+        for (lang, source) in SOURCES {
+            let whole = FluentResource::try_new(source.to_owned()).expect("the catalogue parses");
+            let catalogue = catalogue(lang);
+            let mut messages = 0;
+            for entry in whole.entries() {
+                let message = match entry {
+                    Entry::Message(message) => message,
+                    Entry::Comment(_) | Entry::GroupComment(_) | Entry::ResourceComment(_) => {
+                        continue;
+                    }
+                    other => panic!("{lang}: only messages and comments, not {other:?}"),
+                };
+                let id = message.id.name;
+                assert!(message.attributes.is_empty(), "{lang}: {id} has attributes");
+                assert_eq!(
+                    catalogue.pattern(id),
+                    message.value.as_ref(),
+                    "{lang}: {id} reads otherwise alone"
+                );
+                messages += 1;
+            }
+            assert_eq!(
+                catalogue.messages.len(),
+                messages,
+                "{lang}: ids found twice"
+            );
+            for (id, vars) in inventory(lang) {
+                let mut args = FluentArgs::new();
+                for var in &vars {
+                    args.set(var.as_str(), arg(1));
+                }
+                let mut errors = Vec::new();
+                let pattern = catalogue.pattern(&id).expect("every id is indexed");
+                catalogue
+                    .bundle
+                    .format_pattern(pattern, Some(&args), &mut errors);
+                assert!(errors.is_empty(), "{lang}: {id} needs more: {errors:?}");
+            }
         }
     }
 
