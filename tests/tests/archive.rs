@@ -133,6 +133,27 @@ fn the_archive_walk_from_a_site_to_disposal() {
         table.contains(&kept) && !table.contains(&expired),
         "{table}"
     );
+    // The same search as a workbook: index fields only, and the download is in the audit log.
+    let book = get_page(&format!("{}/archive.xlsx?customer=acme", server.url), &sam);
+    assert_eq!(book.status(), 200);
+    let bytes = book.bytes().unwrap().to_vec();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = calamine::Reader::worksheet_range_at(&mut book, 0)
+        .unwrap()
+        .unwrap();
+    let rows: Vec<Vec<calamine::Data>> = sheet.rows().map(<[calamine::Data]>::to_vec).collect();
+    assert_eq!(rows.len(), 2, "the header and the one card: {rows:?}");
+    assert_eq!(rows[1][0], calamine::Data::String(kept.clone()));
+    assert!(
+        matches!(rows[1][5], calamine::Data::DateTime(_)),
+        "kept until, a date: {rows:?}"
+    );
+    assert!(
+        !format!("{rows:?}").contains("Acme"),
+        "no customer in the archive's workbook: {rows:?}"
+    );
+    assert!(audit(&server, &zhou, "who=sam&what=download").contains("/archive.xlsx?customer=acme"));
     let by_unit = get_page(&format!("{}/archive?unit={kept}-1", server.url), &sam)
         .text()
         .unwrap();

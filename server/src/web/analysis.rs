@@ -17,6 +17,7 @@ use rma_shared::tr;
 
 use super::auth::Office;
 use super::chart::bars;
+use super::xlsx::{Cell, Sheet};
 use super::{PageError, page};
 use crate::state::AppState;
 use crate::users::User;
@@ -114,6 +115,7 @@ pub async fn show(
                 button.primary type="submit" { (t("board-show")) }
                 a href=(format!("/analysis?month={}", month.next())) { (month.next().to_string()) " \u{2192}" }
                 a #csv href=(format!("/analysis.csv?month={month}")) download { (t("download-csv")) }
+                a #xlsx href=(format!("/analysis.xlsx?month={month}")) download { (t("download-xlsx")) }
             }
             p.muted { (tr!(lang, "analysis-explain", month = month.to_string())) }
             dl.record #summary {
@@ -268,6 +270,119 @@ pub async fn download(
 ) -> Response {
     super::off_thread(move || match analysis(&state, &user, lang, &query) {
         Ok(a) => super::csv::download(&format!("rma-analysis-{}.csv", a.month), rows(&a, lang)),
+        Err(refused) => refused.into_response(),
+    })
+    .await
+}
+
+/// The analysis as sheets, one a table of the page, figures as numbers.
+pub fn sheets(a: &MonthlyAnalysis, lang: Lang) -> Vec<Sheet> {
+    let t = |id: &str| tr!(lang, id);
+    let count = |n: u32| Cell::Number(f64::from(n));
+    let decimal = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Decimal);
+    let mut summary = Sheet::new(
+        tr!(lang, "analysis-title", month = a.month.to_string()),
+        vec![
+            t("csv-item"),
+            t("analysis-tickets"),
+            t("analysis-units"),
+            t("csv-value"),
+        ],
+    );
+    summary.push(vec![
+        Cell::text(t("analysis-returns")),
+        count(a.total.tickets),
+        count(a.total.units),
+        Cell::Empty,
+    ]);
+    summary.push(vec![
+        Cell::text(t("csv-average-hours")),
+        Cell::Empty,
+        count(a.repaired_units),
+        decimal(a.repair_hours_average),
+    ]);
+    if let Some((unit, hours)) = &a.repair_hours_longest {
+        summary.push(vec![
+            Cell::text(tr!(lang, "csv-longest-hours", unit = unit.to_string())),
+            Cell::Empty,
+            count(1),
+            Cell::Decimal(*hours),
+        ]);
+    }
+    summary.push(vec![
+        Cell::text(t("csv-bench-minutes")),
+        Cell::Empty,
+        count(a.repaired_units),
+        decimal(a.bench_minutes_average),
+    ]);
+    summary.push(vec![
+        Cell::text(t("csv-first-pass")),
+        Cell::Empty,
+        count(a.inspected_units),
+        decimal(a.first_pass_percent()),
+    ]);
+    summary.push(vec![
+        Cell::text(t("csv-average-of-5")),
+        count(a.confirmations),
+        Cell::Empty,
+        decimal(a.satisfaction_average),
+    ]);
+    summary.push(vec![
+        Cell::text(t("csv-working")),
+        count(a.working),
+        Cell::Empty,
+        Cell::Empty,
+    ]);
+
+    let mut models = Sheet::new(
+        t("analysis-by-model"),
+        vec![t("col-model"), t("analysis-tickets"), t("analysis-units")],
+    );
+    for (model, r) in &a.by_model {
+        models.push(vec![Cell::text(model), count(r.tickets), count(r.units)]);
+    }
+    let mut faults = Sheet::new(
+        t("analysis-fault-types"),
+        vec![t("analysis-fault-type"), t("analysis-tickets")],
+    );
+    for (fault, n) in &a.fault_types {
+        faults.push(vec![Cell::text(fault), count(*n)]);
+    }
+    let mut scores = Sheet::new(
+        t("analysis-satisfaction"),
+        vec![t("analysis-score-column"), t("analysis-confirmations")],
+    );
+    for (i, n) in a.satisfaction_counts.iter().enumerate() {
+        scores.push(vec![Cell::Number(i as f64 + 1.0), count(*n)]);
+    }
+    let mut feedback = Sheet::new(
+        t("analysis-feedback"),
+        vec![
+            t("col-ticket"),
+            t("analysis-score-column"),
+            t("analysis-feedback"),
+        ],
+    );
+    for (ticket, score, text) in &a.feedback {
+        feedback.push(vec![
+            Cell::text(ticket.to_string()),
+            Cell::Number(f64::from(*score)),
+            Cell::text(text),
+        ]);
+    }
+    vec![summary, models, faults, scores, feedback]
+}
+
+/// `/analysis.xlsx?month=YYYY-MM`: the month's analysis as a workbook.
+pub async fn workbook(
+    State(state): State<Arc<AppState>>,
+    Office(user, lang): Office,
+    Query(query): Query<MonthQuery>,
+) -> Response {
+    super::off_thread(move || match analysis(&state, &user, lang, &query) {
+        Ok(a) => {
+            super::xlsx::download(&format!("rma-analysis-{}.xlsx", a.month), &sheets(&a, lang))
+        }
         Err(refused) => refused.into_response(),
     })
     .await

@@ -20,6 +20,7 @@ use rma_shared::i18n::{Lang, Localized};
 use rma_shared::tr;
 
 use super::auth::Office;
+use super::xlsx::{Cell, Sheet};
 use super::{PageError, page, when};
 use crate::state::AppState;
 use crate::users::User;
@@ -313,6 +314,7 @@ pub async fn show(
                 }
                 button.primary type="submit" { (t("board-show")) }
                 a #csv href=(format!("/costs.csv?from={from}&to={to}&audit={audit}")) download { (t("download-csv")) }
+                a #xlsx href=(format!("/costs.xlsx?from={from}&to={to}&audit={audit}")) download { (t("download-xlsx")) }
             }
             p.muted { (tr!(lang, "costs-count", count = lines.len(), from = from.to_string(), to = to.to_string())) }
             div.charts {
@@ -360,6 +362,29 @@ pub async fn show(
     .await
 }
 
+/// The columns of a line in the downloads.
+const LINE_COLUMNS: [&str; 13] = [
+    "costs-recorded-at",
+    "col-ticket",
+    "col-model",
+    "ticket-unit",
+    "costs-kind",
+    "costs-amount",
+    "costs-currency",
+    "costs-payer",
+    "costs-liability",
+    "col-site",
+    "costs-recorded-by",
+    "costs-note",
+    "costs-audit-state",
+];
+
+/// Where the amount, currency, payer and liability are among [`LINE_COLUMNS`].
+const AMOUNT: usize = 5;
+const CURRENCY: usize = 6;
+const PAYER: usize = 7;
+const LIABILITY: usize = 8;
+
 pub async fn download(
     State(state): State<Arc<AppState>>,
     Office(user, lang): Office,
@@ -370,25 +395,7 @@ pub async fn download(
             Ok(ledger) => ledger,
             Err(refused) => return refused.into_response(),
         };
-        let mut rows = vec![
-            [
-                "costs-recorded-at",
-                "col-ticket",
-                "col-model",
-                "ticket-unit",
-                "costs-kind",
-                "costs-amount",
-                "costs-currency",
-                "costs-payer",
-                "costs-liability",
-                "col-site",
-                "costs-recorded-by",
-                "costs-note",
-                "costs-audit-state",
-            ]
-            .map(|id| tr!(lang, id))
-            .to_vec(),
-        ];
+        let mut rows = vec![LINE_COLUMNS.map(|id| tr!(lang, id)).to_vec()];
         for l in lines.iter() {
             let amount = l.amount.to_string();
             let number = amount.split(' ').next().unwrap_or_default().to_owned();
@@ -411,4 +418,104 @@ pub async fn download(
         super::csv::download(&format!("rma-costs-{from}-to-{to}.csv"), rows)
     })
     .await
+}
+
+/// `/costs.xlsx`: the ledger as the page filters it, a row a cost line, and its totals by
+/// payer and by liability as formulas over those rows.
+pub async fn workbook(
+    State(state): State<Arc<AppState>>,
+    Office(user, lang): Office,
+    Query(query): Query<RangeQuery>,
+) -> Response {
+    super::off_thread(move || {
+        let (from, to, lines) = match ledger(&state, &user, lang, &query) {
+            Ok(ledger) => ledger,
+            Err(refused) => return refused.into_response(),
+        };
+        let mut sheet = Sheet::new(
+            tr!(lang, "costs-lines"),
+            LINE_COLUMNS.map(|id| tr!(lang, id)).to_vec(),
+        );
+        for l in lines.iter() {
+            sheet.push(vec![
+                Cell::Time(l.at),
+                Cell::text(l.ticket.to_string()),
+                Cell::text(&l.model),
+                Cell::optional_text(l.unit.as_ref()),
+                Cell::text(l.kind.label(lang)),
+                Cell::Money(l.amount.clone()),
+                Cell::text(l.amount.currency.to_string()),
+                Cell::text(l.payer.label(lang)),
+                Cell::text(l.liability.label(lang)),
+                Cell::text(l.site.to_string()),
+                Cell::text(&l.by),
+                Cell::optional_text(l.note.as_ref()),
+                Cell::text(audit_state(l, lang)),
+            ]);
+        }
+        let by_payer = sums_sheet(
+            &sheet,
+            lines.as_slice(),
+            PAYER,
+            "costs-by-payer",
+            "costs-payer",
+            lang,
+            |l| l.payer.label(lang),
+        );
+        let by_liability = sums_sheet(
+            &sheet,
+            lines.as_slice(),
+            LIABILITY,
+            "costs-by-liability",
+            "costs-liability",
+            lang,
+            |l| l.liability.label(lang),
+        );
+        super::xlsx::download(
+            &format!("rma-costs-{from}-to-{to}.xlsx"),
+            &[sheet, by_payer, by_liability],
+        )
+    })
+    .await
+}
+
+/// A sheet of totals per `key` and currency: each a `SUMIFS` over the lines' sheet, so a
+/// line corrected there changes its total.
+fn sums_sheet(
+    lines_sheet: &Sheet,
+    lines: &[CostEntry],
+    key_column: usize,
+    title: &str,
+    heading: &str,
+    lang: Lang,
+    key: impl Fn(&CostEntry) -> String,
+) -> Sheet {
+    let mut sheet = Sheet::new(
+        tr!(lang, title),
+        vec![
+            tr!(lang, heading),
+            tr!(lang, "costs-currency"),
+            tr!(lang, "costs-total"),
+        ],
+    );
+    let last = lines.len() + 1;
+    let range = |col| super::xlsx::range(&lines_sheet.name, col, last);
+    for (index, ((label, currency), minor)) in totals(lines, key).into_iter().enumerate() {
+        let row = index + 2;
+        let formula = format!(
+            "=SUMIFS({}, {}, $A${row}, {}, $B${row})",
+            range(AMOUNT),
+            range(key_column),
+            range(CURRENCY)
+        );
+        sheet.push(vec![
+            Cell::text(label),
+            Cell::text(currency.to_string()),
+            Cell::Sum {
+                formula,
+                total: Money { minor, currency },
+            },
+        ]);
+    }
+    sheet
 }

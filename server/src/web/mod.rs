@@ -8,7 +8,8 @@
 //! - [`board`], [`ticket`], [`analysis`], [`costs`], [`sites`], [`archive`], [`audit`]: one
 //!   module a page (or a few);
 //!   [`audit::trail`] writes the audit log's entries for downloads, refusals and archive reads.
-//! - [`chart`]: bar charts as SVG, drawn here; [`csv`]: downloads Excel opens.
+//! - [`chart`]: bar charts as SVG, drawn here; [`csv`]: downloads Excel opens; [`xlsx`]: Excel
+//!   workbooks, typed.
 
 pub mod analysis;
 pub mod archive;
@@ -20,6 +21,7 @@ pub mod costs;
 pub mod csv;
 pub mod sites;
 pub mod ticket;
+pub mod xlsx;
 
 use std::sync::Arc;
 
@@ -46,11 +48,14 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/c/{*code}", get(ticket::scanned))
         .route("/analysis", get(analysis::show))
         .route("/analysis.csv", get(analysis::download))
+        .route("/analysis.xlsx", get(analysis::workbook))
         .route("/costs", get(costs::show))
         .route("/costs.csv", get(costs::download))
+        .route("/costs.xlsx", get(costs::workbook))
         .route("/costs/audit", post(costs::audit_line))
         .route("/sites", get(sites::show))
         .route("/archive", get(archive::search))
+        .route("/archive.xlsx", get(archive::workbook))
         .route("/archive/apply", post(archive::apply))
         .route("/archive/applications", get(archive::applications))
         .route("/archive/applications/{id}", post(archive::decide))

@@ -236,6 +236,7 @@ struct Answer {
     status: StatusCode,
     headers: axum::http::HeaderMap,
     body: String,
+    bytes: Vec<u8>,
 }
 
 async fn send(f: &Fixture, request: Request<Body>) -> Answer {
@@ -246,7 +247,8 @@ async fn send(f: &Fixture, request: Request<Body>) -> Answer {
     Answer {
         status,
         headers,
-        body: String::from_utf8(bytes.to_vec()).unwrap(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
     }
 }
 
@@ -303,6 +305,9 @@ async fn every_page_but_login_sends_strangers_to_the_login_page() {
         "/analysis.csv?month=2026-03",
         "/costs",
         "/costs.csv",
+        "/costs.xlsx",
+        "/analysis.xlsx?month=2026-03",
+        "/archive.xlsx",
         "/sites",
         "/c/U:WH1-2026-00001-1",
     ] {
@@ -570,6 +575,111 @@ async fn the_cost_ledger_is_for_finance_and_after_sales() {
             .await
             .status,
         StatusCode::BAD_REQUEST
+    );
+}
+
+/// The sheets of a workbook, each as its rows of cells, read back as Excel would.
+fn read_workbook(bytes: &[u8]) -> Vec<(String, Vec<Vec<calamine::Data>>)> {
+    use calamine::Reader as _;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    book.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).unwrap();
+            let rows = range.rows().map(<[calamine::Data]>::to_vec).collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_workbooks_keep_amounts_dates_and_numbers_as_excel_types() {
+    use calamine::Data;
+    let f = fixture();
+    let sales = session(&f, "sam", "sales pass 1").await;
+    assert_eq!(
+        get(&f, &sales, "/costs.xlsx").await.status,
+        StatusCode::FORBIDDEN,
+        "the ledger's workbook is the ledger's"
+    );
+    let finance = session(&f, "fiona", "finance pass").await;
+    let page = get(&f, &finance, "/costs?from=2026-01&to=2026-12").await;
+    assert!(
+        page.body
+            .contains(r#"href="/costs.xlsx?from=2026-01&amp;to=2026-12&amp;audit=""#),
+        "{}",
+        page.body
+    );
+    let answer = get(&f, &finance, "/costs.xlsx?from=2026-01&to=2026-12").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(
+        answer.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("rma-costs-2026-01-to-2026-12.xlsx")
+    );
+    let book = read_workbook(&answer.bytes);
+    let names: Vec<&str> = book.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["Lines", "Totals by payer", "Totals by liability"]);
+    let lines = &book[0].1;
+    assert_eq!(lines[0][0], Data::String("Recorded at".into()));
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let line = &lines[1];
+    assert!(
+        matches!(line[0], Data::DateTime(_)),
+        "a date: {:?}",
+        line[0]
+    );
+    assert_eq!(
+        line[1],
+        Data::String("WH1-2026-00001".into()),
+        "a number as text"
+    );
+    assert_eq!(line[5], Data::Float(150.0), "an amount as a number");
+    assert_eq!(line[6], Data::String("CNY".into()));
+    let payer = &book[1].1;
+    assert_eq!(payer[1][0], Data::String("the company".into()));
+    assert_eq!(payer[1][2], Data::Float(150.0));
+    let mut formulas: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(answer.bytes.clone())).unwrap();
+    let formula =
+        calamine::Reader::worksheet_formula(&mut formulas, "Totals by liability").unwrap();
+    let total = formula.get_value((1, 2)).unwrap();
+    assert!(
+        total.starts_with("SUMIFS('Lines'!$F$2:$F$2"),
+        "totals are formulas over the lines: {total}"
+    );
+
+    // In Chinese for a person who reads it; the analysis's figures are numbers.
+    let chinese = send(
+        &f,
+        Request::get("/analysis.xlsx?month=2026-03")
+            .header(header::COOKIE, &finance)
+            .header(header::ACCEPT_LANGUAGE, "zh-CN")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(chinese.status, StatusCode::OK);
+    let book = read_workbook(&chinese.bytes);
+    let (name, models) = &book[1];
+    assert_eq!(name, "各型号退货");
+    assert_eq!(models[0][0], Data::String("型号".into()));
+    assert!(
+        models.contains(&vec![
+            Data::String("X200".into()),
+            Data::Float(2.0),
+            Data::Float(2.0)
+        ]),
+        "{models:?}"
+    );
+    let summary = &book[0].1;
+    assert!(
+        summary
+            .iter()
+            .any(|row| row[0] == Data::String("平均小时数".into()) && row[3] == Data::Float(96.0)),
+        "{summary:?}"
     );
 }
 

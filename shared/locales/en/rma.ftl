@@ -416,6 +416,12 @@ sites-why = Why
 ## The monthly analysis (regulation 7) and its CSV
 
 download-csv = Download CSV
+download-xlsx = Download Excel
+costs-by-payer = Totals by payer
+costs-by-liability = Totals by liability
+analysis-score-column = Score (1-5)
+analysis-confirmations = Confirmations
+archive-disposed = Disposed of
 chart-nothing = nothing this month
 chart-by-model = Returned units by model
 chart-faults = Fault types (tickets)

@@ -380,6 +380,12 @@ sites-why = 原因
 ## 月度分析（规程第 7 条）及其 CSV
 
 download-csv = 下载 CSV
+download-xlsx = 下载 Excel
+costs-by-payer = 按付款方合计
+costs-by-liability = 按责任合计
+analysis-score-column = 评分（1-5）
+analysis-confirmations = 确认数
+archive-disposed = 销毁日期
 chart-nothing = 本月没有数据
 chart-by-model = 各型号退回台数
 chart-faults = 故障类型（工单数）
