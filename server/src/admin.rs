@@ -99,6 +99,25 @@ pub fn run(store: &ServerStore, request: AdminRequest) -> Result<Value, AdminErr
             store.audit(BY, AuditKind::Backup, &to.display().to_string(), FROM);
             Ok(serde_json::to_value(summary).expect("summaries serialise"))
         }
+        AdminRequest::ReportRebuild => {
+            let counts = store.rebuild_report()?;
+            Ok(json!({ "tickets": counts.tickets, "sites": counts.sites }))
+        }
+        AdminRequest::ReportGrant { role } => {
+            store.grant_report(&role)?;
+            store.audit(BY, AuditKind::ReportGranted, &role, FROM);
+            Ok(json!({ "granted": role }))
+        }
+        AdminRequest::ReportExport { to } => {
+            let counts = store.export_report(&to)?;
+            store.audit(
+                BY,
+                AuditKind::Download,
+                &format!("report export to {}", to.display()),
+                FROM,
+            );
+            Ok(json!({ "tickets": counts.tickets, "sites": counts.sites, "to": to }))
+        }
         AdminRequest::SiteList => {
             let head = store.feed_head()?;
             let sites: Vec<Value> = store
@@ -141,6 +160,16 @@ pub enum AdminRequest {
     UserList,
     /// A consistent copy of the whole store into this file (on the server's machine).
     Backup {
+        to: std::path::PathBuf,
+    },
+    /// The report's tables made again from the store (PostgreSQL).
+    ReportRebuild,
+    /// A database role allowed to read the report's tables (PostgreSQL).
+    ReportGrant {
+        role: String,
+    },
+    /// The report's tables as CSV files in this folder (on the server's machine).
+    ReportExport {
         to: std::path::PathBuf,
     },
 }

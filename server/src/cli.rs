@@ -28,6 +28,7 @@ Examples:
   rma-server user add li.wei --role finance   # asks for the password (or reads it from stdin)
   rma-server user add zhou --role head --department sales   # sales' head: decides sales' archive applications
   rma-server user list
+  rma-server report export --to ./reports   # the office's data as CSV tables
 
 Then, on the site's PC:
   rma-agent init --site WH1 --server http://127.0.0.1:8080 --token TOKEN
@@ -111,6 +112,37 @@ pub enum Command {
         /// The data folder of the sled store to move.
         #[arg(long, value_name = "DIR")]
         from_sled: PathBuf,
+    },
+    /// The office's data as tables for the company's own tools: on PostgreSQL the schema
+    /// rma_report (kept with every sync), on either store CSV files.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Make the tables of the schema rma_report again from the store (PostgreSQL; the server
+    /// may keep running).
+    #[command(
+        after_help = "Example:\n  rma-server --database postgres://rma:PASSWORD@127.0.0.1/rma report rebuild"
+    )]
+    Rebuild,
+    /// Let a database role read the schema rma_report, and nothing else of the store
+    /// (PostgreSQL; make the role first, e.g. `CREATE ROLE metabase LOGIN PASSWORD '...'`).
+    #[command(
+        after_help = "Example:\n  rma-server --database postgres://rma:PASSWORD@127.0.0.1/rma report grant metabase"
+    )]
+    Grant {
+        /// The database role.
+        role: String,
+    },
+    /// Write the same tables as CSV files (tickets.csv, units.csv, events.csv, costs.csv,
+    /// audit_marks.csv, sites.csv) into a folder; works on either store, server running or not.
+    #[command(after_help = "Example:\n  rma-server report export --to /srv/reports/2026-12-04")]
+    Export {
+        /// The folder to write into (made if missing).
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
     },
 }
 
@@ -216,6 +248,19 @@ impl Cli {
                 Ok(())
             }
             Command::Migrate { from_sled } => migrate(&from_sled, &settings),
+            Command::Report(command) => {
+                let request = match command {
+                    ReportCommand::Rebuild => AdminRequest::ReportRebuild,
+                    ReportCommand::Grant { role } => AdminRequest::ReportGrant { role },
+                    ReportCommand::Export { to } => AdminRequest::ReportExport {
+                        to: std::path::absolute(&to)
+                            .with_context(|| format!("{} is not a path", to.display()))?,
+                    },
+                };
+                let answer = admin(&self.data, &settings, request.clone())?;
+                print_answer(&request, &answer, self.json, &self.data, lang);
+                Ok(())
+            }
             Command::Site(command) => {
                 let request = match command {
                     SiteCommand::Add { code } => AdminRequest::SiteAdd { code },
@@ -288,6 +333,7 @@ fn migrate(from: &Path, settings: &Settings) -> Result<()> {
     let target = ServerStore::open_database(url)?;
     let started = std::time::Instant::now();
     let keys = source.copy_to(&target)?;
+    target.rebuild_report()?;
     let (digest, head) = (source.tickets().digest()?, source.feed_head()?);
     if target.tickets().digest()? != digest || target.feed_head()? != head {
         bail!("the database does not hold what the folder holds after the move; see the log");
@@ -368,6 +414,7 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, data: &Path,
         return;
     }
     let address = running_at(data);
+    let count = |name: &str| answer[name].as_u64().unwrap_or_default();
     match request {
         AdminRequest::SiteAdd { code } => {
             let token = answer["token"].as_str().unwrap_or_default();
@@ -407,6 +454,28 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, data: &Path,
         AdminRequest::UserRemove { name } => {
             println!("{}", tr!(lang, "server-user-removed", name = name.as_str()));
         }
+        AdminRequest::ReportRebuild => println!(
+            "{}",
+            tr!(
+                lang,
+                "report-rebuilt",
+                tickets = count("tickets"),
+                sites = count("sites")
+            )
+        ),
+        AdminRequest::ReportGrant { role } => {
+            println!("{}", tr!(lang, "report-granted", role = role.as_str()));
+        }
+        AdminRequest::ReportExport { to } => println!(
+            "{}",
+            tr!(
+                lang,
+                "report-exported",
+                tickets = count("tickets"),
+                sites = count("sites"),
+                path = to.display().to_string()
+            )
+        ),
         AdminRequest::Backup { to } => println!(
             "{}",
             tr!(lang, "label-wrote", file = to.display().to_string())

@@ -85,6 +85,9 @@ impl From<ServerStoreError> for ApiError {
             ServerStoreError::Refused(_) => {
                 Self::new(StatusCode::CONFLICT, "refused", err.to_string())
             }
+            ServerStoreError::NoReport => {
+                Self::new(StatusCode::BAD_REQUEST, "no_report", err.to_string())
+            }
             ServerStoreError::Store(_)
             | ServerStoreError::Io { .. }
             | ServerStoreError::InUse(_) => {

@@ -22,6 +22,7 @@ pub mod cli;
 pub mod error;
 pub mod openapi;
 pub mod pg;
+pub mod report;
 pub mod serve;
 pub mod settings;
 pub mod state;

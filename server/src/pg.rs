@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
-use rma_store::kv::{Backend, Batch, Entries, Entry, Kv, KvError, Writes};
+use rma_store::kv::{Backend, Batch, Entries, Entry, Kv, KvError, Row, Writes};
 
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 type Connection = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
@@ -341,8 +341,10 @@ fn get_many(
     Ok(keys.iter().map(|key| found.remove(key)).collect())
 }
 
-/// Writes values and registers (read and written here: the caller holds the writer lock).
+/// Writes values and registers (read and written here: the caller holds the writer lock),
+/// and the report's rows.
 fn write(client: &mut impl postgres::GenericClient, writes: Writes) -> Result<(), KvError> {
+    write_rows(client, writes.rows)?;
     let sql = |err| failed("cannot write the store", err);
     let mut keys: Vec<Vec<u8>> = Vec::new();
     let mut values: Vec<Vec<u8>> = Vec::new();
@@ -384,6 +386,84 @@ fn write(client: &mut impl postgres::GenericClient, writes: Writes) -> Result<()
             .map_err(sql)?;
     }
     Ok(())
+}
+
+/// Replaces the report's rows a batch carries: per table, the rows of its keys are deleted,
+/// then the new rows inserted in one statement, each column sent as a text array and cast
+/// to its type.
+fn write_rows(
+    client: &mut impl postgres::GenericClient,
+    rows: std::collections::BTreeMap<(&'static str, String), Vec<Row>>,
+) -> Result<(), KvError> {
+    let sql = |err| failed("cannot write the report's tables", err);
+    let mut by_table: std::collections::BTreeMap<&str, (Vec<String>, Vec<Row>)> =
+        std::collections::BTreeMap::new();
+    for ((table, key), rows) in rows {
+        let entry = by_table.entry(table).or_default();
+        entry.0.push(key);
+        entry.1.extend(rows);
+    }
+    for (name, (keys, rows)) in by_table {
+        let table = crate::report::table(name)
+            .ok_or_else(|| KvError::Database(format!("no report table {name}")))?;
+        let schema = crate::report::SCHEMA;
+        let key = table.columns[0].0;
+        client
+            .execute(
+                &format!("DELETE FROM {schema}.{name} WHERE \"{key}\" = ANY($1)"),
+                &[&keys],
+            )
+            .map_err(sql)?;
+        if rows.is_empty() {
+            continue;
+        }
+        let columns: Vec<Vec<Option<String>>> = (0..table.columns.len())
+            .map(|c| {
+                rows.iter()
+                    .map(|row| row.get(c).cloned().flatten())
+                    .collect()
+            })
+            .collect();
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = columns
+            .iter()
+            .map(|c| c as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        let list = |f: &dyn Fn(usize, &str, &str) -> String| {
+            table
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, (column, kind))| f(i, column, kind))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let statement = format!(
+            "INSERT INTO {schema}.{name} ({}) SELECT {} FROM unnest({}) AS r({})",
+            list(&|_, column, _| format!("\"{column}\"")),
+            list(&|i, _, kind| format!("c{i}::{kind}")),
+            list(&|i, _, _| format!("${}::text[]", i + 1)),
+            list(&|i, _, _| format!("c{i}")),
+        );
+        client.execute(&statement, &params).map_err(sql)?;
+    }
+    Ok(())
+}
+
+impl Postgres {
+    /// Runs `sql` in one transaction that holds the writers' lock, so no push writes while
+    /// it runs (the report's schema made again, say).
+    pub fn run_locked(&self, sql: &str) -> Result<(), KvError> {
+        let mut client = self.client()?;
+        let mut tx = client
+            .transaction()
+            .map_err(|err| failed("cannot start a transaction", err))?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
+            .map_err(|err| failed("cannot lock the store", err))?;
+        tx.batch_execute(sql)
+            .map_err(|err| failed("the database refused", err))?;
+        tx.commit()
+            .map_err(|err| failed("cannot write the store", err))
+    }
 }
 
 type Query = dyn FnMut(&str, &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<postgres::Row>, KvError>

@@ -38,6 +38,7 @@ pub mod office;
 mod pull;
 mod push;
 mod repair;
+mod report;
 mod sites;
 
 pub use push::OFFICE_SITE;
@@ -57,6 +58,8 @@ pub enum ServerStoreError {
         source: std::io::Error,
     },
     InUse(std::path::PathBuf),
+    /// The report's tables are kept in PostgreSQL only.
+    NoReport,
     #[error(transparent)]
     Backup(#[from] rma_store::backup::BackupError),
     #[error(transparent)]
@@ -81,6 +84,7 @@ impl Localized for ServerStoreError {
                 }
             }
             Self::InUse(dir) => what("server-in-use", dir.display().to_string()),
+            Self::NoReport => tr!(lang, "report-needs-database"),
             Self::Backup(err) => err.message(lang),
             Self::Store(err) => err.message(lang),
         }
@@ -134,6 +138,9 @@ pub struct ServerStore {
     /// How far after the server's own time a pushed step may be dated before it counts at
     /// its arrival instead (see [`rma_shared::EventKind::ClockCorrected`]).
     clock_tolerance: chrono::Duration,
+    /// The database whose report tables the store keeps (PostgreSQL only; see
+    /// [`crate::report`]).
+    report: Option<std::sync::Arc<crate::pg::Postgres>>,
     /// Points where a test can hold a push or a pull (see [`Pause`]).
     #[cfg(test)]
     pauses: std::sync::Arc<std::sync::Mutex<Vec<(Point, Pause)>>>,
@@ -182,13 +189,15 @@ impl ServerStore {
             path: dir.to_owned(),
             source,
         })?;
-        Self::on(Kv::open(&dir.join("store"))?)
+        Self::on(Kv::open(&dir.join("store"))?, None)
     }
 
     /// The store in the PostgreSQL database at `url`, its schema created or migrated first.
     pub fn open_database(url: &str) -> Result<Self, ServerStoreError> {
-        let backend = crate::pg::Postgres::connect(url)?;
-        Self::on(Kv::with(std::sync::Arc::new(backend)))
+        let backend = std::sync::Arc::new(crate::pg::Postgres::connect(url)?);
+        let store = Self::on(Kv::with(backend.clone()), Some(backend))?;
+        store.ensure_report()?;
+        Ok(store)
     }
 
     /// The store where `location` says.
@@ -200,7 +209,10 @@ impl ServerStore {
     }
 
     /// The store on `kv`, brought up to this version's keys.
-    fn on(kv: Kv) -> Result<Self, ServerStoreError> {
+    fn on(
+        kv: Kv,
+        report: Option<std::sync::Arc<crate::pg::Postgres>>,
+    ) -> Result<Self, ServerStoreError> {
         let tickets = TicketStore::open(kv.clone())?;
         crate::store::office::ensure(&kv, &tickets)?;
         crate::store::archive::ensure_cards(&kv, &tickets)?;
@@ -208,6 +220,7 @@ impl ServerStore {
             tickets,
             kv,
             clock_tolerance: chrono::Duration::minutes(5),
+            report,
             #[cfg(test)]
             pauses: std::sync::Arc::default(),
         };

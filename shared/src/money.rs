@@ -140,23 +140,29 @@ impl Money {
     }
 }
 
-impl fmt::Display for Money {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Money {
+    /// The figure without its currency, with the currency's decimals: `120.50`, `-3.05`,
+    /// `1500` (JPY).
+    pub fn amount(&self) -> String {
         let digits = self.currency.minor_digits();
         let sign = if self.minor < 0 { "-" } else { "" };
         let abs = self.minor.unsigned_abs();
         if digits == 0 {
-            return write!(f, "{sign}{abs} {}", self.currency);
+            return format!("{sign}{abs}");
         }
         let scale = 10_u64.pow(digits);
-        write!(
-            f,
-            "{sign}{}.{:0width$} {}",
+        format!(
+            "{sign}{}.{:0width$}",
             abs / scale,
             abs % scale,
-            self.currency,
             width = digits as usize
         )
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount(), self.currency)
     }
 }
 

@@ -103,12 +103,19 @@ pub trait Backend: Send + Sync + fmt::Debug {
 }
 
 /// What a batch writes: each key's new value (`None`: deleted), and each register's change
-/// (what to add, what to subtract).
+/// (what to add, what to subtract); and the rows of derived tables it replaces, for an engine
+/// that keeps tables beside its keys (PostgreSQL's report for the office's tools; sled keeps
+/// none and ignores them).
 #[derive(Debug, Default)]
 pub struct Writes {
     pub values: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     pub registers: BTreeMap<Vec<u8>, ([u8; 32], [u8; 32])>,
+    pub rows: BTreeMap<(&'static str, String), Vec<Row>>,
 }
+
+/// A row of a derived table: each column's value as text (`None`: NULL), which the engine
+/// casts to the column's type.
+pub type Row = Vec<Option<String>>;
 
 impl Writes {
     /// The new value of a register now at `current`.
@@ -160,8 +167,16 @@ impl Batch {
         entry.1 = add_u256(&entry.1, value);
     }
 
+    /// Replaces the rows of derived table `table` whose first column is `key` with `rows`
+    /// (none: they are deleted). Written with the batch's keys, in the same transaction.
+    pub fn replace_rows(&mut self, table: &'static str, key: impl Into<String>, rows: Vec<Row>) {
+        self.writes.rows.insert((table, key.into()), rows);
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.writes.values.is_empty() && self.writes.registers.is_empty()
+        self.writes.values.is_empty()
+            && self.writes.registers.is_empty()
+            && self.writes.rows.is_empty()
     }
 
     /// What the batch writes, for an engine to apply (see [`Backend::exclusive`]).

@@ -40,10 +40,12 @@ pub enum AuditKind {
     /// A ticket past its retention was put forward for disposal, or disposed of.
     DisposalProposed,
     Disposed,
+    /// A database role was let read the report's tables.
+    ReportGranted,
 }
 
 impl AuditKind {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::SignIn,
         Self::SignInRefused,
         Self::SignInLimited,
@@ -61,6 +63,7 @@ impl AuditKind {
         Self::ApplicationRefused,
         Self::DisposalProposed,
         Self::Disposed,
+        Self::ReportGranted,
     ];
 
     pub fn key(self) -> &'static str {
@@ -82,6 +85,7 @@ impl AuditKind {
             Self::ApplicationRefused => "application_refused",
             Self::DisposalProposed => "disposal_proposed",
             Self::Disposed => "disposed",
+            Self::ReportGranted => "report_granted",
         }
     }
 

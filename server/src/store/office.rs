@@ -37,14 +37,16 @@ fn one() -> [u8; 32] {
 }
 
 /// Brings the office indexes of one ticket up to date, in `batch`; `derived` is `doc` read.
+/// With `report`, its rows in the report's tables too.
 pub fn index(
     batch: &mut Batch,
     doc: &TicketDoc,
     derived: Derived,
     old: Option<&TicketSummary>,
     new: &TicketSummary,
+    report: bool,
 ) {
-    Entries::of(doc, derived).write(batch, old, new);
+    Entries::of(doc, derived, report).write(batch, old, new);
 }
 
 /// What the office's indexes hold of one ticket, worked out from its document (CPU work a
@@ -52,10 +54,12 @@ pub fn index(
 #[derive(Debug, Clone, Default)]
 pub struct Entries {
     puts: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The ticket's rows in the report's tables, for a store that keeps them.
+    report: Option<crate::report::TicketRows>,
 }
 
 impl Entries {
-    pub fn of(doc: &TicketDoc, derived: Derived) -> Self {
+    pub fn of(doc: &TicketDoc, derived: Derived, report: bool) -> Self {
         // Overdue flags are not part of the facts, so any deadlines and time will do.
         let view = TicketView::from_derived(doc, derived, &DeadlineSettings::default(), Utc::now());
         let number = sortable(&view.number);
@@ -81,7 +85,10 @@ impl Entries {
             ));
         }
         puts.extend(crate::store::archive::card_entry(&view));
-        Self { puts }
+        Self {
+            puts,
+            report: report.then(|| crate::report::TicketRows::of(&view)),
+        }
     }
 
     /// Writes them, with the counts per status moved from `old` to `new`.
@@ -94,6 +101,9 @@ impl Entries {
         }
         for (key, value) in &self.puts {
             batch.put(key, value);
+        }
+        if let Some(rows) = &self.report {
+            crate::report::write_ticket(batch, rows.clone());
         }
     }
 }
@@ -120,7 +130,7 @@ pub fn ensure(kv: &Kv, tickets: &TicketStore) -> Result<(), StoreError> {
         if let Some((_, doc)) = tickets.read_prior(&summary.number)?
             && let Ok(derived) = Derived::of(&doc)
         {
-            index(&mut batch, &doc, derived, None, summary);
+            index(&mut batch, &doc, derived, None, summary, false);
         }
     }
     batch.put(META, VERSION.to_string());

@@ -123,7 +123,14 @@ impl ServerStore {
                 &heads,
                 Some(&prior),
             )?;
-            crate::store::office::index(&mut batch, &doc, derived, Some(&prior.summary), &summary);
+            crate::store::office::index(
+                &mut batch,
+                &doc,
+                derived,
+                Some(&prior.summary),
+                &summary,
+                store.keeps_report(),
+            );
             let seq = store.feed_head()? + 1;
             batch.put(feed_key(seq), format!("{number}\t{OFFICE_SITE}"));
             batch.put(fpos_key(number), seq.to_be_bytes());
@@ -137,6 +144,7 @@ impl ServerStore {
             kv: kv.clone(),
             tickets: TicketStore::over(kv.clone()),
             clock_tolerance: self.clock_tolerance,
+            report: self.report.clone(),
             #[cfg(test)]
             pauses: self.pauses.clone(),
         }
@@ -214,6 +222,7 @@ impl ServerStore {
     /// independent: they are checked on every core, each ticket's copies in push order.
     fn plan(&self, origin: &SiteCode, docs: &[PushDoc]) -> Result<Plan, ServerStoreError> {
         let latest = Utc::now() + self.clock_tolerance;
+        let report = self.keeps_report();
         // Every ticket the push names, and every id it carries, read together.
         let numbers: Vec<TicketNumber> = docs.iter().map(|d| d.number.clone()).collect();
         let ids: Vec<TicketId> = docs.iter().map(|d| d.id).collect();
@@ -262,7 +271,7 @@ impl ServerStore {
                 owns: &owns,
             };
             jobs.into_iter()
-                .map(|job| check_ticket(job, docs, &numbered, &pusher, origin, latest))
+                .map(|job| check_ticket(job, docs, &numbered, &pusher, origin, latest, report))
                 .collect()
         };
         let checked: Vec<Checked> = rma_shared::par::shares(jobs, check)
@@ -331,6 +340,7 @@ impl Ready {
         prior: Option<Prior>,
         first_copy: Option<Vec<u8>>,
         latest: DateTime<Utc>,
+        report: bool,
     ) -> Result<Self, String> {
         let number = doc.number().clone();
         let derived = Derived::of(&doc)
@@ -348,7 +358,7 @@ impl Ready {
         }
         Ok(Self {
             ahead,
-            office: crate::store::office::Entries::of(&doc, derived),
+            office: crate::store::office::Entries::of(&doc, derived, report),
             summary,
             saved,
             heads,
@@ -395,6 +405,7 @@ fn check_ticket(
     pusher: &Pusher<'_>,
     origin: &SiteCode,
     latest: DateTime<Utc>,
+    report: bool,
 ) -> Result<Checked, ServerStoreError> {
     let mut answers = Vec::new();
     let mut stored = Some(job.stored);
@@ -497,7 +508,14 @@ fn check_ticket(
     let heads = Heads::of(&mut doc);
     checked.current = Some((doc.number().clone(), state.stored_heads.clone()));
     let archived = if state.changed {
-        match Ready::of(doc, heads.clone(), state.prior, state.first_copy, latest) {
+        match Ready::of(
+            doc,
+            heads.clone(),
+            state.prior,
+            state.first_copy,
+            latest,
+            report,
+        ) {
             Ok(ready) => {
                 let archived = ready.summary.status == TicketStatus::Archived;
                 checked.ready = Some(ready);

@@ -77,10 +77,7 @@ impl ServerStore {
             clock_offset_ms: None,
         };
         let mut batch = Batch::default();
-        batch.put(
-            site_key(code),
-            serde_json::to_vec(&site).expect("sites serialise"),
-        );
+        put_site(&mut batch, &site);
         batch.put(token_key(&token), code.as_str());
         self.kv.commit(batch)?;
         Ok(token)
@@ -97,10 +94,7 @@ impl ServerStore {
             .ok_or_else(|| ServerStoreError::UnknownSite(code.clone()))?;
         site.revoked_at.get_or_insert(now);
         let mut batch = Batch::default();
-        batch.put(
-            site_key(code),
-            serde_json::to_vec(&site).expect("sites serialise"),
-        );
+        put_site(&mut batch, &site);
         // The token's hash is found by scanning: revocations are rare.
         for entry in self.kv.scan(b"tok:") {
             let (key, value) = entry?;
@@ -196,10 +190,7 @@ impl ServerStore {
             site.clock_offset_ms = Some((local - now).num_milliseconds());
         }
         let mut batch = Batch::default();
-        batch.put(
-            site_key(code),
-            serde_json::to_vec(&site).expect("sites serialise"),
-        );
+        put_site(&mut batch, &site);
         // Bookkeeping only: it rides on the next flush.
         self.kv.apply_unflushed(batch)?;
         Ok(())
@@ -208,6 +199,15 @@ impl ServerStore {
 
 fn actor_key(actor: &ActorId) -> String {
     format!("actor:{actor}")
+}
+
+/// Writes a site, and its row in the report.
+fn put_site(batch: &mut Batch, site: &Site) {
+    batch.put(
+        site_key(&site.code),
+        serde_json::to_vec(site).expect("sites serialise"),
+    );
+    crate::report::write_site(batch, site);
 }
 
 fn site_key(code: &SiteCode) -> String {

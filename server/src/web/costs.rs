@@ -397,15 +397,13 @@ pub async fn download(
         };
         let mut rows = vec![LINE_COLUMNS.map(|id| tr!(lang, id)).to_vec()];
         for l in lines.iter() {
-            let amount = l.amount.to_string();
-            let number = amount.split(' ').next().unwrap_or_default().to_owned();
             rows.push(vec![
                 l.at.to_rfc3339(),
                 l.ticket.to_string(),
                 l.model.clone(),
                 l.unit.as_ref().map(ToString::to_string).unwrap_or_default(),
                 l.kind.label(lang),
-                number,
+                l.amount.amount(),
                 l.amount.currency.to_string(),
                 l.payer.label(lang),
                 l.liability.label(lang),

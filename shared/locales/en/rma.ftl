@@ -695,6 +695,10 @@ receive-appearance-not-noted = not noted
 
 server-listening = rma-server listening on { $url } (store: { $store })
 server-backup-done = Backed up the store ({ $keys } keys) to { $path }.
+report-needs-database = the report's SQL tables are kept in PostgreSQL only; on this store, `rma-server report export --to DIR` writes them as CSV files
+report-rebuilt = Made the report's tables again: { $tickets } tickets, { $sites } sites (schema rma_report).
+report-granted = The database role { $role } may now read the schema rma_report, and nothing else of the store.
+report-exported = Wrote the report's tables ({ $tickets } tickets, { $sites } sites) as CSV files into { $path }.
 server-restore-done = Restored { $keys } keys (a backup of { $made }) into { $place }.
 server-site-added = Site { $code } is enrolled. Its token (shown only now, keep it secret):
 server-site-next = On that site's PC:
@@ -800,6 +804,10 @@ help-rma-server-user-list = List the people and their roles.
 help-rma-server-backup = Copy the whole store (tickets, feed, sites, users) into one file, while the server runs.
 help-rma-server-restore = Bring back a store from a backup file, into an empty data folder or database (stop the server first).
 help-rma-server-migrate = Move the data folder's store into a PostgreSQL database (stop the server first).
+help-rma-server-report = The office's data as tables for the company's own tools: on PostgreSQL the schema rma_report, kept with every sync; on either store CSV files.
+help-rma-server-report-rebuild = Make the tables of the schema rma_report again from the store (PostgreSQL; the server may keep running).
+help-rma-server-report-grant = Let a database role read the schema rma_report, and nothing else of the store (PostgreSQL).
+help-rma-server-report-export = Write the same tables as CSV files into a folder (either store, server running or not).
 help-opt-rma-server-data = The folder holding the server's store
 help-opt-database = Keep the store in this PostgreSQL database instead of the data folder (also [database] url, or RMA_SERVER_DATABASE)
 help-opt-listen = The address to listen on
@@ -1097,6 +1105,8 @@ help-rma-server-user-remove--name = The person's login name
 help-rma-server-backup--to = The file to write (replaced whole once the copy is complete)
 help-rma-server-restore--from = The backup file
 help-rma-server-migrate--from_sled = The data folder of the sled store to move
+help-rma-server-report-grant--role = The database role
+help-rma-server-report-export--to = The folder to write into (made if missing)
 
 ## Pre-printed labels
 
@@ -1338,6 +1348,7 @@ audit-kind = { $kind ->
     [application_refused] access application refused
     [disposal_proposed] disposal proposed
     [disposed] disposed of
+    [report_granted] report access granted
    *[backup] backup
 }
 

@@ -593,6 +593,10 @@ receive-appearance-not-noted = 未记录
 
 server-listening = rma-server 正在 { $url } 上运行（数据：{ $store }）
 server-backup-done = 已将数据（{ $keys } 项）备份到 { $path }。
+report-needs-database = 报表的 SQL 表只保存在 PostgreSQL 中；在这种存储上，请用 `rma-server report export --to 目录` 导出为 CSV 文件
+report-rebuilt = 已重建报表表：{ $tickets } 张工单，{ $sites } 个站点（模式 rma_report）。
+report-granted = 数据库角色 { $role } 现在可以读取模式 rma_report，不能读取存储中的其他内容。
+report-exported = 已将报表表（{ $tickets } 张工单，{ $sites } 个站点）导出为 CSV 文件，保存在 { $path }。
 server-restore-done = 已将 { $keys } 项数据（{ $made } 的备份）恢复到 { $place }。
 server-site-added = 站点 { $code } 已登记。它的令牌（只显示这一次，请保密）：
 server-site-next = 在该站点的电脑上执行：
@@ -698,6 +702,10 @@ help-rma-server-user-list = 列出人员及其角色。
 help-rma-server-backup = 在服务器运行时，把全部数据（工单、同步记录、站点、用户）复制到一个文件。
 help-rma-server-restore = 从备份文件恢复数据到空的数据文件夹或数据库（请先停止服务器）。
 help-rma-server-migrate = 把数据文件夹中的数据迁移到 PostgreSQL 数据库（请先停止服务器）。
+help-rma-server-report = 把办公室的数据以表格形式提供给公司自己的工具：PostgreSQL 上是模式 rma_report（每次同步时更新）；任何存储上都可导出为 CSV 文件。
+help-rma-server-report-rebuild = 根据存储重新生成模式 rma_report 中的表（PostgreSQL；服务器可继续运行）。
+help-rma-server-report-grant = 允许一个数据库角色读取模式 rma_report，且只能读取它（PostgreSQL）。
+help-rma-server-report-export = 把同样的表导出为 CSV 文件，保存到一个文件夹（任何存储，服务器运行与否均可）。
 help-opt-rma-server-data = 存放服务器数据的文件夹
 help-opt-database = 把数据存放在这个 PostgreSQL 数据库中，而不是数据文件夹（也可用 [database] url 或 RMA_SERVER_DATABASE）
 help-opt-listen = 监听的地址
@@ -995,6 +1003,8 @@ help-rma-server-user-remove--name = 此人的登录名
 help-rma-server-backup--to = 要写入的文件（复制完成后整体替换）
 help-rma-server-restore--from = 备份文件
 help-rma-server-migrate--from_sled = 要迁移的 sled 数据文件夹
+help-rma-server-report-grant--role = 数据库角色
+help-rma-server-report-export--to = 要写入的文件夹（不存在则新建）
 
 ## 预印标签
 
@@ -1224,6 +1234,7 @@ audit-kind = { $kind ->
     [application_refused] 驳回查阅申请
     [disposal_proposed] 提请销毁
     [disposed] 已销毁
+    [report_granted] 授予报表读取权限
    *[backup] 备份
 }
 
