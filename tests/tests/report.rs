@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 
+use calamine::DataType as _;
 use chrono::Utc;
 use rma_shared::SiteCode;
 use rma_shared::automerge::ActorId;
@@ -168,6 +169,65 @@ fn the_report_tables_follow_every_sync_and_agree_with_the_api() {
         .unwrap()
         .get(0);
     assert_eq!(site, 1);
+
+    // The README's SQL gives the analysis page's figures.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let block = readme
+        .split_once("<!-- analysis-sql -->\n```sql\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+        .expect("the README has the analysis as SQL");
+    let zone = rma_shared::calendar::company().zone_name();
+    let month = rma_shared::analysis::Month::of(Utc::now()).to_string();
+    let queries: Vec<String> = block
+        .split(";\n")
+        .filter(|q| {
+            q.lines()
+                .any(|l| !l.trim().is_empty() && !l.starts_with("--"))
+        })
+        .map(|q| q.replace("Asia/Shanghai", zone).replace("2026-11", &month))
+        .collect();
+    assert_eq!(queries.len(), 4, "{queries:?}");
+    let by_model: Vec<(String, f64, f64)> = db
+        .query(&queries[0], &[])
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let tickets: i64 = row.get(1);
+            let units: i64 = row.get(2);
+            (row.get(0), tickets as f64, units as f64)
+        })
+        .collect();
+    for query in &queries[1..] {
+        db.query(query, &[])
+            .unwrap_or_else(|err| panic!("{query}: {err:?}"));
+    }
+    let workbook = rma_tests::http()
+        .get(format!("{}/analysis.xlsx?month={month}", server.url))
+        .header("cookie", server.reader())
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(workbook.to_vec())).unwrap();
+    let sheet = calamine::Reader::worksheet_range_at(&mut workbook, 1)
+        .unwrap()
+        .unwrap();
+    let on_page: Vec<(String, f64, f64)> = sheet
+        .rows()
+        .skip(1)
+        .map(|row| {
+            (
+                row[0].to_string(),
+                row[1].as_f64().unwrap(),
+                row[2].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(by_model, on_page);
+    assert_eq!(on_page, [("X200".to_owned(), 3.0, 6.0)]);
 
     // Finance's mark, an office record, is in the tables with the ticket.
     server.add_user("fiona", "finance", "finance pass 1");
