@@ -306,6 +306,17 @@ impl Server {
         self.dir.path()
     }
 
+    /// The PostgreSQL database the server keeps its store in, if it does.
+    pub fn database(&self) -> Option<String> {
+        let settings = std::fs::read_to_string(self.dir.path().join("server.toml")).ok()?;
+        let settings: toml::Table = settings.parse().ok()?;
+        settings
+            .get("database")?
+            .get("url")?
+            .as_str()
+            .map(str::to_owned)
+    }
+
     fn launch(&mut self, listen: &str) {
         let mut child = Command::new(&self.bin)
             .args([

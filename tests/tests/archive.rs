@@ -257,6 +257,40 @@ fn the_archive_walk_from_a_site_to_disposal() {
         .text()
         .unwrap();
     assert!(card.contains(&expired), "the card stays: {card}");
+    // On PostgreSQL the report has the archived ticket as its card, the disposed one not at all.
+    if let Some(url) = server.database() {
+        let mut db = std::thread::spawn(move || postgres::Client::connect(&url, postgres::NoTls))
+            .join()
+            .unwrap()
+            .unwrap();
+        let card = db
+            .query_one(
+                "SELECT status, customer IS NULL, keeper FROM rma_report.tickets WHERE ticket = $1",
+                &[&kept],
+            )
+            .unwrap();
+        assert_eq!(card.get::<_, String>(0), "archived");
+        assert!(card.get::<_, bool>(1), "no customer on a card");
+        assert_eq!(card.get::<_, String>(2), "kim");
+        for table in ["tickets", "units", "events", "costs", "audit_marks"] {
+            let mut count = |number: &String| -> i64 {
+                db.query_one(
+                    &format!("SELECT count(*) FROM rma_report.{table} WHERE ticket = $1"),
+                    &[number],
+                )
+                .unwrap()
+                .get(0)
+            };
+            assert_eq!(count(&expired), 0, "{table}: nothing of a disposed ticket");
+            if table == "units" || table == "events" {
+                assert_eq!(
+                    count(&kept),
+                    0,
+                    "{table}: nothing of an archived ticket's contents"
+                );
+            }
+        }
+    }
     let log = audit(&server, &zhou, "what=disposed");
     assert!(log.contains(&expired) && log.contains("zhou"), "{log}");
     assert!(audit(&server, &zhou, "what=disposal_proposed").contains("kim"));

@@ -524,6 +524,7 @@ impl ServerStore {
                 serde_json::to_vec(&card).expect("cards serialise"),
             );
             batch.delete(proposal_key(number));
+            crate::report::remove_ticket(&mut batch, &number.to_string());
             Ok::<_, ArchiveError>((batch, card))
         })
     }
