@@ -32,7 +32,6 @@ fn fixture() -> Fixture {
         admin_token: "admin".into(),
         admin_lock: Mutex::new(()),
         logins: Default::default(),
-        kept: Default::default(),
     });
     Fixture {
         _dir: dir,

@@ -82,7 +82,6 @@ impl Server {
             admin_token,
             admin_lock: Mutex::new(()),
             logins: Default::default(),
-            kept: Default::default(),
         });
         Ok(Self {
             listener,

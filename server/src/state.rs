@@ -1,5 +1,6 @@
 //! What every request of the server shares: its store and settings, the local admin
-//! endpoint's secret, sign-in limits, and what the office's pages keep for their next readers.
+//! endpoint's secret and sign-in limits (what the office's pages keep for their next readers
+//! is the store's: [`ServerStore::kept`]).
 
 use tokio::sync::Mutex;
 
@@ -18,6 +19,4 @@ pub struct AppState {
     pub admin_lock: Mutex<()>,
     /// Sign-in attempts and password checks, limited.
     pub logins: crate::users::Logins,
-    /// What the office's pages work out from many entries, kept for the next readers.
-    pub kept: crate::store::office::Kept,
 }

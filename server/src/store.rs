@@ -141,6 +141,9 @@ pub struct ServerStore {
     /// The database whose report tables the store keeps (PostgreSQL only; see
     /// [`crate::report`]).
     report: Option<std::sync::Arc<crate::pg::Postgres>>,
+    /// What the office's pages work out from many entries, kept for their next readers and
+    /// brought up to date by this process's own writes.
+    kept: std::sync::Arc<office::Kept>,
     /// Points where a test can hold a push or a pull (see [`Pause`]).
     #[cfg(test)]
     pauses: std::sync::Arc<std::sync::Mutex<Vec<(Point, Pause)>>>,
@@ -221,6 +224,7 @@ impl ServerStore {
             kv,
             clock_tolerance: chrono::Duration::minutes(5),
             report,
+            kept: std::sync::Arc::default(),
             #[cfg(test)]
             pauses: std::sync::Arc::default(),
         };
@@ -248,6 +252,11 @@ impl ServerStore {
     }
 
     /// The key/value store, for the office's indexes and the users.
+    /// What the office's pages keep for their next readers ([`office::Kept`]).
+    pub fn kept(&self) -> &office::Kept {
+        &self.kept
+    }
+
     pub(crate) fn kv(&self) -> &Kv {
         &self.kv
     }

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use rma_shared::analysis::{CostEntry, Month, TicketFacts, cost_entries};
+use rma_shared::analysis::{CostEntry, Month, MonthlyAnalysis, TicketFacts, cost_entries};
 use rma_shared::{DeadlineSettings, Derived, TicketDoc, TicketStatus, TicketSummary, TicketView};
 use rma_store::kv::{Batch, Kv};
 use rma_store::tickets::TicketsError as StoreError;
@@ -54,6 +54,11 @@ pub fn index(
 #[derive(Debug, Clone, Default)]
 pub struct Entries {
     puts: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The ticket, and what of it the office's kept answers hold: its analysis facts and its
+    /// cost lines (see [`Kept::absorb`]).
+    number: Option<rma_shared::TicketNumber>,
+    facts: Option<TicketFacts>,
+    costs: Vec<CostEntry>,
     /// The ticket's rows in the report's tables, for a store that keeps them.
     report: Option<crate::report::TicketRows>,
 }
@@ -64,10 +69,11 @@ impl Entries {
         let view = TicketView::from_derived(doc, derived, &DeadlineSettings::default(), Utc::now());
         let number = sortable(&view.number);
         let mut puts = Vec::new();
-        if let Some(facts) = TicketFacts::from_view(&view) {
+        let facts = TicketFacts::from_view(&view);
+        if let Some(facts) = &facts {
             puts.push((
                 format!("an:{}\0{number}", Month::of(facts.registered_at)).into_bytes(),
-                serde_json::to_vec(&facts).expect("facts serialise"),
+                serde_json::to_vec(facts).expect("facts serialise"),
             ));
         }
         for unit in &view.units {
@@ -78,16 +84,20 @@ impl Entries {
                 ));
             }
         }
-        for entry in cost_entries(&view) {
+        let costs = cost_entries(&view);
+        for entry in &costs {
             puts.push((
-                format!("co:{}\0{number}\0{}", Month::of(entry.at), entry.event).into_bytes(),
-                serde_json::to_vec(&entry).expect("cost lines serialise"),
+                cost_key(entry).into_bytes(),
+                serde_json::to_vec(entry).expect("cost lines serialise"),
             ));
         }
         puts.extend(crate::store::archive::card_entry(&view));
         Self {
             puts,
             report: report.then(|| crate::report::TicketRows::of(&view)),
+            number: Some(view.number),
+            facts,
+            costs,
         }
     }
 
@@ -106,6 +116,17 @@ impl Entries {
             crate::report::write_ticket(batch, rows.clone());
         }
     }
+}
+
+/// Where a cost line is kept: by the month it was recorded, then ticket and event (the
+/// ledger's order).
+fn cost_key(entry: &CostEntry) -> String {
+    format!(
+        "co:{}\0{}\0{}",
+        Month::of(entry.at),
+        sortable(&entry.ticket),
+        entry.event
+    )
 }
 
 /// Rebuilds the indexes if the store was written by a version without them (or older ones).
@@ -230,6 +251,8 @@ fn scan_json<T: serde::de::DeserializeOwned>(kv: &Kv, prefix: &str) -> Result<Ve
 pub struct Recent<K, V> {
     fresh: std::time::Duration,
     kept: std::sync::Mutex<Vec<(K, Worked<V>)>>,
+    /// How many answers were worked out from the store (not kept, not brought up to date).
+    worked_out: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug)]
@@ -248,7 +271,39 @@ impl<K: PartialEq, V> Recent<K, V> {
         Self {
             fresh,
             kept: std::sync::Mutex::new(Vec::new()),
+            worked_out: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// How many answers were worked out from the store so far.
+    pub fn worked_out(&self) -> u64 {
+        self.worked_out.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Brings the answers worked out at feed position `before` up to `after` with `change`
+    /// (a write of this process that took the positions between); answers of another
+    /// position are left to be worked out again at their next reading.
+    /// An answer `change` cannot bring up to date (it returns false) is dropped.
+    fn update(&self, before: u64, after: u64, change: impl Fn(&K, &mut V) -> bool)
+    where
+        V: Clone,
+    {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.retain_mut(|(key, worked)| {
+            if worked.feed_head != before {
+                return true;
+            }
+            worked.feed_head = after;
+            change(key, std::sync::Arc::make_mut(&mut worked.value))
+        });
+    }
+
+    /// The answer kept for `key` as of feed position `head`, if there is one.
+    fn peek(&self, key: &K, head: u64) -> Option<std::sync::Arc<V>> {
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.iter()
+            .find(|(k, worked)| k == key && worked.feed_head == head)
+            .map(|(_, worked)| worked.value.clone())
     }
 
     /// The answer for `key`: kept, or worked out by `work` now (one person works it out; the
@@ -268,6 +323,8 @@ impl<K: PartialEq, V> Recent<K, V> {
             }
         }
         let value = std::sync::Arc::new(work()?);
+        self.worked_out
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         kept.retain(|(k, _)| k != &key);
         if kept.len() == Self::KEPT {
             kept.remove(0);
@@ -291,8 +348,68 @@ pub struct Kept {
     pub overdue: Recent<(), Vec<Vec<u8>>>,
     /// Each month's analysis facts.
     pub facts: Recent<Month, Vec<TicketFacts>>,
+    /// Each month's analysis, worked out from its facts.
+    pub analysis: Recent<Month, MonthlyAnalysis>,
     /// The cost lines of a range of months.
     pub costs: Recent<(Month, Month), Vec<CostEntry>>,
+}
+
+impl Kept {
+    /// Brings the kept answers up to date with tickets this process just wrote at feed
+    /// positions `before + 1 ..= after`, instead of working them out again: a push changes a
+    /// few tickets of a month's thousands.
+    pub fn absorb<'a>(
+        &self,
+        before: u64,
+        after: u64,
+        written: impl Iterator<Item = &'a Entries> + Clone,
+    ) {
+        self.facts.update(before, after, |month, facts| {
+            for entries in written.clone() {
+                let Some(number) = &entries.number else {
+                    continue;
+                };
+                facts.retain(|f| &f.number != number);
+                if let Some(new) = &entries.facts
+                    && Month::of(new.registered_at) == *month
+                {
+                    facts.push(new.clone());
+                }
+            }
+            true
+        });
+        // A month's analysis is worked out again from its facts just brought up to date, once
+        // for everyone who reads it next.
+        self.analysis.update(before, after, |month, analysis| {
+            match self.facts.peek(month, after) {
+                Some(facts) => {
+                    *analysis = MonthlyAnalysis::compute(*month, facts.iter());
+                    true
+                }
+                None => false,
+            }
+        });
+        self.costs.update(before, after, |(from, to), lines| {
+            for entries in written.clone() {
+                let Some(number) = &entries.number else {
+                    continue;
+                };
+                lines.retain(|l| &l.ticket != number);
+                lines.extend(
+                    entries
+                        .costs
+                        .iter()
+                        .filter(|l| {
+                            let month = Month::of(l.at);
+                            *from <= month && month <= *to
+                        })
+                        .cloned(),
+                );
+            }
+            lines.sort_by_cached_key(cost_key);
+            true
+        });
+    }
 }
 
 impl Default for Kept {
@@ -300,6 +417,7 @@ impl Default for Kept {
         Self {
             overdue: Recent::new(std::time::Duration::from_secs(5)),
             facts: Recent::new(std::time::Duration::ZERO),
+            analysis: Recent::new(std::time::Duration::ZERO),
             costs: Recent::new(std::time::Duration::ZERO),
         }
     }

@@ -26,17 +26,20 @@ impl ServerStore {
     ) -> Result<PushResponse, ServerStoreError> {
         let mut plan = self.plan(origin, &request.docs)?;
         let mut tickets = self.ticket_writes(&plan)?;
-        self.kv.exclusive(|kv| {
+        let positions = self.kv.exclusive(|kv| {
             let store = self.within(kv);
             if !store.still_current(&plan)? {
                 plan = store.plan(origin, &request.docs)?;
                 tickets = store.ticket_writes(&plan)?;
             }
             let mut batch = std::mem::take(&mut tickets);
-            store.write_feed(&mut batch, origin, &plan)?;
+            let positions = store.write_feed(&mut batch, origin, &plan)?;
             self.pause_at(Point::BeforeCommit);
-            Ok::<_, ServerStoreError>((batch, ()))
+            Ok::<_, ServerStoreError>((batch, positions))
         })?;
+        let (before, after) = positions;
+        self.kept
+            .absorb(before, after, plan.ready.iter().map(|ready| &ready.office));
         self.note_ahead(&plan);
         Ok(PushResponse {
             results: plan.answers,
@@ -89,7 +92,7 @@ impl ServerStore {
     ) -> Result<(), ServerStoreError> {
         let actor = self.office_actor()?;
         let office = SiteCode::parse(OFFICE_SITE).expect("a valid site code");
-        self.kv.exclusive(|kv| {
+        let (seq, entries) = self.kv.exclusive(|kv| {
             let store = self.within(kv);
             let (prior, mut doc) = store
                 .tickets
@@ -123,19 +126,15 @@ impl ServerStore {
                 &heads,
                 Some(&prior),
             )?;
-            crate::store::office::index(
-                &mut batch,
-                &doc,
-                derived,
-                Some(&prior.summary),
-                &summary,
-                store.keeps_report(),
-            );
+            let entries = crate::store::office::Entries::of(&doc, derived, store.keeps_report());
+            entries.write(&mut batch, Some(&prior.summary), &summary);
             let seq = store.feed_head()? + 1;
             batch.put(feed_key(seq), format!("{number}\t{OFFICE_SITE}"));
             batch.put(fpos_key(number), seq.to_be_bytes());
-            Ok::<_, ServerStoreError>((batch, ()))
-        })
+            Ok::<_, ServerStoreError>((batch, (seq, entries)))
+        })?;
+        self.kept.absorb(seq - 1, seq, std::iter::once(&entries));
+        Ok(())
     }
 
     /// This store, reading through `kv` (a view of an exclusive section or a snapshot).
@@ -145,6 +144,7 @@ impl ServerStore {
             tickets: TicketStore::over(kv.clone()),
             clock_tolerance: self.clock_tolerance,
             report: self.report.clone(),
+            kept: self.kept.clone(),
             #[cfg(test)]
             pauses: self.pauses.clone(),
         }
@@ -172,17 +172,19 @@ impl ServerStore {
     }
 
     /// Adds a planned push's feed positions, after the last one written, and the refusals to
-    /// show to `batch`. Runs in the feed's exclusive section.
+    /// show to `batch`; returns the feed's head before and after. Runs in the feed's
+    /// exclusive section.
     fn write_feed(
         &self,
         batch: &mut Batch,
         origin: &SiteCode,
         plan: &Plan,
-    ) -> Result<(), ServerStoreError> {
+    ) -> Result<(u64, u64), ServerStoreError> {
         let now = Utc::now();
         // Positions follow the last one written, read in this exclusive section: no other
         // writer can take them meanwhile, so none is overwritten.
-        let mut seq = self.feed_head()?;
+        let before = self.feed_head()?;
+        let mut seq = before;
         for ready in &plan.ready {
             seq += 1;
             batch.put(feed_key(seq), format!("{}\t{origin}", ready.summary.number));
@@ -215,7 +217,7 @@ impl ServerStore {
                 ),
             }
         }
-        Ok(())
+        Ok((before, seq))
     }
 
     /// Checks and merges every ticket of a push against the copies stored now. Tickets are

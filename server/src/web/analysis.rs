@@ -48,25 +48,30 @@ fn month(user: &User, lang: Lang, query: &MonthQuery) -> Result<Month, PageError
     }
 }
 
-/// The analysis of the month the query names.
+/// The analysis of the month the query names: kept, or worked out from the month's facts
+/// (themselves kept).
 fn analysis(
     state: &AppState,
     user: &User,
     lang: Lang,
     query: &MonthQuery,
-) -> Result<MonthlyAnalysis, PageError> {
+) -> Result<Arc<MonthlyAnalysis>, PageError> {
     let month = month(user, lang, query)?;
-    let facts = state
-        .kept
-        .facts
+    let kept = state.store.kept();
+    kept.analysis
         .get(&state.store, month, || {
-            state
-                .store
-                .month_facts(month)
-                .map_err(crate::store::ServerStoreError::from)
+            let facts = kept.facts.get(&state.store, month, || {
+                state
+                    .store
+                    .month_facts(month)
+                    .map_err(crate::store::ServerStoreError::from)
+            })?;
+            Ok::<_, crate::store::ServerStoreError>(MonthlyAnalysis::compute(
+                month,
+                facts.as_slice(),
+            ))
         })
-        .map_err(|err| PageError::failed(user, lang, &tr!(lang, "nav-analysis"), err))?;
-    Ok(MonthlyAnalysis::compute(month, facts.as_slice()))
+        .map_err(|err| PageError::failed(user, lang, &tr!(lang, "nav-analysis"), err))
 }
 
 /// A figure to one decimal, or `none` when there is nothing to count.

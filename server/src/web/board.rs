@@ -122,7 +122,7 @@ pub async fn show(
             .unwrap_or(1)
             .clamp(1, 100_000);
         let deadlines = &state.settings.deadlines;
-        let late = state.kept.overdue.get(&state.store, (), || {
+        let late = state.store.kept().overdue.get(&state.store, (), || {
             state.store.tickets().overdue(deadlines, now).map_err(crate::store::ServerStoreError::from)
         });
         let filter = ListFilter {

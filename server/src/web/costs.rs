@@ -89,7 +89,8 @@ fn ledger(
         ));
     }
     let lines = state
-        .kept
+        .store
+        .kept()
         .costs
         .get(&state.store, (from, to), || {
             state

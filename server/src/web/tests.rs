@@ -227,7 +227,6 @@ fn fixture() -> Fixture {
         admin_token: "admin".into(),
         admin_lock: Mutex::new(()),
         logins: Default::default(),
-        kept: Default::default(),
     });
     Fixture { _dir: dir, state }
 }
@@ -724,6 +723,106 @@ async fn a_long_cost_ledger_comes_in_pages_with_totals_over_all_lines() {
     );
     let csv = get(&f, &cookie, "/costs.csv?from=2026-01&to=2026-12").await;
     assert_eq!(csv.body.lines().count(), 203, "the CSV has every line");
+}
+
+#[tokio::test]
+async fn a_push_brings_the_kept_analysis_and_ledger_up_to_date_without_working_them_out_again() {
+    let f = fixture();
+    let finance = session(&f, "fiona", "finance pass").await;
+    let page = get(&f, &finance, "/analysis?month=2026-03").await;
+    assert!(page.body.contains("3 tickets, 3 units"), "{}", page.body);
+    let ledger = get(&f, &finance, "/costs?from=2026-01&to=2026-12").await;
+    assert!(
+        ledger.body.contains("1 cost line recorded"),
+        "{}",
+        ledger.body
+    );
+    let kept = f.state.store.kept();
+    let worked_out = (
+        kept.facts.worked_out(),
+        kept.analysis.worked_out(),
+        kept.costs.worked_out(),
+    );
+
+    // A site pushes a new ticket of March with a cost line.
+    let mut doc = ticket(7, 4, "X200", "display", vec![cost("25", "cable")]);
+    let push = sync::outgoing(&mut doc, &Heads::default()).unwrap();
+    f.state
+        .store
+        .push(
+            &SiteCode::parse("WH1").unwrap(),
+            &PushRequest { docs: vec![push] },
+        )
+        .unwrap();
+    let page = get(&f, &finance, "/analysis?month=2026-03").await;
+    assert!(page.body.contains("4 tickets, 4 units"), "{}", page.body);
+    let ledger = get(&f, &finance, "/costs?from=2026-01&to=2026-12").await;
+    assert!(
+        ledger.body.contains("2 cost lines recorded"),
+        "{}",
+        ledger.body
+    );
+    assert!(ledger.body.contains("25.00 CNY"));
+    // Finance's mark on the new line, an office record, is brought in the same way.
+    let event = ledger
+        .body
+        .split("name=\"event\" value=\"")
+        .nth(2)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let marked = send(
+        &f,
+        Request::post("/costs/audit")
+            .header(header::COOKIE, &finance)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "ticket=WH1-2026-00007&event={event}&verdict=queried&note=which+cable"
+            )))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER, "{}", marked.body);
+    let ledger = get(&f, &finance, "/costs?from=2026-01&to=2026-12").await;
+    assert!(ledger.body.contains("which cable"), "{}", ledger.body);
+    assert_eq!(
+        (
+            kept.facts.worked_out(),
+            kept.analysis.worked_out(),
+            kept.costs.worked_out()
+        ),
+        worked_out,
+        "the kept answers were brought up to date, not worked out again"
+    );
+    // ... and hold exactly what working them out again gives, in the same order.
+    let store = &f.state.store;
+    let (from, to) = (
+        rma_shared::analysis::Month::parse("2026-01").unwrap(),
+        rma_shared::analysis::Month::parse("2026-12").unwrap(),
+    );
+    let lines = kept
+        .costs
+        .get(
+            store,
+            (from, to),
+            || -> Result<_, crate::store::ServerStoreError> { unreachable!("kept") },
+        )
+        .unwrap();
+    assert_eq!(*lines, store.cost_lines(from, to).unwrap());
+    let march = rma_shared::analysis::Month::parse("2026-03").unwrap();
+    let facts = kept
+        .facts
+        .get(
+            store,
+            march,
+            || -> Result<_, crate::store::ServerStoreError> { unreachable!("kept") },
+        )
+        .unwrap();
+    let mut facts = facts.as_ref().clone();
+    let mut again = store.month_facts(march).unwrap();
+    facts.sort_by_key(|f| f.number.to_string());
+    again.sort_by_key(|f| f.number.to_string());
+    assert_eq!(facts, again);
 }
 
 #[tokio::test]

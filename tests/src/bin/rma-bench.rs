@@ -88,6 +88,12 @@ enum Bench {
         /// For this long.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Meanwhile, this many sites each pushing every --sync-every-ms: a new ticket of the
+        /// month the pages show, or a cost line booked on its last one, in turn (0: none).
+        #[arg(long, default_value_t = 10)]
+        syncing: usize,
+        #[arg(long, default_value_t = 3000)]
+        sync_every_ms: u64,
     },
     /// Many agents at once, each its own site with its own store, making tickets and syncing
     /// with one server over HTTP in a loop: syncs, errors, disagreements, latency, and every
@@ -140,12 +146,15 @@ fn main() -> Result<()> {
             database,
             users,
             seconds,
+            syncing,
+            sync_every_ms,
         } => dashboard::run(
             tickets,
             runs,
             data,
             database.as_deref(),
             (users, Duration::from_secs(seconds)),
+            (syncing, Duration::from_millis(sync_every_ms)),
         ),
         Bench::Load {
             agents,

@@ -170,19 +170,42 @@ fn populate(store: ServerStore, tickets: u32) -> Result<Duration> {
     Ok(started.elapsed())
 }
 
+/// A site that syncs while people read the pages: its token and bound installation.
+struct Syncing {
+    site: SiteCode,
+    token: String,
+    actor: ActorId,
+}
+
+/// Enrols `count` new sites (new codes each run) and binds an installation to each.
+fn enrol_syncing(store: &ServerStore, count: usize) -> Result<Vec<Syncing>> {
+    let now = Utc::now();
+    let run = &TicketId::random().to_string()[..4];
+    (0..count)
+        .map(|i| {
+            let site = SiteCode::parse(&format!("S{run}{i:02}"))?;
+            let token = store.add_site(&site, now)?;
+            let actor = ActorId::random();
+            store.bind_actor(&site, &actor)?;
+            Ok(Syncing { site, token, actor })
+        })
+        .collect()
+}
+
 pub fn run(
     tickets: u32,
     runs: usize,
     data: Option<PathBuf>,
     database: Option<&str>,
     (users, seconds): (usize, Duration),
+    (syncing, sync_every): (usize, Duration),
 ) -> Result<()> {
     let temp = tempfile::tempdir()?;
     let dir = data.unwrap_or_else(|| temp.path().join("server"));
     let store = super::server_store(&dir, database)?;
     let filled = !store.sites()?.is_empty();
-    if filled {
-        drop(store);
+    let store = if filled {
+        store
     } else {
         let took = populate(store, tickets)?;
         println!(
@@ -190,7 +213,11 @@ pub fn run(
             SITES.len(),
             took.as_secs_f64()
         );
-    }
+        super::server_store(&dir, database)?
+    };
+    let sites = enrol_syncing(&store, syncing)?;
+    // Closed here: the server opens it next.
+    drop(store);
     let runtime = tokio::runtime::Runtime::new()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let server = {
@@ -267,7 +294,7 @@ pub fn run(
             serde_json::json!({ "median_ms": median, "p95_ms": p95 }),
         );
     }
-    let crowd = crowd(&url, &cookie, users, seconds)?;
+    let crowd = crowd(&url, &cookie, users, seconds, (&sites, sync_every))?;
     let rss = |field: &str| -> Option<f64> {
         let status = std::fs::read_to_string("/proc/self/status").ok()?;
         let line = status.lines().find(|l| l.starts_with(field))?;
@@ -291,7 +318,13 @@ pub fn run(
 /// `users` people signed in at once, each with a connection of their own, reloading four
 /// pages in turn as fast as answers come, for `seconds`: latency per page and requests a
 /// second.
-fn crowd(url: &str, cookie: &str, users: usize, seconds: Duration) -> Result<serde_json::Value> {
+fn crowd(
+    url: &str,
+    cookie: &str,
+    users: usize,
+    seconds: Duration,
+    (sites, every): (&[Syncing], Duration),
+) -> Result<serde_json::Value> {
     const PAGES: [(&str, &str); 4] = [
         ("board", "/"),
         ("board, overdue only", "/?overdue=on"),
@@ -299,42 +332,60 @@ fn crowd(url: &str, cookie: &str, users: usize, seconds: Duration) -> Result<ser
         ("cost ledger", "/costs?from=2026-06&to=2026-06"),
     ];
     let started = Instant::now();
-    let samples: Vec<Result<Vec<(usize, f64)>>> = std::thread::scope(|scope| {
-        let running: Vec<_> = (0..users)
-            .map(|user| {
-                scope.spawn(move || -> Result<Vec<(usize, f64)>> {
-                    let client = rma_agent::http::builder().no_proxy().build()?;
-                    let mut samples = Vec::new();
-                    let mut turn = user;
-                    while started.elapsed() < seconds {
-                        let page = turn % PAGES.len();
-                        turn += 1;
-                        let asked = Instant::now();
-                        let response = client
-                            .get(format!("{url}{}", PAGES[page].1))
-                            .header("cookie", cookie)
-                            .send()?;
-                        let status = response.status();
-                        response.bytes()?;
-                        if !status.is_success() {
-                            bail!("{} answered {status}", PAGES[page].1);
-                        }
-                        samples.push((page, asked.elapsed().as_secs_f64() * 1000.0));
-                    }
-                    Ok(samples)
+    let (samples, pushes): (Vec<Result<Vec<(usize, f64)>>>, Vec<Result<Vec<f64>>>) =
+        std::thread::scope(|scope| {
+            let pushing: Vec<_> = sites
+                .iter()
+                .enumerate()
+                .map(|(i, site)| {
+                    scope.spawn(move || sync_while(url, site, i as u32, every, started, seconds))
                 })
-            })
-            .collect();
-        running
-            .into_iter()
-            .map(|t| t.join().expect("a user thread"))
-            .collect()
-    });
+                .collect();
+            let running: Vec<_> = (0..users)
+                .map(|user| {
+                    scope.spawn(move || -> Result<Vec<(usize, f64)>> {
+                        let client = rma_agent::http::builder().no_proxy().build()?;
+                        let mut samples = Vec::new();
+                        let mut turn = user;
+                        while started.elapsed() < seconds {
+                            let page = turn % PAGES.len();
+                            turn += 1;
+                            let asked = Instant::now();
+                            let response = client
+                                .get(format!("{url}{}", PAGES[page].1))
+                                .header("cookie", cookie)
+                                .send()?;
+                            let status = response.status();
+                            response.bytes()?;
+                            if !status.is_success() {
+                                bail!("{} answered {status}", PAGES[page].1);
+                            }
+                            samples.push((page, asked.elapsed().as_secs_f64() * 1000.0));
+                        }
+                        Ok(samples)
+                    })
+                })
+                .collect();
+            let samples = running
+                .into_iter()
+                .map(|t| t.join().expect("a user thread"))
+                .collect();
+            let pushes = pushing
+                .into_iter()
+                .map(|t| t.join().expect("a site thread"))
+                .collect();
+            (samples, pushes)
+        });
     let elapsed = started.elapsed().as_secs_f64();
     let mut all: Vec<(usize, f64)> = Vec::new();
     for user in samples {
         all.extend(user?);
     }
+    let mut pushed: Vec<f64> = Vec::new();
+    for site in pushes {
+        pushed.extend(site?);
+    }
+    pushed.sort_by(f64::total_cmp);
     let pick = |sorted: &[f64], q: f64| {
         sorted
             .get(((sorted.len() as f64 * q) as usize).min(sorted.len().saturating_sub(1)))
@@ -342,10 +393,14 @@ fn crowd(url: &str, cookie: &str, users: usize, seconds: Duration) -> Result<ser
             .unwrap_or(0.0)
     };
     println!(
-        "{users} people at once for {} s: {} requests ({:.0} a second)",
+        "{users} people at once for {} s: {} requests ({:.0} a second); meanwhile {} sites pushed {} times (p50 {} ms, p99 {} ms)",
         seconds.as_secs(),
         all.len(),
-        all.len() as f64 / elapsed
+        all.len() as f64 / elapsed,
+        sites.len(),
+        pushed.len(),
+        round(pick(&pushed, 0.5)),
+        round(pick(&pushed, 0.99)),
     );
     let mut figures = serde_json::Map::new();
     for (i, (name, path)) in PAGES.iter().enumerate() {
@@ -367,6 +422,74 @@ fn crowd(url: &str, cookie: &str, users: usize, seconds: Duration) -> Result<ser
     }
     Ok(
         serde_json::json!({ "users": users, "seconds": seconds.as_secs(),
-        "requests_per_s": round(all.len() as f64 / elapsed), "pages": figures }),
+        "requests_per_s": round(all.len() as f64 / elapsed), "pages": figures,
+        "syncing_sites": sites.len(), "pushes": pushed.len(),
+        "push_p99_ms": round(pick(&pushed, 0.99)) }),
     )
+}
+
+/// One site syncing while the people read: every `every`, a new ticket registered in June
+/// 2026 (the month the pages show) with a cost line, or a cost line booked on its last one,
+/// pushed over HTTP as an agent pushes. Returns each push's time in ms.
+fn sync_while(
+    url: &str,
+    site: &Syncing,
+    index: u32,
+    every: Duration,
+    started: Instant,
+    seconds: Duration,
+) -> Result<Vec<f64>> {
+    let client = rma_agent::http::builder().no_proxy().build()?;
+    let mut times = Vec::new();
+    let mut current: Option<(TicketDoc, Heads)> = None;
+    let mut made = 0u32;
+    while started.elapsed() < seconds {
+        let push = match current.as_mut() {
+            Some((doc, sent)) if times.len() % 2 == 1 => {
+                let at = Utc.with_ymd_and_hms(2026, 6, 20, 12, 0, 0).unwrap();
+                doc.record(Event::new(
+                    EventKind::Cost(CostLine {
+                        kind: CostKind::Parts,
+                        amount: Money::parse("35.00", Currency::parse("CNY")?)?,
+                        payer: Payer::Customer,
+                        liability: Liability::Misuse,
+                        unit: None,
+                        note: Some("booked while the office reads".into()),
+                    }),
+                    site.site.clone(),
+                    "bench",
+                    at,
+                ))?;
+                let push = sync::outgoing(doc, sent).expect("a cost line is a change");
+                *sent = Heads::of(doc);
+                push
+            }
+            _ => {
+                // June (seq % 12 == 5), passed with a cost line ((seq / 12) % 6 == 3).
+                made += 1;
+                let seq = 72 * (1_000 + index * 1_000 + made) + 41;
+                let mut doc = ticket(&site.site, seq, &site.actor)?;
+                let push =
+                    sync::outgoing(&mut doc, &Heads::default()).expect("a new ticket has changes");
+                let sent = Heads::of(&mut doc);
+                current = Some((doc, sent));
+                push
+            }
+        };
+        let asked = Instant::now();
+        let answer = client
+            .post(format!("{url}/api/v1/sync/{}/push", site.site))
+            .bearer_auth(&site.token)
+            .header("content-type", sync::CONTENT_TYPE)
+            .body(sync::encode(&PushRequest { docs: vec![push] }))
+            .send()?;
+        let status = answer.status();
+        answer.bytes()?;
+        if !status.is_success() {
+            bail!("a push from {} answered {status}", site.site);
+        }
+        times.push(asked.elapsed().as_secs_f64() * 1000.0);
+        std::thread::sleep(every.saturating_sub(asked.elapsed()));
+    }
+    Ok(times)
 }
