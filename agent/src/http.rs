@@ -71,6 +71,22 @@ pub fn read_ca(path: &std::path::Path) -> Result<String, CaError> {
 
 /// A client for the server: https trusts the system's roots and `ca` (PEM text).
 pub fn client(ca: Option<&str>, timeout: Duration) -> Client {
+    // Built once a process for each company CA and timeout: loading the system's certificate
+    // roots costs a few milliseconds, and a serve syncs every few minutes. Clones share the
+    // client's connections.
+    type Built = std::collections::HashMap<(Option<String>, Duration), Client>;
+    static BUILT: std::sync::OnceLock<std::sync::Mutex<Built>> = std::sync::OnceLock::new();
+    let mut built = BUILT
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    built
+        .entry((ca.map(str::to_owned), timeout))
+        .or_insert_with(|| build_client(ca, timeout))
+        .clone()
+}
+
+fn build_client(ca: Option<&str>, timeout: Duration) -> Client {
     let mut builder = builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(timeout);

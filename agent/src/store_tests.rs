@@ -311,4 +311,9 @@ fn an_archived_ticket_leaves_only_its_note_and_the_digest_still_counts_it() {
         Err(StoreError::ArchivedAtServer(_))
     ));
     assert_eq!(store.tickets().digest().unwrap(), digest);
+    assert_eq!(
+        store.tickets().digest().unwrap().as_bytes(),
+        &store.tickets().digest_of_parts().unwrap(),
+        "the digest of all is the sum of the parts'"
+    );
 }

@@ -164,6 +164,13 @@ fn reading(sent: DateTime<Utc>, headers: &reqwest::header::HeaderMap) -> Option<
     Some(Reading::measure(sent, answered, server))
 }
 
+/// An answer and the version the server gave it (`ETag`).
+#[derive(Debug)]
+pub struct Versioned {
+    pub bytes: Vec<u8>,
+    pub version: Option<String>,
+}
+
 impl Connection {
     /// Connects `store`'s site to the server it is enrolled with.
     pub fn open(store: &Store) -> Result<Self, SyncError> {
@@ -216,6 +223,35 @@ impl Connection {
         let bytes = self.answer(response)?;
         let moved = sent + bytes.len();
         Ok((bytes, moved))
+    }
+
+    /// A GET answered 304 when the server's version is still `held` (`None` then), else the
+    /// answer and its version (`ETag`).
+    fn get_if_changed(
+        &self,
+        path: &str,
+        held: Option<&str>,
+    ) -> Result<Option<Versioned>, SyncError> {
+        let mut request = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(&self.link.token);
+        if let Some(held) = held {
+            request = request.header(reqwest::header::IF_NONE_MATCH, held);
+        }
+        let response = request.send().map_err(|e| self.unreachable(e))?;
+        if response.status() == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        let version = response
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(Some(Versioned {
+            bytes: self.answer(response)?,
+            version,
+        }))
     }
 
     /// Reads an answer to a GET, measuring this PC's clock by it.
@@ -328,7 +364,7 @@ pub fn sync_once(
 ) -> Result<Report, SyncError> {
     let conn = Connection::open(store)?;
     let mut report = sync_with(store, &conn, push_batch, progress)?;
-    take_directory(store, &conn)?;
+    report.bytes_down += take_directory(store, &conn)?;
     if let Some(measured) = conn.clock() {
         store.set_clock(&measured)?;
         report.clock = Some(measured);
@@ -337,16 +373,22 @@ pub fn sync_once(
 }
 
 /// Keeps the server's directory of accounts: people sign in at this bench with them, also
-/// offline, and a person removed at the server is refused here from now on.
-pub fn take_directory(store: &Store, conn: &Connection) -> Result<(), SyncError> {
-    let bytes = conn.get("directory")?;
+/// offline, and a person removed at the server is refused here from now on. The server
+/// answers "unchanged" to the version this store holds. Returns the bytes it read.
+pub fn take_directory(store: &Store, conn: &Connection) -> Result<usize, SyncError> {
+    let held = store.directory_version()?;
+    let Some(Versioned { bytes, version }) = conn.get_if_changed("directory", held.as_deref())?
+    else {
+        return Ok(0);
+    };
     let directory: rma_shared::people::Directory =
         serde_json::from_slice(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
     store
         .people()
         .replace_all(&directory.accounts)
         .map_err(|e| SyncError::Store(e.into()))?;
-    Ok(())
+    store.set_directory_version(version.as_deref())?;
+    Ok(bytes.len())
 }
 
 /// Runs one round through `server`.

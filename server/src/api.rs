@@ -380,19 +380,42 @@ pub(crate) async fn pull(
 
 /// The directory of accounts (names, roles, Argon2 hashes; never passwords), for a site's
 /// agent to keep: a person signs in at any bench, also offline, and a person removed here is
-/// refused at every bench after its next sync.
+/// refused at every bench after its next sync. It carries an `ETag`: an agent that sends it
+/// back in `If-None-Match` is answered 304 with no body while nothing changed.
 #[utoipa::path(get, path = "/api/v1/sync/{site}/directory", tag = "sync", params(("site" = String, Path, description = "The code of the site the token belongs to, e.g. WH1")),
-    responses((status = 200, description = "Every account", body = rma_shared::people::Directory), (status = 400, description = "The site code is malformed", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    responses((status = 200, description = "Every account", body = rma_shared::people::Directory, headers(("etag" = String, description = "The directory's version"))), (status = 304, description = "Unchanged since the version in If-None-Match"), (status = 400, description = "The site code is malformed", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
     security(("site_token" = [])))]
 pub(crate) async fn directory(
     State(state): State<Arc<AppState>>,
     Path(site): Path<String>,
     headers: HeaderMap,
-) -> Result<Json<rma_shared::people::Directory>, ApiError> {
+) -> Result<Response, ApiError> {
     authenticate_as(&state, &headers, &site).await?;
     let reader = state.clone();
     let accounts = blocking(move || Ok(reader.store.people().list())).await??;
-    Ok(Json(rma_shared::people::Directory { accounts }))
+    let body = serde_json::to_vec(&rma_shared::people::Directory { accounts })
+        .expect("accounts serialise");
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(&body);
+    let tag: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let tag = format!("\"{tag}\"");
+    let unchanged = headers
+        .get(axum::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == tag);
+    if unchanged {
+        return Ok((StatusCode::NOT_MODIFIED, [(axum::http::header::ETAG, tag)]).into_response());
+    }
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/json".to_owned(),
+            ),
+            (axum::http::header::ETAG, tag),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

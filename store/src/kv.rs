@@ -257,6 +257,11 @@ impl Kv {
         self.backend.apply(batch.writes, true)
     }
 
+    /// Waits until every write applied so far is on disk.
+    pub fn flush(&self) -> Result<(), KvError> {
+        self.backend.apply(Writes::default(), true)
+    }
+
     /// Applies the batch atomically without waiting for the disk: for bookkeeping that may be
     /// lost in a crash (it is on disk with the next [`Kv::commit`]).
     pub fn apply_unflushed(&self, batch: Batch) -> Result<(), KvError> {

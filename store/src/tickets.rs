@@ -133,6 +133,11 @@ impl TicketStore {
         if tickets.upgrade()? {
             tracing::info!("ticket indexes brought up to date");
         }
+        if tickets.kv.get(DIGEST_ALL)?.is_none() {
+            let mut batch = Batch::default();
+            batch.add_to(DIGEST_ALL, &tickets.digest_of_parts()?);
+            tickets.kv.commit(batch)?;
+        }
         Ok(tickets)
     }
 
@@ -204,10 +209,15 @@ impl TicketStore {
     /// space (see [`TicketStore::tree`]), which every write keeps up to date. One sum, so the
     /// whole and its parts can never disagree.
     pub fn digest(&self) -> Result<Digest, TicketsError> {
-        let sum = self.parts()?.iter().fold([0; 32], |sum, part| {
+        Ok(Digest::from_bytes(self.kv.register(DIGEST_ALL)?))
+    }
+
+    /// The digest of every ticket worked out from the parts' (for a store written before
+    /// the digest of all was kept beside them, and for checks that both agree).
+    pub fn digest_of_parts(&self) -> Result<[u8; 32], TicketsError> {
+        Ok(self.parts()?.iter().fold([0; 32], |sum, part| {
             rma_shared::sync::add_u256(&sum, part.as_bytes())
-        });
-        Ok(Digest::from_bytes(sum))
+        }))
     }
 
     /// The digests of the 256 parts of the id space, read together (every pull's last page
@@ -262,9 +272,8 @@ impl TicketStore {
     /// gone), in `batch`: the document and its index entries go, the id entry stays with
     /// `gone.heads`, so the digests of the stores that agree on the ticket still agree.
     pub fn write_gone(&self, batch: &mut Batch, gone: &Gone) -> Result<(), TicketsError> {
-        let bucket = bucket_key(gone.id.as_bytes()[0]);
         if let Some(stored) = self.read_stored(&gone.number)? {
-            batch.subtract_from(&bucket, &Digest::item(gone.id, &stored.heads));
+            unindex_digest(batch, gone.id, &stored.heads);
             for key in index_entries(&stored.summary).into_keys() {
                 batch.delete(key);
             }
@@ -272,7 +281,7 @@ impl TicketStore {
         } else if let Some(value) = self.kv.get(id_key(gone.id))?
             && let Some((_, _, heads)) = decode_id_entry(&id_key(gone.id), &value)
         {
-            batch.subtract_from(&bucket, &Digest::item(gone.id, &heads));
+            unindex_digest(batch, gone.id, &heads);
         }
         index_id(batch, gone.id, &gone.number, &gone.heads);
         batch.put(
@@ -412,10 +421,7 @@ impl TicketStore {
         let new = index_entries(&summary);
         index_id(batch, summary.id, &summary.number, heads);
         if let Some(old) = old {
-            batch.subtract_from(
-                bucket_key(old.summary.id.as_bytes()[0]),
-                &Digest::item(old.summary.id, &old.heads),
-            );
+            unindex_digest(batch, old.summary.id, &old.heads);
             for key in index_entries(&old.summary)
                 .keys()
                 .filter(|k| !new.contains_key(*k))

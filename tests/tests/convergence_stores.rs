@@ -247,6 +247,13 @@ proptest! {
             }
         }
         let expected = server.tickets().digest().unwrap();
+        // The digest of all, kept beside the parts' digests, is their sum everywhere.
+        prop_assert_eq!(*expected.as_bytes(), server.tickets().digest_of_parts().unwrap());
+        for site in &sites {
+            let tickets = site.store.tickets();
+            let all = tickets.digest().unwrap();
+            prop_assert_eq!(*all.as_bytes(), tickets.digest_of_parts().unwrap());
+        }
         let all = numbers(&sites[order[0]].store);
         for site in &sites {
             let report = sync(site, &server, None).unwrap();

@@ -342,3 +342,41 @@ fn a_running_agent_serve_syncs_in_the_background() {
         std::thread::park_timeout(Duration::from_millis(200));
     }
 }
+
+/// A sync with nothing new costs a few dozen bytes: the directory of accounts comes again only
+/// when it changed (its version, `ETag`, sent back in `If-None-Match`).
+#[test]
+fn the_directory_comes_again_only_when_it_changed() {
+    let server = Server::start();
+    let token = server.add_site("WH1");
+    let client = rma_tests::http();
+    let ask = |held: Option<&str>| {
+        let mut request = client
+            .get(format!("{}/api/v1/sync/WH1/directory", server.url))
+            .bearer_auth(&token);
+        if let Some(held) = held {
+            request = request.header("if-none-match", held);
+        }
+        request.send().unwrap()
+    };
+    let first = ask(None);
+    assert_eq!(first.status(), 200);
+    let version = first.headers()["etag"].to_str().unwrap().to_owned();
+    let unchanged = ask(Some(&version));
+    assert_eq!(unchanged.status(), 304);
+    assert!(unchanged.bytes().unwrap().is_empty());
+    server.add_user("li.wei", "finance", "finance pass 1");
+    let changed = ask(Some(&version));
+    assert_eq!(changed.status(), 200);
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), version);
+    assert!(changed.text().unwrap().contains("li.wei"));
+
+    // An agent's second sync with nothing new reads no directory.
+    let agent = Agent::enrolled("WH2", &server);
+    agent.ok(&["sync"]);
+    let report = agent.json(&["sync"]);
+    assert!(
+        report["bytes_down"].as_u64().unwrap() < 200,
+        "nothing new, a few bytes: {report}"
+    );
+}

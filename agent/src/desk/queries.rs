@@ -100,10 +100,13 @@ impl Desk {
         }
     }
 
-    /// One sync round with the server now.
+    /// One sync round with the server now, asked for by a person: its bookkeeping (when,
+    /// the clock's reading) is on disk before the answer, unlike a background round's.
     pub fn sync(&self, progress: &mut dyn FnMut(Progress)) -> Result<Report, DeskError> {
         let batch = self.settings()?.push_batch as usize;
-        Ok(sync_client::sync_once(self.store(), batch, progress)?)
+        let report = sync_client::sync_once(self.store(), batch, progress)?;
+        self.store().flush()?;
+        Ok(report)
     }
 
     /// The sync state, with whether the server answers now.

@@ -25,6 +25,8 @@ use rma_store::kv::Batch;
 use rma_store::tickets::Gone;
 
 pub(super) const CURSOR: &str = "meta:cursor";
+/// The version (`ETag`) of the server's directory of accounts held here.
+const DIRECTORY_VERSION: &str = "meta:directory-version";
 const SERVER: &str = "meta:server";
 const LAST_SYNC: &str = "meta:last_sync";
 const ACKED: &str = "sync:acked:";
@@ -311,6 +313,18 @@ impl Store {
     }
 
     fn absorb(&self, entries: &[FeedEntry], cursor: Option<u64>) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            // Nothing new (or only this site's own pushes): the cursor moves without waiting
+            // for the disk; if it is lost in a crash, the next pull reads those positions again.
+            if let Some(cursor) = cursor
+                && cursor != self.cursor()?
+            {
+                let mut batch = Batch::default();
+                batch.put(CURSOR, cursor.to_be_bytes());
+                self.kv.apply_unflushed(batch)?;
+            }
+            return Ok(());
+        }
         let now = Utc::now();
         let gone: Vec<Gone> = entries
             .iter()
@@ -385,15 +399,41 @@ impl Store {
             CLOCK,
             serde_json::to_vec(reading).expect("readings serialise"),
         );
-        Ok(self.kv.commit(batch)?)
+        Ok(self.kv.apply_unflushed(batch)?)
     }
 
+    /// Bookkeeping of the last sync, like the clock's reading: written without waiting for
+    /// the disk (a sync that found nothing new writes nothing else); on disk with the next
+    /// durable write, or when `rma-agent sync` ends ([`Store::flush`]).
     pub fn set_last_sync(&self, last: &LastSync) -> Result<(), StoreError> {
         let mut batch = Batch::default();
         batch.put(
             LAST_SYNC,
             serde_json::to_vec(last).expect("reports serialise"),
         );
-        Ok(self.kv.commit(batch)?)
+        Ok(self.kv.apply_unflushed(batch)?)
+    }
+
+    /// The version of the server's directory of accounts this store holds.
+    pub fn directory_version(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .kv
+            .get(DIRECTORY_VERSION)?
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// Notes the version of the directory just taken in (none: ask for it whole next time).
+    pub fn set_directory_version(&self, version: Option<&str>) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        match version {
+            Some(version) => batch.put(DIRECTORY_VERSION, version),
+            None => batch.delete(DIRECTORY_VERSION),
+        }
+        Ok(self.kv.apply_unflushed(batch)?)
+    }
+
+    /// Waits until every write so far is on disk.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        Ok(self.kv.flush()?)
     }
 }

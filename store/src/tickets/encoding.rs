@@ -42,6 +42,17 @@ pub(super) fn bucket_key(byte: u8) -> Vec<u8> {
     key
 }
 
+/// The register holding the digest of every ticket: the sum of the parts' digests, kept
+/// beside them so that a sync that finds nothing new reads one key, not 256.
+pub(super) const DIGEST_ALL: &[u8] = b"meta:digest-all";
+
+/// Takes a ticket's term out of its part's digest and the digest of all.
+pub(super) fn unindex_digest(batch: &mut Batch, id: TicketId, heads: &Heads) {
+    let item = Digest::item(id, heads);
+    batch.subtract_from(bucket_key(id.as_bytes()[0]), &item);
+    batch.subtract_from(DIGEST_ALL, &item);
+}
+
 pub(super) fn id_key(id: TicketId) -> Vec<u8> {
     let mut key = ID.to_vec();
     key.extend_from_slice(id.as_bytes());
@@ -56,7 +67,9 @@ pub(super) fn index_id(batch: &mut Batch, id: TicketId, number: &TicketNumber, h
     let count = u8::try_from(heads.len()).expect("a ticket has fewer than 256 heads");
     value.insert(0, count);
     batch.put(id_key(id), value);
-    batch.add_to(bucket_key(id.as_bytes()[0]), &Digest::item(id, heads));
+    let item = Digest::item(id, heads);
+    batch.add_to(bucket_key(id.as_bytes()[0]), &item);
+    batch.add_to(DIGEST_ALL, &item);
 }
 
 pub(super) fn decode_id_entry(key: &[u8], value: &[u8]) -> Option<(TicketId, TicketNumber, Heads)> {

@@ -332,50 +332,52 @@ fn crowd(
         ("cost ledger", "/costs?from=2026-06&to=2026-06"),
     ];
     let started = Instant::now();
-    let (samples, pushes): (Vec<Result<Vec<(usize, f64)>>>, Vec<Result<Vec<f64>>>) =
-        std::thread::scope(|scope| {
-            let pushing: Vec<_> = sites
-                .iter()
-                .enumerate()
-                .map(|(i, site)| {
-                    scope.spawn(move || sync_while(url, site, i as u32, every, started, seconds))
-                })
-                .collect();
-            let running: Vec<_> = (0..users)
-                .map(|user| {
-                    scope.spawn(move || -> Result<Vec<(usize, f64)>> {
-                        let client = rma_agent::http::builder().no_proxy().build()?;
-                        let mut samples = Vec::new();
-                        let mut turn = user;
-                        while started.elapsed() < seconds {
-                            let page = turn % PAGES.len();
-                            turn += 1;
-                            let asked = Instant::now();
-                            let response = client
-                                .get(format!("{url}{}", PAGES[page].1))
-                                .header("cookie", cookie)
-                                .send()?;
-                            let status = response.status();
-                            response.bytes()?;
-                            if !status.is_success() {
-                                bail!("{} answered {status}", PAGES[page].1);
-                            }
-                            samples.push((page, asked.elapsed().as_secs_f64() * 1000.0));
+    // Each person's (page, ms) answers, and each site's push times.
+    type Answers = Vec<Result<Vec<(usize, f64)>>>;
+    type Pushes = Vec<Result<Vec<f64>>>;
+    let (samples, pushes): (Answers, Pushes) = std::thread::scope(|scope| {
+        let pushing: Vec<_> = sites
+            .iter()
+            .enumerate()
+            .map(|(i, site)| {
+                scope.spawn(move || sync_while(url, site, i as u32, every, started, seconds))
+            })
+            .collect();
+        let running: Vec<_> = (0..users)
+            .map(|user| {
+                scope.spawn(move || -> Result<Vec<(usize, f64)>> {
+                    let client = rma_agent::http::builder().no_proxy().build()?;
+                    let mut samples = Vec::new();
+                    let mut turn = user;
+                    while started.elapsed() < seconds {
+                        let page = turn % PAGES.len();
+                        turn += 1;
+                        let asked = Instant::now();
+                        let response = client
+                            .get(format!("{url}{}", PAGES[page].1))
+                            .header("cookie", cookie)
+                            .send()?;
+                        let status = response.status();
+                        response.bytes()?;
+                        if !status.is_success() {
+                            bail!("{} answered {status}", PAGES[page].1);
                         }
-                        Ok(samples)
-                    })
+                        samples.push((page, asked.elapsed().as_secs_f64() * 1000.0));
+                    }
+                    Ok(samples)
                 })
-                .collect();
-            let samples = running
-                .into_iter()
-                .map(|t| t.join().expect("a user thread"))
-                .collect();
-            let pushes = pushing
-                .into_iter()
-                .map(|t| t.join().expect("a site thread"))
-                .collect();
-            (samples, pushes)
-        });
+            })
+            .collect();
+        let samples = running
+            .into_iter()
+            .map(|t| t.join().expect("a user thread"))
+            .collect();
+        let pushes = pushing
+            .into_iter()
+            .map(|t| t.join().expect("a site thread"))
+            .collect();
+        (samples, pushes)
+    });
     let elapsed = started.elapsed().as_secs_f64();
     let mut all: Vec<(usize, f64)> = Vec::new();
     for user in samples {
