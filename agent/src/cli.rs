@@ -206,7 +206,7 @@ impl Cli {
     /// if there is one, else on the store itself. A command that had to open the store
     /// leaves a serve in the background, so the next ones need not (`keep_serving_minutes`).
     pub fn run(self, lang: Lang) -> Result<()> {
-        let ctx = Context::new(&self, lang);
+        let mut ctx = Context::new(&self, lang);
         // Times, months and working days count in the company's calendar. A settings file
         // that cannot be read is reported by the commands that read it.
         if let Ok(settings) = ctx.settings() {
@@ -217,6 +217,7 @@ impl Cli {
         } else {
             ctx.settings().map_or(0, |s| s.keep_serving_minutes)
         };
+        ctx.start_serve = Some(keep_serving);
         let result = ctx.dispatch(self.command);
         let opened = ctx.opened_store();
         if opened && keep_serving > 0 && result.is_ok() {

@@ -213,6 +213,11 @@ impl Store {
         Ok(rma_store::backup::back_up(&self.kv, BACKUP_KIND, path)?)
     }
 
+    /// Whether `dir` holds a store (set up by [`Store::init`], or being set up).
+    pub fn exists(dir: &Path) -> bool {
+        store_path(dir).exists()
+    }
+
     /// Opens a data folder set up by [`Store::init`].
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         let path = store_path(dir);

@@ -21,6 +21,9 @@ pub struct Context {
     pub lang: Lang,
     pub asker: Asker,
     pub config: Option<PathBuf>,
+    /// With no serve running, start one that stays this many minutes without a command and
+    /// ask it (opening a large store once, in the serve, rather than here and then there).
+    pub start_serve: Option<u32>,
     /// The store, once this process opened it (no serve held it).
     desk: OnceCell<Desk>,
 }
@@ -42,6 +45,7 @@ impl Context {
                 force: cli.force,
             },
             config: cli.config.clone(),
+            start_serve: None,
             desk: OnceCell::new(),
         }
     }
@@ -54,6 +58,7 @@ impl Context {
             lang: asker.lang,
             asker,
             config: None,
+            start_serve: None,
             desk: OnceCell::from(desk),
         }
     }
@@ -66,6 +71,19 @@ impl Context {
                 Sent::Answered(answer) => return Ok(answer),
                 Sent::Refused(reason) => return Err(Said(reason).into()),
                 Sent::NotRunning => {}
+            }
+            // No serve: start one and ask it, if this command leaves one behind anyway (a
+            // serve that cannot start, for a folder with no store say, leaves the asking to
+            // the store opened here, which then says what is wrong).
+            if let Some(minutes) = self.start_serve.filter(|m| *m > 0)
+                && Store::exists(&self.data)
+            {
+                local::serve_in_background(&self.data, self.config.as_deref(), minutes);
+                match local::send(&self.data, &self.asker, settings.as_ref(), ask.clone()) {
+                    Sent::Answered(answer) => return Ok(answer),
+                    Sent::Refused(reason) => return Err(Said(reason).into()),
+                    Sent::NotRunning => {}
+                }
             }
         }
         let desk = match self.desk() {
