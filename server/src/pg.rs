@@ -408,13 +408,9 @@ fn write_rows(
             .ok_or_else(|| KvError::Database(format!("no report table {name}")))?;
         let schema = crate::report::SCHEMA;
         let key = table.columns[0].0;
-        client
-            .execute(
-                &format!("DELETE FROM {schema}.{name} WHERE \"{key}\" = ANY($1)"),
-                &[&keys],
-            )
-            .map_err(sql)?;
+        let gone = format!("DELETE FROM {schema}.{name} WHERE \"{key}\" = ANY($1)");
         if rows.is_empty() {
+            client.execute(&gone, &[&keys]).map_err(sql)?;
             continue;
         }
         let columns: Vec<Vec<Option<String>>> = (0..table.columns.len())
@@ -424,10 +420,12 @@ fn write_rows(
                     .collect()
             })
             .collect();
-        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = columns
-            .iter()
-            .map(|c| c as &(dyn postgres::types::ToSql + Sync))
-            .collect();
+        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![&keys];
+        params.extend(
+            columns
+                .iter()
+                .map(|c| c as &(dyn postgres::types::ToSql + Sync)),
+        );
         let list = |f: &dyn Fn(usize, &str, &str) -> String| {
             table
                 .columns
@@ -437,11 +435,13 @@ fn write_rows(
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        // One statement: the old rows go and the new come (the insert does not see the
+        // delete's rows, which are those of before the statement).
         let statement = format!(
-            "INSERT INTO {schema}.{name} ({}) SELECT {} FROM unnest({}) AS r({})",
+            "WITH gone AS ({gone}) INSERT INTO {schema}.{name} ({}) SELECT {} FROM unnest({}) AS r({})",
             list(&|_, column, _| format!("\"{column}\"")),
             list(&|i, _, kind| format!("c{i}::{kind}")),
-            list(&|i, _, _| format!("${}::text[]", i + 1)),
+            list(&|i, _, _| format!("${}::text[]", i + 2)),
             list(&|i, _, _| format!("c{i}")),
         );
         client.execute(&statement, &params).map_err(sql)?;
