@@ -621,6 +621,20 @@ async fn the_workbooks_keep_amounts_dates_and_numbers_as_excel_types() {
     let book = read_workbook(&answer.bytes);
     let names: Vec<&str> = book.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names, ["Lines", "Totals by payer", "Totals by liability"]);
+    // The header row frozen, an autofilter over the lines, each column's width set.
+    let mut zipped = zip::ZipArchive::new(std::io::Cursor::new(answer.bytes.clone())).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut zipped.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut sheet,
+    )
+    .unwrap();
+    assert!(sheet.contains(r#"state="frozen""#), "{sheet}");
+    assert!(sheet.contains(r#"<autoFilter ref="A1:M2"/>"#), "{sheet}");
+    assert!(
+        sheet.contains(r#"<col min="1" max="1" width="20."#) && sheet.contains(r#"max="13""#),
+        "every column as wide as its text: {sheet}"
+    );
     let lines = &book[0].1;
     assert_eq!(lines[0][0], Data::String("Recorded at".into()));
     assert_eq!(lines.len(), 2, "{lines:?}");
