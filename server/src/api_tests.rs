@@ -32,6 +32,7 @@ fn fixture() -> Fixture {
         admin_token: "admin".into(),
         admin_lock: Mutex::new(()),
         logins: Default::default(),
+        status_limits: Default::default(),
     });
     Fixture {
         _dir: dir,

@@ -82,6 +82,7 @@ impl Server {
             admin_token,
             admin_lock: Mutex::new(()),
             logins: Default::default(),
+            status_limits: Default::default(),
         });
         Ok(Self {
             listener,

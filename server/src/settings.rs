@@ -39,6 +39,9 @@ pub struct Settings {
     /// The company's calendar file: public holidays and make-up working days (default:
     /// `calendar.toml` in the data folder, if there is one).
     pub calendar: Option<PathBuf>,
+    /// The address customers reach this server at, e.g. "https://rma.example.com": their
+    /// status links start with it (default: the address the office's browser used).
+    pub public_url: Option<String>,
     /// `[tls]`: serve HTTPS with this certificate and key.
     pub tls: TlsSettings,
     /// `[limits]`: time and number limits of connections and requests.
@@ -125,6 +128,7 @@ impl Default for Settings {
             language: rma_shared::i18n::Lang::En,
             time_zone: None,
             calendar: None,
+            public_url: None,
             tls: TlsSettings::default(),
             limits: LimitSettings::default(),
         }

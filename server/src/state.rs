@@ -19,4 +19,6 @@ pub struct AppState {
     pub admin_lock: Mutex<()>,
     /// Sign-in attempts and password checks, limited.
     pub logins: crate::users::Logins,
+    /// What each address asked of the customers' status pages lately.
+    pub status_limits: crate::web::status::Limits,
 }

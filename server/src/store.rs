@@ -40,6 +40,7 @@ mod push;
 mod repair;
 mod report;
 mod sites;
+mod status_link;
 
 pub use push::OFFICE_SITE;
 pub use sites::{RefusedTicket, Site, TokenCheck, Told};

@@ -20,6 +20,7 @@ pub mod chart;
 pub mod costs;
 pub mod csv;
 pub mod sites;
+pub mod status;
 pub mod ticket;
 pub mod xlsx;
 
@@ -45,6 +46,11 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/logout", post(auth::log_out))
         .route("/language", post(auth::choose_language))
         .route("/tickets/{number}", get(ticket::show))
+        .route(
+            "/tickets/{number}/status-link",
+            post(ticket::replace_status_link),
+        )
+        .route("/s/{token}", get(status::show))
         .route("/c/{*code}", get(ticket::scanned))
         .route("/analysis", get(analysis::show))
         .route("/analysis.csv", get(analysis::download))

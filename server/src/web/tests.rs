@@ -227,6 +227,7 @@ fn fixture() -> Fixture {
         admin_token: "admin".into(),
         admin_lock: Mutex::new(()),
         logins: Default::default(),
+        status_limits: Default::default(),
     });
     Fixture { _dir: dir, state }
 }
@@ -839,6 +840,150 @@ async fn a_push_brings_the_kept_analysis_and_ledger_up_to_date_without_working_t
     assert_eq!(facts, again);
 }
 
+/// The status link the office's page of `number` shows, as a path.
+async fn status_path(f: &Fixture, cookie: &str, number: &str) -> String {
+    let page = send(
+        f,
+        Request::get(format!("/tickets/{number}"))
+            .header(header::COOKIE, cookie)
+            .header(header::HOST, "rma.local:8080")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let link = page
+        .body
+        .split(r#"id="status-link"><a href=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no status link on {number}'s page: {}", page.body));
+    assert!(link.starts_with("http://rma.local:8080/s/"), "{link}");
+    link.trim_start_matches("http://rma.local:8080").to_owned()
+}
+
+async fn as_customer(f: &Fixture, path: &str, lang: &str) -> Answer {
+    send(
+        f,
+        Request::get(path)
+            .header(header::ACCEPT_LANGUAGE, lang)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_customers_status_page_needs_no_account_and_shows_only_their_return() {
+    let f = fixture();
+    let sales = session(&f, "sam", "sales pass 1").await;
+    let first = status_path(&f, &sales, "WH1-2026-00001").await;
+    let third = status_path(&f, &sales, "WH1-2026-00003").await;
+    assert_ne!(first, third);
+    assert_eq!(
+        status_path(&f, &sales, "WH1-2026-00001").await,
+        first,
+        "one link a ticket"
+    );
+
+    let page = as_customer(&f, &first, "en").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.headers["x-robots-tag"], "noindex, nofollow");
+    assert!(
+        page.body
+            .contains(r#"<meta name="robots" content="noindex, nofollow">"#)
+    );
+    assert!(
+        page.body.contains("Your return WH1-2026-00001"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("X200 · 1 unit"), "{}", page.body);
+    assert!(
+        page.body.contains("Received on 2026-03-01"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Your units were delivered."),
+        "{}",
+        page.body
+    );
+    for private in [
+        "150",
+        "CNY",
+        "bob",
+        "ivy",
+        "ann",
+        "深圳",
+        "power board",
+        "WH1-2026-00003",
+    ] {
+        assert!(
+            !page.body.contains(private),
+            "{private} on the customer's page: {}",
+            page.body
+        );
+    }
+    let other = as_customer(&f, &third, "en").await;
+    assert!(other.body.contains("WH1-2026-00003") && !other.body.contains("WH1-2026-00001"));
+    assert!(
+        other.body.contains("We have looked at your request"),
+        "{}",
+        other.body
+    );
+    let chinese = as_customer(&f, &first, "zh-CN,zh;q=0.9").await;
+    assert!(
+        chinese.body.contains("您的返修单 WH1-2026-00001"),
+        "{}",
+        chinese.body
+    );
+    assert!(chinese.body.contains(r#"lang="zh-CN""#));
+
+    // The office sees how often it was opened, and sales gives the customer a new link.
+    let office = get(&f, &sales, "/tickets/WH1-2026-00001").await;
+    assert!(office.body.contains("opened 2 times"), "{}", office.body);
+    let finance = session(&f, "fiona", "finance pass").await;
+    let replace = |cookie: String| {
+        send(
+            &f,
+            Request::post("/tickets/WH1-2026-00001/status-link")
+                .header(header::COOKIE, cookie)
+                .header(header::HOST, "rma.local:8080")
+                .header(header::ORIGIN, "http://rma.local:8080")
+                .body(Body::empty())
+                .unwrap(),
+        )
+    };
+    assert_eq!(replace(finance).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(replace(sales.clone()).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        as_customer(&f, &first, "en").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let new = status_path(&f, &sales, "WH1-2026-00001").await;
+    assert_ne!(new, first);
+    assert_eq!(as_customer(&f, &new, "en").await.status, StatusCode::OK);
+
+    // Unknown links all get the same page; an address that tries many is told to wait.
+    let unknown = as_customer(&f, "/s/0123456789abcdef0123456789abcdef", "en").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.body, as_customer(&f, "/s/garbage", "en").await.body);
+    let mut limited = None;
+    for i in 0..20 {
+        let answer = as_customer(&f, &format!("/s/{i:032x}"), "en").await;
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(i);
+            break;
+        }
+    }
+    assert!(limited.is_some(), "ten unknown links, then a wait");
+    assert_eq!(
+        as_customer(&f, &new, "en").await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address waits, whatever it asks"
+    );
+}
+
 #[tokio::test]
 async fn pages_carry_protective_headers_and_no_inline_script() {
     let f = fixture();
@@ -1059,6 +1204,8 @@ async fn every_page_and_refusal_in_chinese_has_no_english_interface_word_left() 
         "CNY",
         // A product's name, as Chinese speakers write it too.
         "Excel",
+        // The customer's status link, an address.
+        "http localhost",
         "x",
         // What this test types into the pages' fields.
         "nonsense garbage bad March",

@@ -22,6 +22,7 @@ use crate::state::AppState;
 pub async fn show(
     State(state): State<Arc<AppState>>,
     Office(user, lang): Office,
+    headers: axum::http::HeaderMap,
     Path(number): Path<String>,
 ) -> Response {
     super::off_thread(move || {
@@ -83,7 +84,8 @@ pub async fn show(
         };
         let title = tr!(lang, "ticket-title", number = number.to_string());
         if view.status != rma_shared::TicketStatus::Archived {
-            let body = body(&view, user.role.reads_costs(), lang);
+            let link = status_link(&state, &number, &headers, &user, lang);
+            let body = html! { (body(&view, user.role.reads_costs(), lang)) (link) };
             return page(&title, &user, lang, "", body).into_response();
         }
         // Regulation 8.3: an archive file is read only with a grant from an approved
@@ -123,6 +125,105 @@ pub async fn show(
             subject: format!("{number} (#{})", grant.id),
         });
         response
+    })
+    .await
+}
+
+/// Who deals with customers: they may give a customer a new status link.
+fn replaces_links(role: rma_shared::people::Role) -> bool {
+    use rma_shared::people::Role;
+    matches!(
+        role,
+        Role::Sales | Role::AfterSales | Role::Head | Role::Admin
+    )
+}
+
+/// The customer's status link (`/s/TOKEN`), how often it was opened, and for those who deal
+/// with customers a button that replaces it.
+fn status_link(
+    state: &AppState,
+    number: &TicketNumber,
+    headers: &axum::http::HeaderMap,
+    user: &crate::users::User,
+    lang: Lang,
+) -> Markup {
+    let (token, opened) = match (
+        state.store.status_token(number),
+        state.store.status_opened(number),
+    ) {
+        (Ok(token), Ok(opened)) => (token, opened),
+        (Err(err), _) | (_, Err(err)) => {
+            tracing::warn!(ticket = %number, error = %err, "no status link shown");
+            return html! {};
+        }
+    };
+    let base = match &state.settings.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => {
+            let host = headers
+                .get(axum::http::header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("localhost");
+            let scheme = if state.settings.cookies_secure() {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{host}")
+        }
+    };
+    let link = format!("{base}/s/{token}");
+    html! {
+        h2 { (tr!(lang, "ticket-status-link")) }
+        p #status-link { a href=(link) { (link) } " " span.muted { (tr!(lang, "ticket-status-link-opened", count = opened)) } }
+        @if replaces_links(user.role) {
+            form method="post" action=(format!("/tickets/{number}/status-link")) {
+                button type="submit" { (tr!(lang, "ticket-status-link-replace")) }
+            }
+        }
+    }
+}
+
+/// Gives the customer a new status link: the old one stops working at once.
+pub async fn replace_status_link(
+    State(state): State<Arc<AppState>>,
+    Office(user, lang): Office,
+    Path(number): Path<String>,
+) -> Response {
+    super::off_thread(move || {
+        let title = tr!(lang, "ticket-status-link");
+        if !replaces_links(user.role) {
+            return problem(
+                StatusCode::FORBIDDEN,
+                &user,
+                lang,
+                &title,
+                &tr!(lang, "ticket-status-link-forbidden"),
+            );
+        }
+        let Ok(number) = TicketNumber::parse(&number) else {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                &user,
+                lang,
+                &tr!(lang, "ticket-not-a-number-title"),
+                &tr!(lang, "ticket-not-a-number", text = number),
+            );
+        };
+        match state.store.replace_status_token(&number) {
+            Ok(_) => {
+                tracing::info!(user = %user.name, ticket = %number, "status link replaced");
+                Redirect::to(&format!("/tickets/{number}")).into_response()
+            }
+            Err(crate::store::ServerStoreError::UnknownTicket(_)) => problem(
+                StatusCode::NOT_FOUND,
+                &user,
+                lang,
+                &tr!(lang, "ticket-none-title"),
+                &tr!(lang, "ticket-none", number = number.to_string()),
+            ),
+            Err(err) => PageError::failed(&user, lang, &title, err).into_response(),
+        }
     })
     .await
 }

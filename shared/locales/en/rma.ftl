@@ -1454,3 +1454,38 @@ archive-incomplete = an application names the tickets (or ticks “every ticket 
 help-rma-agent-archive--until = The last day it is kept, instead of counting years from today (a file archived late counts from its closing; a day already past lists it for disposal at once)
 help-rma-agent-serve--idle_minutes = Stop after this many minutes without a command (how a serve that a command started in the background ends; see keep_serving_minutes in settings.toml)
 help-rma-server-user-add--department = For a head: the department they lead; they decide its people's applications to read the archive. A head without one decides for everyone
+
+## The customer's status page (regulation 4.1, 4.3)
+status-page-title = Your return { $number }
+status-page-model = { $model } · { $quantity ->
+    [one] 1 unit
+   *[other] { $quantity } units
+}
+status-page-now = { $status ->
+    [registered] We have registered your return.
+    [assessed] We have looked at your request: please send the units as agreed.
+    [received] Your units have arrived at our service centre.
+    [in_repair] Your units are being repaired.
+    [inspected] Your units are repaired and have passed inspection; they go back to you soon.
+    [shipped] Your units are on their way back to you.
+    [confirmed] Your units were delivered.
+    [on_hold] Your return is waiting (for parts or information); we go on as soon as we can.
+    [cancelled] This return was cancelled.
+   *[closed] Your units were delivered and this return is closed.
+}
+status-page-received = Received on { $date }
+status-page-shipping-agreed = Shipping agreed: { $date }, by { $method }
+status-page-shipped = Shipped on { $date } with { $carrier }, tracking number { $tracking }
+status-page-delivered = Delivered on { $date }
+status-page-note = This page shows how your return stands as our service centre records it. It never shows prices or anyone's personal details. Questions: please contact the service centre.
+status-page-unknown-title = Link not valid
+status-page-unknown = This link is not valid, or no longer. Please ask our service centre for the current one.
+status-page-limited = Too many attempts from this address. Please try again in a few minutes.
+ticket-status-link = Customer's status link
+ticket-status-link-opened = { $count ->
+    [0] not opened yet
+    [one] opened once
+   *[other] opened { $count } times
+}
+ticket-status-link-replace = Give the customer a new link (the old one stops working)
+ticket-status-link-forbidden = Sales, after-sales and the head give customers new status links.

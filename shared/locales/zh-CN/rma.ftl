@@ -1339,3 +1339,34 @@ archive-incomplete = 申请须写明工单（或勾选“本次查找到的全�
 help-rma-agent-archive--until = 保存到哪一天，代替从今天起算的年限（补归档的档案从结案日起算；已过去的日期会使其立即列入销毁清单）
 help-rma-agent-serve--idle_minutes = 这么多分钟没有命令就停止（由命令在后台启动的服务这样结束；见 settings.toml 中的 keep_serving_minutes）
 help-rma-server-user-add--department = 负责人所领导的部门：由其审批本部门人员的档案查阅申请。不指定部门的负责人可审批所有人的申请
+
+## The customer's status page (regulation 4.1, 4.3)
+status-page-title = 您的返修单 { $number }
+status-page-model = { $model } · { $quantity } 台
+status-page-now = { $status ->
+    [registered] 我们已登记您的返修申请。
+    [assessed] 我们已审核您的申请：请按约定寄回设备。
+    [received] 您的设备已到达我们的服务中心。
+    [in_repair] 您的设备正在维修。
+    [inspected] 您的设备已修好并通过检验，即将寄回。
+    [shipped] 您的设备正在寄回途中。
+    [confirmed] 您的设备已送达。
+    [on_hold] 您的返修正在等待（零件或信息），我们会尽快继续。
+    [cancelled] 此返修已取消。
+   *[closed] 您的设备已送达，此返修已结束。
+}
+status-page-received = { $date } 收到
+status-page-shipping-agreed = 约定发货：{ $date }，方式：{ $method }
+status-page-shipped = { $date } 已由 { $carrier } 发出，运单号 { $tracking }
+status-page-delivered = { $date } 送达
+status-page-note = 本页显示服务中心记录的返修进度，不显示任何价格或个人信息。如有疑问，请联系服务中心。
+status-page-unknown-title = 链接无效
+status-page-unknown = 此链接无效或已失效。请向服务中心索取最新链接。
+status-page-limited = 此地址尝试次数过多，请几分钟后再试。
+ticket-status-link = 客户进度链接
+ticket-status-link-opened = { $count ->
+    [0] 尚未打开
+   *[other] 已打开 { $count } 次
+}
+ticket-status-link-replace = 给客户新链接（旧链接立即失效）
+ticket-status-link-forbidden = 只有销售部、售后部和负责人可以给客户新的进度链接。

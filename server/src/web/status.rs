@@ -1,0 +1,206 @@
+//! The customer's status page, `/s/{token}` (regulation 4.1, 4.3): no account, one
+//! unguessable link per ticket. It says where the return stands in plain words (received, in
+//! repair, shipping agreed, shipped with the tracking number, delivered) and nothing else: no
+//! costs, notes, staff names or anything of another ticket. It is not indexed, and an address
+//! that tries many links that do not exist is told to wait.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::Utc;
+use maud::{DOCTYPE, Markup, html};
+use rma_shared::event::EventKind;
+use rma_shared::i18n::Lang;
+use rma_shared::{TicketStatus, TicketView, tr};
+
+use crate::state::AppState;
+
+/// Links that do not exist an address may try in [`WINDOW`] before it is told to wait.
+const UNKNOWN_ALLOWED: u32 = 10;
+/// Pages an address may open in [`WINDOW`] at all.
+const PAGES_ALLOWED: u32 = 120;
+const WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// What each address asked of the status pages lately.
+#[derive(Debug, Default)]
+pub struct Limits {
+    seen: Mutex<HashMap<Option<IpAddr>, Tries>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Tries {
+    since: Instant,
+    pages: u32,
+    unknown: u32,
+}
+
+impl Limits {
+    /// Whether `from` may open a page now; counts it.
+    fn allow(&self, from: Option<IpAddr>) -> bool {
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        if seen.len() > 10_000 {
+            seen.retain(|_, tries| now - tries.since < WINDOW);
+        }
+        let tries = seen.entry(from).or_insert(Tries {
+            since: now,
+            pages: 0,
+            unknown: 0,
+        });
+        if now - tries.since >= WINDOW {
+            *tries = Tries {
+                since: now,
+                pages: 0,
+                unknown: 0,
+            };
+        }
+        tries.pages += 1;
+        tries.pages <= PAGES_ALLOWED && tries.unknown < UNKNOWN_ALLOWED
+    }
+
+    /// Counts a link that does not exist, tried from `from`.
+    fn unknown(&self, from: Option<IpAddr>) {
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(tries) = seen.get_mut(&from) {
+            tries.unknown += 1;
+        }
+    }
+}
+
+/// `/s/{token}`: how the return stands, in the reader's language.
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    let from = peer.map(|axum::Extension(ConnectInfo(peer))| peer.ip());
+    let lang = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language)
+        .unwrap_or(state.settings.language);
+    if !state.status_limits.allow(from) {
+        let body = page(
+            lang,
+            &tr!(lang, "status-page-unknown-title"),
+            html! {
+                p { (tr!(lang, "status-page-limited")) }
+            },
+        );
+        return answer(StatusCode::TOO_MANY_REQUESTS, body);
+    }
+    super::off_thread(move || {
+        let found = state.store.status_ticket(&token).ok().flatten().and_then(|number| {
+            let (_, doc) = state.store.tickets().read(&number).ok().flatten()?;
+            TicketView::build(&doc, &state.settings.deadlines, Utc::now()).ok()
+        });
+        match found {
+            Some(view) => {
+                if let Err(err) = state.store.note_status_opened(&view.number) {
+                    tracing::warn!(ticket = %view.number, error = %err, "a status page's opening was not counted");
+                }
+                answer(StatusCode::OK, status_page(&view, lang))
+            }
+            None => {
+                state.status_limits.unknown(from);
+                let body = page(lang, &tr!(lang, "status-page-unknown-title"), html! {
+                    p { (tr!(lang, "status-page-unknown")) }
+                });
+                answer(StatusCode::NOT_FOUND, body)
+            }
+        }
+    })
+    .await
+}
+
+/// A status page's answer: never indexed, never kept by a browser or a proxy.
+fn answer(status: StatusCode, body: Html<String>) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::HeaderName::from_static("x-robots-tag"),
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    response
+}
+
+/// The page around `body`: the company's stylesheet, sized for a phone.
+fn page(lang: Lang, title: &str, body: Markup) -> Html<String> {
+    Html(
+        html! {
+            (DOCTYPE)
+            html lang=(lang.code()) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    meta name="robots" content="noindex, nofollow";
+                    title { (title) }
+                    link rel="stylesheet" href="/static/style.css";
+                }
+                body.customer { main { h1 { (title) } (body) } }
+            }
+        }
+        .into_string(),
+    )
+}
+
+/// What the customer reads of their return: its number, model and quantity, where it stands,
+/// and the dates and tracking of the steps that concern them.
+fn status_page(view: &TicketView, lang: Lang) -> Html<String> {
+    let day = |at| rma_shared::calendar::company().date(at).to_string();
+    let status = match view.status {
+        TicketStatus::Archived => TicketStatus::Closed,
+        other => other,
+    };
+    let mut facts: Vec<String> = Vec::new();
+    if let Some(received) = &view.receiving {
+        facts.push(tr!(lang, "status-page-received", date = day(received.at)));
+    }
+    if let Some(EventKind::ShipNoticed { method, date, .. }) =
+        view.ship_notice.as_ref().map(|e| &e.kind)
+    {
+        facts.push(tr!(
+            lang,
+            "status-page-shipping-agreed",
+            date = date.to_string(),
+            method = method.as_str()
+        ));
+    }
+    for shipment in &view.shipments {
+        if let EventKind::Shipped {
+            carrier, tracking, ..
+        } = &shipment.kind
+        {
+            facts.push(tr!(
+                lang,
+                "status-page-shipped",
+                date = day(shipment.at),
+                carrier = carrier.as_str(),
+                tracking = tracking.as_str()
+            ));
+        }
+    }
+    if let Some(EventKind::Confirmed(confirmation)) = view.confirmation.as_ref().map(|e| &e.kind) {
+        facts.push(tr!(
+            lang,
+            "status-page-delivered",
+            date = confirmation.delivered_on.to_string()
+        ));
+    }
+    let title = tr!(lang, "status-page-title", number = view.number.to_string());
+    page(
+        lang,
+        &title,
+        html! {
+            p.muted #model { (tr!(lang, "status-page-model", model = view.registration.model.as_str(), quantity = view.registration.quantity)) }
+            p.now #now { (tr!(lang, "status-page-now", status = status.as_str())) }
+            @if !facts.is_empty() { ul #steps { @for fact in &facts { li { (fact) } } } }
+            p.muted { (tr!(lang, "status-page-note")) }
+        },
+    )
+}
