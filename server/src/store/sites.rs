@@ -181,6 +181,24 @@ impl ServerStore {
         let Some(mut site) = self.site(code)? else {
             return Ok(());
         };
+        // A site syncing every few minutes with nothing new is noted once a minute: its
+        // position, what it has waiting and its clock are as noted.
+        let offset = told
+            .local_time
+            .map(|local| (local - now).num_milliseconds());
+        let same = site.cursor == cursor
+            && (told.pending.is_none() || site.pending == told.pending)
+            && match (offset, site.clock_offset_ms) {
+                (Some(new), Some(old)) => (new - old).abs() < 1_000,
+                (None, _) => true,
+                (Some(_), None) => false,
+            }
+            && site
+                .last_sync_at
+                .is_some_and(|at| now - at < chrono::Duration::minutes(1) && at <= now);
+        if same {
+            return Ok(());
+        }
         site.last_sync_at = Some(now);
         site.cursor = cursor;
         if told.pending.is_some() {
