@@ -53,6 +53,8 @@ pub const TICKETS: Table = Table {
         ("satisfaction", "integer"),
         ("working", "boolean"),
         ("feedback", "text"),
+        ("survey_rating", "integer"),
+        ("survey_comment", "text"),
     ],
     about: "one row a ticket; an archived ticket's card only (no customer, fault or feedback); disposed tickets are not here",
 };
@@ -154,7 +156,7 @@ pub fn table(name: &str) -> Option<&'static Table> {
 }
 
 /// Bump when the tables change shape: the server drops and remakes the schema.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The SQL that makes the schema and its tables (in a database without them).
 pub fn create_sql() -> String {
@@ -289,6 +291,8 @@ fn ticket_row(view: &TicketView) -> Row {
         optional(confirmation.map(|c| c.satisfaction)),
         optional(confirmation.map(|c| c.working)),
         optional(confirmation.and_then(|c| c.feedback.as_ref())),
+        optional(facts.as_ref().and_then(|f| f.survey.as_ref()).map(|s| s.0)),
+        optional(facts.as_ref().and_then(|f| f.survey.as_ref()?.1.as_ref())),
     ]
 }
 
@@ -309,6 +313,8 @@ fn card_row(view: &TicketView, card: &ArchiveCard) -> Row {
         time(card.archived_at),
         text(&card.keeper),
         day(card.retain_until),
+        None,
+        None,
         None,
         None,
         None,
@@ -425,4 +431,27 @@ fn site_row(site: &Site) -> Row {
 /// ones not at all) and each site's.
 pub fn site_rows(sites: &[Site]) -> Vec<Row> {
     sites.iter().map(site_row).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rma_shared::SiteCode;
+    use rma_shared::automerge::ActorId;
+
+    #[test]
+    fn every_row_has_a_value_for_each_column() {
+        let site = SiteCode::parse("WH1").unwrap();
+        let doc = rma_shared::testing::ticket(&site, 1, &ActorId::random(), Utc::now());
+        let view = TicketView::build(&doc, &Default::default(), Utc::now()).unwrap();
+        let rows = TicketRows::of(&view);
+        assert_eq!(rows.rows(&TICKETS).len(), 1);
+        assert_eq!(rows.rows(&EVENTS).len(), 1);
+        for table in TICKET_TABLES {
+            for row in rows.rows(table) {
+                assert_eq!(row.len(), table.columns.len(), "{}", table.name);
+            }
+        }
+        assert!(create_sql().contains("CREATE TABLE rma_report.tickets"));
+    }
 }

@@ -111,6 +111,9 @@ pub struct TicketFacts {
     pub fault_type: String,
     pub units: Vec<UnitFacts>,
     pub confirmation: Option<ConfirmationFacts>,
+    /// The customer's own answer to the survey on their status page: 1-5 and a comment.
+    #[serde(default)]
+    pub survey: Option<(u8, Option<String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,7 +206,12 @@ impl TicketFacts {
             }),
             _ => None,
         });
+        let survey = view.events.iter().find_map(|e| match &e.kind {
+            EventKind::SurveyAnswered { rating, comment } => Some((*rating, comment.clone())),
+            _ => None,
+        });
         Some(Self {
+            survey,
             number: view.number.clone(),
             model: view.registration.model.clone(),
             quantity: if units.is_empty() {
@@ -312,6 +320,9 @@ pub struct MonthlyAnalysis {
     pub working: u32,
     /// Every piece of customer feedback, with its ticket.
     pub feedback: Vec<(TicketNumber, u8, String)>,
+    /// The customers' own survey answers: how many, and their average (1-5).
+    pub surveys: u32,
+    pub survey_average: Option<f64>,
 }
 
 impl MonthlyAnalysis {
@@ -326,7 +337,16 @@ impl MonthlyAnalysis {
         let mut satisfaction_counts = [0u32; 5];
         let mut working = 0;
         let mut feedback = Vec::new();
+        let (mut surveys, mut survey_sum) = (0u32, 0u32);
         for ticket in facts {
+            if let Some((rating, comment)) = &ticket.survey {
+                let rating = (*rating).clamp(1, 5);
+                surveys += 1;
+                survey_sum += u32::from(rating);
+                if let Some(text) = comment {
+                    feedback.push((ticket.number.clone(), rating, text.clone()));
+                }
+            }
             total.tickets += 1;
             total.units += ticket.quantity;
             let model = by_model.entry(ticket.model.clone()).or_default();
@@ -389,6 +409,8 @@ impl MonthlyAnalysis {
             satisfaction_counts,
             working,
             feedback,
+            surveys,
+            survey_average: average(f64::from(survey_sum), surveys),
         }
     }
 
@@ -446,6 +468,7 @@ mod tests {
                     satisfaction: 4,
                     feedback: Some("快".into()),
                 }),
+                survey: None,
             },
             TicketFacts {
                 number: b.clone(),
@@ -455,6 +478,7 @@ mod tests {
                 fault_type: "power supply".into(),
                 units: vec![unit(&b, 1, None, None)],
                 confirmation: None,
+                survey: Some((2, Some("slow".into()))),
             },
         ];
         let month = Month::parse("2026-11").unwrap();
@@ -474,7 +498,12 @@ mod tests {
         assert_eq!(analysis.first_pass_percent(), Some(50.0));
         assert_eq!(analysis.satisfaction_average, Some(4.0));
         assert_eq!(analysis.satisfaction_counts, [0, 0, 0, 1, 0]);
-        assert_eq!(analysis.feedback, vec![(a, 4, "快".into())]);
+        assert_eq!(
+            analysis.feedback,
+            vec![(a, 4, "快".into()), (b, 2, "slow".into())],
+            "the customers' survey comments are feedback too"
+        );
+        assert_eq!((analysis.surveys, analysis.survey_average), (1, Some(2.0)));
     }
 
     #[test]

@@ -164,6 +164,13 @@ pub enum EventKind {
         verdict: AuditVerdict,
         note: Option<String>,
     },
+    /// 5.1-5.2: the customer's own answer to the satisfaction survey on their status page,
+    /// recorded by the server (the office's record, as finance's marks are): 1-5, and what
+    /// they wrote.
+    SurveyAnswered {
+        rating: u8,
+        comment: Option<String>,
+    },
     /// The ticket is finished; 5.3: how the customer's feedback was handled.
     Closed {
         note: Option<String>,
@@ -230,6 +237,7 @@ impl EventKind {
             Self::Confirmed(_) => "confirmed",
             Self::Cost(_) => "cost",
             Self::CostAudited { .. } => "cost_audited",
+            Self::SurveyAnswered { .. } => "survey_answered",
             Self::Closed { .. } => "closed",
             Self::Archived { .. } => "archived",
             Self::Held { .. } => "held",
@@ -344,6 +352,15 @@ impl EventKind {
                     note = note.as_str()
                 ),
                 None => tr!(lang, "event-cost-audited", verdict = verdict.label(lang)),
+            },
+            Self::SurveyAnswered { rating, comment } => match comment {
+                Some(comment) => tr!(
+                    lang,
+                    "event-survey-answered-comment",
+                    rating = *rating,
+                    comment = comment.as_str()
+                ),
+                None => tr!(lang, "event-survey-answered", rating = *rating),
             },
             Self::Closed { .. } => tr!(lang, "event-closed"),
             Self::Archived {

@@ -94,7 +94,7 @@ impl Role {
             return self != Self::Admin;
         }
         // The server notes it itself; the administrator looks after the servers.
-        if action == A::NoteClock {
+        if matches!(action, A::NoteClock | A::NoteSurvey) {
             return matches!(self, Self::Head | Self::Admin);
         }
         match self {
@@ -174,10 +174,12 @@ pub enum Action {
     Label,
     /// The office's note of a step dated ahead of the server's clock (by the server itself).
     NoteClock,
+    /// The customer's survey answer, recorded by the server itself.
+    NoteSurvey,
 }
 
 impl Action {
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 26] = [
         Self::Intake,
         Self::Edit,
         Self::Forward,
@@ -203,6 +205,7 @@ impl Action {
         Self::Scan,
         Self::Label,
         Self::NoteClock,
+        Self::NoteSurvey,
     ];
 
     /// The `rma-agent` command that takes the step (`parts-request`).
@@ -233,6 +236,7 @@ impl Action {
             Self::Scan => "scan",
             Self::Label => "label",
             Self::NoteClock => "note-clock",
+            Self::NoteSurvey => "note-survey",
         }
     }
 
@@ -266,6 +270,7 @@ impl Action {
             K::Cost(_) => Self::Cost,
             K::CostAudited { .. } => Self::AuditCost,
             K::ClockCorrected { .. } => Self::NoteClock,
+            K::SurveyAnswered { .. } => Self::NoteSurvey,
             K::Closed { .. } => Self::Close,
             K::Archived { .. } => Self::Archive,
             K::Held { .. } => Self::Hold,
@@ -286,6 +291,7 @@ impl Action {
                 | Self::Cost
                 | Self::AuditCost
                 | Self::NoteClock
+                | Self::NoteSurvey
                 | Self::Archive
                 | Self::Resolve
                 | Self::Scan

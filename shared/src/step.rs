@@ -119,7 +119,11 @@ impl Step {
             Action::Resume => source.decode().map(Self::Resume),
             Action::Cancel => source.decode().map(Self::Cancel),
             Action::Resolve => source.decode().map(Self::Resolve),
-            Action::AuditCost | Action::Scan | Action::Label | Action::NoteClock => {
+            Action::AuditCost
+            | Action::Scan
+            | Action::Label
+            | Action::NoteClock
+            | Action::NoteSurvey => {
                 return Err(BadRequest::NoSuchStep(step.to_owned()));
             }
         }

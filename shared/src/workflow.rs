@@ -37,6 +37,8 @@ pub struct Workflow {
     pub conflicts: Vec<Conflict>,
     /// The cost lines recorded, which finance may audit.
     pub costs: Vec<EventId>,
+    /// The customer answered the satisfaction survey (once).
+    pub surveyed: bool,
 }
 
 impl Workflow {
@@ -58,6 +60,7 @@ impl Workflow {
             cancelled: None,
             conflicts: Vec::new(),
             costs: Vec::new(),
+            surveyed: false,
         }
     }
 
@@ -224,7 +227,7 @@ impl Workflow {
             A::Intake => true,
             A::Edit | A::Cost | A::Scan | A::Label => true,
             A::AuditCost => !self.costs.is_empty(),
-            A::NoteClock => false,
+            A::NoteClock | A::NoteSurvey => false,
             A::Forward => self.forwarded_at.is_none() && !assessed,
             A::Assess => !assessed,
             A::Receive => assessed && self.units.is_empty(),
@@ -517,6 +520,18 @@ impl Workflow {
                         event: cost.clone(),
                     });
                 }
+            }
+            K::SurveyAnswered { rating, .. } => {
+                if self.surveyed {
+                    return Err(Refusal::AlreadyAnswered);
+                }
+                if self.shipped_at.is_none() {
+                    return Err(Refusal::NotShipped);
+                }
+                if !(1..=5).contains(rating) {
+                    return Err(Refusal::BadRecord(Bad::Satisfaction));
+                }
+                self.surveyed = true;
             }
             K::Closed { .. } => {
                 if self.confirmed_at.is_none() {

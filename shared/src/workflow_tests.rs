@@ -631,6 +631,8 @@ fn sample(flow: &Workflow, action: Action) -> Option<EventKind> {
         },
         // Noted by the server itself, never offered at a bench.
         Action::NoteClock => return None,
+        // Answered by the customer on their status page, recorded by the server.
+        Action::NoteSurvey => return None,
         Action::Close => EventKind::Closed { note: None },
         Action::Archive => archived(),
         Action::Hold => EventKind::Held {

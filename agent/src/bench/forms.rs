@@ -281,7 +281,12 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
                 }
             };
         }
-        Action::Intake | Action::Scan | Action::Label | Action::AuditCost | Action::NoteClock => {
+        Action::Intake
+        | Action::Scan
+        | Action::Label
+        | Action::AuditCost
+        | Action::NoteClock
+        | Action::NoteSurvey => {
             return html! {};
         }
     };

@@ -129,6 +129,7 @@ pub async fn show(
                 dt { (t("analysis-bench-time")) } dd { (tr!(lang, "analysis-bench-line", average = one(a.bench_minutes_average))) }
                 dt { (t("analysis-first-pass")) } dd #first-pass { (tr!(lang, "analysis-first-pass-line", percent = one(a.first_pass_percent()), passed = a.first_pass_units, inspected = a.inspected_units)) }
                 dt { (t("analysis-satisfaction")) } dd #satisfaction { (tr!(lang, "analysis-satisfaction-line", average = one(a.satisfaction_average), confirmations = a.confirmations, working = a.working)) }
+                dt { (t("analysis-surveys")) } dd #surveys { (tr!(lang, "analysis-surveys-line", average = one(a.survey_average), answers = a.surveys)) }
             }
             div.charts {
                 (bars(&t("chart-by-model"), &models, "", lang))
@@ -251,6 +252,13 @@ pub fn rows(a: &MonthlyAnalysis, lang: Lang) -> Vec<Vec<String>> {
     }
     row([
         t("analysis-satisfaction"),
+        t("analysis-surveys"),
+        a.surveys.to_string(),
+        e(),
+        hours(a.survey_average),
+    ]);
+    row([
+        t("analysis-satisfaction"),
         t("csv-working"),
         a.working.to_string(),
         e(),
@@ -337,6 +345,12 @@ pub fn sheets(a: &MonthlyAnalysis, lang: Lang) -> Vec<Sheet> {
         count(a.working),
         Cell::Empty,
         Cell::Empty,
+    ]);
+    summary.push(vec![
+        Cell::text(t("analysis-surveys")),
+        count(a.surveys),
+        Cell::Empty,
+        decimal(a.survey_average),
     ]);
 
     let mut models = Sheet::new(

@@ -51,6 +51,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
             post(ticket::replace_status_link),
         )
         .route("/s/{token}", get(status::show))
+        .route("/s/{token}/survey", post(status::answer_survey))
         .route("/c/{*code}", get(ticket::scanned))
         .route("/analysis", get(analysis::show))
         .route("/analysis.csv", get(analysis::download))

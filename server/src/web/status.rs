@@ -105,7 +105,7 @@ pub async fn show(
                 if let Err(err) = state.store.note_status_opened(&view.number) {
                     tracing::warn!(ticket = %view.number, error = %err, "a status page's opening was not counted");
                 }
-                answer(StatusCode::OK, status_page(&view, lang))
+                answer(StatusCode::OK, status_page(&view, &token, lang))
             }
             None => {
                 state.status_limits.unknown(from);
@@ -151,7 +151,7 @@ fn page(lang: Lang, title: &str, body: Markup) -> Html<String> {
 
 /// What the customer reads of their return: its number, model and quantity, where it stands,
 /// and the dates and tracking of the steps that concern them.
-fn status_page(view: &TicketView, lang: Lang) -> Html<String> {
+fn status_page(view: &TicketView, token: &str, lang: Lang) -> Html<String> {
     let day = |at| rma_shared::calendar::company().date(at).to_string();
     let status = match view.status {
         TicketStatus::Archived => TicketStatus::Closed,
@@ -200,7 +200,114 @@ fn status_page(view: &TicketView, lang: Lang) -> Html<String> {
             p.muted #model { (tr!(lang, "status-page-model", model = view.registration.model.as_str(), quantity = view.registration.quantity)) }
             p.now #now { (tr!(lang, "status-page-now", status = status.as_str())) }
             @if !facts.is_empty() { ul #steps { @for fact in &facts { li { (fact) } } } }
+            (survey(view, token, lang))
             p.muted { (tr!(lang, "status-page-note")) }
         },
     )
+}
+
+/// The satisfaction survey (regulation 5.1-5.2), once the units are on their way back, until
+/// the customer has answered it.
+fn survey(view: &TicketView, token: &str, lang: Lang) -> Markup {
+    let answered = view
+        .events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::SurveyAnswered { .. }));
+    if answered {
+        return html! { p #survey-answered { (tr!(lang, "status-survey-answered")) } };
+    }
+    if view.shipments.is_empty() || view.status == TicketStatus::Cancelled {
+        return html! {};
+    }
+    html! {
+        form #survey method="post" action=(format!("/s/{token}/survey")) {
+            h2 { (tr!(lang, "status-survey-title")) }
+            fieldset {
+                legend { (tr!(lang, "status-survey-rating")) }
+                @for rating in 1..=5 {
+                    label.rating { input type="radio" name="rating" value=(rating) required; " " (rating) }
+                }
+            }
+            label { (tr!(lang, "status-survey-comment")) textarea name="comment" maxlength="2000" {} }
+            button.primary type="submit" { (tr!(lang, "status-survey-send")) }
+        }
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct SurveyForm {
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// `POST /s/{token}/survey`: the customer's answer, recorded in the ticket by the server as
+/// the office's own record; it reaches the sites with their next sync. Once a return.
+pub async fn answer_survey(
+    State(state): State<Arc<AppState>>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    axum::Form(form): axum::Form<SurveyForm>,
+) -> Response {
+    let from = peer.map(|axum::Extension(ConnectInfo(peer))| peer.ip());
+    let lang = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language)
+        .unwrap_or(state.settings.language);
+    let said = move |status: StatusCode, text: String| {
+        let body = page(
+            lang,
+            &tr!(lang, "status-survey-title"),
+            html! { p { (text) } },
+        );
+        answer(status, body)
+    };
+    if !state.status_limits.allow(from) {
+        return said(
+            StatusCode::TOO_MANY_REQUESTS,
+            tr!(lang, "status-page-limited"),
+        );
+    }
+    let Some(rating) = form
+        .rating
+        .trim()
+        .parse::<u8>()
+        .ok()
+        .filter(|r| (1..=5).contains(r))
+    else {
+        return said(StatusCode::BAD_REQUEST, tr!(lang, "status-survey-bad"));
+    };
+    let comment: String = form.comment.trim().chars().take(2_000).collect();
+    let comment = Some(comment).filter(|c| !c.is_empty());
+    super::off_thread(move || {
+        let Some(number) = state.store.status_ticket(&token).ok().flatten() else {
+            state.status_limits.unknown(from);
+            return said(StatusCode::NOT_FOUND, tr!(lang, "status-page-unknown"));
+        };
+        let kind = EventKind::SurveyAnswered { rating, comment };
+        match state
+            .store
+            .record_at_office(&number, kind, "customer", Utc::now())
+        {
+            Ok(()) => {
+                tracing::info!(ticket = %number, rating, "the customer answered the survey");
+                said(StatusCode::OK, tr!(lang, "status-survey-thanks"))
+            }
+            Err(crate::store::ServerStoreError::Refused(refusal)) => said(
+                StatusCode::CONFLICT,
+                rma_shared::i18n::Localized::message(&refusal, lang),
+            ),
+            Err(err) => {
+                tracing::error!(ticket = %number, error = %err, "a survey answer was not recorded");
+                said(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    tr!(lang, "status-page-unknown"),
+                )
+            }
+        }
+    })
+    .await
 }

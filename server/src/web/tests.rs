@@ -984,6 +984,91 @@ async fn a_customers_status_page_needs_no_account_and_shows_only_their_return() 
     );
 }
 
+async fn post_survey(f: &Fixture, path: &str, form: &str) -> Answer {
+    send(
+        f,
+        Request::post(format!("{path}/survey"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT_LANGUAGE, "en")
+            .header("sec-fetch-site", "same-origin")
+            .body(Body::from(form.to_owned()))
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_customer_answers_the_survey_once_and_it_counts_in_the_months_satisfaction() {
+    let f = fixture();
+    let sales = session(&f, "sam", "sales pass 1").await;
+    let shipped = status_path(&f, &sales, "WH1-2026-00001").await;
+    let registered = status_path(&f, &sales, "WH1-2026-00003").await;
+    let page = as_customer(&f, &shipped, "en").await;
+    assert!(
+        page.body.contains(r#"<form id="survey" method="post""#),
+        "{}",
+        page.body
+    );
+    let none = as_customer(&f, &registered, "en").await;
+    assert!(
+        !none.body.contains("survey"),
+        "no survey before the units go back: {}",
+        none.body
+    );
+
+    let bad = post_survey(&f, &shipped, "rating=9&comment=").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("choose a rating from 1 to 5"),
+        "{}",
+        bad.body
+    );
+    let early = post_survey(&f, &registered, "rating=3&comment=").await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    let thanks = post_survey(&f, &shipped, "rating=5&comment=fast+and+friendly").await;
+    assert_eq!(thanks.status, StatusCode::OK, "{}", thanks.body);
+    assert!(thanks.body.contains("Thank you"), "{}", thanks.body);
+    let again = post_survey(&f, &shipped, "rating=1&comment=").await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(
+        again.body.contains("answered the survey already"),
+        "{}",
+        again.body
+    );
+    let page = as_customer(&f, &shipped, "en").await;
+    assert!(
+        page.body.contains(r#"id="survey-answered""#),
+        "{}",
+        page.body
+    );
+
+    // The office's record in the ticket (it reaches the sites with their next sync) ...
+    let (_, doc) = f
+        .state
+        .store
+        .tickets()
+        .read(&TicketNumber::parse("WH1-2026-00001").unwrap())
+        .unwrap()
+        .unwrap();
+    let answered: Vec<Event> = doc
+        .events()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| matches!(e.kind, EventKind::SurveyAnswered { .. }))
+        .collect();
+    assert_eq!(answered.len(), 1);
+    assert_eq!(answered[0].site.as_str(), crate::store::OFFICE_SITE);
+    assert_eq!(answered[0].by, "customer");
+    // ... and in the month's satisfaction, with its comment among the feedback.
+    let analysis = get(&f, &sales, "/analysis?month=2026-03").await;
+    assert!(
+        analysis.body.contains("average 5.0 of 5 over 1 answer"),
+        "{}",
+        analysis.body
+    );
+    assert!(analysis.body.contains("fast and friendly"));
+}
+
 #[tokio::test]
 async fn pages_carry_protective_headers_and_no_inline_script() {
     let f = fixture();

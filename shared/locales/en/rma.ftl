@@ -172,6 +172,7 @@ refusal-no_ship_notice = regulation 4.1: sales issues the shipping notice before
 refusal-no_units = regulation 4.1: no unit of this ticket has been received yet, so nothing can be shipped
 refusal-not_shipped = regulation 5.2: delivery can be confirmed only after every unit shipped
 refusal-already_confirmed = delivery was already confirmed
+refusal-already_answered = the customer answered the survey already (once per return)
 refusal-not_confirmed = regulation 5.2: confirm delivery with the customer before closing (`rma-agent confirm`)
 refusal-not_closed = regulation 8: only closed or cancelled tickets are archived; close it first
 refusal-already_shipped = a ticket with shipped units cannot be cancelled
@@ -455,6 +456,11 @@ analysis-satisfaction-line = average { $average } of 5 over { $confirmations ->
     [one] { $confirmations } confirmation
    *[other] { $confirmations } confirmations
 }; { $working } working
+analysis-surveys = Customers' own survey
+analysis-surveys-line = average { $average } of 5 over { $answers ->
+    [one] 1 answer
+   *[other] { $answers } answers
+}
 analysis-score = { $score } of 5
 analysis-by-model = Returns by model
 analysis-tickets = Tickets
@@ -1220,6 +1226,7 @@ action = { $action ->
     [resolve] Settle a conflict
     [scan] Scan
     [note-clock] Note a clock ahead
+    [note-survey] Record the customer's survey answer
    *[label] Print labels
 }
 bench-title = Repair bench
@@ -1355,6 +1362,8 @@ audit-kind = { $kind ->
 ## Finance's audit of the cost ledger (regulation 6.2)
 refusal-unknown_cost = there is no cost line { $event } in this ticket
 event-cost-audited = cost line { $verdict } by finance
+event-survey-answered = the customer answered the survey: { $rating } of 5
+event-survey-answered-comment = the customer answered the survey: { $rating } of 5, “{ $comment }”
 event-cost-audited-note = cost line { $verdict } by finance: { $note }
 audit-verdict = { $verdict ->
     [audited] audited
@@ -1489,3 +1498,10 @@ ticket-status-link-opened = { $count ->
 }
 ticket-status-link-replace = Give the customer a new link (the old one stops working)
 ticket-status-link-forbidden = Sales, after-sales and the head give customers new status links.
+status-survey-title = How satisfied are you with this repair?
+status-survey-rating = Your rating (1 = not at all, 5 = very)
+status-survey-comment = Anything you would like to tell us (optional)
+status-survey-send = Send
+status-survey-thanks = Thank you: we have your answer.
+status-survey-answered = You have answered our survey for this return. Thank you.
+status-survey-bad = Please choose a rating from 1 to 5.

@@ -154,6 +154,7 @@ refusal-no_ship_notice = 规程 4.1：包装前须由销售部发出发货通知
 refusal-no_units = 规程 4.1：此工单还没有任何设备收货，无可发货
 refusal-not_shipped = 规程 5.2：所有设备发货后才能确认收货
 refusal-already_confirmed = 已经确认过收货
+refusal-already_answered = 客户已经填写过满意度调查（每次返修只能填写一次）
 refusal-not_confirmed = 规程 5.2：结案前须与客户确认收货（`rma-agent confirm`）
 refusal-not_closed = 规程第 8 条：只有已结案或已取消的工单才能归档；请先结案
 refusal-already_shipped = 已有设备发货的工单不能取消
@@ -404,6 +405,8 @@ analysis-first-pass = 一次检验合格
 analysis-first-pass-line = { $percent } %（{ $inspected } 台中 { $passed } 台）
 analysis-satisfaction = 客户满意度
 analysis-satisfaction-line = 平均 { $average } 分（满分 5 分，共 { $confirmations } 次确认）；{ $working } 台正常工作
+analysis-surveys = 客户满意度调查
+analysis-surveys-line = 平均 { $average } 分（满分 5 分，共 { $answers } 份答卷）
 analysis-score = { $score } 分
 analysis-by-model = 各型号退货
 analysis-tickets = 工单数
@@ -1112,6 +1115,7 @@ action = { $action ->
     [resolve] 处理冲突
     [scan] 扫码
     [note-clock] 记录时钟超前
+    [note-survey] 记录客户的满意度调查
    *[label] 打印标签
 }
 bench-title = 维修台
@@ -1241,6 +1245,8 @@ audit-kind = { $kind ->
 ## Finance's audit of the cost ledger (regulation 6.2)
 refusal-unknown_cost = 此工单中没有费用记录 { $event }
 event-cost-audited = 财务{ $verdict }了一条费用记录
+event-survey-answered = 客户填写了满意度调查：{ $rating }/5 分
+event-survey-answered-comment = 客户填写了满意度调查：{ $rating }/5 分，“{ $comment }”
 event-cost-audited-note = 财务{ $verdict }了一条费用记录：{ $note }
 audit-verdict = { $verdict ->
     [audited] 审核通过
@@ -1370,3 +1376,10 @@ ticket-status-link-opened = { $count ->
 }
 ticket-status-link-replace = 给客户新链接（旧链接立即失效）
 ticket-status-link-forbidden = 只有销售部、售后部和负责人可以给客户新的进度链接。
+status-survey-title = 您对这次维修满意吗？
+status-survey-rating = 您的评分（1 = 很不满意，5 = 非常满意）
+status-survey-comment = 您想告诉我们的话（可不填）
+status-survey-send = 提交
+status-survey-thanks = 谢谢！我们已收到您的答卷。
+status-survey-answered = 您已填写过本次返修的满意度调查，谢谢。
+status-survey-bad = 请选择 1 到 5 分。

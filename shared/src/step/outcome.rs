@@ -194,6 +194,7 @@ fn done(kind: &EventKind, ticket: &TicketNumber, lang: Lang) -> Vec<String> {
         EventKind::ConflictResolved { .. } => tr!(lang, "done-resolved", ticket = ticket_text),
         EventKind::ClockCorrected { .. }
         | EventKind::CostAudited { .. }
+        | EventKind::SurveyAnswered { .. }
         | EventKind::Scanned { .. }
         | EventKind::LabelsPrinted { .. } => kind.describe(lang),
     };

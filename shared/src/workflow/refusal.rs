@@ -72,6 +72,8 @@ pub enum Refusal {
     NoUnits,
     NotShipped,
     AlreadyConfirmed,
+    /// The customer answered the survey already.
+    AlreadyAnswered,
     NotConfirmed,
     NotClosed,
     AlreadyShipped,
@@ -241,6 +243,7 @@ impl Refusal {
             Self::NoUnits => "no_units",
             Self::NotShipped => "not_shipped",
             Self::AlreadyConfirmed => "already_confirmed",
+            Self::AlreadyAnswered => "already_answered",
             Self::NotConfirmed => "not_confirmed",
             Self::NotClosed => "not_closed",
             Self::AlreadyShipped => "already_shipped",

@@ -1,0 +1,135 @@
+//! The customer's side across real processes: a ticket walked to shipment at a site and
+//! synced; the office gives its status link; the customer, with no account, reads where the
+//! return stands with the tracking number and answers the survey once; the answer is the
+//! office's record in the ticket, at the site after its next sync and in the month's analysis.
+
+use rma_tests::{Agent, Server, get_page};
+
+#[test]
+fn a_customer_follows_the_return_and_answers_the_survey_once() {
+    let server = Server::start();
+    // The site's person, once the server's directory reaches the site.
+    server.add_user("tester", "head", "tester pass 1");
+    let agent = Agent::enrolled("WH1", &server);
+    agent.ok(&["area", "add", "SHELF-A"]);
+    let ticket = agent.intake("Acme Ltd", 1);
+    let unit = format!("{ticket}-1");
+    agent.ok(&["assess", &ticket, "--severity", "simple"]);
+    agent.ok(&["receive", &ticket, "--area", "SHELF-A"]);
+    agent.ok(&["assign", &ticket, "--repairer", "Bob"]);
+    agent.ok(&[
+        "repair",
+        &unit,
+        "--steps",
+        "replaced fuse",
+        "--minutes",
+        "20",
+    ]);
+    agent.ok(&["inspect", &unit, "--pass", "--inspector", "Ivy"]);
+    agent.ok(&[
+        "ship-notice",
+        &ticket,
+        "--method",
+        "courier",
+        "--date",
+        "2026-12-20",
+    ]);
+    agent.ok(&["pack", &ticket]);
+    agent.ok(&[
+        "ship",
+        &ticket,
+        "--carrier",
+        "SF Express",
+        "--tracking",
+        "SF99881",
+    ]);
+    agent.ok(&[
+        "cost",
+        &ticket,
+        "--kind",
+        "repair",
+        "--amount",
+        "150",
+        "--liability",
+        "quality-defect",
+    ]);
+    agent.ok(&["sync"]);
+
+    server.add_user("sam", "sales", "sales pass 1");
+    let sam = server.log_in("sam", "sales pass 1").unwrap();
+    let office = get_page(&format!("{}/tickets/{ticket}", server.url), &sam)
+        .text()
+        .unwrap();
+    let link = office
+        .split(r#"id="status-link"><a href=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the office's page gives the status link")
+        .to_owned();
+    assert!(link.starts_with(&format!("{}/s/", server.url)), "{link}");
+
+    // No account, no cookie: what the customer sees.
+    let customer = rma_tests::http();
+    let page = customer
+        .get(&link)
+        .header("accept-language", "zh-CN")
+        .send()
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["x-robots-tag"], "noindex, nofollow");
+    let page = page.text().unwrap();
+    assert!(page.contains(&format!("您的返修单 {ticket}")), "{page}");
+    assert!(
+        page.contains("SF Express") && page.contains("SF99881"),
+        "{page}"
+    );
+    for private in ["150", "Acme", "Bob", "Ivy", "replaced fuse"] {
+        assert!(
+            !page.contains(private),
+            "{private} shown to the customer: {page}"
+        );
+    }
+    let answer = |form: &str| {
+        customer
+            .post(format!("{link}/survey"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", &server.url)
+            .body(form.to_owned())
+            .send()
+            .unwrap()
+    };
+    assert_eq!(answer("rating=4&comment=quick+repair").status(), 200);
+    let again = answer("rating=1&comment=");
+    assert_eq!(again.status(), 409);
+
+    // At the site after its next sync, as the office's record.
+    agent.ok(&["sync"]);
+    let view = agent.json(&["show", &ticket]);
+    let answered: Vec<&serde_json::Value> = view["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "survey_answered")
+        .collect();
+    assert_eq!(answered.len(), 1, "{view}");
+    assert_eq!(answered[0]["rating"], 4);
+    assert_eq!(answered[0]["site"], "OFFICE");
+    assert_eq!(answered[0]["by"], "customer");
+    // The site goes on with the ticket, and the month's analysis counts the answer.
+    agent.ok(&[
+        "hold",
+        &ticket,
+        "--reason",
+        "waiting for the customer's call",
+    ]);
+    let report = agent.ok(&["sync"]);
+    assert!(!report.contains("refused"), "{report}");
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let analysis = get_page(&format!("{}/analysis?month={month}", server.url), &sam)
+        .text()
+        .unwrap();
+    assert!(
+        analysis.contains("average 4.0 of 5 over 1 answer") && analysis.contains("quick repair"),
+        "{analysis}"
+    );
+}
