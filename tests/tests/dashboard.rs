@@ -152,5 +152,21 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
             "{page}: {scroll} px wide in a {inner} px window"
         );
     }
+    // The customer's status page, from the link on the ticket's page: no session needed, and
+    // it fits the phone too.
+    client
+        .goto(&format!("{}/tickets/{late}", server.url))
+        .await
+        .unwrap();
+    let link = text(&client, "#status-link a").await;
+    client.delete_all_cookies().await.unwrap();
+    client.goto(&link).await.unwrap();
+    let heading = text(&client, "h1").await;
+    assert!(heading.contains(late.as_str()), "{heading}");
+    let (scroll, inner) = widths(&client).await;
+    assert!(
+        scroll <= inner,
+        "the status page: {scroll} px wide in a {inner} px window"
+    );
     client.close().await.unwrap();
 }
