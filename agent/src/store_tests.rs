@@ -16,6 +16,9 @@ fn registration(model: &str) -> Registration {
         quantity: 2,
         fault: "no power".into(),
         request: CustomerRequest::Repair,
+        email: None,
+        phone: None,
+        customer_lang: None,
     }
 }
 

@@ -413,16 +413,29 @@ pub enum RegistrationField {
     Customer,
     Contact,
     Fault,
+    Email,
+    Phone,
+    CustomerLang,
 }
 
 impl RegistrationField {
-    pub const ALL: [Self; 3] = [Self::Customer, Self::Contact, Self::Fault];
+    pub const ALL: [Self; 6] = [
+        Self::Customer,
+        Self::Contact,
+        Self::Fault,
+        Self::Email,
+        Self::Phone,
+        Self::CustomerLang,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
             Self::Customer => "customer",
             Self::Contact => "contact",
             Self::Fault => "fault",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::CustomerLang => "customer_lang",
         }
     }
 

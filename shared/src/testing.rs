@@ -17,6 +17,9 @@ pub fn registration() -> Registration {
         quantity: 1,
         fault: "dead".into(),
         request: CustomerRequest::Repair,
+        email: None,
+        phone: None,
+        customer_lang: None,
     }
 }
 

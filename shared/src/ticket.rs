@@ -41,6 +41,15 @@ pub struct Registration {
     pub quantity: u32,
     pub fault: String,
     pub request: CustomerRequest,
+    /// The customer's e-mail address and mobile number, for notices about their return.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// The language the customer reads (their status page and notices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub customer_lang: Option<crate::i18n::Lang>,
 }
 
 /// A registration field two sites changed concurrently: every value is kept.
@@ -111,6 +120,15 @@ impl TicketDoc {
             doc.put(&reg, "quantity", u64::from(registration.quantity))?;
             doc.put(&reg, "fault", registration.fault.as_str())?;
             doc.put(&reg, "request", registration.request.key())?;
+            if let Some(email) = &registration.email {
+                doc.put(&reg, "email", email.as_str())?;
+            }
+            if let Some(phone) = &registration.phone {
+                doc.put(&reg, "phone", phone.as_str())?;
+            }
+            if let Some(lang) = registration.customer_lang {
+                doc.put(&reg, "customer_lang", lang.code())?;
+            }
             let events = doc.put_object(ROOT, "events", ObjType::List)?;
             Ok((reg, events))
         };
@@ -193,7 +211,17 @@ impl TicketDoc {
                 fields[at] = Some(item.value.into_value());
             }
         }
-        let [customer, contact, model, quantity, fault, request] = fields;
+        let [
+            customer,
+            contact,
+            model,
+            quantity,
+            fault,
+            request,
+            email,
+            phone,
+            customer_lang,
+        ] = fields;
         let text = |value: Option<Value<'static>>, key: &'static str| {
             value
                 .and_then(|v| v.into_string().ok())
@@ -214,6 +242,11 @@ impl TicketDoc {
             quantity,
             fault: text(fault, "fault")?,
             request,
+            email: email.and_then(|v| v.into_string().ok()),
+            phone: phone.and_then(|v| v.into_string().ok()),
+            customer_lang: customer_lang
+                .and_then(|v| v.into_string().ok())
+                .and_then(|code| crate::i18n::Lang::parse(&code)),
         })
     }
 
@@ -419,8 +452,16 @@ fn guard<T>(f: impl FnOnce() -> Result<T, automerge::AutomergeError>) -> Result<
 }
 
 /// The keys of the registration form, in the order [`TicketDoc::registration`] reads them.
-const REGISTRATION_KEYS: [&str; 6] = [
-    "customer", "contact", "model", "quantity", "fault", "request",
+const REGISTRATION_KEYS: [&str; 9] = [
+    "customer",
+    "contact",
+    "model",
+    "quantity",
+    "fault",
+    "request",
+    "email",
+    "phone",
+    "customer_lang",
 ];
 
 fn read_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
@@ -454,6 +495,9 @@ pub(crate) mod tests {
             quantity: 2,
             fault: "screen flickers".into(),
             request: CustomerRequest::Repair,
+            email: None,
+            phone: None,
+            customer_lang: None,
         };
         TicketDoc::create(
             TicketId::random(),

@@ -145,6 +145,9 @@ fn new_ticket() -> TicketDoc {
         quantity: 2,
         fault: "dead".into(),
         request: CustomerRequest::Repair,
+        email: None,
+        phone: None,
+        customer_lang: None,
     };
     TicketDoc::create(
         TicketId::random(),

@@ -12,7 +12,47 @@ fn a_customer_follows_the_return_and_answers_the_survey_once() {
     server.add_user("tester", "head", "tester pass 1");
     let agent = Agent::enrolled("WH1", &server);
     agent.ok(&["area", "add", "SHELF-A"]);
-    let ticket = agent.intake("Acme Ltd", 1);
+    // The customer's e-mail, mobile and language, checked for form at intake.
+    let intake = |more: &[&str]| {
+        let mut args = vec![
+            "intake",
+            "--customer",
+            "Acme Ltd",
+            "--model",
+            "X200",
+            "--quantity",
+            "1",
+            "--fault",
+            "no power",
+            "--request",
+            "repair",
+        ];
+        args.extend_from_slice(more);
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let args = intake(&["--email", "li.wei@", "--phone", "139 1111 2222"]);
+    let err = agent.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(err.contains("“li.wei@” is not an e-mail address"), "{err}");
+    let args = intake(&["--email", "li.wei@acme.cn", "--phone", "call me"]);
+    let err = agent.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(err.contains("is not a mobile number"), "{err}");
+    let args = intake(&[
+        "--email",
+        "li.wei@acme.cn",
+        "--phone",
+        "+86 139 1111 2222",
+        "--customer-lang",
+        "zh-CN",
+    ]);
+    let ticket = agent
+        .ok(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .trim()
+        .to_owned();
+    agent.ok(&["edit", &ticket, "--phone", "+86 139 3333 4444"]);
+    let registration = agent.json(&["show", &ticket])["registration"].clone();
+    assert_eq!(registration["email"], "li.wei@acme.cn");
+    assert_eq!(registration["phone"], "+86 139 3333 4444");
+    assert_eq!(registration["customer_lang"], "zh-CN");
     let unit = format!("{ticket}-1");
     agent.ok(&["assess", &ticket, "--severity", "simple"]);
     agent.ok(&["receive", &ticket, "--area", "SHELF-A"]);
@@ -70,9 +110,10 @@ fn a_customer_follows_the_return_and_answers_the_survey_once() {
 
     // No account, no cookie: what the customer sees.
     let customer = rma_tests::http();
+    // In the customer's language, whatever the browser asks for.
     let page = customer
         .get(&link)
-        .header("accept-language", "zh-CN")
+        .header("accept-language", "en")
         .send()
         .unwrap();
     assert_eq!(page.status(), 200);

@@ -48,6 +48,22 @@ fn field(lang: Lang, form: &str, name: &str, key: &str, required: bool) -> Marku
     }
 }
 
+/// The customer's e-mail, mobile number and language (for their status page and notices).
+fn reach_fields(lang: Lang, form: &str) -> Markup {
+    let id = |name: &str| format!("{form}-{name}");
+    html! {
+        label for=(id("email")) { (tr!(lang, "bench-f-email")) }
+        input id=(id("email")) name="email" type="email" autocomplete="off";
+        label for=(id("phone")) { (tr!(lang, "bench-f-phone")) }
+        input id=(id("phone")) name="phone" type="tel" autocomplete="off";
+        label for=(id("customer_lang")) { (tr!(lang, "bench-f-customer-lang")) }
+        select id=(id("customer_lang")) name="customer_lang" {
+            option value="" { "—" }
+            @for choice in Lang::ALL { option value=(choice.code()) { (choice.own_name()) } }
+        }
+    }
+}
+
 fn area_choice(ctx: &FormContext<'_>, form: &str, name: &str, required: bool) -> Markup {
     let id = format!("{form}-{name}");
     html! {
@@ -264,6 +280,7 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
             (field(lang, action.command(), "customer", "bench-customer", false))
             (field(lang, action.command(), "contact", "bench-f-contact", false))
             (field(lang, action.command(), "fault", "bench-fault", false))
+            (reach_fields(lang, action.command()))
         },
         Action::Resolve => {
             return html! {
@@ -335,6 +352,7 @@ pub(crate) fn intake_form(lang: Lang) -> Markup {
         form method="post" action="/tickets" {
             (field(lang, "f", "customer", "bench-customer", true))
             (field(lang, "f", "contact", "bench-f-contact", false))
+            (reach_fields(lang, "f"))
             (field(lang, "f", "model", "bench-model", true))
             label for="f-quantity" { (tr!(lang, "bench-f-quantity")) }
             input #f-quantity name="quantity" type="number" min="1" max="10000" value="1" required;

@@ -464,7 +464,11 @@ pub(crate) async fn ticket_page(
             p.refused { (tr!(lang, "out-was-due", deadline = late.deadline.label(lang), due = crate::output::time(late.due))) }
         }
         dl.facts {
-            dt { (tr!(lang, "bench-customer")) } dd { (reg.customer) @if let Some(c) = &reg.contact { " · " (c) } }
+            dt { (tr!(lang, "bench-customer")) } dd {
+                (reg.customer)
+                @for reach in [&reg.contact, &reg.email, &reg.phone].into_iter().flatten() { " · " (reach) }
+                @if let Some(reads) = reg.customer_lang { " · " (reads.own_name()) }
+            }
             dt { (tr!(lang, "bench-model")) } dd { (reg.model) " × " (reg.quantity) }
             dt { (tr!(lang, "bench-fault")) } dd { (reg.fault) }
             dt { (tr!(lang, "bench-request")) } dd { (reg.request.label(lang)) }

@@ -57,6 +57,9 @@ impl Desk {
                     quantity: intake.quantity.get(),
                     fault: intake.fault.into(),
                     request: intake.request,
+                    email: intake.email.map(String::from),
+                    phone: intake.phone.map(String::from),
+                    customer_lang: intake.customer_lang,
                 };
                 self.store().check_duty(&asker.user, Action::Intake)?;
                 let registered = Event::stamped(
@@ -77,12 +80,18 @@ impl Desk {
             }
             Step::Edit(edit) => {
                 let changes: Vec<_> = [
-                    (RegistrationField::Customer, edit.customer),
-                    (RegistrationField::Contact, edit.contact),
-                    (RegistrationField::Fault, edit.fault),
+                    (RegistrationField::Customer, edit.customer.map(String::from)),
+                    (RegistrationField::Contact, edit.contact.map(String::from)),
+                    (RegistrationField::Fault, edit.fault.map(String::from)),
+                    (RegistrationField::Email, edit.email.map(String::from)),
+                    (RegistrationField::Phone, edit.phone.map(String::from)),
+                    (
+                        RegistrationField::CustomerLang,
+                        edit.customer_lang.map(|lang| lang.code().to_owned()),
+                    ),
                 ]
                 .into_iter()
-                .filter_map(|(field, value)| value.map(|v| (field, String::from(v))))
+                .filter_map(|(field, value)| value.map(|v| (field, v)))
                 .collect();
                 if changes.is_empty() {
                     return Err(DeskError::NothingToEdit);

@@ -102,6 +102,8 @@ pub async fn show(
         });
         match found {
             Some(view) => {
+                // The customer's own language, when the site recorded it.
+                let lang = view.registration.customer_lang.unwrap_or(lang);
                 if let Err(err) = state.store.note_status_opened(&view.number) {
                     tracing::warn!(ticket = %view.number, error = %err, "a status page's opening was not counted");
                 }

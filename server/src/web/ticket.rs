@@ -274,7 +274,12 @@ fn body(view: &TicketView, costs: bool, lang: Lang) -> Markup {
                 @if let Some(reason) = &view.cancelled { " (" (tr!(lang, "event-cancelled", reason = reason.as_str())) ")" } }
             dt { (t("col-site")) } dd { (view.site.as_str()) }
             dt { (t("col-customer")) } dd { (reg.customer) }
-            dt { (t("ticket-contact")) } dd { (reg.contact.as_deref().unwrap_or("-")) }
+            dt { (t("ticket-contact")) } dd #contact {
+                (reg.contact.as_deref().unwrap_or("-"))
+                @if let Some(email) = &reg.email { " · " (email) }
+                @if let Some(phone) = &reg.phone { " · " (phone) }
+                @if let Some(reads) = reg.customer_lang { " · " (reads.own_name()) }
+            }
             dt { (t("col-model")) } dd { (reg.model) }
             dt { (t("ticket-quantity")) } dd { (reg.quantity) }
             dt { (t("out-fault")) } dd { (reg.fault) }

@@ -68,6 +68,9 @@ deadline = { $deadline ->
 field = { $field ->
     [customer] customer
     [contact] contact
+    [email] e-mail
+    [phone] mobile number
+    [customer_lang] customer's language
    *[fault] fault description
 }
 request = { $request ->
@@ -874,12 +877,18 @@ help-rma-agent-init--token = This site's token from `rma-server site add`
 help-rma-agent-init--ca_cert = The company's certificate authority (PEM), for an https server whose certificate it signed
 help-rma-agent-intake--customer = The customer's name
 help-rma-agent-intake--contact = How to reach the customer
+help-rma-agent-intake--customer_lang = The language the customer reads: en or zh-CN (their status page and notices)
+help-rma-agent-intake--phone = The customer's mobile number, for text messages
+help-rma-agent-intake--email = The customer's e-mail address, for notices about their return
 help-rma-agent-intake--model = The product model
 help-rma-agent-intake--quantity = How many units come back
 help-rma-agent-intake--fault = The fault as the customer describes it
 help-rma-agent-intake--request = What the customer asks for
 help-rma-agent-edit--customer = The customer's name
 help-rma-agent-edit--contact = How to reach the customer
+help-rma-agent-edit--customer_lang = The language the customer reads: en or zh-CN
+help-rma-agent-edit--phone = The customer's mobile number
+help-rma-agent-edit--email = The customer's e-mail address
 help-rma-agent-edit--fault = The fault as the customer describes it
 help-rma-agent-forward--note = Anything after-sales should know
 help-rma-agent-assess--severity = Simple, or complex (joint review with technical and production)
@@ -1168,6 +1177,8 @@ arg-not-ticket-or-unit = “{ $text }” is neither a ticket number (WH1-2026-00
 arg-not-a-part = “{ $text }” is not a part: write PART or PART:QUANTITY, e.g. FUSE-5A:2
 arg-empty = this cannot be empty
 arg-not-a-date = “{ $text }” is not a date: write it as YYYY-MM-DD, e.g. 2026-12-01
+arg-not-a-phone = “{ $text }” is not a mobile number: 6 to 15 digits, e.g. +86 139 1111 2222
+arg-not-an-email = “{ $text }” is not an e-mail address: write it as name@example.com
 arg-not-a-size = “{ $text }” is not a label size: give WIDTHxHEIGHT in millimetres, e.g. 50x25
 arg-not-an-amount = “{ $text }” is not an amount: write it like 120 or 120.50
 arg-out-of-range = { $value } is out of range: give a number from { $low } to { $high }
@@ -1314,6 +1325,9 @@ bench-f-keeper = Keeper
 bench-f-years = Years to keep (default: the setting)
 bench-f-reason = Reason
 bench-f-contact = Contact
+bench-f-customer-lang = The customer reads
+bench-f-phone = Mobile (for text messages)
+bench-f-email = E-mail (for notices)
 bench-f-edit-hint = Fill in only what changes.
 bench-f-resolution = How it was settled
 serve-web = Bench page: { $url } (sign in with an account of this site).

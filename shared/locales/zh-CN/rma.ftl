@@ -62,6 +62,9 @@ deadline = { $deadline ->
 field = { $field ->
     [customer] 客户
     [contact] 联系方式
+    [email] 电子邮件
+    [phone] 手机号码
+    [customer_lang] 客户语言
    *[fault] 故障描述
 }
 request = { $request ->
@@ -769,12 +772,18 @@ help-rma-agent-init--token = `rma-server site add` 给出的本站点令牌
 help-rma-agent-init--ca_cert = 公司的证书机构文件（PEM），用于由它签发证书的 https 服务器
 help-rma-agent-intake--customer = 客户名称
 help-rma-agent-intake--contact = 客户的联系方式
+help-rma-agent-intake--customer_lang = 客户使用的语言：en 或 zh-CN（进度页面和通知）
+help-rma-agent-intake--phone = 客户的手机号码，用于短信
+help-rma-agent-intake--email = 客户的电子邮件地址，用于返修通知
 help-rma-agent-intake--model = 产品型号
 help-rma-agent-intake--quantity = 退回的台数
 help-rma-agent-intake--fault = 客户描述的故障
 help-rma-agent-intake--request = 客户的要求
 help-rma-agent-edit--customer = 客户名称
 help-rma-agent-edit--contact = 客户的联系方式
+help-rma-agent-edit--customer_lang = 客户使用的语言：en 或 zh-CN
+help-rma-agent-edit--phone = 客户的手机号码
+help-rma-agent-edit--email = 客户的电子邮件地址
 help-rma-agent-edit--fault = 客户描述的故障
 help-rma-agent-forward--note = 需要售后知道的事项
 help-rma-agent-assess--severity = 简单故障，或复杂故障（与技术部、生产部联合评审）
@@ -1057,6 +1066,8 @@ arg-not-ticket-or-unit = “{ $text }”既不是工单号（WH1-2026-00042）�
 arg-not-a-part = “{ $text }”不是配件：请写成 配件 或 配件:数量，例如 FUSE-5A:2
 arg-empty = 不能为空
 arg-not-a-date = “{ $text }”不是日期：请写成 年-月-日，例如 2026-12-01
+arg-not-a-phone = “{ $text }”不是手机号码：6 到 15 位数字，例如 +86 139 1111 2222
+arg-not-an-email = “{ $text }”不是电子邮件地址：请写成 name@example.com
 arg-not-a-size = “{ $text }”不是标签尺寸：请写成 宽x高（毫米），例如 50x25
 arg-not-an-amount = “{ $text }”不是金额：请写成 120 或 120.50
 arg-out-of-range = { $value } 超出范围：请填写 { $low } 到 { $high } 之间的数
@@ -1197,6 +1208,9 @@ bench-f-keeper = 保管人
 bench-f-years = 保存年限（默认按设置）
 bench-f-reason = 原因
 bench-f-contact = 联系方式
+bench-f-customer-lang = 客户使用的语言
+bench-f-phone = 手机（用于短信）
+bench-f-email = 电子邮件（用于通知）
 bench-f-edit-hint = 只填写要更改的内容。
 bench-f-resolution = 处理结果
 serve-web = 维修台页面：{ $url }（用本站点的账号登录）。

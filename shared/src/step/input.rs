@@ -22,6 +22,8 @@ pub enum InputError {
     NotAnAmount(String),
     NotASize(String),
     NotPrePrinted(String),
+    NotAnEmail(String),
+    NotAPhone(String),
     OutOfRange { value: i64, low: i64, high: i64 },
 }
 
@@ -33,6 +35,8 @@ impl Localized for InputError {
             Self::NotADate(text) => tr!(lang, "arg-not-a-date", text = text.as_str()),
             Self::NotAnAmount(text) => tr!(lang, "arg-not-an-amount", text = text.as_str()),
             Self::NotASize(text) => tr!(lang, "arg-not-a-size", text = text.as_str()),
+            Self::NotAnEmail(text) => tr!(lang, "arg-not-an-email", text = text.as_str()),
+            Self::NotAPhone(text) => tr!(lang, "arg-not-a-phone", text = text.as_str()),
             Self::NotPrePrinted(text) => {
                 tr!(lang, "receive-not-pre-printed", code = text.as_str())
             }
@@ -87,6 +91,85 @@ impl fmt::Display for Text {
         f.write_str(&self.0)
     }
 }
+
+/// A value checked for its form when it is read, kept as the text typed (trimmed).
+macro_rules! checked_text {
+    ($(#[$doc:meta])* $name:ident, $check:expr, $error:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InputError;
+            fn from_str(text: &str) -> Result<Self, InputError> {
+                let trimmed = text.trim();
+                let check: fn(&str) -> bool = $check;
+                let error: fn(String) -> InputError = $error;
+                if check(trimmed) {
+                    Ok(Self(trimmed.to_owned()))
+                } else {
+                    Err(error(text.to_owned()))
+                }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = InputError;
+            fn try_from(text: String) -> Result<Self, InputError> {
+                text.parse()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+checked_text!(
+    /// An e-mail address: a name, one `@`, a domain with a dot; no spaces.
+    Email,
+    |text| {
+        let Some((name, domain)) = text.split_once('@') else {
+            return false;
+        };
+        !name.is_empty()
+            && text.len() <= 254
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+    },
+    InputError::NotAnEmail
+);
+
+checked_text!(
+    /// A mobile number: 6 to 15 digits, an optional leading `+`, spaces or dashes between.
+    Phone,
+    |text| {
+        let digits = text.chars().filter(char::is_ascii_digit).count();
+        let body = text.strip_prefix('+').unwrap_or(text);
+        (6..=15).contains(&digits)
+            && body.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
+    },
+    InputError::NotAPhone
+);
 
 /// A whole number within the bounds the regulation's records allow.
 macro_rules! bounded {

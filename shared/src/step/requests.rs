@@ -4,7 +4,9 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::input::{Amount, Minutes, Quantity, Satisfaction, Text, Years, part_lines, ticked};
+use super::input::{
+    Amount, Email, Minutes, Phone, Quantity, Satisfaction, Text, Years, part_lines, ticked,
+};
 #[cfg(feature = "cli")]
 use super::input::{parse_date, parse_part, parse_reserved};
 use crate::event::{CostKind, CustomerRequest, Liability, PartLine, Payer, Severity, Verdict};
@@ -43,6 +45,24 @@ pub struct Intake {
     /// What the customer asks for.
     #[cfg_attr(feature = "cli", arg(long, value_enum))]
     pub request: CustomerRequest,
+    /// The customer's e-mail address, for notices about their return.
+    #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub email: Option<Email>,
+    /// The customer's mobile number, for text messages.
+    #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub phone: Option<Phone>,
+    /// The language the customer reads: en or zh-CN.
+    #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(long, value_name = "LANG", value_parser = parse_lang))]
+    pub customer_lang: Option<crate::i18n::Lang>,
+}
+
+/// A language code as a person types it (`zh-CN`, `zh`, `en`).
+#[cfg(feature = "cli")]
+fn parse_lang(text: &str) -> Result<crate::i18n::Lang, String> {
+    crate::i18n::Lang::parse(text).ok_or_else(|| format!("{text:?}: en or zh-CN"))
 }
 
 /// Correct a descriptive field of the registration. If two sites correct the same field
@@ -67,6 +87,15 @@ pub struct Edit {
     #[serde(default)]
     #[cfg_attr(feature = "cli", arg(long))]
     pub fault: Option<Text>,
+    #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub email: Option<Email>,
+    #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub phone: Option<Phone>,
+    #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(long, value_name = "LANG", value_parser = parse_lang))]
+    pub customer_lang: Option<crate::i18n::Lang>,
 }
 
 /// Pass a registration on to after-sales (regulation 2.2), within the forwarding deadline.

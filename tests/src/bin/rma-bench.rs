@@ -386,6 +386,9 @@ fn populate(dir: &Path, tickets: u32) -> Result<()> {
             quantity: 2,
             fault: "does not start".into(),
             request: CustomerRequest::Repair,
+            email: None,
+            phone: None,
+            customer_lang: None,
         };
         let event = |kind, minutes| Event::new(kind, site(), "bench", at + Span::minutes(minutes));
         let mut doc = TicketDoc::create(
@@ -512,6 +515,9 @@ fn offline_ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDo
         quantity: 1,
         fault: "does not start".into(),
         request: CustomerRequest::Repair,
+        email: None,
+        phone: None,
+        customer_lang: None,
     };
     let event =
         |kind, minutes| Event::new(kind, site.clone(), "bench", at + Span::minutes(minutes));

@@ -194,6 +194,9 @@ fn work(store: &Store, tally: &Mutex<Tally>, stop: &AtomicBool) {
         quantity: 1,
         fault: "no power".into(),
         request: CustomerRequest::Repair,
+        email: None,
+        phone: None,
+        customer_lang: None,
     };
     while !stop.load(Ordering::Relaxed) {
         let doc = store
