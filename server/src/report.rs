@@ -147,8 +147,8 @@ pub const SITES: Table = Table {
 /// Every table, in the order they are listed.
 pub const TABLES: [&Table; 6] = [&TICKETS, &UNITS, &EVENTS, &COSTS, &AUDIT_MARKS, &SITES];
 
-/// The tables a ticket has rows in.
-const TICKET_TABLES: [&Table; 5] = [&TICKETS, &UNITS, &EVENTS, &COSTS, &AUDIT_MARKS];
+/// The tables a ticket has rows in, in [`TicketRows`]' order.
+pub const TICKET_TABLES: [&Table; 5] = [&TICKETS, &UNITS, &EVENTS, &COSTS, &AUDIT_MARKS];
 
 /// The table called `name`.
 pub fn table(name: &str) -> Option<&'static Table> {
@@ -206,8 +206,9 @@ pub struct TicketRows {
 }
 
 impl TicketRows {
-    /// The rows of a ticket as the office sees it.
-    pub fn of(view: &TicketView) -> Self {
+    /// The rows of a ticket as the office sees it; `facts` are its analysis facts (worked out
+    /// once for the office's indexes and these rows).
+    pub fn of(view: &TicketView, facts: Option<&TicketFacts>) -> Self {
         let number = view.number.to_string();
         let key = |rows| (number.clone(), rows);
         let card = ArchiveCard::of(view);
@@ -215,7 +216,11 @@ impl TicketRows {
         let marks = mark_rows(view);
         let (ticket, units, events) = match &card {
             Some(card) => (card_row(view, card), Vec::new(), Vec::new()),
-            None => (ticket_row(view), unit_rows(view), event_rows(view)),
+            None => (
+                ticket_row(view, facts),
+                unit_rows(view, facts),
+                event_rows(view),
+            ),
         };
         Self {
             tables: [
@@ -266,22 +271,17 @@ fn code(value: &impl Serialize) -> Option<String> {
     }
 }
 
-fn ticket_row(view: &TicketView) -> Row {
-    let facts = TicketFacts::from_view(view);
-    let confirmation = facts.as_ref().and_then(|f| f.confirmation.as_ref());
+fn ticket_row(view: &TicketView, facts: Option<&TicketFacts>) -> Row {
+    let confirmation = facts.and_then(|f| f.confirmation.as_ref());
     vec![
         text(&view.number),
         text(&view.site),
         text(view.status.as_str()),
         text(&view.registration.model),
         text(&view.registration.customer),
-        text(
-            facts
-                .as_ref()
-                .map_or(view.registration.quantity, |f| f.quantity),
-        ),
+        text(facts.map_or(view.registration.quantity, |f| f.quantity)),
         text(&view.registration.fault),
-        optional(facts.as_ref().map(|f| &f.fault_type)),
+        optional(facts.map(|f| &f.fault_type)),
         code(&view.registration.request),
         optional_time(view.registered_at),
         optional_time(view.closing.as_ref().map(|e| e.at)),
@@ -291,8 +291,8 @@ fn ticket_row(view: &TicketView) -> Row {
         optional(confirmation.map(|c| c.satisfaction)),
         optional(confirmation.map(|c| c.working)),
         optional(confirmation.and_then(|c| c.feedback.as_ref())),
-        optional(facts.as_ref().and_then(|f| f.survey.as_ref()).map(|s| s.0)),
-        optional(facts.as_ref().and_then(|f| f.survey.as_ref()?.1.as_ref())),
+        optional(facts.and_then(|f| f.survey.as_ref()).map(|s| s.0)),
+        optional(facts.and_then(|f| f.survey.as_ref()?.1.as_ref())),
     ]
 }
 
@@ -321,15 +321,12 @@ fn card_row(view: &TicketView, card: &ArchiveCard) -> Row {
     ]
 }
 
-fn unit_rows(view: &TicketView) -> Vec<Row> {
-    let facts = TicketFacts::from_view(view);
+fn unit_rows(view: &TicketView, facts: Option<&TicketFacts>) -> Vec<Row> {
     view.units
         .iter()
         .map(|unit| {
             let status = &unit.status;
-            let fact = facts
-                .as_ref()
-                .and_then(|f| f.units.iter().find(|u| u.number == status.number));
+            let fact = facts.and_then(|f| f.units.iter().find(|u| u.number == status.number));
             vec![
                 text(&view.number),
                 text(&status.number),
@@ -444,7 +441,7 @@ mod tests {
         let site = SiteCode::parse("WH1").unwrap();
         let doc = rma_shared::testing::ticket(&site, 1, &ActorId::random(), Utc::now());
         let view = TicketView::build(&doc, &Default::default(), Utc::now()).unwrap();
-        let rows = TicketRows::of(&view);
+        let rows = TicketRows::of(&view, TicketFacts::from_view(&view).as_ref());
         assert_eq!(rows.rows(&TICKETS).len(), 1);
         assert_eq!(rows.rows(&EVENTS).len(), 1);
         for table in TICKET_TABLES {

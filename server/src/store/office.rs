@@ -30,10 +30,16 @@ fn count_key(status: TicketStatus) -> String {
     format!("count:status:{}", status.as_str())
 }
 
-fn one() -> [u8; 32] {
+/// The register value 1, to count with.
+pub(crate) fn one() -> [u8; 32] {
     let mut value = [0; 32];
     value[31] = 1;
     value
+}
+
+/// The count a register holds (its last 8 bytes; counts never reach more).
+pub(crate) fn counted(register: &[u8; 32]) -> u64 {
+    u64::from_be_bytes(register[24..].try_into().expect("8 bytes"))
 }
 
 /// Brings the office indexes of one ticket up to date, in `batch`; `derived` is `doc` read.
@@ -94,7 +100,7 @@ impl Entries {
         puts.extend(crate::store::archive::card_entry(&view));
         Self {
             puts,
-            report: report.then(|| crate::report::TicketRows::of(&view)),
+            report: report.then(|| crate::report::TicketRows::of(&view, facts.as_ref())),
             number: Some(view.number),
             facts,
             costs,
@@ -200,7 +206,7 @@ fn status_counts(kv: &Kv) -> Result<BTreeMap<TicketStatus, u64>, StoreError> {
     let mut counts = BTreeMap::new();
     for status in TicketStatus::ALL {
         let register = kv.register(count_key(status))?;
-        let count = u64::from_be_bytes(register[24..].try_into().expect("8 bytes"));
+        let count = counted(&register);
         if count > 0 {
             counts.insert(status, count);
         }
@@ -364,18 +370,19 @@ impl Kept {
         after: u64,
         written: impl Iterator<Item = &'a Entries> + Clone,
     ) {
+        // One pass over a kept answer takes the written tickets' old entries out; their new
+        // ones go in after.
+        let numbers: std::collections::HashSet<&rma_shared::TicketNumber> =
+            written.clone().filter_map(|e| e.number.as_ref()).collect();
         self.facts.update(before, after, |month, facts| {
-            for entries in written.clone() {
-                let Some(number) = &entries.number else {
-                    continue;
-                };
-                facts.retain(|f| &f.number != number);
-                if let Some(new) = &entries.facts
-                    && Month::of(new.registered_at) == *month
-                {
-                    facts.push(new.clone());
-                }
-            }
+            facts.retain(|f| !numbers.contains(&f.number));
+            facts.extend(
+                written
+                    .clone()
+                    .filter_map(|e| e.facts.as_ref())
+                    .filter(|new| Month::of(new.registered_at) == *month)
+                    .cloned(),
+            );
             true
         });
         // A month's analysis is worked out again from its facts just brought up to date, once
@@ -390,23 +397,17 @@ impl Kept {
             }
         });
         self.costs.update(before, after, |(from, to), lines| {
-            for entries in written.clone() {
-                let Some(number) = &entries.number else {
+            lines.retain(|l| !numbers.contains(&l.ticket));
+            // The lines stay in the ledger's order: each new one goes where its key sorts.
+            for line in written.clone().flat_map(|e| e.costs.iter()) {
+                let month = Month::of(line.at);
+                if month < *from || *to < month {
                     continue;
-                };
-                lines.retain(|l| &l.ticket != number);
-                lines.extend(
-                    entries
-                        .costs
-                        .iter()
-                        .filter(|l| {
-                            let month = Month::of(l.at);
-                            *from <= month && month <= *to
-                        })
-                        .cloned(),
-                );
+                }
+                let key = cost_key(line);
+                let at = lines.partition_point(|l| cost_key(l) < key);
+                lines.insert(at, line.clone());
             }
-            lines.sort_by_cached_key(cost_key);
             true
         });
     }

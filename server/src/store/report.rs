@@ -101,7 +101,8 @@ impl ServerStore {
         };
         let view =
             TicketView::from_derived(&doc, derived, &DeadlineSettings::default(), Utc::now());
-        Ok(Some(TicketRows::of(&view)))
+        let facts = rma_shared::analysis::TicketFacts::from_view(&view);
+        Ok(Some(TicketRows::of(&view, facts.as_ref())))
     }
 
     /// Lets the database role `role` read the report's schema, and nothing else of the
@@ -146,7 +147,11 @@ impl ServerStore {
                 .map_err(|err| csv_error(&path, err))?;
             writers.push((path, writer));
         }
-        let mut write = |index: usize, rows: &[Row]| -> Result<(), ServerStoreError> {
+        let mut write = |table: &str, rows: &[Row]| -> Result<(), ServerStoreError> {
+            let index = TABLES
+                .iter()
+                .position(|t| t.name == table)
+                .expect("a report table");
             let (path, writer) = &mut writers[index];
             for row in rows {
                 writer
@@ -163,14 +168,14 @@ impl ServerStore {
                 .list(&ListFilter::default(), &DeadlineSettings::default())?;
             for summary in &all.tickets {
                 if let Some(rows) = store.ticket_rows(&summary.number)? {
-                    for (index, table) in TABLES.iter().enumerate().take(5) {
-                        write(index, rows.rows(table))?;
+                    for table in report::TICKET_TABLES {
+                        write(table.name, rows.rows(table))?;
                     }
                     counts.tickets += 1;
                 }
             }
             let sites = store.sites()?;
-            write(5, &report::site_rows(&sites))?;
+            write(report::SITES.name, &report::site_rows(&sites))?;
             counts.sites = sites.len();
             Ok::<_, ServerStoreError>(())
         })?;

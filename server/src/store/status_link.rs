@@ -98,19 +98,16 @@ impl ServerStore {
 
     /// Counts one opening of the ticket's status page (bookkeeping: not waited for on disk).
     pub fn note_status_opened(&self, number: &TicketNumber) -> Result<(), ServerStoreError> {
-        let mut one = [0; 32];
-        one[31] = 1;
         let mut batch = Batch::default();
-        batch.add_to(opened_key(number), &one);
+        batch.add_to(opened_key(number), &super::office::one());
         self.kv.apply_unflushed(batch)?;
         Ok(())
     }
 
     /// How often the ticket's status page was opened.
     pub fn status_opened(&self, number: &TicketNumber) -> Result<u64, ServerStoreError> {
-        let register = self.kv.register(opened_key(number))?;
-        Ok(u64::from_be_bytes(
-            register[24..].try_into().expect("8 bytes"),
+        Ok(super::office::counted(
+            &self.kv.register(opened_key(number))?,
         ))
     }
 }

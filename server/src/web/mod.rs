@@ -110,15 +110,18 @@ async fn same_site_forms(
 ) -> Response {
     if request.method() == axum::http::Method::POST && crosses_sites(request.headers()) {
         tracing::info!(path = %request.uri().path(), "a form from another site refused");
-        let lang = request
-            .headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(Lang::from_accept_language)
-            .unwrap_or_default();
+        let lang = browser_lang(request.headers()).unwrap_or_default();
         return (StatusCode::FORBIDDEN, tr!(lang, "cross-site")).into_response();
     }
     next.run(request).await
+}
+
+/// The language the browser asks for (`Accept-Language`), if this server speaks it.
+pub fn browser_lang(headers: &axum::http::HeaderMap) -> Option<Lang> {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language)
 }
 
 /// Whether a request's headers say it was sent from another site's page.

@@ -72,6 +72,18 @@ impl Limits {
     }
 }
 
+/// Where a customer's request comes from, and the language their browser asks for (else the
+/// server's).
+fn reader(
+    state: &AppState,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: &HeaderMap,
+) -> (Option<IpAddr>, Lang) {
+    let from = peer.map(|axum::Extension(ConnectInfo(peer))| peer.ip());
+    let lang = super::browser_lang(headers).unwrap_or(state.settings.language);
+    (from, lang)
+}
+
 /// `/s/{token}`: how the return stands, in the reader's language.
 pub async fn show(
     State(state): State<Arc<AppState>>,
@@ -79,12 +91,7 @@ pub async fn show(
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Response {
-    let from = peer.map(|axum::Extension(ConnectInfo(peer))| peer.ip());
-    let lang = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Lang::from_accept_language)
-        .unwrap_or(state.settings.language);
+    let (from, lang) = reader(&state, peer, &headers);
     if !state.status_limits.allow(from) {
         let body = page(
             lang,
@@ -253,12 +260,7 @@ pub async fn answer_survey(
     Path(token): Path<String>,
     axum::Form(form): axum::Form<SurveyForm>,
 ) -> Response {
-    let from = peer.map(|axum::Extension(ConnectInfo(peer))| peer.ip());
-    let lang = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Lang::from_accept_language)
-        .unwrap_or(state.settings.language);
+    let (from, lang) = reader(&state, peer, &headers);
     let said = move |status: StatusCode, text: String| {
         let body = page(
             lang,
