@@ -13,6 +13,7 @@
 //! - [`settings`]: defaults, file, environment.
 //! - [`office`]: the indexes the office's pages read; [`users`]: people, roles, sessions;
 //!   [`web`]: the office's pages.
+//! - [`notices`]: sends the outbox's notices to customers (e-mail, SMS).
 //! - [`cli`]: the command line.
 
 pub mod admin;
@@ -20,6 +21,7 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod error;
+pub mod notices;
 pub mod openapi;
 pub mod pg;
 pub mod report;
@@ -41,6 +43,7 @@ pub fn localize(
     say::<admin::AdminError>(err, lang)
         .or_else(|| say::<store::ServerStoreError>(err, lang))
         .or_else(|| say::<transport::TlsError>(err, lang))
+        .or_else(|| say::<notices::NoticeSetupError>(err, lang))
         .or_else(|| rma_store::localize(err, lang))
 }
 

@@ -37,6 +37,8 @@ pub struct Server {
     state: Arc<AppState>,
     data: PathBuf,
     url: String,
+    /// Sends the notices to customers.
+    notices: Arc<crate::notices::Sender>,
 }
 
 impl std::fmt::Debug for Server {
@@ -61,6 +63,7 @@ impl Server {
         ));
         let scheme = if tls.is_some() { "https" } else { "http" };
         let url = format!("{scheme}://{}", listener.local_addr()?);
+        let notices = Arc::new(crate::notices::Sender::new(&settings, &url)?);
         let admin = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))?;
         admin.set_nonblocking(true)?;
         let admin_token = format!(
@@ -91,6 +94,7 @@ impl Server {
             state,
             data,
             url,
+            notices,
         })
     }
 
@@ -110,10 +114,12 @@ impl Server {
         ));
         let admin = TcpListener::from_std(self.admin)?;
         let stop = transport::shutdown_when(shutdown);
+        let sender = tokio::spawn(self.notices.run(self.state.clone()));
         tokio::join!(
             transport::serve(self.listener, app, self.tls, limits.clone(), stop.clone()),
             transport::serve(admin, admin_router(self.state), None, limits, stop),
         );
+        sender.abort();
         let _ = std::fs::remove_file(self.data.join(HANDLE_FILE));
         Ok(())
     }

@@ -46,6 +46,100 @@ pub struct Settings {
     pub tls: TlsSettings,
     /// `[limits]`: time and number limits of connections and requests.
     pub limits: LimitSettings,
+    /// `[mail]`: where notices to customers are sent by e-mail (none: no e-mail is sent).
+    pub mail: Option<MailSettings>,
+    /// `[sms]`: the SMS gateway notices to customers go through (none: no SMS is sent).
+    pub sms: Option<SmsSettings>,
+    /// `[notices]`: how notices are retried.
+    pub notices: NoticeSettings,
+}
+
+/// `[mail]`: the SMTP server that takes the notices to customers.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// `smtp://HOST:PORT` (plain), `smtp://HOST:PORT?tls=required` (STARTTLS) or
+    /// `smtps://HOST:PORT` (TLS from the start).
+    pub smtp: String,
+    /// The sender, e.g. `"Acme Service <service@acme.example>"`.
+    pub from: String,
+    /// The login at the SMTP server, when it asks for one.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Its password (or set `RMA_SERVER_SMTP_PASSWORD`).
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("smtp", &self.smtp)
+            .field("from", &self.from)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
+/// `[sms]`: an HTTP gateway in the shape of the SMS services used in China: a signed
+/// template the provider approved, its id, and the values of its parameters.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsSettings {
+    /// Where each message is posted (JSON), e.g. the company's relay to its provider.
+    pub url: String,
+    /// Sent as `Authorization: Bearer TOKEN`, when set.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// The approved signature the messages go out under, e.g. "某某科技".
+    pub sign_name: String,
+    /// The provider's template id for each kind of notice; a kind without one is not sent
+    /// by SMS.
+    #[serde(default)]
+    pub templates: SmsTemplates,
+}
+
+impl std::fmt::Debug for SmsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsSettings")
+            .field("url", &self.url)
+            .field("token", &self.token.as_ref().map(|_| "…"))
+            .field("sign_name", &self.sign_name)
+            .field("templates", &self.templates)
+            .finish()
+    }
+}
+
+/// `[sms.templates]`: the provider's template ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsTemplates {
+    /// Parameters: `number`, `method`, `date`, `link`.
+    pub shipping_agreed: Option<String>,
+    /// Parameters: `number`, `carrier`, `tracking`, `link`.
+    pub shipped: Option<String>,
+    /// Parameters: `number`, `link` (the survey).
+    pub closed: Option<String>,
+}
+
+/// `[notices]`: how a notice that failed is tried again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoticeSettings {
+    /// Seconds before the first retry; each next wait doubles, up to six hours.
+    pub retry_first_secs: u64,
+    /// Attempts before a notice is given up (shown as failed on the outbox page).
+    pub max_attempts: u32,
+}
+
+impl Default for NoticeSettings {
+    fn default() -> Self {
+        Self {
+            retry_first_secs: 60,
+            max_attempts: 8,
+        }
+    }
 }
 
 /// `[tls]`: the server's certificate chain and private key, PEM files.
@@ -131,6 +225,9 @@ impl Default for Settings {
             public_url: None,
             tls: TlsSettings::default(),
             limits: LimitSettings::default(),
+            mail: None,
+            sms: None,
+            notices: NoticeSettings::default(),
         }
     }
 }
@@ -181,6 +278,11 @@ impl Settings {
         }
         if let Ok(value) = std::env::var("RMA_SERVER_DATABASE") {
             settings.database.url = Some(value.trim().to_owned()).filter(|url| !url.is_empty());
+        }
+        if let Ok(value) = std::env::var("RMA_SERVER_SMTP_PASSWORD")
+            && let Some(mail) = settings.mail.as_mut()
+        {
+            mail.password = Some(value);
         }
         if let Ok(value) = std::env::var("RMA_SERVER_MAX_BODY_BYTES") {
             settings.max_body_bytes = value.trim().parse().map_err(|_| SettingsError::Env {

@@ -35,6 +35,7 @@ use thiserror::Error;
 pub mod archive;
 pub mod audit;
 pub mod office;
+pub mod outbox;
 mod pull;
 mod push;
 mod repair;
@@ -145,6 +146,8 @@ pub struct ServerStore {
     /// What the office's pages work out from many entries, kept for their next readers and
     /// brought up to date by this process's own writes.
     kept: std::sync::Arc<office::Kept>,
+    /// Rung when a push put notices in the outbox: the sender wakes at once.
+    outbox_bell: std::sync::Arc<tokio::sync::Notify>,
     /// Points where a test can hold a push or a pull (see [`Pause`]).
     #[cfg(test)]
     pauses: std::sync::Arc<std::sync::Mutex<Vec<(Point, Pause)>>>,
@@ -226,6 +229,7 @@ impl ServerStore {
             clock_tolerance: chrono::Duration::minutes(5),
             report,
             kept: std::sync::Arc::default(),
+            outbox_bell: std::sync::Arc::default(),
             #[cfg(test)]
             pauses: std::sync::Arc::default(),
         };
@@ -256,6 +260,11 @@ impl ServerStore {
     /// What the office's pages keep for their next readers ([`office::Kept`]).
     pub fn kept(&self) -> &office::Kept {
         &self.kept
+    }
+
+    /// Rung when a push put notices in the outbox.
+    pub fn outbox_bell(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.outbox_bell.clone()
     }
 
     pub(crate) fn kv(&self) -> &Kv {

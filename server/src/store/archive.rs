@@ -525,6 +525,9 @@ impl ServerStore {
             );
             batch.delete(proposal_key(number));
             crate::report::remove_ticket(&mut batch, &number.to_string());
+            // The customer's addresses and link go with the contents.
+            store.forget_notices(&mut batch, number)?;
+            store.forget_status_link(&mut batch, number)?;
             Ok::<_, ArchiveError>((batch, card))
         })
     }

@@ -34,9 +34,15 @@ impl ServerStore {
             }
             let mut batch = std::mem::take(&mut tickets);
             let positions = store.write_feed(&mut batch, origin, &plan)?;
+            let notices =
+                store.write_notices(&mut batch, plan.ready.iter().flat_map(|r| &r.notices))?;
             self.pause_at(Point::BeforeCommit);
-            Ok::<_, ServerStoreError>((batch, positions))
+            Ok::<_, ServerStoreError>((batch, (positions, notices)))
         })?;
+        let (positions, notices) = positions;
+        if notices > 0 {
+            self.outbox_bell.notify_one();
+        }
         let (before, after) = positions;
         self.kept
             .absorb(before, after, plan.ready.iter().map(|ready| &ready.office));
@@ -145,6 +151,7 @@ impl ServerStore {
             clock_tolerance: self.clock_tolerance,
             report: self.report.clone(),
             kept: self.kept.clone(),
+            outbox_bell: self.outbox_bell.clone(),
             #[cfg(test)]
             pauses: self.pauses.clone(),
         }
@@ -326,6 +333,9 @@ struct Taken {
 struct Ready {
     /// The office's index entries of it.
     office: crate::store::office::Entries,
+    /// The notices to the customer its steps call for (those the outbox holds already are
+    /// not made again).
+    notices: Vec<crate::store::outbox::Notice>,
     /// Steps dated after the latest time a step may be (a PC's clock ahead): the office
     /// notes each once the push is written, and they count at their arrival.
     ahead: Vec<rma_shared::EventId>,
@@ -353,6 +363,7 @@ impl Ready {
             .filter(|e| e.at > latest && e.ahead_secs.is_none())
             .map(|e| e.id.clone())
             .collect();
+        let notices = crate::store::outbox::called_for(&number, &derived, Utc::now());
         let summary = TicketSummary::from_derived(&doc, &derived);
         let saved = first_copy.unwrap_or_else(|| doc.save());
         if saved.len() > sync::MAX_TICKET_BYTES {
@@ -360,6 +371,7 @@ impl Ready {
         }
         Ok(Self {
             ahead,
+            notices,
             office: crate::store::office::Entries::of(&doc, derived, report),
             summary,
             saved,

@@ -104,6 +104,20 @@ impl ServerStore {
         Ok(())
     }
 
+    /// Ends the ticket's status link and forgets how often it was opened (disposal).
+    pub(crate) fn forget_status_link(
+        &self,
+        batch: &mut Batch,
+        number: &TicketNumber,
+    ) -> Result<(), ServerStoreError> {
+        if let Some(token) = self.kv.get(of_key(number))? {
+            batch.delete(token_key(&String::from_utf8_lossy(&token)));
+        }
+        batch.delete(of_key(number));
+        batch.delete(opened_key(number));
+        Ok(())
+    }
+
     /// How often the ticket's status page was opened.
     pub fn status_opened(&self, number: &TicketNumber) -> Result<u64, ServerStoreError> {
         Ok(super::office::counted(

@@ -1519,3 +1519,54 @@ status-survey-send = Send
 status-survey-thanks = Thank you: we have your answer.
 status-survey-answered = You have answered our survey for this return. Thank you.
 status-survey-bad = Please choose a rating from 1 to 5.
+notice-setup-smtp = server.toml [mail] smtp = “{ $url }” cannot be used: { $reason }. Write smtp://HOST:PORT, smtp://HOST:PORT?tls=required (STARTTLS) or smtps://HOST:PORT.
+notice-setup-from = server.toml [mail] from = “{ $from }” is not an e-mail address; write e.g. "Service <service@example.com>".
+notice-setup-sms = server.toml [sms] url = “{ $url }” is not an http:// or https:// address.
+notice-subject-shipping-agreed = Your return { $number }: shipping agreed
+notice-shipping-agreed = We will send your return { $number } back on { $date } by { $method }.
+notice-subject-shipped = Your return { $number } is on its way
+notice-shipped = Your return { $number } was handed to { $carrier }, tracking number { $tracking }.
+notice-subject-closed = Your return { $number }: how did we do?
+notice-closed = Your return { $number } is complete. Please tell us how satisfied you are; it takes a minute.
+notice-follow-link = Follow your return: { $link }
+notice-survey-link = Answer here: { $link }
+notice-footer = This message was sent automatically about your return. It never holds prices or anyone's personal details. Questions: please contact our service centre.
+nav-outbox = Outbox
+outbox-title = Notices to customers
+outbox-explain = The server tells customers by e-mail and SMS when shipping is agreed, when their units are shipped (with the tracking number) and when the return is closed (the survey). Each step gives one notice per address; a notice that fails is tried again later.
+outbox-none = No notices.
+outbox-show = Show
+outbox-any = any state
+outbox-col-made = Made
+outbox-col-ticket = Ticket
+outbox-col-channel = By
+outbox-col-to = To
+outbox-col-about = About
+outbox-col-state = State
+outbox-col-attempts = Attempts
+outbox-channel = { $channel ->
+    [email] e-mail
+   *[sms] SMS
+}
+outbox-about = { $about ->
+    [shipping_agreed] shipping agreed
+    [shipped] shipped
+   *[closed] closed (survey)
+}
+outbox-state-name = { $state ->
+    [waiting] waiting
+    [sending] being sent
+    [sent] sent
+    [failed] failed
+   *[not_set_up] not set up
+}
+outbox-state = { $state ->
+    [waiting] waiting, next try { $at }
+    [sending] being sent by { $by } since { $at }
+    [sent] sent { $at }
+    [failed] not sent: given up { $at }
+   *[not_set_up] not sent: this channel is not set up on the server ([mail] / [sms] in server.toml)
+}
+outbox-error = last error: { $error }
+outbox-text = What it says
+ticket-notices = Notices to the customer

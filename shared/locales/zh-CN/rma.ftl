@@ -1397,3 +1397,54 @@ status-survey-send = 提交
 status-survey-thanks = 谢谢！我们已收到您的答卷。
 status-survey-answered = 您已填写过本次返修的满意度调查，谢谢。
 status-survey-bad = 请选择 1 到 5 分。
+notice-setup-smtp = server.toml 中 [mail] smtp = “{ $url }” 无法使用：{ $reason }。请写 smtp://主机:端口、smtp://主机:端口?tls=required（STARTTLS）或 smtps://主机:端口。
+notice-setup-from = server.toml 中 [mail] from = “{ $from }” 不是电子邮件地址；请写如 "Service <service@example.com>"。
+notice-setup-sms = server.toml 中 [sms] url = “{ $url }” 不是 http:// 或 https:// 地址。
+notice-subject-shipping-agreed = 您的返修单 { $number }：已约定发货
+notice-shipping-agreed = 您的返修单 { $number } 将于 { $date } 通过 { $method } 寄回。
+notice-subject-shipped = 您的返修单 { $number } 已发出
+notice-shipped = 您的返修单 { $number } 已交给 { $carrier }，运单号 { $tracking }。
+notice-subject-closed = 您的返修单 { $number }：请评价我们的服务
+notice-closed = 您的返修单 { $number } 已完成。请告诉我们您是否满意，只需一分钟。
+notice-follow-link = 查看进度：{ $link }
+notice-survey-link = 点此评价：{ $link }
+notice-footer = 此消息由系统就您的返修自动发送，不含任何价格或个人信息。如有疑问，请联系服务中心。
+nav-outbox = 通知
+outbox-title = 给客户的通知
+outbox-explain = 约定发货、发出（附运单号）和返修单关闭（满意度调查）时，服务器通过电子邮件和短信通知客户。每一步对每个地址只发一次通知；发送失败的通知稍后重试。
+outbox-none = 没有通知。
+outbox-show = 显示
+outbox-any = 所有状态
+outbox-col-made = 生成时间
+outbox-col-ticket = 返修单
+outbox-col-channel = 方式
+outbox-col-to = 收件人
+outbox-col-about = 内容
+outbox-col-state = 状态
+outbox-col-attempts = 尝试次数
+outbox-channel = { $channel ->
+    [email] 电子邮件
+   *[sms] 短信
+}
+outbox-about = { $about ->
+    [shipping_agreed] 已约定发货
+    [shipped] 已发出
+   *[closed] 已关闭（调查）
+}
+outbox-state-name = { $state ->
+    [waiting] 等待中
+    [sending] 发送中
+    [sent] 已发送
+    [failed] 失败
+   *[not_set_up] 未设置
+}
+outbox-state = { $state ->
+    [waiting] 等待中，下次尝试 { $at }
+    [sending] 由 { $by } 发送中，自 { $at }
+    [sent] 已于 { $at } 发送
+    [failed] 未发送：已于 { $at } 放弃
+   *[not_set_up] 未发送：服务器未设置此方式（server.toml 中的 [mail] / [sms]）
+}
+outbox-error = 上次错误：{ $error }
+outbox-text = 通知内容
+ticket-notices = 给客户的通知
