@@ -40,6 +40,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/tickets", get(tickets))
         .route("/api/v1/tickets/{number}", get(ticket))
         .route("/api/v1/sites", get(sites))
+        .route("/api/v1/notices", get(notices))
 }
 
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -560,6 +561,73 @@ pub(crate) async fn sites(
         .collect();
     Ok(Json(views))
 }
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct NoticeQuery {
+    /// Only the notices of this ticket, e.g. `WH1-2026-00042`.
+    ticket: Option<String>,
+    /// Only notices in this state: `waiting`, `sending`, `sent`, `failed`, `not_set_up`.
+    state: Option<String>,
+    /// At most this many, newest first (default 200, at most 1000).
+    limit: Option<usize>,
+}
+
+/// Notices to customers, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NoticeList {
+    notices: Vec<crate::store::outbox::Notice>,
+}
+
+/// The notices to customers (shipping agreed, shipped, closed with the survey), by e-mail and
+/// SMS, and where each stands.
+#[utoipa::path(get, path = "/api/v1/notices", tag = "office", params(NoticeQuery),
+    responses((status = 200, description = "The notices, newest first", body = NoticeList), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No session: sign in as a person", body = ErrorBody), (status = 403, description = "A site token (sync only), or an archived ticket (read in place on its office page)", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("session" = []), ("session_token" = [])))]
+pub(crate) async fn notices(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    parsed: Result<Query<NoticeQuery>, QueryRejection>,
+) -> Result<Json<NoticeList>, ApiError> {
+    authenticate_person(&state, &headers).await?;
+    let query = query(parsed)?;
+    let bad = |code, message: String| ApiError::new(StatusCode::BAD_REQUEST, code, message);
+    let ticket = match &query.ticket {
+        Some(text) => Some(TicketNumber::parse(text).map_err(|e| bad("bad_number", e.to_string()))?),
+        None => None,
+    };
+    let wanted = match query.state {
+        Some(text) if crate::web::outbox::STATES.contains(&text.as_str()) => Some(text),
+        Some(text) => {
+            return Err(bad(
+                "bad_state",
+                format!("{text:?} is not a notice's state: waiting, sending, sent, failed or not_set_up"),
+            ));
+        }
+        None => None,
+    };
+    let limit = query.limit.unwrap_or(200).min(1000);
+    let reader = state.clone();
+    let notices = blocking(move || {
+        let keeps = |n: &crate::store::outbox::Notice| {
+            wanted
+                .as_deref()
+                .is_none_or(|s| crate::web::outbox::state_name(&n.state) == s)
+        };
+        Ok(match ticket {
+            Some(number) => {
+                let mut all = reader.store.notices_of(&number)?;
+                all.retain(keeps);
+                all.reverse();
+                all.truncate(limit);
+                all
+            }
+            None => reader.store.recent_notices(limit, keeps)?,
+        })
+    })
+    .await?;
+    Ok(Json(NoticeList { notices }))
+}
+
 /// Sync data: the postcard bytes of a type of `rma_shared::sync`.
 #[derive(Debug)]
 pub struct SyncData;

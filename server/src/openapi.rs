@@ -32,6 +32,7 @@ use crate::api;
         api::tickets,
         api::ticket,
         api::sites,
+        api::notices,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&SiteToken),

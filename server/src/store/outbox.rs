@@ -398,6 +398,9 @@ impl ServerStore {
         wanted: impl Fn(&Notice) -> bool,
     ) -> Result<Vec<Notice>, ServerStoreError> {
         let mut found = Vec::new();
+        if limit == 0 {
+            return Ok(found);
+        }
         let mut keys = Vec::new();
         let mut entries = self.kv.scan_rev(LOG);
         loop {

@@ -19,6 +19,7 @@ pub mod board;
 pub mod chart;
 pub mod costs;
 pub mod csv;
+pub mod outbox;
 pub mod sites;
 pub mod status;
 pub mod ticket;
@@ -68,6 +69,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/archive/applications/{id}", post(archive::decide))
         .route("/archive/disposal", get(archive::disposal))
         .route("/archive/dispose", post(archive::dispose))
+        .route("/outbox", get(outbox::show))
         .route("/audit", get(audit::show))
         .route("/audit.csv", get(audit::download))
         .route("/static/style.css", get(style))
@@ -116,6 +118,24 @@ async fn same_site_forms(
     next.run(request).await
 }
 
+/// Where customers reach this server: `public_url`, else the address the office's browser
+/// used.
+pub fn public_base(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(url) = &state.settings.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = if state.settings.cookies_secure() {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
 /// The language the browser asks for (`Accept-Language`), if this server speaks it.
 pub fn browser_lang(headers: &axum::http::HeaderMap) -> Option<Lang> {
     headers
@@ -142,6 +162,7 @@ pub fn page(title: &str, user: &User, lang: Lang, active: &str, body: Markup) ->
         ("/costs", "nav-costs"),
         ("/sites", "nav-sites"),
         ("/archive", "nav-archive"),
+        ("/outbox", "nav-outbox"),
     ];
     if matches!(
         user.role,

@@ -85,7 +85,9 @@ pub async fn show(
         let title = tr!(lang, "ticket-title", number = number.to_string());
         if view.status != rma_shared::TicketStatus::Archived {
             let link = status_link(&state, &number, &headers, &user, lang);
-            let body = html! { (body(&view, user.role.reads_costs(), lang)) (link) };
+            let base = super::public_base(&state, &headers);
+            let notices = super::outbox::of_ticket(&state, &number, &base, lang);
+            let body = html! { (body(&view, user.role.reads_costs(), lang)) (link) (notices) };
             return page(&title, &user, lang, "", body).into_response();
         }
         // Regulation 8.3: an archive file is read only with a grant from an approved
@@ -157,21 +159,7 @@ fn status_link(
             return html! {};
         }
     };
-    let base = match &state.settings.public_url {
-        Some(url) => url.trim_end_matches('/').to_owned(),
-        None => {
-            let host = headers
-                .get(axum::http::header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("localhost");
-            let scheme = if state.settings.cookies_secure() {
-                "https"
-            } else {
-                "http"
-            };
-            format!("{scheme}://{host}")
-        }
-    };
+    let base = super::public_base(state, headers);
     let link = format!("{base}/s/{token}");
     html! {
         h2 { (tr!(lang, "ticket-status-link")) }
