@@ -592,7 +592,9 @@ pub(crate) async fn notices(
     let query = query(parsed)?;
     let bad = |code, message: String| ApiError::new(StatusCode::BAD_REQUEST, code, message);
     let ticket = match &query.ticket {
-        Some(text) => Some(TicketNumber::parse(text).map_err(|e| bad("bad_number", e.to_string()))?),
+        Some(text) => {
+            Some(TicketNumber::parse(text).map_err(|e| bad("bad_number", e.to_string()))?)
+        }
         None => None,
     };
     let wanted = match query.state {
@@ -600,7 +602,9 @@ pub(crate) async fn notices(
         Some(text) => {
             return Err(bad(
                 "bad_state",
-                format!("{text:?} is not a notice's state: waiting, sending, sent, failed or not_set_up"),
+                format!(
+                    "{text:?} is not a notice's state: waiting, sending, sent, failed or not_set_up"
+                ),
             ));
         }
         None => None,

@@ -173,7 +173,10 @@ impl Sender {
     pub fn new(settings: &Settings, url: &str) -> Result<Self, NoticeSetupError> {
         let mail = settings.mail.as_ref().map(Mail::new).transpose()?;
         let sms = settings.sms.as_ref().map(Sms::new).transpose()?;
-        let base = settings.public_url.clone().unwrap_or_else(|| url.to_owned());
+        let base = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| url.to_owned());
         if settings.public_url.is_none() && (mail.is_some() || sms.is_some()) {
             tracing::warn!(
                 %base,
@@ -230,12 +233,19 @@ impl Sender {
     }
 
     fn log(&self, notice: &Notice, sent: &Sent) {
-        let (ticket, channel, about) = (&notice.ticket, notice.channel.as_str(), notice.about.name());
+        let (ticket, channel, about) =
+            (&notice.ticket, notice.channel.as_str(), notice.about.name());
         match sent {
             Sent::Taken => tracing::info!(%ticket, channel, about, "notice sent to the customer"),
-            Sent::Again { error, due } => tracing::warn!(%ticket, channel, about, %error, %due, "a notice was not sent; it is tried again later"),
-            Sent::GaveUp { error } => tracing::warn!(%ticket, channel, about, %error, "a notice could not be sent and was given up"),
-            Sent::NotSetUp => tracing::info!(%ticket, channel, about, "a notice was not sent: its channel is not set up (the outbox shows what it would say)"),
+            Sent::Again { error, due } => {
+                tracing::warn!(%ticket, channel, about, %error, %due, "a notice was not sent; it is tried again later")
+            }
+            Sent::GaveUp { error } => {
+                tracing::warn!(%ticket, channel, about, %error, "a notice could not be sent and was given up")
+            }
+            Sent::NotSetUp => {
+                tracing::info!(%ticket, channel, about, "a notice was not sent: its channel is not set up (the outbox shows what it would say)")
+            }
         }
     }
 
@@ -309,12 +319,9 @@ impl Mail {
                 settings.password.clone().unwrap_or_default(),
             ));
         }
-        let from: Mailbox = settings
-            .from
-            .parse()
-            .map_err(|_| NoticeSetupError::From {
-                from: settings.from.clone(),
-            })?;
+        let from: Mailbox = settings.from.parse().map_err(|_| NoticeSetupError::From {
+            from: settings.from.clone(),
+        })?;
         Ok(Self {
             transport: builder.timeout(Some(SEND_TIMEOUT)).build(),
             domain: from.email.domain().to_owned(),
@@ -400,9 +407,12 @@ impl Sms {
                 .get("Message")
                 .and_then(serde_json::Value::as_str)
                 .unwrap_or_default();
-            format!("the SMS gateway answered {status} {} {message}", code.unwrap_or_default())
-                .trim()
-                .to_owned()
+            format!(
+                "the SMS gateway answered {status} {} {message}",
+                code.unwrap_or_default()
+            )
+            .trim()
+            .to_owned()
         };
         if status.is_success() && code.is_none_or(|code| code == "OK") {
             return Ok(());
@@ -480,7 +490,10 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
-        assert!((9..=10).contains(&waits[0]) && (19..=20).contains(&waits[1]), "{waits:?}");
+        assert!(
+            (9..=10).contains(&waits[0]) && (19..=20).contains(&waits[1]),
+            "{waits:?}"
+        );
         assert_eq!(waits[2], -1);
     }
 
@@ -499,6 +512,12 @@ mod tests {
         assert!(err.to_string().contains("smtp.acme.cn"), "{err}");
         let err = Sender::new(&mail("smtp://127.0.0.1:25", "nobody"), "http://x").unwrap_err();
         assert!(err.to_string().contains("nobody"), "{err}");
-        assert!(Sender::new(&mail("smtp://127.0.0.1:25", "Service <s@acme.cn>"), "http://x").is_ok());
+        assert!(
+            Sender::new(
+                &mail("smtp://127.0.0.1:25", "Service <s@acme.cn>"),
+                "http://x"
+            )
+            .is_ok()
+        );
     }
 }

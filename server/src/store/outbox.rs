@@ -387,7 +387,9 @@ impl ServerStore {
         for entry in self.kv.scan(&notice_prefix(number)) {
             notices.extend(parse(&entry?.1));
         }
-        notices.sort_by(|a, b| (a.made, &a.event, a.channel.as_str()).cmp(&(b.made, &b.event, b.channel.as_str())));
+        notices.sort_by(|a, b| {
+            (a.made, &a.event, a.channel.as_str()).cmp(&(b.made, &b.event, b.channel.as_str()))
+        });
         Ok(notices)
     }
 
@@ -571,12 +573,19 @@ mod tests {
         push(&store, &mut doc);
         let closing = store.notices_of(&number).unwrap();
         assert_eq!(closing.len(), 6);
-        assert_eq!(closing.iter().filter(|n| n.about == About::Closed).count(), 2);
+        assert_eq!(
+            closing.iter().filter(|n| n.about == About::Closed).count(),
+            2
+        );
         let recent = store.recent_notices(10, |_| true).unwrap();
         assert_eq!(recent.len(), 6);
 
         // Steps long past (a ticket from before notices, a site offline for weeks) give none.
-        let mut old = shipped(2, Utc::now() - Duration::days(NOTICE_WINDOW_DAYS + 1), vec![]);
+        let mut old = shipped(
+            2,
+            Utc::now() - Duration::days(NOTICE_WINDOW_DAYS + 1),
+            vec![],
+        );
         push(&store, &mut old);
         assert!(store.notices_of(old.number()).unwrap().is_empty());
     }
@@ -587,7 +596,9 @@ mod tests {
         let mut doc = shipped(1, Utc::now(), vec![]);
         push(&store, &mut doc);
         // The outbox keeps times to the millisecond.
-        let now = Utc.timestamp_millis_opt(Utc::now().timestamp_millis()).unwrap();
+        let now = Utc
+            .timestamp_millis_opt(Utc::now().timestamp_millis())
+            .unwrap();
         let lease = Duration::minutes(5);
         let taken = store.take_notices("A", now, lease, 16).unwrap();
         assert_eq!(taken.len(), 4);
@@ -610,17 +621,37 @@ mod tests {
         store.finish_notice(first, "A", retry, later).unwrap();
         let now_held = store.notices_of(doc.number()).unwrap();
         let held = now_held.iter().find(|n| n.key() == first.key()).unwrap();
-        assert!(matches!(&held.state, NoticeState::Sent { by, .. } if by == "B"), "{held:?}");
+        assert!(
+            matches!(&held.state, NoticeState::Sent { by, .. } if by == "B"),
+            "{held:?}"
+        );
         // A failure for now waits until its due time; a lost cause leaves the outbox.
         let due = later + Duration::minutes(2);
         let error = "451 try later".to_owned();
         store
-            .finish_notice(&again[1], "B", Sent::Again { error: error.clone(), due }, later)
+            .finish_notice(
+                &again[1],
+                "B",
+                Sent::Again {
+                    error: error.clone(),
+                    due,
+                },
+                later,
+            )
             .unwrap();
-        store.finish_notice(&again[2], "B", Sent::GaveUp { error }, later).unwrap();
-        store.finish_notice(&again[3], "B", Sent::NotSetUp, later).unwrap();
+        store
+            .finish_notice(&again[2], "B", Sent::GaveUp { error }, later)
+            .unwrap();
+        store
+            .finish_notice(&again[3], "B", Sent::NotSetUp, later)
+            .unwrap();
         assert_eq!(store.next_notice_due().unwrap(), Some(due));
-        assert!(store.take_notices("B", later, lease, 16).unwrap().is_empty());
+        assert!(
+            store
+                .take_notices("B", later, lease, 16)
+                .unwrap()
+                .is_empty()
+        );
         let retried = store.take_notices("B", due, lease, 16).unwrap();
         assert_eq!(retried.len(), 1);
         assert_eq!(retried[0].error.as_deref(), Some("451 try later"));
