@@ -53,6 +53,18 @@ fn every_answer_of_the_api_matches_its_document_and_none_is_a_server_error() {
         .map(|t| t["number"].as_str().unwrap().to_owned())
         .collect();
     assert!(numbers.len() >= 2, "{numbers:?}");
+    // The demo's customer gave an e-mail and a mobile: the notices' answers are real ones too.
+    let notices: serde_json::Value = rma_tests::http()
+        .get(format!("{}/api/v1/notices", server.url))
+        .header("cookie", server.reader())
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(
+        notices["notices"].as_array().unwrap().len() >= 4,
+        "{notices}"
+    );
 
     // Half the generated site codes and ticket numbers are real ones, so the answers with
     // tickets in them are checked too, not only the refusals.

@@ -255,6 +255,12 @@ fn the_demo_merges_two_sites_and_keeps_the_server_running() {
         "{seen}"
     );
     assert!(!seen.contains("\nerror:"), "{seen}");
+    // The third customer's notices: what the server would send, in their language.
+    assert!(
+        seen.contains("email to wang.fang@example.com: 您的返修单")
+            && seen.contains("sms to +86 139 1111 2222: 您的返修单"),
+        "{seen}"
+    );
     // The server still answers.
     let health = rma_tests::http()
         .get(format!("{}/api/v1/health", url.unwrap()))

@@ -24,7 +24,7 @@ pub struct Args {
 const SCRIPT: &[&str] = &[
     "area add SHELF-A1 --name 'Returns shelf A, level 1'",
     "area add BENCH-IN --name 'Incoming cage'",
-    "intake --customer 'Acme Ltd' --contact 'Li Wei, 138 0000 0000' --model X200 --quantity 2 --fault 'no power after a storm' --request repair",
+    "intake --customer 'Acme Ltd' --contact 'Li Wei, 138 0000 0000' --email li.wei@acme.example --phone '+86 138 0000 0000' --model X200 --quantity 2 --fault 'no power after a storm' --request repair",
     "intake --customer 'Zhang San 张三' --model Y300 --quantity 1 --fault '屏幕闪烁 (screen flickers)' --request replace",
     "receive {T} --area SHELF-A1",
     "forward {T}",

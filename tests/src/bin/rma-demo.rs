@@ -22,7 +22,8 @@ use rma_server::settings::Settings;
 use rma_server::store::ServerStore;
 use rma_server::users::Role;
 
-/// What each site does, in order. `{T}` is the first ticket, `{U}` the second.
+/// What each site does, in order. `{T}` is the first ticket, `{U}` the second, `{V}` the
+/// third (a customer who gave an e-mail and a mobile: the server's notices).
 const SCRIPT: &[(&str, &str)] = &[
     ("WH1", "area add SHELF-A1 --name 'Returns shelf A1'"),
     (
@@ -64,6 +65,24 @@ const SCRIPT: &[(&str, &str)] = &[
     (
         "WH1",
         "cost {T} --kind repair --amount 150 --liability quality-defect",
+    ),
+    (
+        "WH1",
+        "intake --customer 'Wang Fang' --email wang.fang@example.com --phone '+86 139 1111 2222' --customer-lang zh-CN --model X200 --quantity 1 --fault 'fan noise' --request repair",
+    ),
+    ("WH1", "assess {V} --severity simple"),
+    ("WH1", "receive {V} --area SHELF-A1"),
+    ("WH1", "assign {V} --repairer Bob"),
+    ("WH1", "repair {V}-1 --steps 'replaced fan' --minutes 15"),
+    ("WH1", "inspect {V}-1 --pass --inspector Kai"),
+    (
+        "WH1",
+        "ship-notice {V} --method 'SF Express' --date 2026-12-20",
+    ),
+    ("WH1", "pack {V}"),
+    (
+        "WH1",
+        "ship {V} --carrier 'SF Express' --tracking SF1234567890",
     ),
     ("WH1", "sync"),
     ("WH2", "sync"),
@@ -147,7 +166,7 @@ fn run() -> Result<()> {
             .find(|(code, ..)| code == site)
             .context("the script names the demo's sites")?;
         let mut command = line.to_string();
-        for (marker, ticket) in ["{T}", "{U}"].iter().zip(&tickets) {
+        for (marker, ticket) in ["{T}", "{U}", "{V}"].iter().zip(&tickets) {
             command = command.replace(marker, ticket);
         }
         println!("[{site}] $ rma-agent {command}");
@@ -163,7 +182,7 @@ fn run() -> Result<()> {
         }
         println!();
     }
-    if tickets.len() != 2 {
+    if tickets.len() != 3 {
         bail!("the demo did not run through: see the errors above");
     }
     // WH1's bench page, served by its agent as `rma-agent serve` does (the demo's own handles
@@ -192,6 +211,7 @@ fn run() -> Result<()> {
     })?;
     let bench_url = bench.handle().web.clone().unwrap_or_default();
     runtime.spawn(bench.run(shutdown_signal()));
+    print_outbox(&url)?;
     println!("The server keeps running at {url} (Ctrl-C stops it).");
     println!(
         "WH1's bench page: open {bench_url}/ and sign in as {DEMO_USER}, password {DEMO_PASSWORD} (the account reached the site with sync)."
@@ -216,6 +236,33 @@ fn run() -> Result<()> {
         tickets.first().map_or("", String::as_str)
     );
     runtime.block_on(shutdown_signal());
+    Ok(())
+}
+
+/// What the server would send the customers: the demo sets up no mail server or SMS gateway,
+/// so it sends nothing and its outbox shows each notice's words.
+fn print_outbox(url: &str) -> Result<()> {
+    let session = rma_tests::log_in_at(url, DEMO_USER, DEMO_PASSWORD)
+        .context("the demo's office login signs in")?;
+    let listed: serde_json::Value = rma_tests::get_page(&format!("{url}/api/v1/notices"), &session)
+        .json()
+        .context("the server lists its notices")?;
+    let notices: Vec<rma_server::store::outbox::Notice> =
+        serde_json::from_value(listed["notices"].clone()).context("notices")?;
+    println!(
+        "The server's notices to customers (no [mail] or [sms] in server.toml, so none is sent; this is what would go):"
+    );
+    for notice in notices.iter().rev() {
+        let lang = notice.lang.unwrap_or_default();
+        let text = rma_server::notices::compose(notice, lang, "…");
+        println!(
+            "  {} to {}: {}",
+            notice.channel.as_str(),
+            notice.to,
+            text.subject
+        );
+    }
+    println!("  (every notice and its words: {url}/outbox)\n");
     Ok(())
 }
 
