@@ -16,6 +16,8 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
     server.add_user("li.wei", "after_sales", PASSWORD);
     let agent = Agent::enrolled("WH1", &server);
     let late = agent.intake("深圳市某某电子有限公司", 2);
+    // This customer reads Chinese: their status page is in it, whatever the browser asks.
+    agent.ok(&["edit", &late, "--customer-lang", "zh-CN"]);
     let on_time = agent.intake("Acme Ltd", 1);
     agent.ok(&["forward", &on_time]);
     agent.ok(&[
@@ -143,6 +145,7 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
         "/archive",
         "/archive/applications",
         "/archive/disposal",
+        "/outbox",
         &format!("/tickets/{late}"),
     ] {
         client.goto(&format!("{}{page}", server.url)).await.unwrap();
@@ -162,7 +165,8 @@ async fn the_office_logs_in_sees_a_synced_ticket_filters_and_downloads_the_analy
     client.delete_all_cookies().await.unwrap();
     client.goto(&link).await.unwrap();
     let heading = text(&client, "h1").await;
-    assert!(heading.contains(late.as_str()), "{heading}");
+    assert_eq!(heading, format!("您的返修单 {late}"));
+    assert_eq!(text(&client, "#now").await, "我们已登记您的返修申请。");
     let (scroll, inner) = widths(&client).await;
     assert!(
         scroll <= inner,
