@@ -656,10 +656,13 @@ mod tests {
         assert_eq!(retried.len(), 1);
         assert_eq!(retried[0].error.as_deref(), Some("451 try later"));
 
-        // Disposal takes the customer's addresses with it.
+        // Disposal takes the customer's addresses and link with it.
+        let token = store.status_token(doc.number()).unwrap();
         let mut batch = Batch::default();
         store.forget_notices(&mut batch, doc.number()).unwrap();
+        store.forget_status_link(&mut batch, doc.number()).unwrap();
         store.kv.commit(batch).unwrap();
+        assert_eq!(store.status_ticket(&token).unwrap(), None);
         assert!(store.notices_of(doc.number()).unwrap().is_empty());
         assert!(store.recent_notices(10, |_| true).unwrap().is_empty());
         assert_eq!(store.next_notice_due().unwrap(), None);
