@@ -186,6 +186,46 @@ impl Agent {
         self.ok(&args).trim().to_owned()
     }
 
+    /// Walks a registered one-unit `ticket` to shipment (assessed, received into SHELF-A,
+    /// repaired by Bob, passed by Ivy, shipping agreed, packed, shipped with SF Express under
+    /// `tracking`); the area must exist.
+    pub fn walk_to_shipment(&self, ticket: &str, tracking: &str) {
+        let unit = format!("{ticket}-1");
+        for step in [
+            vec!["assess", ticket, "--severity", "simple"],
+            vec!["receive", ticket, "--area", "SHELF-A"],
+            vec!["assign", ticket, "--repairer", "Bob"],
+            vec![
+                "repair",
+                &unit,
+                "--steps",
+                "replaced fuse",
+                "--minutes",
+                "20",
+            ],
+            vec!["inspect", &unit, "--pass", "--inspector", "Ivy"],
+            vec![
+                "ship-notice",
+                ticket,
+                "--method",
+                "courier",
+                "--date",
+                "2026-12-20",
+            ],
+            vec!["pack", ticket],
+            vec![
+                "ship",
+                ticket,
+                "--carrier",
+                "SF Express",
+                "--tracking",
+                tracking,
+            ],
+        ] {
+            self.ok(&step);
+        }
+    }
+
     /// Starts `rma-agent serve` for this agent and waits until it announces itself; it is
     /// SIGKILLed when the returned handle is dropped.
     pub fn serve(&self) -> Running {

@@ -53,36 +53,7 @@ fn a_customer_follows_the_return_and_answers_the_survey_once() {
     assert_eq!(registration["email"], "li.wei@acme.cn");
     assert_eq!(registration["phone"], "+86 139 3333 4444");
     assert_eq!(registration["customer_lang"], "zh-CN");
-    let unit = format!("{ticket}-1");
-    agent.ok(&["assess", &ticket, "--severity", "simple"]);
-    agent.ok(&["receive", &ticket, "--area", "SHELF-A"]);
-    agent.ok(&["assign", &ticket, "--repairer", "Bob"]);
-    agent.ok(&[
-        "repair",
-        &unit,
-        "--steps",
-        "replaced fuse",
-        "--minutes",
-        "20",
-    ]);
-    agent.ok(&["inspect", &unit, "--pass", "--inspector", "Ivy"]);
-    agent.ok(&[
-        "ship-notice",
-        &ticket,
-        "--method",
-        "courier",
-        "--date",
-        "2026-12-20",
-    ]);
-    agent.ok(&["pack", &ticket]);
-    agent.ok(&[
-        "ship",
-        &ticket,
-        "--carrier",
-        "SF Express",
-        "--tracking",
-        "SF99881",
-    ]);
+    agent.walk_to_shipment(&ticket, "SF99881");
     agent.ok(&[
         "cost",
         &ticket,

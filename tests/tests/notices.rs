@@ -180,34 +180,8 @@ fn ship(agent: &Agent, contact: &[&str], tracking: &str) -> String {
     ];
     args.extend_from_slice(contact);
     let ticket = agent.ok(&args).trim().to_owned();
-    let unit = format!("{ticket}-1");
-    for step in [
-        vec!["assess", &ticket, "--severity", "simple"],
-        vec!["receive", &ticket, "--area", "SHELF-A"],
-        vec!["assign", &ticket, "--repairer", "Bob"],
-        vec!["repair", &unit, "--steps", "fuse", "--minutes", "20"],
-        vec!["inspect", &unit, "--pass", "--inspector", "Ivy"],
-        vec![
-            "ship-notice",
-            &ticket,
-            "--method",
-            "courier",
-            "--date",
-            "2026-12-20",
-        ],
-        vec!["pack", &ticket],
-        vec![
-            "ship",
-            &ticket,
-            "--carrier",
-            "SF Express",
-            "--tracking",
-            tracking,
-        ],
-        vec!["sync"],
-    ] {
-        agent.ok(&step);
-    }
+    agent.walk_to_shipment(&ticket, tracking);
+    agent.ok(&["sync"]);
     ticket
 }
 

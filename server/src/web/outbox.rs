@@ -99,6 +99,13 @@ fn table(state: &AppState, notices: &[Notice], base: &str, lang: Lang, tickets: 
     if notices.is_empty() {
         return html! { p.muted #notices { (tr!(lang, "outbox-none")) } };
     }
+    // Each ticket's status link, read once however many notices it has.
+    let mut links: std::collections::HashMap<&TicketNumber, Option<String>> = Default::default();
+    for notice in notices {
+        links
+            .entry(&notice.ticket)
+            .or_insert_with(|| state.store.status_token(&notice.ticket).ok());
+    }
     html! {
         div.scroll { table #notices {
             thead { tr {
@@ -121,7 +128,7 @@ fn table(state: &AppState, notices: &[Notice], base: &str, lang: Lang, tickets: 
                         td {
                             (standing(notice, lang))
                             @if let Some(error) = &notice.error { br; span.muted { (tr!(lang, "outbox-error", error = error.as_str())) } }
-                            (says(state, notice, base, lang))
+                            (says(state, notice, links.get(&notice.ticket).cloned().flatten(), base, lang))
                         }
                         td.num { (notice.attempts) }
                     }
@@ -144,8 +151,14 @@ fn standing(notice: &Notice, lang: Lang) -> String {
 }
 
 /// What the notice says (or would say), folded: in the customer's language, as sent.
-fn says(state: &AppState, notice: &Notice, base: &str, reader: Lang) -> Markup {
-    let Ok(token) = state.store.status_token(&notice.ticket) else {
+fn says(
+    state: &AppState,
+    notice: &Notice,
+    token: Option<String>,
+    base: &str,
+    reader: Lang,
+) -> Markup {
+    let Some(token) = token else {
         return html! {};
     };
     let lang = notice.lang.unwrap_or(state.settings.language);
