@@ -209,6 +209,8 @@ pub enum EventKind {
         copies: u32,
         printer: String,
     },
+    /// A photo or document was kept with the ticket (its bytes travel beside the document).
+    Attached(crate::files::Attachment),
     /// The office noted a step dated after the server's own time when it arrived (a PC whose
     /// clock runs ahead): the step counts at its arrival.
     ClockCorrected {
@@ -246,6 +248,7 @@ impl EventKind {
             Self::ConflictResolved { .. } => "conflict_resolved",
             Self::Scanned { .. } => "scanned",
             Self::LabelsPrinted { .. } => "labels_printed",
+            Self::Attached(_) => "attached",
             Self::ClockCorrected { .. } => "clock_corrected",
         }
     }
@@ -394,6 +397,17 @@ impl EventKind {
                 codes = list(&mut codes.iter().map(ToString::to_string)),
                 printer = printer.as_str(),
                 copies = *copies
+            ),
+            Self::Attached(file) => tr!(
+                lang,
+                if file.media_type.is_image() {
+                    "event-attached-photo"
+                } else {
+                    "event-attached-document"
+                },
+                step = file.step.label(lang),
+                captioned = if file.caption.is_some() { "yes" } else { "no" },
+                caption = file.caption.as_deref().unwrap_or("")
             ),
             Self::ClockCorrected { event, arrived } => tr!(
                 lang,

@@ -7,6 +7,7 @@
 //! - [`clock`]: a PC's clock measured against the server's, and the time a step is
 //!   recorded at.
 //! - [`event`]: the workflow events, one per step of the regulation.
+//! - [`files`]: photos and documents kept with a ticket: their references and limits.
 //! - [`work`]: "my work", what waits for a role in a ticket.
 //! - [`workflow`]: the rules; derives a ticket's and its units' state from its events and
 //!   reports concurrent, incompatible events as conflicts.
@@ -25,6 +26,7 @@ pub mod calendar;
 pub mod clock;
 pub mod deadlines;
 pub mod event;
+pub mod files;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod i18n;

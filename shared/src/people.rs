@@ -90,7 +90,7 @@ impl Role {
     /// every step; the administrator looks after accounts and sites, not tickets.
     pub fn may(self, action: Action) -> bool {
         use Action as A;
-        if matches!(action, A::Scan | A::Label) {
+        if matches!(action, A::Scan | A::Label | A::Attach) {
             return self != Self::Admin;
         }
         // The server notes it itself; the administrator looks after the servers.
@@ -172,6 +172,8 @@ pub enum Action {
     Resolve,
     Scan,
     Label,
+    /// A photo or document kept with a ticket.
+    Attach,
     /// The office's note of a step dated ahead of the server's clock (by the server itself).
     NoteClock,
     /// The customer's survey answer, recorded by the server itself.
@@ -179,7 +181,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 27] = [
         Self::Intake,
         Self::Edit,
         Self::Forward,
@@ -204,6 +206,7 @@ impl Action {
         Self::Resolve,
         Self::Scan,
         Self::Label,
+        Self::Attach,
         Self::NoteClock,
         Self::NoteSurvey,
     ];
@@ -235,6 +238,7 @@ impl Action {
             Self::Resolve => "resolve",
             Self::Scan => "scan",
             Self::Label => "label",
+            Self::Attach => "attach",
             Self::NoteClock => "note-clock",
             Self::NoteSurvey => "note-survey",
         }
@@ -279,6 +283,7 @@ impl Action {
             K::ConflictResolved { .. } => Self::Resolve,
             K::Scanned { .. } => Self::Scan,
             K::LabelsPrinted { .. } => Self::Label,
+            K::Attached(_) => Self::Attach,
         }
     }
 
@@ -296,6 +301,7 @@ impl Action {
                 | Self::Resolve
                 | Self::Scan
                 | Self::Label
+                | Self::Attach
         )
     }
 

@@ -122,6 +122,7 @@ impl Step {
             Action::AuditCost
             | Action::Scan
             | Action::Label
+            | Action::Attach
             | Action::NoteClock
             | Action::NoteSurvey => {
                 return Err(BadRequest::NoSuchStep(step.to_owned()));

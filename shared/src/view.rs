@@ -63,6 +63,8 @@ pub struct TicketView {
     pub cost_totals: Vec<CostTotal>,
     pub closing: Option<Event>,
     pub archive: Option<Event>,
+    /// The photos and documents kept with the ticket (`attached` events), oldest first.
+    pub attachments: Vec<Event>,
     pub on_hold: Option<String>,
     pub cancelled: Option<String>,
     pub overdue: Vec<Overdue>,
@@ -81,6 +83,14 @@ impl TicketView {
         self.cost_totals.clear();
         self.events
             .retain(|e| !matches!(e.kind, EventKind::Cost(_) | EventKind::CostAudited { .. }));
+    }
+
+    /// Every file the ticket's references name (files and thumbnails), with their sizes.
+    pub fn files(&self) -> impl Iterator<Item = (crate::files::FileHash, u64)> + '_ {
+        self.attachments.iter().flat_map(|e| match &e.kind {
+            EventKind::Attached(file) => file.files().collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
     }
 }
 
@@ -207,6 +217,7 @@ impl TicketView {
                 .collect(),
             closing: last(|k| matches!(k, EventKind::Closed { .. })),
             archive: last(|k| matches!(k, EventKind::Archived { .. })),
+            attachments: all(|k| matches!(k, EventKind::Attached(_))),
             on_hold: flow.held.clone(),
             cancelled: flow.cancelled.clone(),
             overdue: overdue(&flow.pending_deadlines(), deadlines, now),
@@ -225,6 +236,7 @@ fn concerns(kind: &EventKind, unit: &UnitNumber) -> bool {
         EventKind::Inspected { unit: u, .. } => u == unit,
         EventKind::PartsRequested { unit: u, .. } => u.as_ref() == Some(unit),
         EventKind::Cost(line) => line.unit.as_ref() == Some(unit),
+        EventKind::Attached(file) => file.unit.as_ref() == Some(unit),
         EventKind::Assigned { units, .. }
         | EventKind::Packed { units }
         | EventKind::Shipped { units, .. } => units.contains(unit),

@@ -227,7 +227,8 @@ impl Workflow {
             A::Intake => true,
             A::Edit | A::Cost | A::Scan | A::Label => true,
             A::AuditCost => !self.costs.is_empty(),
-            A::NoteClock | A::NoteSurvey => false,
+            // Files are added beside the steps (their own field on the pages), not as one.
+            A::NoteClock | A::NoteSurvey | A::Attach => false,
             A::Forward => self.forwarded_at.is_none() && !assessed,
             A::Assess => !assessed,
             A::Receive => assessed && self.units.is_empty(),
@@ -571,6 +572,11 @@ impl Workflow {
                     }));
                 }
                 if let crate::label::LabelCode::Unit(unit) = code {
+                    self.unit_mut(unit)?;
+                }
+            }
+            K::Attached(file) => {
+                if let Some(unit) = &file.unit {
                     self.unit_mut(unit)?;
                 }
             }

@@ -4,6 +4,7 @@
 //!   flushes, `apply_unflushed` does not).
 //! - [`tickets`]: ticket documents with their summaries and the indexes listings, overdue
 //!   counts, digests and the repair of sync read.
+//! - [`blobs`]: the bytes of photos and documents, named by their hash, received in pieces.
 //! - [`files`]: settings read from TOML, and the private files that announce a running
 //!   server and its secret.
 //! - [`people`]: accounts, sessions and sign-in limits (the server's directory, an agent's copy).
@@ -14,6 +15,7 @@
 //! Each binary wraps these errors in its own, with advice from its own world.
 
 pub mod backup;
+pub mod blobs;
 pub mod files;
 pub mod kv;
 pub mod people;
@@ -31,6 +33,7 @@ pub fn localize(
         .or_else(|| say::<tickets::TicketsError>(err, lang))
         .or_else(|| say::<people::PeopleError>(err, lang))
         .or_else(|| say::<backup::BackupError>(err, lang))
+        .or_else(|| say::<blobs::BlobError>(err, lang))
         .or_else(|| say::<files::SettingsError>(err, lang))
         .or_else(|| say::<prompt::PromptError>(err, lang))
         .or_else(|| rma_shared::localize(err, lang))

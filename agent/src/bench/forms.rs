@@ -301,6 +301,7 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
         Action::Intake
         | Action::Scan
         | Action::Label
+        | Action::Attach
         | Action::AuditCost
         | Action::NoteClock
         | Action::NoteSurvey => {
@@ -381,6 +382,11 @@ pub(crate) const PRINT_LABELS: &str = "print-labels";
 pub(crate) fn on_ticket_page(action: Action) -> bool {
     !matches!(
         action,
-        Action::Intake | Action::Scan | Action::Label | Action::AuditCost | Action::NoteClock
+        Action::Intake
+        | Action::Scan
+        | Action::Label
+        | Action::Attach
+        | Action::AuditCost
+        | Action::NoteClock
     )
 }

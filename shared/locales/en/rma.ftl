@@ -135,6 +135,14 @@ event-resumed = resumed work
 event-cancelled = cancelled: { $reason }
 event-conflict-resolved = resolved the conflict of event { $event }: { $note }
 event-scanned = scanned { $code }
+event-attached-photo = added a photo ({ $step }){ $captioned ->
+    [no] {""}
+   *[yes] : { $caption }
+}
+event-attached-document = added a document ({ $step }){ $captioned ->
+    [no] {""}
+   *[yes] : { $caption }
+}
 event-labels-printed = printed { $count ->
     [one] the label
    *[other] the labels
@@ -1236,6 +1244,7 @@ action = { $action ->
     [cancel] Cancel the ticket
     [resolve] Settle a conflict
     [scan] Scan
+    [attach] Add photos or documents
     [note-clock] Note a clock ahead
     [note-survey] Record the customer's survey answer
    *[label] Print labels
@@ -1570,3 +1579,23 @@ outbox-state = { $state ->
 outbox-error = last error: { $error }
 outbox-text = What it says
 ticket-notices = Notices to the customer
+
+## Photos and documents
+evidence = { $step ->
+    [receiving] receiving check
+    [repair] repair
+    [inspection] inspection
+    [packing] packing
+   *[other] other
+}
+file-bad-hash = "{ $text }" is not a file's SHA-256 (64 hexadecimal digits).
+file-not-allowed = { $name } was not kept: only photos (JPEG, PNG, WebP) and PDF documents can be added.
+file-too-large = { $name } was not kept: it is { $size } MB, and a file may be at most { $limit } MB.
+file-ticket-full = Not kept: the files of ticket { $ticket } would be more than { $limit } MB together.
+file-empty = { $name } was not kept: it is empty.
+file-bad-image = { $name } was not kept: the picture cannot be read ({ $reason }).
+
+blob-io = The file { $path } could not be written or read: { $problem }
+blob-mismatch = The bytes received are not the file they were sent as (expected { $expected }, got { $got }); they were dropped and will be sent again.
+blob-gap = A piece of a file did not follow what was kept ({ $held } bytes held, the piece starts at { $given }).
+blob-missing = The file { $hash } is not here.

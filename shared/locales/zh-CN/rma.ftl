@@ -123,6 +123,14 @@ event-resumed = 恢复处理
 event-cancelled = 取消：{ $reason }
 event-conflict-resolved = 已处理事件 { $event } 的冲突：{ $note }
 event-scanned = 扫描 { $code }
+event-attached-photo = 添加了照片（{ $step }）{ $captioned ->
+    [no] {""}
+   *[yes] ：{ $caption }
+}
+event-attached-document = 添加了文件（{ $step }）{ $captioned ->
+    [no] {""}
+   *[yes] ：{ $caption }
+}
 event-labels-printed = 在 { $printer } 上打印标签 { $codes }（共 { $count } 张，每张 { $copies } 份）
 
 ## 规程不允许此步骤的原因（条款、章节、下一步怎么做）
@@ -1125,6 +1133,7 @@ action = { $action ->
     [cancel] 取消工单
     [resolve] 处理冲突
     [scan] 扫码
+    [attach] 添加照片或文件
     [note-clock] 记录时钟超前
     [note-survey] 记录客户的满意度调查
    *[label] 打印标签
@@ -1448,3 +1457,23 @@ outbox-state = { $state ->
 outbox-error = 上次错误：{ $error }
 outbox-text = 通知内容
 ticket-notices = 给客户的通知
+
+## 照片和文件
+evidence = { $step ->
+    [receiving] 收货检查
+    [repair] 维修
+    [inspection] 检验
+    [packing] 包装
+   *[other] 其他
+}
+file-bad-hash = “{ $text }”不是文件的 SHA-256（应为 64 位十六进制数字）。
+file-not-allowed = 未保存 { $name }：只能添加照片（JPEG、PNG、WebP）和 PDF 文件。
+file-too-large = 未保存 { $name }：文件大小为 { $size } MB，每个文件最大 { $limit } MB。
+file-ticket-full = 未保存：工单 { $ticket } 的文件合计将超过 { $limit } MB。
+file-empty = 未保存 { $name }：文件是空的。
+file-bad-image = 未保存 { $name }：无法读取这张图片（{ $reason }）。
+
+blob-io = 无法读写文件 { $path }：{ $problem }
+blob-mismatch = 收到的内容与文件不符（应为 { $expected }，实为 { $got }），已丢弃，将重新发送。
+blob-gap = 文件片段与已保存的部分不衔接（已保存 { $held } 字节，片段从 { $given } 开始）。
+blob-missing = 这里没有文件 { $hash }。

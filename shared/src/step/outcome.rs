@@ -196,7 +196,8 @@ fn done(kind: &EventKind, ticket: &TicketNumber, lang: Lang) -> Vec<String> {
         | EventKind::CostAudited { .. }
         | EventKind::SurveyAnswered { .. }
         | EventKind::Scanned { .. }
-        | EventKind::LabelsPrinted { .. } => kind.describe(lang),
+        | EventKind::LabelsPrinted { .. }
+        | EventKind::Attached(_) => kind.describe(lang),
     };
     vec![line]
 }
