@@ -41,7 +41,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/tickets/{number}", get(ticket))
         .route("/api/v1/sites", get(sites))
         .route("/api/v1/notices", get(notices))
+        .merge(files::routes())
 }
+
+pub(crate) mod files;
 
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers

@@ -52,6 +52,8 @@ pub struct Settings {
     pub sms: Option<SmsSettings>,
     /// `[notices]`: how notices are retried.
     pub notices: NoticeSettings,
+    /// `[files]`: how large a photo or document may be, and all of a ticket's together.
+    pub files: rma_shared::files::FileLimits,
 }
 
 /// `[mail]`: the SMTP server that takes the notices to customers.
@@ -228,6 +230,7 @@ impl Default for Settings {
             mail: None,
             sms: None,
             notices: NoticeSettings::default(),
+            files: rma_shared::files::FileLimits::default(),
         }
     }
 }

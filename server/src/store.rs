@@ -15,7 +15,8 @@
 //! ```
 //! - [`sites`](self): enrolment, tokens, actors; push and pull; the repair of a disagreement;
 //!   [`office`]: the indexes the office's pages read; [`archive`]: the archive's cards,
-//!   applications, grants and disposal; [`audit`]: the append-only audit log.
+//!   applications, grants and disposal; [`audit`]: the append-only audit log; [`files`]: the
+//!   bytes of the photos and documents tickets refer to.
 //!
 //! The feed has one writer at a time, whatever happens to the request that asked for a push:
 //! the lock lives here, and the write runs to its end on its own thread. Positions are taken
@@ -34,6 +35,7 @@ use thiserror::Error;
 
 pub mod archive;
 pub mod audit;
+pub mod files;
 pub mod office;
 pub mod outbox;
 mod pull;

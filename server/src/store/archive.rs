@@ -45,6 +45,8 @@ pub enum ArchiveError {
     NotProposed(TicketNumber),
     #[error("an application names the tickets or a search, a reason and a period")]
     Incomplete,
+    #[error("the files of the ticket could not be read: {0}")]
+    Files(String),
     #[error(transparent)]
     Store(#[from] ServerStoreError),
 }
@@ -80,6 +82,7 @@ impl ArchiveError {
             Self::NotProposed(n) => tr!(lang, "archive-not-proposed", number = n.to_string()),
             Self::Incomplete => tr!(lang, "archive-incomplete"),
             Self::Store(err) => err.to_string(),
+            Self::Files(reason) => reason.clone(),
         }
     }
 }
@@ -98,6 +101,10 @@ pub struct ArchiveCard {
     pub retain_until: NaiveDate,
     pub archived_at: DateTime<Utc>,
     pub disposed: Option<Disposal>,
+    /// The SHA-256 of every photo and document the ticket kept: they stay on the card when
+    /// the bytes are disposed of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<rma_shared::files::FileHash>,
 }
 
 /// How a ticket left the archive at the end of its retention.
@@ -135,6 +142,7 @@ impl ArchiveCard {
             retain_until: *retain_until,
             archived_at: archive.at,
             disposed: None,
+            files: view.files().map(|(hash, _)| hash).collect(),
         })
     }
 }
@@ -492,7 +500,7 @@ impl ServerStore {
         if !head.role.approves_disposal() {
             return Err(ArchiveError::NotTheirHead(head.name.clone()));
         }
-        self.kv().exclusive(|kv| {
+        let (card, files) = self.kv().exclusive(|kv| {
             let store = self.within(kv);
             let mut card = store.disposable(number, today)?;
             let proposal: Proposal = kv
@@ -528,8 +536,18 @@ impl ServerStore {
             // The customer's addresses and link go with the contents.
             store.forget_notices(&mut batch, number)?;
             store.forget_status_link(&mut batch, number)?;
-            Ok::<_, ArchiveError>((batch, card))
-        })
+            // Its photos and documents too: the card keeps their hashes (in the ticket's
+            // events, which the tombstone names), the bytes go.
+            let files = store
+                .forget_files(&mut batch, number)
+                .map_err(|err| ArchiveError::Files(err.to_string()))?;
+            Ok::<_, ArchiveError>((batch, (card, files)))
+        })?;
+        if let Err(err) = self.collect_files(&files) {
+            // The references are gone: the next disposal's collection takes these too.
+            tracing::warn!(ticket = %number, error = %err, "disposed files not removed yet");
+        }
+        Ok(card)
     }
 }
 

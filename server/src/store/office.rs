@@ -98,6 +98,7 @@ impl Entries {
             ));
         }
         puts.extend(crate::store::archive::card_entry(&view));
+        puts.extend(crate::store::files::ref_entries(&view));
         Self {
             puts,
             report: report.then(|| crate::report::TicketRows::of(&view, facts.as_ref())),
