@@ -91,7 +91,7 @@ pub(crate) struct Offset {
 /// How much of a file this site sends is kept: the next piece starts there.
 #[utoipa::path(get, path = "/api/v1/sync/{site}/files/{sha256}/upload", tag = "sync",
     params(("site" = String, Path, description = "The code of the site the token belongs to"), ("sha256" = String, Path, description = "The file's SHA-256 (64 hex digits)")),
-    responses((status = 200, description = "How far the file has come", body = Upload), (status = 400, description = "Not a SHA-256", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "No step of this site refers to the file", body = ErrorBody), (status = 413, description = "The file, or the ticket's files together, are over the limits", body = ErrorBody)),
+    responses((status = 200, description = "How far the file has come", body = Upload), (status = 400, description = "Not a SHA-256", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "No step of this site refers to the file", body = ErrorBody), (status = 413, description = "The file, or the ticket's files together, are over the limits", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
     security(("site_token" = [])))]
 pub(crate) async fn upload(
     State(state): State<Arc<AppState>>,
@@ -117,7 +117,7 @@ const KEEP_EVERY: usize = 64 * 1024;
 #[utoipa::path(put, path = "/api/v1/sync/{site}/files/{sha256}", tag = "sync",
     params(("site" = String, Path, description = "The code of the site the token belongs to"), ("sha256" = String, Path, description = "The file's SHA-256 (64 hex digits)"), Offset),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Up to 1 MiB of the file's bytes from `offset`"),
-    responses((status = 200, description = "Kept; how far the file has come", body = Upload), (status = 400, description = "Not a SHA-256, or a bad offset", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "No step of this site refers to the file", body = ErrorBody), (status = 409, description = "The piece does not start where the bytes kept end", body = ErrorBody), (status = 413, description = "Over the limits, or longer than the file", body = ErrorBody), (status = 422, description = "The whole file's bytes are not the file its hash names: dropped", body = ErrorBody)),
+    responses((status = 200, description = "Kept; how far the file has come", body = Upload), (status = 400, description = "Not a SHA-256, or a bad offset", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "No step of this site refers to the file", body = ErrorBody), (status = 409, description = "The piece does not start where the bytes kept end", body = ErrorBody), (status = 413, description = "Over the limits, or longer than the file", body = ErrorBody), (status = 422, description = "The whole file's bytes are not the file its hash names: dropped", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
     security(("site_token" = [])))]
 pub(crate) async fn take(
     State(state): State<Arc<AppState>>,
@@ -200,7 +200,7 @@ pub(crate) async fn take(
 /// someone opens it. Not for a ticket in the archive.
 #[utoipa::path(get, path = "/api/v1/sync/{site}/files/{sha256}", tag = "sync",
     params(("site" = String, Path, description = "The code of the site the token belongs to"), ("sha256" = String, Path, description = "The file's SHA-256 (64 hex digits)"), Offset),
-    responses((status = 200, description = "The file's bytes from `offset`", content_type = "application/octet-stream"), (status = 400, description = "Not a SHA-256", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 404, description = "The file is not at the office (yet)", body = ErrorBody), (status = 410, description = "Its ticket is in the archive", body = ErrorBody)),
+    responses((status = 200, description = "The file's bytes from `offset`", content_type = "application/octet-stream"), (status = 400, description = "Not a SHA-256", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 404, description = "The file is not at the office (yet)", body = ErrorBody), (status = 410, description = "Its ticket is in the archive", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
     security(("site_token" = [])))]
 pub(crate) async fn give(
     State(state): State<Arc<AppState>>,
@@ -227,7 +227,7 @@ pub(crate) async fn give(
 /// Every file given is in the audit log.
 #[utoipa::path(get, path = "/api/v1/tickets/{number}/files/{sha256}", tag = "office",
     params(("number" = String, Path, description = "The ticket's number, e.g. WH1-2026-00042"), ("sha256" = String, Path, description = "The file's SHA-256 (64 hex digits)")),
-    responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 400, description = "Not a ticket number or not a SHA-256", body = ErrorBody), (status = 401, description = "No session: sign in as a person", body = ErrorBody), (status = 403, description = "A site token (sync only), or an archived ticket", body = ErrorBody), (status = 404, description = "No such ticket, the ticket has no such file, or its bytes have not arrived", body = ErrorBody)),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 400, description = "Not a ticket number or not a SHA-256", body = ErrorBody), (status = 401, description = "No session: sign in as a person", body = ErrorBody), (status = 403, description = "A site token (sync only), or an archived ticket", body = ErrorBody), (status = 404, description = "No such ticket, the ticket has no such file, or its bytes have not arrived", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
     security(("session" = []), ("session_token" = [])))]
 pub(crate) async fn office_file(
     State(state): State<Arc<AppState>>,
