@@ -20,6 +20,7 @@ macro_rules! say {
 pub use context::Context;
 
 mod area;
+mod attach;
 mod backup;
 mod config;
 mod context;
@@ -137,6 +138,10 @@ pub enum Command {
     Cancel(step::Cancel),
     /// Settle a conflict between steps taken offline at two sites.
     Resolve(step::Resolve),
+    /// Keep photos or documents with a ticket or unit (offline; sent after the tickets).
+    Attach(attach::Args),
+    /// Get one of a ticket's photos or documents (fetched from the office if not here).
+    File(attach::FileArgs),
     /// Show a ticket (or the ticket of a unit) with all its records.
     Show(show::Args),
     /// List tickets, newest first.
@@ -258,6 +263,8 @@ impl Context {
             Command::Resume(step) => steps::run(ctx, Step::Resume(step)),
             Command::Cancel(step) => steps::run(ctx, Step::Cancel(step)),
             Command::Resolve(step) => steps::run(ctx, Step::Resolve(step)),
+            Command::Attach(args) => attach::run(ctx, args),
+            Command::File(args) => attach::run_file(ctx, args),
             Command::Show(args) => show::run(ctx, args),
             Command::List(args) => list::run(ctx, args),
             Command::History(args) => history::run(ctx, args),

@@ -6,6 +6,7 @@
 //!
 //! - [`steps`]: the steps of the regulation.
 //! - [`scan`]: a scanned label: an area, then units moved there; a unit or ticket shown.
+//! - [`files`]: photos and documents kept with a ticket, and opened (fetched once if need be).
 //! - [`queries`]: a ticket, a listing, the people, the sync state, what labels are made of.
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ use crate::settings::{Settings, SettingsError};
 use crate::store::{Store, StoreError};
 use crate::sync_client::SyncError;
 
+pub mod files;
 pub mod queries;
 pub mod scan;
 pub mod steps;
@@ -89,6 +91,22 @@ pub enum DeskError {
     RetentionOutOfRange,
     #[error(transparent)]
     ClockWentBack(#[from] rma_shared::clock::WentBack),
+    #[error(transparent)]
+    File(#[from] rma_shared::files::FileError),
+    #[error("cannot read {path}")]
+    ReadFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An attach that names no file.
+    #[error("no file given")]
+    NoFiles,
+    #[error("ticket {0} has no file {1}")]
+    NoSuchFile(TicketNumber, rma_shared::files::FileHash),
+    /// A file kept at the office that could not be fetched now (offline, or not sent yet).
+    #[error("the file is at the office, not here yet")]
+    FileNotHere(TicketNumber),
 }
 
 impl Localized for DeskError {
@@ -119,6 +137,24 @@ impl Localized for DeskError {
             Self::LabelNotHere(code) => tr!(lang, "label-not-here", code = code.as_str()),
             Self::RetentionOutOfRange => tr!(lang, "archive-retention-out-of-range"),
             Self::ClockWentBack(err) => err.message(lang),
+            Self::File(err) => err.message(lang),
+            Self::NoFiles => tr!(lang, "attach-no-files"),
+            Self::ReadFile { path, source } => {
+                let said = tr!(lang, "attach-unreadable", path = path.display().to_string());
+                match rma_store::files::io_problem(source, lang) {
+                    Some(problem) => format!("{said}: {problem}"),
+                    None => said,
+                }
+            }
+            Self::NoSuchFile(ticket, hash) => tr!(
+                lang,
+                "attach-no-such-file",
+                ticket = ticket.to_string(),
+                hash = hash.to_string()
+            ),
+            Self::FileNotHere(ticket) => {
+                tr!(lang, "attach-not-here", ticket = ticket.to_string())
+            }
         }
     }
 }

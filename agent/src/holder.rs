@@ -27,6 +27,8 @@ pub struct Holder {
 pub struct SyncState {
     /// Wakes the background sync at once.
     pub now: tokio::sync::Notify,
+    /// Wakes the sending and fetching of files (after each round of tickets).
+    pub files: tokio::sync::Notify,
     /// The last round: when, and why it failed if it did.
     pub last: Mutex<Option<(DateTime<Utc>, Option<String>)>>,
 }

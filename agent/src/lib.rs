@@ -10,6 +10,7 @@
 //! - [`local`]: what a command and `rma-agent serve` say to each other.
 //! - [`serve`]: the long-running agent that holds the store ([`holder`]), answers commands
 //!   over loopback and serves the bench page (`bench`).
+//! - [`photos`]: a photo or document made safe to keep (upright, no location, a thumbnail).
 //! - [`printing`]: labels made from the store's data, written out or printed.
 //! - [`sync_client`]: one sync round with the server; [`http`]: its clients.
 
@@ -20,6 +21,7 @@ pub mod holder;
 pub mod http;
 pub mod local;
 pub mod output;
+pub mod photos;
 pub mod printing;
 pub mod serve;
 pub mod settings;

@@ -146,6 +146,20 @@ pub struct Printed {
     pub printer: String,
 }
 
+/// Photos or documents to keep with a ticket, read from files on this PC (absolute paths).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AttachFiles {
+    pub request: rma_shared::step::Attach,
+    pub paths: Vec<PathBuf>,
+}
+
+/// A file of a ticket, fetched from the office if it is not here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OpenFile {
+    pub ticket: TicketNumber,
+    pub hash: rma_shared::files::FileHash,
+}
+
 /// Stop the serve that answers (a person's `rma-agent stop`, or a person's serve taking over
 /// from one a command left).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -170,6 +184,8 @@ pub enum Request {
     Enroll(Enroll),
     Labels(Labels),
     Printed(Printed),
+    AttachFiles(AttachFiles),
+    OpenFile(OpenFile),
     Stop(Stop),
 }
 
@@ -183,8 +199,24 @@ macro_rules! into_request {
     };
 }
 into_request!(
-    Step, Scan, Show, List, Areas, AddArea, Users, AddUser, RemoveUser, Sync, Status, Backup,
-    Enroll, Labels, Printed, Stop
+    Step,
+    Scan,
+    Show,
+    List,
+    Areas,
+    AddArea,
+    Users,
+    AddUser,
+    RemoveUser,
+    Sync,
+    Status,
+    Backup,
+    Enroll,
+    Labels,
+    Printed,
+    AttachFiles,
+    OpenFile,
+    Stop
 );
 
 /// What travels back: the request's answer, or why it was refused in the asker's words.
@@ -242,6 +274,8 @@ impl Request {
             Self::Enroll(ask) => reply(ask, desk, asker, &say),
             Self::Labels(ask) => reply(ask, desk, asker, &say),
             Self::Printed(ask) => reply(ask, desk, asker, &say),
+            Self::AttachFiles(ask) => reply(ask, desk, asker, &say),
+            Self::OpenFile(ask) => reply(ask, desk, asker, &say),
             Self::Stop(ask) => reply(ask, desk, asker, &say),
         }
     }
@@ -353,6 +387,32 @@ impl Ask for Printed {
     type Answer = Vec<(TicketNumber, String)>;
     fn answer(self, desk: &Desk, asker: &Asker) -> Result<Self::Answer, DeskError> {
         Ok(desk.note_printed(asker, &self.codes, self.copies, &self.printer))
+    }
+}
+
+impl Ask for AttachFiles {
+    type Answer = Outcome;
+    fn answer(self, desk: &Desk, asker: &Asker) -> Result<Outcome, DeskError> {
+        let mut files = Vec::with_capacity(self.paths.len());
+        for path in &self.paths {
+            let bytes = std::fs::read(path).map_err(|source| DeskError::ReadFile {
+                path: path.clone(),
+                source,
+            })?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            files.push(crate::desk::files::Given { name, bytes });
+        }
+        desk.attach(asker, self.request, files)
+    }
+}
+
+impl Ask for OpenFile {
+    type Answer = crate::desk::files::Opened;
+    fn answer(self, desk: &Desk, _: &Asker) -> Result<Self::Answer, DeskError> {
+        desk.open_file(&self.ticket, &self.hash)
     }
 }
 

@@ -125,6 +125,7 @@ impl Server {
     ) -> Result<(), ServeError> {
         let data = self.holder.desk.data().to_owned();
         let syncing = tokio::spawn(background_sync(self.holder.clone()));
+        let moving_files = tokio::spawn(background_files(self.holder.clone()));
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let page = self.web.map(|listener| {
             let app = crate::bench::router(self.holder.clone());
@@ -170,6 +171,7 @@ impl Server {
             let _ = page.await;
         }
         syncing.abort();
+        moving_files.abort();
         // Only its own announcement: a serve that took over meanwhile wrote its own.
         if Handle::read(&data).is_some_and(|h| h.pid == std::process::id()) {
             let _ = std::fs::remove_file(data.join(HANDLE_FILE));
@@ -241,6 +243,7 @@ async fn background_sync(holder: Arc<Holder>) {
                     pulled = report.pulled,
                     "background sync"
                 );
+                holder.sync.files.notify_one();
                 interval
             }
             Ok(Ok(None)) => interval,
@@ -258,6 +261,30 @@ async fn background_sync(holder: Arc<Holder>) {
                 interval * 10
             }
         };
+    }
+}
+
+/// Sends and fetches files after each round of tickets, on its own: a long upload holds up
+/// neither the tickets' sync nor the people's commands (it does not take their turn).
+async fn background_files(holder: Arc<Holder>) {
+    loop {
+        holder.sync.files.notified().await;
+        let worker = holder.clone();
+        let moved =
+            tokio::task::spawn_blocking(move || sync_client::sync_files(worker.desk.store())).await;
+        match moved {
+            Ok(Ok(report)) if report != sync_client::FilesReport::default() => {
+                tracing::info!(
+                    sent = report.sent,
+                    fetched = report.fetched,
+                    dropped = report.dropped,
+                    "files moved"
+                );
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => tracing::info!(error = %err, "files wait for the next round"),
+            Err(err) => tracing::error!(error = %err, "moving files stopped unexpectedly"),
+        }
     }
 }
 

@@ -41,6 +41,9 @@ pub struct Settings {
     /// How far this PC's clock may be off the server's before people are told (every sync
     /// measures it; steps are recorded at the server's time whatever it is).
     pub clock_tolerance_minutes: u32,
+    /// `[files]`: how large a photo or document may be (`max_file_mib`, 20), and all of a
+    /// ticket's together (`max_ticket_mib`, 200).
+    pub files: rma_shared::files::FileLimits,
 }
 
 /// `[web]`: where `rma-agent serve` serves the bench page.
@@ -130,6 +133,7 @@ impl Default for Settings {
             web: WebSettings::default(),
             keep_serving_minutes: 10,
             clock_tolerance_minutes: 5,
+            files: rma_shared::files::FileLimits::default(),
         }
     }
 }

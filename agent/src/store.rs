@@ -77,6 +77,8 @@ pub enum StoreError {
     #[error(transparent)]
     Backup(#[from] rma_store::backup::BackupError),
     #[error(transparent)]
+    Files(rma_store::blobs::BlobError),
+    #[error(transparent)]
     Kv(KvError),
 }
 
@@ -124,6 +126,7 @@ impl Localized for StoreError {
                 }
             }
             Self::Backup(err) => err.message(lang),
+            Self::Files(err) => err.message(lang),
             Self::Kv(err) => err.message(lang),
         }
     }
@@ -165,6 +168,8 @@ pub struct Area {
 #[derive(Debug, Clone)]
 pub struct Store {
     kv: Kv,
+    /// The bytes of photos and documents (`files/` in the data folder).
+    blobs: std::sync::Arc<rma_store::blobs::Folder>,
     tickets: TicketStore,
     site: SiteCode,
     actor: ActorId,
@@ -236,9 +241,12 @@ impl Store {
             .get(META_ACTOR)?
             .map(|bytes| ActorId::from(bytes.as_slice()))
             .ok_or_else(|| StoreError::NotInitialised(dir.to_owned()))?;
+        let files = dir.join("files");
+        let blobs = rma_store::blobs::Folder::open(&files).map_err(StoreError::Files)?;
         Ok(Self {
             tickets: TicketStore::open(kv.clone())?,
             kv,
+            blobs: std::sync::Arc::new(blobs),
             site,
             actor,
         })
@@ -521,7 +529,7 @@ impl Store {
                 let top = counters.entry(number.year()).or_default();
                 *top = (*top).max(number.seq());
             }
-            match (&old, saved) {
+            let summary = match (&old, saved) {
                 (None, Some((saved, Some(summary)))) => {
                     let heads = Heads::of(&mut merged);
                     self.tickets
@@ -534,6 +542,10 @@ impl Store {
                 }
                 _ => self.tickets.write(&mut batch, &mut merged, old.as_ref())?,
             };
+            let had = old.as_ref().map_or(&[][..], |o| &o.summary.thumbnails[..]);
+            if summary.thumbnails.len() > had.len() {
+                self.want_thumbnails(&mut batch, &number, &summary.thumbnails)?;
+            }
             match acked {
                 Some(heads) => {
                     let pending = Heads::of(&mut merged) != heads;
@@ -665,7 +677,10 @@ fn area_key(code: &AreaCode) -> String {
     format!("area:{code}")
 }
 
+mod files;
 mod sync;
+
+pub use files::{FilesWaiting, Owed};
 
 #[cfg(test)]
 #[path = "store_tests.rs"]

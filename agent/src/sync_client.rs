@@ -22,6 +22,9 @@ use thiserror::Error;
 
 use crate::store::{LastSync, Refused, ServerLink, Store, StoreError};
 
+mod files;
+pub use files::{FilesReport, fetch_file, files_round};
+
 /// What a round did.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Report {
@@ -45,6 +48,15 @@ pub struct Report {
     pub clock: Option<rma_shared::clock::Reading>,
     /// What finding them cost, in bytes both ways.
     pub repair_bytes: usize,
+    /// Photos and documents moved after the tickets.
+    #[serde(default)]
+    pub files: FilesReport,
+    /// Why files could not move this round (they wait for the next), if they could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_error: Option<String>,
+    /// Files still to send or fetch after the round.
+    #[serde(default)]
+    pub files_waiting: crate::store::FilesWaiting,
 }
 
 /// How far a round has come, for a progress display.
@@ -369,7 +381,15 @@ pub fn sync_once(
         store.set_clock(&measured)?;
         report.clock = Some(measured);
     }
+    report.files_waiting = store.files_waiting()?;
     Ok(report)
+}
+
+/// Moves the files after the tickets ([`files_round`]): sends this site's, fetches the
+/// thumbnails wanted. Called after a round, never inside one, so files never hold up tickets.
+pub fn sync_files(store: &Store) -> Result<FilesReport, SyncError> {
+    let conn = Connection::open(store)?;
+    files_round(store, &conn)
 }
 
 /// Keeps the server's directory of accounts: people sign in at this bench with them, also

@@ -283,12 +283,26 @@ pub const PIECE_BYTES: usize = 1 << 20;
 pub enum FileError {
     BadHash(String),
     /// Not a JPEG, PNG, WebP or PDF (by its content).
-    NotAllowed { name: String },
-    TooLarge { name: String, size: u64, limit: u64 },
-    TicketFull { ticket: String, limit: u64 },
-    Empty { name: String },
+    NotAllowed {
+        name: String,
+    },
+    TooLarge {
+        name: String,
+        size: u64,
+        limit: u64,
+    },
+    TicketFull {
+        ticket: String,
+        limit: u64,
+    },
+    Empty {
+        name: String,
+    },
     /// A picture that could not be read, or would be too large once decoded.
-    BadImage { name: String, reason: String },
+    BadImage {
+        name: String,
+        reason: String,
+    },
 }
 
 impl Localized for FileError {

@@ -31,8 +31,8 @@ pub use input::{
 };
 pub use outcome::{Outcome, status_line};
 pub use requests::{
-    Archive, Assess, Assign, Cancel, Close, Confirm, Cost, Edit, Forward, Hold, Inspect, Intake,
-    Move, Pack, PartsRequest, Receive, Repair, Resolve, Resume, Ship, ShipNotice,
+    Archive, Assess, Assign, Attach, Cancel, Close, Confirm, Cost, Edit, Forward, Hold, Inspect,
+    Intake, Move, Pack, PartsRequest, Receive, Repair, Resolve, Resume, Ship, ShipNotice,
 };
 
 /// One step of the regulation, as asked for. The wire name of each is its command's name.

@@ -282,6 +282,10 @@ pub struct TicketSummary {
     /// Deadlines the ticket waits on; whether they are overdue depends on the time of asking.
     pub pending: Vec<Pending>,
     pub open_conflicts: usize,
+    /// The thumbnails of the ticket's photos: a site that holds the ticket fetches them with
+    /// it (the full photos only when someone opens one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thumbnails: Vec<crate::files::FileHash>,
 }
 
 /// A ticket in a listing: its summary and the deadlines it is past at the time of asking.
@@ -336,6 +340,14 @@ impl TicketSummary {
                 .collect(),
             pending: flow.pending_deadlines(),
             open_conflicts: flow.open_conflicts().count() + doc.field_conflicts().len(),
+            thumbnails: events
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    crate::EventKind::Attached(file) => file.thumbnail.as_ref(),
+                    _ => None,
+                })
+                .map(|t| t.sha256)
+                .collect(),
         }
     }
 

@@ -649,7 +649,7 @@ fn sample(flow: &Workflow, action: Action) -> Option<EventKind> {
         Action::Scan => EventKind::Scanned {
             code: crate::LabelCode::Ticket(ticket()),
         },
-        Action::Label => return None,
+        Action::Label | Action::Attach => return None,
     })
 }
 

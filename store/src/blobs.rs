@@ -27,9 +27,15 @@ pub enum BlobError {
     },
     Kv(#[from] KvError),
     /// The bytes received are not the file their hash names: they were dropped.
-    Mismatch { expected: FileHash, got: FileHash },
+    Mismatch {
+        expected: FileHash,
+        got: FileHash,
+    },
     /// A piece that does not follow the bytes kept.
-    Gap { held: u64, given: u64 },
+    Gap {
+        held: u64,
+        given: u64,
+    },
     /// No such complete file here.
     Missing(FileHash),
 }
@@ -41,7 +47,8 @@ impl Localized for BlobError {
                 lang,
                 "blob-io",
                 path = path.display().to_string(),
-                problem = crate::files::io_problem(source, lang).unwrap_or_else(|| source.to_string())
+                problem =
+                    crate::files::io_problem(source, lang).unwrap_or_else(|| source.to_string())
             ),
             Self::Kv(err) => err.message(lang),
             Self::Mismatch { expected, got } => tr!(
@@ -363,7 +370,9 @@ impl InKv {
 }
 
 fn offset_of(key: &[u8]) -> u64 {
-    let tail: [u8; 8] = key[key.len() - 8..].try_into().expect("an offset's 8 bytes");
+    let tail: [u8; 8] = key[key.len() - 8..]
+        .try_into()
+        .expect("an offset's 8 bytes");
     u64::from_be_bytes(tail)
 }
 
@@ -536,10 +545,7 @@ mod tests {
             blobs.put(&other, b"something else").unwrap();
             blobs.remove(&hash).unwrap();
             assert_eq!(blobs.list().unwrap(), vec![other]);
-            assert!(matches!(
-                blobs.read_all(&hash),
-                Err(BlobError::Missing(_))
-            ));
+            assert!(matches!(blobs.read_all(&hash), Err(BlobError::Missing(_))));
         });
     }
 }

@@ -383,10 +383,10 @@ pub(crate) fn on_ticket_page(action: Action) -> bool {
     !matches!(
         action,
         Action::Intake
-        | Action::Scan
-        | Action::Label
-        | Action::Attach
-        | Action::AuditCost
-        | Action::NoteClock
+            | Action::Scan
+            | Action::Label
+            | Action::Attach
+            | Action::AuditCost
+            | Action::NoteClock
     )
 }

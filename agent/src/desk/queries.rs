@@ -104,7 +104,16 @@ impl Desk {
     /// the clock's reading) is on disk before the answer, unlike a background round's.
     pub fn sync(&self, progress: &mut dyn FnMut(Progress)) -> Result<Report, DeskError> {
         let batch = self.settings()?.push_batch as usize;
-        let report = sync_client::sync_once(self.store(), batch, progress)?;
+        let mut report = sync_client::sync_once(self.store(), batch, progress)?;
+        // The files after the tickets, which are synced whatever becomes of them.
+        match sync_client::sync_files(self.store()) {
+            Ok(files) => report.files = files,
+            Err(err) => {
+                tracing::warn!(error = %err, "files wait for the next sync");
+                report.files_error = Some(err.to_string());
+            }
+        }
+        report.files_waiting = self.store().files_waiting()?;
         self.store().flush()?;
         Ok(report)
     }

@@ -219,6 +219,7 @@ impl Store {
                     for prefix in [ACKED, DIRTY, REFUSED] {
                         batch.delete(key(prefix, number));
                     }
+                    self.note_files_gone(&mut batch, number);
                 }
                 PushResult::Accepted { .. } => {
                     // The server now holds everything this copy had when it was sent (its
@@ -375,6 +376,7 @@ impl Store {
         for prefix in [ACKED, DIRTY, REFUSED] {
             batch.delete(key(prefix, &gone.number));
         }
+        self.note_files_gone(batch, &gone.number);
         Ok(())
     }
 

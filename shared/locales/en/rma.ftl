@@ -1599,3 +1599,28 @@ blob-io = The file { $path } could not be written or read: { $problem }
 blob-mismatch = The bytes received are not the file they were sent as (expected { $expected }, got { $got }); they were dropped and will be sent again.
 blob-gap = A piece of a file did not follow what was kept ({ $held } bytes held, the piece starts at { $given }).
 blob-missing = The file { $hash } is not here.
+
+attach-no-files = Give at least one file (a photo or a PDF).
+attach-no-such-file = Ticket { $ticket } has no file { $hash }.
+attach-not-here = This file is kept at the office and is not here yet. It is fetched when this PC can reach the server; try again once it is online.
+attach-unreadable = The file { $path } cannot be read
+
+help-rma-agent-attach = Keep photos or documents with a ticket or unit (offline; sent after the tickets).
+help-rma-agent-file = Get one of a ticket's photos or documents (fetched from the office if not here).
+help-rma-agent-attach--what = The ticket or unit the files show
+help-rma-agent-attach--step = Which part of the work they are evidence of: receiving, repair, inspection, packing or other
+help-rma-agent-attach--caption = A few words on what they show
+help-rma-agent-attach--files = The files: photos (JPEG, PNG, WebP) or PDF documents
+help-rma-agent-file--ticket = The ticket the file belongs to
+help-rma-agent-file--sha256 = The file's SHA-256, as `show --json` lists it
+help-rma-agent-file--out = Copy it here
+file-here = The file is at { $path }
+file-fetched = Fetched from the office and kept here: { $path }
+help-rma-agent-attach-examples =
+    Examples:
+      rma-agent attach WH1-2026-00001 box.jpg label.jpg --step receiving --caption "box dented"
+      rma-agent attach WH1-2026-00001-1 board.jpg --step repair --caption "burnt capacitor C12"
+help-rma-agent-file-examples =
+    Examples:
+      rma-agent show WH1-2026-00001 --json      # lists each file's sha256
+      rma-agent file WH1-2026-00001 SHA256 --out board.jpg

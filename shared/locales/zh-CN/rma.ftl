@@ -1477,3 +1477,28 @@ blob-io = 无法读写文件 { $path }：{ $problem }
 blob-mismatch = 收到的内容与文件不符（应为 { $expected }，实为 { $got }），已丢弃，将重新发送。
 blob-gap = 文件片段与已保存的部分不衔接（已保存 { $held } 字节，片段从 { $given } 开始）。
 blob-missing = 这里没有文件 { $hash }。
+
+attach-no-files = 请至少选择一个文件（照片或 PDF）。
+attach-no-such-file = 工单 { $ticket } 没有文件 { $hash }。
+attach-not-here = 此文件保存在总部，本机还没有。本机连上服务器后会取回，请联网后再试。
+attach-unreadable = 无法读取文件 { $path }
+
+help-rma-agent-attach = 给工单或设备添加照片或文件（离线可用；工单同步后再上传）。
+help-rma-agent-file = 取得工单的一张照片或一个文件（本机没有时从总部取回）。
+help-rma-agent-attach--what = 照片或文件对应的工单或设备
+help-rma-agent-attach--step = 属于哪一环节的证据：receiving（收货检查）、repair（维修）、inspection（检验）、packing（包装）或 other（其他）
+help-rma-agent-attach--caption = 简单说明拍的是什么
+help-rma-agent-attach--files = 文件：照片（JPEG、PNG、WebP）或 PDF 文件
+help-rma-agent-file--ticket = 文件所属的工单
+help-rma-agent-file--sha256 = 文件的 SHA-256（见 `show --json`）
+help-rma-agent-file--out = 复制到这里
+file-here = 文件在 { $path }
+file-fetched = 已从总部取回并保存在本机：{ $path }
+help-rma-agent-attach-examples =
+    示例：
+      rma-agent attach WH1-2026-00001 box.jpg label.jpg --step receiving --caption "外箱压坏"
+      rma-agent attach WH1-2026-00001-1 board.jpg --step repair --caption "电容 C12 烧毁"
+help-rma-agent-file-examples =
+    示例：
+      rma-agent show WH1-2026-00001 --json      # 列出每个文件的 sha256
+      rma-agent file WH1-2026-00001 SHA256 --out board.jpg

@@ -556,3 +556,29 @@ pub struct Resolve {
     #[cfg_attr(feature = "cli", arg(long))]
     pub note: Text,
 }
+
+/// Keep photos or documents with a ticket or one of its units: what arrived, a burnt board,
+/// how a unit was packed. JPEG, PNG, WebP or PDF; photos are turned upright and their location
+/// removed before they are kept. They reach the office after the ticket, when the network
+/// allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
+#[cfg_attr(
+    feature = "cli",
+    command(
+        after_help = "Examples:\n  rma-agent attach WH1-2026-00001 box.jpg label.jpg --step receiving --caption \"box dented\"\n  rma-agent attach WH1-2026-00001-1 board.jpg --step repair --caption \"burnt capacitor C12\""
+    )
+)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Attach {
+    /// The ticket or unit the files show.
+    pub what: TicketOrUnit,
+    /// Which part of the work they are evidence of.
+    #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(long, value_enum, default_value = "other"))]
+    pub step: crate::files::Evidence,
+    /// A few words on what they show.
+    #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub caption: Option<Text>,
+}
