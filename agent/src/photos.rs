@@ -96,16 +96,16 @@ fn jpeg(picture: &DynamicImage, quality: u8) -> image::ImageResult<Vec<u8>> {
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use image::{GenericImageView as _, Rgb, RgbImage};
+/// Photos made for tests: a picture with EXIF orientation and a GPS block, as a phone writes.
+#[doc(hidden)]
+pub mod sample {
+    use image::{Rgb, RgbImage};
 
-    /// A JPEG 40 wide and 20 high, red on its left half, with an EXIF block holding
+    /// A JPEG `width` x `height`, red on its left half and blue on its right, with an EXIF block holding
     /// `orientation` and a GPS position.
-    pub(crate) fn photo_with_exif(orientation: u16) -> Vec<u8> {
-        let picture = RgbImage::from_fn(40, 20, |x, _| {
-            if x < 20 {
+    pub fn photo_with_exif(width: u32, height: u32, orientation: u16) -> Vec<u8> {
+        let picture = RgbImage::from_fn(width, height, |x, _| {
+            if x < width / 2 {
                 Rgb([255, 0, 0])
             } else {
                 Rgb([0, 0, 255])
@@ -120,7 +120,7 @@ mod tests {
 
     /// `jpeg` with an APP1 EXIF segment after its SOI: IFD0 with the orientation and a GPS
     /// IFD pointer; the GPS IFD with a latitude reference ("N", recognisable in the bytes).
-    pub(crate) fn with_exif(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    pub fn with_exif(jpeg: &[u8], orientation: u16) -> Vec<u8> {
         let mut tiff = Vec::new();
         tiff.extend_from_slice(b"MM\x00\x2a\x00\x00\x00\x08");
         // IFD0: 2 entries.
@@ -146,6 +146,13 @@ mod tests {
         out.extend_from_slice(&jpeg[2..]);
         out
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sample::photo_with_exif;
+    use super::*;
+    use image::GenericImageView as _;
 
     fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         haystack.windows(needle.len()).any(|w| w == needle)
@@ -153,7 +160,7 @@ mod tests {
 
     #[test]
     fn a_photo_is_kept_upright_without_its_location() {
-        let original = photo_with_exif(6);
+        let original = photo_with_exif(40, 20, 6);
         assert!(contains(&original, b"GPSMARK"));
         let prepared = prepare("IMG_0001.jpg", &original, &FileLimits::default()).unwrap();
         assert_eq!(prepared.media_type, MediaType::Jpeg);

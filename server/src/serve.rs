@@ -86,6 +86,7 @@ impl Server {
             admin_lock: Mutex::new(()),
             logins: Default::default(),
             status_limits: Default::default(),
+            uploads: Default::default(),
         });
         Ok(Self {
             listener,

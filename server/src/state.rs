@@ -21,4 +21,7 @@ pub struct AppState {
     pub logins: crate::users::Logins,
     /// What each address asked of the customers' status pages lately.
     pub status_limits: crate::web::status::Limits,
+    /// One piece of a file taken at a time, and "how far has it come" answered only once the
+    /// piece before has kept what arrived.
+    pub uploads: crate::api::files::Transfers,
 }

@@ -576,6 +576,8 @@ struct CutState {
     cuts_when_armed: usize,
     /// Bytes relayed (both ways) since the proxy was last armed.
     relayed: u64,
+    /// Cut again after this many bytes, every time ([`CutProxy::cut_every`]).
+    every: Option<u64>,
 }
 
 impl CutState {
@@ -601,7 +603,7 @@ impl CutState {
         for stream in self.open.drain(..) {
             let _ = stream.shutdown(std::net::Shutdown::Both);
         }
-        self.budget = None;
+        self.budget = self.every;
         self.cuts += 1;
     }
 }
@@ -654,6 +656,17 @@ impl CutProxy {
         state.relayed = 0;
     }
 
+    /// Cuts the connections every `bytes` bytes relayed, again and again: a network that drops
+    /// every few hundred KB.
+    pub fn cut_every(&self, bytes: u64) {
+        let mut state = self.state.lock().expect("the proxy's state");
+        state.every = Some(bytes);
+        state.budget = Some(bytes);
+        state.victim = None;
+        state.cuts_when_armed = state.cuts;
+        state.relayed = 0;
+    }
+
     /// The process to SIGKILL at the cut.
     pub fn victim(&self, pid: u32) {
         self.state.lock().expect("the proxy's state").victim = Some(pid);
@@ -663,6 +676,7 @@ impl CutProxy {
     pub fn disarm(&self) -> bool {
         let mut state = self.state.lock().expect("the proxy's state");
         state.budget = None;
+        state.every = None;
         state.victim = None;
         state.cuts > state.cuts_when_armed
     }

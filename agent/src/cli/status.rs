@@ -25,6 +25,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result<()> {
             "refused": report.refused,
             "reachable": report.reachable,
             "clock_offset_ms": report.clock.map(|c| c.offset_ms),
+            "files": report.files,
             "serve": holder.as_ref().map(|h| serde_json::json!({
                 "pid": h.pid,
                 "started_by": h.started_by,
@@ -65,6 +66,18 @@ pub fn run(ctx: &Context, _args: Args) -> Result<()> {
         "status-waiting",
         tr!(lang, "status-waiting-line", count = report.pending),
     );
+    if report.files.to_send + report.files.to_fetch > 0 {
+        line(
+            "status-files",
+            tr!(
+                lang,
+                "status-files-line",
+                send = report.files.to_send,
+                mb = format!("{:.1}", report.files.bytes_to_send as f64 / 1_048_576.0),
+                fetch = report.files.to_fetch
+            ),
+        );
+    }
     if !report.refused.is_empty() {
         line(
             "status-refused",

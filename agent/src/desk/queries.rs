@@ -50,6 +50,9 @@ pub struct StatusReport {
     /// This PC's clock against the server's, as last measured.
     #[serde(default)]
     pub clock: Option<rma_shared::clock::Reading>,
+    /// Photos and documents still to send or fetch.
+    #[serde(default)]
+    pub files: crate::store::FilesWaiting,
 }
 
 impl Desk {
@@ -137,6 +140,7 @@ impl Desk {
             refused: store.refusals()?,
             reachable,
             clock: store.clock()?,
+            files: store.files_waiting()?,
         })
     }
 

@@ -28,6 +28,28 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/tickets/{number}/files/{sha256}", get(office_file))
 }
 
+/// The files being received now, one piece at a time each.
+#[derive(Debug, Default)]
+pub struct Transfers(
+    std::sync::Mutex<std::collections::HashMap<FileHash, Arc<tokio::sync::Mutex<()>>>>,
+);
+
+impl Transfers {
+    /// The turn of `hash`: held while a piece is taken, and while its progress is read.
+    async fn turn(&self, hash: FileHash) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut files = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // Turns nobody holds or waits for are let go of.
+            files.retain(|_, lock| Arc::strong_count(lock) > 1);
+            files.entry(hash).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+}
+
 impl From<FilesError> for ApiError {
     fn from(err: FilesError) -> Self {
         let message = err.to_string();
@@ -100,6 +122,7 @@ pub(crate) async fn upload(
 ) -> Result<Json<Upload>, ApiError> {
     let site = authenticate_as(&state, &headers, &site).await?;
     let hash = hash(&sha256)?;
+    let _turn = state.uploads.turn(hash).await;
     let reader = state.clone();
     let limits = state.settings.files;
     Ok(Json(
@@ -128,7 +151,30 @@ pub(crate) async fn take(
 ) -> Result<Json<Upload>, ApiError> {
     let site = authenticate_as(&state, &headers, &site).await?;
     let hash = hash(&sha256)?;
-    let mut at = query(parsed)?.offset;
+    let at = query(parsed)?.offset;
+    // The piece is taken on its own task, which runs to its end even when the connection is
+    // dropped: what arrived before a cut is kept, and the next "how far" waits for it.
+    let turn = state.uploads.turn(hash).await;
+    let taking = tokio::spawn(take_piece(state, site, hash, at, body, turn));
+    taking.await.map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "panic",
+            "the server failed on this request; see its log",
+        )
+    })?
+}
+
+/// Reads a piece of `hash` from `body` and keeps it, [`KEEP_EVERY`] bytes at a time, holding
+/// the file's `turn`.
+async fn take_piece(
+    state: Arc<AppState>,
+    site: rma_shared::SiteCode,
+    hash: FileHash,
+    mut at: u64,
+    mut body: Body,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+) -> Result<Json<Upload>, ApiError> {
     let limits = state.settings.files;
     let keep = |at: u64, bytes: Vec<u8>| {
         let writer = state.clone();
@@ -151,7 +197,6 @@ pub(crate) async fn take(
         }
         .into());
     }
-    let mut body = body;
     let mut pending: Vec<u8> = Vec::new();
     let mut read = 0usize;
     loop {

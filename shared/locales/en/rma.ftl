@@ -1624,3 +1624,5 @@ help-rma-agent-file-examples =
     Examples:
       rma-agent show WH1-2026-00001 --json      # lists each file's sha256
       rma-agent file WH1-2026-00001 SHA256 --out board.jpg
+status-files = Files
+status-files-line = { $send } to send ({ $mb } MB), { $fetch } thumbnails to fetch: they follow the tickets when the network allows

@@ -1502,3 +1502,5 @@ help-rma-agent-file-examples =
     示例：
       rma-agent show WH1-2026-00001 --json      # 列出每个文件的 sha256
       rma-agent file WH1-2026-00001 SHA256 --out board.jpg
+status-files = 文件
+status-files-line = 待上传 { $send } 个（{ $mb } MB），待取回缩略图 { $fetch } 个：网络允许时随工单之后传送
