@@ -234,6 +234,7 @@ fn fixture() -> Fixture {
         admin_lock: Mutex::new(()),
         logins: Default::default(),
         status_limits: Default::default(),
+        uploads: Default::default(),
     });
     Fixture { _dir: dir, state }
 }
