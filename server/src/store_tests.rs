@@ -353,3 +353,104 @@ fn the_offices_kept_answers_are_worked_out_again_once_something_is_pushed() {
     assert_eq!(*exact.get(&store, 1, work).unwrap(), 4);
     assert_eq!(*lagging.get(&store, 1, work).unwrap(), 3, "may lag: kept");
 }
+
+/// A ticket of WH1 with a photo's reference (and its thumbnail's) in an `attached` step.
+fn with_photo(bytes: &[u8], thumbnail: &[u8]) -> TicketDoc {
+    use rma_shared::files::{Attachment, Evidence, FileHash, MediaType, Thumbnail};
+    let mut doc = ticket("WH1-2026-00001", "WH1");
+    let kind = EventKind::Attached(Attachment {
+        sha256: FileHash::of(bytes),
+        size: bytes.len() as u64,
+        media_type: MediaType::Jpeg,
+        thumbnail: Some(Thumbnail {
+            sha256: FileHash::of(thumbnail),
+            size: thumbnail.len() as u64,
+        }),
+        name: None,
+        caption: None,
+        step: Evidence::Receiving,
+        unit: None,
+    });
+    doc.record(Event::new(kind, site("WH1"), "ann", Utc::now()))
+        .unwrap();
+    doc
+}
+
+#[test]
+fn a_site_sends_only_the_files_its_steps_name_whole_and_right() {
+    use rma_shared::files::{FileHash, FileLimits};
+    let (_dir, store) = store();
+    let (photo, thumbnail) = (vec![7u8; 300_000], vec![9u8; 3_000]);
+    let mut doc = with_photo(&photo, &thumbnail);
+    let number = doc.number().clone();
+    push(
+        &store,
+        "WH1",
+        vec![outgoing(&mut doc, &Heads::default()).unwrap()],
+    );
+    let (hash, limits) = (FileHash::of(&photo), FileLimits::default());
+
+    // Another site may not send it; nor may anyone send a file no step names.
+    assert!(matches!(
+        store.upload(&site("WH2"), &hash, &limits),
+        Err(files::FilesError::NotReferred { .. })
+    ));
+    assert!(matches!(
+        store.upload(&site("WH1"), &FileHash::of(b"other"), &limits),
+        Err(files::FilesError::NotReferred { .. })
+    ));
+    // Over the limits: refused before a byte is taken.
+    let tight = FileLimits {
+        max_file_mib: 0,
+        max_ticket_mib: 1,
+    };
+    assert!(matches!(
+        store.take_piece(&site("WH1"), &hash, 0, &photo[..10], &tight),
+        Err(files::FilesError::TooLarge { .. })
+    ));
+    // Pieces from where the bytes kept end; more than the file names is refused.
+    let taken = store
+        .take_piece(&site("WH1"), &hash, 0, &photo[..100_000], &limits)
+        .unwrap();
+    assert_eq!((taken.received, taken.complete), (100_000, false));
+    assert!(matches!(
+        store.take_piece(&site("WH1"), &hash, 0, &photo[..10], &limits),
+        Err(files::FilesError::Gap { held: 100_000, .. })
+    ));
+    assert!(matches!(
+        store.take_piece(&site("WH1"), &hash, 100_000, &[0; 200_001], &limits),
+        Err(files::FilesError::TooLong { .. })
+    ));
+    // The last piece wrong: the whole is dropped, and sent again from the start.
+    assert!(matches!(
+        store.take_piece(&site("WH1"), &hash, 100_000, &[8u8; 200_000], &limits),
+        Err(files::FilesError::Mismatch { .. })
+    ));
+    assert_eq!(
+        store.upload(&site("WH1"), &hash, &limits).unwrap().received,
+        0
+    );
+    let done = store
+        .take_piece(&site("WH1"), &hash, 0, &photo, &limits)
+        .unwrap();
+    assert!(done.complete);
+    assert_eq!(store.file_of_ticket(&number, &hash).unwrap().1, photo);
+    assert_eq!(
+        store.file_for_site(&hash, 299_990, 100).unwrap().1,
+        &photo[299_990..]
+    );
+    assert_eq!(store.files_here(&number).unwrap(), vec![hash]);
+
+    // Disposed of: the references go, and the bytes nobody refers to any more with them.
+    let mut batch = Batch::default();
+    let files = store.forget_files(&mut batch, &number).unwrap();
+    assert_eq!(files.len(), 2);
+    store.kv().commit(batch).unwrap();
+    assert_eq!(store.collect_files(&files).unwrap(), 2);
+    assert!(
+        rma_store::blobs::Blobs::list(&store.blobs())
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.uses_of(&hash).unwrap().is_empty());
+}

@@ -322,3 +322,137 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn an_archived_tickets_files_leave_the_sites_are_read_in_place_with_a_grant_and_go_at_disposal() {
+    const PASSWORD: &str = "pass word 42";
+    let server = Server::start();
+    server.add_user("tester", "head", PASSWORD);
+    server.add_user("sam", "sales", PASSWORD);
+    server.add_head("zhou", "sales", PASSWORD);
+    server.add_user("kim", "after_sales", PASSWORD);
+    let wh1 = Agent::enrolled("WH1", &server);
+    let wh2 = Agent::enrolled("WH2", &server);
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let photo = file(&dir, "unit.jpg", &photo_with_exif(64, 48, 1));
+    let kept = wh1.intake("Acme Ltd", 1);
+    let expired = wh1.intake("Bolt & Co", 1);
+    for ticket in [&kept, &expired] {
+        wh1.ok(&[
+            "attach",
+            ticket,
+            photo.to_str().unwrap(),
+            "--caption",
+            ticket,
+        ]);
+    }
+    // (The same photo on two tickets is one file, kept once.)
+    let sha = attachments(&wh1, &kept)[0]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let report = wh1.json(&["sync"]);
+    assert_eq!(report["files_waiting"]["to_send"], 0, "{report}");
+    wh2.ok(&["sync"]);
+    wh2.json(&["file", &kept, &sha]);
+    assert!(!walk(&wh2.data().join("files")).is_empty());
+    let token = server.add_site("WH9");
+    let for_site = |sha: &str| {
+        http()
+            .get(format!("{}/api/v1/sync/WH9/files/{sha}", server.url))
+            .bearer_auth(&token)
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(for_site(&sha), 200);
+
+    // Archived: the files leave both sites with the contents.
+    for (ticket, more) in [(&kept, vec![]), (&expired, vec!["--until", "2020-01-31"])] {
+        wh1.ok(&["cancel", ticket, "--reason", "customer withdrew"]);
+        let mut args = vec!["archive", ticket.as_str(), "--keeper", "kim"];
+        args.extend(more);
+        wh1.ok(&args);
+    }
+    let report = wh1.json(&["sync"]);
+    assert_eq!(report["files"]["dropped"], 2, "{report}");
+    assert_eq!(walk(&wh1.data().join("files")), Vec::<PathBuf>::new());
+    wh2.ok(&["sync"]);
+    assert_eq!(walk(&wh2.data().join("files")), Vec::<PathBuf>::new());
+    assert_eq!(
+        for_site(&sha),
+        410,
+        "no site fetches an archived ticket's file"
+    );
+
+    // At the office: nothing without a grant, never through the API.
+    let sam = server.log_in("sam", PASSWORD).unwrap();
+    let zhou = server.log_in("zhou", PASSWORD).unwrap();
+    let page =
+        |cookie: &str, path: &str| rma_tests::get_page(&format!("{}{path}", server.url), cookie);
+    assert_eq!(
+        page(&sam, &format!("/tickets/{kept}/files/{sha}")).status(),
+        403
+    );
+    let api = http()
+        .get(format!("{}/api/v1/tickets/{kept}/files/{sha}", server.url))
+        .header("cookie", zhou.clone())
+        .send()
+        .unwrap();
+    assert_eq!(api.status(), 403);
+    let today = chrono::Utc::now().date_naive();
+    let filed = rma_tests::post_form(
+        &format!("{}/archive/apply", server.url),
+        &sam,
+        &format!(
+            "tickets={kept}&reason=warranty+claim&from={}&until={}",
+            today - chrono::Days::new(1),
+            today + chrono::Days::new(1)
+        ),
+    );
+    assert_eq!(filed.status(), 200);
+    let decided = rma_tests::post_form(
+        &format!("{}/archive/applications/1", server.url),
+        &zhou,
+        "decision=approve&note=",
+    );
+    assert_eq!(decided.status(), 200);
+    // With the grant: the photo whole on the page, under the reader's name; shown, not kept.
+    let html = page(&sam, &format!("/tickets/{kept}")).text().unwrap();
+    assert!(html.contains("class=\"watermark\""), "{html}");
+    assert!(
+        html.contains(&format!(
+            "class=\"in-place\" src=\"/tickets/{kept}/files/{sha}\""
+        )),
+        "{html}"
+    );
+    let shown = page(&sam, &format!("/tickets/{kept}/files/{sha}"));
+    assert_eq!(shown.status(), 200);
+    assert_eq!(shown.headers()["cache-control"], "no-store");
+    assert_eq!(shown.headers()["content-disposition"], "inline");
+    let audit = page(&zhou, "/audit?who=sam&what=archive_read")
+        .text()
+        .unwrap();
+    assert!(audit.contains(&format!("{kept} {sha} (#1)")), "{audit}");
+
+    // Disposal of the other: its reference goes; the bytes stay while the kept one refers to
+    // the same photo.
+    let kim = server.log_in("kim", PASSWORD).unwrap();
+    let dispose = |cookie: &str, step: &str| {
+        rma_tests::post_form(
+            &format!("{}/archive/dispose", server.url),
+            cookie,
+            &format!("ticket={expired}&step={step}"),
+        )
+    };
+    assert_eq!(dispose(&kim, "propose").status(), 200);
+    assert_eq!(dispose(&zhou, "approve").status(), 200);
+    assert_eq!(
+        page(&sam, &format!("/tickets/{kept}/files/{sha}")).status(),
+        200
+    );
+    assert_eq!(
+        page(&zhou, &format!("/tickets/{expired}/files/{sha}")).status(),
+        404
+    );
+}

@@ -6,6 +6,7 @@
 //! file:up:{sha256}               a file of this site's the server does not have yet (JSON Owed)
 //! file:want:{sha256}             a thumbnail of a ticket held here, to fetch (JSON Owed)
 //! file:of:{number}\0{sha256}     the ticket's file is kept here
+//! file:by:{sha256}\0{number}     the same, by file (a photo on two tickets is kept once)
 //! file:gone:{number}             the ticket left this PC: its files go once none is owed
 //! ```
 
@@ -20,6 +21,7 @@ use super::{Store, StoreError};
 const UP: &str = "file:up:";
 const WANT: &str = "file:want:";
 const OF: &str = "file:of:";
+const BY: &str = "file:by:";
 const GONE: &str = "file:gone:";
 
 /// A file sync still has to move, and the ticket it belongs to.
@@ -90,6 +92,7 @@ impl Store {
     /// Notes a file kept here as `ticket`'s (it goes when the ticket leaves).
     pub(super) fn note_file(&self, batch: &mut Batch, ticket: &TicketNumber, hash: &FileHash) {
         batch.put(of_key(ticket, hash), b"");
+        batch.put(format!("{BY}{hash}\0{ticket}"), b"");
         batch.delete(format!("{WANT}{hash}"));
     }
 
@@ -193,10 +196,20 @@ impl Store {
                     waiting = true;
                     continue;
                 }
-                self.blobs.remove(&hash).map_err(blob_error)?;
                 batch.delete(file_key);
-                batch.delete(format!("{WANT}{hash}"));
-                removed += 1;
+                let by = format!("{BY}{hash}\0{number}");
+                // Another ticket here keeps the same file: the bytes stay for it.
+                let others = self
+                    .kv
+                    .scan(format!("{BY}{hash}\0").as_bytes())
+                    .filter(|entry| entry.as_ref().map_or(true, |(key, _)| key != by.as_bytes()))
+                    .count();
+                batch.delete(by);
+                if others == 0 {
+                    self.blobs.remove(&hash).map_err(blob_error)?;
+                    batch.delete(format!("{WANT}{hash}"));
+                    removed += 1;
+                }
             }
             if !waiting {
                 batch.delete(key);

@@ -19,6 +19,7 @@ pub mod board;
 pub mod chart;
 pub mod costs;
 pub mod csv;
+pub mod files;
 pub mod outbox;
 pub mod sites;
 pub mod status;
@@ -47,6 +48,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/logout", post(auth::log_out))
         .route("/language", post(auth::choose_language))
         .route("/tickets/{number}", get(ticket::show))
+        .route("/tickets/{number}/files/{sha256}", get(files::file))
         .route(
             "/tickets/{number}/status-link",
             post(ticket::replace_status_link),

@@ -87,7 +87,8 @@ pub async fn show(
             let link = status_link(&state, &number, &headers, &user, lang);
             let base = super::public_base(&state, &headers);
             let notices = super::outbox::of_ticket(&state, &number, &base, lang);
-            let body = html! { (body(&view, user.role.reads_costs(), lang)) (link) (notices) };
+            let files = super::files::section(&state, &view, lang, false);
+            let body = html! { (body(&view, user.role.reads_costs(), lang)) (files) (link) (notices) };
             return page(&title, &user, lang, "", body).into_response();
         }
         // Regulation 8.3: an archive file is read only with a grant from an approved
@@ -119,7 +120,10 @@ pub async fn show(
         let body = html! {
             div.watermark aria-hidden="true" { @for _ in 0..40 { span { (mark) } } }
             p.notice { (tr!(lang, "archive-reading", id = grant.id, until = grant.until.to_string(), name = user.name.as_str(), at = when(now))) }
-            div.archived-read { (body(&view, user.role.reads_costs(), lang)) }
+            div.archived-read {
+                (body(&view, user.role.reads_costs(), lang))
+                (super::files::section(&state, &view, lang, true))
+            }
         };
         let mut response = page(&title, &user, lang, "", body).into_response();
         response.extensions_mut().insert(super::audit::Audited {

@@ -1626,3 +1626,7 @@ help-rma-agent-file-examples =
       rma-agent file WH1-2026-00001 SHA256 --out board.jpg
 status-files = Files
 status-files-line = { $send } to send ({ $mb } MB), { $fetch } thumbnails to fetch: they follow the tickets when the network allows
+ticket-files = Photos and documents
+ticket-file-missing = missing: not at the office (its site has not sent it yet)
+ticket-file-open = open the photo
+ticket-file-none = The ticket has no such file here.

@@ -1504,3 +1504,7 @@ help-rma-agent-file-examples =
       rma-agent file WH1-2026-00001 SHA256 --out board.jpg
 status-files = 文件
 status-files-line = 待上传 { $send } 个（{ $mb } MB），待取回缩略图 { $fetch } 个：网络允许时随工单之后传送
+ticket-files = 照片和文件
+ticket-file-missing = 缺失：总部还没有（所属站点尚未上传）
+ticket-file-open = 打开照片
+ticket-file-none = 该工单在这里没有这个文件。
