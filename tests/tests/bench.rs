@@ -316,6 +316,97 @@ async fn a_day_at_the_bench_page_with_no_server() {
     client.close().await.unwrap();
 }
 
+/// A phone at the bench, in Chinese: the receiving form takes a photo from the camera; the
+/// ticket's page shows its thumbnail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_takes_a_photo_into_the_receiving_form_in_chinese() {
+    let mut agent = Agent::init("WH1");
+    agent.ok(&["area", "add", "SHELF-A1"]);
+    agent.add_user("ann", "head", PASSWORD);
+    agent.acting_as("ann");
+    let ticket = agent.intake("Acme Ltd", 1);
+    agent.ok(&["assess", &ticket, "--severity", "simple"]);
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("IMG_2041.jpg");
+    std::fs::write(
+        &photo,
+        rma_agent::photos::sample::photo_with_exif(640, 480, 6),
+    )
+    .unwrap();
+    let _serve = agent.serve();
+    let url = agent.bench_url();
+    let (_driver, driver_url) = chromedriver();
+    let client = browser(&driver_url, dir.path()).await;
+    client.set_window_size(390, 844).await.unwrap();
+    client.goto(&format!("{url}/login")).await.unwrap();
+    fill(&client, "name", "ann").await;
+    fill(&client, "password", PASSWORD).await;
+    follow(&client, "form[action='/login'] button").await;
+    arrive(&client, "home", |at| at == "/").await;
+    follow(&client, "form[action='/language'] button").await;
+    eventually("the page in Chinese", async || {
+        let title = client
+            .find(Locator::Css("header .home"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        title.contains("维修台").then_some(())
+    })
+    .await;
+
+    client.goto(&format!("{url}/t/{ticket}")).await.unwrap();
+    open_step(&client, "receive").await;
+    let field = client
+        .find(Locator::Css(
+            "form[action='/do/receive'] input[type=file][name=photo]",
+        ))
+        .await
+        .expect("the receiving form takes photos");
+    assert_eq!(
+        field.attr("capture").await.unwrap().as_deref(),
+        Some("environment")
+    );
+    assert_eq!(
+        field.attr("accept").await.unwrap().as_deref(),
+        Some("image/*,application/pdf")
+    );
+    field.send_keys(photo.to_str().unwrap()).await.unwrap();
+    let said = submit(&client, "receive").await;
+    assert!(said.starts_with("done"), "{said}");
+    assert!(said.contains("添加了照片（收货检查）"), "{said}");
+
+    // Kept with the ticket, upright, as evidence of the receiving check.
+    let view = show(&agent, &ticket);
+    let files = view["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{view}");
+    assert_eq!(files[0]["step"], "receiving");
+    assert_eq!(files[0]["name"], "IMG_2041.jpg");
+    assert_eq!(view["status"], "received");
+    // The ticket's page shows the thumbnail, loaded, and still fits the phone.
+    client.goto(&format!("{url}/t/{ticket}")).await.unwrap();
+    let loaded = eventually("the thumbnail", async || {
+        let width = client
+            .execute(
+                "const img = document.querySelector('#files img.thumb'); \
+                 return img && img.complete ? [img.naturalWidth, img.naturalHeight] : null;",
+                vec![],
+            )
+            .await
+            .ok()?;
+        width
+            .as_array()
+            .map(|wh| (wh[0].as_u64().unwrap(), wh[1].as_u64().unwrap()))
+    })
+    .await;
+    assert_eq!(loaded, (240, 320), "a thumbnail, upright");
+    assert!(text(&client, "#files").await.contains("收货检查"));
+    let (scroll, inner) = widths(&client).await;
+    assert!(scroll <= inner, "{scroll} px wide in a {inner} px window");
+    client.close().await.unwrap();
+}
+
 #[test]
 fn the_servers_directory_signs_people_in_at_a_bench_also_offline_and_removed_people_are_refused() {
     let mut server = Server::start();

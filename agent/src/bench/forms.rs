@@ -309,11 +309,15 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
         }
     };
     let open = ctx.focus.is_some_and(|_| action.on_units());
+    // Receiving, repair, inspection and packing take their photos along.
+    let photos = super::files::evidence_of(action).is_some();
     html! {
         details.step open[open] {
             summary { (action.label(lang)) }
-            form method="post" action=(format!("/do/{}", action.command())) {
+            form method="post" action=(format!("/do/{}", action.command()))
+                enctype=[photos.then_some("multipart/form-data")] {
                 (fields)
+                @if photos { (super::files::field(lang, &format!("{}-photo", action.command()))) }
                 button type="submit" { (action.label(lang)) }
             }
         }

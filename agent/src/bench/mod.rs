@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -34,6 +35,7 @@ use serde::Deserialize;
 use crate::desk::{Asker, Desk, DeskError};
 use crate::holder::Holder;
 
+mod files;
 mod forms;
 mod pages;
 mod steps;
@@ -89,7 +91,15 @@ pub(crate) fn router(holder: Arc<Holder>) -> Router {
         .route("/u/{unit}", get(pages::unit))
         .route("/new", get(pages::new_ticket))
         .route("/tickets", post(steps::intake))
-        .route("/do/{command}", post(steps::step))
+        .route(
+            "/do/{command}",
+            post(steps::step).layer(DefaultBodyLimit::max(files::BODY_LIMIT)),
+        )
+        .route(
+            "/attach",
+            post(files::attach).layer(DefaultBodyLimit::max(files::BODY_LIMIT)),
+        )
+        .route("/t/{number}/files/{sha256}", get(files::file))
         .route("/t/{number}/labels.pdf", get(steps::labels_pdf))
         .route("/t/{number}/print", post(steps::print))
         .route("/sync", post(pages::sync_now))

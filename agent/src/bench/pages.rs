@@ -38,6 +38,8 @@ pub(crate) struct SyncLine {
     last: Option<DateTime<Utc>>,
     waiting: usize,
     conflicts: usize,
+    /// Photos and documents still to send or fetch.
+    files: crate::store::FilesWaiting,
     /// This PC's clock, when it is off the server's by more than the tolerance.
     clock: Option<rma_shared::clock::Reading>,
 }
@@ -51,6 +53,7 @@ impl SyncLine {
             last: store.last_sync()?.map(|l| l.at),
             waiting: store.pending_count(WAITING_COUNTED)?,
             conflicts: store.tickets().with_conflicts()?.len(),
+            files: store.files_waiting()?,
             clock: bench.holder.desk.clock_warning()?,
         })
     }
@@ -79,6 +82,9 @@ impl SyncLine {
                             None => (tr!(lang, "sites-never")),
                         }
                     }
+                }
+                @if self.files.to_send + self.files.to_fetch > 0 {
+                    span.files { (tr!(lang, "bench-sync-files", send = self.files.to_send, fetch = self.files.to_fetch)) }
                 }
                 @if self.conflicts > 0 {
                     a.conflicts href="/#conflicts" { (tr!(lang, "bench-sync-conflicts", count = self.conflicts)) }
@@ -415,11 +421,18 @@ pub(crate) async fn ticket_page(
             Err(err) => return Err(err.into()),
         };
         let view = TicketView::build(&doc, &settings.deadlines, Utc::now())?;
+        let mut here = std::collections::HashSet::new();
+        for (hash, _) in view.files() {
+            if store.has_file(&hash)? {
+                here.insert(hash);
+            }
+        }
         let flow = doc.workflow();
         let people = store.people().list()?;
         let areas = store.area_names()?;
         Ok(Ok((
             view,
+            here,
             flow,
             people,
             areas,
@@ -428,7 +441,7 @@ pub(crate) async fn ticket_page(
         )))
     })
     .await;
-    let (view, flow, people, areas, settings, status) = match read {
+    let (view, here, flow, people, areas, settings, status) = match read {
         Ok(Ok(read)) => read,
         Ok(Err(why)) => {
             let problem = rma_shared::tr!(person.lang, why, what = number.to_string());
@@ -510,6 +523,7 @@ pub(crate) async fn ticket_page(
             }
             (forms::printing(&context))
         }
+        (super::files::section(&view, &here, focus.as_ref(), role.may(Action::Attach), lang))
         section {
             h2 { (tr!(lang, "bench-records")) }
             ol.records {

@@ -81,11 +81,16 @@ pub(crate) async fn step(
     person: Person,
     Path(command): Path<String>,
     headers: HeaderMap,
-    Form(mut fields): Form<Vec<(String, String)>>,
+    request: axum::extract::Request,
 ) -> Response {
     let lang = person.lang;
     let Some(action) = step_of(&command) else {
         return (StatusCode::NOT_FOUND, tr!(lang, "bench-not-found")).into_response();
+    };
+    // The photos a form of receiving, repair, inspection or packing takes along.
+    let (mut fields, files) = match super::files::read_posted(request, lang).await {
+        Ok(posted) => posted,
+        Err(response) => return response,
     };
     // The receiving form's printing box: the bench's own printer only (a page may not send
     // labels elsewhere).
@@ -99,11 +104,45 @@ pub(crate) async fn step(
         return (StatusCode::BAD_REQUEST, tr!(lang, "bench-no-target")).into_response();
     };
     let focus = step.unit().cloned();
+    // Files are checked and made safe before the step is taken: a bad one refuses the form.
+    let evidence = super::files::evidence_of(action).filter(|_| !files.is_empty());
+    let prepared = match evidence {
+        Some(_) => {
+            let worker = bench.clone();
+            match tokio::task::spawn_blocking(move || worker.holder.desk.prepare_files(files)).await
+            {
+                Ok(Ok(prepared)) => prepared,
+                Ok(Err(err)) => {
+                    bench.say(&person, Flash::Refused(crate::desk::say(&err, lang)));
+                    return pages::ticket_page(bench, person, ticket, focus, StatusCode::CONFLICT)
+                        .await;
+                }
+                Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            }
+        }
+        None => Vec::new(),
+    };
+    let attach_to = match &focus {
+        Some(unit) => rma_shared::TicketOrUnit::Unit(unit.clone()),
+        None => rma_shared::TicketOrUnit::Ticket(ticket.clone()),
+    };
     let done = super::at_desk(&bench, &person, move |desk, asker| {
         let outcome = desk.step(asker, step)?;
         let mut lines = outcome.lines(asker.lang);
         if print_labels {
             lines.push(print_units(desk, asker, &outcome.ticket));
+        }
+        if let Some(step) = evidence {
+            let request = rma_shared::step::Attach {
+                what: attach_to,
+                step,
+                caption: None,
+            };
+            // The step stands; files that cannot be kept now are said.
+            match desk.attach_prepared(asker, request, prepared) {
+                Ok(attached) => lines.extend(attached.lines(asker.lang)),
+                Err(err) => lines.push(crate::desk::say(&err, asker.lang)),
+            }
         }
         Ok(lines.join("\n"))
     })

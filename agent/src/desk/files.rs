@@ -18,6 +18,20 @@ pub struct Given {
     pub bytes: Vec<u8>,
 }
 
+/// A file checked and made safe, not stored yet.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub name: String,
+    ready: crate::photos::Prepared,
+}
+
+impl Prepared {
+    /// Its bytes and its thumbnail's.
+    fn size(&self) -> u64 {
+        self.ready.bytes.len() as u64 + self.ready.thumbnail.as_ref().map_or(0, |t| t.len() as u64)
+    }
+}
+
 /// Where an opened file is, and what it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Opened {
@@ -28,6 +42,25 @@ pub struct Opened {
 }
 
 impl Desk {
+    /// Checks and makes safe each file a person gives, before anything is stored: if one is
+    /// refused, none is kept.
+    pub fn prepare_files(&self, files: Vec<Given>) -> Result<Vec<Prepared>, DeskError> {
+        if files.is_empty() {
+            return Err(DeskError::NoFiles);
+        }
+        let limits = self.settings()?.files;
+        files
+            .into_iter()
+            .map(|given| {
+                let ready = crate::photos::prepare(&given.name, &given.bytes, &limits)?;
+                Ok(Prepared {
+                    name: given.name,
+                    ready,
+                })
+            })
+            .collect()
+    }
+
     /// Keeps `files` with the ticket or unit `request` names, in the asker's name: every file
     /// is checked and made safe first, and if one is refused, none is kept.
     pub fn attach(
@@ -36,7 +69,20 @@ impl Desk {
         request: step::Attach,
         files: Vec<Given>,
     ) -> Result<Outcome, DeskError> {
-        if files.is_empty() {
+        self.store().check_duty(&asker.user, Action::Attach)?;
+        let prepared = self.prepare_files(files)?;
+        self.attach_prepared(asker, request, prepared)
+    }
+
+    /// Keeps files made safe already ([`Desk::prepare_files`]): the bytes first, then each
+    /// file's reference recorded as a step.
+    pub fn attach_prepared(
+        &self,
+        asker: &Asker,
+        request: step::Attach,
+        prepared: Vec<Prepared>,
+    ) -> Result<Outcome, DeskError> {
+        if prepared.is_empty() {
             return Err(DeskError::NoFiles);
         }
         self.store().check_duty(&asker.user, Action::Attach)?;
@@ -47,24 +93,18 @@ impl Desk {
         };
         let view = self.view(&ticket)?;
         let limits = self.settings()?.files;
-        let mut total: u64 = view.files().map(|(_, size)| size).sum();
-        let mut prepared = Vec::with_capacity(files.len());
-        for given in &files {
-            let ready = crate::photos::prepare(&given.name, &given.bytes, &limits)?;
-            total +=
-                ready.bytes.len() as u64 + ready.thumbnail.as_ref().map_or(0, |t| t.len() as u64);
-            if total > limits.max_ticket() {
-                return Err(FileError::TicketFull {
-                    ticket: ticket.to_string(),
-                    limit: limits.max_ticket(),
-                }
-                .into());
+        let adding: u64 = prepared.iter().map(Prepared::size).sum();
+        let held: u64 = view.files().map(|(_, size)| size).sum();
+        if held + adding > limits.max_ticket() {
+            return Err(FileError::TicketFull {
+                ticket: ticket.to_string(),
+                limit: limits.max_ticket(),
             }
-            prepared.push((given, ready));
+            .into());
         }
         let mut doc = None;
         let mut recorded = Vec::new();
-        for (given, ready) in prepared {
+        for Prepared { name, ready } in prepared {
             let sha256 = FileHash::of(&ready.bytes);
             self.store()
                 .keep_file(&ticket, &sha256, &ready.bytes, true)?;
@@ -84,7 +124,7 @@ impl Desk {
                 size: ready.bytes.len() as u64,
                 media_type: ready.media_type,
                 thumbnail,
-                name: Some(given.name.clone()).filter(|n| !n.is_empty()),
+                name: Some(name).filter(|n| !n.is_empty()),
                 caption: request.caption.clone().map(String::from),
                 step: request.step,
                 unit: unit.clone(),
