@@ -381,7 +381,6 @@ pub fn sync_once(
         store.set_clock(&measured)?;
         report.clock = Some(measured);
     }
-    report.files_waiting = store.files_waiting()?;
     Ok(report)
 }
 

@@ -6,6 +6,8 @@
 
 #[path = "rma-bench/dashboard.rs"]
 mod dashboard;
+#[path = "rma-bench/files.rs"]
+mod files;
 #[path = "rma-bench/load.rs"]
 mod load;
 #[path = "rma-bench/page.rs"]
@@ -113,6 +115,15 @@ enum Bench {
         #[arg(long, default_value_t = 100_000)]
         tickets: u32,
     },
+    /// Photos: N tickets with three 3 MB photos each sent from one site to a server on
+    /// loopback, pulled with their thumbnails at another, one photo opened there; the tickets'
+    /// own sync timed with every file waiting and with none; memory while the files go.
+    Files {
+        #[arg(long, default_value_t = 100)]
+        tickets: u32,
+        #[arg(long, default_value_t = 3)]
+        photos: u32,
+    },
     /// Runs a command several times and prints its times and peak memory as JSON. The agent
     /// bench measures through it: a child's peak memory counts the memory of the process that
     /// started it, so the starter must be small.
@@ -162,6 +173,7 @@ fn main() -> Result<()> {
             database,
         } => load::run(agents, seconds, database.as_deref()),
         Bench::Repair { tickets } => repair::run(tickets),
+        Bench::Files { tickets, photos } => files::run(tickets, photos),
         Bench::Measure { runs, command } => {
             let (program, args) = command.split_first().expect("clap requires a command");
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -467,7 +479,7 @@ fn time_command(bin: &Path, args: &[&str]) -> Result<Duration> {
 }
 
 /// The peak resident set of a running process, from /proc (Linux only).
-fn peak_rss_of(pid: u32) -> Option<i64> {
+pub(crate) fn peak_rss_of(pid: u32) -> Option<i64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
