@@ -246,6 +246,32 @@ pub fn ticket(view: &TicketView, lang: Lang) -> String {
         .collect();
     steps(&mut out, "out-shipping", &shipping);
 
+    if !view.attachments.is_empty() {
+        let _ = writeln!(out, "\n{}", tr!(lang, "out-files"));
+        for event in &view.attachments {
+            if let EventKind::Attached(file) = &event.kind {
+                let what = file.unit.as_ref().map_or_else(
+                    || file.media_type.extension().to_owned(),
+                    ToString::to_string,
+                );
+                let _ = writeln!(
+                    out,
+                    "  {} {} {:>7} {}  {} ({}, {}, {})",
+                    pad(&file.step.label(lang), 16),
+                    pad(&what, 20),
+                    format!("{:.1} MB", file.size as f64 / 1_048_576.0),
+                    &file.sha256.to_string()[..12],
+                    file.caption
+                        .as_deref()
+                        .or(file.name.as_deref())
+                        .unwrap_or(""),
+                    event.by,
+                    event.site,
+                    time(event.at)
+                );
+            }
+        }
+    }
     if !view.costs.is_empty() {
         let _ = writeln!(out, "\n{}", tr!(lang, "out-costs"));
         for event in &view.costs {

@@ -129,6 +129,16 @@ fn a_photo_taken_offline_reaches_the_office_and_another_site_opens_it_once() {
     assert_eq!(std::fs::read(&out).unwrap(), stored);
     let opened = there.json(&["file", &ticket, &full]);
     assert_eq!(opened["fetched"], false, "kept after the first opening");
+    // `show` lists each file by the start of its hash, which is enough to open it.
+    let shown = there.ok(&["show", &ticket]);
+    assert!(
+        shown.contains(&full[..12]) && shown.contains("box dented"),
+        "{shown}"
+    );
+    let opened = there.json(&["file", &ticket, &full[..12]]);
+    assert_eq!(opened["fetched"], false);
+    let err = there.fails(&["file", &ticket, "abc"]);
+    assert!(err.contains("give at least 6 characters"), "{err}");
 
     // Offline, a file never fetched says where it is.
     let pdf_sha = listed[1]["sha256"].as_str().unwrap().to_owned();

@@ -8,7 +8,8 @@ use rma_shared::files::FileHash;
 use rma_shared::{TicketNumber, step, tr};
 
 use super::Context;
-use crate::local::{AttachFiles, OpenFile};
+use crate::desk::queries::Shown;
+use crate::local::{AttachFiles, OpenFile, Show};
 
 /// Keep photos or documents with a ticket or one of its units.
 #[derive(Debug, clap::Args)]
@@ -43,17 +44,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
 pub struct FileArgs {
     /// The ticket the file belongs to.
     ticket: TicketNumber,
-    /// The file's SHA-256, as `show --json` lists it.
-    sha256: FileHash,
+    /// The file's SHA-256 as `show` lists it (its first characters are enough).
+    sha256: String,
     /// Copy it here.
     #[arg(long, value_name = "PATH")]
     out: Option<PathBuf>,
 }
 
 pub fn run_file(ctx: &Context, args: FileArgs) -> Result<()> {
+    let hash = match FileHash::parse(&args.sha256) {
+        Ok(hash) => hash,
+        Err(_) => resolve(ctx, &args.ticket, &args.sha256)?,
+    };
     let opened = ctx.ask(OpenFile {
         ticket: args.ticket,
-        hash: args.sha256,
+        hash,
     })?;
     let path = match &args.out {
         Some(out) => {
@@ -80,4 +85,34 @@ pub fn run_file(ctx: &Context, args: FileArgs) -> Result<()> {
         tr!(ctx.lang, id, path = path.display().to_string())
     );
     Ok(())
+}
+
+/// The one file of `ticket` whose SHA-256 (or its thumbnail's) starts with `start`.
+fn resolve(ctx: &Context, ticket: &TicketNumber, start: &str) -> Result<FileHash> {
+    let start = start.trim().to_ascii_lowercase();
+    let Shown::Here(view) = ctx.ask(Show {
+        what: rma_shared::TicketOrUnit::Ticket(ticket.clone()),
+    })?
+    else {
+        anyhow::bail!(tr!(
+            ctx.lang,
+            "store-archived-at-server",
+            what = ticket.to_string()
+        ));
+    };
+    let matching: std::collections::BTreeSet<FileHash> = view
+        .files()
+        .map(|(hash, _)| hash)
+        .filter(|hash| start.len() >= 6 && hash.to_string().starts_with(&start))
+        .collect();
+    match matching.len() {
+        1 => Ok(*matching.iter().next().expect("one")),
+        _ => anyhow::bail!(tr!(
+            ctx.lang,
+            "file-which",
+            ticket = ticket.to_string(),
+            start = start.as_str(),
+            count = matching.len()
+        )),
+    }
 }

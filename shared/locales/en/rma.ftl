@@ -1612,7 +1612,7 @@ help-rma-agent-attach--step = Which part of the work they are evidence of: recei
 help-rma-agent-attach--caption = A few words on what they show
 help-rma-agent-attach--files = The files: photos (JPEG, PNG, WebP) or PDF documents
 help-rma-agent-file--ticket = The ticket the file belongs to
-help-rma-agent-file--sha256 = The file's SHA-256, as `show --json` lists it
+help-rma-agent-file--sha256 = The file's SHA-256 as `show` lists it (its first characters are enough)
 help-rma-agent-file--out = Copy it here
 file-here = The file is at { $path }
 file-fetched = Fetched from the office and kept here: { $path }
@@ -1639,3 +1639,8 @@ bench-f-evidence = Evidence of
 bench-f-caption = What it shows
 bench-attach = Add
 bench-sync-files = Files: { $send } to send, { $fetch } to fetch
+out-files = Photos and documents (rma-agent file TICKET SHA256 opens one; show --json lists the whole SHA-256)
+file-which = { $count ->
+    [0] Ticket { $ticket } has no file whose SHA-256 starts with "{ $start }" (give at least 6 characters, as `rma-agent show { $ticket }` lists them).
+   *[other] { $count } files of ticket { $ticket } start with "{ $start }": give more characters.
+}

@@ -1490,7 +1490,7 @@ help-rma-agent-attach--step = 属于哪一环节的证据：receiving（收货�
 help-rma-agent-attach--caption = 简单说明拍的是什么
 help-rma-agent-attach--files = 文件：照片（JPEG、PNG、WebP）或 PDF 文件
 help-rma-agent-file--ticket = 文件所属的工单
-help-rma-agent-file--sha256 = 文件的 SHA-256（见 `show --json`）
+help-rma-agent-file--sha256 = 文件的 SHA-256（见 `show`；给出开头几个字符即可）
 help-rma-agent-file--out = 复制到这里
 file-here = 文件在 { $path }
 file-fetched = 已从总部取回并保存在本机：{ $path }
@@ -1517,3 +1517,8 @@ bench-f-evidence = 属于哪一环节
 bench-f-caption = 拍的是什么
 bench-attach = 添加
 bench-sync-files = 文件：待上传 { $send } 个，待取回 { $fetch } 个
+out-files = 照片和文件（rma-agent file 工单号 SHA256 打开；show --json 列出完整的 SHA-256）
+file-which = { $count ->
+    [0] 工单 { $ticket } 没有 SHA-256 以“{ $start }”开头的文件（至少给出 6 个字符，见 `rma-agent show { $ticket }`）。
+   *[other] 工单 { $ticket } 有 { $count } 个文件以“{ $start }”开头：请多给几个字符。
+}
