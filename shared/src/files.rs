@@ -169,13 +169,13 @@ impl MediaType {
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum Evidence {
-    /// The receiving check (2.4): what arrived, its packaging and appearance.
+    // The receiving check (2.4): what arrived, its packaging and appearance.
     Receiving,
-    /// A repair (3.2).
+    // A repair (3.2).
     Repair,
-    /// An inspection (3.4).
+    // An inspection (3.4).
     Inspection,
-    /// Packing for shipment (4.2).
+    // Packing for shipment (4.2).
     Packing,
     #[default]
     Other,
