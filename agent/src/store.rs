@@ -209,13 +209,20 @@ impl Store {
         if kv.get(META_SITE)?.is_some() {
             return Err(StoreError::Backup(rma_store::backup::BackupError::NotEmpty));
         }
-        rma_store::backup::restore(&kv, BACKUP_KIND, backup)?;
+        let files =
+            rma_store::blobs::Folder::open(&dir.join("files")).map_err(StoreError::Files)?;
+        rma_store::backup::restore_with(&kv, Some(&files), BACKUP_KIND, backup)?;
         Self::from_kv(dir, kv)
     }
 
     /// Writes a consistent copy of the whole store to `path` (see [`rma_store::backup`]).
     pub fn back_up(&self, path: &Path) -> Result<rma_store::backup::Summary, StoreError> {
-        Ok(rma_store::backup::back_up(&self.kv, BACKUP_KIND, path)?)
+        Ok(rma_store::backup::back_up_with(
+            &self.kv,
+            Some(&*self.blobs),
+            BACKUP_KIND,
+            path,
+        )?)
     }
 
     /// Whether `dir` holds a store (set up by [`Store::init`], or being set up).

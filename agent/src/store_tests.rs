@@ -320,3 +320,31 @@ fn an_archived_ticket_leaves_only_its_note_and_the_digest_still_counts_it() {
         "the digest of all is the sum of the parts'"
     );
 }
+
+#[test]
+fn a_backup_carries_the_photos_kept_here_and_a_restore_owes_the_server_them_still() {
+    use rma_shared::files::FileHash;
+    use rma_store::blobs::Blobs as _;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::init(&dir.path().join("a"), site()).unwrap();
+    let doc = store.create(&registration("X200"), "ann", now()).unwrap();
+    let number = doc.number().clone();
+    let photo = vec![42u8; 100_000];
+    let hash = FileHash::of(&photo);
+    store.keep_file(&number, &hash, &photo, true).unwrap();
+    let backup = dir.path().join("backup.rma");
+    let summary = store.back_up(&backup).unwrap();
+    assert!(summary.entries > 1);
+    drop(store);
+
+    let restored = Store::restore(&dir.path().join("b"), &backup).unwrap();
+    assert!(restored.has_file(&hash).unwrap());
+    assert_eq!(restored.blobs().read_all(&hash).unwrap(), photo);
+    let owed: Vec<FileHash> = restored
+        .files_to_send()
+        .unwrap()
+        .into_iter()
+        .map(|o| o.hash)
+        .collect();
+    assert_eq!(owed, vec![hash]);
+}

@@ -9,6 +9,9 @@
 //! N x ( key length u32 BE, key, value length u32 BE, value )
 //! SHA-256 of everything above (32 bytes)
 //! ```
+//! A store that keeps its photos and documents in a folder beside it (the agent's) has them
+//! among the entries too, each whole under the key `0xFF "file:" {sha256, 32 bytes}`; a restore
+//! puts them back in the folder (their hashes checked).
 //!
 //! A restore reads the whole file and checks its checksum before it writes anything, and
 //! writes only into a store that holds nothing yet.
@@ -22,7 +25,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 
+use crate::blobs::{BlobError, Blobs};
 use crate::kv::{Batch, Kv, KvError};
+
+/// Where a file kept beside the store travels in a backup.
+const FILE_KEY: &[u8] = b"\xFFfile:";
 
 const MAGIC: &[u8] = b"RMA-BACKUP\n";
 const FORMAT: u32 = 1;
@@ -66,6 +73,8 @@ pub enum BackupError {
     NotEmpty,
     #[error(transparent)]
     Kv(#[from] KvError),
+    #[error(transparent)]
+    Files(#[from] BlobError),
 }
 
 impl rma_shared::i18n::Localized for BackupError {
@@ -107,6 +116,7 @@ impl rma_shared::i18n::Localized for BackupError {
             ),
             Self::NotEmpty => tr!(lang, "backup-not-empty"),
             Self::Kv(err) => err.message(lang),
+            Self::Files(err) => err.message(lang),
         }
     }
 }
@@ -114,6 +124,16 @@ rma_shared::english_display!(BackupError);
 
 /// Writes a consistent copy of `kv` to `path` (replaced whole once complete).
 pub fn back_up(kv: &Kv, kind: &str, path: &Path) -> Result<Summary, BackupError> {
+    back_up_with(kv, None, kind, path)
+}
+
+/// As [`back_up`], with the files kept beside the store in `files`.
+pub fn back_up_with(
+    kv: &Kv,
+    files: Option<&dyn Blobs>,
+    kind: &str,
+    path: &Path,
+) -> Result<Summary, BackupError> {
     let write_err = |source| BackupError::Write {
         path: path.to_owned(),
         source,
@@ -128,6 +148,12 @@ pub fn back_up(kv: &Kv, kind: &str, path: &Path) -> Result<Summary, BackupError>
             entry?;
             entries += 1;
         }
+        // Files are written once and never change: those listed now are the store's.
+        let kept = match files {
+            Some(files) => files.list()?,
+            None => Vec::new(),
+        };
+        entries += kept.len() as u64;
         let summary = Summary {
             format: FORMAT,
             kind: kind.to_owned(),
@@ -140,12 +166,22 @@ pub fn back_up(kv: &Kv, kind: &str, path: &Path) -> Result<Summary, BackupError>
         let header = serde_json::to_string(&summary).expect("a summary serialises");
         out.write_all(header.as_bytes()).map_err(write_err)?;
         out.write_all(b"\n").map_err(write_err)?;
-        for entry in view.scan(b"") {
-            let (key, value) = entry?;
-            for part in [&key, &value] {
+        let mut write = |key: &[u8], value: &[u8]| -> Result<(), BackupError> {
+            for part in [key, value] {
                 let len = u32::try_from(part.len()).expect("a key or value is under 4 GiB");
                 out.write_all(&len.to_be_bytes()).map_err(write_err)?;
                 out.write_all(part).map_err(write_err)?;
+            }
+            Ok(())
+        };
+        for entry in view.scan(b"") {
+            let (key, value) = entry?;
+            write(&key, &value)?;
+        }
+        if let Some(files) = files {
+            for hash in &kept {
+                let key = [FILE_KEY, hash.as_bytes()].concat();
+                write(&key, &files.read_all(hash)?)?;
             }
         }
         let (mut file, hash) = out.finish();
@@ -175,6 +211,16 @@ pub fn check(path: &Path) -> Result<Summary, BackupError> {
 /// Fills the empty store `kv` from the backup at `path`, which must be of `kind`. The file is
 /// checked whole before anything is written.
 pub fn restore(kv: &Kv, kind: &str, path: &Path) -> Result<Summary, BackupError> {
+    restore_with(kv, None, kind, path)
+}
+
+/// As [`restore`], the files of the backup put back in `files`.
+pub fn restore_with(
+    kv: &Kv,
+    files: Option<&dyn Blobs>,
+    kind: &str,
+    path: &Path,
+) -> Result<Summary, BackupError> {
     let summary = check(path)?;
     if summary.kind != kind {
         return Err(BackupError::WrongKind {
@@ -188,6 +234,13 @@ pub fn restore(kv: &Kv, kind: &str, path: &Path) -> Result<Summary, BackupError>
     }
     let mut batch = Batch::default();
     read(path, &mut |_| Ok(()), &mut |key, value| {
+        if let (Some(files), Some(hash)) = (files, key.strip_prefix(FILE_KEY)) {
+            let hash = <[u8; 32]>::try_from(hash).map_err(|_| BackupError::Damaged {
+                path: path.to_owned(),
+            })?;
+            files.put(&rma_shared::files::FileHash::from_bytes(hash), &value)?;
+            return Ok(());
+        }
         batch.put(key, value);
         if batch.len() >= BATCH {
             kv.commit(std::mem::take(&mut batch))?;
