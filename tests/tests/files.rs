@@ -113,6 +113,24 @@ fn a_photo_taken_offline_reaches_the_office_and_another_site_opens_it_once() {
     assert!(top[0] > 200 && top[2] < 60, "the red half on top: {top:?}");
     let view = server.ticket(&ticket);
     assert_eq!(view["attachments"].as_array().unwrap().len(), 2);
+    // Each file the office gives is in the audit log, and its page shows the thumbnail.
+    let audit = rma_tests::get_page(
+        &format!("{}/audit?what=download", server.url),
+        &server.reader(),
+    )
+    .text()
+    .unwrap();
+    assert!(audit.contains(&format!("{ticket} {full}")), "{audit}");
+    let page = rma_tests::get_page(
+        &format!("{}/tickets/{ticket}", server.url),
+        &server.reader(),
+    )
+    .text()
+    .unwrap();
+    assert!(
+        page.contains(&format!("src=\"/tickets/{ticket}/files/{thumb}\"")),
+        "{page}"
+    );
 
     // The other site receives the ticket with the thumbnail, not the full photo.
     let report = there.json(&["sync"]);
@@ -279,6 +297,21 @@ fn what_cannot_be_kept_is_refused_with_the_reason_and_nothing_is_stored() {
     assert_eq!(report["files"]["sent"], 0, "{report}");
     assert_eq!(report["files_waiting"]["to_send"], 1, "{report}");
     assert_eq!(office_file(&server, &ticket, &sha).status(), 404);
+    // The office's page shows the reference whose file never arrived as missing.
+    let page = rma_tests::get_page(
+        &format!("{}/tickets/{ticket}", server.url),
+        &server.reader(),
+    )
+    .text()
+    .unwrap();
+    let listed = page
+        .split_once(&format!("data-sha256=\"{sha}\""))
+        .expect("the file is listed")
+        .1;
+    assert!(
+        listed[..400.min(listed.len())].contains("missing"),
+        "{page}"
+    );
 
     // A site sends only files its own steps refer to.
     let token = server.add_site("WH9");
