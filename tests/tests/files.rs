@@ -499,3 +499,47 @@ fn an_archived_tickets_files_leave_the_sites_are_read_in_place_with_a_grant_and_
         404
     );
 }
+
+#[test]
+fn a_running_serve_sends_its_photos_in_the_background() {
+    use std::time::{Duration, Instant};
+
+    let server = Server::start();
+    let agent = Agent::enrolled("WH1", &server);
+    std::fs::write(
+        agent.data().join("settings.toml"),
+        "sync_interval_secs = 1\n",
+    )
+    .unwrap();
+    let ticket = agent.intake("Acme Ltd", 1);
+    let _serve = agent.serve();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let photo = file(&dir, "board.jpg", &photo_with_exif(64, 48, 1));
+    // Taken through the serve; nobody asks for a sync.
+    agent.ok(&[
+        "attach",
+        &ticket,
+        photo.to_str().unwrap(),
+        "--step",
+        "repair",
+    ]);
+    let sha = attachments(&agent, &ticket)[0]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Poll, with a deadline, until the serve's background round has sent it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while office_file(&server, &ticket, &sha).status() != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "the serve never sent the photo: {}",
+            agent.json(&["status"])
+        );
+        std::thread::park_timeout(Duration::from_millis(200));
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while agent.json(&["status"])["files"]["to_send"] != 0 {
+        assert!(Instant::now() < deadline, "the photo is still owed");
+        std::thread::park_timeout(Duration::from_millis(200));
+    }
+}
