@@ -138,6 +138,9 @@ impl std::fmt::Display for Location {
 #[derive(Debug, Clone)]
 pub struct ServerStore {
     kv: Kv,
+    /// The bytes of photos and documents: in `files/` beside a sled store, in the database on
+    /// PostgreSQL (see [`files`]).
+    blobs: std::sync::Arc<dyn rma_store::blobs::Blobs>,
     tickets: TicketStore,
     /// How far after the server's own time a pushed step may be dated before it counts at
     /// its arrival instead (see [`rma_shared::EventKind::ClockCorrected`]).
@@ -198,13 +201,26 @@ impl ServerStore {
             path: dir.to_owned(),
             source,
         })?;
-        Self::on(Kv::open(&dir.join("store"))?, None)
+        let files =
+            rma_store::blobs::Folder::open(&dir.join("files")).map_err(|err| match err {
+                rma_store::blobs::BlobError::Io { path, source } => {
+                    ServerStoreError::Io { path, source }
+                }
+                other => ServerStoreError::Backup(rma_store::backup::BackupError::Files(other)),
+            })?;
+        Self::on(
+            Kv::open(&dir.join("store"))?,
+            None,
+            std::sync::Arc::new(files),
+        )
     }
 
     /// The store in the PostgreSQL database at `url`, its schema created or migrated first.
     pub fn open_database(url: &str) -> Result<Self, ServerStoreError> {
         let backend = std::sync::Arc::new(crate::pg::Postgres::connect(url)?);
-        let store = Self::on(Kv::with(backend.clone()), Some(backend))?;
+        let kv = Kv::with(backend.clone());
+        let files = std::sync::Arc::new(rma_store::blobs::InKv::new(kv.clone()));
+        let store = Self::on(kv, Some(backend), files)?;
         store.ensure_report()?;
         Ok(store)
     }
@@ -221,6 +237,7 @@ impl ServerStore {
     fn on(
         kv: Kv,
         report: Option<std::sync::Arc<crate::pg::Postgres>>,
+        blobs: std::sync::Arc<dyn rma_store::blobs::Blobs>,
     ) -> Result<Self, ServerStoreError> {
         let tickets = TicketStore::open(kv.clone())?;
         crate::store::office::ensure(&kv, &tickets)?;
@@ -228,6 +245,7 @@ impl ServerStore {
         let store = Self {
             tickets,
             kv,
+            blobs,
             clock_tolerance: chrono::Duration::minutes(5),
             report,
             kept: std::sync::Arc::default(),
@@ -244,18 +262,37 @@ impl ServerStore {
 
     /// Writes a consistent copy of the whole store to `path`, while the server works.
     pub fn back_up(&self, path: &Path) -> Result<rma_store::backup::Summary, ServerStoreError> {
-        Ok(rma_store::backup::back_up(&self.kv, BACKUP_KIND, path)?)
+        Ok(rma_store::backup::back_up_with(
+            &self.kv,
+            Some(&*self.blobs),
+            BACKUP_KIND,
+            path,
+        )?)
     }
 
     /// Fills this store, which must hold nothing yet, from a backup file.
     pub fn restore(&self, path: &Path) -> Result<rma_store::backup::Summary, ServerStoreError> {
-        Ok(rma_store::backup::restore(&self.kv, BACKUP_KIND, path)?)
+        Ok(rma_store::backup::restore_with(
+            &self.kv,
+            Some(&*self.blobs),
+            BACKUP_KIND,
+            path,
+        )?)
     }
 
     /// Copies this whole store into `target`, which must hold nothing yet (moving a store
     /// from sled to PostgreSQL); returns how many keys were copied.
     pub fn copy_to(&self, target: &ServerStore) -> Result<u64, ServerStoreError> {
-        Ok(rma_store::backup::copy(&self.kv, &target.kv)?)
+        let copied = rma_store::backup::copy(&self.kv, &target.kv)?;
+        // The photos and documents, from where this store keeps them to where the target does.
+        let moved = |err: rma_store::blobs::BlobError| {
+            ServerStoreError::Backup(rma_store::backup::BackupError::Files(err))
+        };
+        for hash in self.blobs.list().map_err(moved)? {
+            let bytes = self.blobs.read_all(&hash).map_err(moved)?;
+            target.blobs.put(&hash, &bytes).map_err(moved)?;
+        }
+        Ok(copied)
     }
 
     /// The key/value store, for the office's indexes and the users.

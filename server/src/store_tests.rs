@@ -447,10 +447,32 @@ fn a_site_sends_only_the_files_its_steps_name_whole_and_right() {
     assert_eq!(files.len(), 2);
     store.kv().commit(batch).unwrap();
     assert_eq!(store.collect_files(&files).unwrap(), 2);
-    assert!(
-        rma_store::blobs::Blobs::list(&store.blobs())
-            .unwrap()
-            .is_empty()
-    );
+    assert!(store.blobs().list().unwrap().is_empty());
     assert!(store.uses_of(&hash).unwrap().is_empty());
+}
+
+#[test]
+fn a_backup_carries_the_files_whole_into_a_store_of_either_engine() {
+    use rma_shared::files::FileHash;
+    let (dir, store) = store();
+    let photo: Vec<u8> = (0..2_500_000u32).map(|i| (i % 253) as u8).collect();
+    let hash = FileHash::of(&photo);
+    store.blobs().put(&hash, &photo).unwrap();
+    let file = dir.path().join("server.rma-backup");
+    store.back_up(&file).unwrap();
+
+    // Into a sled store (files beside it) and into the engine of this run.
+    let sled_dir = tempfile::tempdir().unwrap();
+    let sled = ServerStore::open(sled_dir.path()).unwrap();
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = crate::test_support::open(other_dir.path());
+    for restored in [&sled, &other] {
+        restored.restore(&file).unwrap();
+        assert_eq!(restored.blobs().list().unwrap(), vec![hash]);
+        assert_eq!(restored.blobs().read_all(&hash).unwrap(), photo);
+    }
+    // In a sled store the files are beside it: none of the database's keys for them came in.
+    for prefix in rma_store::blobs::IN_KV_PREFIXES {
+        assert!(sled.kv().scan(prefix).next().is_none(), "{prefix:?}");
+    }
 }

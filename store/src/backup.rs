@@ -9,9 +9,10 @@
 //! N x ( key length u32 BE, key, value length u32 BE, value )
 //! SHA-256 of everything above (32 bytes)
 //! ```
-//! A store that keeps its photos and documents in a folder beside it (the agent's) has them
-//! among the entries too, each whole under the key `0xFF "file:" {sha256, 32 bytes}`; a restore
-//! puts them back in the folder (their hashes checked).
+//! The photos and documents travel among the entries too, each whole under the key
+//! `0xFF "file:" {sha256, 32 bytes}`, whether the store keeps them in a folder beside it or in
+//! itself; a restore puts them back where the restored store keeps them (their hashes checked),
+//! so a backup of one engine restores into the other.
 //!
 //! A restore reads the whole file and checks its checksum before it writes anything, and
 //! writes only into a store that holds nothing yet.
@@ -143,10 +144,19 @@ pub fn back_up_with(
     let temp = PathBuf::from(temp);
     let summary = kv.exclusive(|view| {
         // Count first, in the same section: the header says how many entries follow.
+        // With the files given, they travel whole; the keys a store keeps them under (if it
+        // keeps them in itself) do not.
+        let carried = |key: &[u8]| {
+            files.is_none()
+                || !crate::blobs::IN_KV_PREFIXES
+                    .iter()
+                    .any(|prefix| key.starts_with(prefix))
+        };
         let mut entries = 0u64;
         for entry in view.scan(b"") {
-            entry?;
-            entries += 1;
+            if carried(&entry?.0) {
+                entries += 1;
+            }
         }
         // Files are written once and never change: those listed now are the store's.
         let kept = match files {
@@ -176,7 +186,9 @@ pub fn back_up_with(
         };
         for entry in view.scan(b"") {
             let (key, value) = entry?;
-            write(&key, &value)?;
+            if carried(&key) {
+                write(&key, &value)?;
+            }
         }
         if let Some(files) = files {
             for hash in &kept {

@@ -312,6 +312,10 @@ pub struct InKv {
 const PIECE: &[u8] = b"blob:";
 const DONE: &[u8] = b"blobs:";
 
+/// The prefixes of the keys [`InKv`] keeps files under: a backup carries the files themselves
+/// instead, whatever keeps them.
+pub const IN_KV_PREFIXES: [&[u8]; 2] = [PIECE, DONE];
+
 fn piece_prefix(hash: &FileHash) -> Vec<u8> {
     [PIECE, hash.as_bytes()].concat()
 }

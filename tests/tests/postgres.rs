@@ -155,6 +155,15 @@ fn a_sled_store_moves_to_postgres_whole() {
     let b = Agent::enrolled("WH2", &old);
     let first = a.intake("Acme", 2);
     b.intake("Beta", 1);
+    // A document kept with a ticket moves with the store.
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("form.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n% moved along\n%%EOF\n").unwrap();
+    a.ok(&["attach", &first, pdf.to_str().unwrap()]);
+    let sha = a.json(&["show", &first])["attachments"][0]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     a.ok(&["sync"]);
     b.ok(&["sync"]);
     // A session is bookkeeping, on disk with the next durable write (here: the push).
@@ -199,6 +208,16 @@ fn a_sled_store_moves_to_postgres_whole() {
     );
     // People log in, and a session from before still holds.
     assert!(new.log_in("li.wei", "finance pass").is_some());
+    let file = rma_tests::http()
+        .get(format!("{}/api/v1/tickets/{first}/files/{sha}", new.url))
+        .header("cookie", new.reader())
+        .send()
+        .unwrap();
+    assert_eq!(file.status(), 200, "the file moved with the store");
+    assert_eq!(
+        file.bytes().unwrap().as_ref(),
+        b"%PDF-1.4\n% moved along\n%%EOF\n"
+    );
     let page = rma_agent::http::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -24,8 +24,17 @@ fn a_running_server_is_backed_up_and_restored_whole_into_a_new_folder() {
     for i in 0..5 {
         a.intake(&format!("C{i}"), 1);
     }
-    a.ok(&["sync"]);
+    // A document kept with the first ticket travels in the backup too.
     let backup = tempfile::tempdir().unwrap();
+    let pdf = backup.path().join("form.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n% the customer's form\n%%EOF\n").unwrap();
+    let with_file = numbers(&a)[0].clone();
+    a.ok(&["attach", &with_file, pdf.to_str().unwrap()]);
+    let sha = a.json(&["show", &with_file])["attachments"][0]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    a.ok(&["sync"]);
     let file = backup.path().join("server.rma-backup");
     // Through the running server, which holds the store.
     let out = server.command(&["backup", "--to", file.to_str().unwrap()]);
@@ -80,6 +89,19 @@ fn a_running_server_is_backed_up_and_restored_whole_into_a_new_folder() {
         .collect();
     assert!(at_server.contains(&later), "{at_server:?}");
     assert_eq!(at_server.len(), 6);
+    let file = rma_tests::http()
+        .get(format!(
+            "{}/api/v1/tickets/{with_file}/files/{sha}",
+            restored.url
+        ))
+        .header("cookie", restored.reader())
+        .send()
+        .unwrap();
+    assert_eq!(file.status(), 200, "the file came back with the backup");
+    assert_eq!(
+        file.bytes().unwrap().as_ref(),
+        b"%PDF-1.4\n% the customer's form\n%%EOF\n"
+    );
 }
 
 /// The token an agent was enrolled with, from its store.

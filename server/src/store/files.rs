@@ -5,10 +5,10 @@
 //! ```text
 //! fref:{sha256, 32 bytes}{sortable number}   a ticket refers to the file (JSON FileUse)
 //! ftk:{sortable number}\0{sha256}            the same, by ticket
-//! blob:…, blobs:…                            the bytes (rma_store::blobs::InKv): on
-//!                                            PostgreSQL in the database, so every server
-//!                                            on it serves them
 //! ```
+//! The bytes: in `files/` beside a sled store ([`rma_store::blobs::Folder`]), in the database
+//! on PostgreSQL ([`rma_store::blobs::InKv`], so every server on it serves them). Backups,
+//! restores and `migrate` carry them either way.
 //! A site sends only files its own events refer to, within the limits; the bytes count once
 //! their hash is checked. Disposal removes the references, and bytes nobody refers to any
 //! more go with them.
@@ -16,7 +16,7 @@
 use rma_shared::event::EventKind;
 use rma_shared::files::{FileHash, FileLimits, MediaType};
 use rma_shared::{SiteCode, TicketNumber, TicketStatus, TicketView};
-use rma_store::blobs::{BlobError, Blobs, InKv};
+use rma_store::blobs::{BlobError, Blobs};
 use rma_store::kv::Batch;
 use serde::{Deserialize, Serialize};
 
@@ -142,9 +142,9 @@ pub fn ref_entries(view: &TicketView) -> Vec<(Vec<u8>, Vec<u8>)> {
 }
 
 impl ServerStore {
-    /// The bytes of files.
-    pub fn blobs(&self) -> InKv {
-        InKv::new(self.kv().clone())
+    /// The bytes of files: in a folder beside a sled store, in the database on PostgreSQL.
+    pub fn blobs(&self) -> &dyn Blobs {
+        &*self.blobs
     }
 
     /// Every ticket's use of the file.

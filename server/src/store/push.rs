@@ -147,6 +147,7 @@ impl ServerStore {
     pub(crate) fn within(&self, kv: &Kv) -> Self {
         Self {
             kv: kv.clone(),
+            blobs: self.blobs.clone(),
             tickets: TicketStore::over(kv.clone()),
             clock_tolerance: self.clock_tolerance,
             report: self.report.clone(),
