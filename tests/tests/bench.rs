@@ -373,9 +373,10 @@ async fn a_phone_takes_a_photo_into_the_receiving_form_in_chinese() {
         Some("image/*,application/pdf")
     );
     field.send_keys(photo.to_str().unwrap()).await.unwrap();
+    type_in(&client, "receive", "photo-caption", "外箱压坏").await;
     let said = submit(&client, "receive").await;
     assert!(said.starts_with("done"), "{said}");
-    assert!(said.contains("添加了照片（收货检查）"), "{said}");
+    assert!(said.contains("添加了照片（收货检查）：外箱压坏"), "{said}");
 
     // Kept with the ticket, upright, as evidence of the receiving check.
     let view = show(&agent, &ticket);
@@ -383,6 +384,7 @@ async fn a_phone_takes_a_photo_into_the_receiving_form_in_chinese() {
     assert_eq!(files.len(), 1, "{view}");
     assert_eq!(files[0]["step"], "receiving");
     assert_eq!(files[0]["name"], "IMG_2041.jpg");
+    assert_eq!(files[0]["caption"], "外箱压坏");
     assert_eq!(view["status"], "received");
     // The ticket's page shows the thumbnail, loaded, and still fits the phone.
     client.goto(&format!("{url}/t/{ticket}")).await.unwrap();

@@ -24,6 +24,9 @@ use crate::desk::files::Given;
 /// The form field files come in.
 pub(crate) const FIELD: &str = "photo";
 
+/// The field of a step's form that says what its photos show.
+pub(crate) const CAPTION: &str = "photo-caption";
+
 /// The most a form with files may carry.
 pub(crate) const BODY_LIMIT: usize = 256 << 20;
 
@@ -43,6 +46,16 @@ pub(crate) fn field(lang: Lang, id: &str) -> Markup {
     html! {
         label for=(id) { (tr!(lang, "bench-f-photos")) }
         input id=(id) type="file" name=(FIELD) accept="image/*,application/pdf" capture="environment" multiple;
+    }
+}
+
+/// A step form's photos with what they show.
+pub(crate) fn step_field(lang: Lang, id: &str) -> Markup {
+    let caption = format!("{id}-caption");
+    html! {
+        (field(lang, id))
+        label for=(caption) { (tr!(lang, "bench-f-caption")) }
+        input id=(caption) name=(CAPTION);
     }
 }
 

@@ -317,7 +317,7 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
             form method="post" action=(format!("/do/{}", action.command()))
                 enctype=[photos.then_some("multipart/form-data")] {
                 (fields)
-                @if photos { (super::files::field(lang, &format!("{}-photo", action.command()))) }
+                @if photos { (super::files::step_field(lang, &format!("{}-photo", action.command()))) }
                 button type="submit" { (action.label(lang)) }
             }
         }

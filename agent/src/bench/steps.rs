@@ -95,7 +95,12 @@ pub(crate) async fn step(
     // The receiving form's printing box: the bench's own printer only (a page may not send
     // labels elsewhere).
     let print_labels = action == Action::Receive && fields.iter().any(|(k, _)| k == PRINT_LABELS);
-    fields.retain(|(k, _)| k != PRINT_LABELS);
+    // What the form's photos show: the page's, not a field of the step.
+    let caption = fields
+        .iter()
+        .find(|(k, v)| k == super::files::CAPTION && !v.trim().is_empty())
+        .and_then(|(_, v)| v.parse::<rma_shared::step::Text>().ok());
+    fields.retain(|(k, _)| k != PRINT_LABELS && k != super::files::CAPTION);
     let step = match Step::decode(action, &Posted::new(&fields)) {
         Ok(step) => step,
         Err(bad) => return (StatusCode::BAD_REQUEST, bad.message(lang)).into_response(),
@@ -136,7 +141,7 @@ pub(crate) async fn step(
             let request = rma_shared::step::Attach {
                 what: attach_to,
                 step,
-                caption: None,
+                caption,
             };
             // The step stands; files that cannot be kept now are said.
             match desk.attach_prepared(asker, request, prepared) {
