@@ -543,3 +543,78 @@ fn a_running_serve_sends_its_photos_in_the_background() {
         std::thread::park_timeout(Duration::from_millis(200));
     }
 }
+
+#[test]
+fn uploads_killed_on_either_side_at_seeded_points_leave_the_file_whole_and_once() {
+    let mut server = Server::start();
+    let proxy = CutProxy::start(&server.url);
+    let agent = Agent::enrolled_at("WH1", &server, &proxy.url);
+    let ticket = agent.intake("Acme Ltd", 1);
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    let mut state = std::env::var("RMA_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x9E37_79B9_7F4A_7C15u64);
+    eprintln!("RMA_TEST_SEED={state}");
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    while bytes.len() < 3_000_000 {
+        bytes.extend_from_slice(&next().to_le_bytes());
+    }
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = file(&dir, "manual.pdf", &bytes);
+    agent.ok(&["attach", &ticket, path.to_str().unwrap()]);
+
+    // Rounds of `rma-agent sync` cut at a seeded byte of the upload, where the sync or (every
+    // third round) the server is SIGKILLed; the server is started again after it dies.
+    for round in 0..8 {
+        proxy.arm(1_000 + next() % 300_000);
+        let sync = agent
+            .command(&["sync"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server_dies = round % 3 == 2;
+        proxy.victim(if server_dies {
+            server.pid().unwrap()
+        } else {
+            sync.id()
+        });
+        let mut sync = sync;
+        sync.wait().unwrap();
+        if proxy.disarm() && server_dies {
+            server.restart();
+            server.drain_log();
+        }
+    }
+    // Every round is cut (eight rounds move at most 2.4 MB of the 3 MB before their cuts).
+    assert_eq!(proxy.cuts(), 8);
+    eprintln!("{} cuts", proxy.cuts());
+    let report = agent.json(&["sync"]);
+    assert_eq!(report["files_waiting"]["to_send"], 0, "{report}");
+
+    // The office has the file whole, and the ticket refers to it once.
+    let sha = sha256(&bytes);
+    let answer = office_file(&server, &ticket, &sha);
+    assert_eq!(answer.status(), 200);
+    assert_eq!(sha256(&answer.bytes().unwrap()), sha);
+    assert_eq!(
+        server.ticket(&ticket)["attachments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // A fresh site receives the ticket with its one reference, and the file whole.
+    let fresh = Agent::enrolled("WH2", &server);
+    fresh.ok(&["sync"]);
+    assert_eq!(attachments(&fresh, &ticket).len(), 1);
+    let out = dir.path().join("fetched.pdf");
+    fresh.json(&["file", &ticket, &sha, "--out", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&out).unwrap(), bytes);
+}

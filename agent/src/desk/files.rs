@@ -133,16 +133,7 @@ impl Desk {
             recorded.push(id);
             doc = Some(after);
         }
-        let view = self.view_of(&doc.expect("at least one file was kept"))?;
-        let recorded = recorded
-            .iter()
-            .filter_map(|id| view.events.iter().find(|e| &e.id == id).cloned())
-            .collect();
-        Ok(Outcome {
-            recorded,
-            ticket: view,
-            clock: self.clock_warning()?,
-        })
+        self.outcome(&doc.expect("at least one file was kept"), &recorded)
     }
 
     /// A file of ticket `ticket`: from this PC, or fetched from the office now (and kept

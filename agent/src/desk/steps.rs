@@ -29,7 +29,16 @@ impl Desk {
     pub fn step(&self, asker: &Asker, step: Step) -> Result<Outcome, DeskError> {
         // The ticket as its last step left it (not read back from the store again).
         let (doc, recorded) = self.apply(asker, step)?;
-        let view = self.view_of(&doc)?;
+        self.outcome(&doc, &recorded)
+    }
+
+    /// What recording `recorded` did, with the ticket `doc` as they left it.
+    pub(super) fn outcome(
+        &self,
+        doc: &TicketDoc,
+        recorded: &[EventId],
+    ) -> Result<Outcome, DeskError> {
+        let view = self.view_of(doc)?;
         let recorded = recorded
             .iter()
             .filter_map(|id| view.events.iter().find(|e| &e.id == id).cloned())
