@@ -36,7 +36,10 @@ pub use sync::{LastSync, Refused, ServerLink};
 /// A document to merge into the store ([`Store::merge_in`]): with the heads the server is
 /// known to hold, and its saved form (with its summary, when worked out already).
 struct Incoming<'a> {
-    doc: TicketDoc,
+    number: TicketNumber,
+    /// None: the document arrived with the server's summary (`saved` holds both, `acked` its
+    /// heads) and is loaded only if a copy here has to be merged with it.
+    doc: Option<TicketDoc>,
     acked: Option<Heads>,
     saved: Option<(&'a [u8], Option<TicketSummary>)>,
 }
@@ -487,7 +490,8 @@ impl Store {
         }
         let count = kept.len();
         let incoming = kept.into_iter().map(|doc| Incoming {
-            doc,
+            number: doc.number().clone(),
+            doc: Some(doc),
             acked: None,
             saved: None,
         });
@@ -514,13 +518,38 @@ impl Store {
         }
         let mut counters: BTreeMap<u16, u32> = BTreeMap::new();
         for Incoming {
-            mut doc,
+            number,
+            doc,
             acked,
             saved,
         } in incoming
         {
-            let number = doc.number().clone();
-            let (old, mut merged) = match self.read(&number)? {
+            let local = self.read(&number)?;
+            if number.site() == &self.site {
+                let top = counters.entry(number.year()).or_default();
+                *top = (*top).max(number.seq());
+            }
+            let doc = match (doc, local.is_some(), saved.clone(), &acked) {
+                (Some(doc), ..) => doc,
+                // New here, summarised by the server: stored as it came, never loaded.
+                (None, false, Some((saved, Some(summary))), Some(heads)) => {
+                    let summary = self
+                        .tickets
+                        .write_summarised(&mut batch, summary, saved, heads, None)?;
+                    if !summary.thumbnails.is_empty() {
+                        self.want_thumbnails(&mut batch, &number, &summary.thumbnails)?;
+                    }
+                    self.note_acked(&mut batch, &number, heads, false);
+                    continue;
+                }
+                (None, _, saved, _) => TicketDoc::load(saved.map_or(&[][..], |(bytes, _)| bytes))
+                    .map_err(|source| StoreError::Damaged {
+                    number: number.to_string(),
+                    source,
+                })?,
+            };
+            let mut doc = doc;
+            let (old, mut merged) = match local {
                 Some((old, mut local)) => {
                     local
                         .merge(&mut doc)
@@ -532,10 +561,6 @@ impl Store {
                 }
                 None => (None, doc),
             };
-            if number.site() == &self.site {
-                let top = counters.entry(number.year()).or_default();
-                *top = (*top).max(number.seq());
-            }
             let summary = match (&old, saved) {
                 (None, Some((saved, Some(summary)))) => {
                     let heads = Heads::of(&mut merged);

@@ -46,6 +46,178 @@ fn receive(number: &TicketNumber, to: &str) -> EventKind {
     })
 }
 
+/// A pulled page of `entries` (cursor 1), with the server's summaries if given.
+fn page(
+    entries: Vec<rma_shared::sync::FeedEntry>,
+    summaries: Option<Vec<Vec<u8>>>,
+) -> rma_shared::sync::PullResponse {
+    rma_shared::sync::PullResponse {
+        entries,
+        cursor: 1,
+        more: false,
+        digest: None,
+        summaries: summaries.map(|each| rma_shared::sync::Summaries {
+            rules: rma_shared::sync::SUMMARY_RULES,
+            each: each.into_iter().map(serde_bytes::ByteBuf::from).collect(),
+        }),
+    }
+}
+
+/// A ticket made at another site (OTHER), walked to received, as the server's feed sends it.
+fn made_elsewhere(seq: u32) -> (TicketDoc, rma_shared::sync::FeedEntry) {
+    let other = SiteCode::parse("OTHER").unwrap();
+    let number = TicketNumber::new(other.clone(), 2026, seq);
+    let mut doc = TicketDoc::create(
+        TicketId::random(),
+        number.clone(),
+        &registration("X300"),
+        Event::new(EventKind::Registered, other.clone(), "olga", now()),
+        rma_shared::automerge::ActorId::random(),
+    );
+    doc.record(Event::new(assess(), other.clone(), "olga", now()))
+        .unwrap();
+    doc.record(Event::new(
+        receive(&number, "SHELF-B"),
+        other,
+        "olga",
+        now(),
+    ))
+    .unwrap();
+    let heads = rma_shared::sync::Heads::of(&mut doc);
+    let entry = rma_shared::sync::FeedEntry {
+        seq: 1,
+        id: doc.id(),
+        number,
+        heads,
+        doc: doc.save(),
+        archived: false,
+    };
+    (doc, entry)
+}
+
+#[test]
+fn a_pulled_ticket_with_the_servers_summary_is_stored_as_if_loaded_here() {
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let summarised = Store::init(dir_a.path(), site()).unwrap();
+    let loaded = Store::init(dir_b.path(), site()).unwrap();
+    let (doc, entry) = made_elsewhere(7);
+    let summary = TicketSummary::build(&doc).unwrap();
+    summarised
+        .absorb_pulled(&page(
+            vec![entry.clone()],
+            Some(vec![serde_json::to_vec(&summary).unwrap()]),
+        ))
+        .unwrap();
+    loaded
+        .absorb_pulled(&page(vec![entry.clone()], None))
+        .unwrap();
+    let number = &entry.number;
+    assert_eq!(summarised.summary(number).unwrap(), Some(summary));
+    assert_eq!(
+        summarised.summary(number).unwrap(),
+        loaded.summary(number).unwrap()
+    );
+    assert_eq!(
+        summarised.tickets().digest().unwrap(),
+        loaded.tickets().digest().unwrap()
+    );
+    assert_eq!(summarised.acked(number).unwrap(), entry.heads);
+    assert!(
+        summarised.pending().unwrap().is_empty(),
+        "nothing to push back"
+    );
+    assert_eq!(summarised.cursor().unwrap(), 1);
+    let filter = ListFilter {
+        area: Some(area("SHELF-B")),
+        ..Default::default()
+    };
+    let deadlines = DeadlineSettings::default();
+    assert_eq!(
+        numbers(&summarised.list(&filter, &deadlines).unwrap()),
+        vec![number.to_string()],
+        "indexed by the summary"
+    );
+    assert_eq!(
+        summarised.load(number).unwrap().events().len(),
+        3,
+        "the document itself is stored whole"
+    );
+}
+
+#[test]
+fn a_summary_that_does_not_fit_is_not_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::init(dir.path(), site()).unwrap();
+    let (doc, entry) = made_elsewhere(8);
+    let (other, _) = made_elsewhere(9);
+    let true_summary = TicketSummary::build(&doc).unwrap();
+    // Another ticket's summary, and one that is not a summary at all: both loaded here instead.
+    let wrong = serde_json::to_vec(&TicketSummary::build(&other).unwrap()).unwrap();
+    store
+        .absorb_pulled(&page(vec![entry.clone()], Some(vec![wrong])))
+        .unwrap();
+    assert_eq!(
+        store.summary(&entry.number).unwrap(),
+        Some(true_summary.clone())
+    );
+    let (doc, entry) = made_elsewhere(10);
+    store
+        .absorb_pulled(&page(
+            vec![entry.clone()],
+            Some(vec![b"{not json".to_vec()]),
+        ))
+        .unwrap();
+    assert_eq!(
+        store.summary(&entry.number).unwrap(),
+        Some(TicketSummary::build(&doc).unwrap())
+    );
+    // Damaged bytes with a fitting summary: refused, nothing stored.
+    let (doc, mut entry) = made_elsewhere(11);
+    let summary = serde_json::to_vec(&TicketSummary::build(&doc).unwrap()).unwrap();
+    entry.doc.truncate(entry.doc.len() / 2);
+    let err = store
+        .absorb_pulled(&page(vec![entry.clone()], Some(vec![summary])))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
+    assert_eq!(store.summary(&entry.number).unwrap(), None);
+}
+
+#[test]
+fn a_pulled_ticket_held_here_is_merged_whatever_the_server_summarised() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::init(dir.path(), site()).unwrap();
+    let mut doc = store.create(&registration("X200"), "ann", now()).unwrap();
+    let number = doc.number().clone();
+    // The server's copy: this one as it was, and a summary of it then.
+    let stale = TicketSummary::build(&doc).unwrap();
+    let entry = rma_shared::sync::FeedEntry {
+        seq: 1,
+        id: doc.id(),
+        number: number.clone(),
+        heads: rma_shared::sync::Heads::of(&mut doc),
+        doc: doc.save(),
+        archived: false,
+    };
+    store.record(&number, assess(), "ann", now()).unwrap();
+    store
+        .absorb_pulled(&page(
+            vec![entry],
+            Some(vec![serde_json::to_vec(&stale).unwrap()]),
+        ))
+        .unwrap();
+    let summary = store.summary(&number).unwrap().unwrap();
+    assert_eq!(
+        summary.status,
+        TicketStatus::Assessed,
+        "the step taken here stays"
+    );
+    assert_eq!(
+        store.pending().unwrap(),
+        vec![number],
+        "and still goes to the server"
+    );
+}
+
 fn numbers(listing: &Listing) -> Vec<String> {
     listing
         .tickets
@@ -286,12 +458,12 @@ fn an_archived_ticket_leaves_only_its_note_and_the_digest_still_counts_it() {
     };
     // Changes not yet pushed: kept.
     store
-        .absorb_pulled(std::slice::from_ref(&entry), 1)
+        .absorb_pulled(&page(vec![entry.clone()], None))
         .unwrap();
     assert!(store.load(&number).is_ok());
     store.clear_pending(&number).unwrap();
     store
-        .absorb_pulled(std::slice::from_ref(&entry), 1)
+        .absorb_pulled(&page(vec![entry.clone()], None))
         .unwrap();
     let err = store.load(&number).unwrap_err();
     assert!(matches!(err, StoreError::ArchivedAtServer(_)), "{err}");

@@ -315,8 +315,12 @@ impl Transport for Connection {
     }
 
     fn pull(&self, cursor: u64, pending: usize) -> Result<(PullResponse, usize), SyncError> {
-        let bytes = self.get(&format!("pull?cursor={cursor}&pending={pending}"))?;
-        Ok((decoded(&bytes)?, bytes.len()))
+        let bytes = self.get(&format!(
+            "pull?cursor={cursor}&pending={pending}&{}",
+            sync::PULL_SUMMARIES
+        ))?;
+        let page = sync::decode_pull(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
+        Ok((page, bytes.len()))
     }
 
     fn tree(&self, prefix: &[u8]) -> Result<(TreeNode, usize), SyncError> {
@@ -634,7 +638,7 @@ pub fn pull_feed(
             let next = page
                 .more
                 .then(|| scope.spawn(|| conn.pull(page.cursor, pending)));
-            store.absorb_pulled(&page.entries, page.cursor)?;
+            store.absorb_pulled(&page)?;
             Ok::<_, SyncError>(next.map(|next| {
                 next.join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))

@@ -344,6 +344,10 @@ pub(crate) struct PullQuery {
     limit: Option<usize>,
     /// Changes the agent still has to push, for the office's view of sites.
     pending: Option<u64>,
+    /// 1: the page carries the server's summary of each ticket (agents of earlier versions do
+    /// not ask, and get the page without them).
+    #[serde(default)]
+    summaries: u8,
 }
 
 /// The next page of the feed: the tickets other sites changed since `cursor`.
@@ -379,7 +383,7 @@ pub(crate) async fn pull(
             .pull(&site, query.cursor, limit, &told, Utc::now())
     })
     .await?;
-    Ok(binary(sync::encode(&response)))
+    Ok(binary(sync::encode_pull(response, query.summaries == 1)))
 }
 
 /// The directory of accounts (names, roles, Argon2 hashes; never passwords), for a site's

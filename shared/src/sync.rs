@@ -168,6 +168,65 @@ pub struct PullResponse {
     /// On the last page: the digest of every ticket the server holds, for the agent to check
     /// against its own once it has nothing left to push.
     pub digest: Option<Digest>,
+    /// The server's summary of each entry's ticket, in the entries' order (JSON of a
+    /// [`crate::TicketSummary`]; empty for an archived one), worked out by the rules of
+    /// version `rules`: an agent of the same rules stores a ticket it does not hold with it,
+    /// without loading the document. None when not asked for ([`PULL_SUMMARIES`]) or from a
+    /// server of an earlier version.
+    pub summaries: Option<Summaries>,
+}
+
+/// The summaries a pull page carries (see [`PullResponse::summaries`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summaries {
+    pub rules: u32,
+    pub each: Vec<serde_bytes::ByteBuf>,
+}
+
+/// The version of the rules a [`crate::TicketSummary`] is worked out by: raised whenever
+/// [`crate::TicketSummary::from_derived`] or what it derives from changes, so that an agent
+/// never stores a summary another version worked out differently.
+pub const SUMMARY_RULES: u32 = 1;
+
+/// The query a pull asks for the tickets' summaries with. A server answers a pull without it
+/// as servers before summaries did, so agents of earlier versions keep syncing.
+pub const PULL_SUMMARIES: &str = "summaries=1";
+
+/// A pull page as agents before [`PullResponse::summaries`] read it.
+#[derive(Serialize, Deserialize)]
+struct PullResponseWithout {
+    entries: Vec<FeedEntry>,
+    cursor: u64,
+    more: bool,
+    digest: Option<Digest>,
+}
+
+/// Encodes a pull page; without `summaries`, as servers before summaries did (for the agents
+/// of earlier versions, which do not ask for them).
+pub fn encode_pull(page: PullResponse, summaries: bool) -> Vec<u8> {
+    if summaries {
+        return encode(&page);
+    }
+    encode(&PullResponseWithout {
+        entries: page.entries,
+        cursor: page.cursor,
+        more: page.more,
+        digest: page.digest,
+    })
+}
+
+/// Decodes a pull page, also one from a server of an earlier version (no summaries).
+pub fn decode_pull(bytes: &[u8]) -> Result<PullResponse, WireError> {
+    decode::<PullResponse>(bytes).or_else(|err| match decode::<PullResponseWithout>(bytes) {
+        Ok(page) => Ok(PullResponse {
+            entries: page.entries,
+            cursor: page.cursor,
+            more: page.more,
+            digest: page.digest,
+            summaries: None,
+        }),
+        Err(_) => Err(err),
+    })
 }
 
 /// What the server holds of one part of the id space: the tickets whose id starts with the
@@ -647,6 +706,42 @@ mod tests {
         longer.push(0);
         assert!(decode::<PushRequest>(&longer).is_err());
         assert!(decode::<PullResponse>(b"\xff\xff\xff\xff\xff\xff").is_err());
+    }
+
+    #[test]
+    fn pull_pages_without_summaries_are_read_by_both_versions() {
+        let mut doc = ticket(3);
+        let page = PullResponse {
+            entries: vec![FeedEntry {
+                seq: 4,
+                id: doc.id(),
+                number: doc.number().clone(),
+                heads: Heads::of(&mut doc),
+                doc: doc.save(),
+                archived: false,
+            }],
+            cursor: 4,
+            more: false,
+            digest: Some(Digest::of([])),
+            summaries: Some(Summaries {
+                rules: SUMMARY_RULES,
+                each: vec![serde_bytes::ByteBuf::from(
+                    serde_json::to_vec(&crate::TicketSummary::build(&doc).unwrap()).unwrap(),
+                )],
+            }),
+        };
+        // Asked for: the summaries come, and both versions' readers see the page.
+        let with = encode_pull(page.clone(), true);
+        assert_eq!(decode_pull(&with).unwrap(), page);
+        // Not asked for (an agent of an earlier version): the page as that version reads it.
+        let without = encode_pull(page.clone(), false);
+        let old: PullResponseWithout = decode(&without).unwrap();
+        assert_eq!((old.entries, old.cursor), (page.entries.clone(), 4));
+        let read = decode_pull(&without).unwrap();
+        assert_eq!(read.summaries, None);
+        assert_eq!(read.entries, page.entries);
+        // Neither shape: an error, as before.
+        assert!(decode_pull(&with[..with.len() - 3]).is_err());
     }
 
     #[test]

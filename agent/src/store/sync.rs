@@ -16,7 +16,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use rma_shared::sync::{FeedEntry, Heads, PushResult};
+use rma_shared::sync::{FeedEntry, Heads, PullResponse, PushResult, SUMMARY_RULES};
 use rma_shared::{DocError, TicketDoc, TicketId, TicketNumber, TicketSummary};
 use serde::{Deserialize, Serialize};
 
@@ -305,15 +305,28 @@ impl Store {
 
     /// Stores tickets fetched by id (a repair), each counted as held by the server as sent.
     pub fn absorb_fetched(&self, entries: &[FeedEntry]) -> Result<(), StoreError> {
-        self.absorb(entries, None)
+        self.absorb(entries, None, None)
     }
 
     /// Stores a pulled page and the cursor after it, in one durable write.
-    pub fn absorb_pulled(&self, entries: &[FeedEntry], cursor: u64) -> Result<(), StoreError> {
-        self.absorb(entries, Some(cursor))
+    pub fn absorb_pulled(&self, page: &PullResponse) -> Result<(), StoreError> {
+        let summaries = page
+            .summaries
+            .as_ref()
+            .filter(|s| s.rules == SUMMARY_RULES && s.each.len() == page.entries.len())
+            .map(|s| &s.each[..]);
+        self.absorb(&page.entries, summaries, Some(page.cursor))
     }
 
-    fn absorb(&self, entries: &[FeedEntry], cursor: Option<u64>) -> Result<(), StoreError> {
+    /// Stores `entries`; with `summaries` (the server's, by this version's rules, in the
+    /// entries' order), a ticket not held here is stored with its summary without loading
+    /// its document.
+    fn absorb(
+        &self,
+        entries: &[FeedEntry],
+        summaries: Option<&[serde_bytes::ByteBuf]>,
+        cursor: Option<u64>,
+    ) -> Result<(), StoreError> {
         if entries.is_empty() {
             // Nothing new (or only this site's own pushes): the cursor moves without waiting
             // for the disk; if it is lost in a crash, the next pull reads those positions again.
@@ -338,26 +351,43 @@ impl Store {
                 disposed: false,
             })
             .collect();
-        // Loading and summarising documents is most of a pull's work, and each is on its own:
-        // both cores do it.
-        let wanted: Vec<&FeedEntry> = entries.iter().filter(|e| !e.archived).collect();
-        let read = |entry: &&FeedEntry| {
-            let doc = entry
-                .load()
-                .map_err(|source: DocError| StoreError::Damaged {
-                    number: entry.number.to_string(),
-                    source,
-                })?;
-            let summary = TicketSummary::build(&doc).ok();
-            Ok((doc, summary))
+        // Each document is checked (its size before it is expanded); one the server summarised
+        // for a ticket not held here is stored as it is, the others are loaded and summarised
+        // here. That is most of a pull's work, and each is on its own: both cores do it.
+        let wanted: Vec<(&FeedEntry, Option<&[u8]>)> = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.archived)
+            .map(|(i, e)| (e, summaries.and_then(|s| s.get(i)).map(|s| &s[..])))
+            .collect();
+        let damaged = |entry: &FeedEntry, source: DocError| StoreError::Damaged {
+            number: entry.number.to_string(),
+            source,
         };
-        let loaded: Vec<(TicketDoc, Option<TicketSummary>)> = rma_shared::par::map(&wanted, read)
-            .into_iter()
-            .collect::<Result<_, StoreError>>()?;
+        let read = |(entry, summary): &(&FeedEntry, Option<&[u8]>)| {
+            let theirs = summary
+                .and_then(|json| serde_json::from_slice::<TicketSummary>(json).ok())
+                .filter(|s| s.id == entry.id && s.number == entry.number);
+            if let Some(summary) = theirs
+                && self.tickets.summary(&entry.number)?.is_none()
+            {
+                rma_shared::bytes_check::check(&entry.doc)
+                    .map_err(|err| damaged(entry, DocError::Corrupt(err.to_string())))?;
+                return Ok((None, Some(summary)));
+            }
+            let doc = entry.load().map_err(|source| damaged(entry, source))?;
+            let summary = TicketSummary::build(&doc).ok();
+            Ok((Some(doc), summary))
+        };
+        let loaded: Vec<(Option<TicketDoc>, Option<TicketSummary>)> =
+            rma_shared::par::map(&wanted, read)
+                .into_iter()
+                .collect::<Result<_, StoreError>>()?;
         let docs = wanted
             .iter()
             .zip(loaded)
-            .map(|(entry, (doc, summary))| super::Incoming {
+            .map(|((entry, _), (doc, summary))| super::Incoming {
+                number: entry.number.clone(),
                 doc,
                 acked: Some(entry.heads.clone()),
                 saved: Some((entry.doc.as_slice(), summary)),

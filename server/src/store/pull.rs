@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use rma_shared::sync::{FeedEntry, PAGE_BYTES, PullResponse};
+use rma_shared::sync::{FeedEntry, PAGE_BYTES, PullResponse, SUMMARY_RULES, Summaries};
 use rma_shared::{SiteCode, TicketNumber};
 
 use super::*;
@@ -74,12 +74,13 @@ impl ServerStore {
         // The tickets read a batch at a time, until the page is full.
         let mut end = cursor;
         let mut entries: Vec<FeedEntry> = Vec::new();
+        let mut summaries = Vec::new();
         let mut bytes = 0;
         'page: for chunk in positions.chunks(READ_BATCH) {
             let numbers: Vec<TicketNumber> = chunk.iter().filter_map(|(_, n)| n.clone()).collect();
             let mut held = self.held_many(&numbers)?;
             for (seq, send) in chunk {
-                let Some(entry) = send.as_ref().and_then(|n| held.remove(n)) else {
+                let Some((entry, summary)) = send.as_ref().and_then(|n| held.remove(n)) else {
                     end = *seq;
                     continue;
                 };
@@ -88,6 +89,11 @@ impl ServerStore {
                 }
                 bytes += entry.doc.len();
                 entries.push(FeedEntry { seq: *seq, ..entry });
+                summaries.push(serde_bytes::ByteBuf::from(
+                    summary.map_or_else(Vec::new, |s| {
+                        serde_json::to_vec(&s).expect("summaries serialise")
+                    }),
+                ));
                 end = *seq;
             }
         }
@@ -103,6 +109,10 @@ impl ServerStore {
             cursor: end,
             more,
             digest,
+            summaries: Some(Summaries {
+                rules: SUMMARY_RULES,
+                each: summaries,
+            }),
         })
     }
 }

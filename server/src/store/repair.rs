@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use rma_shared::sync::{FeedEntry, FetchResponse, PAGE_BYTES, TreeNode};
-use rma_shared::{TicketId, TicketNumber, TicketStatus};
+use rma_shared::{TicketId, TicketNumber, TicketStatus, TicketSummary};
 use rma_store::kv::Batch;
 
 use super::*;
@@ -29,7 +29,7 @@ impl ServerStore {
             let Some(number) = self.tickets.number_of(*id)? else {
                 continue;
             };
-            let Some(entry) = self
+            let Some((entry, _)) = self
                 .held_many(std::slice::from_ref(&number))?
                 .remove(&number)
             else {
@@ -45,13 +45,13 @@ impl ServerStore {
         Ok(response)
     }
 
-    /// What an agent receives of each ticket (position 0): the whole document, or for a ticket
-    /// in the archive (or disposed of) only its number and heads, since its contents stay at
-    /// the server (regulation 8).
+    /// What an agent receives of each ticket (position 0): the whole document with its
+    /// summary, or for a ticket in the archive (or disposed of) only its number and heads,
+    /// since its contents stay at the server (regulation 8).
     pub(super) fn held_many(
         &self,
         numbers: &[TicketNumber],
-    ) -> Result<HashMap<TicketNumber, FeedEntry>, ServerStoreError> {
+    ) -> Result<HashMap<TicketNumber, (FeedEntry, Option<TicketSummary>)>, ServerStoreError> {
         let stored = self.tickets.read_stored_many(numbers)?;
         let missing: Vec<TicketNumber> = numbers
             .iter()
@@ -59,35 +59,34 @@ impl ServerStore {
             .filter(|(_, stored)| stored.is_none())
             .map(|(number, _)| number.clone())
             .collect();
-        let mut held: HashMap<TicketNumber, FeedEntry> = HashMap::new();
+        let mut held: HashMap<TicketNumber, (FeedEntry, Option<TicketSummary>)> = HashMap::new();
         for (number, stored) in numbers.iter().zip(stored) {
             let Some(stored) = stored else { continue };
             let archived = stored.summary.status == TicketStatus::Archived;
+            let entry = FeedEntry {
+                seq: 0,
+                id: stored.summary.id,
+                number: number.clone(),
+                heads: stored.heads,
+                doc: if archived { Vec::new() } else { stored.doc },
+                archived,
+            };
             held.insert(
                 number.clone(),
-                FeedEntry {
-                    seq: 0,
-                    id: stored.summary.id,
-                    number: number.clone(),
-                    heads: stored.heads,
-                    doc: if archived { Vec::new() } else { stored.doc },
-                    archived,
-                },
+                (entry, (!archived).then_some(stored.summary)),
             );
         }
         if !missing.is_empty() {
             for gone in self.tickets.gone_many(&missing)?.into_iter().flatten() {
-                held.insert(
-                    gone.number.clone(),
-                    FeedEntry {
-                        seq: 0,
-                        id: gone.id,
-                        number: gone.number,
-                        heads: gone.heads,
-                        doc: Vec::new(),
-                        archived: true,
-                    },
-                );
+                let entry = FeedEntry {
+                    seq: 0,
+                    id: gone.id,
+                    number: gone.number.clone(),
+                    heads: gone.heads,
+                    doc: Vec::new(),
+                    archived: true,
+                };
+                held.insert(gone.number, (entry, None));
             }
         }
         Ok(held)

@@ -68,6 +68,10 @@ enum Bench {
         /// The server's store in this (empty) PostgreSQL database instead of sled.
         #[arg(long, value_name = "URL")]
         database: Option<String>,
+        /// Then the same tickets, made the same way, synced by PouchDB 9 to an express-pouchdb
+        /// server on loopback (tests/pouch; `npm ci --prefix tests/pouch` first).
+        #[arg(long)]
+        pouchdb: bool,
     },
     /// The office pages with N tickets from five sites stored on a server: time to answer the
     /// board (first page, filters) and the monthly analysis, over HTTP on loopback.
@@ -149,7 +153,8 @@ fn main() -> Result<()> {
             tickets,
             runs,
             database,
-        } => sync_bench(tickets, runs, database.as_deref()),
+            pouchdb,
+        } => sync_bench(tickets, runs, database.as_deref(), pouchdb),
         Bench::Dashboard {
             tickets,
             runs,
@@ -485,6 +490,14 @@ pub(crate) fn peak_rss_of(pid: u32) -> Option<i64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// The CPU time (user and system) this process has used so far, every thread's.
+fn cpu_time() -> Result<Duration> {
+    let usage = getrusage(UsageWho::RUSAGE_SELF)?;
+    let time =
+        |t: nix::sys::time::TimeVal| Duration::new(t.tv_sec() as u64, t.tv_usec() as u32 * 1000);
+    Ok(time(usage.user_time()) + time(usage.system_time()))
+}
+
 /// The largest resident set of any child process waited for so far.
 fn peak_rss_kib() -> Result<i64> {
     Ok(getrusage(UsageWho::RUSAGE_CHILDREN)?.max_rss())
@@ -582,27 +595,38 @@ fn server_store(dir: &Path, database: Option<&str>) -> Result<rma_server::store:
 
 /// Measures the sync `runs` times, each against the floor measured next to it, and prints the
 /// ratios' medians.
-fn sync_bench(tickets: u32, runs: usize, database: Option<&str>) -> Result<()> {
+fn sync_bench(tickets: u32, runs: usize, database: Option<&str>, pouchdb: bool) -> Result<()> {
     println!("sync of {tickets} tickets (each created, then edited 5 times offline)");
     let mut push_ratios = Vec::new();
     let mut pull_ratios = Vec::new();
+    let mut pouch_ratios = Vec::new();
     for run in 1..=runs.max(1) {
-        let figures = sync_run(tickets, database)?;
+        let figures = sync_run(tickets, database, pouchdb)?;
         let ratio = |ms: f64, floor: f64| ms / floor;
         push_ratios.push(ratio(figures.push_ms, figures.push_floor_ms));
         pull_ratios.push(ratio(figures.pull_ms, figures.pull_floor_ms));
         println!(
-            "  run {run}: push {} ms ({:.2}x its floor of {} ms), pull {} ms ({:.2}x its floor of {} ms), nothing new {} ms (the first after the pull {} ms), {} bytes",
+            "  run {run}: push {} ms ({:.2}x its floor of {} ms; {} ms of CPU), pull {} ms ({:.2}x its floor of {} ms; {} ms of CPU), nothing new {} ms (the first after the pull {} ms), {} bytes",
             figures.push_ms,
             figures.push_ms / figures.push_floor_ms,
             figures.push_floor_ms,
+            figures.push_cpu_ms,
             figures.pull_ms,
             figures.pull_ms / figures.pull_floor_ms,
             figures.pull_floor_ms,
+            figures.pull_cpu_ms,
             figures.noop_ms,
             figures.noop_first_ms,
             figures.noop_bytes,
         );
+        if let (Some(push), Some(pull)) = (figures.pouchdb_push_ms, figures.pouchdb_pull_ms) {
+            pouch_ratios.push((push / figures.push_ms, pull / figures.pull_ms));
+            println!(
+                "         PouchDB, the same tickets: push {push} ms ({:.2}x ours), pull {pull} ms ({:.2}x ours)",
+                push / figures.push_ms,
+                pull / figures.pull_ms,
+            );
+        }
         println!("{}", serde_json::to_string(&figures)?);
     }
     let median = |ratios: &mut Vec<f64>| {
@@ -615,7 +639,68 @@ fn sync_bench(tickets: u32, runs: usize, database: Option<&str>) -> Result<()> {
         median(&mut push_ratios),
         median(&mut pull_ratios)
     );
+    if !pouch_ratios.is_empty() {
+        let (mut push, mut pull): (Vec<f64>, Vec<f64>) = pouch_ratios.into_iter().unzip();
+        println!(
+            "  PouchDB took {:.2}x our push and {:.2}x our pull (medians)",
+            median(&mut push),
+            median(&mut pull)
+        );
+    }
     Ok(())
+}
+
+/// A ticket as the PouchDB yardstick makes it: its number, registration and events (JSON).
+fn pouchdb_ticket(doc: &TicketDoc) -> Result<String> {
+    let events: Vec<Event> = doc.events().into_iter().filter_map(Result::ok).collect();
+    Ok(serde_json::to_string(&serde_json::json!({
+        "_id": doc.number().to_string(),
+        "registration": doc.registration()?,
+        "events": events,
+    }))?)
+}
+
+/// Syncs the same tickets with PouchDB (tests/pouch/sync.cjs): each created with its first
+/// event, then edited once per further event, pushed to an express-pouchdb server on
+/// loopback and pulled into a fresh client. Returns the push's and the pull's milliseconds.
+fn pouchdb_sync(tickets: &[String], work: &Path) -> Result<(f64, f64)> {
+    let file = work.join("tickets.jsonl");
+    std::fs::write(&file, tickets.join("\n"))?;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("pouch/sync.cjs");
+    let output = Command::new("node")
+        .arg(&script)
+        .arg(&file)
+        .arg(work.join("pouch"))
+        .output()
+        .context("node (Node.js) is needed for --pouchdb")?;
+    if !output.status.success() {
+        bail!(
+            "the PouchDB yardstick failed (run `npm ci --prefix tests/pouch` first): {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    #[derive(serde::Deserialize)]
+    struct Figures {
+        push_ms: f64,
+        pull_ms: f64,
+        docs_at_server: usize,
+        docs_pulled: usize,
+    }
+    let figures: Figures = serde_json::from_slice(&output.stdout).with_context(|| {
+        format!(
+            "the PouchDB yardstick answered {:?}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })?;
+    if figures.docs_at_server != tickets.len() || figures.docs_pulled != tickets.len() {
+        bail!(
+            "PouchDB moved {} of {} tickets to its server and {} to the fresh client",
+            figures.docs_at_server,
+            tickets.len(),
+            figures.docs_pulled
+        );
+    }
+    Ok((figures.push_ms, figures.pull_ms))
 }
 
 /// One sync run's figures (milliseconds and bytes).
@@ -625,8 +710,14 @@ struct SyncFigures {
     tickets: u32,
     push_ms: f64,
     push_floor_ms: f64,
+    /// CPU time of the whole process (server and agent, every thread) during the push.
+    push_cpu_ms: f64,
     pull_ms: f64,
     pull_floor_ms: f64,
+    pull_cpu_ms: f64,
+    /// The same tickets synced by PouchDB (with --pouchdb).
+    pouchdb_push_ms: Option<f64>,
+    pouchdb_pull_ms: Option<f64>,
     /// The median of 9 syncs with nothing new, after the first.
     noop_ms: f64,
     /// The first sync with nothing new, right after the pull.
@@ -636,7 +727,7 @@ struct SyncFigures {
     noop_bytes: usize,
 }
 
-fn sync_run(tickets: u32, database: Option<&str>) -> Result<SyncFigures> {
+fn sync_run(tickets: u32, database: Option<&str>, pouchdb: bool) -> Result<SyncFigures> {
     use rma_agent::store::ServerLink;
     use rma_agent::sync_client::{self, Connection, Report};
 
@@ -676,9 +767,13 @@ fn sync_run(tickets: u32, database: Option<&str>) -> Result<SyncFigures> {
     let actor = a.actor().clone();
     let mut saved = Vec::with_capacity(tickets as usize);
     let mut batch = Vec::new();
+    let mut made = Vec::new();
     for seq in 1..=tickets {
         let mut doc = offline_ticket(&site, seq, &actor)?;
         saved.push(doc.save());
+        if pouchdb {
+            made.push(pouchdb_ticket(&doc)?);
+        }
         batch.push(doc);
         if batch.len() == 2_000 {
             a.import(std::mem::take(&mut batch))?;
@@ -696,20 +791,36 @@ fn sync_run(tickets: u32, database: Option<&str>) -> Result<SyncFigures> {
         Ok(started.elapsed())
     };
     let push_floor = floor()?;
+    if std::env::var("TRY_NOCHECK").is_ok() {
+        use rma_shared::automerge::{AutoCommit, LoadOptions, VerificationMode};
+        let started = Instant::now();
+        for bytes in &saved {
+            AutoCommit::load_with_options(
+                bytes,
+                LoadOptions::new().verification_mode(VerificationMode::DontCheck),
+            )?;
+        }
+        eprintln!("floor {:?} nocheck {:?}", push_floor, started.elapsed());
+        let started = Instant::now();
+        for bytes in &saved {
+            AutoCommit::load(bytes)?;
+        }
+        eprintln!("plain load {:?}", started.elapsed());
+    }
 
     let mut quiet = |_| {};
     let mut push = Report::default();
     let connection = Connection::open(&a)?;
     sync_client::ensure_bound(&a, &connection)?;
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), cpu_time()?);
     sync_client::push_pending(&a, &connection, 500, &mut quiet, &mut push)?;
-    let push_time = started.elapsed();
+    let (push_time, push_cpu) = (started.elapsed(), cpu_time()? - cpu);
 
     let pull_floor = floor()?;
     let mut pull = Report::default();
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), cpu_time()?);
     sync_client::pull_feed(&b, &Connection::open(&b)?, &mut quiet, &mut pull)?;
-    let pull_time = started.elapsed();
+    let (pull_time, pull_cpu) = (started.elapsed(), cpu_time()? - cpu);
     if push.pushed != tickets as usize || pull.pulled != tickets as usize {
         bail!(
             "pushed {} and pulled {} of {tickets} tickets",
@@ -738,6 +849,12 @@ fn sync_run(tickets: u32, database: Option<&str>) -> Result<SyncFigures> {
     noops.sort();
     let noop_time = noops[noops.len() / 2];
     let _ = stop.send(());
+    // The yardstick, once our server has stopped: nothing of ours runs meanwhile.
+    let pouch = if pouchdb {
+        Some(pouchdb_sync(&made, temp.path())?)
+    } else {
+        None
+    };
 
     let ms = |d: Duration| round(d.as_secs_f64() * 1000.0);
     std::mem::forget(a);
@@ -747,8 +864,12 @@ fn sync_run(tickets: u32, database: Option<&str>) -> Result<SyncFigures> {
         tickets,
         push_ms: ms(push_time),
         push_floor_ms: ms(push_floor),
+        push_cpu_ms: ms(push_cpu),
         pull_ms: ms(pull_time),
         pull_floor_ms: ms(pull_floor),
+        pull_cpu_ms: ms(pull_cpu),
+        pouchdb_push_ms: pouch.map(|(push, _)| push),
+        pouchdb_pull_ms: pouch.map(|(_, pull)| pull),
         noop_ms: ms(noop_time),
         noop_first_ms: ms(noop_first),
         push_bytes: push.bytes_up,
