@@ -539,7 +539,7 @@ impl Store {
                     if !summary.thumbnails.is_empty() {
                         self.want_thumbnails(&mut batch, &number, &summary.thumbnails)?;
                     }
-                    self.note_acked(&mut batch, &number, heads, false);
+                    self.note_acked_new(&mut batch, &number, heads);
                     continue;
                 }
                 (None, _, saved, _) => TicketDoc::load(saved.map_or(&[][..], |(bytes, _)| bytes))

@@ -94,6 +94,11 @@ impl Store {
     }
 
     /// Records that the server holds `heads` of a ticket; `pending` if the local copy has more.
+    /// Notes the server's heads of a ticket new here, which has no mark to clear.
+    pub(super) fn note_acked_new(&self, batch: &mut Batch, number: &TicketNumber, heads: &Heads) {
+        batch.put(key(ACKED, number), heads.to_bytes());
+    }
+
     pub(super) fn note_acked(
         &self,
         batch: &mut Batch,
@@ -177,11 +182,23 @@ impl Store {
     ) -> Result<Vec<TicketNumber>, StoreError> {
         let mut batch = Batch::default();
         let mut again = Vec::new();
-        for result in results {
+        // A refusal noted here goes once its ticket is taken; most pushes have none to take
+        // back, and a delete of a key that is not there costs sled a write all the same.
+        let refused: std::collections::HashSet<Vec<u8>> = self
+            .kv
+            .scan(REFUSED.as_bytes())
+            .map(|entry| entry.map(|(key, _)| key))
+            .collect::<Result<_, _>>()?;
+        for (i, result) in results.iter().enumerate() {
             let id = match result {
                 PushResult::Accepted { id, .. } | PushResult::Refused { id, .. } => id,
             };
-            let Some((_, number, local)) = sent.iter().find(|(sent_id, ..)| sent_id == id) else {
+            // The answers come in the order sent.
+            let Some((_, number, local)) = sent
+                .get(i)
+                .filter(|(sent_id, ..)| sent_id == id)
+                .or_else(|| sent.iter().find(|(sent_id, ..)| sent_id == id))
+            else {
                 continue;
             };
             match result {
@@ -197,9 +214,10 @@ impl Store {
                     };
                     self.note_refused(&mut batch, &refused);
                 }
-                _ => {
+                _ if refused.contains(key(REFUSED, number).as_bytes()) => {
                     batch.delete(key(REFUSED, number));
                 }
+                _ => {}
             }
             match result {
                 PushResult::Accepted {
