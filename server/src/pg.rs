@@ -18,6 +18,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use postgres::NoTls;
+use postgres::types::Type;
 use r2d2_postgres::PostgresConnectionManager;
 use rma_store::kv::{Backend, Batch, Entries, Entry, Kv, KvError, Row, Writes};
 
@@ -178,10 +179,10 @@ impl Backend for Postgres {
 
     fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries {
         Box::new(Pages::new(
-            move |query: &str, params: &[&(dyn postgres::types::ToSql + Sync)]| {
+            move |query: &str, params: &[Typed<'_>]| {
                 let mut client = self.client()?;
                 client
-                    .query(query, params)
+                    .query_typed(query, params)
                     .map_err(|err| failed("cannot read the store", err))
             },
             from,
@@ -201,8 +202,11 @@ impl Backend for Postgres {
         }
         if !writes.registers.is_empty() {
             // Registers are read, then written: one such writer at a time, in every process.
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
-                .map_err(|err| failed("cannot lock the store", err))?;
+            tx.execute_typed(
+                "SELECT pg_advisory_xact_lock($1)",
+                &[(&WRITER_LOCK, Type::INT8)],
+            )
+            .map_err(|err| failed("cannot lock the store", err))?;
         }
         write(&mut tx, writes)?;
         tx.commit()
@@ -216,7 +220,10 @@ impl Backend for Postgres {
         self.in_transaction("BEGIN", &mut |tx| {
             tx.with(|client| {
                 client
-                    .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
+                    .execute_typed(
+                        "SELECT pg_advisory_xact_lock($1)",
+                        &[(&WRITER_LOCK, Type::INT8)],
+                    )
                     .map(drop)
                     .map_err(|err| failed("cannot lock the store", err))
             })?;
@@ -287,10 +294,10 @@ impl Backend for Transaction {
 
     fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries {
         Box::new(Pages::new(
-            move |query: &str, params: &[&(dyn postgres::types::ToSql + Sync)]| {
+            move |query: &str, params: &[Typed<'_>]| {
                 self.with(|client| {
                     client
-                        .query(query, params)
+                        .query_typed(query, params)
                         .map_err(|err| failed("cannot read the store", err))
                 })
             },
@@ -321,7 +328,10 @@ impl Backend for Transaction {
 
 fn get(client: &mut impl postgres::GenericClient, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
     Ok(client
-        .query_opt("SELECT value FROM kv WHERE key = $1", &[&key])
+        .query_typed_opt(
+            "SELECT value FROM kv WHERE key = $1",
+            &[(&key, Type::BYTEA)],
+        )
         .map_err(|err| failed("cannot read the store", err))?
         .map(|row| row.get(0)))
 }
@@ -332,7 +342,10 @@ fn get_many(
     keys: &[Vec<u8>],
 ) -> Result<Vec<Option<Vec<u8>>>, KvError> {
     let rows = client
-        .query("SELECT key, value FROM kv WHERE key = ANY($1)", &[&keys])
+        .query_typed(
+            "SELECT key, value FROM kv WHERE key = ANY($1)",
+            &[(&keys, Type::BYTEA_ARRAY)],
+        )
         .map_err(|err| failed("cannot read the store", err))?;
     let mut found: std::collections::HashMap<Vec<u8>, Vec<u8>> = rows
         .into_iter()
@@ -373,29 +386,33 @@ fn write(client: &mut impl postgres::GenericClient, writes: Writes) -> Result<()
     }
     if !gone.is_empty() {
         client
-            .execute("DELETE FROM kv WHERE key = ANY($1)", &[&gone])
+            .execute_typed(
+                "DELETE FROM kv WHERE key = ANY($1)",
+                &[(&gone, Type::BYTEA_ARRAY)],
+            )
             .map_err(sql)?;
     }
     if !keys.is_empty() {
         client
-            .execute(
+            .execute_typed(
                 "INSERT INTO kv (key, value) SELECT * FROM unnest($1::bytea[], $2::bytea[])
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                &[&keys, &values],
+                &[(&keys, Type::BYTEA_ARRAY), (&values, Type::BYTEA_ARRAY)],
             )
             .map_err(sql)?;
     }
     Ok(())
 }
 
-/// Replaces the report's rows a batch carries: per table, the rows of its keys are deleted,
-/// then the new rows inserted in one statement, each column sent as a text array and cast
-/// to its type.
+/// Replaces the report's rows a batch carries, every table in one statement (a push holds the
+/// writers' lock meanwhile, so round trips count): per table, the rows of its keys are
+/// deleted and the new rows inserted, each column sent as a text array and cast to its type.
+/// The statement's parts all see the tables as they were before it, so an insert never meets
+/// the rows its table's delete removes.
 fn write_rows(
     client: &mut impl postgres::GenericClient,
     rows: std::collections::BTreeMap<(&'static str, String), Vec<Row>>,
 ) -> Result<(), KvError> {
-    let sql = |err| failed("cannot write the report's tables", err);
     let mut by_table: std::collections::BTreeMap<&str, (Vec<String>, Vec<Row>)> =
         std::collections::BTreeMap::new();
     for ((table, key), rows) in rows {
@@ -403,29 +420,33 @@ fn write_rows(
         entry.0.push(key);
         entry.1.extend(rows);
     }
+    if by_table.is_empty() {
+        return Ok(());
+    }
+    let schema = crate::report::SCHEMA;
+    // Every parameter is a text array: a table's keys, then each of its columns.
+    let mut params: Vec<Vec<Option<String>>> = Vec::new();
+    let mut parts: Vec<String> = Vec::new();
     for (name, (keys, rows)) in by_table {
         let table = crate::report::table(name)
             .ok_or_else(|| KvError::Database(format!("no report table {name}")))?;
-        let schema = crate::report::SCHEMA;
         let key = table.columns[0].0;
-        let gone = format!("DELETE FROM {schema}.{name} WHERE \"{key}\" = ANY($1)");
+        params.push(keys.into_iter().map(Some).collect());
+        let keys_at = params.len();
+        parts.push(format!(
+            "DELETE FROM {schema}.{name} WHERE \"{key}\" = ANY(${keys_at}::text[])"
+        ));
         if rows.is_empty() {
-            client.execute(&gone, &[&keys]).map_err(sql)?;
             continue;
         }
-        let columns: Vec<Vec<Option<String>>> = (0..table.columns.len())
-            .map(|c| {
+        let first = params.len() + 1;
+        for c in 0..table.columns.len() {
+            params.push(
                 rows.iter()
                     .map(|row| row.get(c).cloned().flatten())
-                    .collect()
-            })
-            .collect();
-        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![&keys];
-        params.extend(
-            columns
-                .iter()
-                .map(|c| c as &(dyn postgres::types::ToSql + Sync)),
-        );
+                    .collect(),
+            );
+        }
         let list = |f: &dyn Fn(usize, &str, &str) -> String| {
             table
                 .columns
@@ -435,17 +456,30 @@ fn write_rows(
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        // One statement: the old rows go and the new come (the insert does not see the
-        // delete's rows, which are those of before the statement).
-        let statement = format!(
-            "WITH gone AS ({gone}) INSERT INTO {schema}.{name} ({}) SELECT {} FROM unnest({}) AS r({})",
+        parts.push(format!(
+            "INSERT INTO {schema}.{name} ({}) SELECT {} FROM unnest({}) AS r({})",
             list(&|_, column, _| format!("\"{column}\"")),
             list(&|i, _, kind| format!("c{i}::{kind}")),
-            list(&|i, _, _| format!("${}::text[]", i + 2)),
+            list(&|i, _, _| format!("${}::text[]", first + i)),
             list(&|i, _, _| format!("c{i}")),
-        );
-        client.execute(&statement, &params).map_err(sql)?;
+        ));
     }
+    let statement = format!(
+        "WITH {} SELECT 1",
+        parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| format!("p{i} AS ({part})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let params: Vec<Typed<'_>> = params
+        .iter()
+        .map(|p| (p as &(dyn postgres::types::ToSql + Sync), Type::TEXT_ARRAY))
+        .collect();
+    client
+        .execute_typed(&statement, &params)
+        .map_err(|err| failed("cannot write the report's tables", err))?;
     Ok(())
 }
 
@@ -457,8 +491,11 @@ impl Postgres {
         let mut tx = client
             .transaction()
             .map_err(|err| failed("cannot start a transaction", err))?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
-            .map_err(|err| failed("cannot lock the store", err))?;
+        tx.execute_typed(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[(&WRITER_LOCK, Type::INT8)],
+        )
+        .map_err(|err| failed("cannot lock the store", err))?;
         tx.batch_execute(sql)
             .map_err(|err| failed("the database refused", err))?;
         tx.commit()
@@ -466,8 +503,11 @@ impl Postgres {
     }
 }
 
-type Query = dyn FnMut(&str, &[&(dyn postgres::types::ToSql + Sync)]) -> Result<Vec<postgres::Row>, KvError>
-    + Send;
+/// A statement's parameter with its type: sent with the statement in one round trip, where an
+/// untyped one is prepared first (another round trip, under the writers' lock for a push).
+type Typed<'a> = (&'a (dyn postgres::types::ToSql + Sync), Type);
+
+type Query = dyn FnMut(&str, &[Typed<'_>]) -> Result<Vec<postgres::Row>, KvError> + Send;
 
 /// A scan read a page of rows at a time.
 struct Pages {
@@ -482,12 +522,7 @@ struct Pages {
 
 impl Pages {
     fn new(
-        query: impl FnMut(
-            &str,
-            &[&(dyn postgres::types::ToSql + Sync)],
-        ) -> Result<Vec<postgres::Row>, KvError>
-        + Send
-        + 'static,
+        query: impl FnMut(&str, &[Typed<'_>]) -> Result<Vec<postgres::Row>, KvError> + Send + 'static,
         from: Vec<u8>,
         to: Option<Vec<u8>>,
         reverse: bool,
@@ -509,11 +544,15 @@ impl Pages {
                 &format!(
                     "SELECT key, value FROM kv WHERE key >= $1 AND key < $2 ORDER BY key {order} LIMIT $3"
                 ),
-                &[&self.from, to, &PAGE],
+                &[
+                    (&self.from, Type::BYTEA),
+                    (to, Type::BYTEA),
+                    (&PAGE, Type::INT8),
+                ],
             )?,
             None => (self.query)(
                 &format!("SELECT key, value FROM kv WHERE key >= $1 ORDER BY key {order} LIMIT $2"),
-                &[&self.from, &PAGE],
+                &[(&self.from, Type::BYTEA), (&PAGE, Type::INT8)],
             )?,
         };
         if (rows.len() as i64) < PAGE {
