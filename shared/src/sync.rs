@@ -382,6 +382,19 @@ pub fn accept(
     push: &PushDoc,
     pusher: &Pusher<'_>,
 ) -> Result<(TicketDoc, bool), Refusal> {
+    accept_parsed(existing, push, pusher).map(|(doc, changed, _)| (doc, changed))
+}
+
+/// The steps a push added, as the check read them, by their entry's id: what the ticket's
+/// derivation need not read again ([`crate::Derived::of_parsed`]).
+pub type Added = std::collections::HashMap<String, crate::Event>;
+
+/// [`accept`], also giving the steps the push added as the check read them.
+pub fn accept_parsed(
+    existing: Option<TicketDoc>,
+    push: &PushDoc,
+    pusher: &Pusher<'_>,
+) -> Result<(TicketDoc, bool, Added), Refusal> {
     let refuse = |reason: String, send_whole: bool| Refusal {
         reason: format!("ticket {}: {reason}", push.number),
         send_whole,
@@ -414,8 +427,9 @@ pub fn accept(
             if doc.id() != push.id || doc.number() != &push.number {
                 return Err(refuse("the document is another ticket".into(), false));
             }
-            check_additions(&[], &[], &mut doc, pusher).map_err(|why| refuse(why, false))?;
-            Ok((doc, true))
+            let added =
+                check_additions(&[], &[], &mut doc, pusher).map_err(|why| refuse(why, false))?;
+            Ok((doc, true, added))
         }
         Some(mut doc) => {
             if doc.id() != push.id || doc.number() != &push.number {
@@ -433,23 +447,25 @@ pub fn accept(
                 other => refuse(other.to_string(), false),
             })?;
             let changed = Heads::of(&mut doc) != before;
-            if changed {
+            let added = if changed {
                 check_additions(&before.hashes(), &events, &mut doc, pusher)
-                    .map_err(|why| refuse(why, false))?;
-            }
-            Ok((doc, changed))
+                    .map_err(|why| refuse(why, false))?
+            } else {
+                Added::new()
+            };
+            Ok((doc, changed, added))
         }
     }
 }
 
 /// Checks what `doc` holds beyond `heads` (where it held `events`) against what `pusher` may
-/// add. Returns why not, in words.
+/// add. Returns the steps added, or why not, in words.
 fn check_additions(
     heads: &[ChangeHash],
     events: &[(String, String)],
     doc: &mut TicketDoc,
     pusher: &Pusher<'_>,
-) -> Result<(), String> {
+) -> Result<Added, String> {
     if let Some(actor) = doc
         .actors_since(heads)
         .into_iter()
@@ -478,11 +494,12 @@ fn check_additions(
         }
     }
     let held: std::collections::HashSet<&str> = events.iter().map(|(id, _)| id.as_str()).collect();
-    for (id, text) in &now {
+    let mut added = Added::new();
+    for (id, text) in now {
         if held.contains(id.as_str()) {
             continue;
         }
-        let event: crate::Event = serde_json::from_str(text)
+        let event: crate::Event = serde_json::from_str(&text)
             .map_err(|_| "it adds a step the server cannot read".to_owned())?;
         if &event.site != pusher.site {
             return Err(format!(
@@ -490,8 +507,9 @@ fn check_additions(
                 event.site, pusher.site
             ));
         }
+        added.insert(id, event);
     }
-    Ok(())
+    Ok(added)
 }
 
 /// Why a ticket of `bytes` is too large to sync, in words.
@@ -662,6 +680,33 @@ mod tests {
         // The same push again is harmless.
         let (_, changed) = take(Some(server), &next).unwrap();
         assert!(!changed);
+    }
+
+    #[test]
+    fn the_steps_the_check_read_derive_the_ticket_as_reading_them_again_would() {
+        let site = SiteCode::parse("WH1").unwrap();
+        let pusher = Pusher {
+            site: &site,
+            owns: &|_| true,
+        };
+        let mut doc = ticket(1);
+        let first = outgoing(&mut doc, &Heads::default()).unwrap();
+        let (server, _, added) = accept_parsed(None, &first, &pusher).unwrap();
+        assert_eq!(
+            added.len(),
+            doc.events().len(),
+            "a new ticket: every step is added"
+        );
+        let acked = Heads::of(&mut doc);
+        hold(&mut doc);
+        let next = outgoing(&mut doc, &acked).unwrap();
+        let (server, _, added) = accept_parsed(Some(server), &next, &pusher).unwrap();
+        assert_eq!(added.len(), 1, "then only the step taken since");
+        let reread = crate::Derived::of(&server).unwrap();
+        let parsed = crate::Derived::of_parsed(&server, added).unwrap();
+        assert_eq!(parsed.events, reread.events);
+        assert_eq!(parsed.flow, reread.flow);
+        assert_eq!(parsed.unreadable, reread.unreadable);
     }
 
     #[test]

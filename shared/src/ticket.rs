@@ -14,6 +14,7 @@
 //! descriptive fields people may correct; a concurrent correction keeps every value
 //! (see [`TicketDoc::field_conflicts`]).
 
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::transaction::{CommitOptions, Transactable};
@@ -281,6 +282,23 @@ impl TicketDoc {
         self.doc
             .values(&self.events)
             .map(|(value, _)| {
+                let text = value.as_str().unwrap_or_default();
+                serde_json::from_str(text).map_err(|_| text.to_owned())
+            })
+            .collect()
+    }
+
+    /// [`TicketDoc::events`], taking the entries in `parsed` (by entry id) as they were read
+    /// already instead of reading them again.
+    pub fn events_with(&self, parsed: &mut HashMap<String, Event>) -> Vec<Result<Event, String>> {
+        self.doc
+            .values(&self.events)
+            .map(|(value, id)| {
+                if !parsed.is_empty()
+                    && let Some(event) = parsed.remove(&id.to_string())
+                {
+                    return Ok(event);
+                }
                 let text = value.as_str().unwrap_or_default();
                 serde_json::from_str(text).map_err(|_| text.to_owned())
             })

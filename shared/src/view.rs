@@ -108,10 +108,19 @@ pub struct Derived {
 
 impl Derived {
     pub fn of(doc: &TicketDoc) -> Result<Self, DocError> {
+        Self::of_parsed(doc, Default::default())
+    }
+
+    /// [`Derived::of`], with the steps in `parsed` (by entry id) taken as read already: the
+    /// server derives a pushed ticket with the steps its check read.
+    pub fn of_parsed(
+        doc: &TicketDoc,
+        mut parsed: std::collections::HashMap<String, Event>,
+    ) -> Result<Self, DocError> {
         let registration = doc.registration()?;
         let mut events = Vec::new();
         let mut unreadable = Vec::new();
-        for entry in doc.events() {
+        for entry in doc.events_with(&mut parsed) {
             match entry {
                 Ok(event) => events.push(event),
                 Err(text) => unreadable.push(text),

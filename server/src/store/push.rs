@@ -328,6 +328,8 @@ struct Taken {
     changed: bool,
     /// The bytes of a first copy, saved and compact: stored as they came.
     first_copy: Option<Vec<u8>>,
+    /// The steps the push added, as its check read them.
+    added: sync::Added,
 }
 
 /// One ticket of a push, checked, merged, summarised and saved, ready to write.
@@ -351,12 +353,12 @@ impl Ready {
         mut doc: TicketDoc,
         heads: Heads,
         prior: Option<Prior>,
-        first_copy: Option<Vec<u8>>,
+        (first_copy, added): (Option<Vec<u8>>, sync::Added),
         latest: DateTime<Utc>,
         report: bool,
     ) -> Result<Self, String> {
         let number = doc.number().clone();
-        let derived = Derived::of(&doc)
+        let derived = Derived::of_parsed(&doc, added)
             .map_err(|err| format!("ticket {number}: the server cannot read it ({err})"))?;
         let ahead = derived
             .events
@@ -484,11 +486,13 @@ fn check_ticket(
                 doc,
                 changed: false,
                 first_copy: None,
+                added: sync::Added::new(),
             });
         }
         let state = taken.as_mut().expect("taken above");
-        match sync::accept(state.doc.clone(), push, pusher) {
-            Ok((doc, changed)) => {
+        match sync::accept_parsed(state.doc.clone(), push, pusher) {
+            Ok((doc, changed, added)) => {
+                state.added.extend(added);
                 if changed && state.doc.is_none() && push.base.is_empty() {
                     state.first_copy = Some(push.bytes.clone());
                 } else if changed {
@@ -527,7 +531,7 @@ fn check_ticket(
             doc,
             heads.clone(),
             state.prior,
-            state.first_copy,
+            (state.first_copy, state.added),
             latest,
             report,
         ) {
