@@ -6,7 +6,6 @@
 //! ```text
 //! feed:{seq, u64 BE}           ticket number that gained changes at that position, and the
 //!                              site whose push it was ("{number}\t{site}")
-//! fpos:{sortable number}       the ticket's last feed position (u64 BE)
 //! meta:feed                    the version of the feed's keys
 //! site:{CODE}                  enrolled site (JSON)
 //! tok:{sha256 of token, hex}   site code
@@ -353,7 +352,8 @@ const BACKUP_KIND: &str = "server";
 
 const FEED_FORMAT: &str = "meta:feed";
 
-/// Version 2: every ticket on the feed, with its last position in `fpos:`.
+/// Version 2: every ticket on the feed. (Stores of its first days also note each ticket's last
+/// position under `fpos:`, which nothing reads: no longer written.)
 const FEED_VERSION: u32 = 2;
 
 /// Tickets read together when a page is filled.
@@ -367,10 +367,6 @@ fn feed_seq(key: &[u8]) -> u64 {
     key.get(FEED.len()..FEED.len() + 8)
         .and_then(|b| <[u8; 8]>::try_from(b).ok())
         .map_or(0, u64::from_be_bytes)
-}
-
-fn fpos_key(number: &TicketNumber) -> String {
-    format!("fpos:{}", sortable(number))
 }
 
 fn feed_key(seq: u64) -> Vec<u8> {

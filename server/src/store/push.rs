@@ -136,7 +136,6 @@ impl ServerStore {
             entries.write(&mut batch, Some(&prior.summary), &summary);
             let seq = store.feed_head()? + 1;
             batch.put(feed_key(seq), format!("{number}\t{OFFICE_SITE}"));
-            batch.put(fpos_key(number), seq.to_be_bytes());
             Ok::<_, ServerStoreError>((batch, (seq, entries)))
         })?;
         self.kept.absorb(seq - 1, seq, std::iter::once(&entries));
@@ -196,7 +195,6 @@ impl ServerStore {
         for ready in &plan.ready {
             seq += 1;
             batch.put(feed_key(seq), format!("{}\t{origin}", ready.summary.number));
-            batch.put(fpos_key(&ready.summary.number), seq.to_be_bytes());
         }
         // A refusal shown for the site goes once its ticket is taken; most pushes have none to
         // take back, and a delete of a key that is not there costs a write all the same.

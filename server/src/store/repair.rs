@@ -1,7 +1,7 @@
 //! The repair of a disagreement: the digest tree narrowed down to the tickets that differ,
 //! the documents fetched; and the feed mended when its keys are of an older version.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rma_shared::sync::{FeedEntry, FetchResponse, PAGE_BYTES, TreeNode};
 use rma_shared::{TicketId, TicketNumber, TicketStatus, TicketSummary};
@@ -93,21 +93,20 @@ impl ServerStore {
     }
 
     /// Puts every ticket that is missing from the feed back on it (a feed written by an older
-    /// version could lose entries when a push was cut off), and notes each ticket's last
-    /// position. Returns the tickets put back.
+    /// version could lose entries when a push was cut off). Returns the tickets put back.
     pub fn repair_feed(&self) -> Result<Vec<TicketNumber>, ServerStoreError> {
         self.kv.exclusive(|kv| self.within(kv).feed_repairs())
     }
 
     /// What [`ServerStore::repair_feed`] writes, and the tickets put back.
     fn feed_repairs(&self) -> Result<(Batch, Vec<TicketNumber>), ServerStoreError> {
-        let mut positions: HashMap<TicketNumber, u64> = HashMap::new();
+        let mut on_feed: HashSet<TicketNumber> = HashSet::new();
         for entry in self.kv.scan(FEED) {
-            let (key, value) = entry?;
+            let (_, value) = entry?;
             let text = String::from_utf8_lossy(&value);
             let number = text.split('\t').next().unwrap_or_default();
             if let Ok(number) = TicketNumber::parse(number) {
-                positions.insert(number, feed_seq(&key));
+                on_feed.insert(number);
             }
         }
         let mut batch = Batch::default();
@@ -121,17 +120,12 @@ impl ServerStore {
             else {
                 continue;
             };
-            let position = match positions.get(&number) {
-                Some(position) => *position,
-                None => {
-                    seq += 1;
-                    tracing::warn!(ticket = %number, position = seq, "the ticket was missing from the feed; put back on it");
-                    batch.put(feed_key(seq), format!("{number}\tserver"));
-                    missing.push(number.clone());
-                    seq
-                }
-            };
-            batch.put(fpos_key(&number), position.to_be_bytes());
+            if !on_feed.contains(&number) {
+                seq += 1;
+                tracing::warn!(ticket = %number, position = seq, "the ticket was missing from the feed; put back on it");
+                batch.put(feed_key(seq), format!("{number}\tserver"));
+                missing.push(number);
+            }
         }
         batch.put(FEED_FORMAT, FEED_VERSION.to_string());
         Ok((batch, missing))
