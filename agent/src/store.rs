@@ -529,26 +529,35 @@ impl Store {
                 let top = counters.entry(number.year()).or_default();
                 *top = (*top).max(number.seq());
             }
-            let doc = match (doc, local.is_some(), saved.clone(), &acked) {
-                (Some(doc), ..) => doc,
+            let (mut doc, saved) = match (doc, saved, &acked, local.is_some()) {
                 // New here, summarised by the server: stored as it came, never loaded.
-                (None, false, Some((saved, Some(summary))), Some(heads)) => {
+                (None, Some((bytes, Some(summary))), Some(heads), false) => {
                     let summary = self
                         .tickets
-                        .write_summarised(&mut batch, summary, saved, heads, None)?;
+                        .write_summarised(&mut batch, summary, bytes, heads, None)?;
                     if !summary.thumbnails.is_empty() {
                         self.want_thumbnails(&mut batch, &number, &summary.thumbnails)?;
                     }
                     self.note_acked_new(&mut batch, &number, heads);
                     continue;
                 }
-                (None, _, saved, _) => TicketDoc::load(saved.map_or(&[][..], |(bytes, _)| bytes))
-                    .map_err(|source| StoreError::Damaged {
-                    number: number.to_string(),
-                    source,
-                })?,
+                (Some(doc), saved, ..) => (doc, saved),
+                // Summarised by the server, but a copy is here to merge with: loaded after all.
+                (None, saved, ..) => {
+                    let bytes = saved.as_ref().map_or(&[][..], |(bytes, _)| bytes);
+                    let damaged = |source| StoreError::Damaged {
+                        number: number.to_string(),
+                        source,
+                    };
+                    let doc = TicketDoc::load(bytes).map_err(damaged)?;
+                    if doc.number() != &number {
+                        return Err(damaged(DocError::Corrupt(
+                            "the feed entry holds another ticket".into(),
+                        )));
+                    }
+                    (doc, saved)
+                }
             };
-            let mut doc = doc;
             let (old, mut merged) = match local {
                 Some((old, mut local)) => {
                     local

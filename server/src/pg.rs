@@ -202,11 +202,7 @@ impl Backend for Postgres {
         }
         if !writes.registers.is_empty() {
             // Registers are read, then written: one such writer at a time, in every process.
-            tx.execute_typed(
-                "SELECT pg_advisory_xact_lock($1)",
-                &[(&WRITER_LOCK, Type::INT8)],
-            )
-            .map_err(|err| failed("cannot lock the store", err))?;
+            lock_writers(&mut tx)?;
         }
         write(&mut tx, writes)?;
         tx.commit()
@@ -218,15 +214,7 @@ impl Backend for Postgres {
         section: &mut dyn FnMut(&Kv) -> Result<Batch, KvError>,
     ) -> Result<(), KvError> {
         self.in_transaction("BEGIN", &mut |tx| {
-            tx.with(|client| {
-                client
-                    .execute_typed(
-                        "SELECT pg_advisory_xact_lock($1)",
-                        &[(&WRITER_LOCK, Type::INT8)],
-                    )
-                    .map(drop)
-                    .map_err(|err| failed("cannot lock the store", err))
-            })?;
+            tx.with(|client| lock_writers(&mut **client))?;
             let batch = section(&Kv::with(tx.clone()))?;
             tx.with(|client| write(&mut **client, batch_writes(batch)))
         })
@@ -324,6 +312,17 @@ impl Backend for Transaction {
     ) -> Result<(), KvError> {
         panic!("store sections do not nest")
     }
+}
+
+/// Takes the writers' lock until the transaction on `client` ends.
+fn lock_writers(client: &mut impl postgres::GenericClient) -> Result<(), KvError> {
+    client
+        .execute_typed(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[(&WRITER_LOCK, Type::INT8)],
+        )
+        .map(drop)
+        .map_err(|err| failed("cannot lock the store", err))
 }
 
 fn get(client: &mut impl postgres::GenericClient, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
@@ -491,11 +490,7 @@ impl Postgres {
         let mut tx = client
             .transaction()
             .map_err(|err| failed("cannot start a transaction", err))?;
-        tx.execute_typed(
-            "SELECT pg_advisory_xact_lock($1)",
-            &[(&WRITER_LOCK, Type::INT8)],
-        )
-        .map_err(|err| failed("cannot lock the store", err))?;
+        lock_writers(&mut tx)?;
         tx.batch_execute(sql)
             .map_err(|err| failed("the database refused", err))?;
         tx.commit()

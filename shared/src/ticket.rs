@@ -279,17 +279,11 @@ impl TicketDoc {
     /// Every event in document order. An entry this version cannot read (written by a newer
     /// version, or damaged) is returned as its raw text.
     pub fn events(&self) -> Vec<Result<Event, String>> {
-        self.doc
-            .values(&self.events)
-            .map(|(value, _)| {
-                let text = value.as_str().unwrap_or_default();
-                serde_json::from_str(text).map_err(|_| text.to_owned())
-            })
-            .collect()
+        self.events_with(&mut HashMap::new())
     }
 
-    /// [`TicketDoc::events`], taking the entries in `parsed` (by entry id) as they were read
-    /// already instead of reading them again.
+    /// [`TicketDoc::events`], taking the entries in `parsed` (by entry id, as
+    /// [`TicketDoc::event_entries`] names them) as they were read already.
     pub fn events_with(&self, parsed: &mut HashMap<String, Event>) -> Vec<Result<Event, String>> {
         self.doc
             .values(&self.events)

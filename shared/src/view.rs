@@ -113,10 +113,7 @@ impl Derived {
 
     /// [`Derived::of`], with the steps in `parsed` (by entry id) taken as read already: the
     /// server derives a pushed ticket with the steps its check read.
-    pub fn of_parsed(
-        doc: &TicketDoc,
-        mut parsed: std::collections::HashMap<String, Event>,
-    ) -> Result<Self, DocError> {
+    pub fn of_parsed(doc: &TicketDoc, mut parsed: crate::sync::Added) -> Result<Self, DocError> {
         let registration = doc.registration()?;
         let mut events = Vec::new();
         let mut unreadable = Vec::new();

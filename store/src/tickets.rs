@@ -372,6 +372,11 @@ impl TicketStore {
     }
 
     /// The summary of a ticket, without loading its document.
+    /// Whether the ticket's document is here (without reading its summary).
+    pub fn holds(&self, number: &TicketNumber) -> Result<bool, TicketsError> {
+        Ok(self.kv.get(ticket_key(number))?.is_some())
+    }
+
     pub fn summary(&self, number: &TicketNumber) -> Result<Option<TicketSummary>, TicketsError> {
         Ok(self.read_stored(number)?.map(|stored| stored.summary))
     }

@@ -93,12 +93,12 @@ impl Store {
         batch.put(key(DIRTY, number), number.to_string());
     }
 
-    /// Records that the server holds `heads` of a ticket; `pending` if the local copy has more.
     /// Notes the server's heads of a ticket new here, which has no mark to clear.
     pub(super) fn note_acked_new(&self, batch: &mut Batch, number: &TicketNumber, heads: &Heads) {
         batch.put(key(ACKED, number), heads.to_bytes());
     }
 
+    /// Records that the server holds `heads` of a ticket; `pending` if the local copy has more.
     pub(super) fn note_acked(
         &self,
         batch: &mut Batch,
@@ -387,7 +387,7 @@ impl Store {
                 .and_then(|json| serde_json::from_slice::<TicketSummary>(json).ok())
                 .filter(|s| s.id == entry.id && s.number == entry.number);
             if let Some(summary) = theirs
-                && self.tickets.summary(&entry.number)?.is_none()
+                && !self.tickets.holds(&entry.number)?
             {
                 rma_shared::bytes_check::check(&entry.doc)
                     .map_err(|err| damaged(entry, DocError::Corrupt(err.to_string())))?;
