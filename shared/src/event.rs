@@ -217,6 +217,25 @@ pub enum EventKind {
         event: EventId,
         arrived: DateTime<Utc>,
     },
+    /// The ticket (and the units named, which travel) went to another site, which holds the
+    /// ticket from then on beside this one and takes the units in with its own receiving
+    /// check; with `leave`, this site lets the ticket go (it moved away entirely).
+    HandedOver {
+        to: SiteCode,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        units: Vec<UnitNumber>,
+        carrier: Option<String>,
+        tracking: Option<String>,
+        note: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        leave: bool,
+    },
+    /// The office noted a step recorded at a site that did not hold the ticket when the step
+    /// reached the server (an offline change from outside its scope): the step is a conflict
+    /// for a person to settle, and is kept.
+    OutsideScope {
+        event: EventId,
+    },
 }
 
 impl EventKind {
@@ -250,6 +269,8 @@ impl EventKind {
             Self::LabelsPrinted { .. } => "labels_printed",
             Self::Attached(_) => "attached",
             Self::ClockCorrected { .. } => "clock_corrected",
+            Self::HandedOver { .. } => "handed_over",
+            Self::OutsideScope { .. } => "outside_scope",
         }
     }
 
@@ -415,6 +436,38 @@ impl EventKind {
                 event = event.to_string(),
                 arrived = crate::calendar::company().show(*arrived)
             ),
+            Self::HandedOver {
+                to,
+                units: u,
+                carrier,
+                tracking,
+                leave,
+                ..
+            } => {
+                let said = tr!(
+                    lang,
+                    "event-handed-over",
+                    to = to.to_string(),
+                    count = u.len(),
+                    units = units(u),
+                    leave = if *leave { "yes" } else { "no" }
+                );
+                match (carrier, tracking) {
+                    (Some(carrier), Some(tracking)) => format!(
+                        "{said}{}",
+                        tr!(
+                            lang,
+                            "event-handed-over-carrier",
+                            carrier = carrier.as_str(),
+                            tracking = tracking.as_str()
+                        )
+                    ),
+                    _ => said,
+                }
+            }
+            Self::OutsideScope { event } => {
+                tr!(lang, "event-outside-scope", event = event.to_string())
+            }
         }
     }
 }

@@ -37,6 +37,7 @@ pub mod money;
 mod openapi;
 pub mod par;
 pub mod people;
+pub mod scope;
 pub mod step;
 pub mod sync;
 #[cfg(any(test, feature = "test-support"))]

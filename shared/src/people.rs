@@ -94,7 +94,7 @@ impl Role {
             return self != Self::Admin;
         }
         // The server notes it itself; the administrator looks after the servers.
-        if matches!(action, A::NoteClock | A::NoteSurvey) {
+        if matches!(action, A::NoteClock | A::NoteSurvey | A::NoteScope) {
             return matches!(self, Self::Head | Self::Admin);
         }
         match self {
@@ -118,6 +118,7 @@ impl Role {
                     | A::Inspect
                     | A::Pack
                     | A::Ship
+                    | A::HandOver
                     | A::Cost
                     | A::Close
                     | A::Archive
@@ -178,10 +179,14 @@ pub enum Action {
     NoteClock,
     /// The customer's survey answer, recorded by the server itself.
     NoteSurvey,
+    /// The ticket, and units, sent to another site.
+    HandOver,
+    /// The office's note of a step recorded outside the ticket's scope (by the server itself).
+    NoteScope,
 }
 
 impl Action {
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 29] = [
         Self::Intake,
         Self::Edit,
         Self::Forward,
@@ -209,6 +214,8 @@ impl Action {
         Self::Attach,
         Self::NoteClock,
         Self::NoteSurvey,
+        Self::HandOver,
+        Self::NoteScope,
     ];
 
     /// The `rma-agent` command that takes the step (`parts-request`).
@@ -241,6 +248,8 @@ impl Action {
             Self::Attach => "attach",
             Self::NoteClock => "note-clock",
             Self::NoteSurvey => "note-survey",
+            Self::HandOver => "hand-over",
+            Self::NoteScope => "note-scope",
         }
     }
 
@@ -284,6 +293,8 @@ impl Action {
             K::Scanned { .. } => Self::Scan,
             K::LabelsPrinted { .. } => Self::Label,
             K::Attached(_) => Self::Attach,
+            K::HandedOver { .. } => Self::HandOver,
+            K::OutsideScope { .. } => Self::NoteScope,
         }
     }
 
@@ -297,6 +308,7 @@ impl Action {
                 | Self::AuditCost
                 | Self::NoteClock
                 | Self::NoteSurvey
+                | Self::NoteScope
                 | Self::Archive
                 | Self::Resolve
                 | Self::Scan

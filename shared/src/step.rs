@@ -31,8 +31,8 @@ pub use input::{
 };
 pub use outcome::{Outcome, status_line};
 pub use requests::{
-    Archive, Assess, Assign, Attach, Cancel, Close, Confirm, Cost, Edit, Forward, Hold, Inspect,
-    Intake, Move, Pack, PartsRequest, Receive, Repair, Resolve, Resume, Ship, ShipNotice,
+    Archive, Assess, Assign, Attach, Cancel, Close, Confirm, Cost, Edit, Forward, HandOver, Hold,
+    Inspect, Intake, Move, Pack, PartsRequest, Receive, Repair, Resolve, Resume, Ship, ShipNotice,
 };
 
 /// One step of the regulation, as asked for. The wire name of each is its command's name.
@@ -60,6 +60,7 @@ pub enum Step {
     Resume(Resume),
     Cancel(Cancel),
     Resolve(Resolve),
+    HandOver(HandOver),
 }
 
 /// A source of requests: a posted form, say. `decode` reads one request from it and refuses
@@ -119,12 +120,14 @@ impl Step {
             Action::Resume => source.decode().map(Self::Resume),
             Action::Cancel => source.decode().map(Self::Cancel),
             Action::Resolve => source.decode().map(Self::Resolve),
+            Action::HandOver => source.decode().map(Self::HandOver),
             Action::AuditCost
             | Action::Scan
             | Action::Label
             | Action::Attach
             | Action::NoteClock
-            | Action::NoteSurvey => {
+            | Action::NoteSurvey
+            | Action::NoteScope => {
                 return Err(BadRequest::NoSuchStep(step.to_owned()));
             }
         }
@@ -158,6 +161,7 @@ impl Step {
             Self::Cancel(s) => Some(&s.ticket),
             Self::Resume(s) => Some(&s.ticket),
             Self::Resolve(s) => Some(&s.ticket),
+            Self::HandOver(s) => Some(&s.ticket),
         }
     }
 
@@ -196,6 +200,7 @@ impl Step {
             Self::Resume(_) => Action::Resume,
             Self::Cancel(_) => Action::Cancel,
             Self::Resolve(_) => Action::Resolve,
+            Self::HandOver(_) => Action::HandOver,
         }
     }
 }

@@ -81,9 +81,23 @@ impl Workflow {
         let late = |event: &Event| {
             archive.is_some_and(|(id, covers)| &event.id != id && !covers.contains(&event.id))
         };
+        // Steps the office found recorded outside the ticket's scope (see
+        // [`EventKind::OutsideScope`]): kept, as conflicts.
+        let outside: std::collections::HashSet<&EventId> = events
+            .clone()
+            .into_iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::OutsideScope { event } => Some(event),
+                _ => None,
+            })
+            .collect();
         for event in events {
             let applied = if late(event) {
                 Err(Refusal::Archived)
+            } else if outside.contains(&event.id) {
+                Err(Refusal::OutsideScope {
+                    site: event.site.clone(),
+                })
             } else {
                 flow.apply(event)
             };
@@ -223,22 +237,46 @@ impl Workflow {
         }
         let assessed = self.assessed_at.is_some();
         let units = |state: fn(UnitState) -> bool| self.units.iter().any(|u| state(u.state));
+        let here = |u: &&UnitStatus| !matches!(u.location, Location::Transit(_));
         match action {
             A::Intake => true,
             A::Edit | A::Cost | A::Scan | A::Label => true,
             A::AuditCost => !self.costs.is_empty(),
             // Files are added beside the steps (their own field on the pages), not as one.
-            A::NoteClock | A::NoteSurvey | A::Attach => false,
+            A::NoteClock | A::NoteSurvey | A::NoteScope | A::Attach => false,
             A::Forward => self.forwarded_at.is_none() && !assessed,
             A::Assess => !assessed,
-            A::Receive => assessed && self.units.is_empty(),
-            A::PartsRequest => assessed,
-            A::Assign => assessed && self.units.iter().any(|u| action.takes_unit(u.state)),
-            A::Move | A::Repair | A::Inspect | A::Ship => {
-                self.units.iter().any(|u| action.takes_unit(u.state))
+            // Units handed over to this site are taken in with a receiving check too.
+            A::Receive => {
+                assessed
+                    && (self.units.is_empty()
+                        || self
+                            .units
+                            .iter()
+                            .any(|u| matches!(u.location, Location::Transit(_))))
             }
+            A::HandOver => true,
+            A::PartsRequest => assessed,
+            A::Assign => {
+                assessed
+                    && self
+                        .units
+                        .iter()
+                        .filter(here)
+                        .any(|u| action.takes_unit(u.state))
+            }
+            A::Move | A::Repair | A::Inspect | A::Ship => self
+                .units
+                .iter()
+                .filter(here)
+                .any(|u| action.takes_unit(u.state)),
             A::Pack => {
-                self.ship_notice.is_some() && self.units.iter().any(|u| action.takes_unit(u.state))
+                self.ship_notice.is_some()
+                    && self
+                        .units
+                        .iter()
+                        .filter(here)
+                        .any(|u| action.takes_unit(u.state))
             }
             A::ShipNotice => {
                 !self.units.is_empty()
@@ -288,7 +326,7 @@ impl Workflow {
             K::Received(receiving) => {
                 self.require_assessed(Step::Receive)?;
                 if !self.units.is_empty() {
-                    return Err(Refusal::AlreadyReceived);
+                    return self.take_in(receiving, &event.site);
                 }
                 if receiving.units.is_empty() {
                     return Err(Refusal::BadRecord(Bad::NoUnits));
@@ -322,7 +360,7 @@ impl Workflow {
                     .collect();
             }
             K::Moved { unit, to } => {
-                let u = self.unit_mut(unit)?;
+                let u = self.unit_here(unit)?;
                 match u.state {
                     UnitState::Packed | UnitState::Shipped => {
                         return Err(Refusal::CannotMove {
@@ -341,7 +379,7 @@ impl Workflow {
                     return Err(Refusal::BadRecord(Bad::Assignment));
                 }
                 for unit in units {
-                    let u = self.unit_mut(unit)?;
+                    let u = self.unit_here(unit)?;
                     if !matches!(
                         u.state,
                         UnitState::Received
@@ -361,7 +399,7 @@ impl Workflow {
             }
             K::Repaired(record) => {
                 let by = event.by.clone();
-                let u = self.unit_mut(&record.unit)?;
+                let u = self.unit_here(&record.unit)?;
                 match u.state {
                     UnitState::InRepair | UnitState::Failed => {}
                     UnitState::Received | UnitState::Stored => {
@@ -405,7 +443,7 @@ impl Workflow {
                 if inspector.trim().is_empty() {
                     return Err(Refusal::BadRecord(Bad::NoInspector));
                 }
-                let u = self.unit_mut(unit)?;
+                let u = self.unit_here(unit)?;
                 if u.state != UnitState::AwaitingInspection {
                     return Err(Refusal::NotRepaired {
                         unit: unit.clone(),
@@ -447,7 +485,7 @@ impl Workflow {
                     return Err(Refusal::BadRecord(Bad::PackNothing));
                 }
                 for unit in units {
-                    let u = self.unit_mut(unit)?;
+                    let u = self.unit_here(unit)?;
                     if u.state != UnitState::Passed {
                         return Err(Refusal::NotPassed {
                             unit: unit.clone(),
@@ -470,7 +508,7 @@ impl Workflow {
                     return Err(Refusal::NoUnits);
                 }
                 for unit in units {
-                    let u = self.unit_mut(unit)?;
+                    let u = self.unit_here(unit)?;
                     match u.state {
                         UnitState::Packed => {}
                         UnitState::Passed => {
@@ -590,6 +628,24 @@ impl Workflow {
                     }
                 }
             }
+            K::HandedOver { to, units, .. } => {
+                if to == &event.site {
+                    return Err(Refusal::HandOverToSelf);
+                }
+                for unit in units {
+                    let u = self.unit_mut(unit)?;
+                    if matches!(u.state, UnitState::Packed | UnitState::Shipped)
+                        || matches!(u.location, Location::Transit(_))
+                    {
+                        return Err(Refusal::CannotHandOver {
+                            unit: unit.clone(),
+                            state: u.state,
+                        });
+                    }
+                    u.location = Location::Transit(to.clone());
+                }
+            }
+            K::OutsideScope { .. } => {}
             K::ConflictResolved {
                 event: target,
                 note,
@@ -643,6 +699,52 @@ impl Workflow {
             Some(_) => Ok(()),
             None => Err(Refusal::NotAssessed { step }),
         }
+    }
+
+    /// Units handed over to `site` taken in there with its receiving check: each goes to the
+    /// area named (or to receiving), keeping what was done to it.
+    fn take_in(
+        &mut self,
+        receiving: &crate::event::Receiving,
+        site: &crate::ids::SiteCode,
+    ) -> Result<(), Refusal> {
+        if receiving.units.is_empty() {
+            return Err(Refusal::BadRecord(Bad::NoUnits));
+        }
+        let arriving = |u: &UnitStatus| u.location == Location::Transit(site.clone());
+        if !receiving
+            .units
+            .iter()
+            .all(|n| self.units.iter().any(|u| &u.number == n && arriving(u)))
+        {
+            return Err(Refusal::AlreadyReceived);
+        }
+        for number in &receiving.units {
+            let u = self.unit_mut(number)?;
+            if matches!(u.state, UnitState::Received | UnitState::Stored) {
+                u.state = match &receiving.area {
+                    Some(_) => UnitState::Stored,
+                    None => UnitState::Received,
+                };
+            }
+            u.location = match &receiving.area {
+                Some(area) => Location::Area(area.clone()),
+                None => Location::Receiving,
+            };
+        }
+        Ok(())
+    }
+
+    /// A unit of this ticket that is at a site, not on its way to one.
+    fn unit_here(&mut self, number: &UnitNumber) -> Result<&mut UnitStatus, Refusal> {
+        let unit = self.unit_mut(number)?;
+        if let Location::Transit(to) = &unit.location {
+            return Err(Refusal::InTransit {
+                unit: number.clone(),
+                to: to.clone(),
+            });
+        }
+        Ok(unit)
     }
 
     fn unit_mut(&mut self, number: &UnitNumber) -> Result<&mut UnitStatus, Refusal> {

@@ -633,6 +633,16 @@ fn sample(flow: &Workflow, action: Action) -> Option<EventKind> {
         Action::NoteClock => return None,
         // Answered by the customer on their status page, recorded by the server.
         Action::NoteSurvey => return None,
+        // Noted by the server when a site outside the ticket's scope recorded a step.
+        Action::NoteScope => return None,
+        Action::HandOver => EventKind::HandedOver {
+            to: SiteCode::parse("RC1").unwrap(),
+            units: Vec::new(),
+            carrier: None,
+            tracking: None,
+            note: None,
+            leave: false,
+        },
         Action::Close => EventKind::Closed { note: None },
         Action::Archive => archived(),
         Action::Hold => EventKind::Held {
@@ -694,4 +704,105 @@ fn the_steps_offered_are_exactly_the_steps_the_rules_accept() {
             flow.apply(&clock.event(step)).expect("the path is legal");
         }
     }
+}
+
+fn at(site: &str, mut event: Event) -> Event {
+    event.site = SiteCode::parse(site).unwrap();
+    event
+}
+
+fn handed_over(to: &str, units: &[u32]) -> EventKind {
+    EventKind::HandedOver {
+        to: SiteCode::parse(to).unwrap(),
+        units: units.iter().copied().map(unit).collect(),
+        carrier: Some("SF Express".into()),
+        tracking: Some("SF1".into()),
+        note: None,
+        leave: false,
+    }
+}
+
+#[test]
+fn units_handed_over_travel_and_only_the_site_they_went_to_takes_them_in() {
+    let mut flow = Workflow::new(ticket());
+    let mut clock = Clock::new();
+    for kind in [
+        EventKind::Registered,
+        assessed(Severity::Simple, None),
+        received(2, Some("SHELF-A1")),
+    ] {
+        flow.apply(&clock.event(kind)).unwrap();
+    }
+    // Not to the site that hands over; not twice; then the unit is on its way.
+    assert_eq!(
+        flow.clone().apply(&clock.event(handed_over("WH1", &[1]))),
+        Err(Refusal::HandOverToSelf)
+    );
+    flow.apply(&clock.event(handed_over("RC1", &[1]))).unwrap();
+    assert_eq!(
+        flow.unit(&unit(1)).unwrap().location,
+        Location::Transit(SiteCode::parse("RC1").unwrap())
+    );
+    assert!(matches!(
+        flow.clone().apply(&clock.event(handed_over("RC2", &[1]))),
+        Err(Refusal::CannotHandOver { .. })
+    ));
+    // Nobody works on a unit on its way; the unit that stayed is worked on as before.
+    assert_eq!(
+        flow.clone().apply(&clock.event(assigned(&[1]))),
+        Err(Refusal::InTransit {
+            unit: unit(1),
+            to: SiteCode::parse("RC1").unwrap()
+        })
+    );
+    flow.clone().apply(&clock.event(assigned(&[2]))).unwrap();
+    assert!(flow.offers().contains(&Action::Receive));
+    // The receiving check at another site, or of a unit that did not travel, is refused.
+    let take_in = |k: u32| {
+        EventKind::Received(Receiving {
+            units: vec![unit(k)],
+            area: Some(area("RC-SHELF-1")),
+            ..match received(1, None) {
+                EventKind::Received(r) => r,
+                _ => unreachable!(),
+            }
+        })
+    };
+    assert_eq!(
+        flow.clone().apply(&at("WH2", clock.event(take_in(1)))),
+        Err(Refusal::AlreadyReceived)
+    );
+    assert_eq!(
+        flow.clone().apply(&at("RC1", clock.event(take_in(2)))),
+        Err(Refusal::AlreadyReceived)
+    );
+    flow.apply(&at("RC1", clock.event(take_in(1)))).unwrap();
+    let taken = flow.unit(&unit(1)).unwrap();
+    assert_eq!(taken.location, Location::Area(area("RC-SHELF-1")));
+    assert_eq!(taken.state, UnitState::Stored);
+    assert!(!flow.offers().contains(&Action::Receive));
+    flow.apply(&at("RC1", clock.event(assigned(&[1])))).unwrap();
+}
+
+#[test]
+fn a_step_the_office_found_outside_the_scope_is_a_conflict_and_changes_nothing() {
+    let mut clock = Clock::new();
+    let events = vec![
+        clock.event(EventKind::Registered),
+        clock.event(assessed(Severity::Simple, None)),
+        at("WH2", clock.event(received(1, Some("SHELF-A1")))),
+    ];
+    let noted = clock.event(EventKind::OutsideScope {
+        event: events[2].id.clone(),
+    });
+    let mut all = events.clone();
+    all.push(noted);
+    let flow = Workflow::derive(ticket(), &events);
+    assert_eq!(flow.units.len(), 1);
+    let flow = Workflow::derive(ticket(), &all);
+    assert!(flow.units.is_empty(), "the step outside the scope took no effect");
+    let conflict = flow.open_conflicts().next().expect("a conflict");
+    assert_eq!(conflict.event, events[2].id);
+    assert_eq!(conflict.site.as_str(), "WH2");
+    assert!(conflict.reason.contains("WH2"), "{}", conflict.reason);
 }

@@ -1247,6 +1247,8 @@ action = { $action ->
     [attach] Add photos or documents
     [note-clock] Note a clock ahead
     [note-survey] Record the customer's survey answer
+    [hand-over] Hand over to another site
+    [note-scope] Note a step from outside the scope
    *[label] Print labels
 }
 bench-title = Repair bench
@@ -1644,3 +1646,27 @@ file-which = { $count ->
     [0] Ticket { $ticket } has no file whose SHA-256 starts with "{ $start }" (give at least 6 characters, as `rma-agent show { $ticket }` lists them).
    *[other] { $count } files of ticket { $ticket } start with "{ $start }": give more characters.
 }
+
+## Scopes: which sites hold a ticket, hand-over between sites
+location-transit = on its way to { $site }
+event-handed-over = handed over to { $to }{ $count ->
+    [0] {""}
+   *[other] {" "}with { $units }
+}{ $leave ->
+    [yes] {" "}(this site lets the ticket go)
+   *[no] {""}
+}
+event-handed-over-carrier = , with { $carrier }, tracking { $tracking }
+event-outside-scope = the office noted step { $event }: it was recorded at a site that did not hold the ticket
+done-handed-over = Handed { $ticket } over to { $to }{ $count ->
+    [0] {""}
+    [one] {" "}with 1 unit
+   *[other] {" "}with { $count } units
+}: { $to } receives it at its next sync{ $leave ->
+    [yes] {" "}and this site lets it go once its changes are sent.
+   *[no] , and both sites see every later step.
+}
+refusal-hand_over_to_self = a ticket is handed over to another site, not to the one that holds it
+refusal-cannot_hand_over = unit { $unit } { $phrase }: it cannot be handed over now (packed, shipped or already on its way)
+refusal-in_transit = unit { $unit } is on its way to { $site }: { $site } takes it in with its receiving check first
+refusal-outside_scope = it was recorded at { $site }, which did not hold the ticket then (the ticket had been handed over elsewhere); settle it with the site that holds it

@@ -1135,6 +1135,8 @@ action = { $action ->
     [scan] 扫码
     [attach] 添加照片或文件
     [note-clock] 记录时钟超前
+    [hand-over] 移交其他站点
+    [note-scope] 记录范围外的步骤
     [note-survey] 记录客户的满意度调查
    *[label] 打印标签
 }
@@ -1522,3 +1524,26 @@ file-which = { $count ->
     [0] 工单 { $ticket } 没有 SHA-256 以“{ $start }”开头的文件（至少给出 6 个字符，见 `rma-agent show { $ticket }`）。
    *[other] 工单 { $ticket } 有 { $count } 个文件以“{ $start }”开头：请多给几个字符。
 }
+
+## 范围：哪些站点持有工单，站点间移交
+location-transit = 正在送往 { $site }
+event-handed-over = 已移交 { $to }{ $count ->
+    [0] {""}
+   *[other] ，随附设备 { $units }
+}{ $leave ->
+    [yes] （本站不再持有此工单）
+   *[no] {""}
+}
+event-handed-over-carrier = ，承运 { $carrier }，运单号 { $tracking }
+event-outside-scope = 总部记录：步骤 { $event } 是在不持有此工单的站点记录的
+done-handed-over = 工单 { $ticket } 已移交 { $to }{ $count ->
+    [0] {""}
+   *[other] ，随附 { $count } 台设备
+}：{ $to } 下次同步时收到{ $leave ->
+    [yes] ；本站的修改发送后即不再持有此工单。
+   *[no] ，之后的每一步两个站点都能看到。
+}
+refusal-hand_over_to_self = 工单只能移交给其他站点，不能移交给持有它的本站
+refusal-cannot_hand_over = 设备 { $unit } { $phrase }：现在不能移交（已包装、已发货或已在途中）
+refusal-in_transit = 设备 { $unit } 正在送往 { $site }：须先由 { $site } 做收货检查
+refusal-outside_scope = 此步骤在 { $site } 记录，而当时该站点不持有此工单（工单已移交他处）；请与持有工单的站点处理

@@ -192,7 +192,18 @@ fn done(kind: &EventKind, ticket: &TicketNumber, lang: Lang) -> Vec<String> {
         EventKind::Resumed => tr!(lang, "done-resumed", ticket = ticket_text),
         EventKind::Cancelled { .. } => tr!(lang, "done-cancelled", ticket = ticket_text),
         EventKind::ConflictResolved { .. } => tr!(lang, "done-resolved", ticket = ticket_text),
+        EventKind::HandedOver {
+            to, units, leave, ..
+        } => tr!(
+            lang,
+            "done-handed-over",
+            ticket = ticket_text,
+            to = to.to_string(),
+            count = units.len(),
+            leave = if *leave { "yes" } else { "no" }
+        ),
         EventKind::ClockCorrected { .. }
+        | EventKind::OutsideScope { .. }
         | EventKind::CostAudited { .. }
         | EventKind::SurveyAnswered { .. }
         | EventKind::Scanned { .. }

@@ -10,7 +10,7 @@ use super::input::{
 #[cfg(feature = "cli")]
 use super::input::{parse_date, parse_part, parse_reserved};
 use crate::event::{CostKind, CustomerRequest, Liability, PartLine, Payer, Severity, Verdict};
-use crate::ids::{AreaCode, EventId, TicketNumber, TicketOrUnit, UnitNumber};
+use crate::ids::{AreaCode, EventId, SiteCode, TicketNumber, TicketOrUnit, UnitNumber};
 use crate::label::Reserved;
 use crate::money::Currency;
 
@@ -581,4 +581,46 @@ pub struct Attach {
     #[serde(default)]
     #[cfg_attr(feature = "cli", arg(long))]
     pub caption: Option<Text>,
+}
+
+/// Hand a ticket over to another site (units sent from a branch to the repair centre, or
+/// back): the other site receives the ticket at its next sync, takes the units named in with
+/// its own receiving check, and both sites see every later step. With --leave this site lets
+/// the ticket go once its changes are sent (the ticket moved away entirely).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
+#[cfg_attr(
+    feature = "cli",
+    command(
+        after_help = "Examples:\n  rma-agent hand-over WH1-2026-00001 --to RC1 --units WH1-2026-00001-1,WH1-2026-00001-2 \\\n    --carrier \"SF Express\" --tracking SF1234567890 --note \"board fault, needs the repair centre\"\n  rma-agent hand-over WH1-2026-00001 --to WH2 --leave"
+    )
+)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HandOver {
+    pub ticket: TicketNumber,
+    /// The site that takes the ticket (its code, e.g. RC1).
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub to: SiteCode,
+    /// The units sent along (separate with commas); none: only the ticket's records go.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "UNIT,...", value_delimiter = ',')
+    )]
+    pub units: Vec<UnitNumber>,
+    /// Who carries the units.
+    #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(long, requires = "tracking"))]
+    pub carrier: Option<Text>,
+    /// The carrier's tracking number.
+    #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(long, requires = "carrier"))]
+    pub tracking: Option<Text>,
+    #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub note: Option<Text>,
+    /// This site lets the ticket go: it moved to the other site entirely.
+    #[serde(default, deserialize_with = "ticked")]
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub leave: bool,
 }

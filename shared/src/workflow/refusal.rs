@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use super::UnitState;
 use crate::i18n::{self, Lang};
-use crate::ids::{EventId, TicketNumber, UnitNumber};
+use crate::ids::{EventId, SiteCode, TicketNumber, UnitNumber};
 use crate::tr;
 
 /// A step the regulation does not allow now. Each message (`refusal-CODE` in the catalogue)
@@ -82,6 +82,22 @@ pub enum Refusal {
     },
     UnknownCost {
         event: EventId,
+    },
+    /// A hand-over names the site that hands over.
+    HandOverToSelf,
+    /// A unit packed or shipped, or already on its way, cannot be handed over.
+    CannotHandOver {
+        unit: UnitNumber,
+        state: UnitState,
+    },
+    /// The unit is on its way to another site, which takes it in first.
+    InTransit {
+        unit: UnitNumber,
+        to: SiteCode,
+    },
+    /// Recorded at a site that did not hold the ticket when it reached the server.
+    OutsideScope {
+        site: SiteCode,
     },
     BadRecord(Bad),
 }
@@ -201,9 +217,14 @@ impl i18n::Localized for Refusal {
             | Self::CannotRepair { unit, state }
             | Self::NotRepaired { unit, state }
             | Self::NotPassed { unit, state }
-            | Self::NotPacked { unit, state } => {
+            | Self::NotPacked { unit, state }
+            | Self::CannotHandOver { unit, state } => {
                 tr!(lang, id, unit = unit.to_string(), phrase = phrase(state))
             }
+            Self::InTransit { unit, to } => {
+                tr!(lang, id, unit = unit.to_string(), site = to.to_string())
+            }
+            Self::OutsideScope { site } => tr!(lang, id, site = site.to_string()),
             Self::UnknownConflict { event } | Self::UnknownCost { event } => {
                 tr!(lang, id, event = event.to_string())
             }
@@ -249,6 +270,10 @@ impl Refusal {
             Self::AlreadyShipped => "already_shipped",
             Self::UnknownConflict { .. } => "unknown_conflict",
             Self::UnknownCost { .. } => "unknown_cost",
+            Self::HandOverToSelf => "hand_over_to_self",
+            Self::CannotHandOver { .. } => "cannot_hand_over",
+            Self::InTransit { .. } => "in_transit",
+            Self::OutsideScope { .. } => "outside_scope",
             Self::BadRecord(_) => "bad_record",
         }
     }

@@ -138,6 +138,8 @@ pub enum Location {
     Bench(String),
     Package,
     Shipped,
+    /// Handed over to another site, on its way there.
+    Transit(SiteCode),
 }
 
 impl Location {
@@ -149,6 +151,7 @@ impl Location {
             Self::Receiving => tr!(lang, "location", place = "receiving"),
             Self::Package => tr!(lang, "location", place = "package"),
             Self::Shipped => tr!(lang, "location", place = "shipped"),
+            Self::Transit(site) => tr!(lang, "location-transit", site = site.to_string()),
         }
     }
 
@@ -168,6 +171,7 @@ impl fmt::Display for Location {
             Self::Bench(name) => write!(f, "bench:{name}"),
             Self::Package => f.write_str("package"),
             Self::Shipped => f.write_str("shipped"),
+            Self::Transit(site) => write!(f, "transit:{site}"),
         }
     }
 }
@@ -185,9 +189,12 @@ impl<'de> Deserialize<'de> for Location {
             "receiving" => Self::Receiving,
             "package" => Self::Package,
             "shipped" => Self::Shipped,
-            _ => match text.strip_prefix("bench:") {
-                Some(name) => Self::Bench(name.to_owned()),
-                None => Self::Area(AreaCode::parse(&text).map_err(serde::de::Error::custom)?),
+            _ => match (text.strip_prefix("bench:"), text.strip_prefix("transit:")) {
+                (Some(name), _) => Self::Bench(name.to_owned()),
+                (_, Some(site)) => {
+                    Self::Transit(SiteCode::parse(site).map_err(serde::de::Error::custom)?)
+                }
+                _ => Self::Area(AreaCode::parse(&text).map_err(serde::de::Error::custom)?),
             },
         })
     }
