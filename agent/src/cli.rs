@@ -122,6 +122,8 @@ pub enum Command {
     Pack(step::Pack),
     /// Hand the package to the carrier, with its tracking number (4.3).
     Ship(step::Ship),
+    /// Send a ticket (and units) to another site, e.g. the repair centre, or back.
+    HandOver(step::HandOver),
     /// Record the customer's confirmation of delivery and satisfaction (5.2).
     Confirm(step::Confirm),
     /// Add a line to the cost ledger (6).
@@ -255,6 +257,7 @@ impl Context {
             Command::ShipNotice(step) => steps::run(ctx, Step::ShipNotice(step)),
             Command::Pack(step) => steps::run(ctx, Step::Pack(step)),
             Command::Ship(step) => steps::run(ctx, Step::Ship(step)),
+            Command::HandOver(step) => steps::run(ctx, Step::HandOver(step)),
             Command::Confirm(step) => steps::run(ctx, Step::Confirm(step)),
             Command::Cost(step) => steps::run(ctx, Step::Cost(step)),
             Command::Close(step) => steps::run(ctx, Step::Close(step)),

@@ -13,7 +13,7 @@ use rma_shared::clock::Reading;
 use rma_shared::i18n::{Lang, Localized};
 use rma_shared::sync::{
     self, BindRequest, FetchRequest, FetchResponse, Heads, PAGE_BYTES, PullResponse, PushDoc,
-    PushRequest, PushResponse, TreeNode,
+    PushRequest, PushResponse, ScopeRequest, ScopeResponse, TreeNode,
 };
 use rma_shared::tr;
 use rma_shared::{TicketId, TicketNumber};
@@ -43,6 +43,10 @@ pub struct Report {
     pub verified: bool,
     /// They disagreed: how many tickets were found to differ, fetched and sent again.
     pub repaired: usize,
+    /// Tickets let go: the server holds them, but no longer for this site (moved away, or
+    /// the site no longer holds every ticket).
+    #[serde(default)]
+    pub let_go: usize,
     /// This PC's clock against the server's, as the round measured it.
     #[serde(default)]
     pub clock: Option<rma_shared::clock::Reading>,
@@ -148,6 +152,9 @@ pub trait Transport: Sync {
     fn pull(&self, cursor: u64, pending: usize) -> Result<(PullResponse, usize), SyncError>;
     fn tree(&self, prefix: &[u8]) -> Result<(TreeNode, usize), SyncError>;
     fn fetch(&self, ids: Vec<TicketId>) -> Result<(FetchResponse, usize), SyncError>;
+    /// Of tickets held here that the server's listing of this site's scope lacks, those the
+    /// server holds elsewhere (see [`sync::ScopeResponse`]).
+    fn scope(&self, ids: Vec<TicketId>) -> Result<(ScopeResponse, usize), SyncError>;
     /// This PC's clock against the server's, as the answers so far measured it.
     fn clock(&self) -> Option<Reading> {
         None
@@ -331,6 +338,11 @@ impl Transport for Connection {
 
     fn fetch(&self, ids: Vec<TicketId>) -> Result<(FetchResponse, usize), SyncError> {
         let (bytes, moved) = self.post("fetch", sync::encode(&FetchRequest { ids }))?;
+        Ok((decoded(&bytes)?, moved))
+    }
+
+    fn scope(&self, ids: Vec<TicketId>) -> Result<(ScopeResponse, usize), SyncError> {
+        let (bytes, moved) = self.post("scope", sync::encode(&ScopeRequest { ids }))?;
         Ok((decoded(&bytes)?, moved))
     }
 
@@ -705,6 +717,17 @@ pub fn repair(store: &Store, conn: &dyn Transport, report: &mut Report) -> Resul
                 push_whole.extend(diff.push_whole);
             }
         }
+    }
+    // Held here but not listed: either the server lost it (it is sent whole) or it holds it
+    // for other sites only (this site lets it go).
+    if !push_whole.is_empty() {
+        let (answer, bytes) = conn.scope(push_whole.clone())?;
+        report.repair_bytes += bytes;
+        report.bytes_down += bytes;
+        let outside: std::collections::HashSet<TicketId> = answer.outside.into_iter().collect();
+        push_whole.retain(|id| !outside.contains(id));
+        let outside: Vec<TicketId> = outside.into_iter().collect();
+        report.let_go = store.let_go(&outside)?;
     }
     let mut missing = Vec::new();
     for id in &push_whole {

@@ -84,10 +84,20 @@ pub fn run(store: &ServerStore, request: AdminRequest) -> Result<Value, AdminErr
                 .collect();
             Ok(Value::Array(users))
         }
-        AdminRequest::SiteAdd { code } => {
-            let token = store.add_site(&code, Utc::now())?;
+        AdminRequest::SiteAdd { code, holds } => {
+            let token = store.add_site_holding(&code, holds, Utc::now())?;
             store.audit(BY, AuditKind::SiteAdded, code.as_str(), FROM);
-            Ok(json!({ "site": code, "token": token }))
+            Ok(json!({ "site": code, "token": token, "holds": holds }))
+        }
+        AdminRequest::SiteHolds { code, holds } => {
+            let site = store.set_holds(&code, holds)?;
+            store.audit(
+                BY,
+                AuditKind::SiteHolds,
+                &format!("{code}: {holds}"),
+                FROM,
+            );
+            Ok(serde_json::to_value(site).expect("sites serialise"))
         }
         AdminRequest::SiteRevoke { code } => {
             let site = store.revoke_site(&code, Utc::now())?;
@@ -141,6 +151,13 @@ pub fn run(store: &ServerStore, request: AdminRequest) -> Result<Value, AdminErr
 pub enum AdminRequest {
     SiteAdd {
         code: SiteCode,
+        /// Which tickets the site holds (its own work unless said).
+        #[serde(default)]
+        holds: crate::store::Holds,
+    },
+    SiteHolds {
+        code: SiteCode,
+        holds: crate::store::Holds,
     },
     SiteRevoke {
         code: SiteCode,

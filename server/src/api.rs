@@ -36,6 +36,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/sync/{site}/actor", post(bind_actor))
         .route("/api/v1/sync/{site}/tree", get(tree))
         .route("/api/v1/sync/{site}/fetch", post(fetch))
+        .route("/api/v1/sync/{site}/scope", post(scope))
         .route("/api/v1/sync/{site}/directory", get(directory))
         .route("/api/v1/tickets", get(tickets))
         .route("/api/v1/tickets/{number}", get(ticket))
@@ -290,7 +291,7 @@ pub(crate) async fn tree(
     headers: HeaderMap,
     parsed: Result<Query<TreeQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    authenticate_as(&state, &headers, &site).await?;
+    let site = authenticate_as(&state, &headers, &site).await?;
     let query = query(parsed)?;
     let prefix = hex_bytes(&query.prefix)
         .filter(|p| p.len() <= 16)
@@ -302,7 +303,7 @@ pub(crate) async fn tree(
             )
         })?;
     let reader = state.clone();
-    let node = blocking(move || reader.store.tree(&prefix)).await?;
+    let node = blocking(move || reader.store.scoped_tree(&site, &prefix)).await?;
     Ok(binary(sync::encode(&node)))
 }
 
@@ -317,11 +318,31 @@ pub(crate) async fn fetch(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    authenticate_as(&state, &headers, &site).await?;
+    let site = authenticate_as(&state, &headers, &site).await?;
     let request: FetchRequest = sync_body(&headers, body, SMALL_SYNC_BODY).await?;
     let reader = state.clone();
-    let response = blocking(move || reader.store.fetch(&request.ids)).await?;
+    let response = blocking(move || reader.store.fetch(&site, &request.ids)).await?;
     Ok(binary(sync::encode(&response)))
+}
+
+/// Of the tickets an agent holds that the server's listing of its scope lacks, those the
+/// server holds elsewhere: the agent lets them go once their changes are sent (a ticket that
+/// moved away, a site no longer set to hold every ticket, an agent of before scopes).
+#[utoipa::path(post, path = "/api/v1/sync/{site}/scope", tag = "sync", params(("site" = String, Path, description = "The code of the site the token belongs to, e.g. WH1")),
+    request_body(content = SyncData, content_type = "application/vnd.rma.sync+postcard", description = "A ScopeRequest (rma_shared::sync), postcard-encoded"),
+    responses((status = 200, description = "A ScopeResponse (rma_shared::sync)", body = SyncData, content_type = "application/vnd.rma.sync+postcard"), (status = 400, description = "The site code, the query or the sync data is malformed; nothing was stored", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 413, description = "The body is larger than allowed; nothing was stored", body = ErrorBody), (status = 415, description = "The body is not sync data", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("site_token" = [])))]
+pub(crate) async fn scope(
+    State(state): State<Arc<AppState>>,
+    Path(site): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let site = authenticate_as(&state, &headers, &site).await?;
+    let request: sync::ScopeRequest = sync_body(&headers, body, SMALL_SYNC_BODY).await?;
+    let reader = state.clone();
+    let outside = blocking(move || reader.store.outside_scope(&site, &request.ids)).await?;
+    Ok(binary(sync::encode(&sync::ScopeResponse { outside })))
 }
 
 fn hex_bytes(text: &str) -> Option<Vec<u8>> {

@@ -23,6 +23,7 @@ Examples:
   rma-server serve --database postgres://rma:PASSWORD@127.0.0.1/rma   # the store in PostgreSQL
   rma-server serve --listen 0.0.0.0:8443 --tls-cert /etc/rma/cert.pem --tls-key /etc/rma/key.pem
   rma-server site add WH1               # enrol a site; prints its token once
+  rma-server site add RC1 --holds all   # a repair centre that holds every site's tickets
   rma-server site list
   rma-server site revoke WH1            # its token stops working at once
   rma-server user add li.wei --role finance   # asks for the password (or reads it from stdin)
@@ -149,7 +150,24 @@ pub enum ReportCommand {
 #[derive(Debug, Subcommand)]
 pub enum SiteCommand {
     /// Enrol a site and print its token (shown once: only a hash is kept).
-    Add { code: SiteCode },
+    #[command(
+        after_help = "Examples:\n  rma-server site add WH1                # a branch: holds its own tickets and those handed over to it\n  rma-server site add RC1 --holds all    # a repair centre that works on every branch's returns"
+    )]
+    Add {
+        code: SiteCode,
+        /// Which tickets the site holds: `own` (those registered there and those handed over
+        /// to it) or `all` (every site's).
+        #[arg(long, value_enum, default_value_t = crate::store::Holds::Own)]
+        holds: crate::store::Holds,
+    },
+    /// Change which tickets a site holds. At its next sync it receives the tickets it now
+    /// holds and lets go of the others once their changes are sent.
+    #[command(after_help = "Example:\n  rma-server site holds RC1 all\n  rma-server site holds RC1 own")]
+    Holds {
+        code: SiteCode,
+        #[arg(value_enum)]
+        holds: crate::store::Holds,
+    },
     /// Revoke a site's token: its next request is refused.
     Revoke { code: SiteCode },
     /// List enrolled sites with their last sync.
@@ -263,7 +281,8 @@ impl Cli {
             }
             Command::Site(command) => {
                 let request = match command {
-                    SiteCommand::Add { code } => AdminRequest::SiteAdd { code },
+                    SiteCommand::Add { code, holds } => AdminRequest::SiteAdd { code, holds },
+                    SiteCommand::Holds { code, holds } => AdminRequest::SiteHolds { code, holds },
                     SiteCommand::Revoke { code } => AdminRequest::SiteRevoke { code },
                     SiteCommand::List => AdminRequest::SiteList,
                 };
@@ -416,11 +435,20 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, data: &Path,
     let address = running_at(data);
     let count = |name: &str| answer[name].as_u64().unwrap_or_default();
     match request {
-        AdminRequest::SiteAdd { code } => {
+        AdminRequest::SiteAdd { code, holds } => {
             let token = answer["token"].as_str().unwrap_or_default();
             println!(
                 "{}",
                 tr!(lang, "server-site-added", code = code.to_string())
+            );
+            println!(
+                "{}",
+                tr!(
+                    lang,
+                    "server-site-holds",
+                    code = code.to_string(),
+                    holds = holds.to_string()
+                )
             );
             println!("  {token}");
             println!("{}", tr!(lang, "server-site-next"));
@@ -432,6 +460,18 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, data: &Path,
                 "{}",
                 tr!(lang, "server-site-revoked", code = code.to_string())
             );
+        }
+        AdminRequest::SiteHolds { code, holds } => {
+            println!(
+                "{}",
+                tr!(
+                    lang,
+                    "server-site-holds",
+                    code = code.to_string(),
+                    holds = holds.to_string()
+                )
+            );
+            println!("{}", tr!(lang, "server-site-holds-next"));
         }
         AdminRequest::UserAdd { name, role, .. } => {
             let said = match &address {
@@ -507,9 +547,10 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, data: &Path,
                 format!("{text}{}", " ".repeat(width.saturating_sub(shown)))
             };
             println!(
-                "{} {} {} {:>6} {:>8}",
+                "{} {} {} {} {:>6} {:>8}",
                 pad(&tr!(lang, "col-site"), 10),
                 pad(&tr!(lang, "ticket-state"), 10),
+                pad(&tr!(lang, "sites-holds"), 10),
                 pad(&tr!(lang, "sites-last-sync"), 20),
                 tr!(lang, "server-col-lag"),
                 tr!(lang, "server-col-pending")
@@ -527,10 +568,16 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, data: &Path,
                         || tr!(lang, "sites-never"),
                         |at| rma_shared::calendar::company().show(at),
                     );
+                let holds = tr!(
+                    lang,
+                    "sites-holds-what",
+                    holds = site["holds"].as_str().unwrap_or("own")
+                );
                 println!(
-                    "{} {} {} {:>6} {:>8}",
+                    "{} {} {} {} {:>6} {:>8}",
                     pad(site["code"].as_str().unwrap_or("?"), 10),
                     pad(&state, 10),
+                    pad(&holds, 10),
                     pad(&last, 20),
                     site["lag"],
                     site["pending"]

@@ -28,6 +28,7 @@ use crate::api;
         api::bind_actor,
         api::tree,
         api::fetch,
+        api::scope,
         api::directory,
         api::tickets,
         api::ticket,

@@ -41,10 +41,12 @@ mod pull;
 mod push;
 mod repair;
 mod report;
+mod scopes;
 mod sites;
 mod status_link;
 
 pub use push::OFFICE_SITE;
+pub use scopes::Holds;
 pub use sites::{RefusedTicket, Site, TokenCheck, Told};
 
 #[derive(Debug, Error)]
@@ -241,6 +243,7 @@ impl ServerStore {
         let tickets = TicketStore::open(kv.clone())?;
         crate::store::office::ensure(&kv, &tickets)?;
         crate::store::archive::ensure_cards(&kv, &tickets)?;
+        scopes::ensure(&kv, &tickets)?;
         let store = Self {
             tickets,
             kv,

@@ -17,17 +17,39 @@ pub fn holders<'a>(
 ) -> Vec<SiteCode> {
     let mut sites = vec![number.site().clone()];
     for event in events {
-        if let EventKind::HandedOver { to, leave, .. } = &event.kind {
-            if !sites.contains(to) {
-                sites.push(to.clone());
-            }
-            if *leave && &event.site != to {
-                sites.retain(|site| site != &event.site);
-            }
-        }
+        hand_over(&mut sites, event);
     }
     sites.sort();
     sites
+}
+
+/// The events recorded at a site that did not hold the ticket at that point of its events
+/// (a site the ticket had moved away from, or never came to). Whether such a step is outside
+/// the scope also depends on whether the site holds every ticket, which the server decides.
+pub fn recorded_outside<'a>(
+    number: &TicketNumber,
+    events: impl IntoIterator<Item = &'a Event>,
+) -> Vec<&'a Event> {
+    let mut sites = vec![number.site().clone()];
+    let mut outside = Vec::new();
+    for event in events {
+        if !sites.contains(&event.site) {
+            outside.push(event);
+        }
+        hand_over(&mut sites, event);
+    }
+    outside
+}
+
+fn hand_over(sites: &mut Vec<SiteCode>, event: &Event) {
+    if let EventKind::HandedOver { to, leave, .. } = &event.kind {
+        if !sites.contains(to) {
+            sites.push(to.clone());
+        }
+        if *leave && &event.site != to {
+            sites.retain(|site| site != &event.site);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -68,5 +90,32 @@ mod tests {
         assert_eq!(holders(&number, &moved), vec![site("WH2")]);
         let returned = [hand_over("WH1", "WH2", true), hand_over("WH2", "WH1", false)];
         assert_eq!(holders(&number, &returned), vec![site("WH1"), site("WH2")]);
+    }
+
+    #[test]
+    fn a_step_at_a_site_the_ticket_left_or_never_reached_is_recorded_outside() {
+        let number = TicketNumber::parse("WH1-2026-00001").unwrap();
+        let step = |at: &str| {
+            Event::new(
+                EventKind::Resumed,
+                site(at),
+                "bob",
+                Utc::now(),
+            )
+        };
+        let events = [
+            step("WH1"),
+            step("RC1"),
+            hand_over("WH1", "RC1", true),
+            step("RC1"),
+            step("WH1"),
+        ];
+        let outside: Vec<&str> = recorded_outside(&number, &events)
+            .iter()
+            .map(|e| e.site.as_str())
+            .collect();
+        assert_eq!(outside, ["RC1", "WH1"]);
+        assert_eq!(recorded_outside(&number, &events)[0].id, events[1].id);
+        assert_eq!(recorded_outside(&number, &events)[1].id, events[4].id);
     }
 }

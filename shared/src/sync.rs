@@ -253,6 +253,20 @@ pub struct FetchResponse {
     pub rest: Vec<TicketId>,
 }
 
+/// Tickets an agent holds that the server's listing of its scope lacks: does the server
+/// hold them elsewhere (outside the site's scope) or not at all?
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeRequest {
+    pub ids: Vec<TicketId>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeResponse {
+    /// Tickets the server holds that the site does not (any more): the agent lets each go
+    /// once it has sent its changes to it. The others asked about are not at the server.
+    pub outside: Vec<TicketId>,
+}
+
 /// An agent installation's Automerge actor, bound to the site whose token sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BindRequest {

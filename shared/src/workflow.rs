@@ -776,6 +776,7 @@ impl Action {
             Self::Inspect => state == S::AwaitingInspection,
             Self::Pack => state == S::Passed,
             Self::Ship => state == S::Packed,
+            Self::HandOver => !matches!(state, S::Packed | S::Shipped),
             _ => false,
         }
     }

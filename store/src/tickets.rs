@@ -192,6 +192,19 @@ impl TicketStore {
 
     /// The numbers of many tickets by id, in the order asked (none: not here).
     pub fn numbers_of(&self, ids: &[TicketId]) -> Result<Vec<Option<TicketNumber>>, TicketsError> {
+        Ok(self
+            .indexed(ids)?
+            .into_iter()
+            .map(|found| found.map(|(number, _)| number))
+            .collect())
+    }
+
+    /// The number and heads of many tickets by id (archived ones too), in the order asked
+    /// (none: not here).
+    pub fn indexed(
+        &self,
+        ids: &[TicketId],
+    ) -> Result<Vec<Option<(TicketNumber, Heads)>>, TicketsError> {
         let keys: Vec<Vec<u8>> = ids.iter().map(|id| id_key(*id)).collect();
         let values = self.kv.get_many(&keys)?;
         Ok(keys
@@ -200,9 +213,21 @@ impl TicketStore {
             .map(|(key, value)| {
                 value
                     .and_then(|value| decode_id_entry(key, &value))
-                    .map(|(_, number, _)| number)
+                    .map(|(_, number, heads)| (number, heads))
             })
             .collect())
+    }
+
+    /// Every ticket's id, number and heads (archived ones too), in id order.
+    pub fn all_indexed(&self) -> Result<Vec<(TicketId, TicketNumber, Heads)>, TicketsError> {
+        let mut all = Vec::new();
+        for entry in self.kv.scan(ID) {
+            let (key, value) = entry?;
+            if let Some(found) = decode_id_entry(&key, &value) {
+                all.push(found);
+            }
+        }
+        Ok(all)
     }
 
     /// The digest of every ticket's heads: the sum of the digests of the 256 parts of the id
@@ -289,6 +314,28 @@ impl TicketStore {
             serde_json::to_vec(gone).expect("notes serialise"),
         );
         Ok(())
+    }
+
+    /// Removes every trace of ticket `id` here, in `batch`: its document, its index entries,
+    /// its id entry and its share of the digests (a ticket this store no longer holds).
+    /// Returns its number, or none if it is not here.
+    pub fn remove(&self, batch: &mut Batch, id: TicketId) -> Result<Option<TicketNumber>, TicketsError> {
+        let Some(value) = self.kv.get(id_key(id))? else {
+            return Ok(None);
+        };
+        let Some((_, number, heads)) = decode_id_entry(&id_key(id), &value) else {
+            return Ok(None);
+        };
+        if let Some(stored) = self.read_stored(&number)? {
+            for key in index_entries(&stored.summary).into_keys() {
+                batch.delete(key);
+            }
+            batch.delete(ticket_key(&number));
+        }
+        unindex_digest(batch, id, &heads);
+        batch.delete(id_key(id));
+        batch.delete(gone_key(&number));
+        Ok(Some(number))
     }
 
     /// What is known of a ticket whose contents are not here.

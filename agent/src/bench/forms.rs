@@ -32,6 +32,7 @@ impl FormContext<'_> {
             .units
             .iter()
             .filter(|u| action.takes_unit(u.state))
+            .filter(|u| !matches!(u.location, rma_shared::workflow::Location::Transit(_)))
             .map(|u| (u.number.clone(), u.state))
             .collect();
         units.sort_by_key(|(number, _)| Some(number) != self.focus);
@@ -274,6 +275,16 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
         Action::Resume => html! {
             input type="hidden" name="ticket" value=(ticket);
         },
+        Action::HandOver => html! {
+            input type="hidden" name="ticket" value=(ticket);
+            label for="hand-over-to" { (tr!(lang, "bench-f-hand-over-to")) }
+            input #hand-over-to name="to" required pattern="[A-Za-z0-9]{2,8}" autocapitalize="characters" placeholder="RC1";
+            @if !ctx.units_for(action).is_empty() { (unit_choice(ctx, action, true, "units")) }
+            (field(lang, action.command(), "carrier", "bench-f-carrier", false))
+            (field(lang, action.command(), "tracking", "bench-f-tracking", false))
+            (field(lang, action.command(), "note", "bench-f-note", false))
+            label.choice { input type="checkbox" name="leave" value="true"; " " (tr!(lang, "bench-f-hand-over-leave")) }
+        },
         Action::Edit => html! {
             input type="hidden" name="ticket" value=(ticket);
             p.small { (tr!(lang, "bench-f-edit-hint")) }
@@ -304,7 +315,8 @@ pub(crate) fn form(ctx: &FormContext<'_>, action: Action) -> Markup {
         | Action::Attach
         | Action::AuditCost
         | Action::NoteClock
-        | Action::NoteSurvey => {
+        | Action::NoteSurvey
+        | Action::NoteScope => {
             return html! {};
         }
     };
@@ -392,5 +404,6 @@ pub(crate) fn on_ticket_page(action: Action) -> bool {
             | Action::Attach
             | Action::AuditCost
             | Action::NoteClock
+            | Action::NoteScope
     )
 }

@@ -295,6 +295,17 @@ impl Desk {
                     note: resolve.note.into(),
                 },
             ),
+            Step::HandOver(hand) => one(
+                hand.ticket,
+                EventKind::HandedOver {
+                    to: hand.to,
+                    units: hand.units,
+                    carrier: text(hand.carrier),
+                    tracking: text(hand.tracking),
+                    note: text(hand.note),
+                    leave: hand.leave,
+                },
+            ),
         }
     }
 
@@ -307,23 +318,33 @@ impl Desk {
         receive: rma_shared::step::Receive,
     ) -> Result<EventKind, DeskError> {
         let lang = asker.lang;
-        let registration =
-            self.store()
-                .load(&receive.ticket)?
-                .registration()
-                .map_err(|source| StoreError::Damaged {
-                    number: receive.ticket.to_string(),
-                    source,
-                })?;
-        let quantity = receive.quantity.map_or(registration.quantity, |q| q.get());
+        let doc = self.store().load(&receive.ticket)?;
+        let registration = doc.registration().map_err(|source| StoreError::Damaged {
+            number: receive.ticket.to_string(),
+            source,
+        })?;
+        // Units handed over to this site are the ones its receiving check takes in.
+        let here = rma_shared::workflow::Location::Transit(self.store().site().clone());
+        let arriving: Vec<rma_shared::UnitNumber> = doc
+            .workflow()
+            .units
+            .iter()
+            .filter(|u| u.location == here)
+            .map(|u| u.number.clone())
+            .collect();
+        let expected = match arriving.len() {
+            0 => registration.quantity,
+            n => u32::try_from(n).unwrap_or(u32::MAX),
+        };
+        let quantity = receive.quantity.map_or(expected, |q| q.get());
         let model = text(receive.model).unwrap_or_else(|| registration.model.clone());
         let mut noticed = Vec::new();
-        if quantity != registration.quantity {
+        if quantity != expected {
             noticed.push(tr!(
                 lang,
                 "receive-quantity-differs",
                 arrived = quantity,
-                registered = registration.quantity
+                registered = expected
             ));
         }
         if !model.eq_ignore_ascii_case(&registration.model) {
@@ -345,7 +366,11 @@ impl Desk {
             appearance: text(receive.appearance)
                 .unwrap_or_else(|| tr!(lang, "receive-appearance-not-noted")),
             discrepancy,
-            units: (1..=quantity).map(|k| receive.ticket.unit(k)).collect(),
+            units: if arriving.is_empty() {
+                (1..=quantity).map(|k| receive.ticket.unit(k)).collect()
+            } else {
+                arriving
+            },
             area: receive.area,
             labels: receive.labels,
         }))

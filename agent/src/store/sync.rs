@@ -173,6 +173,35 @@ impl Store {
             .unwrap_or_default())
     }
 
+    /// Lets go of tickets this site no longer holds (moved away, or the site no longer holds
+    /// every ticket): each goes with everything kept for it, its files once none is owed to
+    /// the server. A ticket with changes the server has not acknowledged stays until they are
+    /// sent. Returns how many went.
+    pub fn let_go(&self, ids: &[TicketId]) -> Result<usize, StoreError> {
+        let mut gone = 0;
+        for id in ids {
+            let Some(number) = self.tickets().number_of(*id)? else {
+                continue;
+            };
+            if self.kv.get(key(DIRTY, &number))?.is_some() {
+                tracing::info!(ticket = %number, "not held here any more; goes once its changes are sent");
+                continue;
+            }
+            let mut batch = Batch::default();
+            self.tickets().remove(&mut batch, *id)?;
+            batch.delete(key(ACKED, &number));
+            batch.delete(key(REFUSED, &number));
+            self.note_files_gone(&mut batch, &number);
+            self.kv.commit(batch)?;
+            tracing::info!(ticket = %number, "let go: the ticket is no longer held at this site");
+            gone += 1;
+        }
+        if gone > 0 {
+            self.drop_gone_files()?;
+        }
+        Ok(gone)
+    }
+
     /// Takes in the server's answer to a push of `sent` (each ticket with the local heads it
     /// had when sent). Returns the tickets to send again whole.
     pub fn take_push_results(

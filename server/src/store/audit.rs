@@ -32,6 +32,8 @@ pub enum AuditKind {
     UserRemoved,
     SiteAdded,
     SiteRevoked,
+    /// What a site holds was changed (its own work, or every ticket).
+    SiteHolds,
     Backup,
     /// An application to read archived tickets was filed, approved or refused.
     ApplicationFiled,
@@ -45,7 +47,7 @@ pub enum AuditKind {
 }
 
 impl AuditKind {
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::SignIn,
         Self::SignInRefused,
         Self::SignInLimited,
@@ -57,6 +59,7 @@ impl AuditKind {
         Self::UserRemoved,
         Self::SiteAdded,
         Self::SiteRevoked,
+        Self::SiteHolds,
         Self::Backup,
         Self::ApplicationFiled,
         Self::ApplicationApproved,
@@ -79,6 +82,7 @@ impl AuditKind {
             Self::UserRemoved => "user_removed",
             Self::SiteAdded => "site_added",
             Self::SiteRevoked => "site_revoked",
+            Self::SiteHolds => "site_holds",
             Self::Backup => "backup",
             Self::ApplicationFiled => "application_filed",
             Self::ApplicationApproved => "application_approved",

@@ -39,29 +39,52 @@ impl ServerStore {
         Ok(page)
     }
 
-    /// One page of the feed after `cursor`, read in one view.
+    /// One page of the feed after `cursor`, read in one view: the whole feed for a site that
+    /// holds every ticket, the site's own feed for one that holds its own work.
     fn page(
         &self,
         site: &SiteCode,
         cursor: u64,
         limit: usize,
     ) -> Result<PullResponse, ServerStoreError> {
+        let holds = self.holds(site)?;
         let head = self.feed_head()?;
         let cursor = cursor.min(head);
-        let last = cursor.saturating_add(MAX_POSITIONS).min(head);
+        // The positions read: at most MAX_POSITIONS of the whole feed; a site's own feed
+        // holds only what the page may send.
+        let (entries, last) = match holds {
+            super::Holds::All => {
+                let last = cursor.saturating_add(MAX_POSITIONS).min(head);
+                let range = self.kv.range(&feed_key(cursor + 1), &feed_key(last + 1));
+                (range, last)
+            }
+            super::Holds::Own => {
+                let range = self.kv.range(
+                    &scopes::site_feed_key(site, cursor + 1),
+                    &scopes::site_feed_key(site, head + 1),
+                );
+                (range, head)
+            }
+        };
+        let seq_of = |key: &[u8]| match holds {
+            super::Holds::All => feed_seq(key),
+            super::Holds::Own => scopes::site_feed_seq(site, key),
+        };
         // The positions after the cursor, each with the ticket to send for it: none for what
         // the site pushed itself (it holds that) or for a ticket this page sends already (sent
         // as it is now, which covers its later positions too).
         let mut positions: Vec<(u64, Option<TicketNumber>)> = Vec::new();
         let mut wanted: HashSet<TicketNumber> = HashSet::new();
-        for entry in self.kv.range(&feed_key(cursor + 1), &feed_key(last + 1)) {
+        let mut whole = true;
+        for entry in entries {
             let (key, value) = entry?;
-            let seq = feed_seq(&key);
+            let seq = seq_of(&key);
             let text = String::from_utf8_lossy(&value);
             let (number, origin) = text.split_once('\t').unwrap_or((&text, ""));
             let send = match TicketNumber::parse(number) {
                 Ok(number) if origin != site.as_str() && !wanted.contains(&number) => {
                     if wanted.len() == limit {
+                        whole = false;
                         break;
                     }
                     wanted.insert(number.clone());
@@ -85,6 +108,7 @@ impl ServerStore {
                     continue;
                 };
                 if !entries.is_empty() && bytes + entry.doc.len() > PAGE_BYTES {
+                    whole = false;
                     break 'page;
                 }
                 bytes += entry.doc.len();
@@ -97,12 +121,16 @@ impl ServerStore {
                 end = *seq;
             }
         }
+        if whole {
+            // Every position up to `last` was read: those of other sites' tickets too.
+            end = last;
+        }
         let more = end < head;
         self.pause_at(Point::BeforeDigest);
-        let digest = if more {
-            None
-        } else {
-            Some(self.tickets.digest()?)
+        let digest = match (more, holds) {
+            (true, _) => None,
+            (false, super::Holds::All) => Some(self.tickets.digest()?),
+            (false, super::Holds::Own) => Some(self.scope_digest(site)?),
         };
         Ok(PullResponse {
             entries,

@@ -47,6 +47,7 @@ impl ServerStore {
         self.kept
             .absorb(before, after, plan.ready.iter().map(|ready| &ready.office));
         self.note_ahead(&plan);
+        self.note_outside(origin, &plan);
         Ok(PushResponse {
             results: plan.answers,
         })
@@ -68,6 +69,36 @@ impl ServerStore {
                 tracing::info!(ticket = %number, %event, "a step dated ahead of the server's clock counts at its arrival");
                 if let Err(err) = self.record_at_office(number, kind, "server", now) {
                     tracing::warn!(ticket = %number, %event, error = %err, "a step dated ahead was not noted");
+                }
+            }
+        }
+    }
+
+    /// Notes, as the office, each step a written push brought from a site that did not hold
+    /// the ticket (an offline change made before the ticket moved away, or after): the step
+    /// is kept and shows as a conflict at the office and at every site that holds the ticket.
+    fn note_outside(&self, origin: &SiteCode, plan: &Plan) {
+        if plan.ready.iter().all(|ready| ready.outside.is_empty()) {
+            return;
+        }
+        match self.holds(origin) {
+            Ok(super::Holds::All) => return,
+            Ok(super::Holds::Own) => {}
+            Err(err) => {
+                tracing::warn!(site = %origin, error = %err, "steps from outside the scope not noted");
+                return;
+            }
+        }
+        let now = Utc::now();
+        for ready in &plan.ready {
+            let number = &ready.summary.number;
+            for event in &ready.outside {
+                let kind = rma_shared::EventKind::OutsideScope {
+                    event: event.clone(),
+                };
+                tracing::warn!(ticket = %number, site = %origin, %event, "a step from a site that does not hold the ticket: a conflict at the office");
+                if let Err(err) = self.record_at_office(number, kind, "server", now) {
+                    tracing::warn!(ticket = %number, %event, error = %err, "a step from outside the scope was not noted");
                 }
             }
         }
@@ -124,6 +155,7 @@ impl ServerStore {
             let summary = TicketSummary::from_derived(&doc, &derived);
             let saved = doc.save();
             let heads = Heads::of(&mut doc);
+            let holders = rma_shared::scope::holders(number, &derived.events);
             let mut batch = Batch::default();
             store.tickets.write_summarised(
                 &mut batch,
@@ -132,10 +164,20 @@ impl ServerStore {
                 &heads,
                 Some(&prior),
             )?;
+            let held = store.holders(number)?;
+            Self::write_holding(
+                &mut batch,
+                &super::scopes::Holding {
+                    id: summary.id,
+                    number,
+                    before: Some((&held, &prior.heads)),
+                    after: (&holders, &heads),
+                },
+            );
             let entries = crate::store::office::Entries::of(&doc, derived, store.keeps_report());
             entries.write(&mut batch, Some(&prior.summary), &summary);
             let seq = store.feed_head()? + 1;
-            batch.put(feed_key(seq), format!("{number}\t{OFFICE_SITE}"));
+            Self::put_on_feed(&mut batch, seq, number, OFFICE_SITE, &holders);
             Ok::<_, ServerStoreError>((batch, (seq, entries)))
         })?;
         self.kept.absorb(seq - 1, seq, std::iter::once(&entries));
@@ -161,7 +203,24 @@ impl ServerStore {
     /// only on the copies the plan read, so they are worked out before the feed's lock.
     fn ticket_writes(&self, plan: &Plan) -> Result<Batch, ServerStoreError> {
         let mut batch = Batch::default();
-        for ready in &plan.ready {
+        let numbers: Vec<TicketNumber> = plan
+            .ready
+            .iter()
+            .map(|ready| ready.summary.number.clone())
+            .collect();
+        let held = self.holders_many(&numbers)?;
+        for (ready, held) in plan.ready.iter().zip(held) {
+            // A ticket stored before scopes were kept is held where it was registered.
+            let held = held.unwrap_or_else(|| vec![ready.summary.number.site().clone()]);
+            Self::write_holding(
+                &mut batch,
+                &super::scopes::Holding {
+                    id: ready.summary.id,
+                    number: &ready.summary.number,
+                    before: ready.prior.as_ref().map(|prior| (&held[..], &prior.heads)),
+                    after: (&ready.holders, &ready.heads),
+                },
+            );
             self.tickets.write_summarised(
                 &mut batch,
                 ready.summary.clone(),
@@ -194,7 +253,13 @@ impl ServerStore {
         let mut seq = before;
         for ready in &plan.ready {
             seq += 1;
-            batch.put(feed_key(seq), format!("{}\t{origin}", ready.summary.number));
+            Self::put_on_feed(
+                batch,
+                seq,
+                &ready.summary.number,
+                origin.as_str(),
+                &ready.holders,
+            );
         }
         // A refusal shown for the site goes once its ticket is taken; most pushes have none to
         // take back, and a delete of a key that is not there costs a write all the same.
@@ -340,6 +405,10 @@ struct Ready {
     /// Steps dated after the latest time a step may be (a PC's clock ahead): the office
     /// notes each once the push is written, and they count at their arrival.
     ahead: Vec<rma_shared::EventId>,
+    /// The sites that hold it once written.
+    holders: Vec<SiteCode>,
+    /// Steps the push added that were recorded at a site not holding the ticket.
+    outside: Vec<rma_shared::EventId>,
     summary: TicketSummary,
     saved: Vec<u8>,
     heads: Heads,
@@ -356,8 +425,15 @@ impl Ready {
         report: bool,
     ) -> Result<Self, String> {
         let number = doc.number().clone();
+        let pushed: HashSet<rma_shared::EventId> = added.values().map(|e| e.id.clone()).collect();
         let derived = Derived::of_parsed(&doc, added)
             .map_err(|err| format!("ticket {number}: the server cannot read it ({err})"))?;
+        let holders = rma_shared::scope::holders(&number, &derived.events);
+        let outside = rma_shared::scope::recorded_outside(&number, &derived.events)
+            .into_iter()
+            .filter(|event| pushed.contains(&event.id))
+            .map(|event| event.id.clone())
+            .collect();
         let ahead = derived
             .events
             .iter()
@@ -372,6 +448,8 @@ impl Ready {
         }
         Ok(Self {
             ahead,
+            holders,
+            outside,
             notices,
             office: crate::store::office::Entries::of(&doc, derived, report),
             summary,

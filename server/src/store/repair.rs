@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use rma_shared::sync::{FeedEntry, FetchResponse, PAGE_BYTES, TreeNode};
-use rma_shared::{TicketId, TicketNumber, TicketStatus, TicketSummary};
+use rma_shared::{SiteCode, TicketId, TicketNumber, TicketStatus, TicketSummary};
 use rma_store::kv::Batch;
 
 use super::*;
@@ -17,15 +17,26 @@ impl ServerStore {
             .snapshot(|kv| Ok::<_, ServerStoreError>(TicketStore::over(kv.clone()).tree(prefix)?))
     }
 
-    /// Tickets by id, as many as fit in a page (at least one).
-    pub fn fetch(&self, ids: &[TicketId]) -> Result<FetchResponse, ServerStoreError> {
-        self.kv.snapshot(|kv| self.within(kv).fetch_in_view(ids))
+    /// Tickets by id that `site` holds, as many as fit in a page (at least one).
+    pub fn fetch(
+        &self,
+        site: &SiteCode,
+        ids: &[TicketId],
+    ) -> Result<FetchResponse, ServerStoreError> {
+        self.kv.snapshot(|kv| self.within(kv).fetch_in_view(site, ids))
     }
 
-    fn fetch_in_view(&self, ids: &[TicketId]) -> Result<FetchResponse, ServerStoreError> {
+    fn fetch_in_view(
+        &self,
+        site: &SiteCode,
+        ids: &[TicketId],
+    ) -> Result<FetchResponse, ServerStoreError> {
         let mut response = FetchResponse::default();
         let mut bytes = 0;
         for (i, id) in ids.iter().enumerate() {
+            if !self.site_holds(site, *id)? {
+                continue;
+            }
             let Some(number) = self.tickets.number_of(*id)? else {
                 continue;
             };
@@ -123,7 +134,7 @@ impl ServerStore {
             if !on_feed.contains(&number) {
                 seq += 1;
                 tracing::warn!(ticket = %number, position = seq, "the ticket was missing from the feed; put back on it");
-                batch.put(feed_key(seq), format!("{number}\tserver"));
+                Self::put_on_feed(&mut batch, seq, &number, "server", &self.holders(&number)?);
                 missing.push(number);
             }
         }

@@ -25,6 +25,9 @@ pub struct Site {
     /// The site's clock minus the server's, in milliseconds, at its last sync.
     #[serde(default)]
     pub clock_offset_ms: Option<i64>,
+    /// Which tickets it holds: its own work (the default) or every ticket.
+    #[serde(default)]
+    pub holds: super::scopes::Holds,
 }
 
 /// A ticket the server refused from a site, and why; kept until a push of it is accepted.
@@ -52,10 +55,21 @@ pub enum TokenCheck {
 }
 
 impl ServerStore {
-    /// Enrolls a site; returns its token, which is stored only as a hash.
+    /// Enrolls a site that holds its own work; returns its token, which is stored only as a
+    /// hash.
     pub fn add_site(
         &self,
         code: &SiteCode,
+        now: DateTime<Utc>,
+    ) -> Result<String, ServerStoreError> {
+        self.add_site_holding(code, super::scopes::Holds::Own, now)
+    }
+
+    /// Enrolls a site that holds `holds`; returns its token, which is stored only as a hash.
+    pub fn add_site_holding(
+        &self,
+        code: &SiteCode,
+        holds: super::scopes::Holds,
         now: DateTime<Utc>,
     ) -> Result<String, ServerStoreError> {
         if code.as_str() == OFFICE_SITE {
@@ -75,6 +89,7 @@ impl ServerStore {
             cursor: 0,
             pending: None,
             clock_offset_ms: None,
+            holds,
         };
         let mut batch = Batch::default();
         put_site(&mut batch, &site);
@@ -220,7 +235,7 @@ fn actor_key(actor: &ActorId) -> String {
 }
 
 /// Writes a site, and its row in the report.
-fn put_site(batch: &mut Batch, site: &Site) {
+pub(super) fn put_site(batch: &mut Batch, site: &Site) {
     batch.put(
         site_key(&site.code),
         serde_json::to_vec(site).expect("sites serialise"),

@@ -1375,6 +1375,7 @@ audit-kind = { $kind ->
     [user_removed] person removed
     [site_added] site enrolled
     [site_revoked] site revoked
+    [site_holds] site set to hold
     [application_filed] access application filed
     [application_approved] access application approved
     [application_refused] access application refused
@@ -1670,3 +1671,15 @@ refusal-hand_over_to_self = a ticket is handed over to another site, not to the 
 refusal-cannot_hand_over = unit { $unit } { $phrase }: it cannot be handed over now (packed, shipped or already on its way)
 refusal-in_transit = unit { $unit } is on its way to { $site }: { $site } takes it in with its receiving check first
 refusal-outside_scope = it was recorded at { $site }, which did not hold the ticket then (the ticket had been handed over elsewhere); settle it with the site that holds it
+server-site-holds = { $code } holds { $holds ->
+    [all] every site's tickets.
+   *[own] its own tickets: those registered there and those handed over to it.
+}
+server-site-holds-next = The site receives what it now holds at its next sync, and lets go of the other tickets once their changes are sent.
+sites-holds = Holds
+sites-holds-what = { $holds ->
+    [all] all
+   *[own] own work
+}
+bench-f-hand-over-to = To site (its code, e.g. RC1)
+bench-f-hand-over-leave = This site lets the ticket go (it moves there entirely)

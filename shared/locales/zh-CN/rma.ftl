@@ -1258,6 +1258,7 @@ audit-kind = { $kind ->
     [user_removed] 删除人员
     [site_added] 注册站点
     [site_revoked] 撤销站点
+    [site_holds] 更改站点持有范围
     [application_filed] 提交查阅申请
     [application_approved] 批准查阅申请
     [application_refused] 驳回查阅申请
@@ -1547,3 +1548,15 @@ refusal-hand_over_to_self = 工单只能移交给其他站点，不能移交给�
 refusal-cannot_hand_over = 设备 { $unit } { $phrase }：现在不能移交（已包装、已发货或已在途中）
 refusal-in_transit = 设备 { $unit } 正在送往 { $site }：须先由 { $site } 做收货检查
 refusal-outside_scope = 此步骤在 { $site } 记录，而当时该站点不持有此工单（工单已移交他处）；请与持有工单的站点处理
+server-site-holds = { $code } 持有{ $holds ->
+    [all] 所有站点的工单。
+   *[own] 自己的工单：在该站点登记的和移交给它的。
+}
+server-site-holds-next = 该站点下次同步时收到现在持有的工单；其他工单在其修改发送后即不再保留。
+sites-holds = 持有
+sites-holds-what = { $holds ->
+    [all] 全部
+   *[own] 本站工作
+}
+bench-f-hand-over-to = 移交给站点（站点代码，如 RC1）
+bench-f-hand-over-leave = 本站不再持有此工单（整单转到对方）
