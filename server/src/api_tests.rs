@@ -413,7 +413,13 @@ async fn a_push_whose_client_goes_away_finishes_before_any_other_writes() {
     assert_eq!(numbers.len(), 8, "{numbers:?}");
     let distinct: std::collections::HashSet<_> = numbers.iter().collect();
     assert_eq!(distinct.len(), 8, "every ticket once: {numbers:?}");
-    // A site that holds nothing receives every ticket, and its digest is the server's.
+    // A site that holds every ticket and holds nothing yet receives every ticket, and its
+    // digest is the server's.
+    let hq = SiteCode::parse("HQ").unwrap();
+    f.state
+        .store
+        .add_site_holding(&hq, crate::store::Holds::All, Utc::now())
+        .unwrap();
     let page = f
         .state
         .store

@@ -60,7 +60,7 @@ pub(crate) mod test_support {
     use rma_shared::SiteCode;
     use rma_shared::automerge::ActorId;
 
-    use crate::store::{Location, ServerStore};
+    use crate::store::{Holds, Location, ServerStore};
 
     /// Where a test's store is: the data folder `dir` (sled), or, with
     /// `RMA_TEST_BACKEND=postgres`, a new database on the cluster at `RMA_TEST_DATABASE`
@@ -93,12 +93,14 @@ pub(crate) mod test_support {
         ActorId::from(format!("{site}-test-installation").as_bytes())
     }
 
-    /// Enrols WH1 and WH2, each bound to its test installation; returns their tokens.
+    /// Enrols WH1 (its own work) and WH2 (every ticket), each bound to its test installation;
+    /// returns their tokens.
     pub fn enrol(store: &ServerStore) -> (String, String) {
         let now = chrono::Utc::now();
-        let mut tokens = ["WH1", "WH2"].map(|code| {
+        // WH2 holds every site's tickets (a repair centre): it receives what WH1 pushes.
+        let mut tokens = [("WH1", Holds::Own), ("WH2", Holds::All)].map(|(code, holds)| {
             let site = SiteCode::parse(code).unwrap();
-            let token = store.add_site(&site, now).unwrap();
+            let token = store.add_site_holding(&site, holds, now).unwrap();
             store.bind_actor(&site, &actor_of(code)).unwrap();
             token
         });

@@ -229,6 +229,10 @@ pub enum EventKind {
         note: Option<String>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         leave: bool,
+        /// With `leave`: every event the handing copy held (filled in when it is recorded). A
+        /// step made at this site without knowing it had let the ticket go is not among them.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        covers: Vec<EventId>,
     },
     /// The office noted a step recorded at a site that did not hold the ticket when the step
     /// reached the server (an offline change from outside its scope): the step is a conflict

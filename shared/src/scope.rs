@@ -6,7 +6,7 @@
 //! ticket goes when it is written, and every site that holds it agree on it.
 
 use crate::event::{Event, EventKind};
-use crate::ids::{SiteCode, TicketNumber};
+use crate::ids::{EventId, SiteCode, TicketNumber};
 
 /// The sites that hold ticket `number` with `events` (in the document's order): the site
 /// that registered it, and each site it was handed over to; a site that handed it over with
@@ -23,22 +23,38 @@ pub fn holders<'a>(
     sites
 }
 
-/// The events recorded at a site that did not hold the ticket at that point of its events
-/// (a site the ticket had moved away from, or never came to). Whether such a step is outside
-/// the scope also depends on whether the site holds every ticket, which the server decides.
-pub fn recorded_outside<'a>(
-    number: &TicketNumber,
-    events: impl IntoIterator<Item = &'a Event>,
-) -> Vec<&'a Event> {
-    let mut sites = vec![number.site().clone()];
-    let mut outside = Vec::new();
-    for event in events {
-        if !sites.contains(&event.site) {
-            outside.push(event);
-        }
-        hand_over(&mut sites, event);
+/// Of the steps a push from `site` added (`added`), those made outside the ticket's scope:
+/// `site` does not hold the ticket (`holders`, after the push), and the step is not one it
+/// made before it let the ticket go (a hand-over with `leave` lists every step its copy
+/// held). Whether the site holds every ticket, which makes nothing outside, is the server's
+/// to say.
+pub fn outside<'a>(
+    site: &SiteCode,
+    holders: &[SiteCode],
+    events: &'a [Event],
+    added: &std::collections::HashSet<EventId>,
+) -> Vec<&'a EventId> {
+    if holders.contains(site) {
+        return Vec::new();
     }
-    outside
+    let mut before_leaving: std::collections::HashSet<&EventId> = Default::default();
+    for event in events {
+        if let EventKind::HandedOver {
+            leave: true,
+            covers,
+            ..
+        } = &event.kind
+            && &event.site == site
+        {
+            before_leaving.insert(&event.id);
+            before_leaving.extend(covers);
+        }
+    }
+    events
+        .iter()
+        .filter(|e| &e.site == site && added.contains(&e.id) && !before_leaving.contains(&e.id))
+        .map(|e| &e.id)
+        .collect()
 }
 
 fn hand_over(sites: &mut Vec<SiteCode>, event: &Event) {
@@ -71,6 +87,7 @@ mod tests {
                 tracking: None,
                 note: None,
                 leave,
+                covers: Vec::new(),
             },
             site(from),
             "ann",
@@ -93,29 +110,26 @@ mod tests {
     }
 
     #[test]
-    fn a_step_at_a_site_the_ticket_left_or_never_reached_is_recorded_outside() {
-        let number = TicketNumber::parse("WH1-2026-00001").unwrap();
-        let step = |at: &str| {
-            Event::new(
-                EventKind::Resumed,
-                site(at),
-                "bob",
-                Utc::now(),
-            )
-        };
-        let events = [
-            step("WH1"),
-            step("RC1"),
-            hand_over("WH1", "RC1", true),
-            step("RC1"),
-            step("WH1"),
-        ];
-        let outside: Vec<&str> = recorded_outside(&number, &events)
-            .iter()
-            .map(|e| e.site.as_str())
-            .collect();
-        assert_eq!(outside, ["RC1", "WH1"]);
-        assert_eq!(recorded_outside(&number, &events)[0].id, events[1].id);
-        assert_eq!(recorded_outside(&number, &events)[1].id, events[4].id);
+    fn a_step_from_a_site_that_does_not_hold_the_ticket_is_outside_unless_made_before_it_left() {
+        let step = |at: &str| Event::new(EventKind::Resumed, site(at), "bob", Utc::now());
+        let before = step("WH1");
+        let mut leaving = hand_over("WH1", "WH2", true);
+        if let EventKind::HandedOver { covers, .. } = &mut leaving.kind {
+            covers.push(before.id.clone());
+        }
+        let unaware = step("WH1");
+        let stranger = step("WH3");
+        let events = vec![before.clone(), unaware.clone(), leaving.clone(), stranger.clone()];
+        let added = events.iter().map(|e| e.id.clone()).collect();
+        let holders = [site("WH2")];
+        assert_eq!(
+            outside(&site("WH1"), &holders, &events, &added),
+            vec![&unaware.id],
+            "the step it made unaware of its own hand-over, wherever the merge placed it"
+        );
+        assert_eq!(outside(&site("WH3"), &holders, &events, &added), vec![&stranger.id]);
+        assert!(outside(&site("WH2"), &holders, &events, &added).is_empty());
+        let only_before = [before.id.clone()].into_iter().collect();
+        assert!(outside(&site("WH1"), &holders, &events, &only_before).is_empty());
     }
 }

@@ -317,8 +317,14 @@ impl TicketDoc {
         let events = self.readable_events();
         let mut flow = Workflow::derive(self.number.clone(), &events);
         flow.apply(&event)?;
-        if let EventKind::Archived { covers, .. } = &mut event.kind {
-            *covers = events.iter().map(|e| e.id.clone()).collect();
+        match &mut event.kind {
+            EventKind::Archived { covers, .. }
+            | EventKind::HandedOver {
+                leave: true,
+                covers,
+                ..
+            } => *covers = events.iter().map(|e| e.id.clone()).collect(),
+            _ => {}
         }
         if let EventKind::Edited { field, value } = &event.kind {
             self.doc

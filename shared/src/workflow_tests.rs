@@ -642,6 +642,7 @@ fn sample(flow: &Workflow, action: Action) -> Option<EventKind> {
             tracking: None,
             note: None,
             leave: false,
+            covers: Vec::new(),
         },
         Action::Close => EventKind::Closed { note: None },
         Action::Archive => archived(),
@@ -719,6 +720,7 @@ fn handed_over(to: &str, units: &[u32]) -> EventKind {
         tracking: Some("SF1".into()),
         note: None,
         leave: false,
+        covers: Vec::new(),
     }
 }
 

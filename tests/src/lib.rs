@@ -81,8 +81,21 @@ impl Agent {
     /// A new agent for `site` of `server`, which it reaches at `url` (a proxy, say).
     pub fn enrolled_at(site: &str, server: &Server, url: &str) -> Self {
         let token = server.add_site(site);
+        Self::with_token(site, url, &token)
+    }
+
+    /// A new agent for `site`, enrolled with `server` as a site that holds every site's
+    /// tickets (`rma-server site add CODE --holds all`): a repair centre, or a second site
+    /// that works on the same tickets.
+    pub fn enrolled_holding_all(site: &str, server: &Server) -> Self {
+        let token = server.add_site_holding(site, "all");
+        Self::with_token(site, &server.url, &token)
+    }
+
+    /// A new installation of `site` with the site's `token`, reaching the server at `url`.
+    pub fn with_token(site: &str, url: &str, token: &str) -> Self {
         let agent = Self::new();
-        agent.ok(&["init", "--site", site, "--server", url, "--token", &token]);
+        agent.ok(&["init", "--site", site, "--server", url, "--token", token]);
         agent
     }
 
@@ -400,9 +413,14 @@ impl Server {
             .expect("rma-server runs")
     }
 
-    /// Enrols a site; returns its token.
+    /// Enrols a site that holds its own work; returns its token.
     pub fn add_site(&self, code: &str) -> String {
-        let out = self.command(&["site", "add", code, "--json"]);
+        self.add_site_holding(code, "own")
+    }
+
+    /// Enrols a site that holds `holds` (`own` or `all`); returns its token.
+    pub fn add_site_holding(&self, code: &str, holds: &str) -> String {
+        let out = self.command(&["site", "add", code, "--holds", holds, "--json"]);
         assert!(
             out.status.success(),
             "{}",

@@ -1,8 +1,9 @@
-//! Convergence through the real stores: 3-4 agents, each with its own sled store, work
-//! offline on shared tickets (among them two sites inspecting one unit, pass and fail, at the
-//! same time) and sync with one server store in random orders, with requests and answers cut
-//! at random points. Afterwards every agent holds the same documents as the server, derives
-//! the same states, and agrees on the digest. Every id, actor and time comes from proptest's
+//! Convergence through the real stores: 3-4 agents, each with its own sled store and holding
+//! its own work, hand tickets over to one another and work offline on the tickets they share
+//! (among them two sites inspecting one unit, pass and fail, at the same time) and sync with
+//! one server store in random orders, with requests and answers cut at random points.
+//! Afterwards every agent holds exactly the tickets of its scope, each as the server holds it,
+//! derives the same states, and agrees with the server on its scope's digest. Every id, actor and time comes from proptest's
 //! random source, so a failing case replays and shrinks.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,7 +17,9 @@ use rma_shared::automerge::ActorId;
 use rma_shared::event::{
     Assessment, EventKind, Receiving, RegistrationField, RepairRecord, Verdict,
 };
-use rma_shared::sync::{FetchResponse, PullResponse, PushRequest, PushResponse, TreeNode};
+use rma_shared::sync::{
+    FetchResponse, PullResponse, PushRequest, PushResponse, ScopeResponse, TreeNode,
+};
 use rma_shared::{DeadlineSettings, Event, EventId, SiteCode, TicketId, TicketNumber, TicketView};
 
 /// The server's sync endpoints in-process, on a real server store, for one site: the `n`-th
@@ -68,11 +71,17 @@ impl Transport for InProcess<'_> {
     }
 
     fn tree(&self, prefix: &[u8]) -> Result<(TreeNode, usize), SyncError> {
-        Ok((self.call(|| self.server.tree(prefix).unwrap())?, 0))
+        let node = self.call(|| self.server.scoped_tree(&self.site, prefix).unwrap())?;
+        Ok((node, 0))
     }
 
     fn fetch(&self, ids: Vec<TicketId>) -> Result<(FetchResponse, usize), SyncError> {
-        Ok((self.call(|| self.server.fetch(&ids).unwrap())?, 0))
+        Ok((self.call(|| self.server.fetch(&self.site, &ids).unwrap())?, 0))
+    }
+
+    fn scope(&self, ids: Vec<TicketId>) -> Result<(ScopeResponse, usize), SyncError> {
+        let outside = self.call(|| self.server.outside_scope(&self.site, &ids).unwrap())?;
+        Ok((ScopeResponse { outside }, 0))
     }
 }
 
@@ -102,7 +111,7 @@ fn ops(agents: usize) -> impl Strategy<Value = Vec<Op>> {
     prop::collection::vec(op, 5..40)
 }
 
-const STEPS: usize = 10;
+const STEPS: usize = 11;
 
 /// Step `step` of a ticket's path, for its one unit.
 fn step(number: &TicketNumber, step: usize, site: &SiteCode) -> EventKind {
@@ -146,6 +155,16 @@ fn step(number: &TicketNumber, step: usize, site: &SiteCode) -> EventKind {
             reason: "parts".into(),
         },
         8 => EventKind::Resumed,
+        // Sent on to the hub (S0), or from it to S1: both hold it from then on.
+        9 => EventKind::HandedOver {
+            to: SiteCode::parse(if site.as_str() == "S0" { "S1" } else { "S0" }).unwrap(),
+            units: Vec::new(),
+            carrier: None,
+            tracking: None,
+            note: None,
+            leave: false,
+            covers: Vec::new(),
+        },
         _ => EventKind::Edited {
             field: RegistrationField::Contact,
             value: format!("phone of {site}"),
@@ -254,14 +273,33 @@ proptest! {
             let all = tickets.digest().unwrap();
             prop_assert_eq!(*all.as_bytes(), tickets.digest_of_parts().unwrap());
         }
-        let all = numbers(&sites[order[0]].store);
+        let everything: Vec<TicketNumber> = server
+            .tickets()
+            .all_indexed()
+            .unwrap()
+            .into_iter()
+            .map(|(_, number, _)| number)
+            .collect();
         for site in &sites {
+            let code = site.store.site();
             let report = sync(site, &server, None).unwrap();
-            prop_assert!(report.verified, "site {} disagrees: {report:?}", site.store.site());
+            prop_assert!(report.verified, "site {} disagrees: {report:?}", code);
             prop_assert_eq!(report.repaired, 0);
-            prop_assert_eq!(site.store.tickets().digest().unwrap(), expected);
-            prop_assert_eq!(&numbers(&site.store), &all);
+            // Exactly its scope: the tickets whose events name it as a holder.
+            let mut scope: Vec<TicketNumber> = everything
+                .iter()
+                .filter(|n| server.holders(n).unwrap().contains(code))
+                .cloned()
+                .collect();
+            scope.sort_by_key(|n| (n.site().to_string(), n.seq()));
+            let all = numbers(&site.store);
+            prop_assert_eq!(&all, &scope, "site {} holds other than its scope", code);
+            let ours = site.store.tickets().digest().unwrap();
+            prop_assert_eq!(ours, server.scope_digest(code).unwrap());
             for number in &all {
+                let events = server.tickets().read(number).unwrap().unwrap().1.readable_events();
+                let holders = rma_shared::scope::holders(number, &events);
+                prop_assert!(holders.contains(code), "{} does not hold {}", code, number);
                 let here = view(&site.store, number);
                 let (_, mut at_server) = server.tickets().read(number).unwrap().unwrap();
                 let mut local = site.store.load(number).unwrap();

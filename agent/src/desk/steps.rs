@@ -304,6 +304,7 @@ impl Desk {
                     tracking: text(hand.tracking),
                     note: text(hand.note),
                     leave: hand.leave,
+                    covers: Vec::new(),
                 },
             ),
         }

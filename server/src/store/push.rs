@@ -421,6 +421,7 @@ impl Ready {
         heads: Heads,
         prior: Option<Prior>,
         (first_copy, added): (Option<Vec<u8>>, sync::Added),
+        origin: &SiteCode,
         latest: DateTime<Utc>,
         report: bool,
     ) -> Result<Self, String> {
@@ -429,10 +430,9 @@ impl Ready {
         let derived = Derived::of_parsed(&doc, added)
             .map_err(|err| format!("ticket {number}: the server cannot read it ({err})"))?;
         let holders = rma_shared::scope::holders(&number, &derived.events);
-        let outside = rma_shared::scope::recorded_outside(&number, &derived.events)
+        let outside = rma_shared::scope::outside(origin, &holders, &derived.events, &pushed)
             .into_iter()
-            .filter(|event| pushed.contains(&event.id))
-            .map(|event| event.id.clone())
+            .cloned()
             .collect();
         let ahead = derived
             .events
@@ -608,6 +608,7 @@ fn check_ticket(
             heads.clone(),
             state.prior,
             (state.first_copy, state.added),
+            origin,
             latest,
             report,
         ) {

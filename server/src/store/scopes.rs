@@ -144,8 +144,8 @@ impl ServerStore {
             .collect())
     }
 
-    /// The digest of the tickets `site` holds.
-    pub(crate) fn scope_digest(&self, site: &SiteCode) -> Result<Digest, ServerStoreError> {
+    /// The digest of the tickets `site` holds (of its own work, whatever it is set to hold).
+    pub fn scope_digest(&self, site: &SiteCode) -> Result<Digest, ServerStoreError> {
         Ok(Digest::from_bytes(self.kv.register(digest_key(site))?))
     }
 

@@ -1683,3 +1683,28 @@ sites-holds-what = { $holds ->
 }
 bench-f-hand-over-to = To site (its code, e.g. RC1)
 bench-f-hand-over-leave = This site lets the ticket go (it moves there entirely)
+
+help-rma-agent-hand-over = Send a ticket (and units) to another site, e.g. the repair centre, or back.
+help-rma-agent-hand-over--to = The site that takes the ticket (its code, e.g. RC1)
+help-rma-agent-hand-over--units = The units sent along (separate with commas); none: only the ticket's records go
+help-rma-agent-hand-over--carrier = Who carries the units
+help-rma-agent-hand-over--tracking = The carrier's tracking number
+help-rma-agent-hand-over--note = A note for the other site
+help-rma-agent-hand-over--leave = This site lets the ticket go: it moves to the other site entirely
+help-rma-agent-hand-over-examples =
+    Examples:
+      rma-agent hand-over WH1-2026-00001 --to RC1 --units WH1-2026-00001-1,WH1-2026-00001-2 \
+        --carrier "SF Express" --tracking SF1234567890 --note "board fault, needs the repair centre"
+      rma-agent hand-over WH1-2026-00001 --to WH2 --leave
+help-rma-server-site-holds = Change which tickets a site holds. At its next sync it receives the tickets it now holds and lets go of the others once their changes are sent.
+help-rma-server-site-holds--code = The site's code, e.g. RC1
+help-rma-server-site-holds--holds = own: the tickets registered there and those handed over to it; all: every site's
+help-rma-server-site-add--holds = Which tickets the site holds: own (those registered there and those handed over to it) or all (every site's)
+help-rma-server-site-add-examples =
+    Examples:
+      rma-server site add WH1                # a branch: holds its own tickets and those handed over to it
+      rma-server site add RC1 --holds all    # a repair centre that works on every branch's returns
+help-rma-server-site-holds-examples =
+    Example:
+      rma-server site holds RC1 all
+      rma-server site holds RC1 own

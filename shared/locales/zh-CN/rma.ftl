@@ -1560,3 +1560,28 @@ sites-holds-what = { $holds ->
 }
 bench-f-hand-over-to = 移交给站点（站点代码，如 RC1）
 bench-f-hand-over-leave = 本站不再持有此工单（整单转到对方）
+
+help-rma-agent-hand-over = 把工单（及设备）移交给其他站点，如维修中心，或移交回来。
+help-rma-agent-hand-over--to = 接收工单的站点（站点代码，如 RC1）
+help-rma-agent-hand-over--units = 随附的设备（用逗号分隔）；不填：只移交工单记录
+help-rma-agent-hand-over--carrier = 承运商
+help-rma-agent-hand-over--tracking = 运单号
+help-rma-agent-hand-over--note = 给对方站点的备注
+help-rma-agent-hand-over--leave = 本站不再持有此工单：整单转到对方站点
+help-rma-agent-hand-over-examples =
+    示例：
+      rma-agent hand-over WH1-2026-00001 --to RC1 --units WH1-2026-00001-1,WH1-2026-00001-2 \
+        --carrier "顺丰速运" --tracking SF1234567890 --note "主板故障，需维修中心处理"
+      rma-agent hand-over WH1-2026-00001 --to WH2 --leave
+help-rma-server-site-holds = 更改站点持有哪些工单。该站点下次同步时收到现在持有的工单；其他工单在其修改发送后即不再保留。
+help-rma-server-site-holds--code = 站点代码，例如 RC1
+help-rma-server-site-holds--holds = own：在该站点登记的和移交给它的工单；all：所有站点的工单
+help-rma-server-site-add--holds = 站点持有哪些工单：own（在该站点登记的和移交给它的）或 all（所有站点的）
+help-rma-server-site-add-examples =
+    示例：
+      rma-server site add WH1                # 分支站点：持有自己的工单和移交给它的工单
+      rma-server site add RC1 --holds all    # 维修中心：处理所有分支的返修
+help-rma-server-site-holds-examples =
+    示例：
+      rma-server site holds RC1 all
+      rma-server site holds RC1 own
