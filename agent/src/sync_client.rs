@@ -167,12 +167,19 @@ pub struct Connection {
     client: Client,
     link: ServerLink,
     site: String,
+    /// This installation's Automerge actor, in hex ([`INSTALLATION`]).
+    installation: String,
     /// This PC's clock against the server's, measured by the last answer with a `Date`.
     clock: std::sync::Mutex<Option<Reading>>,
 }
 
 /// The header a pull carries this PC's own clock in: the server notes each site's offset.
 pub const LOCAL_TIME: &str = "rma-local-time";
+
+/// The header naming the installation that sends a push or a pull (its Automerge actor, in
+/// hex): the server leaves out of a pull only what this installation pushed itself, so a
+/// second PC of a site receives what the first one pushed.
+pub const INSTALLATION: &str = rma_shared::sync::INSTALLATION_HEADER;
 
 /// Measures this PC's clock against the server's by an answer's `Date` header, the request
 /// having been sent at `sent` by this PC's clock.
@@ -194,12 +201,18 @@ impl Connection {
     /// Connects `store`'s site to the server it is enrolled with.
     pub fn open(store: &Store) -> Result<Self, SyncError> {
         let link = store.server()?.ok_or(SyncError::NotEnrolled)?;
-        Ok(Self {
+        Ok(Self::with_link(store, link))
+    }
+
+    /// Connects `store`'s site to the server at `link`.
+    pub fn with_link(store: &Store, link: ServerLink) -> Self {
+        Self {
             client: client(&link),
             link,
             site: store.site().to_string(),
+            installation: store.actor().to_hex_string(),
             clock: std::sync::Mutex::default(),
-        })
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -236,6 +249,7 @@ impl Connection {
             .post(self.url(path))
             .bearer_auth(&self.link.token)
             .header("content-type", sync::CONTENT_TYPE)
+            .header(INSTALLATION, &self.installation)
             .body(body)
             .send()
             .map_err(|e| self.unreachable(e))?;
@@ -281,6 +295,7 @@ impl Connection {
             .get(self.url(path_and_query))
             .bearer_auth(&self.link.token)
             .header(LOCAL_TIME, sent.to_rfc3339())
+            .header(INSTALLATION, &self.installation)
             .send()
             .map_err(|e| self.unreachable(e))?;
         if let Some(measured) = reading(sent, response.headers()) {

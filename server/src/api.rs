@@ -229,10 +229,16 @@ pub(crate) async fn push(
     body: Body,
 ) -> Result<Response, ApiError> {
     let site = authenticate_as(&state, &headers, &site).await?;
+    let installation = installation(&headers)?;
     let request: PushRequest = sync_body(&headers, body, state.settings.max_body_bytes).await?;
     let writer = state.clone();
     let origin = site.clone();
-    let response = blocking(move || writer.store.push(&origin, &request)).await?;
+    let response = blocking(move || {
+        writer
+            .store
+            .push_from(&origin, installation.as_deref(), &request)
+    })
+    .await?;
     let accepted = response
         .results
         .iter()
@@ -345,6 +351,32 @@ pub(crate) async fn scope(
     Ok(binary(sync::encode(&sync::ScopeResponse { outside })))
 }
 
+/// The installation a push or pull names ([`sync::INSTALLATION_HEADER`]): hex digits, or
+/// none from an agent of an earlier version.
+fn installation(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(sync::INSTALLATION_HEADER) else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(text)
+            if !text.is_empty()
+                && text.len() <= sync::MAX_INSTALLATION
+                && text.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            Ok(Some(text.to_ascii_lowercase()))
+        }
+        _ => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_installation",
+            format!(
+                "{} is the installation's actor: 1 to {} hex digits",
+                sync::INSTALLATION_HEADER,
+                sync::MAX_INSTALLATION
+            ),
+        )),
+    }
+}
+
 fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) {
         return None;
@@ -396,6 +428,7 @@ pub(crate) async fn pull(
     let told = crate::store::Told {
         pending: query.pending,
         local_time,
+        installation: installation(&headers)?,
     };
     let reader = state.clone();
     let response = blocking(move || {

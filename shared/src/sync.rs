@@ -36,6 +36,14 @@ use automerge::ActorId;
 use crate::ids::{SiteCode, TicketId, TicketNumber};
 use crate::ticket::{DocError, TicketDoc};
 
+/// The header naming the installation that sends a push or a pull: its Automerge actor, in
+/// hex (at most [`MAX_INSTALLATION`] characters). A pull leaves out only what that
+/// installation pushed itself, so a second PC of a site receives what the first pushed.
+pub const INSTALLATION_HEADER: &str = "rma-installation";
+
+/// The longest installation name a server takes.
+pub const MAX_INSTALLATION: usize = 128;
+
 /// The content type of every sync body.
 pub const CONTENT_TYPE: &str = "application/vnd.rma.sync+postcard";
 

@@ -54,6 +54,8 @@ fn the_archive_walk_from_a_site_to_disposal() {
         "--liability",
         "quality-defect",
     ]);
+    // WH2 holds it because it was handed over (each site holds its own work).
+    wh1.ok(&["hand-over", &late, "--to", "WH2"]);
     wh1.ok(&["cancel", &late, "--reason", "customer withdrew"]);
     wh1.ok(&["sync"]);
     wh2.ok(&["sync"]);
@@ -90,8 +92,9 @@ fn the_archive_walk_from_a_site_to_disposal() {
     let report = wh2.json(&["sync"]);
     assert_eq!(report["pushed"], 1, "{report}");
     assert_eq!(wh2.json(&["show", &late])["archived_at_server"], true);
-    // A fresh site receives only that the tickets are archived, and agrees with the server.
-    let wh3 = Agent::enrolled("WH3", &server);
+    // A fresh site that holds every ticket receives only that they are archived, and agrees
+    // with the server.
+    let wh3 = Agent::enrolled_holding_all("WH3", &server);
     let report = wh3.json(&["sync"]);
     assert_eq!(report["verified"], true, "{report}");
     assert_eq!(wh3.json(&["show", &kept])["archived_at_server"], true);
@@ -295,12 +298,13 @@ fn the_archive_walk_from_a_site_to_disposal() {
     assert!(log.contains(&expired) && log.contains("zhou"), "{log}");
     assert!(audit(&server, &zhou, "what=disposal_proposed").contains("kim"));
 
-    // Every site still agrees with the server, and a new one receives the tombstone.
+    // Every site still agrees with the server, and a new one that holds every ticket
+    // receives the tombstone.
     for agent in [&wh1, &wh2] {
         let report = agent.json(&["sync"]);
         assert_eq!(report["verified"], true, "{report}");
     }
-    let wh4 = Agent::enrolled("WH4", &server);
+    let wh4 = Agent::enrolled_holding_all("WH4", &server);
     let report = wh4.json(&["sync"]);
     assert_eq!(report["verified"], true, "{report}");
     let tomb: Value = wh4.json(&["show", &expired]);

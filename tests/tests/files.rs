@@ -56,7 +56,8 @@ fn office_file(server: &Server, ticket: &str, sha: &str) -> reqwest::blocking::R
 fn a_photo_taken_offline_reaches_the_office_and_another_site_opens_it_once() {
     let server = Server::start();
     let here = Agent::enrolled("WH1", &server);
-    let there = Agent::enrolled("WH2", &server);
+    // WH2 holds every site's tickets (a repair centre), WH1's among them.
+    let there = Agent::enrolled_holding_all("WH2", &server);
     let ticket = here.intake("Acme Ltd", 1);
     let dir = tempfile::tempdir().expect("a temp dir");
     // A phone's photo: taken sideways (EXIF orientation 6) with its GPS position.
@@ -375,7 +376,7 @@ fn an_archived_tickets_files_leave_the_sites_are_read_in_place_with_a_grant_and_
     server.add_head("zhou", "sales", PASSWORD);
     server.add_user("kim", "after_sales", PASSWORD);
     let wh1 = Agent::enrolled("WH1", &server);
-    let wh2 = Agent::enrolled("WH2", &server);
+    let wh2 = Agent::enrolled_holding_all("WH2", &server);
     let dir = tempfile::tempdir().expect("a temp dir");
     let photo = file(&dir, "unit.jpg", &photo_with_exif(64, 48, 1));
     let kept = wh1.intake("Acme Ltd", 1);
@@ -610,8 +611,9 @@ fn uploads_killed_on_either_side_at_seeded_points_leave_the_file_whole_and_once(
             .len(),
         1
     );
-    // A fresh site receives the ticket with its one reference, and the file whole.
-    let fresh = Agent::enrolled("WH2", &server);
+    // A fresh site that holds every ticket receives the ticket with its one reference, and
+    // the file whole.
+    let fresh = Agent::enrolled_holding_all("WH2", &server);
     fresh.ok(&["sync"]);
     assert_eq!(attachments(&fresh, &ticket).len(), 1);
     let out = dir.path().join("fetched.pdf");

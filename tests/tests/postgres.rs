@@ -22,8 +22,9 @@ fn two_servers_on_one_database_serve_the_same_agents_and_answer_the_same() {
     first.drain_log();
     second.drain_log();
     // Each site syncs with its own server; enrolment at either is enrolment at both.
-    let a = Agent::enrolled("WH1", &first);
-    let b = Agent::enrolled_at("WH2", &first, &second.url);
+    // Both hold every site's tickets (two PCs in one building, say).
+    let a = Agent::with_token("WH1", &first.url, &first.add_site_holding("WH1", "all"));
+    let b = Agent::with_token("WH2", &second.url, &first.add_site_holding("WH2", "all"));
     let mut made = BTreeSet::new();
     for round in 0..3 {
         made.insert(a.intake(&format!("A{round}"), 1));
@@ -64,7 +65,9 @@ fn a_reader_never_passes_a_feed_position_that_commits_later() {
         .map(|_| ServerStore::open_database(&database).unwrap())
         .collect();
     let reader_site = SiteCode::parse("READ").unwrap();
-    stores[0].add_site(&reader_site, Utc::now()).unwrap();
+    stores[0]
+        .add_site_holding(&reader_site, rma_server::store::Holds::All, Utc::now())
+        .unwrap();
     let writers = 4;
     let pushes = 25;
     let done = Arc::new(AtomicBool::new(false));

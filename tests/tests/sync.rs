@@ -22,6 +22,8 @@ fn two_agents_edit_one_ticket_offline_and_converge() {
         vec!["receive", &ticket, "--area", "SHELF-A"],
         vec!["assign", &ticket, "--repairer", "Bob"],
         vec!["repair", &unit, "--steps", "new fuse", "--minutes", "20"],
+        // Each site holds its own work: WH2 holds the ticket once it is handed over.
+        vec!["hand-over", &ticket, "--to", "WH2", "--note", "second inspection"],
     ] {
         a.ok(&step);
     }
@@ -52,7 +54,7 @@ fn two_agents_edit_one_ticket_offline_and_converge() {
     assert_eq!(va, vb, "both sites hold the same ticket");
     assert_eq!(
         va["events"].as_array().unwrap().len(),
-        9,
+        10,
         "nothing was dropped"
     );
     assert_eq!(va["conflicts"].as_array().unwrap().len(), 1, "{va}");
@@ -78,7 +80,8 @@ fn an_agent_killed_mid_push_and_a_server_killed_mid_pull_lose_nothing() {
     std::fs::write(server.data().join("server.toml"), "pull_page = 5\n").unwrap();
     server.restart();
     let a = Agent::enrolled("WH1", &server);
-    let b = Agent::enrolled("WH2", &server);
+    // WH2 holds every site's tickets: it pulls all 60.
+    let b = Agent::enrolled_holding_all("WH2", &server);
     let count = 60;
     let tickets: Vec<String> = (0..count).map(|i| a.intake(&format!("C{i}"), 1)).collect();
 
@@ -314,7 +317,7 @@ fn a_running_agent_serve_syncs_in_the_background() {
 
     let server = Server::start();
     let a = Agent::enrolled("WH1", &server);
-    let b = Agent::enrolled("WH2", &server);
+    let b = Agent::enrolled_holding_all("WH2", &server);
     std::fs::write(b.data().join("settings.toml"), "sync_interval_secs = 1\n").unwrap();
     let _serve = b.serve();
 

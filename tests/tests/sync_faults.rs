@@ -1,9 +1,10 @@
 //! Sync under faults, across real processes: syncs SIGKILLed at seeded random points on both
-//! sides (also while tickets are archived and sites let go of them), and tickets far larger
-//! than usual. Afterwards the data itself is checked: every ticket's events at every site and
-//! at the server, with no event twice, and the digests.
+//! sides (also while tickets are handed over between sites, and while tickets are archived
+//! and sites let go of them), and tickets far larger than usual. Afterwards the data itself
+//! is checked: every ticket's events at every site that holds it and at the server, with no
+//! event twice, each site holding exactly its scope, and the digests.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chrono::Utc;
 use rma_agent::store::Store;
@@ -103,33 +104,47 @@ fn syncs_killed_at_random_points_on_both_sides_lose_and_duplicate_nothing() {
     let mut rng = Rng::seeded();
     let mut server = Server::start_with_settings("pull_page = 3\n");
     server.drain_log();
-    // Each site reaches the server through its own proxy, which kills at a byte-exact point.
-    let sites: Vec<(Agent, CutProxy)> = ["WH1", "WH2", "WH3"]
+    // Each site holds its own work and reaches the server through its own proxy, which kills
+    // at a byte-exact point.
+    let codes = ["WH1", "WH2", "WH3"];
+    let tokens: Vec<String> = codes.iter().map(|site| server.add_site(site)).collect();
+    let sites: Vec<(Agent, CutProxy)> = codes
         .iter()
-        .map(|site| {
+        .zip(&tokens)
+        .map(|(site, token)| {
             let proxy = CutProxy::start(&server.url);
-            (Agent::enrolled_at(site, &server, &proxy.url), proxy)
+            (Agent::with_token(site, &proxy.url, token), proxy)
         })
         .collect();
-    // What each step that succeeded added: ticket -> the number of events it must hold.
+    // What each step that succeeded added: ticket -> the number of events it must hold, and
+    // the sites that hold it (where it was registered, and where it was handed over to).
     let mut expected: BTreeMap<String, usize> = BTreeMap::new();
+    let mut holders: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
     let mut traffic = [12_000; 3];
     for round in 0..20 {
         for (i, (agent, _)) in sites.iter().enumerate() {
             let number = agent.intake(&format!("R{round} A{i}"), 1);
-            expected.insert(number, 1);
-            // A step on a ticket this site holds (its own or another's, pulled earlier).
+            expected.insert(number.clone(), 1);
+            holders.insert(number, BTreeSet::from([codes[i]]));
+            // A step on a ticket this site holds (its own, or one handed over to it): now
+            // and then a hand-over to another site.
             let held = agent.json(&["list", "--limit", "0"]);
             let tickets = held["tickets"].as_array().unwrap();
             let pick = &tickets[rng.below(tickets.len() as u64) as usize];
             let number = pick["number"].as_str().unwrap();
-            let step = if pick["status"] == "on_hold" {
+            let to = codes[(i + 1 + rng.below(2) as usize) % codes.len()];
+            let step = if rng.below(3) == 0 {
+                vec!["hand-over", number, "--to", to]
+            } else if pick["status"] == "on_hold" {
                 vec!["resume", number]
             } else {
                 vec!["hold", number, "--reason", "parts"]
             };
             if agent.run(&step).status.success() {
                 *expected.get_mut(number).unwrap() += 1;
+                if step[0] == "hand-over" {
+                    holders.get_mut(number).unwrap().insert(to);
+                }
             }
         }
         // Every site syncs at once. Each sync is cut at a random byte of its traffic, and
@@ -142,6 +157,8 @@ fn syncs_killed_at_random_points_on_both_sides_lose_and_duplicate_nothing() {
         cuts >= 20,
         "only {cuts} syncs were cut: the test would prove little"
     );
+    let handed = holders.values().filter(|sites| sites.len() > 1).count();
+    assert!(handed >= 3, "only {handed} tickets were handed over");
     // The network heals: every site syncs until it agrees with the server.
     for (agent, _) in sites.iter().chain(sites.iter()) {
         agent.ok(&["sync"]);
@@ -151,12 +168,37 @@ fn syncs_killed_at_random_points_on_both_sides_lose_and_duplicate_nothing() {
         assert_eq!(report["verified"], true, "{report}");
         assert_eq!(report["pending"], 0, "{report}");
     }
-    let fresh = Agent::enrolled("HQ", &server);
+    // A fresh installation of WH1 receives exactly WH1's scope; a new site that holds all
+    // receives everything.
+    let fresh = Agent::with_token("WH1", &server.url, &tokens[0]);
     let report = fresh.json(&["sync"]);
+    assert_eq!(report["verified"], true, "{report}");
+    let office = Agent::enrolled_holding_all("HQ", &server);
+    let report = office.json(&["sync"]);
     assert_eq!(
         report["verified"], true,
-        "a new site receives everything: {report}"
+        "a site that holds all receives everything: {report}"
     );
+    let held_at = |agent: &Agent| -> BTreeSet<String> {
+        agent.json(&["list", "--limit", "0"])["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["number"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let scope_of = |code: &str| -> BTreeSet<String> {
+        holders
+            .iter()
+            .filter(|(_, sites)| sites.contains(code))
+            .map(|(number, _)| number.clone())
+            .collect()
+    };
+    for (code, (agent, _)) in codes.iter().zip(&sites) {
+        assert_eq!(held_at(agent), scope_of(code), "{code} holds exactly its scope");
+    }
+    assert_eq!(held_at(&fresh), scope_of("WH1"), "a fresh WH1 gets exactly its scope");
+    assert_eq!(held_at(&office).len(), expected.len());
 
     let listed = server.tickets();
     assert_eq!(
@@ -179,12 +221,17 @@ fn syncs_killed_at_random_points_on_both_sides_lose_and_duplicate_nothing() {
             summary["status"], at_server["status"],
             "{number}: the index agrees with the document"
         );
-        for site in sites.iter().map(|(agent, _)| agent).chain([&fresh]) {
+        let holding = codes
+            .iter()
+            .zip(&sites)
+            .filter(|(code, _)| holders[number].contains(**code))
+            .map(|(_, (agent, _))| agent);
+        for site in holding.chain([&office]) {
             let here = site.json(&["show", number]);
             assert_eq!(
                 events_of(&here),
                 events,
-                "{number}: the same events everywhere"
+                "{number}: the same events at every site that holds it"
             );
             assert_eq!(here["status"], at_server["status"]);
         }
@@ -263,8 +310,9 @@ fn large_tickets_sync_in_pages_and_one_over_the_cap_is_refused_with_its_reason()
     assert!(text.contains("Refused") && text.contains(&over), "{text}");
     a.ok(&["show", &over]);
 
-    // A site enrolled afterwards receives every ticket, in pages, the large one alone.
-    let b = Agent::enrolled("WH2", &server);
+    // A site enrolled afterwards, holding every site's tickets, receives every ticket, in
+    // pages, the large one alone.
+    let b = Agent::enrolled_holding_all("WH2", &server);
     let report = b.json(&["sync"]);
     assert_eq!(report["pulled"], 2_001, "{report}");
     assert_eq!(report["verified"], true);
@@ -289,10 +337,11 @@ fn archiving_while_syncs_are_killed_keeps_every_late_step_and_every_site_lets_go
         })
         .collect();
     let (wh1, wh2) = (&sites[0].0, &sites[1].0);
-    // Six cancelled tickets at WH1, held whole at WH2 too.
+    // Six cancelled tickets at WH1, handed over to WH2 first: held whole there too.
     let tickets: Vec<String> = (0..6)
         .map(|i| {
             let number = wh1.intake(&format!("Customer {i}"), 1);
+            wh1.ok(&["hand-over", &number, "--to", "WH2"]);
             wh1.ok(&["cancel", &number, "--reason", "customer withdrew"]);
             number
         })
@@ -352,7 +401,7 @@ fn archiving_while_syncs_are_killed_keeps_every_late_step_and_every_site_lets_go
     for (agent, _) in sites.iter().chain(sites.iter()) {
         agent.ok(&["sync"]);
     }
-    let fresh = Agent::enrolled("HQ", &server);
+    let fresh = Agent::enrolled_holding_all("HQ", &server);
     for agent in [wh1, wh2, &fresh] {
         let report = agent.json(&["sync"]);
         assert_eq!(report["verified"], true, "{report}");

@@ -92,7 +92,8 @@ fn an_agent_trusting_the_company_ca_syncs_over_https_and_one_that_does_not_is_to
     assert_eq!(report["pushed"], 1, "{report}");
     assert_eq!(report["verified"], true, "{report}");
 
-    let other_site = server.add_site("WH2");
+    // A second site that holds every site's tickets receives it.
+    let other_site = server.add_site_holding("WH2", "all");
     let b = Agent::init("WH2");
     b.ok(&[
         "enroll",

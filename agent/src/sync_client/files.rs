@@ -9,7 +9,7 @@ use rma_shared::files::{FileHash, PIECE_BYTES};
 use rma_store::blobs::Blobs as _;
 use serde::{Deserialize, Serialize};
 
-use super::{Connection, SyncError, client, unreachable};
+use super::{Connection, SyncError, unreachable};
 use crate::store::{ServerLink, Store, StoreError};
 
 /// What a round of files did.
@@ -201,12 +201,7 @@ pub fn fetch_file(
     ticket: &TicketNumber,
     hash: &FileHash,
 ) -> Result<u64, SyncError> {
-    let conn = Connection {
-        client: client(link),
-        link: link.clone(),
-        site: store.site().to_string(),
-        clock: std::sync::Mutex::default(),
-    };
+    let conn = Connection::with_link(store, link.clone());
     fetch_into(store, &conn, ticket, hash).map_err(|err| match err {
         SyncError::Unreachable { source, .. } => unreachable(link, source),
         other => other,

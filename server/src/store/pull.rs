@@ -31,7 +31,7 @@ impl ServerStore {
     ) -> Result<PullResponse, ServerStoreError> {
         let page = self
             .kv
-            .snapshot(|kv| self.within(kv).page(site, cursor, limit))?;
+            .snapshot(|kv| self.within(kv).page(site, cursor, limit, told))?;
         if !page.entries.is_empty() {
             tracing::info!(%site, cursor, tickets = page.entries.len(), "pull");
         }
@@ -46,6 +46,7 @@ impl ServerStore {
         site: &SiteCode,
         cursor: u64,
         limit: usize,
+        told: &Told,
     ) -> Result<PullResponse, ServerStoreError> {
         let holds = self.holds(site)?;
         let head = self.feed_head()?;
@@ -80,9 +81,14 @@ impl ServerStore {
             let (key, value) = entry?;
             let seq = seq_of(&key);
             let text = String::from_utf8_lossy(&value);
-            let (number, origin) = text.split_once('\t').unwrap_or((&text, ""));
+            let mut fields = text.split('\t');
+            let (number, origin) = (fields.next().unwrap_or(""), fields.next().unwrap_or(""));
+            // What the asking installation pushed itself it holds already; a position of
+            // another installation of the site (a second PC) is sent. Without names on either
+            // side (versions before them), the site's own positions are left out.
+            let own = origin == site.as_str() && fields.next() == told.installation.as_deref();
             let send = match TicketNumber::parse(number) {
-                Ok(number) if origin != site.as_str() && !wanted.contains(&number) => {
+                Ok(number) if !own && !wanted.contains(&number) => {
                     if wanted.len() == limit {
                         whole = false;
                         break;

@@ -24,6 +24,21 @@ impl ServerStore {
         origin: &SiteCode,
         request: &PushRequest,
     ) -> Result<PushResponse, ServerStoreError> {
+        self.push_from(origin, None, request)
+    }
+
+    /// [`ServerStore::push`] from the named installation of the site: its feed positions
+    /// name it, so its own pulls leave them out while the site's other PCs receive them.
+    pub fn push_from(
+        &self,
+        origin: &SiteCode,
+        installation: Option<&str>,
+        request: &PushRequest,
+    ) -> Result<PushResponse, ServerStoreError> {
+        let pusher = match installation {
+            Some(installation) => format!("{origin}\t{installation}"),
+            None => origin.to_string(),
+        };
         let mut plan = self.plan(origin, &request.docs)?;
         let mut tickets = self.ticket_writes(&plan)?;
         let positions = self.kv.exclusive(|kv| {
@@ -33,7 +48,7 @@ impl ServerStore {
                 tickets = store.ticket_writes(&plan)?;
             }
             let mut batch = std::mem::take(&mut tickets);
-            let positions = store.write_feed(&mut batch, origin, &plan)?;
+            let positions = store.write_feed(&mut batch, origin, &pusher, &plan)?;
             let notices =
                 store.write_notices(&mut batch, plan.ready.iter().flat_map(|r| &r.notices))?;
             self.pause_at(Point::BeforeCommit);
@@ -244,6 +259,7 @@ impl ServerStore {
         &self,
         batch: &mut Batch,
         origin: &SiteCode,
+        pusher: &str,
         plan: &Plan,
     ) -> Result<(u64, u64), ServerStoreError> {
         let now = Utc::now();
@@ -253,13 +269,7 @@ impl ServerStore {
         let mut seq = before;
         for ready in &plan.ready {
             seq += 1;
-            Self::put_on_feed(
-                batch,
-                seq,
-                &ready.summary.number,
-                origin.as_str(),
-                &ready.holders,
-            );
+            Self::put_on_feed(batch, seq, &ready.summary.number, pusher, &ready.holders);
         }
         // A refusal shown for the site goes once its ticket is taken; most pushes have none to
         // take back, and a delete of a key that is not there costs a write all the same.

@@ -215,7 +215,8 @@ impl ServerStore {
     }
 
     /// Puts a ticket at feed position `seq`, on the feed and on the feed of each site that
-    /// holds it.
+    /// holds it; `origin` is who wrote it: a site and the installation that pushed
+    /// ("WH1\t{actor}"), a site alone, the office or the server.
     pub(crate) fn put_on_feed(
         batch: &mut Batch,
         seq: u64,

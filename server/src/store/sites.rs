@@ -45,6 +45,8 @@ pub struct Told {
     pub pending: Option<u64>,
     /// Its own clock when it asked.
     pub local_time: Option<DateTime<Utc>>,
+    /// Which installation of the site asks (see [`rma_shared::sync::INSTALLATION_HEADER`]).
+    pub installation: Option<String>,
 }
 
 /// Who a token belongs to.

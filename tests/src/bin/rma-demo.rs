@@ -1,6 +1,6 @@
 //! `rma-demo`: the whole loop on this machine with no set-up. A server and two agent sites in
-//! a new temporary folder; both sites work offline on the same tickets (with a conflicting
-//! inspection), sync, and the merged result is printed. The server keeps running for a look
+//! a new temporary folder; WH1 hands two tickets over to WH2, both sites work offline on them
+//! (with a conflicting inspection), sync, and the merged result is printed. The server keeps running for a look
 //! around. It runs server and agents in one process, so it lives here, where both may be used:
 //!
 //! ```text
@@ -47,6 +47,16 @@ const SCRIPT: &[(&str, &str)] = &[
     (
         "WH1",
         "repair {T}-2 --steps 'replaced power board' --part PWR-X200:1 --minutes 35",
+    ),
+    // Each site holds its own work: WH1 hands both tickets over to WH2, which then holds
+    // them too.
+    (
+        "WH1",
+        "hand-over {T} --to WH2 --note 'second inspection at WH2'",
+    ),
+    (
+        "WH1",
+        "hand-over {U} --to WH2 --note 'complex fault: WH2 assesses it'",
     ),
     ("WH1", "sync"),
     ("WH2", "area add BENCH-B --name 'Inspection bench B'"),
