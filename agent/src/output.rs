@@ -55,6 +55,32 @@ fn field(out: &mut String, lang: Lang, heading: &str, value: &str) {
     let _ = writeln!(out, "  {} {value}", pad(&tr!(lang, heading), 12));
 }
 
+/// Where a ticket this site does not hold is, as the server said.
+pub fn whereabouts(found: &rma_shared::sync::Whereabouts, lang: Lang) -> String {
+    let holders: Vec<&str> = found.holders.iter().map(|s| s.as_str()).collect();
+    let mut out = tr!(
+        lang,
+        "show-elsewhere",
+        ticket = found.number.to_string(),
+        sites = holders.join(", "),
+        count = holders.len()
+    );
+    out.push('\n');
+    field(&mut out, lang, "col-status", &found.status.label(lang));
+    if !found.model.is_empty() {
+        field(&mut out, lang, "bench-model", &found.model);
+    }
+    if let Some(at) = found.updated_at {
+        field(
+            &mut out,
+            lang,
+            "show-elsewhere-updated",
+            &rma_shared::calendar::company().show(at),
+        );
+    }
+    out
+}
+
 pub fn ticket(view: &TicketView, lang: Lang) -> String {
     let mut out = String::new();
     let reg = &view.registration;

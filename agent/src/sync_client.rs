@@ -415,6 +415,24 @@ pub fn sync_once(
     Ok(report)
 }
 
+/// Asks the server where a ticket this site does not hold is (none: the server knows no
+/// such ticket). Needs the site to be enrolled and the server to answer.
+pub fn lookup(
+    store: &Store,
+    ticket: &TicketNumber,
+) -> Result<Option<rma_shared::sync::Whereabouts>, SyncError> {
+    let conn = Connection::open(store)?;
+    match conn.get(&format!("lookup/{ticket}")) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| SyncError::BadAnswer(e.to_string())),
+        Err(SyncError::Refused { status, .. }) if status == reqwest::StatusCode::NOT_FOUND => {
+            Ok(None)
+        }
+        Err(err) => Err(err),
+    }
+}
+
 /// Moves the files after the tickets ([`files_round`]): sends this site's, fetches the
 /// thumbnails wanted. Called after a round, never inside one, so files never hold up tickets.
 pub fn sync_files(store: &Store) -> Result<FilesReport, SyncError> {

@@ -37,6 +37,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/sync/{site}/tree", get(tree))
         .route("/api/v1/sync/{site}/fetch", post(fetch))
         .route("/api/v1/sync/{site}/scope", post(scope))
+        .route("/api/v1/sync/{site}/lookup/{number}", get(lookup))
         .route("/api/v1/sync/{site}/directory", get(directory))
         .route("/api/v1/tickets", get(tickets))
         .route("/api/v1/tickets/{number}", get(ticket))
@@ -373,6 +374,32 @@ fn installation(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
                 sync::INSTALLATION_HEADER,
                 sync::MAX_INSTALLATION
             ),
+        )),
+    }
+}
+
+/// Where a ticket the site does not hold is: its status and the sites that hold it (a
+/// bench worker who scans a label of a ticket that went elsewhere). Nothing of the customer.
+#[utoipa::path(get, path = "/api/v1/sync/{site}/lookup/{number}", tag = "sync", params(("site" = String, Path, description = "The code of the site the token belongs to, e.g. WH1"), ("number" = String, Path, description = "A ticket number, e.g. WH1-2026-00001")),
+    responses((status = 200, description = "Where the ticket is", body = rma_shared::sync::Whereabouts), (status = 400, description = "The site code or the ticket number is malformed", body = ErrorBody), (status = 401, description = "No token, or not a valid one", body = ErrorBody), (status = 403, description = "The token belongs to another site", body = ErrorBody), (status = 404, description = "No such ticket", body = ErrorBody), (status = 408, description = "The request took too long", body = ErrorBody), (status = 503, description = "Too many requests at once: try again after Retry-After seconds", body = ErrorBody)),
+    security(("site_token" = [])))]
+pub(crate) async fn lookup(
+    State(state): State<Arc<AppState>>,
+    Path((site, number)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<rma_shared::sync::Whereabouts>, ApiError> {
+    authenticate_as(&state, &headers, &site).await?;
+    let number = TicketNumber::parse(&number).map_err(|err| {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_ticket_number", err.to_string())
+    })?;
+    let reader = state.clone();
+    let wanted = number.clone();
+    match blocking(move || reader.store.whereabouts(&wanted)).await? {
+        Some(found) => Ok(Json(found)),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_ticket",
+            format!("there is no ticket {number}"),
         )),
     }
 }

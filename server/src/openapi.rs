@@ -29,6 +29,7 @@ use crate::api;
         api::tree,
         api::fetch,
         api::scope,
+        api::lookup,
         api::directory,
         api::tickets,
         api::ticket,

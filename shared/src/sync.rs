@@ -275,6 +275,19 @@ pub struct ScopeResponse {
     pub outside: Vec<TicketId>,
 }
 
+/// Where a ticket a site does not hold is, as the server tells a site that asks for it by
+/// number: its status and the sites that hold it, nothing of the customer (regulation 8.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Whereabouts {
+    pub number: TicketNumber,
+    pub status: crate::TicketStatus,
+    pub model: String,
+    /// The sites that hold it (the office holds every ticket).
+    pub holders: Vec<SiteCode>,
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// An agent installation's Automerge actor, bound to the site whose token sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BindRequest {

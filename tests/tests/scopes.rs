@@ -50,9 +50,18 @@ fn each_site_holds_its_own_tickets_and_a_hand_over_brings_one_to_another() {
     assert_eq!(held(&wh2), vec![other.clone()], "WH2 holds only its own");
     assert!(held(&rc1).is_empty(), "the repair centre holds nothing yet");
 
-    // A step on a ticket this site does not hold is refused with the reason.
+    // A step on a ticket this site does not hold is refused with the reason; asked for, it
+    // is looked up at the server: where it is held, read-only, nothing of the customer.
     let refused = wh2.fails(&["hold", &sent, "--reason", "x"]);
     assert!(refused.contains(&sent), "{refused}");
+    let found = wh2.json(&["show", &sent]);
+    assert_eq!(found["held_here"], false, "{found}");
+    assert_eq!(found["holders"], serde_json::json!(["WH1"]), "{found}");
+    assert_eq!(found["status"], "received", "{found}");
+    assert!(found.get("registration").is_none(), "{found}");
+    let said = wh2.ok(&["show", &sent]);
+    assert!(said.contains("WH1") && !said.contains("Acme"), "{said}");
+    assert!(held(&wh2) == vec![other.clone()], "a lookup stores nothing");
 
     // WH1 sends one unit to the repair centre.
     let unit = format!("{sent}-1");
@@ -145,10 +154,8 @@ fn a_site_set_to_hold_all_gets_every_ticket_and_lets_them_go_when_set_back() {
     let report = wh2.json(&["sync"]);
     assert_eq!(report["pushed"], 1, "what it had is sent first: {report}");
     assert_eq!(held(&wh2), vec![mine.clone()], "then the ticket goes: {report}");
-    assert!(
-        wh2.fails(&["show", &theirs]).contains(&theirs),
-        "gone from this PC"
-    );
+    let found = wh2.json(&["show", &theirs]);
+    assert_eq!(found["held_here"], false, "gone from this PC: {found}");
     assert_eq!(wh2.json(&["sync"])["verified"], true);
 
     // It reached the server once WH2 no longer held the ticket: a conflict for WH1 to

@@ -381,7 +381,9 @@ async fn not_found(bench: &Arc<Bench>, person: &Person, problem: &str) -> Respon
         Ok(status) => status,
         Err(response) => return response,
     };
-    let body = html! { p.refused role="alert" { (problem) } };
+    let body = html! {
+        div.refused role="alert" { @for line in problem.lines() { p { (line.trim()) } } }
+    };
     (
         StatusCode::NOT_FOUND,
         page(
@@ -444,7 +446,17 @@ pub(crate) async fn ticket_page(
     let (view, here, flow, people, areas, settings, status) = match read {
         Ok(Ok(read)) => read,
         Ok(Err(why)) => {
-            let problem = rma_shared::tr!(person.lang, why, what = number.to_string());
+            let mut problem = rma_shared::tr!(person.lang, why, what = number.to_string());
+            if why == "store-unknown-ticket" {
+                // Held at another site: where the server says it is.
+                let asker = bench.clone();
+                let wanted = number.clone();
+                if let Ok(Some(found)) =
+                    blocking(move || Ok(asker.holder.desk.whereabouts(&wanted))).await
+                {
+                    problem = crate::output::whereabouts(&found, person.lang);
+                }
+            }
             return not_found(&bench, &person, &problem).await;
         }
         Err(response) => return response,

@@ -20,6 +20,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
         Shown::AtServer(gone) => {
             return Err(crate::store::StoreError::ArchivedAtServer(gone.number).into());
         }
+        // Its steps are read where it is held.
+        Shown::Elsewhere(found) => {
+            ctx.write(&output::whereabouts(&found, ctx.lang));
+            return Err(crate::store::StoreError::UnknownTicket(found.number).into());
+        }
     };
     if ctx.json {
         return ctx.json(&view.events);

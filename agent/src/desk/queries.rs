@@ -24,6 +24,9 @@ use crate::sync_client::{self, Progress, Report, SyncError};
 pub enum Shown {
     Here(Box<TicketView>),
     AtServer(Gone),
+    /// Not held at this site: where the server says it is (read-only, nothing of the
+    /// customer).
+    Elsewhere(rma_shared::sync::Whereabouts),
 }
 
 /// Tickets, newest first: every filter given must match.
@@ -61,7 +64,26 @@ impl Desk {
         if let Some(gone) = self.store().tickets().gone(ticket)? {
             return Ok(Shown::AtServer(gone));
         }
-        Ok(Shown::Here(Box::new(self.view(ticket)?)))
+        match self.view(ticket) {
+            Ok(view) => Ok(Shown::Here(Box::new(view))),
+            Err(DeskError::Store(StoreError::UnknownTicket(number))) => self
+                .whereabouts(&number)
+                .map(Shown::Elsewhere)
+                .ok_or(DeskError::Store(StoreError::UnknownTicket(number))),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Where the server says a ticket this site does not hold is, if this site is enrolled,
+    /// the server answers and knows the ticket.
+    pub fn whereabouts(&self, ticket: &TicketNumber) -> Option<rma_shared::sync::Whereabouts> {
+        match sync_client::lookup(self.store(), ticket) {
+            Ok(found) => found,
+            Err(err) => {
+                tracing::info!(%ticket, error = %err, "the server could not be asked where the ticket is");
+                None
+            }
+        }
     }
 
     /// Tickets matching `query`, newest first, with the deadlines each is past now.

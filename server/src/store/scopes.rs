@@ -115,6 +115,33 @@ impl ServerStore {
             .unwrap_or_else(|| vec![number.site().clone()]))
     }
 
+    /// Where a ticket is, for a site that asks by number (none: no such ticket here).
+    pub fn whereabouts(
+        &self,
+        number: &TicketNumber,
+    ) -> Result<Option<rma_shared::sync::Whereabouts>, ServerStoreError> {
+        let summary = match self.tickets.summary(number)? {
+            Some(summary) => summary,
+            None if self.tickets.gone(number)?.is_some() => {
+                return Ok(Some(rma_shared::sync::Whereabouts {
+                    number: number.clone(),
+                    status: rma_shared::TicketStatus::Archived,
+                    model: String::new(),
+                    holders: Vec::new(),
+                    updated_at: None,
+                }));
+            }
+            None => return Ok(None),
+        };
+        Ok(Some(rma_shared::sync::Whereabouts {
+            number: number.clone(),
+            status: summary.status,
+            model: summary.model,
+            holders: self.holders(number)?,
+            updated_at: summary.updated_at,
+        }))
+    }
+
     /// Whether `site` holds the ticket with this id.
     pub fn site_holds(&self, site: &SiteCode, id: TicketId) -> Result<bool, ServerStoreError> {
         if self.holds(site)? == Holds::All {

@@ -1708,3 +1708,8 @@ help-rma-server-site-holds-examples =
     Example:
       rma-server site holds RC1 all
       rma-server site holds RC1 own
+show-elsewhere = { $ticket } is not held at this site{ $count ->
+    [0] {""}: it is in the office's archive.
+   *[other] {""}: it is held at { $sites }. Read-only, as the server tells it; ask there, or have it handed over to this site.
+}
+show-elsewhere-updated = Last change

@@ -1585,3 +1585,8 @@ help-rma-server-site-holds-examples =
     示例：
       rma-server site holds RC1 all
       rma-server site holds RC1 own
+show-elsewhere = 本站点不持有工单 { $ticket }{ $count ->
+    [0] ：它在总部的档案中。
+   *[other] ：它由 { $sites } 持有。以下为服务器提供的只读信息；如需处理，请联系持有站点，或请其移交给本站。
+}
+show-elsewhere-updated = 最近修改
