@@ -91,12 +91,7 @@ pub fn run(store: &ServerStore, request: AdminRequest) -> Result<Value, AdminErr
         }
         AdminRequest::SiteHolds { code, holds } => {
             let site = store.set_holds(&code, holds)?;
-            store.audit(
-                BY,
-                AuditKind::SiteHolds,
-                &format!("{code}: {holds}"),
-                FROM,
-            );
+            store.audit(BY, AuditKind::SiteHolds, &format!("{code}: {holds}"), FROM);
             Ok(serde_json::to_value(site).expect("sites serialise"))
         }
         AdminRequest::SiteRevoke { code } => {

@@ -390,7 +390,11 @@ pub(crate) async fn lookup(
 ) -> Result<Json<rma_shared::sync::Whereabouts>, ApiError> {
     authenticate_as(&state, &headers, &site).await?;
     let number = TicketNumber::parse(&number).map_err(|err| {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_ticket_number", err.to_string())
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_ticket_number",
+            err.to_string(),
+        )
     })?;
     let reader = state.clone();
     let wanted = number.clone();

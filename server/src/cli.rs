@@ -162,7 +162,9 @@ pub enum SiteCommand {
     },
     /// Change which tickets a site holds. At its next sync it receives the tickets it now
     /// holds and lets go of the others once their changes are sent.
-    #[command(after_help = "Example:\n  rma-server site holds RC1 all\n  rma-server site holds RC1 own")]
+    #[command(
+        after_help = "Example:\n  rma-server site holds RC1 all\n  rma-server site holds RC1 own"
+    )]
     Holds {
         code: SiteCode,
         #[arg(value_enum)]

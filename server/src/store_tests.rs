@@ -476,3 +476,146 @@ fn a_backup_carries_the_files_whole_into_a_store_of_either_engine() {
         assert!(sled.kv().scan(prefix).next().is_none(), "{prefix:?}");
     }
 }
+
+/// The tickets and digest a site's pull from the start brings.
+fn pulled(store: &ServerStore, code: &str) -> (Vec<String>, Option<rma_shared::sync::Digest>) {
+    let page = store
+        .pull(&site(code), 0, 1000, &Default::default(), Utc::now())
+        .unwrap();
+    assert!(!page.more);
+    let mut numbers: Vec<String> = page.entries.iter().map(|e| e.number.to_string()).collect();
+    numbers.sort();
+    (numbers, page.digest)
+}
+
+#[test]
+fn a_store_of_before_scopes_files_each_ticket_under_the_site_that_registered_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = crate::test_support::location(dir.path());
+    {
+        let store = ServerStore::open_at(&location).unwrap();
+        enrol(&store);
+        store.add_site(&site("WH3"), Utc::now()).unwrap();
+        store.bind_actor(&site("WH3"), &actor_of("WH3")).unwrap();
+        stored(&store, "WH1-2026-00001");
+        stored(&store, "WH1-2026-00002");
+        let mut other = ticket("WH3-2026-00001", "WH3");
+        push(
+            &store,
+            "WH3",
+            vec![outgoing(&mut other, &Heads::default()).unwrap()],
+        );
+        // What a store written before scopes holds: none of their keys.
+        let mut batch = Batch::default();
+        for prefix in ["scope:", "held:", "sfeed:", "sdig:", "meta:scopes"] {
+            for entry in store.kv.scan(prefix.as_bytes()) {
+                batch.delete(entry.unwrap().0);
+            }
+        }
+        store.kv.commit(batch).unwrap();
+    }
+    let store = ServerStore::open_at(&location).unwrap();
+    // A site that holds its own work receives its own tickets only, with their digest.
+    store.add_site(&site("WH4"), Utc::now()).unwrap();
+    let (wh3, digest) = pulled(&store, "WH3");
+    assert!(
+        wh3.is_empty(),
+        "what it pushed itself is not sent back: {wh3:?}"
+    );
+    assert_eq!(digest, Some(store.scope_digest(&site("WH3")).unwrap()));
+    let (wh4, digest) = pulled(&store, "WH4");
+    assert!(wh4.is_empty(), "{wh4:?}");
+    assert_eq!(digest, Some(rma_shared::sync::Digest::default()));
+    // WH2 holds every ticket: all three, with the digest of all.
+    let (wh2, digest) = pulled(&store, "WH2");
+    assert_eq!(wh2, ["WH1-2026-00001", "WH1-2026-00002", "WH3-2026-00001"]);
+    assert_eq!(digest, Some(store.tickets().digest().unwrap()));
+    // The scopes' digests add up to the digest of all: each ticket in one scope.
+    let sum = rma_shared::sync::add_u256(
+        store.scope_digest(&site("WH1")).unwrap().as_bytes(),
+        store.scope_digest(&site("WH3")).unwrap().as_bytes(),
+    );
+    assert_eq!(&sum, store.tickets().digest().unwrap().as_bytes());
+    assert_eq!(
+        store
+            .holders(&TicketNumber::parse("WH3-2026-00001").unwrap())
+            .unwrap(),
+        [site("WH3")]
+    );
+    let outside = store
+        .outside_scope(
+            &site("WH3"),
+            &store
+                .tickets()
+                .all_indexed()
+                .unwrap()
+                .iter()
+                .map(|(id, ..)| *id)
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    assert_eq!(
+        outside.len(),
+        2,
+        "WH1's two tickets are outside WH3's scope"
+    );
+}
+
+#[test]
+fn a_hand_over_files_the_ticket_under_the_other_site_and_a_step_from_outside_is_noted() {
+    let (_dir, store) = store();
+    store.add_site(&site("WH3"), Utc::now()).unwrap();
+    store.bind_actor(&site("WH3"), &actor_of("WH3")).unwrap();
+    let (mut doc, heads) = stored(&store, "WH1-2026-00001");
+    let (wh3, _) = pulled(&store, "WH3");
+    assert!(wh3.is_empty());
+    let handed = Event::new(
+        EventKind::HandedOver {
+            to: site("WH3"),
+            units: Vec::new(),
+            carrier: None,
+            tracking: None,
+            note: None,
+            leave: true,
+            covers: Vec::new(),
+        },
+        site("WH1"),
+        "ann",
+        Utc::now(),
+    );
+    // A second PC of WH1 (its own actor) with the ticket as it was.
+    let second = ActorId::from(b"WH1-second-pc".as_slice());
+    store.bind_actor(&site("WH1"), &second).unwrap();
+    let mut unaware = doc.clone();
+    unaware.set_actor(second);
+    doc.record(handed).unwrap();
+    assert!(matches!(
+        push(&store, "WH1", vec![outgoing(&mut doc, &heads).unwrap()])[0],
+        PushResult::Accepted { .. }
+    ));
+    let (wh3, digest) = pulled(&store, "WH3");
+    assert_eq!(wh3, ["WH1-2026-00001"], "the ticket went to WH3");
+    assert_eq!(digest, Some(store.scope_digest(&site("WH3")).unwrap()));
+    assert_eq!(
+        store.scope_digest(&site("WH1")).unwrap(),
+        rma_shared::sync::Digest::default(),
+        "and left WH1's scope"
+    );
+    // A second PC of WH1 that had not heard of it holds the ticket: its step is kept, and is
+    // a conflict.
+    hold(&mut unaware, "WH1");
+    assert!(matches!(
+        push(&store, "WH1", vec![outgoing(&mut unaware, &heads).unwrap()])[0],
+        PushResult::Accepted { .. }
+    ));
+    let number = TicketNumber::parse("WH1-2026-00001").unwrap();
+    let (_, merged) = store.tickets().read(&number).unwrap().unwrap();
+    let flow = merged.workflow();
+    let conflict = flow.open_conflicts().next().expect("a conflict");
+    assert_eq!(conflict.site, site("WH1"));
+    assert_eq!(conflict.kind, "held");
+    assert!(
+        flow.held.is_none(),
+        "the step outside the scope took no effect"
+    );
+}

@@ -101,11 +101,17 @@ mod tests {
         assert_eq!(holders(&number, &[]), vec![site("WH1")]);
         let there = [hand_over("WH1", "RC1", false)];
         assert_eq!(holders(&number, &there), vec![site("RC1"), site("WH1")]);
-        let back = [hand_over("WH1", "RC1", false), hand_over("RC1", "WH1", false)];
+        let back = [
+            hand_over("WH1", "RC1", false),
+            hand_over("RC1", "WH1", false),
+        ];
         assert_eq!(holders(&number, &back), vec![site("RC1"), site("WH1")]);
         let moved = [hand_over("WH1", "WH2", true)];
         assert_eq!(holders(&number, &moved), vec![site("WH2")]);
-        let returned = [hand_over("WH1", "WH2", true), hand_over("WH2", "WH1", false)];
+        let returned = [
+            hand_over("WH1", "WH2", true),
+            hand_over("WH2", "WH1", false),
+        ];
         assert_eq!(holders(&number, &returned), vec![site("WH1"), site("WH2")]);
     }
 
@@ -119,7 +125,12 @@ mod tests {
         }
         let unaware = step("WH1");
         let stranger = step("WH3");
-        let events = vec![before.clone(), unaware.clone(), leaving.clone(), stranger.clone()];
+        let events = vec![
+            before.clone(),
+            unaware.clone(),
+            leaving.clone(),
+            stranger.clone(),
+        ];
         let added = events.iter().map(|e| e.id.clone()).collect();
         let holders = [site("WH2")];
         assert_eq!(
@@ -127,7 +138,10 @@ mod tests {
             vec![&unaware.id],
             "the step it made unaware of its own hand-over, wherever the merge placed it"
         );
-        assert_eq!(outside(&site("WH3"), &holders, &events, &added), vec![&stranger.id]);
+        assert_eq!(
+            outside(&site("WH3"), &holders, &events, &added),
+            vec![&stranger.id]
+        );
         assert!(outside(&site("WH2"), &holders, &events, &added).is_empty());
         let only_before = [before.id.clone()].into_iter().collect();
         assert!(outside(&site("WH1"), &holders, &events, &only_before).is_empty());

@@ -802,7 +802,10 @@ fn a_step_the_office_found_outside_the_scope_is_a_conflict_and_changes_nothing()
     let flow = Workflow::derive(ticket(), &events);
     assert_eq!(flow.units.len(), 1);
     let flow = Workflow::derive(ticket(), &all);
-    assert!(flow.units.is_empty(), "the step outside the scope took no effect");
+    assert!(
+        flow.units.is_empty(),
+        "the step outside the scope took no effect"
+    );
     let conflict = flow.open_conflicts().next().expect("a conflict");
     assert_eq!(conflict.event, events[2].id);
     assert_eq!(conflict.site.as_str(), "WH2");

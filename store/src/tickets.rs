@@ -319,7 +319,11 @@ impl TicketStore {
     /// Removes every trace of ticket `id` here, in `batch`: its document, its index entries,
     /// its id entry and its share of the digests (a ticket this store no longer holds).
     /// Returns its number, or none if it is not here.
-    pub fn remove(&self, batch: &mut Batch, id: TicketId) -> Result<Option<TicketNumber>, TicketsError> {
+    pub fn remove(
+        &self,
+        batch: &mut Batch,
+        id: TicketId,
+    ) -> Result<Option<TicketNumber>, TicketsError> {
         let Some(value) = self.kv.get(id_key(id))? else {
             return Ok(None);
         };

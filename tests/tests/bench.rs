@@ -238,6 +238,22 @@ async fn a_day_at_the_bench_page_with_no_server() {
         "each step in her name"
     );
 
+    // The ticket's records handed over to the repair centre (no unit travels: all shipped):
+    // the other site's code typed in, the step in the history.
+    open_step(&client, "hand-over").await;
+    type_in(&client, "hand-over", "to", "RC1").await;
+    type_in(&client, "hand-over", "note", "customer complaint follow-up").await;
+    let done = submit(&client, "hand-over").await;
+    assert!(done.starts_with("done") && done.contains("RC1"), "{done}");
+    let last = show(&agent, &ticket)["events"]
+        .as_array()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
+    assert_eq!(last["type"], "handed_over", "{last}");
+    assert_eq!(last["to"], "RC1", "{last}");
+
     // A label's /c/CODE (a phone's camera) opens the unit.
     client.goto(&format!("{url}/c/U:{ticket}-1")).await.unwrap();
     arrive(&client, "the unit's page", |at| {

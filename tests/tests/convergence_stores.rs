@@ -76,7 +76,10 @@ impl Transport for InProcess<'_> {
     }
 
     fn fetch(&self, ids: Vec<TicketId>) -> Result<(FetchResponse, usize), SyncError> {
-        Ok((self.call(|| self.server.fetch(&self.site, &ids).unwrap())?, 0))
+        Ok((
+            self.call(|| self.server.fetch(&self.site, &ids).unwrap())?,
+            0,
+        ))
     }
 
     fn scope(&self, ids: Vec<TicketId>) -> Result<(ScopeResponse, usize), SyncError> {

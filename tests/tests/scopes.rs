@@ -39,7 +39,14 @@ fn each_site_holds_its_own_tickets_and_a_hand_over_brings_one_to_another() {
     let sent = wh1.intake("Acme", 2);
     let kept = wh1.intake("Bolt", 1);
     let other = wh2.intake("Crane", 1);
-    wh1.ok(&["assess", &sent, "--severity", "complex", "--plan", "board swap"]);
+    wh1.ok(&[
+        "assess",
+        &sent,
+        "--severity",
+        "complex",
+        "--plan",
+        "board swap",
+    ]);
     wh1.ok(&["receive", &sent, "--area", "SHELF-A"]);
     for agent in [&wh1, &wh2, &rc1, &wh1] {
         agent.ok(&["sync"]);
@@ -78,7 +85,10 @@ fn each_site_holds_its_own_tickets_and_a_hand_over_brings_one_to_another() {
         "SF100",
     ]);
     let refused = wh1.fails(&["assign", &unit, "--repairer", "Bob"]);
-    assert!(refused.contains("RC1"), "a unit on its way stays put: {refused}");
+    assert!(
+        refused.contains("RC1"),
+        "a unit on its way stays put: {refused}"
+    );
     wh1.ok(&["sync"]);
     let report = rc1.json(&["sync"]);
     assert_eq!(report["pulled"], 1, "{report}");
@@ -88,10 +98,17 @@ fn each_site_holds_its_own_tickets_and_a_hand_over_brings_one_to_another() {
     // The repair centre takes the unit in with its own receiving check and repairs it.
     let taken = rc1.json(&["receive", &sent, "--area", "RC-BENCH"]);
     assert_eq!(taken["receiving"]["site"], "RC1", "{taken}");
-    assert_eq!(taken["receiving"]["units"], serde_json::json!([unit]), "{taken}");
+    assert_eq!(
+        taken["receiving"]["units"],
+        serde_json::json!([unit]),
+        "{taken}"
+    );
     let units = taken["units"].as_array().unwrap();
     assert_eq!(units[0]["location"], "RC-BENCH", "{taken}");
-    assert_eq!(units[1]["location"], "SHELF-A", "the other unit stayed: {taken}");
+    assert_eq!(
+        units[1]["location"], "SHELF-A",
+        "the other unit stayed: {taken}"
+    );
     rc1.ok(&["assign", &unit, "--repairer", "Rita"]);
     rc1.ok(&["repair", &unit, "--steps", "new board", "--minutes", "40"]);
     rc1.ok(&["sync"]);
@@ -102,8 +119,16 @@ fn each_site_holds_its_own_tickets_and_a_hand_over_brings_one_to_another() {
         events(&rc1, &sent),
         "both sites see every step"
     );
-    assert_eq!(held(&wh2), vec![other.clone()], "a third site never holds it");
-    assert_eq!(held(&rc1), vec![sent.clone()], "nor the other tickets of WH1");
+    assert_eq!(
+        held(&wh2),
+        vec![other.clone()],
+        "a third site never holds it"
+    );
+    assert_eq!(
+        held(&rc1),
+        vec![sent.clone()],
+        "nor the other tickets of WH1"
+    );
 
     // A fresh installation receives exactly its site's scope: a second PC of the repair
     // centre, and a new site.
@@ -138,13 +163,21 @@ fn a_site_set_to_hold_all_gets_every_ticket_and_lets_them_go_when_set_back() {
     assert_eq!(held(&wh2), vec![mine.clone()]);
 
     let out = server.command(&["site", "holds", "WH2", "all"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Its cursor is past the ticket: the digests disagree and the repair fetches it.
     let report = wh2.json(&["sync"]);
     assert_eq!(report["repaired"], 1, "{report}");
     let mut both = vec![theirs.clone(), mine.clone()];
     both.sort();
-    assert_eq!(held(&wh2), both, "a site that holds all receives every ticket");
+    assert_eq!(
+        held(&wh2),
+        both,
+        "a site that holds all receives every ticket"
+    );
     assert_eq!(wh2.json(&["sync"])["verified"], true);
 
     // Offline, WH2 puts WH1's ticket on hold; then it is set back to its own work.
@@ -153,7 +186,11 @@ fn a_site_set_to_hold_all_gets_every_ticket_and_lets_them_go_when_set_back() {
     assert!(out.status.success());
     let report = wh2.json(&["sync"]);
     assert_eq!(report["pushed"], 1, "what it had is sent first: {report}");
-    assert_eq!(held(&wh2), vec![mine.clone()], "then the ticket goes: {report}");
+    assert_eq!(
+        held(&wh2),
+        vec![mine.clone()],
+        "then the ticket goes: {report}"
+    );
     let found = wh2.json(&["show", &theirs]);
     assert_eq!(found["held_here"], false, "gone from this PC: {found}");
     assert_eq!(wh2.json(&["sync"])["verified"], true);
@@ -167,7 +204,14 @@ fn a_site_set_to_hold_all_gets_every_ticket_and_lets_them_go_when_set_back() {
     assert_eq!(conflicts.len(), 1, "{ticket}");
     assert_eq!(conflicts[0]["site"], "WH2");
     let event = conflicts[0]["event"].as_str().unwrap();
-    wh1.ok(&["resolve", &theirs, "--event", event, "--note", "WH2 asked on the customer's behalf"]);
+    wh1.ok(&[
+        "resolve",
+        &theirs,
+        "--event",
+        event,
+        "--note",
+        "WH2 asked on the customer's behalf",
+    ]);
     wh1.ok(&["sync"]);
     assert_eq!(server.ticket(&theirs), wh1.json(&["show", &theirs]));
 }
@@ -187,22 +231,37 @@ fn an_offline_change_from_a_site_the_ticket_moved_away_from_is_a_conflict_at_the
 
     wh1.ok(&["hand-over", &ticket, "--to", "WH2", "--leave"]);
     wh1.ok(&["sync"]);
-    assert!(held(&wh1).is_empty(), "WH1 let the ticket go once it was sent");
+    assert!(
+        held(&wh1).is_empty(),
+        "WH1 let the ticket go once it was sent"
+    );
     wh2.ok(&["sync"]);
     assert_eq!(held(&wh2), vec![ticket.clone()]);
 
     // The second PC, still offline, records a step on it; then syncs.
     second.ok(&["hold", &ticket, "--reason", "customer called"]);
     let report = second.json(&["sync"]);
-    assert_eq!(report["pushed"], 1, "the change reaches the server: {report}");
-    assert!(held(&second).is_empty(), "and the ticket leaves it: {report}");
+    assert_eq!(
+        report["pushed"], 1,
+        "the change reaches the server: {report}"
+    );
+    assert!(
+        held(&second).is_empty(),
+        "and the ticket leaves it: {report}"
+    );
 
     let office = server.ticket(&ticket);
     let conflicts = office["conflicts"].as_array().unwrap();
     assert_eq!(conflicts.len(), 1, "{office}");
     assert_eq!(conflicts[0]["site"], "WH1");
-    assert_ne!(office["status"], "on_hold", "the step outside the scope took no effect");
+    assert_ne!(
+        office["status"], "on_hold",
+        "the step outside the scope took no effect"
+    );
     wh2.ok(&["sync"]);
     let there = wh2.json(&["show", &ticket]);
-    assert_eq!(there["conflicts"], office["conflicts"], "WH2 sees it to settle");
+    assert_eq!(
+        there["conflicts"], office["conflicts"],
+        "WH2 sees it to settle"
+    );
 }

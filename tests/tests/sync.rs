@@ -23,7 +23,14 @@ fn two_agents_edit_one_ticket_offline_and_converge() {
         vec!["assign", &ticket, "--repairer", "Bob"],
         vec!["repair", &unit, "--steps", "new fuse", "--minutes", "20"],
         // Each site holds its own work: WH2 holds the ticket once it is handed over.
-        vec!["hand-over", &ticket, "--to", "WH2", "--note", "second inspection"],
+        vec![
+            "hand-over",
+            &ticket,
+            "--to",
+            "WH2",
+            "--note",
+            "second inspection",
+        ],
     ] {
         a.ok(&step);
     }

@@ -195,9 +195,17 @@ fn syncs_killed_at_random_points_on_both_sides_lose_and_duplicate_nothing() {
             .collect()
     };
     for (code, (agent, _)) in codes.iter().zip(&sites) {
-        assert_eq!(held_at(agent), scope_of(code), "{code} holds exactly its scope");
+        assert_eq!(
+            held_at(agent),
+            scope_of(code),
+            "{code} holds exactly its scope"
+        );
     }
-    assert_eq!(held_at(&fresh), scope_of("WH1"), "a fresh WH1 gets exactly its scope");
+    assert_eq!(
+        held_at(&fresh),
+        scope_of("WH1"),
+        "a fresh WH1 gets exactly its scope"
+    );
     assert_eq!(held_at(&office).len(), expected.len());
 
     let listed = server.tickets();

@@ -23,7 +23,8 @@ impl ServerStore {
         site: &SiteCode,
         ids: &[TicketId],
     ) -> Result<FetchResponse, ServerStoreError> {
-        self.kv.snapshot(|kv| self.within(kv).fetch_in_view(site, ids))
+        self.kv
+            .snapshot(|kv| self.within(kv).fetch_in_view(site, ids))
     }
 
     fn fetch_in_view(

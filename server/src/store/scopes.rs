@@ -178,7 +178,11 @@ impl ServerStore {
 
     /// What `site` holds of the tickets whose id starts with `prefix` (the repair of a
     /// disagreement narrows down to the tickets that differ).
-    pub fn scoped_tree(&self, site: &SiteCode, prefix: &[u8]) -> Result<TreeNode, ServerStoreError> {
+    pub fn scoped_tree(
+        &self,
+        site: &SiteCode,
+        prefix: &[u8],
+    ) -> Result<TreeNode, ServerStoreError> {
         if self.holds(site)? == Holds::All {
             return self.tree(prefix);
         }
