@@ -112,6 +112,10 @@ enum Bench {
         /// The server's store in this (empty) PostgreSQL database instead of sled.
         #[arg(long, value_name = "URL")]
         database: Option<String>,
+        /// What each agent's site holds: `own` (its own tickets, the default since sync
+        /// scopes) or `all` (every site's: each pulls what the others make, as before them).
+        #[arg(long, value_enum, default_value_t = rma_server::store::Holds::Own)]
+        holds: rma_server::store::Holds,
     },
     /// One ticket on which an agent and the server disagree, among N they agree on: the
     /// bytes and time the sync that finds and repairs it takes.
@@ -176,7 +180,8 @@ fn main() -> Result<()> {
             agents,
             seconds,
             database,
-        } => load::run(agents, seconds, database.as_deref()),
+            holds,
+        } => load::run(agents, seconds, database.as_deref(), holds),
         Bench::Repair { tickets } => repair::run(tickets),
         Bench::Files { tickets, photos } => files::run(tickets, photos),
         Bench::Measure { runs, command } => {

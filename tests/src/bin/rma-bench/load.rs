@@ -27,7 +27,12 @@ struct Tally {
 /// The account every agent of the load works as.
 const WORKER: &str = "load";
 
-pub fn run(agents: usize, seconds: u64, database: Option<&str>) -> Result<()> {
+pub fn run(
+    agents: usize,
+    seconds: u64,
+    database: Option<&str>,
+    holds: rma_server::store::Holds,
+) -> Result<()> {
     let temp = tempfile::tempdir()?;
     let runtime = tokio::runtime::Runtime::new()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
@@ -55,7 +60,7 @@ pub fn run(agents: usize, seconds: u64, database: Option<&str>) -> Result<()> {
         )?;
         sites
             .iter()
-            .map(|site| store.add_site(site, Utc::now()))
+            .map(|site| store.add_site_holding(site, holds, Utc::now()))
             .collect::<Result<Vec<_>, _>>()?
     };
     let server = {
@@ -133,7 +138,7 @@ pub fn run(agents: usize, seconds: u64, database: Option<&str>) -> Result<()> {
         "sled"
     };
     println!(
-        "load: {agents} agents, each its own site, making tickets and syncing for {seconds} s (server on {engine})"
+        "load: {agents} agents, each its own site holding {holds} tickets, making tickets and syncing for {seconds} s (server on {engine})"
     );
     println!(
         "  syncs: {syncs} ({:.1}/s), errors: {}, disagreements repaired: {}",
