@@ -8,6 +8,8 @@
 mod dashboard;
 #[path = "rma-bench/files.rs"]
 mod files;
+#[path = "rma-bench/fleet.rs"]
+mod fleet;
 #[path = "rma-bench/load.rs"]
 mod load;
 #[path = "rma-bench/page.rs"]
@@ -132,6 +134,28 @@ enum Bench {
         #[arg(long, default_value_t = 3)]
         photos: u32,
     },
+    /// A service network: N sites holding their own work, as light clients speaking the
+    /// sync protocol over HTTP to one real server process: populate, a fresh installation's
+    /// bootstrap, a steady phase of every site changing a ticket and syncing every few
+    /// seconds, and a catch-up of every site at once after an outage; the server's peak memory.
+    Fleet {
+        #[arg(long, default_value_t = 1000)]
+        sites: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: usize,
+        /// How long the steady phase runs.
+        #[arg(long, default_value_t = 60)]
+        steady_seconds: u64,
+        /// How often each site syncs in the steady phase.
+        #[arg(long, default_value_t = 5000)]
+        sync_every_ms: u64,
+        /// The changes each site made during the outage before the catch-up.
+        #[arg(long, default_value_t = 50)]
+        changes: usize,
+        /// The server's store in this (empty) PostgreSQL database instead of sled.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+    },
     /// Runs a command several times and prints its times and peak memory as JSON. The agent
     /// bench measures through it: a child's peak memory counts the memory of the process that
     /// started it, so the starter must be small.
@@ -184,6 +208,21 @@ fn main() -> Result<()> {
         } => load::run(agents, seconds, database.as_deref(), holds),
         Bench::Repair { tickets } => repair::run(tickets),
         Bench::Files { tickets, photos } => files::run(tickets, photos),
+        Bench::Fleet {
+            sites,
+            tickets,
+            steady_seconds,
+            sync_every_ms,
+            changes,
+            database,
+        } => fleet::run(fleet::Fleet {
+            sites,
+            tickets,
+            steady_seconds,
+            sync_every_ms,
+            changes,
+            database,
+        }),
         Bench::Measure { runs, command } => {
             let (program, args) = command.split_first().expect("clap requires a command");
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
