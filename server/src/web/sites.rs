@@ -1,5 +1,5 @@
-//! The sites: each enrolled agent installation with its last sync, how far behind the feed it
-//! is, the changes it reported still to push, how far its clock is off, and whether it is
+//! The sites: each enrolled agent installation with what it holds (its own work or every
+//! ticket), its last sync, how far behind the feed it is, the changes it reported still to push, how far its clock is off, and whether it is
 //! overdue to sync.
 
 use std::sync::Arc;
@@ -30,12 +30,13 @@ pub async fn show(State(state): State<Arc<AppState>>, Office(user, lang): Office
             p.muted { (tr!(lang, "sites-explain", age = age(now - limit, now, lang))) " (" code { "sync_overdue_minutes" } ")" }
             @if sites.is_empty() { p.muted { (tr!(lang, "sites-none")) " " code { "rma-server site add CODE" } } }
             table #sites {
-                thead { tr { th { (tr!(lang, "col-site")) } th { (tr!(lang, "ticket-state")) } th { (tr!(lang, "sites-enrolled")) } th { (tr!(lang, "sites-last-sync")) } th.num { (tr!(lang, "sites-not-pulled")) } th.num { (tr!(lang, "sites-waiting")) } th { (tr!(lang, "sites-clock")) } th { (tr!(lang, "sites-sync")) } } }
+                thead { tr { th { (tr!(lang, "col-site")) } th { (tr!(lang, "ticket-state")) } th { (tr!(lang, "sites-holds")) } th { (tr!(lang, "sites-enrolled")) } th { (tr!(lang, "sites-last-sync")) } th.num { (tr!(lang, "sites-not-pulled")) } th.num { (tr!(lang, "sites-waiting")) } th { (tr!(lang, "sites-clock")) } th { (tr!(lang, "sites-sync")) } } }
                 tbody { @for site in &sites {
                     @let overdue = site.revoked_at.is_none() && site.last_sync_at.is_none_or(|at| now - at > limit);
                     tr data-site=(site.code.as_str()) {
                         td { (site.code.as_str()) }
                         td { @if let Some(at) = site.revoked_at { (tr!(lang, "sites-revoked", at = when(at))) } @else { (tr!(lang, "sites-active")) } }
+                        td.holds { (tr!(lang, "sites-holds-what", holds = site.holds.to_string())) }
                         td { (when(site.added_at)) }
                         td { @match site.last_sync_at { Some(at) => { (when(at)) " (" (tr!(lang, "sites-ago", age = age(at, now, lang))) ")" } None => (tr!(lang, "sites-never")) } }
                         td.num { (head.saturating_sub(site.cursor)) }

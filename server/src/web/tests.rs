@@ -711,6 +711,14 @@ async fn the_sites_page_shows_each_site_and_whether_it_is_late() {
     let page = get(&f, &cookie, "/sites").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(r#"data-site="WH1""#));
+    // What each holds: WH1 its own work, WH2 (the test's repair centre) every ticket.
+    let holds = |site: &str| {
+        let row = page.body.split(&format!(r#"data-site="{site}""#)).nth(1).unwrap();
+        let cell = row.split(r#"<td class="holds">"#).nth(1).unwrap();
+        cell.split("</td>").next().unwrap().to_owned()
+    };
+    assert_eq!(holds("WH1"), "own work");
+    assert_eq!(holds("WH2"), "all");
     // WH1 pushed but never pulled: it has never finished a sync.
     assert!(
         page.body.contains("never") && page.body.contains("overdue"),
