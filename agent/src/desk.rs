@@ -107,6 +107,9 @@ pub enum DeskError {
     /// A file kept at the office that could not be fetched now (offline, or not sent yet).
     #[error("the file is at the office, not here yet")]
     FileNotHere(TicketNumber),
+    /// A step on a ticket this site does not hold, which the server says is held elsewhere.
+    #[error("ticket {} is held at other sites", .0.number)]
+    HeldElsewhere(rma_shared::sync::Whereabouts),
 }
 
 impl Localized for DeskError {
@@ -139,6 +142,16 @@ impl Localized for DeskError {
             Self::ClockWentBack(err) => err.message(lang),
             Self::File(err) => err.message(lang),
             Self::NoFiles => tr!(lang, "attach-no-files"),
+            Self::HeldElsewhere(found) => {
+                let sites: Vec<&str> = found.holders.iter().map(|s| s.as_str()).collect();
+                tr!(
+                    lang,
+                    "step-held-elsewhere",
+                    ticket = found.number.to_string(),
+                    sites = sites.join(", "),
+                    count = sites.len()
+                )
+            }
             Self::ReadFile { path, source } => {
                 let said = tr!(lang, "attach-unreadable", path = path.display().to_string());
                 match rma_store::files::io_problem(source, lang) {

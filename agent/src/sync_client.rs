@@ -421,7 +421,9 @@ pub fn lookup(
     store: &Store,
     ticket: &TicketNumber,
 ) -> Result<Option<rma_shared::sync::Whereabouts>, SyncError> {
-    let conn = Connection::open(store)?;
+    let mut conn = Connection::open(store)?;
+    // A person waits for the answer: a server that does not answer soon is not asked.
+    conn.client = crate::http::client(conn.link.ca_cert.as_deref(), Duration::from_secs(5));
     match conn.get(&format!("lookup/{ticket}")) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map(Some)

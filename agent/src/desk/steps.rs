@@ -28,7 +28,17 @@ impl Desk {
     /// recorded and the ticket as it is now, or refused with the reason and nothing changed.
     pub fn step(&self, asker: &Asker, step: Step) -> Result<Outcome, DeskError> {
         // The ticket as its last step left it (not read back from the store again).
-        let (doc, recorded) = self.apply(asker, step)?;
+        let (doc, recorded) = match self.apply(asker, step) {
+            Ok(done) => done,
+            // Not held here: the refusal says where it is, if the server tells.
+            Err(DeskError::Store(StoreError::UnknownTicket(number))) => {
+                return Err(match self.whereabouts(&number) {
+                    Some(found) if !found.holders.is_empty() => DeskError::HeldElsewhere(found),
+                    _ => DeskError::Store(StoreError::UnknownTicket(number)),
+                });
+            }
+            Err(other) => return Err(other),
+        };
         self.outcome(&doc, &recorded)
     }
 

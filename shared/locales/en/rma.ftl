@@ -1713,3 +1713,4 @@ show-elsewhere = { $ticket } is not held at this site{ $count ->
    *[other] {""}: it is held at { $sites }. Read-only, as the server tells it; ask there, or have it handed over to this site.
 }
 show-elsewhere-updated = Last change
+step-held-elsewhere = { $ticket } is not held at this site: it is held at { $sites }. Steps on it are taken there, or have it handed over to this site (`rma-agent hand-over { $ticket } --to THIS-SITE` at { $sites }).

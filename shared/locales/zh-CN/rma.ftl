@@ -1590,3 +1590,4 @@ show-elsewhere = 本站点不持有工单 { $ticket }{ $count ->
    *[other] ：它由 { $sites } 持有。以下为服务器提供的只读信息；如需处理，请联系持有站点，或请其移交给本站。
 }
 show-elsewhere-updated = 最近修改
+step-held-elsewhere = 本站点不持有工单 { $ticket }：它由 { $sites } 持有。请在那里处理，或请其移交给本站（在 { $sites } 执行 `rma-agent hand-over { $ticket } --to 本站代码`）。
