@@ -333,8 +333,11 @@ fn a_running_agent_serve_syncs_in_the_background() {
     // Poll, with a deadline, until WH2's serve has pulled the ticket on its own.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let out = b.run(&["show", &ticket]);
-        if out.status.success() {
+        // Until then `show` says where the ticket is held (WH1), without its contents.
+        let out = b.run(&["show", &ticket, "--json"]);
+        let held_here = serde_json::from_slice::<Value>(&out.stdout)
+            .is_ok_and(|shown| shown.get("registration").is_some());
+        if out.status.success() && held_here {
             break;
         }
         assert!(
