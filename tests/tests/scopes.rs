@@ -60,7 +60,10 @@ fn each_site_holds_its_own_tickets_and_a_hand_over_brings_one_to_another() {
     // A step on a ticket this site does not hold is refused with the reason; asked for, it
     // is looked up at the server: where it is held, read-only, nothing of the customer.
     let refused = wh2.fails(&["hold", &sent, "--reason", "x"]);
-    assert!(refused.contains(&sent) && refused.contains("WH1"), "{refused}");
+    assert!(
+        refused.contains(&sent) && refused.contains("WH1"),
+        "{refused}"
+    );
     let found = wh2.json(&["show", &sent]);
     assert_eq!(found["held_here"], false, "{found}");
     assert_eq!(found["holders"], serde_json::json!(["WH1"]), "{found}");

@@ -713,7 +713,11 @@ async fn the_sites_page_shows_each_site_and_whether_it_is_late() {
     assert!(page.body.contains(r#"data-site="WH1""#));
     // What each holds: WH1 its own work, WH2 (the test's repair centre) every ticket.
     let holds = |site: &str| {
-        let row = page.body.split(&format!(r#"data-site="{site}""#)).nth(1).unwrap();
+        let row = page
+            .body
+            .split(&format!(r#"data-site="{site}""#))
+            .nth(1)
+            .unwrap();
         let cell = row.split(r#"<td class="holds">"#).nth(1).unwrap();
         cell.split("</td>").next().unwrap().to_owned()
     };
