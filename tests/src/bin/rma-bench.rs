@@ -783,7 +783,9 @@ fn sync_run(tickets: u32, database: Option<&str>, pouchdb: bool) -> Result<SyncF
         let store = server_store(&server_dir, database)?;
         let now = Utc::now();
         let a = store.add_site(&SiteCode::parse("SA")?, now)?;
-        let b = store.add_site(&SiteCode::parse("SB")?, now)?;
+        // SB, the fresh client, holds every site's tickets: it receives all of SA's.
+        let b =
+            store.add_site_holding(&SiteCode::parse("SB")?, rma_server::store::Holds::All, now)?;
         (a, b)
     };
     let server = {

@@ -60,7 +60,8 @@ pub fn run(tickets: u32, photos: u32) -> Result<()> {
         let store = ServerStore::open(&server_dir)?;
         (
             store.add_site(&sa, Utc::now())?,
-            store.add_site(&sb, Utc::now())?,
+            // SB holds every site's tickets: it pulls SA's with their thumbnails.
+            store.add_site_holding(&sb, rma_server::store::Holds::All, Utc::now())?,
         )
     };
     let runtime = tokio::runtime::Runtime::new()?;

@@ -22,7 +22,8 @@ pub fn run(tickets: u32) -> Result<()> {
     let token = {
         let store = ServerStore::open(&server_dir)?;
         store.add_site(&sa, Utc::now())?;
-        let token = store.add_site(&sb, Utc::now())?;
+        // SB holds every site's tickets: all of SA's, one of which it disagrees on.
+        let token = store.add_site_holding(&sb, rma_server::store::Holds::All, Utc::now())?;
         let actor = ActorId::random();
         store.bind_actor(&sa, &actor)?;
         for first in (1..=tickets).step_by(1_000) {
