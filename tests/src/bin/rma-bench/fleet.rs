@@ -91,6 +91,10 @@ pub fn run(fleet: Fleet) -> Result<()> {
             .collect::<Result<Vec<_>, _>>()?
     };
     server.run();
+    // Its log is read as it comes (a pipe nobody reads would stop the server when full).
+    if let Some(log) = server.log.take() {
+        std::thread::spawn(move || log.for_each(drop));
+    }
     let pid = server.pid().context("the server runs")?;
     let url = server.url.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -125,9 +129,12 @@ pub fn run(fleet: Fleet) -> Result<()> {
     let keep = fleet.changes.max(1);
     runtime.block_on(async {
         let at_once = Arc::new(Semaphore::new(4));
+        let populated = Arc::new(AtomicUsize::new(0));
+        let sites_count = sites.len();
         let mut tasks = Vec::new();
         for site in &sites {
             let (site, client, at_once) = (site.clone(), client.clone(), at_once.clone());
+            let populated = populated.clone();
             tasks.push(tokio::spawn(async move {
                 let _turn = at_once.acquire_owned().await?;
                 let mut site = site.lock().await;
@@ -160,6 +167,13 @@ pub fn run(fleet: Fleet) -> Result<()> {
                         }
                     }
                     seq += batch;
+                }
+                let done = populated.fetch_add(1, Ordering::SeqCst) + 1;
+                if done % (sites_count / 10).max(1) == 0 {
+                    println!(
+                        "    {done} of {sites_count} sites pushed their tickets ({:.0} s)",
+                        started.elapsed().as_secs_f64()
+                    );
                 }
                 anyhow::Ok(())
             }));
