@@ -7,7 +7,9 @@
 //! 2. bootstrap: a fresh installation of one site (a real agent store) receives its scope;
 //! 3. steady: every site changes a ticket and syncs (push, then pull) every few seconds;
 //! 4. catch-up: after an outage every site has 50 changes, and all sync at once (a server
-//!    that is busy answers 503 with Retry-After, and the client waits as an agent does).
+//!    that is busy answers 503 with Retry-After, and the client waits as an agent does; a
+//!    sync whose connection is lost is tried again a second later, as an agent does, and
+//!    counted).
 //!
 //! Prints each phase and a JSON last line: `steady_p99_ms`, `catchup_s`, `bootstrap_ms`,
 //! `server_peak_rss_mib` (the server process's peak resident memory).
@@ -123,6 +125,8 @@ pub fn run(fleet: Fleet) -> Result<()> {
         .collect();
     let client = Client { http, url };
     let errors = Arc::new(AtomicUsize::new(0));
+    // Syncs whose connection was lost and that were tried again, as an agent does.
+    let lost = Arc::new(AtomicUsize::new(0));
 
     // 1. Populate: each site registers its tickets and pushes them.
     let started = Instant::now();
@@ -241,6 +245,7 @@ pub fn run(fleet: Fleet) -> Result<()> {
         let mut tasks = Vec::new();
         for (i, site) in sites.iter().enumerate() {
             let (site, client, errors) = (site.clone(), client.clone(), errors.clone());
+            let lost = lost.clone();
             // Spread over the period, as sites that came up at different times.
             let offset = every.mul_f64((i as f64 * 0.618_033_988_7).fract());
             tasks.push(tokio::spawn(async move {
@@ -251,12 +256,15 @@ pub fn run(fleet: Fleet) -> Result<()> {
                     let mut site = site.lock().await;
                     let done = async {
                         let docs = change(&mut site, 1)?;
-                        client.sync(&mut site, docs).await
+                        client.sync_retrying(&mut site, docs).await
                     }
                     .await;
                     drop(site);
                     match done {
-                        Ok(()) => seen.push(began.elapsed().as_secs_f64() * 1000.0),
+                        Ok(tries) => {
+                            lost.fetch_add(tries, Ordering::SeqCst);
+                            seen.push(began.elapsed().as_secs_f64() * 1000.0);
+                        }
                         Err(err) => {
                             if errors.fetch_add(1, Ordering::SeqCst) < 5 {
                                 eprintln!("steady sync failed: {err:#}");
@@ -294,13 +302,18 @@ pub fn run(fleet: Fleet) -> Result<()> {
             tasks.push(tokio::spawn(async move {
                 let mut site = site.lock().await;
                 let waiting = pending(&site);
-                client.sync(&mut site, waiting).await
+                client.sync_retrying(&mut site, waiting).await
             }));
         }
         for task in tasks {
-            if let Err(err) = task.await? {
-                errors.fetch_add(1, Ordering::SeqCst);
-                eprintln!("catch-up sync failed: {err:#}");
+            match task.await? {
+                Ok(tries) => {
+                    lost.fetch_add(tries, Ordering::SeqCst);
+                }
+                Err(err) => {
+                    errors.fetch_add(1, Ordering::SeqCst);
+                    eprintln!("catch-up sync failed: {err:#}");
+                }
             }
         }
         anyhow::Ok(started.elapsed().as_secs_f64())
@@ -312,6 +325,8 @@ pub fn run(fleet: Fleet) -> Result<()> {
     let rss = peak_rss_mib(pid)?;
     println!("  server peak memory: {rss:.0} MiB");
     let errors = errors.load(Ordering::SeqCst);
+    let lost = lost.load(Ordering::SeqCst);
+    println!("  syncs whose connection was lost and were tried again: {lost}; failed: {errors}");
     let judged = [
         ("steady p99", p99 < STEADY_P99_MS),
         ("catch-up", catchup_s < CATCHUP_S),
@@ -338,6 +353,7 @@ pub fn run(fleet: Fleet) -> Result<()> {
             "catchup_s": round(catchup_s),
             "bootstrap_ms": round(bootstrap_ms),
             "server_peak_rss_mib": round(rss),
+            "lost_and_retried": lost,
             "errors": errors,
         })
     );
@@ -502,6 +518,27 @@ impl Client {
             site.cursor = page.cursor;
             if !page.more {
                 return Ok(());
+            }
+        }
+    }
+
+    /// [`Client::sync`], tried again as an agent does when the connection is lost (a push
+    /// whose answer was lost is sent again: the server keeps it once). Returns how many tries
+    /// were lost first.
+    async fn sync_retrying(
+        &self,
+        site: &mut Site,
+        changed: Vec<(usize, Vec<u8>)>,
+    ) -> Result<usize> {
+        let mut lost = 0;
+        loop {
+            match self.sync(site, changed.clone()).await {
+                Ok(()) => return Ok(lost),
+                Err(err) if lost < 10 && err.downcast_ref::<reqwest::Error>().is_some() => {
+                    lost += 1;
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(err) => return Err(err),
             }
         }
     }
