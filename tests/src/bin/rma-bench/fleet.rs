@@ -173,7 +173,7 @@ pub fn run(fleet: Fleet) -> Result<()> {
                     seq += batch;
                 }
                 let done = populated.fetch_add(1, Ordering::SeqCst) + 1;
-                if done % (sites_count / 10).max(1) == 0 {
+                if done.is_multiple_of((sites_count / 10).max(1)) {
                     println!(
                         "    {done} of {sites_count} sites pushed their tickets ({:.0} s)",
                         started.elapsed().as_secs_f64()
