@@ -426,6 +426,16 @@ fn running_at(data: &Path) -> Option<String> {
     handle.public
 }
 
+/// What a site holds, in words.
+fn site_holds(lang: Lang, code: &SiteCode, holds: crate::store::Holds) -> String {
+    tr!(
+        lang,
+        "server-site-holds",
+        code = code.to_string(),
+        holds = holds.to_string()
+    )
+}
+
 fn print_answer(request: &AdminRequest, answer: &Value, json: bool, data: &Path, lang: Lang) {
     if json {
         println!(
@@ -443,15 +453,7 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, data: &Path,
                 "{}",
                 tr!(lang, "server-site-added", code = code.to_string())
             );
-            println!(
-                "{}",
-                tr!(
-                    lang,
-                    "server-site-holds",
-                    code = code.to_string(),
-                    holds = holds.to_string()
-                )
-            );
+            println!("{}", site_holds(lang, code, *holds));
             println!("  {token}");
             println!("{}", tr!(lang, "server-site-next"));
             let server = address.as_deref().unwrap_or("http://SERVER:8080");
@@ -464,15 +466,7 @@ fn print_answer(request: &AdminRequest, answer: &Value, json: bool, data: &Path,
             );
         }
         AdminRequest::SiteHolds { code, holds } => {
-            println!(
-                "{}",
-                tr!(
-                    lang,
-                    "server-site-holds",
-                    code = code.to_string(),
-                    holds = holds.to_string()
-                )
-            );
+            println!("{}", site_holds(lang, code, *holds));
             println!("{}", tr!(lang, "server-site-holds-next"));
         }
         AdminRequest::UserAdd { name, role, .. } => {

@@ -34,8 +34,9 @@ impl ServerStore {
     ) -> Result<FetchResponse, ServerStoreError> {
         let mut response = FetchResponse::default();
         let mut bytes = 0;
+        let holds_all = self.holds(site)? == super::Holds::All;
         for (i, id) in ids.iter().enumerate() {
-            if !self.site_holds(site, *id)? {
+            if !holds_all && !self.holds_ticket(site, *id)? {
                 continue;
             }
             let Some(number) = self.tickets.number_of(*id)? else {

@@ -142,11 +142,13 @@ impl ServerStore {
         }))
     }
 
-    /// Whether `site` holds the ticket with this id.
-    pub fn site_holds(&self, site: &SiteCode, id: TicketId) -> Result<bool, ServerStoreError> {
-        if self.holds(site)? == Holds::All {
-            return Ok(self.tickets.number_of(id)?.is_some());
-        }
+    /// Whether the ticket with this id is in the scope of `site`'s own work (a site set to
+    /// hold all holds every ticket besides).
+    pub(crate) fn holds_ticket(
+        &self,
+        site: &SiteCode,
+        id: TicketId,
+    ) -> Result<bool, ServerStoreError> {
         Ok(self.kv.get(held_key(site, id))?.is_some())
     }
 

@@ -572,12 +572,10 @@ fn folder_size(dir: &Path) -> Result<u64> {
     Ok(total)
 }
 
-/// A ticket made offline: registered, then edited five times (assessed, received into an
-/// area, a unit moved, put on hold, resumed).
-fn offline_ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDoc> {
-    let at = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap() + Span::seconds(i64::from(seq));
-    let number = TicketNumber::new(site.clone(), 2026, seq);
-    let registration = Registration {
+/// The registration form of the bench's `seq`-th ticket: one unit, one of 500 customers and
+/// 20 models.
+fn registration(seq: u32) -> Registration {
+    Registration {
         customer: format!("Customer {}", seq % 500),
         contact: None,
         model: format!("M{}", seq % 20),
@@ -587,7 +585,15 @@ fn offline_ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDo
         email: None,
         phone: None,
         customer_lang: None,
-    };
+    }
+}
+
+/// A ticket made offline: registered, then edited five times (assessed, received into an
+/// area, a unit moved, put on hold, resumed).
+fn offline_ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> Result<TicketDoc> {
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap() + Span::seconds(i64::from(seq));
+    let number = TicketNumber::new(site.clone(), 2026, seq);
+    let registration = registration(seq);
     let event =
         |kind, minutes| Event::new(kind, site.clone(), "bench", at + Span::minutes(minutes));
     let mut doc = TicketDoc::create(

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use rma_shared::automerge::ActorId;
-use rma_shared::event::{Assessment, CustomerRequest, EventKind, RegistrationField};
+use rma_shared::event::{Assessment, EventKind, RegistrationField};
 use rma_shared::sync::{self, BindRequest, Heads, PushDoc, PushRequest, PushResponse, PushResult};
 use rma_shared::{Event, Registration, SiteCode, TicketDoc, TicketId, TicketNumber};
 use tokio::sync::{Mutex, Semaphore};
@@ -381,15 +381,8 @@ fn percentile(values: &[f64], q: f64) -> f64 {
 fn new_ticket(site: &SiteCode, seq: u32, actor: &ActorId) -> TicketDoc {
     let number = TicketNumber::new(site.clone(), 2026, seq);
     let registration = Registration {
-        customer: format!("Customer {}", seq % 500),
         contact: Some("138 0000 0000".into()),
-        model: format!("M{}", seq % 20),
-        quantity: 1,
-        fault: "does not start".into(),
-        request: CustomerRequest::Repair,
-        email: None,
-        phone: None,
-        customer_lang: None,
+        ..super::registration(seq)
     };
     let at = Utc::now();
     let mut doc = TicketDoc::create(
