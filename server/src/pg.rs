@@ -10,20 +10,87 @@
 //! - A snapshot (a pull) is one `REPEATABLE READ` transaction: its documents, cursor and
 //!   digest are one view, and it never sees a position that a later commit could fill below.
 //!
+//! A sync is a few dozen statements, most of them a read of a key: each connection keeps its
+//! statements prepared (PostgreSQL parses and plans each once a connection, not once a call),
+//! a transaction's opening is one round trip with its settings and lock, and a pooled
+//! connection is not tested with a round trip of its own each time it is taken.
+//!
 //! The schema is created and migrated by the server itself (`rma_migrations` records the
 //! versions applied); a database migrated by a newer version is refused.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use postgres::NoTls;
-use postgres::types::Type;
-use r2d2_postgres::PostgresConnectionManager;
+use postgres::types::{ToSql, Type};
+use postgres::{NoTls, Statement};
 use rma_store::kv::{Backend, Batch, Entries, Entry, Kv, KvError, Row, Writes};
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
-type Connection = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<Sessions>;
+type Connection = r2d2::PooledConnection<Sessions>;
+type Param<'a> = &'a (dyn ToSql + Sync);
+
+/// Opens the pool's connections, each a [`Session`].
+#[derive(Debug)]
+struct Sessions {
+    config: postgres::Config,
+}
+
+impl r2d2::ManageConnection for Sessions {
+    type Connection = Session;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<Session, postgres::Error> {
+        Ok(Session {
+            client: self.config.connect(NoTls)?,
+            prepared: HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, session: &mut Session) -> Result<(), postgres::Error> {
+        session.client.simple_query("").map(drop)
+    }
+
+    fn has_broken(&self, session: &mut Session) -> bool {
+        session.client.is_closed()
+    }
+}
+
+/// A connection and the statements it has prepared, by their text.
+struct Session {
+    client: postgres::Client,
+    prepared: HashMap<String, Statement>,
+}
+
+impl Session {
+    /// Runs `sql` with `params` (of `types`) as a statement prepared once on this connection.
+    fn query(
+        &mut self,
+        sql: &str,
+        types: &[Type],
+        params: &[Param<'_>],
+    ) -> Result<Vec<postgres::Row>, postgres::Error> {
+        let statement = match self.prepared.get(sql) {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = self.client.prepare_typed(sql, types)?;
+                self.prepared.insert(sql.to_owned(), statement.clone());
+                statement
+            }
+        };
+        let rows = self.client.query(&statement, params);
+        if rows.is_err() {
+            // A statement whose tables were made again is prepared afresh next time.
+            self.prepared.clear();
+        }
+        rows
+    }
+
+    /// Runs statements that take no parameters, in one round trip.
+    fn run(&mut self, sql: &str) -> Result<(), postgres::Error> {
+        self.client.batch_execute(sql)
+    }
+}
 
 /// The schema, one step per version; a step is never changed once released.
 const MIGRATIONS: &[(i32, &str)] = &[(
@@ -66,11 +133,13 @@ impl Postgres {
         let config: postgres::Config = url
             .parse()
             .map_err(|err| failed(&format!("{shown} is not a database address"), err))?;
-        let manager = PostgresConnectionManager::new(config, NoTls);
         let pool = r2d2::Pool::builder()
             .max_size(16)
             .connection_timeout(std::time::Duration::from_secs(10))
-            .build(manager)
+            // A connection that broke is found when it is used (its request fails and is
+            // tried again), not by a round trip before every use.
+            .test_on_check_out(false)
+            .build(Sessions { config })
             .map_err(|err| failed(&format!("cannot connect to {shown}"), err))?;
         let store = Self {
             pool: Some(pool),
@@ -90,7 +159,8 @@ impl Postgres {
 
     /// Applies the migrations this database lacks, one process at a time.
     fn migrate(&self) -> Result<(), KvError> {
-        let mut client = self.client()?;
+        let mut session = self.client()?;
+        let client = &mut session.client;
         let sql = |err| failed("cannot set up the database's tables", err);
         client
             .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
@@ -139,33 +209,40 @@ impl Postgres {
         result
     }
 
-    /// Runs `section` in one transaction on one connection: `BEGIN` with `begin`, then the
-    /// section over a [`Transaction`], then `COMMIT` (or `ROLLBACK` if it failed).
+    /// Runs `section` in one transaction on one connection: opened by `begin` (one round
+    /// trip, its settings and lock with it), the section over a [`Transaction`], then
+    /// `COMMIT` (or `ROLLBACK` if it failed).
     fn in_transaction(
         &self,
         begin: &str,
         section: &mut dyn FnMut(&Arc<Transaction>) -> Result<(), KvError>,
     ) -> Result<(), KvError> {
-        let mut client = self.client()?;
-        client
-            .batch_execute(begin)
+        let mut session = self.client()?;
+        session
+            .run(begin)
             .map_err(|err| failed("cannot start a transaction", err))?;
         let tx = Arc::new(Transaction {
-            client: Mutex::new(Some(client)),
+            session: Mutex::new(Some(session)),
         });
         let result = section(&tx);
-        let mut client = tx
-            .client
+        let mut session = tx
+            .session
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take()
             .expect("the connection is returned once");
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        let ended = client
-            .batch_execute(end)
+        let ended = session
+            .run(end)
             .map_err(|err| failed("cannot end a transaction", err));
         result.and(ended)
     }
+}
+
+/// Opens a transaction that takes the writers' lock: no other writer, in any process, runs
+/// until it ends.
+fn begin_locked(settings: &str) -> String {
+    format!("BEGIN; {settings}SELECT pg_advisory_xact_lock({WRITER_LOCK})")
 }
 
 impl Backend for Postgres {
@@ -179,10 +256,9 @@ impl Backend for Postgres {
 
     fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries {
         Box::new(Pages::new(
-            move |query: &str, params: &[Typed<'_>]| {
-                let mut client = self.client()?;
-                client
-                    .query_typed(query, params)
+            move |sql: &str, types: &[Type], params: &[Param<'_>]| {
+                self.client()?
+                    .query(sql, types, params)
                     .map_err(|err| failed("cannot read the store", err))
             },
             from,
@@ -192,31 +268,36 @@ impl Backend for Postgres {
     }
 
     fn apply(&self, writes: Writes, durable: bool) -> Result<(), KvError> {
-        let mut client = self.client()?;
-        let mut tx = client
-            .transaction()
+        let settings = if durable {
+            ""
+        } else {
+            "SET LOCAL synchronous_commit = off; "
+        };
+        // Registers are read, then written: one such writer at a time, in every process.
+        let begin = if writes.registers.is_empty() {
+            format!("BEGIN; {settings}")
+        } else {
+            begin_locked(settings)
+        };
+        let mut session = self.client()?;
+        session
+            .run(&begin)
             .map_err(|err| failed("cannot start a transaction", err))?;
-        if !durable {
-            tx.batch_execute("SET LOCAL synchronous_commit = off")
-                .map_err(|err| failed("cannot write the store", err))?;
-        }
-        if !writes.registers.is_empty() {
-            // Registers are read, then written: one such writer at a time, in every process.
-            lock_writers(&mut tx)?;
-        }
-        write(&mut tx, writes)?;
-        tx.commit()
-            .map_err(|err| failed("cannot write the store", err))
+        let result = write(&mut session, writes);
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = session
+            .run(end)
+            .map_err(|err| failed("cannot write the store", err));
+        result.and(ended)
     }
 
     fn exclusive(
         self: Arc<Self>,
         section: &mut dyn FnMut(&Kv) -> Result<Batch, KvError>,
     ) -> Result<(), KvError> {
-        self.in_transaction("BEGIN", &mut |tx| {
-            tx.with(|client| lock_writers(&mut **client))?;
+        self.in_transaction(&begin_locked(""), &mut |tx| {
             let batch = section(&Kv::with(tx.clone()))?;
-            tx.with(|client| write(&mut **client, batch_writes(batch)))
+            tx.with(|session| write(session, batch.into_writes()))
         })
     }
 
@@ -229,11 +310,6 @@ impl Backend for Postgres {
             &mut |tx| section(&Kv::with(tx.clone())),
         )
     }
-}
-
-/// The writes of a batch, for a backend to apply.
-fn batch_writes(batch: Batch) -> Writes {
-    batch.into_writes()
 }
 
 impl Drop for Postgres {
@@ -253,7 +329,7 @@ impl Drop for Postgres {
 /// An open transaction on one connection: what an exclusive section or a snapshot reads
 /// through.
 struct Transaction {
-    client: Mutex<Option<Connection>>,
+    session: Mutex<Option<Connection>>,
 }
 
 impl fmt::Debug for Transaction {
@@ -263,9 +339,9 @@ impl fmt::Debug for Transaction {
 }
 
 impl Transaction {
-    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, KvError>) -> Result<T, KvError> {
-        let mut client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
-        f(client
+    fn with<T>(&self, f: impl FnOnce(&mut Session) -> Result<T, KvError>) -> Result<T, KvError> {
+        let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
+        f(session
             .as_mut()
             .expect("a transaction is used only while it is open"))
     }
@@ -273,19 +349,19 @@ impl Transaction {
 
 impl Backend for Transaction {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
-        self.with(|client| get(&mut **client, key))
+        self.with(|session| get(session, key))
     }
 
     fn get_many(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
-        self.with(|client| get_many(&mut **client, keys))
+        self.with(|session| get_many(session, keys))
     }
 
     fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries {
         Box::new(Pages::new(
-            move |query: &str, params: &[Typed<'_>]| {
-                self.with(|client| {
-                    client
-                        .query_typed(query, params)
+            move |sql: &str, types: &[Type], params: &[Param<'_>]| {
+                self.with(|session| {
+                    session
+                        .query(sql, types, params)
                         .map_err(|err| failed("cannot read the store", err))
                 })
             },
@@ -314,39 +390,27 @@ impl Backend for Transaction {
     }
 }
 
-/// Takes the writers' lock until the transaction on `client` ends.
-fn lock_writers(client: &mut impl postgres::GenericClient) -> Result<(), KvError> {
-    client
-        .execute_typed(
-            "SELECT pg_advisory_xact_lock($1)",
-            &[(&WRITER_LOCK, Type::INT8)],
-        )
-        .map(drop)
-        .map_err(|err| failed("cannot lock the store", err))
-}
-
-fn get(client: &mut impl postgres::GenericClient, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
-    Ok(client
-        .query_typed_opt(
+fn get(session: &mut Session, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+    let rows = session
+        .query(
             "SELECT value FROM kv WHERE key = $1",
-            &[(&key, Type::BYTEA)],
+            &[Type::BYTEA],
+            &[&key],
         )
-        .map_err(|err| failed("cannot read the store", err))?
-        .map(|row| row.get(0)))
+        .map_err(|err| failed("cannot read the store", err))?;
+    Ok(rows.into_iter().next().map(|row| row.get(0)))
 }
 
 /// The values of many keys in one query, in the order asked.
-fn get_many(
-    client: &mut impl postgres::GenericClient,
-    keys: &[Vec<u8>],
-) -> Result<Vec<Option<Vec<u8>>>, KvError> {
-    let rows = client
-        .query_typed(
+fn get_many(session: &mut Session, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+    let rows = session
+        .query(
             "SELECT key, value FROM kv WHERE key = ANY($1)",
-            &[(&keys, Type::BYTEA_ARRAY)],
+            &[Type::BYTEA_ARRAY],
+            &[&keys],
         )
         .map_err(|err| failed("cannot read the store", err))?;
-    let mut found: std::collections::HashMap<Vec<u8>, Vec<u8>> = rows
+    let mut found: HashMap<Vec<u8>, Vec<u8>> = rows
         .into_iter()
         .map(|row| (row.get(0), row.get(1)))
         .collect();
@@ -355,8 +419,8 @@ fn get_many(
 
 /// Writes values and registers (read and written here: the caller holds the writer lock),
 /// and the report's rows.
-fn write(client: &mut impl postgres::GenericClient, writes: Writes) -> Result<(), KvError> {
-    write_rows(client, writes.rows)?;
+fn write(session: &mut Session, writes: Writes) -> Result<(), KvError> {
+    write_rows(session, writes.rows)?;
     let sql = |err| failed("cannot write the store", err);
     let mut keys: Vec<Vec<u8>> = Vec::new();
     let mut values: Vec<Vec<u8>> = Vec::new();
@@ -365,7 +429,7 @@ fn write(client: &mut impl postgres::GenericClient, writes: Writes) -> Result<()
     let currents = if registers.is_empty() {
         Vec::new()
     } else {
-        get_many(client, &registers)?
+        get_many(session, &registers)?
     };
     for ((key, change), current) in writes.registers.into_iter().zip(currents) {
         let current = current
@@ -383,22 +447,39 @@ fn write(client: &mut impl postgres::GenericClient, writes: Writes) -> Result<()
             None => gone.push(key),
         }
     }
-    if !gone.is_empty() {
-        client
-            .execute_typed(
-                "DELETE FROM kv WHERE key = ANY($1)",
-                &[(&gone, Type::BYTEA_ARRAY)],
-            )
-            .map_err(sql)?;
-    }
-    if !keys.is_empty() {
-        client
-            .execute_typed(
-                "INSERT INTO kv (key, value) SELECT * FROM unnest($1::bytea[], $2::bytea[])
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                &[(&keys, Type::BYTEA_ARRAY), (&values, Type::BYTEA_ARRAY)],
-            )
-            .map_err(sql)?;
+    // A batch puts or deletes a key, never both: the two go in one statement.
+    match (gone.is_empty(), keys.is_empty()) {
+        (true, true) => {}
+        (false, true) => {
+            session
+                .query(
+                    "DELETE FROM kv WHERE key = ANY($1)",
+                    &[Type::BYTEA_ARRAY],
+                    &[&gone],
+                )
+                .map_err(sql)?;
+        }
+        (true, false) => {
+            session
+                .query(
+                    "INSERT INTO kv (key, value) SELECT * FROM unnest($1::bytea[], $2::bytea[])
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    &[Type::BYTEA_ARRAY, Type::BYTEA_ARRAY],
+                    &[&keys, &values],
+                )
+                .map_err(sql)?;
+        }
+        (false, false) => {
+            session
+                .query(
+                    "WITH gone AS (DELETE FROM kv WHERE key = ANY($3))
+                     INSERT INTO kv (key, value) SELECT * FROM unnest($1::bytea[], $2::bytea[])
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    &[Type::BYTEA_ARRAY, Type::BYTEA_ARRAY, Type::BYTEA_ARRAY],
+                    &[&keys, &values, &gone],
+                )
+                .map_err(sql)?;
+        }
     }
     Ok(())
 }
@@ -409,7 +490,7 @@ fn write(client: &mut impl postgres::GenericClient, writes: Writes) -> Result<()
 /// The statement's parts all see the tables as they were before it, so an insert never meets
 /// the rows its table's delete removes.
 fn write_rows(
-    client: &mut impl postgres::GenericClient,
+    session: &mut Session,
     rows: std::collections::BTreeMap<(&'static str, String), Vec<Row>>,
 ) -> Result<(), KvError> {
     let mut by_table: std::collections::BTreeMap<&str, (Vec<String>, Vec<Row>)> =
@@ -472,12 +553,10 @@ fn write_rows(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let params: Vec<Typed<'_>> = params
-        .iter()
-        .map(|p| (p as &(dyn postgres::types::ToSql + Sync), Type::TEXT_ARRAY))
-        .collect();
-    client
-        .execute_typed(&statement, &params)
+    let types = vec![Type::TEXT_ARRAY; params.len()];
+    let params: Vec<Param<'_>> = params.iter().map(|p| p as Param<'_>).collect();
+    session
+        .query(&statement, &types, &params)
         .map_err(|err| failed("cannot write the report's tables", err))?;
     Ok(())
 }
@@ -486,23 +565,24 @@ impl Postgres {
     /// Runs `sql` in one transaction that holds the writers' lock, so no push writes while
     /// it runs (the report's schema made again, say).
     pub fn run_locked(&self, sql: &str) -> Result<(), KvError> {
-        let mut client = self.client()?;
-        let mut tx = client
-            .transaction()
+        let mut session = self.client()?;
+        session
+            .run(&begin_locked(""))
             .map_err(|err| failed("cannot start a transaction", err))?;
-        lock_writers(&mut tx)?;
-        tx.batch_execute(sql)
-            .map_err(|err| failed("the database refused", err))?;
-        tx.commit()
-            .map_err(|err| failed("cannot write the store", err))
+        let result = session
+            .run(sql)
+            .map_err(|err| failed("the database refused", err));
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = session
+            .run(end)
+            .map_err(|err| failed("cannot write the store", err));
+        // The tables its statements name may have been made again.
+        session.prepared.clear();
+        result.and(ended)
     }
 }
 
-/// A statement's parameter with its type: sent with the statement in one round trip, where an
-/// untyped one is prepared first (another round trip, under the writers' lock for a push).
-type Typed<'a> = (&'a (dyn postgres::types::ToSql + Sync), Type);
-
-type Query = dyn FnMut(&str, &[Typed<'_>]) -> Result<Vec<postgres::Row>, KvError> + Send;
+type Query = dyn FnMut(&str, &[Type], &[Param<'_>]) -> Result<Vec<postgres::Row>, KvError> + Send;
 
 /// A scan read a page of rows at a time.
 struct Pages {
@@ -517,7 +597,9 @@ struct Pages {
 
 impl Pages {
     fn new(
-        query: impl FnMut(&str, &[Typed<'_>]) -> Result<Vec<postgres::Row>, KvError> + Send + 'static,
+        query: impl FnMut(&str, &[Type], &[Param<'_>]) -> Result<Vec<postgres::Row>, KvError>
+        + Send
+        + 'static,
         from: Vec<u8>,
         to: Option<Vec<u8>>,
         reverse: bool,
@@ -533,21 +615,26 @@ impl Pages {
     }
 
     fn fetch(&mut self) -> Result<(), KvError> {
-        let order = if self.reverse { "DESC" } else { "ASC" };
-        let rows = match &self.to {
-            Some(to) => (self.query)(
-                &format!(
-                    "SELECT key, value FROM kv WHERE key >= $1 AND key < $2 ORDER BY key {order} LIMIT $3"
-                ),
-                &[
-                    (&self.from, Type::BYTEA),
-                    (to, Type::BYTEA),
-                    (&PAGE, Type::INT8),
-                ],
+        let rows = match (&self.to, self.reverse) {
+            (Some(to), false) => (self.query)(
+                "SELECT key, value FROM kv WHERE key >= $1 AND key < $2 ORDER BY key ASC LIMIT $3",
+                &[Type::BYTEA, Type::BYTEA, Type::INT8],
+                &[&self.from, to, &PAGE],
             )?,
-            None => (self.query)(
-                &format!("SELECT key, value FROM kv WHERE key >= $1 ORDER BY key {order} LIMIT $2"),
-                &[(&self.from, Type::BYTEA), (&PAGE, Type::INT8)],
+            (Some(to), true) => (self.query)(
+                "SELECT key, value FROM kv WHERE key >= $1 AND key < $2 ORDER BY key DESC LIMIT $3",
+                &[Type::BYTEA, Type::BYTEA, Type::INT8],
+                &[&self.from, to, &PAGE],
+            )?,
+            (None, false) => (self.query)(
+                "SELECT key, value FROM kv WHERE key >= $1 ORDER BY key ASC LIMIT $2",
+                &[Type::BYTEA, Type::INT8],
+                &[&self.from, &PAGE],
+            )?,
+            (None, true) => (self.query)(
+                "SELECT key, value FROM kv WHERE key >= $1 ORDER BY key DESC LIMIT $2",
+                &[Type::BYTEA, Type::INT8],
+                &[&self.from, &PAGE],
             )?,
         };
         if (rows.len() as i64) < PAGE {
