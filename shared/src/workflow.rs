@@ -230,6 +230,20 @@ impl Workflow {
             .collect()
     }
 
+    /// [`Self::offers`] at `site`: units on their way to a site are taken in there only.
+    pub fn offers_at(&self, site: &crate::ids::SiteCode) -> Vec<Action> {
+        let mut offers = self.offers();
+        let coming_here = self.units.is_empty()
+            || self
+                .units
+                .iter()
+                .any(|u| matches!(&u.location, Location::Transit(to) if to == site));
+        if !coming_here {
+            offers.retain(|action| *action != Action::Receive);
+        }
+        offers
+    }
+
     fn offers_step(&self, action: Action) -> bool {
         use Action as A;
         if self.gate(action).is_err() {

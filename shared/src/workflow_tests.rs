@@ -759,6 +759,16 @@ fn units_handed_over_travel_and_only_the_site_they_went_to_takes_them_in() {
     );
     flow.clone().apply(&clock.event(assigned(&[2]))).unwrap();
     assert!(flow.offers().contains(&Action::Receive));
+    // Offered at the site the unit goes to, not at the one it left.
+    assert!(
+        flow.offers_at(&SiteCode::parse("RC1").unwrap())
+            .contains(&Action::Receive)
+    );
+    assert!(
+        !flow
+            .offers_at(&SiteCode::parse("WH1").unwrap())
+            .contains(&Action::Receive)
+    );
     // The receiving check at another site, or of a unit that did not travel, is refused.
     let take_in = |k: u32| {
         EventKind::Received(Receiving {

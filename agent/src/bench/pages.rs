@@ -464,7 +464,7 @@ pub(crate) async fn ticket_page(
     let lang = person.lang;
     let role = person.account.role;
     let offered: Vec<Action> = flow
-        .offers()
+        .offers_at(bench.holder.desk.store().site())
         .into_iter()
         .filter(|a| role.may(*a) && forms::on_ticket_page(*a))
         .collect();
