@@ -140,8 +140,9 @@ pub const SITES: Table = Table {
         ("feed_cursor", "bigint"),
         ("pending", "bigint"),
         ("clock_offset_ms", "bigint"),
+        ("holds", "text"),
     ],
-    about: "every enrolled site and its last sync",
+    about: "every enrolled site, what it holds (its own work, or all) and its last sync",
 };
 
 /// Every table, in the order they are listed.
@@ -156,7 +157,7 @@ pub fn table(name: &str) -> Option<&'static Table> {
 }
 
 /// Bump when the tables change shape: the server drops and remakes the schema.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// The SQL that makes the schema and its tables (in a database without them).
 pub fn create_sql() -> String {
@@ -421,6 +422,7 @@ fn site_row(site: &Site) -> Row {
         text(site.cursor),
         optional(site.pending),
         optional(site.clock_offset_ms),
+        text(site.holds),
     ]
 }
 

@@ -163,7 +163,8 @@ fn the_report_tables_follow_every_sync_and_agree_with_the_api() {
     assert_eq!(placed, "SHELF-A");
     let site: i64 = db
         .query_one(
-            "SELECT count(*) FROM rma_report.sites WHERE site = 'WH1' AND last_sync_at IS NOT NULL",
+            "SELECT count(*) FROM rma_report.sites
+             WHERE site = 'WH1' AND last_sync_at IS NOT NULL AND holds = 'own'",
             &[],
         )
         .unwrap()
