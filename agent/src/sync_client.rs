@@ -86,6 +86,12 @@ pub enum SyncError {
         status: StatusCode,
         message: String,
     },
+    /// The office revoked this site. The round that hears it lets go of every ticket the
+    /// server holds all of (`let_go`); `kept` have steps not sent yet and stay.
+    Revoked {
+        let_go: usize,
+        kept: usize,
+    },
     BadAnswer(String),
     Lost(String),
     #[error(transparent)]
@@ -109,6 +115,9 @@ impl Localized for SyncError {
                 status = status.to_string(),
                 message = message.as_str()
             ),
+            Self::Revoked { let_go, kept } => {
+                tr!(lang, "sync-revoked", let_go = *let_go, kept = *kept)
+            }
             Self::BadAnswer(reason) => tr!(lang, "sync-bad-answer", reason = reason.as_str()),
             Self::Lost(reason) => tr!(lang, "sync-lost", reason = reason.as_str()),
             Self::Store(err) => err.message(lang),
@@ -129,7 +138,10 @@ impl SyncError {
         match self {
             Self::Unreachable { .. } | Self::BadAnswer(_) | Self::Lost(_) => true,
             Self::Refused { status, .. } => status.is_server_error(),
-            Self::NotEnrolled | Self::Certificate { .. } | Self::Store(_) => false,
+            Self::NotEnrolled
+            | Self::Certificate { .. }
+            | Self::Revoked { .. }
+            | Self::Store(_) => false,
         }
     }
 }
@@ -234,8 +246,11 @@ impl Connection {
         if status.is_success() {
             return Ok(body);
         }
-        let message = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
+        let answer = serde_json::from_slice::<serde_json::Value>(&body).ok();
+        if answer.as_ref().and_then(|v| v["error"].as_str()) == Some(sync::SITE_REVOKED) {
+            return Err(SyncError::Revoked { let_go: 0, kept: 0 });
+        }
+        let message = answer
             .and_then(|v| v["message"].as_str().map(str::to_owned))
             .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
         Err(SyncError::Refused { status, message })
@@ -461,8 +476,33 @@ pub fn take_directory(store: &Store, conn: &Connection) -> Result<usize, SyncErr
     Ok(bytes.len())
 }
 
-/// Runs one round through `server`.
+/// Runs one round through `server`. A round refused because the office revoked the site lets
+/// go of every ticket the server holds all of: the customers' details leave a PC that no
+/// longer works for the company, and what it has not sent stays until it is enrolled again.
 pub fn sync_with(
+    store: &Store,
+    server: &dyn Transport,
+    push_batch: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, SyncError> {
+    match round(store, server, push_batch, progress) {
+        Err(SyncError::Revoked { .. }) => {
+            let ids: Vec<TicketId> = store
+                .tickets()
+                .all_indexed()?
+                .into_iter()
+                .map(|(id, ..)| id)
+                .collect();
+            let let_go = store.let_go(&ids)?;
+            let kept = store.pending()?.len();
+            tracing::warn!(let_go, kept, "the office revoked this site");
+            Err(SyncError::Revoked { let_go, kept })
+        }
+        answer => answer,
+    }
+}
+
+fn round(
     store: &Store,
     server: &dyn Transport,
     push_batch: usize,

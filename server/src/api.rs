@@ -82,6 +82,13 @@ async fn authenticate(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Site
     let store = state.clone();
     match blocking(move || store.store.check_token(&token)).await? {
         TokenCheck::Site(site) => Ok(site),
+        TokenCheck::Revoked(site) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            rma_shared::sync::SITE_REVOKED,
+            format!(
+                "the office revoked site {site}: it can no longer sync; its agents let go of the tickets they sent"
+            ),
+        )),
         TokenCheck::Unknown => Err(unauthorised()),
     }
 }

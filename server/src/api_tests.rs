@@ -266,13 +266,16 @@ async fn tokens_are_checked_for_every_request() {
     let (status, body) = send(&f.state, get(Some(&f.token), "/api/v1/sync/WH2/pull")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(message(&body).contains("belongs to site WH1"));
-    // Revoked: refused from the next request on.
+    // Revoked: refused from the next request on, and told why (its agent lets go).
     f.state
         .store
         .revoke_site(&SiteCode::parse("WH1").unwrap(), Utc::now())
         .unwrap();
-    let (status, _) = send(&f.state, get(Some(&f.token), "/api/v1/sync/WH1/pull")).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = send(&f.state, get(Some(&f.token), "/api/v1/sync/WH1/pull")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(answer["error"], sync::SITE_REVOKED);
+    assert!(message(&body).contains("revoked site WH1"));
     let (status, _) = send(&f.state, get(None, "/api/v1/health")).await;
     assert_eq!(status, StatusCode::OK);
 }

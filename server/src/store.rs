@@ -9,6 +9,7 @@
 //! meta:feed                    the version of the feed's keys
 //! site:{CODE}                  enrolled site (JSON)
 //! tok:{sha256 of token, hex}   site code
+//! rtok:{sha256 of token, hex}  site code (a token the office revoked)
 //! actor:{actor id, hex}        the site an Automerge actor is bound to
 //! refused:{CODE}\0{number}     why the site's last push of that ticket was refused (JSON)
 //! ```

@@ -41,6 +41,10 @@ use crate::ticket::{DocError, TicketDoc};
 /// installation pushed itself, so a second PC of a site receives what the first pushed.
 pub const INSTALLATION_HEADER: &str = "rma-installation";
 
+/// The error code of a sync refused because the office revoked the site: its agent lets go
+/// of every ticket the server holds all of, keeps what it has not sent, and stops syncing.
+pub const SITE_REVOKED: &str = "site_revoked";
+
 /// The longest installation name a server takes.
 pub const MAX_INSTALLATION: usize = 128;
 

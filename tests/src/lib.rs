@@ -290,6 +290,18 @@ impl Agent {
             .to_owned()
     }
 
+    /// The numbers of the tickets this agent holds, in order.
+    pub fn held(&self) -> Vec<String> {
+        let mut numbers: Vec<String> = self.json(&["list", "--limit", "0"])["tickets"]
+            .as_array()
+            .expect("a listing")
+            .iter()
+            .map(|t| t["number"].as_str().expect("a number").to_owned())
+            .collect();
+        numbers.sort();
+        numbers
+    }
+
     /// Runs a command with `--json` that must succeed; returns the parsed output.
     pub fn json(&self, args: &[&str]) -> Value {
         let mut with_json = args.to_vec();

@@ -8,18 +8,6 @@
 use rma_tests::{Agent, Server};
 use serde_json::Value;
 
-/// The numbers of the tickets an agent holds.
-fn held(agent: &Agent) -> Vec<String> {
-    let mut numbers: Vec<String> = agent.json(&["list", "--limit", "0"])["tickets"]
-        .as_array()
-        .expect("a listing")
-        .iter()
-        .map(|t| t["number"].as_str().expect("a number").to_owned())
-        .collect();
-    numbers.sort();
-    numbers
-}
-
 fn events(agent: &Agent, ticket: &str) -> Vec<Value> {
     agent.json(&["show", ticket])["events"]
         .as_array()
@@ -53,9 +41,9 @@ fn each_site_holds_its_own_tickets_and_a_hand_over_brings_one_to_another() {
     }
     let mut own = vec![sent.clone(), kept.clone()];
     own.sort();
-    assert_eq!(held(&wh1), own, "WH1 holds only its own tickets");
-    assert_eq!(held(&wh2), vec![other.clone()], "WH2 holds only its own");
-    assert!(held(&rc1).is_empty(), "the repair centre holds nothing yet");
+    assert_eq!(wh1.held(), own, "WH1 holds only its own tickets");
+    assert_eq!(wh2.held(), vec![other.clone()], "WH2 holds only its own");
+    assert!(rc1.held().is_empty(), "the repair centre holds nothing yet");
 
     // A step on a ticket this site does not hold is refused with the reason; asked for, it
     // is looked up at the server: where it is held, read-only, nothing of the customer.
@@ -71,7 +59,7 @@ fn each_site_holds_its_own_tickets_and_a_hand_over_brings_one_to_another() {
     assert!(found.get("registration").is_none(), "{found}");
     let said = wh2.ok(&["show", &sent]);
     assert!(said.contains("WH1") && !said.contains("Acme"), "{said}");
-    assert!(held(&wh2) == vec![other.clone()], "a lookup stores nothing");
+    assert!(wh2.held() == vec![other.clone()], "a lookup stores nothing");
 
     // WH1 sends one unit to the repair centre.
     let unit = format!("{sent}-1");
@@ -95,7 +83,7 @@ fn each_site_holds_its_own_tickets_and_a_hand_over_brings_one_to_another() {
     wh1.ok(&["sync"]);
     let report = rc1.json(&["sync"]);
     assert_eq!(report["pulled"], 1, "{report}");
-    assert_eq!(held(&rc1), vec![sent.clone()]);
+    assert_eq!(rc1.held(), vec![sent.clone()]);
     assert_eq!(report["verified"], true, "{report}");
 
     // The repair centre takes the unit in with its own receiving check and repairs it.
@@ -123,12 +111,12 @@ fn each_site_holds_its_own_tickets_and_a_hand_over_brings_one_to_another() {
         "both sites see every step"
     );
     assert_eq!(
-        held(&wh2),
+        wh2.held(),
         vec![other.clone()],
         "a third site never holds it"
     );
     assert_eq!(
-        held(&rc1),
+        rc1.held(),
         vec![sent.clone()],
         "nor the other tickets of WH1"
     );
@@ -137,12 +125,12 @@ fn each_site_holds_its_own_tickets_and_a_hand_over_brings_one_to_another() {
     // centre, and a new site.
     let second = Agent::with_token("RC1", &server.url, &rc1_token);
     let report = second.json(&["sync"]);
-    assert_eq!(held(&second), vec![sent.clone()], "{report}");
+    assert_eq!(second.held(), vec![sent.clone()], "{report}");
     assert_eq!(report["verified"], true, "{report}");
     assert_eq!(events(&second, &sent), events(&rc1, &sent));
     let fresh = Agent::enrolled("WH3", &server);
     let report = fresh.json(&["sync"]);
-    assert!(held(&fresh).is_empty(), "{report}");
+    assert!(fresh.held().is_empty(), "{report}");
     assert_eq!(report["verified"], true, "{report}");
 
     // The office holds all, the ticket as both sites hold it. (Its reader's account reaches
@@ -163,7 +151,7 @@ fn a_site_set_to_hold_all_gets_every_ticket_and_lets_them_go_when_set_back() {
     let mine = wh2.intake("Bolt", 1);
     wh1.ok(&["sync"]);
     wh2.ok(&["sync"]);
-    assert_eq!(held(&wh2), vec![mine.clone()]);
+    assert_eq!(wh2.held(), vec![mine.clone()]);
 
     let out = server.command(&["site", "holds", "WH2", "all"]);
     assert!(
@@ -177,7 +165,7 @@ fn a_site_set_to_hold_all_gets_every_ticket_and_lets_them_go_when_set_back() {
     let mut both = vec![theirs.clone(), mine.clone()];
     both.sort();
     assert_eq!(
-        held(&wh2),
+        wh2.held(),
         both,
         "a site that holds all receives every ticket"
     );
@@ -190,7 +178,7 @@ fn a_site_set_to_hold_all_gets_every_ticket_and_lets_them_go_when_set_back() {
     let report = wh2.json(&["sync"]);
     assert_eq!(report["pushed"], 1, "what it had is sent first: {report}");
     assert_eq!(
-        held(&wh2),
+        wh2.held(),
         vec![mine.clone()],
         "then the ticket goes: {report}"
     );
@@ -230,16 +218,16 @@ fn an_offline_change_from_a_site_the_ticket_moved_away_from_is_a_conflict_at_the
     wh1.ok(&["sync"]);
     let second = Agent::with_token("WH1", &server.url, &token);
     second.ok(&["sync"]);
-    assert_eq!(held(&second), vec![ticket.clone()]);
+    assert_eq!(second.held(), vec![ticket.clone()]);
 
     wh1.ok(&["hand-over", &ticket, "--to", "WH2", "--leave"]);
     wh1.ok(&["sync"]);
     assert!(
-        held(&wh1).is_empty(),
+        wh1.held().is_empty(),
         "WH1 let the ticket go once it was sent"
     );
     wh2.ok(&["sync"]);
-    assert_eq!(held(&wh2), vec![ticket.clone()]);
+    assert_eq!(wh2.held(), vec![ticket.clone()]);
 
     // The second PC, still offline, records a step on it; then syncs.
     second.ok(&["hold", &ticket, "--reason", "customer called"]);
@@ -249,7 +237,7 @@ fn an_offline_change_from_a_site_the_ticket_moved_away_from_is_a_conflict_at_the
         "the change reaches the server: {report}"
     );
     assert!(
-        held(&second).is_empty(),
+        second.held().is_empty(),
         "and the ticket leaves it: {report}"
     );
 

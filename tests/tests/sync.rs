@@ -141,7 +141,7 @@ fn an_agent_killed_mid_push_and_a_server_killed_mid_pull_lose_nothing() {
 fn revoked_and_wrong_tokens_are_refused() {
     let server = Server::start();
     let a = Agent::enrolled("WH1", &server);
-    a.intake("Acme", 1);
+    let acme = a.intake("Acme", 1);
     a.ok(&["sync"]);
 
     // A wrong token is refused at enrolment and nothing is set up.
@@ -163,17 +163,36 @@ fn revoked_and_wrong_tokens_are_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("refused this token"));
     assert!(!fresh.path().join("store").exists());
 
-    // Revoked: the next sync is refused and says so; local work is kept for later.
+    // Revoked: the next sync is refused and says so. The tickets the office holds all of
+    // leave this PC with their customers' details; work not sent yet stays for later.
     let out = server.command(&["site", "revoke", "WH1"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    a.intake("Beta", 1);
+    let beta = a.intake("Beta", 1);
     let err = a.fails(&["sync"]);
-    assert!(err.contains("refused") && err.contains("401"), "{err}");
+    assert!(
+        err.contains("revoked this site")
+            && err.contains("1 ticket the office already holds was removed")
+            && err.contains("1 ticket with steps not yet sent stays here"),
+        "{err}"
+    );
     assert_eq!(a.json(&["status"])["pending"], 1);
+    assert_eq!(a.held(), std::slice::from_ref(&beta));
+    // Told again, it keeps what it has not sent.
+    a.fails(&["sync"]);
+    assert_eq!(a.held(), std::slice::from_ref(&beta));
+    // Enrolled again with a new token: what stayed is sent, and what left comes back.
+    let token = server.add_site("WH1");
+    a.ok(&["enroll", "--server", &server.url, "--token", &token]);
+    a.ok(&["sync"]);
+    let mut both = vec![acme, beta.clone()];
+    both.sort();
+    assert_eq!(a.held(), both);
+    assert_eq!(server.ticket(&beta)["registration"]["customer"], "Beta");
+    assert_eq!(a.json(&["status"])["pending"], 0);
 
     // Another site's valid token cannot sync as WH1.
     let token = server.add_site("WH2");

@@ -53,6 +53,8 @@ pub struct Told {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenCheck {
     Site(SiteCode),
+    /// A site's token the office revoked: its agent is told so, and lets go of what it sent.
+    Revoked(SiteCode),
     Unknown,
 }
 
@@ -100,7 +102,8 @@ impl ServerStore {
         Ok(token)
     }
 
-    /// Revokes a site: its token stops working at once.
+    /// Revokes a site: its token stops working at once. The token is kept as revoked, so the
+    /// site's agents are told at their next sync and let go of the tickets they sent.
     pub fn revoke_site(
         &self,
         code: &SiteCode,
@@ -113,9 +116,11 @@ impl ServerStore {
         let mut batch = Batch::default();
         put_site(&mut batch, &site);
         // The token's hash is found by scanning: revocations are rare.
-        for entry in self.kv.scan(b"tok:") {
+        for entry in self.kv.scan(TOKEN.as_bytes()) {
             let (key, value) = entry?;
             if value == code.as_str().as_bytes() {
+                let hash = &key[TOKEN.len()..];
+                batch.put([REVOKED_TOKEN.as_bytes(), hash].concat(), value);
                 batch.delete(key);
             }
         }
@@ -143,13 +148,19 @@ impl ServerStore {
 
     /// The site a token belongs to, if it is valid.
     pub fn check_token(&self, token: &str) -> Result<TokenCheck, ServerStoreError> {
-        let Some(code) = self.kv.get(token_key(token))? else {
-            return Ok(TokenCheck::Unknown);
-        };
-        match SiteCode::parse(&String::from_utf8_lossy(&code)) {
-            Ok(code) => Ok(TokenCheck::Site(code)),
-            Err(_) => Ok(TokenCheck::Unknown),
+        let hash = token_hash(token);
+        let site = |code: Vec<u8>| SiteCode::parse(&String::from_utf8_lossy(&code)).ok();
+        if let Some(code) = self.kv.get(format!("{TOKEN}{hash}"))?.and_then(site) {
+            return Ok(TokenCheck::Site(code));
         }
+        if let Some(code) = self
+            .kv
+            .get(format!("{REVOKED_TOKEN}{hash}"))?
+            .and_then(site)
+        {
+            return Ok(TokenCheck::Revoked(code));
+        }
+        Ok(TokenCheck::Unknown)
     }
 
     /// Binds an agent installation's Automerge actor to `site`: its changes count as the
@@ -249,10 +260,18 @@ fn site_key(code: &SiteCode) -> String {
     format!("site:{code}")
 }
 
+/// A site's token, by its hash: the site's code.
+const TOKEN: &str = "tok:";
+/// A token the office revoked, by its hash: the site's code.
+const REVOKED_TOKEN: &str = "rtok:";
+
 fn token_key(token: &str) -> String {
+    format!("{TOKEN}{}", token_hash(token))
+}
+
+fn token_hash(token: &str) -> String {
     let hash = Sha256::digest(token.trim().as_bytes());
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    format!("tok:{hex}")
+    hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// 244 random bits as 64 hex digits.

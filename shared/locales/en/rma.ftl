@@ -684,6 +684,14 @@ sync-certificate = the server at { $url } could not prove it is the right server
 sync-unreachable = cannot reach the server at { $url } (work goes on offline; sync again later)
 sync-server-refused = the server refused the sync ({ $status }): { $message }
 sync-bad-answer = the server's answer could not be read: { $reason }
+sync-revoked = the office revoked this site, so this PC can no longer sync: { $let_go ->
+    [one] 1 ticket the office already holds was
+   *[other] { $let_go } tickets the office already holds were
+} removed from this PC{ $kept ->
+    [0] .
+    [one] ; 1 ticket with steps not yet sent stays here: ask the office to enrol this site again (`rma-server site add`), then `rma-agent enroll` with the new token sends it.
+   *[other] ; { $kept } tickets with steps not yet sent stay here: ask the office to enrol this site again (`rma-server site add`), then `rma-agent enroll` with the new token sends them.
+}
 sync-lost = the connection to the server was lost ({ $reason }); work goes on offline; sync again later
 cert-unknown-issuer = its certificate is signed by an authority this PC does not trust. If the company has its own certificate authority, enroll again with `--ca-cert FILE` (the CA file from the office)
 cert-wrong-name = its certificate is made for another name. Enroll again with the address the certificate names (ask the office which)

@@ -579,6 +579,10 @@ sync-certificate = 无法确认 { $url } 是正确的服务器：{ $problem }
 sync-unreachable = 无法连接服务器 { $url }（工作照常离线进行；稍后再同步）
 sync-server-refused = 服务器拒绝同步（{ $status }）：{ $message }
 sync-bad-answer = 无法读取服务器的应答：{ $reason }
+sync-revoked = 总部已撤销本站点，这台电脑不能再同步：总部已有的 { $let_go } 张工单已从本机删除{ $kept ->
+    [0] 。
+   *[other] ；{ $kept } 张有尚未发送的步骤，仍留在本机：请总部重新登记本站点（`rma-server site add`），再用新的令牌运行 `rma-agent enroll` 即可发送。
+}
 sync-lost = 与服务器的连接中断（{ $reason }）；工作照常离线进行，稍后再同步
 cert-unknown-issuer = 它的证书由本机不信任的机构签发。如果公司有自己的证书机构，请用 `--ca-cert 文件` 重新登记（证书文件向办公室索取）
 cert-wrong-name = 它的证书是为另一个名称签发的。请用证书上的地址重新登记（向办公室询问）
