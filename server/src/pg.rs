@@ -11,8 +11,9 @@
 //!   digest are one view, and it never sees a position that a later commit could fill below.
 //!
 //! A sync is a few dozen statements, most of them a read of a key: each connection keeps its
-//! statements prepared (PostgreSQL parses and plans each once a connection, not once a call),
-//! a transaction's opening is one round trip with its settings and lock, and a pooled
+//! statements prepared (PostgreSQL parses each once a connection, not once a call; it plans
+//! each call for its values, as a plan kept from when the tables were small would scan them
+//! whole), a transaction's opening is one round trip with its settings and lock, and a pooled
 //! connection is not tested with a round trip of its own each time it is taken.
 //!
 //! The schema is created and migrated by the server itself (`rma_migrations` records the
@@ -102,6 +103,9 @@ const MIGRATIONS: &[(i32, &str)] = &[(
 const WRITER_LOCK: i64 = 0x726d_6100_0001;
 const MIGRATION_LOCK: i64 = 0x726d_6100_0002;
 
+/// How each connection plans its statements (see [`Postgres::connect`]).
+const PLANNING: &str = "-c plan_cache_mode=force_custom_plan";
+
 /// Rows a scan reads at a time.
 const PAGE: i64 = 256;
 
@@ -130,9 +134,16 @@ impl Postgres {
     /// its schema up to this version.
     pub fn connect(url: &str) -> Result<Self, KvError> {
         let shown = hide_password(url);
-        let config: postgres::Config = url
+        let mut config: postgres::Config = url
             .parse()
             .map_err(|err| failed(&format!("{shown} is not a database address"), err))?;
+        // A prepared statement is planned for the values it is given each time: a plan made
+        // once, while the tables were small, would scan them whole once they are not.
+        let options = match config.get_options() {
+            Some(given) => format!("{given} {PLANNING}"),
+            None => PLANNING.to_owned(),
+        };
+        config.options(&options);
         let pool = r2d2::Pool::builder()
             .max_size(16)
             .connection_timeout(std::time::Duration::from_secs(10))
