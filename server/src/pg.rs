@@ -10,11 +10,12 @@
 //! - A snapshot (a pull) is one `REPEATABLE READ` transaction: its documents, cursor and
 //!   digest are one view, and it never sees a position that a later commit could fill below.
 //!
-//! A sync is a few dozen statements, most of them a read of a key: each connection keeps its
-//! statements prepared (PostgreSQL parses each once a connection, not once a call; it plans
-//! each call for its values, as a plan kept from when the tables were small would scan them
-//! whole), a transaction's opening is one round trip with its settings and lock, and a pooled
-//! connection is not tested with a round trip of its own each time it is taken.
+//! A sync is a few dozen statements, most of them a read of a key: each connection keeps the
+//! store's statements prepared (PostgreSQL parses and plans each once a connection, not once
+//! a call: they read and write `kv` by its primary key), a transaction's opening is one round
+//! trip with its settings and lock, and a pooled connection is not tested with a round trip of
+//! its own each time it is taken. The report's statements are planned at each call: their
+//! tables grow from nothing, and a plan kept from then would scan them whole.
 //!
 //! The schema is created and migrated by the server itself (`rma_migrations` records the
 //! versions applied); a database migrated by a newer version is refused.
@@ -87,6 +88,17 @@ impl Session {
         rows
     }
 
+    /// Runs `sql` with `params` (of `types`), parsed and planned for this call: for the
+    /// report's statements, whose tables grow from nothing (a plan kept from when they were
+    /// small would scan them whole).
+    fn query_once(
+        &mut self,
+        sql: &str,
+        params: &[(Param<'_>, Type)],
+    ) -> Result<Vec<postgres::Row>, postgres::Error> {
+        self.client.query_typed(sql, params)
+    }
+
     /// Runs statements that take no parameters, in one round trip.
     fn run(&mut self, sql: &str) -> Result<(), postgres::Error> {
         self.client.batch_execute(sql)
@@ -102,9 +114,6 @@ const MIGRATIONS: &[(i32, &str)] = &[(
 /// Advisory lock keys ("rma" in ASCII, and a number per purpose).
 const WRITER_LOCK: i64 = 0x726d_6100_0001;
 const MIGRATION_LOCK: i64 = 0x726d_6100_0002;
-
-/// How each connection plans its statements (see [`Postgres::connect`]).
-const PLANNING: &str = "-c plan_cache_mode=force_custom_plan";
 
 /// Rows a scan reads at a time.
 const PAGE: i64 = 256;
@@ -134,16 +143,9 @@ impl Postgres {
     /// its schema up to this version.
     pub fn connect(url: &str) -> Result<Self, KvError> {
         let shown = hide_password(url);
-        let mut config: postgres::Config = url
+        let config: postgres::Config = url
             .parse()
             .map_err(|err| failed(&format!("{shown} is not a database address"), err))?;
-        // A prepared statement is planned for the values it is given each time: a plan made
-        // once, while the tables were small, would scan them whole once they are not.
-        let options = match config.get_options() {
-            Some(given) => format!("{given} {PLANNING}"),
-            None => PLANNING.to_owned(),
-        };
-        config.options(&options);
         let pool = r2d2::Pool::builder()
             .max_size(16)
             .connection_timeout(std::time::Duration::from_secs(10))
@@ -564,10 +566,12 @@ fn write_rows(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let types = vec![Type::TEXT_ARRAY; params.len()];
-    let params: Vec<Param<'_>> = params.iter().map(|p| p as Param<'_>).collect();
+    let params: Vec<(Param<'_>, Type)> = params
+        .iter()
+        .map(|p| (p as Param<'_>, Type::TEXT_ARRAY))
+        .collect();
     session
-        .query(&statement, &types, &params)
+        .query_once(&statement, &params)
         .map_err(|err| failed("cannot write the report's tables", err))?;
     Ok(())
 }
