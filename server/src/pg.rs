@@ -292,16 +292,11 @@ impl Backend for Postgres {
         } else {
             begin_locked(settings)
         };
-        let mut session = self.client()?;
-        session
-            .run(&begin)
-            .map_err(|err| failed("cannot start a transaction", err))?;
-        let result = write(&mut session, writes);
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        let ended = session
-            .run(end)
-            .map_err(|err| failed("cannot write the store", err));
-        result.and(ended)
+        let mut writes = Some(writes);
+        self.in_transaction(&begin, &mut |tx| match writes.take() {
+            Some(writes) => tx.with(|session| write(session, writes)),
+            None => Ok(()),
+        })
     }
 
     fn exclusive(
@@ -348,6 +343,22 @@ struct Transaction {
 impl fmt::Debug for Transaction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transaction").finish_non_exhaustive()
+    }
+}
+
+impl Drop for Transaction {
+    /// A section that panicked leaves its transaction open (and perhaps the writers' lock
+    /// taken): it is rolled back before its connection goes back to the pool.
+    fn drop(&mut self) {
+        let session = self
+            .session
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(session) = session.as_mut()
+            && let Err(err) = session.run("ROLLBACK")
+        {
+            tracing::warn!(error = %err, "an interrupted transaction was not rolled back");
+        }
     }
 }
 

@@ -241,3 +241,56 @@ fn a_sled_store_moves_to_postgres_whole() {
         assert_eq!(report["pushed"], 0, "{report}");
     }
 }
+
+#[test]
+fn a_writer_that_panics_leaves_neither_its_transaction_nor_the_writers_lock_behind() {
+    use rma_store::kv::{Batch, Kv, KvError};
+    let database = new_database();
+    let open = || {
+        Kv::with(Arc::new(
+            rma_server::pg::Postgres::connect(&database).unwrap(),
+        ))
+    };
+    let (first, second) = (open(), open());
+
+    // A section that panics after taking the writers' lock (a bug, say).
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        first.exclusive(|kv: &Kv| -> Result<(Batch, ()), KvError> {
+            kv.get("probe")?;
+            panic!("a bug in the section");
+        })
+    }));
+    assert!(panicked.is_err());
+
+    // Another server takes the lock and writes; the first server's connections, the one the
+    // panic left among them, serve its next writers in transactions of their own.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut batch = Batch::default();
+        batch.put("written", "by the second server");
+        let wrote = second.exclusive(|_: &Kv| Ok::<_, KvError>((batch, ())));
+        done.send(wrote).unwrap();
+    });
+    finished
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the writers' lock was left taken")
+        .unwrap();
+    for round in 0..20 {
+        let mut batch = Batch::default();
+        batch.put(format!("round {round}"), "written");
+        first
+            .exclusive(|_: &Kv| Ok::<_, KvError>((batch, ())))
+            .unwrap();
+    }
+    let again = open();
+    assert_eq!(
+        again.get("written").unwrap().as_deref(),
+        Some(&b"by the second server"[..])
+    );
+    for round in 0..20 {
+        assert!(
+            again.get(format!("round {round}")).unwrap().is_some(),
+            "round {round} committed"
+        );
+    }
+}
