@@ -182,7 +182,11 @@ fn revoked_and_wrong_tokens_are_refused() {
     assert_eq!(a.json(&["status"])["pending"], 1);
     assert_eq!(a.held(), std::slice::from_ref(&beta));
     // Told again, it keeps what it has not sent.
-    a.fails(&["sync"]);
+    let err = a.fails(&["sync"]);
+    assert!(
+        err.contains("no ticket the office holds is left on this PC"),
+        "{err}"
+    );
     assert_eq!(a.held(), std::slice::from_ref(&beta));
     // Enrolled again with a new token: what stayed is sent, and what left comes back.
     let token = server.add_site("WH1");

@@ -685,9 +685,10 @@ sync-unreachable = cannot reach the server at { $url } (work goes on offline; sy
 sync-server-refused = the server refused the sync ({ $status }): { $message }
 sync-bad-answer = the server's answer could not be read: { $reason }
 sync-revoked = the office revoked this site, so this PC can no longer sync: { $let_go ->
-    [one] 1 ticket the office already holds was
-   *[other] { $let_go } tickets the office already holds were
-} removed from this PC{ $kept ->
+    [0] no ticket the office holds is left on this PC
+    [one] 1 ticket the office already holds was removed from this PC
+   *[other] { $let_go } tickets the office already holds were removed from this PC
+}{ $kept ->
     [0] .
     [one] ; 1 ticket with steps not yet sent stays here: ask the office to enrol this site again (`rma-server site add`), then `rma-agent enroll` with the new token sends it.
    *[other] ; { $kept } tickets with steps not yet sent stay here: ask the office to enrol this site again (`rma-server site add`), then `rma-agent enroll` with the new token sends them.
