@@ -86,12 +86,9 @@ pub enum SyncError {
         status: StatusCode,
         message: String,
     },
-    /// The office revoked this site. The round that hears it lets go of every ticket the
-    /// server holds all of (`let_go`); `kept` have steps not sent yet and stay.
-    Revoked {
-        let_go: usize,
-        kept: usize,
-    },
+    /// The office revoked this site. A round that hears it lets go of every ticket the server
+    /// holds all of and says what it did; other requests only pass it on.
+    Revoked(Option<LetGo>),
     BadAnswer(String),
     Lost(String),
     #[error(transparent)]
@@ -115,8 +112,9 @@ impl Localized for SyncError {
                 status = status.to_string(),
                 message = message.as_str()
             ),
-            Self::Revoked { let_go, kept } => {
-                tr!(lang, "sync-revoked", let_go = *let_go, kept = *kept)
+            Self::Revoked(None) => tr!(lang, "sync-revoked"),
+            Self::Revoked(Some(LetGo { let_go, kept })) => {
+                tr!(lang, "sync-revoked-let-go", let_go = *let_go, kept = *kept)
             }
             Self::BadAnswer(reason) => tr!(lang, "sync-bad-answer", reason = reason.as_str()),
             Self::Lost(reason) => tr!(lang, "sync-lost", reason = reason.as_str()),
@@ -138,12 +136,19 @@ impl SyncError {
         match self {
             Self::Unreachable { .. } | Self::BadAnswer(_) | Self::Lost(_) => true,
             Self::Refused { status, .. } => status.is_server_error(),
-            Self::NotEnrolled
-            | Self::Certificate { .. }
-            | Self::Revoked { .. }
-            | Self::Store(_) => false,
+            Self::NotEnrolled | Self::Certificate { .. } | Self::Revoked(_) | Self::Store(_) => {
+                false
+            }
         }
     }
+}
+
+/// What a round did when it heard the office revoked the site: `let_go` tickets the server
+/// holds all of left this PC; `kept` have steps not sent yet and stay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LetGo {
+    pub let_go: usize,
+    pub kept: usize,
 }
 
 /// What a round needs from the server: its sync endpoints. [`Connection`] speaks them over
@@ -248,7 +253,7 @@ impl Connection {
         }
         let answer = serde_json::from_slice::<serde_json::Value>(&body).ok();
         if answer.as_ref().and_then(|v| v["error"].as_str()) == Some(sync::SITE_REVOKED) {
-            return Err(SyncError::Revoked { let_go: 0, kept: 0 });
+            return Err(SyncError::Revoked(None));
         }
         let message = answer
             .and_then(|v| v["message"].as_str().map(str::to_owned))
@@ -486,7 +491,7 @@ pub fn sync_with(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, SyncError> {
     match round(store, server, push_batch, progress) {
-        Err(SyncError::Revoked { .. }) => {
+        Err(SyncError::Revoked(_)) => {
             let ids: Vec<TicketId> = store
                 .tickets()
                 .all_indexed()?
@@ -496,7 +501,7 @@ pub fn sync_with(
             let let_go = store.let_go(&ids)?;
             let kept = store.pending()?.len();
             tracing::warn!(let_go, kept, "the office revoked this site");
-            Err(SyncError::Revoked { let_go, kept })
+            Err(SyncError::Revoked(Some(LetGo { let_go, kept })))
         }
         answer => answer,
     }

@@ -82,7 +82,7 @@ impl Session {
         };
         let rows = self.client.query(&statement, params);
         if rows.is_err() {
-            // A statement whose tables were made again is prepared afresh next time.
+            // Prepared afresh next time, in case the connection lost it.
             self.prepared.clear();
         }
         rows
@@ -591,20 +591,13 @@ impl Postgres {
     /// Runs `sql` in one transaction that holds the writers' lock, so no push writes while
     /// it runs (the report's schema made again, say).
     pub fn run_locked(&self, sql: &str) -> Result<(), KvError> {
-        let mut session = self.client()?;
-        session
-            .run(&begin_locked(""))
-            .map_err(|err| failed("cannot start a transaction", err))?;
-        let result = session
-            .run(sql)
-            .map_err(|err| failed("the database refused", err));
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        let ended = session
-            .run(end)
-            .map_err(|err| failed("cannot write the store", err));
-        // The tables its statements name may have been made again.
-        session.prepared.clear();
-        result.and(ended)
+        self.in_transaction(&begin_locked(""), &mut |tx| {
+            tx.with(|session| {
+                session
+                    .run(sql)
+                    .map_err(|err| failed("the database refused", err))
+            })
+        })
     }
 }
 

@@ -684,7 +684,8 @@ sync-certificate = the server at { $url } could not prove it is the right server
 sync-unreachable = cannot reach the server at { $url } (work goes on offline; sync again later)
 sync-server-refused = the server refused the sync ({ $status }): { $message }
 sync-bad-answer = the server's answer could not be read: { $reason }
-sync-revoked = the office revoked this site, so this PC can no longer sync: { $let_go ->
+sync-revoked = the office revoked this site, so this PC can no longer sync; its next sync removes the tickets the office holds and keeps what it has not sent
+sync-revoked-let-go = the office revoked this site, so this PC can no longer sync: { $let_go ->
     [0] no ticket the office holds is left on this PC
     [one] 1 ticket the office already holds was removed from this PC
    *[other] { $let_go } tickets the office already holds were removed from this PC

@@ -579,7 +579,8 @@ sync-certificate = 无法确认 { $url } 是正确的服务器：{ $problem }
 sync-unreachable = 无法连接服务器 { $url }（工作照常离线进行；稍后再同步）
 sync-server-refused = 服务器拒绝同步（{ $status }）：{ $message }
 sync-bad-answer = 无法读取服务器的应答：{ $reason }
-sync-revoked = 总部已撤销本站点，这台电脑不能再同步：{ $let_go ->
+sync-revoked = 总部已撤销本站点，这台电脑不能再同步；下次同步时会删除总部已有的工单，保留尚未发送的
+sync-revoked-let-go = 总部已撤销本站点，这台电脑不能再同步：{ $let_go ->
     [0] 本机已没有总部已有的工单
    *[other] 总部已有的 { $let_go } 张工单已从本机删除
 }{ $kept ->
