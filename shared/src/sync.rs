@@ -426,7 +426,7 @@ pub fn accept(
 
 /// The steps a push added, as the check read them, by their entry's id: what the ticket's
 /// derivation need not read again ([`crate::Derived::of_parsed`]).
-pub type Added = std::collections::HashMap<String, crate::Event>;
+pub type Added = std::collections::HashMap<automerge::ObjId, crate::Event>;
 
 /// [`accept`], also giving the steps the push added as the check read them.
 pub fn accept_parsed(
@@ -501,7 +501,7 @@ pub fn accept_parsed(
 /// add. Returns the steps added, or why not, in words.
 fn check_additions(
     heads: &[ChangeHash],
-    events: &[(String, String)],
+    events: &[(automerge::ObjId, String)],
     doc: &mut TicketDoc,
     pusher: &Pusher<'_>,
 ) -> Result<Added, String> {
@@ -518,24 +518,23 @@ fn check_additions(
     }
     let now = doc.event_entries();
     if !events.is_empty() {
-        let entries: std::collections::HashMap<&str, &str> = now
-            .iter()
-            .map(|(id, text)| (id.as_str(), text.as_str()))
-            .collect();
+        let entries: std::collections::HashMap<&automerge::ObjId, &str> =
+            now.iter().map(|(id, text)| (id, text.as_str())).collect();
         // An overwritten entry gets a new id, like a removed one: both leave an id missing.
         if events
             .iter()
-            .any(|(id, text)| entries.get(id.as_str()) != Some(&text.as_str()))
+            .any(|(id, text)| entries.get(id) != Some(&text.as_str()))
         {
             return Err(
                 "it removes or rewrites a recorded step; recorded steps never change".into(),
             );
         }
     }
-    let held: std::collections::HashSet<&str> = events.iter().map(|(id, _)| id.as_str()).collect();
+    let held: std::collections::HashSet<&automerge::ObjId> =
+        events.iter().map(|(id, _)| id).collect();
     let mut added = Added::new();
     for (id, text) in now {
-        if held.contains(id.as_str()) {
+        if held.contains(&id) {
             continue;
         }
         let event: crate::Event = serde_json::from_str(&text)

@@ -153,29 +153,42 @@ impl TicketDoc {
     }
 
     fn from_doc(doc: AutoCommit) -> Result<Self, DocError> {
-        // Two documents loaded into one would show two concurrent values for these keys.
-        for key in ["id", "number", "registration", "events"] {
-            if doc.get_all(ROOT, key).map_or(0, |v| v.len()) > 1 {
+        // The root's keys in one pass (a lookup per key costs as much as the pass).
+        const KEYS: [&str; 5] = ["schema", "id", "number", "registration", "events"];
+        let mut found: [Option<(Value<'static>, ObjId)>; 5] = Default::default();
+        for item in doc.map_range(ROOT, ..) {
+            let Some(slot) = KEYS.iter().position(|key| *key == item.key) else {
+                continue;
+            };
+            // Two documents loaded into one show two concurrent values for these keys.
+            if item.conflict && slot > 0 {
                 return Err(DocError::Corrupt(format!(
-                    "it mixes two tickets ({key} differs)"
+                    "it mixes two tickets ({} differs)",
+                    KEYS[slot]
                 )));
             }
+            found[slot] = Some((Value::from(item.value.clone()), item.id()));
         }
-        let schema = match doc.get(ROOT, "schema") {
-            Ok(Some((Value::Scalar(s), _))) => s.as_u64().ok_or(DocError::Missing("schema"))?,
+        let root = |key: &str| found[KEYS.iter().position(|k| *k == key)?].as_ref();
+        let schema = match root("schema") {
+            Some((Value::Scalar(s), _)) => s.as_u64().ok_or(DocError::Missing("schema"))?,
             _ => return Err(DocError::Missing("schema")),
         };
         if schema > SCHEMA {
             return Err(DocError::NewerSchema(schema));
         }
-        let id = read_str(&doc, &ROOT, "id")
-            .and_then(|s| TicketId::parse(&s).ok())
+        let text = |key: &str| match root(key) {
+            Some((Value::Scalar(s), _)) => s.as_str(),
+            _ => None,
+        };
+        let id = text("id")
+            .and_then(|s| TicketId::parse(s).ok())
             .ok_or(DocError::Missing("id"))?;
-        let number = read_str(&doc, &ROOT, "number")
-            .and_then(|s| TicketNumber::parse(&s).ok())
+        let number = text("number")
+            .and_then(|s| TicketNumber::parse(s).ok())
             .ok_or(DocError::Missing("number"))?;
-        let object = |key: &'static str, kind: ObjType| match doc.get(ROOT, key) {
-            Ok(Some((Value::Object(t), id))) if t == kind => Ok(id),
+        let object = |key: &'static str, kind: ObjType| match root(key) {
+            Some((Value::Object(t), id)) if *t == kind => Ok(id.clone()),
             _ => Err(DocError::Missing(key)),
         };
         let registration = object("registration", ObjType::Map)?;
@@ -284,12 +297,12 @@ impl TicketDoc {
 
     /// [`TicketDoc::events`], taking the entries in `parsed` (by entry id, as
     /// [`TicketDoc::event_entries`] names them) as they were read already.
-    pub fn events_with(&self, parsed: &mut HashMap<String, Event>) -> Vec<Result<Event, String>> {
+    pub fn events_with(&self, parsed: &mut HashMap<ObjId, Event>) -> Vec<Result<Event, String>> {
         self.doc
             .values(&self.events)
             .map(|(value, id)| {
                 if !parsed.is_empty()
-                    && let Some(event) = parsed.remove(&id.to_string())
+                    && let Some(event) = parsed.remove(&id)
                 {
                     return Ok(event);
                 }
@@ -439,15 +452,10 @@ impl TicketDoc {
     /// Every event entry as it is stored: the id of the list element (which changes if the
     /// entry is overwritten) and its text. Events are only ever appended, so what a replica
     /// held must still be there, entry for entry, after any merge.
-    pub fn event_entries(&self) -> Vec<(String, String)> {
+    pub fn event_entries(&self) -> Vec<(ObjId, String)> {
         self.doc
             .values(&self.events)
-            .map(|(value, id)| {
-                (
-                    id.to_string(),
-                    value.as_str().unwrap_or_default().to_owned(),
-                )
-            })
+            .map(|(value, id)| (id, value.as_str().unwrap_or_default().to_owned()))
             .collect()
     }
 
@@ -481,13 +489,6 @@ const REGISTRATION_KEYS: [&str; 9] = [
     "phone",
     "customer_lang",
 ];
-
-fn read_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
-    match doc.get(obj, key) {
-        Ok(Some((value, _))) => value.as_str().map(str::to_owned),
-        _ => None,
-    }
-}
 
 #[cfg(test)]
 pub(crate) mod tests {
@@ -597,5 +598,36 @@ pub(crate) mod tests {
         let bytes = other.save();
         assert!(a.apply_bytes(&bytes).is_err());
         assert_eq!(a.events().len(), 1);
+    }
+
+    #[test]
+    fn two_tickets_saved_as_one_document_do_not_load() {
+        let mut a = sample();
+        let mut other = sample();
+        let mut both = a.automerge().fork();
+        both.merge(other.automerge()).unwrap();
+        let err = TicketDoc::load(&both.save()).map(|_| ()).unwrap_err();
+        assert!(
+            err.to_string().contains("mixes two tickets"),
+            "refused as {err}"
+        );
+    }
+
+    #[test]
+    fn a_document_of_a_newer_schema_or_without_its_parts_does_not_load() {
+        let mut newer = sample();
+        newer.automerge().put(ROOT, "schema", SCHEMA + 1).unwrap();
+        assert!(matches!(
+            TicketDoc::load(&newer.save()),
+            Err(DocError::NewerSchema(found)) if found == SCHEMA + 1
+        ));
+        for key in ["schema", "id", "number", "registration", "events"] {
+            let mut without = sample();
+            without.automerge().delete(ROOT, key).unwrap();
+            assert!(
+                matches!(TicketDoc::load(&without.save()), Err(DocError::Missing(missing)) if missing == key),
+                "a document without {key} loads"
+            );
+        }
     }
 }
