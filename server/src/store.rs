@@ -155,6 +155,8 @@ pub struct ServerStore {
     kept: std::sync::Arc<office::Kept>,
     /// Rung when a push put notices in the outbox: the sender wakes at once.
     outbox_bell: std::sync::Arc<tokio::sync::Notify>,
+    /// Taken by a large push while it checks its tickets (see [`ServerStore::push_from`]).
+    checking: std::sync::Arc<std::sync::Mutex<()>>,
     /// Points where a test can hold a push or a pull (see [`Pause`]).
     #[cfg(test)]
     pauses: std::sync::Arc<std::sync::Mutex<Vec<(Point, Pause)>>>,
@@ -253,6 +255,7 @@ impl ServerStore {
             report,
             kept: std::sync::Arc::default(),
             outbox_bell: std::sync::Arc::default(),
+            checking: std::sync::Arc::default(),
             #[cfg(test)]
             pauses: std::sync::Arc::default(),
         };

@@ -39,12 +39,13 @@ impl ServerStore {
             Some(installation) => format!("{origin}\t{installation}"),
             None => origin.to_string(),
         };
-        let mut plan = self.plan(origin, &request.docs)?;
+        let mut plan = self.plan(origin, &request.docs, true)?;
         let mut tickets = self.ticket_writes(&plan)?;
         let positions = self.kv.exclusive(|kv| {
             let store = self.within(kv);
             if !store.still_current(&plan)? {
-                plan = store.plan(origin, &request.docs)?;
+                // Planned again under the lock: it waits for no other push's check.
+                plan = store.plan(origin, &request.docs, false)?;
                 tickets = store.ticket_writes(&plan)?;
             }
             let mut batch = std::mem::take(&mut tickets);
@@ -209,6 +210,7 @@ impl ServerStore {
             report: self.report.clone(),
             kept: self.kept.clone(),
             outbox_bell: self.outbox_bell.clone(),
+            checking: self.checking.clone(),
             #[cfg(test)]
             pauses: self.pauses.clone(),
         }
@@ -302,8 +304,14 @@ impl ServerStore {
     }
 
     /// Checks and merges every ticket of a push against the copies stored now. Tickets are
-    /// independent: they are checked on every core, each ticket's copies in push order.
-    fn plan(&self, origin: &SiteCode, docs: &[PushDoc]) -> Result<Plan, ServerStoreError> {
+    /// independent: they are checked on every core, each ticket's copies in push order. With
+    /// `in_turn`, a large push waits for the one being checked before it.
+    fn plan(
+        &self,
+        origin: &SiteCode,
+        docs: &[PushDoc],
+        in_turn: bool,
+    ) -> Result<Plan, ServerStoreError> {
         let latest = Utc::now() + self.clock_tolerance;
         let report = self.keeps_report();
         // Every ticket the push names, and every id it carries, read together.
@@ -357,6 +365,14 @@ impl ServerStore {
                 .map(|job| check_ticket(job, docs, &numbered, &pusher, origin, latest, report))
                 .collect()
         };
+        // A large push is checked on every core: two side by side would each take twice as
+        // long and reach the feed's lock together, leaving cores idle while they are written
+        // one after the other. One at a time, each is written while the next is checked.
+        let _turn = (in_turn && jobs.len() >= rma_shared::par::PARALLEL_FROM).then(|| {
+            self.checking
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        });
         let checked: Vec<Checked> = rma_shared::par::shares(jobs, check)
             .into_iter()
             .collect::<Result<Vec<_>, _>>()?
