@@ -3,11 +3,6 @@ use std::process::ExitCode;
 use rma_server::cli::Cli;
 use rma_shared::i18n;
 
-/// mimalloc: a sync allocates and frees many small buffers on several threads at once, where
-/// it takes about a third less time than the system's allocator (BENCHMARKS.md, issue 28).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -4,10 +4,6 @@
 //! cargo run --release -p rma-tests --bin rma-bench -- agent --tickets 100000
 //! ```
 
-/// The allocator the binaries use (mimalloc), so that figures measure what ships.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[path = "rma-bench/dashboard.rs"]
 mod dashboard;
 #[path = "rma-bench/files.rs"]
