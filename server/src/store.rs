@@ -155,7 +155,8 @@ pub struct ServerStore {
     kept: std::sync::Arc<office::Kept>,
     /// Rung when a push put notices in the outbox: the sender wakes at once.
     outbox_bell: std::sync::Arc<tokio::sync::Notify>,
-    /// Taken by a large push while it checks its tickets (see [`ServerStore::push_from`]).
+    /// Taken by a large push while it checks its tickets on every core: one such check at a
+    /// time, so that each push is written while the next is checked (`store/push.rs`).
     checking: std::sync::Arc<std::sync::Mutex<()>>,
     /// Points where a test can hold a push or a pull (see [`Pause`]).
     #[cfg(test)]
