@@ -169,30 +169,31 @@ impl TicketDoc {
             }
             found[slot] = Some((Value::from(item.value.clone()), item.id()));
         }
-        let root = |key: &str| found[KEYS.iter().position(|k| *k == key)?].as_ref();
-        let schema = match root("schema") {
+        let [schema, id, number, registration, events] = &found;
+        let schema = match schema {
             Some((Value::Scalar(s), _)) => s.as_u64().ok_or(DocError::Missing("schema"))?,
             _ => return Err(DocError::Missing("schema")),
         };
         if schema > SCHEMA {
             return Err(DocError::NewerSchema(schema));
         }
-        let text = |key: &str| match root(key) {
-            Some((Value::Scalar(s), _)) => s.as_str(),
+        let text = |found: &Option<(Value, ObjId)>| match found {
+            Some((Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
             _ => None,
         };
-        let id = text("id")
-            .and_then(|s| TicketId::parse(s).ok())
+        let id = text(id)
+            .and_then(|s| TicketId::parse(&s).ok())
             .ok_or(DocError::Missing("id"))?;
-        let number = text("number")
-            .and_then(|s| TicketNumber::parse(s).ok())
+        let number = text(number)
+            .and_then(|s| TicketNumber::parse(&s).ok())
             .ok_or(DocError::Missing("number"))?;
-        let object = |key: &'static str, kind: ObjType| match root(key) {
+        let object = |found: &Option<(Value, ObjId)>, key: &'static str, kind: ObjType| match found
+        {
             Some((Value::Object(t), id)) if *t == kind => Ok(id.clone()),
             _ => Err(DocError::Missing(key)),
         };
-        let registration = object("registration", ObjType::Map)?;
-        let events = object("events", ObjType::List)?;
+        let registration = object(registration, "registration", ObjType::Map)?;
+        let events = object(events, "events", ObjType::List)?;
         Ok(Self {
             doc,
             id,
