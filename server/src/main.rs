@@ -3,6 +3,11 @@ use std::process::ExitCode;
 use rma_server::cli::Cli;
 use rma_shared::i18n;
 
+/// jemalloc: a sync allocates and frees many small buffers on several threads at once, where
+/// glibc's allocator spent about a quarter of a push's CPU (BENCHMARKS.md, issue 28).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(

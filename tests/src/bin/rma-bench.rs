@@ -18,6 +18,11 @@ mod page;
 mod repair;
 
 use std::path::{Path, PathBuf};
+
+/// The allocator the server and the agent run with (see `server/src/main.rs`): the benches
+/// measure in process what those binaries do.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
