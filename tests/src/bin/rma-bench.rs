@@ -18,11 +18,6 @@ mod page;
 mod repair;
 
 use std::path::{Path, PathBuf};
-
-/// The allocator the server and the agent run with (see `server/src/main.rs`): the benches
-/// measure in process what those binaries do.
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,6 +29,11 @@ use rma_agent::store::Store;
 use rma_shared::automerge::ActorId;
 use rma_shared::event::{Assessment, CustomerRequest, EventKind, Receiving};
 use rma_shared::{AreaCode, Event, Registration, SiteCode, TicketDoc, TicketId, TicketNumber};
+
+/// The allocator the server and the agent run with (see `server/src/main.rs`): the benches
+/// measure in process what those binaries do.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// Benchmarks of the return-for-repair system. Each prints a readable summary and one JSON line.
 #[derive(Debug, Parser)]
