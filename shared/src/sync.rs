@@ -424,9 +424,27 @@ pub fn accept(
     accept_parsed(existing, push, pusher).map(|(doc, changed, _)| (doc, changed))
 }
 
-/// The steps a push added, as the check read them, by their entry's id: what the ticket's
-/// derivation need not read again ([`crate::Derived::of_parsed`]).
-pub type Added = std::collections::HashMap<automerge::ObjId, crate::Event>;
+/// What a push's check read of a ticket's steps: every entry of the document's list, in its
+/// order (as [`TicketDoc::event_entries`] gives them), and the steps the push added, parsed,
+/// by their entry's id. The ticket's derivation reads neither again
+/// ([`crate::Derived::of_parsed`]).
+#[derive(Debug, Default)]
+pub struct Added {
+    /// The document's entries when the check read them (none: not read).
+    pub entries: Option<Vec<(automerge::ObjId, String)>>,
+    pub steps: std::collections::HashMap<automerge::ObjId, crate::Event>,
+}
+
+impl Added {
+    /// Takes in what the check of a later copy of the same ticket read, once that copy is
+    /// accepted: its entries are those of the ticket now.
+    pub fn then(&mut self, later: Added) {
+        if later.entries.is_some() {
+            self.entries = later.entries;
+        }
+        self.steps.extend(later.steps);
+    }
+}
 
 /// [`accept`], also giving the steps the push added as the check read them.
 pub fn accept_parsed(
@@ -490,7 +508,7 @@ pub fn accept_parsed(
                 check_additions(&before.hashes(), &events, &mut doc, pusher)
                     .map_err(|why| refuse(why, false))?
             } else {
-                Added::new()
+                Added::default()
             };
             Ok((doc, changed, added))
         }
@@ -532,12 +550,12 @@ fn check_additions(
     }
     let held: std::collections::HashSet<&automerge::ObjId> =
         events.iter().map(|(id, _)| id).collect();
-    let mut added = Added::new();
-    for (id, text) in now {
-        if held.contains(&id) {
+    let mut steps = std::collections::HashMap::new();
+    for (id, text) in &now {
+        if held.contains(id) {
             continue;
         }
-        let event: crate::Event = serde_json::from_str(&text)
+        let event: crate::Event = serde_json::from_str(text)
             .map_err(|_| "it adds a step the server cannot read".to_owned())?;
         if &event.site != pusher.site {
             return Err(format!(
@@ -545,9 +563,12 @@ fn check_additions(
                 event.site, pusher.site
             ));
         }
-        added.insert(id, event);
+        steps.insert(id.clone(), event);
     }
-    Ok(added)
+    Ok(Added {
+        entries: Some(now),
+        steps,
+    })
 }
 
 /// Why a ticket of `bytes` is too large to sync, in words.
@@ -729,19 +750,27 @@ mod tests {
         };
         let mut doc = ticket(1);
         let first = outgoing(&mut doc, &Heads::default()).unwrap();
-        let (server, _, added) = accept_parsed(None, &first, &pusher).unwrap();
+        let (server, _, mut read) = accept_parsed(None, &first, &pusher).unwrap();
         assert_eq!(
-            added.len(),
+            read.steps.len(),
             doc.events().len(),
             "a new ticket: every step is added"
         );
         let acked = Heads::of(&mut doc);
         hold(&mut doc);
         let next = outgoing(&mut doc, &acked).unwrap();
-        let (server, _, added) = accept_parsed(Some(server), &next, &pusher).unwrap();
-        assert_eq!(added.len(), 1, "then only the step taken since");
+        let (server, changed, added) = accept_parsed(Some(server), &next, &pusher).unwrap();
+        assert!(changed);
+        assert_eq!(added.steps.len(), 1, "then only the step taken since");
+        read.then(added);
+        // The same copy again (a push may carry a ticket twice) changes nothing and reads
+        // nothing: what the copy before read stays.
+        let (server, changed, again) = accept_parsed(Some(server), &next, &pusher).unwrap();
+        assert!(!changed && again.entries.is_none());
+        read.then(again);
+        assert_eq!(read.entries.as_ref().map(Vec::len), Some(2));
         let reread = crate::Derived::of(&server).unwrap();
-        let parsed = crate::Derived::of_parsed(&server, added).unwrap();
+        let parsed = crate::Derived::of_parsed(&server, read).unwrap();
         assert_eq!(parsed.events, reread.events);
         assert_eq!(parsed.flow, reread.flow);
         assert_eq!(parsed.unreadable, reread.unreadable);

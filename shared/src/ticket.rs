@@ -313,6 +313,20 @@ impl TicketDoc {
             .collect()
     }
 
+    /// [`TicketDoc::events_with`] from entries read already ([`TicketDoc::event_entries`]).
+    pub fn events_of(
+        entries: Vec<(ObjId, String)>,
+        parsed: &mut HashMap<ObjId, Event>,
+    ) -> Vec<Result<Event, String>> {
+        entries
+            .into_iter()
+            .map(|(id, text)| match parsed.remove(&id) {
+                Some(event) => Ok(event),
+                None => serde_json::from_str(&text).map_err(|_| text),
+            })
+            .collect()
+    }
+
     /// The steps this version can read, each at the time it counts at (a step dated ahead of
     /// the server's clock counts at its arrival: [`crate::event::correct_clocks`]).
     pub fn readable_events(&self) -> Vec<Event> {

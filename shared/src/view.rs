@@ -111,13 +111,18 @@ impl Derived {
         Self::of_parsed(doc, Default::default())
     }
 
-    /// [`Derived::of`], with the steps in `parsed` (by entry id) taken as read already: the
-    /// server derives a pushed ticket with the steps its check read.
-    pub fn of_parsed(doc: &TicketDoc, mut parsed: crate::sync::Added) -> Result<Self, DocError> {
+    /// [`Derived::of`], with the steps in `parsed` taken as read already: the server derives
+    /// a pushed ticket with what its check read.
+    pub fn of_parsed(doc: &TicketDoc, parsed: crate::sync::Added) -> Result<Self, DocError> {
         let registration = doc.registration()?;
         let mut events = Vec::new();
         let mut unreadable = Vec::new();
-        for entry in doc.events_with(&mut parsed) {
+        let crate::sync::Added { entries, mut steps } = parsed;
+        let entries = match entries {
+            Some(entries) => TicketDoc::events_of(entries, &mut steps),
+            None => doc.events_with(&mut steps),
+        };
+        for entry in entries {
             match entry {
                 Ok(event) => events.push(event),
                 Err(text) => unreadable.push(text),

@@ -452,7 +452,8 @@ impl Ready {
         report: bool,
     ) -> Result<Self, String> {
         let number = doc.number().clone();
-        let pushed: HashSet<rma_shared::EventId> = added.values().map(|e| e.id.clone()).collect();
+        let pushed: HashSet<rma_shared::EventId> =
+            added.steps.values().map(|e| e.id.clone()).collect();
         let derived = Derived::of_parsed(&doc, added)
             .map_err(|err| format!("ticket {number}: the server cannot read it ({err})"))?;
         let holders = rma_shared::scope::holders(&number, &derived.events);
@@ -588,13 +589,13 @@ fn check_ticket(
                 doc,
                 changed: false,
                 first_copy: None,
-                added: sync::Added::new(),
+                added: sync::Added::default(),
             });
         }
         let state = taken.as_mut().expect("taken above");
         match sync::accept_parsed(state.doc.clone(), push, pusher) {
             Ok((doc, changed, added)) => {
-                state.added.extend(added);
+                state.added.then(added);
                 if changed && state.doc.is_none() && push.base.is_empty() {
                     state.first_copy = Some(push.bytes.clone());
                 } else if changed {
