@@ -367,13 +367,10 @@ fn whole(docs: impl IntoIterator<Item = TicketDoc>) -> Vec<u8> {
 
 /// Every ticket number on the feed, position by position.
 fn feed_numbers(state: &AppState) -> Vec<String> {
-    state
-        .store
-        .kv()
-        .scan(b"feed:")
-        .map(|entry| {
-            let (_, value) = entry.unwrap();
-            let text = String::from_utf8(value).unwrap();
+    crate::store::feed::Feed::all(state.store.kv())
+        .every()
+        .map(|position| {
+            let (_, text) = position.unwrap();
             text.split('\t').next().unwrap().to_owned()
         })
         .collect()

@@ -4,8 +4,8 @@
 //!
 //! Keys, besides the tickets and their indexes:
 //! ```text
-//! feed:{seq, u64 BE}           ticket number that gained changes at that position, and the
-//!                              site whose push it was ("{number}\t{site}")
+//! feed:{seq, u64 BE}           the feed: the tickets that gained changes, a position each,
+//!                              the positions of one push a key (see [`feed`])
 //! meta:feed                    the version of the feed's keys
 //! site:{CODE}                  enrolled site (JSON)
 //! tok:{sha256 of token, hex}   site code
@@ -35,6 +35,7 @@ use thiserror::Error;
 
 pub mod archive;
 pub mod audit;
+pub(crate) mod feed;
 pub mod files;
 pub mod office;
 pub mod outbox;
@@ -261,7 +262,12 @@ impl ServerStore {
             pauses: std::sync::Arc::default(),
         };
         let found = store.kv.get(FEED_FORMAT)?;
-        if rma_store::kv::needs_upgrade("feed", found.as_deref(), FEED_VERSION)? {
+        if found.as_deref() == Some(b"2") {
+            // Its keys read as pages of one: only the version changes.
+            let mut batch = rma_store::kv::Batch::default();
+            batch.put(FEED_FORMAT, FEED_VERSION.to_string());
+            store.kv.commit(batch)?;
+        } else if rma_store::kv::needs_upgrade("feed", found.as_deref(), FEED_VERSION)? {
             store.repair_feed()?;
         }
         Ok(store)
@@ -353,16 +359,16 @@ impl ServerStore {
     fn pause_at(&self, _point: Point) {}
 }
 
-const FEED: &[u8] = b"feed:";
-
 /// What a server's backups say they are.
 const BACKUP_KIND: &str = "server";
 
 const FEED_FORMAT: &str = "meta:feed";
 
 /// Version 2: every ticket on the feed. (Stores of its first days also note each ticket's last
-/// position under `fpos:`, which nothing reads: no longer written.)
-const FEED_VERSION: u32 = 2;
+/// position under `fpos:`, which nothing reads: no longer written.) Version 3: the positions
+/// of a push share a key (a page); a key of version 2 reads as a page of one, and an older
+/// server refuses the store rather than misread a page.
+const FEED_VERSION: u32 = 3;
 
 /// Tickets read together when a page is filled.
 const READ_BATCH: usize = 64;
@@ -370,18 +376,6 @@ const READ_BATCH: usize = 64;
 /// The most feed positions one pull reads (a page of positions the site pushed itself sends
 /// nothing, but still costs a read).
 const MAX_POSITIONS: u64 = 20_000;
-
-fn feed_seq(key: &[u8]) -> u64 {
-    key.get(FEED.len()..FEED.len() + 8)
-        .and_then(|b| <[u8; 8]>::try_from(b).ok())
-        .map_or(0, u64::from_be_bytes)
-}
-
-fn feed_key(seq: u64) -> Vec<u8> {
-    let mut key = b"feed:".to_vec();
-    key.extend_from_slice(&seq.to_be_bytes());
-    key
-}
 
 #[cfg(test)]
 #[path = "store_tests.rs"]

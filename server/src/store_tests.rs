@@ -308,7 +308,11 @@ fn a_feed_that_lost_a_ticket_gets_it_back_on_open() {
         // What the old race left behind: the position of one ticket overwritten by another,
         // in a store of the version before the repair.
         let mut batch = Batch::default();
-        batch.put(feed_key(1), "WH1-2026-00002\tWH1");
+        // (A key of that version: position 1, one line.)
+        batch.put(
+            [&b"feed:"[..], &1u64.to_be_bytes()].concat(),
+            "WH1-2026-00002\tWH1",
+        );
         batch.delete(FEED_FORMAT);
         store.kv.commit(batch).unwrap();
         doc.number().clone()
@@ -618,4 +622,30 @@ fn a_hand_over_files_the_ticket_under_the_other_site_and_a_step_from_outside_is_
         flow.held.is_none(),
         "the step outside the scope took no effect"
     );
+}
+
+#[test]
+fn a_push_of_new_tickets_takes_one_feed_page_and_no_scope_keys() {
+    let (_dir, store) = store();
+    let docs = (1..=5)
+        .map(|n| {
+            let mut doc = ticket(&format!("WH1-2026-{n:05}"), "WH1");
+            outgoing(&mut doc, &Heads::default()).unwrap()
+        })
+        .collect();
+    push(&store, "WH1", docs);
+    let keys = |prefix: &str| store.kv.scan(prefix.as_bytes()).count();
+    assert_eq!(keys("scope:"), 0, "held where registered: no key says so");
+    assert_eq!((keys("feed:"), keys("sfeed:")), (1, 1), "one page each");
+    assert_eq!(store.feed_head().unwrap(), 5);
+    let third = TicketNumber::parse("WH1-2026-00003").unwrap();
+    assert_eq!(store.holders(&third).unwrap(), vec![site("WH1")]);
+    // A cursor inside the page: the positions after it, each once.
+    let page = store
+        .pull(&site("WH2"), 2, 1000, &Default::default(), Utc::now())
+        .unwrap();
+    let seqs: Vec<u64> = page.entries.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, vec![3, 4, 5]);
+    assert_eq!(page.entries[0].number, third);
+    assert_eq!((page.cursor, page.more), (5, false));
 }

@@ -12,10 +12,7 @@ use super::*;
 impl ServerStore {
     /// The last feed position: the last one written.
     pub fn feed_head(&self) -> Result<u64, ServerStoreError> {
-        match self.kv.scan_rev(FEED).next() {
-            Some(entry) => Ok(feed_seq(&entry?.0)),
-            None => Ok(0),
-        }
+        Ok(feed::Feed::all(&self.kv).head()?)
     }
 
     /// Feed entries after `cursor`: at most `limit` tickets and [`PAGE_BYTES`] of documents
@@ -53,23 +50,12 @@ impl ServerStore {
         let cursor = cursor.min(head);
         // The positions read: at most MAX_POSITIONS of the whole feed; a site's own feed
         // holds only what the page may send.
-        let (entries, last) = match holds {
-            super::Holds::All => {
-                let last = cursor.saturating_add(MAX_POSITIONS).min(head);
-                let range = self.kv.range(&feed_key(cursor + 1), &feed_key(last + 1));
-                (range, last)
-            }
-            super::Holds::Own => {
-                let range = self.kv.range(
-                    &scopes::site_feed_key(site, cursor + 1),
-                    &scopes::site_feed_key(site, head + 1),
-                );
-                (range, head)
-            }
-        };
-        let seq_of = |key: &[u8]| match holds {
-            super::Holds::All => feed_seq(key),
-            super::Holds::Own => scopes::site_feed_seq(site, key),
+        let (feed, last) = match holds {
+            super::Holds::All => (
+                feed::Feed::all(&self.kv),
+                cursor.saturating_add(MAX_POSITIONS).min(head),
+            ),
+            super::Holds::Own => (feed::Feed::of_site(&self.kv, site), head),
         };
         // The positions after the cursor, each with the ticket to send for it: none for what
         // the site pushed itself (it holds that) or for a ticket this page sends already (sent
@@ -77,10 +63,8 @@ impl ServerStore {
         let mut positions: Vec<(u64, Option<TicketNumber>)> = Vec::new();
         let mut wanted: HashSet<TicketNumber> = HashSet::new();
         let mut whole = true;
-        for entry in entries {
-            let (key, value) = entry?;
-            let seq = seq_of(&key);
-            let text = String::from_utf8_lossy(&value);
+        for position in feed.positions(cursor + 1, last)? {
+            let (seq, text) = position?;
             let mut fields = text.split('\t');
             let (number, origin) = (fields.next().unwrap_or(""), fields.next().unwrap_or(""));
             // What the asking installation pushed itself it holds already; a position of

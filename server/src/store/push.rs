@@ -268,11 +268,13 @@ impl ServerStore {
         // Positions follow the last one written, read in this exclusive section: no other
         // writer can take them meanwhile, so none is overwritten.
         let before = self.feed_head()?;
-        let mut seq = before;
-        for ready in &plan.ready {
-            seq += 1;
-            Self::put_on_feed(batch, seq, &ready.summary.number, pusher, &ready.holders);
-        }
+        let tickets: Vec<(&TicketNumber, &[SiteCode])> = plan
+            .ready
+            .iter()
+            .map(|ready| (&ready.summary.number, ready.holders.as_slice()))
+            .collect();
+        super::feed::put(batch, before + 1, pusher, &tickets);
+        let seq = before + tickets.len() as u64;
         // A refusal shown for the site goes once its ticket is taken; most pushes have none to
         // take back, and a delete of a key that is not there costs a write all the same.
         let shown: HashSet<Vec<u8>> = self

@@ -114,9 +114,8 @@ impl ServerStore {
     /// What [`ServerStore::repair_feed`] writes, and the tickets put back.
     fn feed_repairs(&self) -> Result<(Batch, Vec<TicketNumber>), ServerStoreError> {
         let mut on_feed: HashSet<TicketNumber> = HashSet::new();
-        for entry in self.kv.scan(FEED) {
-            let (_, value) = entry?;
-            let text = String::from_utf8_lossy(&value);
+        for position in feed::Feed::all(&self.kv).every() {
+            let (_, text) = position?;
             let number = text.split('\t').next().unwrap_or_default();
             if let Ok(number) = TicketNumber::parse(number) {
                 on_feed.insert(number);

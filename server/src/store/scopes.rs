@@ -6,10 +6,11 @@
 //!
 //! Keys, beside the feed's:
 //! ```text
-//! scope:{number}             the sites that hold the ticket ("RC1,WH1")
+//! scope:{number}             the sites that hold the ticket ("RC1,WH1"); none: only the site
+//!                            that registered it
 //! held:{SITE}\0{id}          the site holds the ticket (id: 16 bytes; value: the number)
 //! sfeed:{SITE}\0{seq, u64 BE} the site's own feed: the positions of the feed whose ticket it
-//!                            holds ("{number}\t{origin}", as on the feed)
+//!                            holds (see [`super::feed`])
 //! sdig:{SITE}                the digest of the tickets the site holds (256-bit register)
 //! meta:scopes                the version of these keys
 //! ```
@@ -242,8 +243,16 @@ impl ServerStore {
                 );
             }
         }
-        if holding.before.is_none_or(|(before, _)| before != sites) {
-            batch.put(scope_key(holding.number), join_sites(sites));
+        // Most tickets stay with the site that registered them: for those no key is kept
+        // (a ticket without one is held there, see `holders`), which spares every new
+        // ticket's push a write.
+        let registered_only = sites == std::slice::from_ref(holding.number.site());
+        match holding.before {
+            Some((before, _)) if before == sites => {}
+            // Held elsewhere before: the key that said so goes.
+            Some(_) if registered_only => batch.delete(scope_key(holding.number)),
+            None if registered_only => {}
+            _ => batch.put(scope_key(holding.number), join_sites(sites)),
         }
     }
 
@@ -257,11 +266,7 @@ impl ServerStore {
         origin: &str,
         holders: &[SiteCode],
     ) {
-        let value = format!("{number}\t{origin}");
-        for site in holders {
-            batch.put(site_feed_key(site, seq), &value);
-        }
-        batch.put(feed_key(seq), value);
+        feed::put(batch, seq, origin, &[(number, holders)]);
     }
 }
 
@@ -287,12 +292,11 @@ pub(crate) fn ensure(kv: &Kv, tickets: &TicketStore) -> Result<usize, ServerStor
             },
         );
     }
-    for entry in kv.scan(FEED) {
-        let (key, value) = entry?;
-        let text = String::from_utf8_lossy(&value);
+    for position in feed::Feed::all(kv).every() {
+        let (seq, text) = position?;
         let number = text.split('\t').next().unwrap_or_default();
         if let Ok(number) = TicketNumber::parse(number) {
-            batch.put(site_feed_key(number.site(), feed_seq(&key)), &value);
+            feed::put_on_site(&mut batch, number.site(), seq, &text);
         }
     }
     batch.put(SCOPES_FORMAT, SCOPES_VERSION.to_string());
@@ -321,22 +325,6 @@ fn held_key(site: &SiteCode, id: TicketId) -> Vec<u8> {
     let mut key = held_prefix(site);
     key.extend_from_slice(id.as_bytes());
     key
-}
-
-pub(super) fn site_feed_prefix(site: &SiteCode) -> Vec<u8> {
-    format!("sfeed:{site}\0").into_bytes()
-}
-
-pub(super) fn site_feed_key(site: &SiteCode, seq: u64) -> Vec<u8> {
-    let mut key = site_feed_prefix(site);
-    key.extend_from_slice(&seq.to_be_bytes());
-    key
-}
-
-pub(super) fn site_feed_seq(site: &SiteCode, key: &[u8]) -> u64 {
-    key.get(site_feed_prefix(site).len()..)
-        .and_then(|b| <[u8; 8]>::try_from(b).ok())
-        .map_or(0, u64::from_be_bytes)
 }
 
 fn digest_key(site: &SiteCode) -> Vec<u8> {
