@@ -327,6 +327,49 @@ fn a_feed_that_lost_a_ticket_gets_it_back_on_open() {
 }
 
 #[test]
+fn a_feed_of_one_key_a_position_reads_on_and_takes_pages_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = crate::test_support::location(dir.path());
+    {
+        let store = ServerStore::open_at(&location).unwrap();
+        enrol(&store);
+        stored(&store, "WH1-2026-00001");
+        stored(&store, "WH1-2026-00002");
+        // A store of feed version 2: a key a position ("{number}\t{origin}").
+        let mut batch = Batch::default();
+        for prefix in ["feed:", "sfeed:"] {
+            for entry in store.kv.scan(prefix.as_bytes()) {
+                batch.delete(entry.unwrap().0);
+            }
+        }
+        for (seq, number) in [(1u64, "WH1-2026-00001"), (2, "WH1-2026-00002")] {
+            let line = format!("{number}\tWH1");
+            batch.put([&b"feed:"[..], &seq.to_be_bytes()].concat(), &line);
+            batch.put([&b"sfeed:WH1\0"[..], &seq.to_be_bytes()].concat(), &line);
+        }
+        batch.put(FEED_FORMAT, "2");
+        store.kv.commit(batch).unwrap();
+    }
+    let store = ServerStore::open_at(&location).unwrap();
+    assert_eq!(
+        store.kv.get(FEED_FORMAT).unwrap().as_deref(),
+        Some(&b"3"[..])
+    );
+    stored(&store, "WH1-2026-00003");
+    assert_eq!(store.feed_head().unwrap(), 3);
+    let (numbers, _) = pulled(&store, "WH2");
+    assert_eq!(
+        numbers,
+        ["WH1-2026-00001", "WH1-2026-00002", "WH1-2026-00003"]
+    );
+    let page = store
+        .pull(&site("WH2"), 1, 100, &Default::default(), Utc::now())
+        .unwrap();
+    let seqs: Vec<u64> = page.entries.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [2, 3]);
+}
+
+#[test]
 fn the_offices_kept_answers_are_worked_out_again_once_something_is_pushed() {
     use crate::store::office::Recent;
     use std::cell::Cell;
