@@ -58,8 +58,7 @@ impl<'a> Feed<'a> {
         match self.kv.scan_rev(&self.prefix).next() {
             Some(entry) => {
                 let (key, value) = entry?;
-                let lines = value.iter().filter(|&&b| b == b'\n').count() as u64;
-                Ok(first_of(self.prefix.len(), &key) + lines)
+                Ok(first_of(self.prefix.len(), &key) + line_breaks(&value))
             }
             None => Ok(0),
         }
@@ -71,11 +70,17 @@ impl<'a> Feed<'a> {
         from: u64,
         to: u64,
     ) -> Result<impl Iterator<Item = Position> + Send + use<>, KvError> {
-        // The page that starts before `from` may run past it.
+        // The page that starts before `from` may run past it (a site that is up to date reads
+        // it on every pull: its lines are split only when it does).
         let before = match self.kv.range_rev(&self.key(0), &self.key(from)).next() {
             Some(entry) => {
                 let (key, value) = entry?;
-                lines(first_of(self.prefix.len(), &key), &value)
+                let first = first_of(self.prefix.len(), &key);
+                if first + line_breaks(&value) >= from {
+                    lines(first, &value)
+                } else {
+                    Vec::new()
+                }
             }
             None => Vec::new(),
         };
@@ -172,6 +177,11 @@ fn page(prefix: usize, entry: rma_store::kv::Entry) -> Vec<Position> {
             .collect(),
         Err(err) => vec![Err(err)],
     }
+}
+
+/// How many positions a page holds after its first.
+fn line_breaks(value: &[u8]) -> u64 {
+    value.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// A page's positions, from `first`.
