@@ -170,6 +170,27 @@ impl Postgres {
             .map_err(|err| failed(&format!("cannot connect to {}", self.shown), err))
     }
 
+    /// A scan from pooled connections, `limit` rows a query.
+    fn pages(
+        self: Arc<Self>,
+        from: Vec<u8>,
+        to: Option<Vec<u8>>,
+        reverse: bool,
+        limit: i64,
+    ) -> Pages {
+        Pages::new(
+            move |sql: &str, types: &[Type], params: &[Param<'_>]| {
+                self.client()?
+                    .query(sql, types, params)
+                    .map_err(|err| failed("cannot read the store", err))
+            },
+            from,
+            to,
+            reverse,
+            limit,
+        )
+    }
+
     /// Applies the migrations this database lacks, one process at a time.
     fn migrate(&self) -> Result<(), KvError> {
         let mut session = self.client()?;
@@ -268,16 +289,11 @@ impl Backend for Postgres {
     }
 
     fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries {
-        Box::new(Pages::new(
-            move |sql: &str, types: &[Type], params: &[Param<'_>]| {
-                self.client()?
-                    .query(sql, types, params)
-                    .map_err(|err| failed("cannot read the store", err))
-            },
-            from,
-            to,
-            reverse,
-        ))
+        Box::new(self.pages(from, to, reverse, PAGE))
+    }
+
+    fn last(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>) -> Option<Entry> {
+        self.pages(from, to, true, 1).next()
     }
 
     fn apply(&self, writes: Writes, durable: bool) -> Result<(), KvError> {
@@ -369,6 +385,29 @@ impl Transaction {
             .as_mut()
             .expect("a transaction is used only while it is open"))
     }
+
+    /// A scan in this transaction, `limit` rows a query.
+    fn pages(
+        self: Arc<Self>,
+        from: Vec<u8>,
+        to: Option<Vec<u8>>,
+        reverse: bool,
+        limit: i64,
+    ) -> Pages {
+        Pages::new(
+            move |sql: &str, types: &[Type], params: &[Param<'_>]| {
+                self.with(|session| {
+                    session
+                        .query(sql, types, params)
+                        .map_err(|err| failed("cannot read the store", err))
+                })
+            },
+            from,
+            to,
+            reverse,
+            limit,
+        )
+    }
 }
 
 impl Backend for Transaction {
@@ -381,18 +420,11 @@ impl Backend for Transaction {
     }
 
     fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries {
-        Box::new(Pages::new(
-            move |sql: &str, types: &[Type], params: &[Param<'_>]| {
-                self.with(|session| {
-                    session
-                        .query(sql, types, params)
-                        .map_err(|err| failed("cannot read the store", err))
-                })
-            },
-            from,
-            to,
-            reverse,
-        ))
+        Box::new(self.pages(from, to, reverse, PAGE))
+    }
+
+    fn last(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>) -> Option<Entry> {
+        self.pages(from, to, true, 1).next()
     }
 
     fn apply(&self, _writes: Writes, _durable: bool) -> Result<(), KvError> {
@@ -610,6 +642,8 @@ struct Pages {
     from: Vec<u8>,
     to: Option<Vec<u8>>,
     reverse: bool,
+    /// Rows read at a time.
+    limit: i64,
     rows: VecDeque<(Vec<u8>, Vec<u8>)>,
     done: bool,
 }
@@ -622,12 +656,14 @@ impl Pages {
         from: Vec<u8>,
         to: Option<Vec<u8>>,
         reverse: bool,
+        limit: i64,
     ) -> Self {
         Self {
             query: Box::new(query),
             from,
             to,
             reverse,
+            limit,
             rows: VecDeque::new(),
             done: false,
         }
@@ -638,25 +674,25 @@ impl Pages {
             (Some(to), false) => (self.query)(
                 "SELECT key, value FROM kv WHERE key >= $1 AND key < $2 ORDER BY key ASC LIMIT $3",
                 &[Type::BYTEA, Type::BYTEA, Type::INT8],
-                &[&self.from, to, &PAGE],
+                &[&self.from, to, &self.limit],
             )?,
             (Some(to), true) => (self.query)(
                 "SELECT key, value FROM kv WHERE key >= $1 AND key < $2 ORDER BY key DESC LIMIT $3",
                 &[Type::BYTEA, Type::BYTEA, Type::INT8],
-                &[&self.from, to, &PAGE],
+                &[&self.from, to, &self.limit],
             )?,
             (None, false) => (self.query)(
                 "SELECT key, value FROM kv WHERE key >= $1 ORDER BY key ASC LIMIT $2",
                 &[Type::BYTEA, Type::INT8],
-                &[&self.from, &PAGE],
+                &[&self.from, &self.limit],
             )?,
             (None, true) => (self.query)(
                 "SELECT key, value FROM kv WHERE key >= $1 ORDER BY key DESC LIMIT $2",
                 &[Type::BYTEA, Type::INT8],
-                &[&self.from, &PAGE],
+                &[&self.from, &self.limit],
             )?,
         };
-        if (rows.len() as i64) < PAGE {
+        if (rows.len() as i64) < self.limit {
             self.done = true;
         }
         for row in rows {

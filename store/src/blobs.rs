@@ -336,7 +336,7 @@ impl InKv {
     /// Where the pieces held end.
     fn held(kv: &Kv, hash: &FileHash) -> Result<u64, BlobError> {
         let prefix = piece_prefix(hash);
-        match kv.scan_rev(&prefix).next() {
+        match kv.last_of(&prefix) {
             None => Ok(0),
             Some(entry) => {
                 let (key, value) = entry?;
@@ -356,8 +356,7 @@ impl InKv {
         // The piece holding `from` starts at or before it.
         let start = match self
             .kv
-            .range_rev(&prefix, &piece_key(hash, from.saturating_add(1)))
-            .next()
+            .last_in(&prefix, &piece_key(hash, from.saturating_add(1)))
         {
             Some(entry) => entry?.0,
             None => prefix.clone(),

@@ -85,6 +85,11 @@ pub trait Backend: Send + Sync + fmt::Debug {
     }
     /// Entries with `from <= key < to` (no `to`: to the end), in key order or reversed.
     fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries;
+    /// The last entry with `from <= key < to` (none: no key there): one row read where the
+    /// engine reads a scan a page of rows at a time.
+    fn last(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>) -> Option<Entry> {
+        self.range(from, to, true).next()
+    }
     /// Applies `writes` (`None`: delete) and the register changes atomically; with `durable`,
     /// on disk before it returns.
     fn apply(&self, writes: Writes, durable: bool) -> Result<(), KvError>;
@@ -239,6 +244,18 @@ impl Kv {
         self.backend
             .clone()
             .range(from.to_vec(), Some(to.to_vec()), true)
+    }
+
+    /// The entry with the last key that starts with `prefix` (none: no such key).
+    pub fn last_of(&self, prefix: &[u8]) -> Option<Entry> {
+        self.backend
+            .clone()
+            .last(prefix.to_vec(), prefix_end(prefix))
+    }
+
+    /// The entry with the last key `from <= key < to` (none: no such key).
+    pub fn last_in(&self, from: &[u8], to: &[u8]) -> Option<Entry> {
+        self.backend.clone().last(from.to_vec(), Some(to.to_vec()))
     }
 
     /// The value of a 256-bit register (zero if it was never written).

@@ -294,3 +294,51 @@ fn a_writer_that_panics_leaves_neither_its_transaction_nor_the_writers_lock_behi
         );
     }
 }
+
+#[test]
+fn the_last_entry_of_a_range_reads_the_same_on_sled_and_on_postgresql() {
+    use rma_store::kv::{Batch, Kv, KvError};
+    let database = new_database();
+    let dir = tempfile::tempdir().unwrap();
+    let sled = Kv::open(dir.path()).unwrap();
+    let postgres = Kv::with(Arc::new(
+        rma_server::pg::Postgres::connect(&database).unwrap(),
+    ));
+    // More keys than PostgreSQL reads a page at a time, with large values.
+    let key = |n: u32| format!("p:{n:05}").into_bytes();
+    for kv in [&sled, &postgres] {
+        let mut batch = Batch::default();
+        for n in 0..600 {
+            batch.put(key(n), vec![b'x'; 4_000 + n as usize]);
+        }
+        batch.put("q:after", "not in p:");
+        kv.commit(batch).unwrap();
+    }
+    let last = |kv: &Kv, from: &[u8], to: &[u8]| {
+        kv.last_in(from, to).map(|entry| {
+            let (key, value) = entry.unwrap();
+            (String::from_utf8(key).unwrap(), value.len())
+        })
+    };
+    for kv in [&sled, &postgres] {
+        let (key_of_last, len) = kv
+            .last_of(b"p:")
+            .unwrap()
+            .map(|(k, v)| (k, v.len()))
+            .unwrap();
+        assert_eq!((key_of_last, len), (key(599), 4_599));
+        assert_eq!(
+            last(kv, &key(0), &key(300)),
+            Some(("p:00299".into(), 4_299))
+        );
+        assert_eq!(last(kv, &key(0), &key(0)), None);
+        assert!(kv.last_of(b"none:").is_none());
+        // The same inside a writer's section.
+        let in_section = kv
+            .exclusive(|kv: &Kv| -> Result<(Batch, _), KvError> {
+                Ok((Batch::default(), last(kv, &key(10), &key(20))))
+            })
+            .unwrap();
+        assert_eq!(in_section, Some(("p:00019".into(), 4_019)));
+    }
+}

@@ -55,7 +55,7 @@ impl<'a> Feed<'a> {
 
     /// The last position on this feed (0: none).
     pub(crate) fn head(&self) -> Result<u64, KvError> {
-        match self.kv.scan_rev(&self.prefix).next() {
+        match self.kv.last_of(&self.prefix) {
             Some(entry) => {
                 let (key, value) = entry?;
                 Ok(first_of(self.prefix.len(), &key) + line_breaks(&value))
@@ -72,7 +72,7 @@ impl<'a> Feed<'a> {
     ) -> Result<impl Iterator<Item = Position> + Send + use<>, KvError> {
         // The page that starts before `from` may run past it (a site that is up to date reads
         // it on every pull: its lines are split only when it does).
-        let before = match self.kv.range_rev(&self.key(0), &self.key(from)).next() {
+        let before = match self.kv.last_in(&self.key(0), &self.key(from)) {
             Some(entry) => {
                 let (key, value) = entry?;
                 let first = first_of(self.prefix.len(), &key);
