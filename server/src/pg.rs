@@ -170,25 +170,13 @@ impl Postgres {
             .map_err(|err| failed(&format!("cannot connect to {}", self.shown), err))
     }
 
-    /// A scan from pooled connections, `limit` rows a query.
-    fn pages(
-        self: Arc<Self>,
-        from: Vec<u8>,
-        to: Option<Vec<u8>>,
-        reverse: bool,
-        limit: i64,
-    ) -> Pages {
-        Pages::new(
-            move |sql: &str, types: &[Type], params: &[Param<'_>]| {
-                self.client()?
-                    .query(sql, types, params)
-                    .map_err(|err| failed("cannot read the store", err))
-            },
-            from,
-            to,
-            reverse,
-            limit,
-        )
+    /// How a scan outside a transaction reads: on a pooled connection.
+    fn reader(self: Arc<Self>) -> impl FnMut(&str, &[Type], &[Param<'_>]) -> Rows + Send + 'static {
+        move |sql, types, params| {
+            self.client()?
+                .query(sql, types, params)
+                .map_err(|err| failed("cannot read the store", err))
+        }
     }
 
     /// Applies the migrations this database lacks, one process at a time.
@@ -289,11 +277,11 @@ impl Backend for Postgres {
     }
 
     fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries {
-        Box::new(self.pages(from, to, reverse, PAGE))
+        Box::new(Pages::new(self.reader(), from, to, reverse, PAGE))
     }
 
     fn last(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>) -> Option<Entry> {
-        self.pages(from, to, true, 1).next()
+        Pages::new(self.reader(), from, to, true, 1).next()
     }
 
     fn apply(&self, writes: Writes, durable: bool) -> Result<(), KvError> {
@@ -386,27 +374,15 @@ impl Transaction {
             .expect("a transaction is used only while it is open"))
     }
 
-    /// A scan in this transaction, `limit` rows a query.
-    fn pages(
-        self: Arc<Self>,
-        from: Vec<u8>,
-        to: Option<Vec<u8>>,
-        reverse: bool,
-        limit: i64,
-    ) -> Pages {
-        Pages::new(
-            move |sql: &str, types: &[Type], params: &[Param<'_>]| {
-                self.with(|session| {
-                    session
-                        .query(sql, types, params)
-                        .map_err(|err| failed("cannot read the store", err))
-                })
-            },
-            from,
-            to,
-            reverse,
-            limit,
-        )
+    /// How a scan in this transaction reads: in its session.
+    fn reader(self: Arc<Self>) -> impl FnMut(&str, &[Type], &[Param<'_>]) -> Rows + Send + 'static {
+        move |sql, types, params| {
+            self.with(|session| {
+                session
+                    .query(sql, types, params)
+                    .map_err(|err| failed("cannot read the store", err))
+            })
+        }
     }
 }
 
@@ -420,11 +396,11 @@ impl Backend for Transaction {
     }
 
     fn range(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>, reverse: bool) -> Entries {
-        Box::new(self.pages(from, to, reverse, PAGE))
+        Box::new(Pages::new(self.reader(), from, to, reverse, PAGE))
     }
 
     fn last(self: Arc<Self>, from: Vec<u8>, to: Option<Vec<u8>>) -> Option<Entry> {
-        self.pages(from, to, true, 1).next()
+        Pages::new(self.reader(), from, to, true, 1).next()
     }
 
     fn apply(&self, _writes: Writes, _durable: bool) -> Result<(), KvError> {
@@ -633,7 +609,8 @@ impl Postgres {
     }
 }
 
-type Query = dyn FnMut(&str, &[Type], &[Param<'_>]) -> Result<Vec<postgres::Row>, KvError> + Send;
+type Rows = Result<Vec<postgres::Row>, KvError>;
+type Query = dyn FnMut(&str, &[Type], &[Param<'_>]) -> Rows + Send;
 
 /// A scan read a page of rows at a time.
 struct Pages {
