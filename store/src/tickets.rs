@@ -485,7 +485,9 @@ impl TicketStore {
             }
         }
         // An entry the ticket had already, as it is, stays as written: most steps move no
-        // index (a write costs sled the same whether or not the value changed).
+        // index (a write costs sled the same whether or not the value changed). This relies on
+        // the stored entries being those `index_entries` gives for the stored summary: a change
+        // to the indexes comes with a new FORMAT_VERSION, whose upgrade writes them all again.
         for (key, value) in new {
             if had.get(&key) != Some(&value) {
                 batch.put(key, value);
