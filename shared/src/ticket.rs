@@ -293,27 +293,17 @@ impl TicketDoc {
     /// Every event in document order. An entry this version cannot read (written by a newer
     /// version, or damaged) is returned as its raw text.
     pub fn events(&self) -> Vec<Result<Event, String>> {
-        self.events_with(&mut HashMap::new())
-    }
-
-    /// [`TicketDoc::events`], taking the entries in `parsed` (by entry id, as
-    /// [`TicketDoc::event_entries`] names them) as they were read already.
-    pub fn events_with(&self, parsed: &mut HashMap<ObjId, Event>) -> Vec<Result<Event, String>> {
         self.doc
             .values(&self.events)
-            .map(|(value, id)| {
-                if !parsed.is_empty()
-                    && let Some(event) = parsed.remove(&id)
-                {
-                    return Ok(event);
-                }
+            .map(|(value, _)| {
                 let text = value.as_str().unwrap_or_default();
                 serde_json::from_str(text).map_err(|_| text.to_owned())
             })
             .collect()
     }
 
-    /// [`TicketDoc::events_with`] from entries read already ([`TicketDoc::event_entries`]).
+    /// [`TicketDoc::events`] from entries read already ([`TicketDoc::event_entries`]), taking
+    /// those in `parsed` (by entry id) as they were read.
     pub fn events_of(
         entries: Vec<(ObjId, String)>,
         parsed: &mut HashMap<ObjId, Event>,

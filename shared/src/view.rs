@@ -118,9 +118,10 @@ impl Derived {
         let mut events = Vec::new();
         let mut unreadable = Vec::new();
         let crate::sync::Added { entries, mut steps } = parsed;
+        // The steps come with the entries they were read from.
         let entries = match entries {
             Some(entries) => TicketDoc::events_of(entries, &mut steps),
-            None => doc.events_with(&mut steps),
+            None => doc.events(),
         };
         for entry in entries {
             match entry {
