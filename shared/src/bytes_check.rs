@@ -113,14 +113,38 @@ struct Budget {
 }
 
 impl Budget {
+    /// Inflates a DEFLATE stream (raw, as Automerge writes it) into at most the room left.
+    /// The inflater is the one Automerge uses itself (zlib-rs through flate2): a push's
+    /// columns are inflated twice, here and by Automerge, so its speed counts twice.
     fn inflate(&mut self, data: &[u8]) -> Result<Vec<u8>, BytesError> {
+        use flate2::{Decompress, FlushDecompress, Status};
         let room = MAX_INFLATED_BYTES.saturating_sub(self.inflated);
-        let out = miniz_oxide::inflate::decompress_to_vec_with_limit(data, room).map_err(
-            |err| match err.status {
-                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => BytesError::Inflates,
-                _ => BytesError::Malformed("a compressed part cannot be inflated"),
-            },
-        )?;
+        let damaged = BytesError::Malformed("a compressed part cannot be inflated");
+        let mut out = Vec::with_capacity(data.len().saturating_mul(4).clamp(64, room.max(64)));
+        let mut inflater = Decompress::new(false);
+        loop {
+            let read = usize::try_from(inflater.total_in()).map_err(|_| damaged.clone())?;
+            let written = out.len();
+            let status = inflater
+                .decompress_vec(&data[read..], &mut out, FlushDecompress::Finish)
+                .map_err(|_| damaged.clone())?;
+            if status == Status::StreamEnd {
+                break;
+            }
+            if out.len() == out.capacity() {
+                // Out of space: more room, up to the limit.
+                if out.len() >= room {
+                    return Err(BytesError::Inflates);
+                }
+                out.reserve_exact(out.len().max(64).min(room - out.len()));
+            } else if out.len() == written && inflater.total_in() as usize == read {
+                // Neither read nor wrote with room to spare: the stream ends early.
+                return Err(damaged);
+            }
+        }
+        if out.len() > room {
+            return Err(BytesError::Inflates);
+        }
         self.inflated += out.len();
         Ok(out)
     }
@@ -407,6 +431,31 @@ mod tests {
         let bytes = document_with(2 << 4 | 2, &column);
         assert!(bytes.len() < 32);
         assert_eq!(check(&bytes), Err(BytesError::TooManyOps));
+    }
+
+    #[test]
+    fn a_compressed_column_is_counted_inflated_and_a_cut_one_is_damage() {
+        // The run of a billion operations above, deflated: counted once inflated.
+        let mut column = Vec::new();
+        uleb(1_000_000_000, &mut column);
+        column.push(1);
+        let deflated = miniz_oxide::deflate::compress_to_vec(&column, 6);
+        let bytes = document_with(2 << 4 | DEFLATE | 2, &deflated);
+        assert_eq!(check(&bytes), Err(BytesError::TooManyOps));
+        // A run of a thousand, deflated, passes; cut short, it is damage.
+        let mut column = Vec::new();
+        uleb(1_000, &mut column);
+        column.push(1);
+        let deflated = miniz_oxide::deflate::compress_to_vec(&column, 6);
+        assert_eq!(
+            check(&document_with(2 << 4 | DEFLATE | 2, &deflated)),
+            Ok(())
+        );
+        let cut = &deflated[..deflated.len() - 2];
+        assert!(matches!(
+            check(&document_with(2 << 4 | DEFLATE | 2, cut)),
+            Err(BytesError::Malformed(_))
+        ));
     }
 
     #[test]
