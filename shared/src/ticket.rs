@@ -219,9 +219,20 @@ impl TicketDoc {
     /// The registration form as it reads now (a concurrent correction shows one value here,
     /// chosen the same way on every replica, and all of them in [`Self::field_conflicts`]).
     pub fn registration(&self) -> Result<Registration, DocError> {
+        Ok(self.registration_and_conflicts()?.0)
+    }
+
+    /// [`Self::registration`] and [`Self::field_conflicts`], read in one pass over the form.
+    pub fn registration_and_conflicts(
+        &self,
+    ) -> Result<(Registration, Vec<FieldConflict>), DocError> {
         // One pass over the form: a `get` per field would seek each key from the start.
         let mut fields: [Option<Value<'static>>; REGISTRATION_KEYS.len()] = Default::default();
+        let mut conflicted = Vec::new();
         for item in self.doc.map_range(&self.registration, ..) {
+            if item.conflict {
+                conflicted.push(item.key.to_string());
+            }
             if let Some(at) = REGISTRATION_KEYS.iter().position(|k| *k == item.key) {
                 fields[at] = Some(item.value.into_value());
             }
@@ -250,7 +261,7 @@ impl TicketDoc {
             .ok_or(DocError::Missing("quantity"))?;
         let request = serde_json::from_value(serde_json::Value::String(text(request, "request")?))
             .map_err(|_| DocError::Missing("request"))?;
-        Ok(Registration {
+        let registration = Registration {
             customer: text(customer, "customer")?,
             contact: contact.and_then(|v| v.into_string().ok()),
             model: text(model, "model")?,
@@ -262,7 +273,8 @@ impl TicketDoc {
             customer_lang: customer_lang
                 .and_then(|v| v.into_string().ok())
                 .and_then(|code| crate::i18n::Lang::parse(&code)),
-        })
+        };
+        Ok((registration, self.conflicts_among(&conflicted)))
     }
 
     /// The fields of the form given different values at the same time, each with all of them.
@@ -274,6 +286,14 @@ impl TicketDoc {
             .filter(|item| item.conflict)
             .map(|item| item.key.into_owned())
             .collect();
+        self.conflicts_among(&conflicted)
+    }
+
+    /// The fields among the form's keys `conflicted` that hold concurrent values, read whole.
+    fn conflicts_among(&self, conflicted: &[String]) -> Vec<FieldConflict> {
+        if conflicted.is_empty() {
+            return Vec::new();
+        }
         RegistrationField::ALL
             .into_iter()
             .filter(|field| conflicted.iter().any(|key| key == field.key()))

@@ -100,6 +100,8 @@ impl TicketView {
 #[derive(Debug, Clone)]
 pub struct Derived {
     pub registration: Registration,
+    /// The fields of the form given different values at the same time.
+    pub field_conflicts: Vec<FieldConflict>,
     pub events: Vec<Event>,
     /// Events this version could not read, kept as text.
     pub unreadable: Vec<String>,
@@ -114,7 +116,7 @@ impl Derived {
     /// [`Derived::of`], with the steps in `parsed` taken as read already: the server derives
     /// a pushed ticket with what its check read.
     pub fn of_parsed(doc: &TicketDoc, parsed: crate::sync::Added) -> Result<Self, DocError> {
-        let registration = doc.registration()?;
+        let (registration, field_conflicts) = doc.registration_and_conflicts()?;
         let mut events = Vec::new();
         let mut unreadable = Vec::new();
         let crate::sync::Added { entries, mut steps } = parsed;
@@ -133,6 +135,7 @@ impl Derived {
         let flow = Workflow::derive(doc.number().clone(), &events);
         Ok(Self {
             registration,
+            field_conflicts,
             events,
             unreadable,
             flow,
@@ -158,6 +161,7 @@ impl TicketView {
     ) -> Self {
         let Derived {
             registration,
+            field_conflicts,
             events,
             unreadable: unreadable_events,
             flow,
@@ -234,7 +238,7 @@ impl TicketView {
             cancelled: flow.cancelled.clone(),
             overdue: overdue(&flow.pending_deadlines(), deadlines, now),
             conflicts: flow.conflicts.clone(),
-            field_conflicts: doc.field_conflicts(),
+            field_conflicts,
             unreadable_events,
             events,
         }
@@ -327,17 +331,17 @@ impl TicketSummary {
     pub fn from_derived(doc: &TicketDoc, derived: &Derived) -> Self {
         let Derived {
             registration,
+            field_conflicts,
             events,
             flow,
             ..
         } = derived;
-        let registration = registration.clone();
         Self {
             id: doc.id(),
             number: doc.number().clone(),
             status: flow.status(),
-            customer: registration.customer,
-            model: registration.model,
+            customer: registration.customer.clone(),
+            model: registration.model.clone(),
             quantity: registration.quantity,
             registered_at: flow.registered_at,
             updated_at: events.iter().map(|e| e.at).max(),
@@ -351,7 +355,7 @@ impl TicketSummary {
                 })
                 .collect(),
             pending: flow.pending_deadlines(),
-            open_conflicts: flow.open_conflicts().count() + doc.field_conflicts().len(),
+            open_conflicts: flow.open_conflicts().count() + field_conflicts.len(),
             thumbnails: events
                 .iter()
                 .filter_map(|e| match &e.kind {
