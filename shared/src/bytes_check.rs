@@ -107,6 +107,13 @@ pub fn chunks(bytes: &[u8]) -> Result<Vec<Chunk<'_>>, BytesError> {
     Ok(found)
 }
 
+thread_local! {
+    /// One inflater a thread, reset for each stream: making one (its window allocated and
+    /// cleared) costs more than inflating a ticket's small columns.
+    static INFLATER: std::cell::RefCell<flate2::Decompress> =
+        std::cell::RefCell::new(flate2::Decompress::new(false));
+}
+
 struct Budget {
     inflated: usize,
     rows: u64,
@@ -117,31 +124,33 @@ impl Budget {
     /// The inflater is the one Automerge uses itself (zlib-rs through flate2): a push's
     /// columns are inflated twice, here and by Automerge, so its speed counts twice.
     fn inflate(&mut self, data: &[u8]) -> Result<Vec<u8>, BytesError> {
-        use flate2::{Decompress, FlushDecompress, Status};
+        use flate2::{FlushDecompress, Status};
         let room = MAX_INFLATED_BYTES.saturating_sub(self.inflated);
         let damaged = BytesError::Malformed("a compressed part cannot be inflated");
         let mut out = Vec::with_capacity(data.len().saturating_mul(4).clamp(64, room.max(64)));
-        let mut inflater = Decompress::new(false);
-        loop {
-            let read = usize::try_from(inflater.total_in()).map_err(|_| damaged.clone())?;
-            let written = out.len();
-            let status = inflater
-                .decompress_vec(&data[read..], &mut out, FlushDecompress::Finish)
-                .map_err(|_| damaged.clone())?;
-            if status == Status::StreamEnd {
-                break;
-            }
-            if out.len() == out.capacity() {
-                // Out of space: more room, up to the limit.
-                if out.len() >= room {
-                    return Err(BytesError::Inflates);
+        INFLATER.with_borrow_mut(|inflater| {
+            inflater.reset(false);
+            loop {
+                let read = usize::try_from(inflater.total_in()).map_err(|_| damaged.clone())?;
+                let written = out.len();
+                let status = inflater
+                    .decompress_vec(&data[read..], &mut out, FlushDecompress::Finish)
+                    .map_err(|_| damaged.clone())?;
+                if status == Status::StreamEnd {
+                    return Ok(());
                 }
-                out.reserve_exact(out.len().max(64).min(room - out.len()));
-            } else if out.len() == written && inflater.total_in() as usize == read {
-                // Neither read nor wrote with room to spare: the stream ends early.
-                return Err(damaged);
+                if out.len() == out.capacity() {
+                    // Out of space: more room, up to the limit.
+                    if out.len() >= room {
+                        return Err(BytesError::Inflates);
+                    }
+                    out.reserve_exact(out.len().max(64).min(room - out.len()));
+                } else if out.len() == written && inflater.total_in() as usize == read {
+                    // Neither read nor wrote with room to spare: the stream ends early.
+                    return Err(damaged.clone());
+                }
             }
-        }
+        })?;
         if out.len() > room {
             return Err(BytesError::Inflates);
         }
