@@ -220,21 +220,31 @@ impl ServerStore {
     /// only on the copies the plan read, so they are worked out before the feed's lock.
     fn ticket_writes(&self, plan: &Plan) -> Result<Batch, ServerStoreError> {
         let mut batch = Batch::default();
-        let numbers: Vec<TicketNumber> = plan
+        // Where the stored tickets are held; a new one is held nowhere yet.
+        let stored: Vec<TicketNumber> = plan
             .ready
             .iter()
+            .filter(|ready| ready.prior.is_some())
             .map(|ready| ready.summary.number.clone())
             .collect();
-        let held = self.holders_many(&numbers)?;
-        for (ready, held) in plan.ready.iter().zip(held) {
-            // A ticket stored before scopes were kept is held where it was registered.
-            let held = held.unwrap_or_else(|| vec![ready.summary.number.site().clone()]);
+        let mut held = self.holders_many(&stored)?.into_iter();
+        for ready in &plan.ready {
+            let before = match &ready.prior {
+                // A ticket stored before scopes were kept is held where it was registered.
+                Some(prior) => Some((
+                    held.next()
+                        .flatten()
+                        .unwrap_or_else(|| vec![ready.summary.number.site().clone()]),
+                    &prior.heads,
+                )),
+                None => None,
+            };
             Self::write_holding(
                 &mut batch,
                 &super::scopes::Holding {
                     id: ready.summary.id,
                     number: &ready.summary.number,
-                    before: ready.prior.as_ref().map(|prior| (&held[..], &prior.heads)),
+                    before: before.as_ref().map(|(held, heads)| (&held[..], *heads)),
                     after: (&ready.holders, &ready.heads),
                 },
             );
