@@ -11,11 +11,14 @@ use crate::label::LabelCode;
 use crate::money::Money;
 use crate::tr;
 
+mod at_text;
+
 /// One step, as stored in the ticket document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     pub id: EventId,
+    #[serde(deserialize_with = "at_text::deserialize")]
     pub at: DateTime<Utc>,
     pub site: SiteCode,
     /// The person who did it.
@@ -24,7 +27,11 @@ pub struct Event {
     pub kind: EventKind,
     /// The site's PC's own clock when it recorded the step, where that differed from `at`
     /// (its clock corrected by the offset its last sync measured; see [`crate::clock`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "at_text::option::deserialize"
+    )]
     pub local_at: Option<DateTime<Utc>>,
     /// Recorded although the PC's clock had gone back since its last sync: `at` is the PC's
     /// own time, unconfirmed.
