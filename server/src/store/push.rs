@@ -229,16 +229,12 @@ impl ServerStore {
             .collect();
         let mut held = self.holders_many(&stored)?.into_iter();
         for ready in &plan.ready {
-            let before = match &ready.prior {
-                // A ticket stored before scopes were kept is held where it was registered.
-                Some(prior) => Some((
-                    held.next()
-                        .flatten()
-                        .unwrap_or_else(|| vec![ready.summary.number.site().clone()]),
-                    &prior.heads,
-                )),
-                None => None,
-            };
+            // A ticket stored before scopes were kept is held where it was registered.
+            let before = ready.prior.as_ref().map(|prior| {
+                let held = held.next().flatten();
+                let held = held.unwrap_or_else(|| vec![ready.summary.number.site().clone()]);
+                (held, &prior.heads)
+            });
             Self::write_holding(
                 &mut batch,
                 &super::scopes::Holding {
