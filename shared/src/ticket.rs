@@ -614,6 +614,18 @@ pub(crate) mod tests {
         assert_eq!(conflicts[0].values.len(), 2);
         assert_eq!(a.registration().unwrap(), b.registration().unwrap());
         assert_eq!(a.events().len(), 3);
+        // The form and its conflicts read in one pass, as the summary and the view take them.
+        let (registration, in_one_pass) = a.registration_and_conflicts().unwrap();
+        assert_eq!(registration, a.registration().unwrap());
+        assert_eq!(in_one_pass, conflicts);
+        let derived = crate::Derived::of(&a).unwrap();
+        assert_eq!(derived.field_conflicts, conflicts);
+        let summary = crate::TicketSummary::from_derived(&a, &derived);
+        assert_eq!(
+            summary.open_conflicts,
+            derived.flow.open_conflicts().count() + 1
+        );
+        assert!(sample().registration_and_conflicts().unwrap().1.is_empty());
     }
 
     #[test]
