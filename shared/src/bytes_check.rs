@@ -131,7 +131,8 @@ impl Budget {
         INFLATER.with_borrow_mut(|inflater| {
             inflater.reset(false);
             loop {
-                let read = usize::try_from(inflater.total_in()).map_err(|_| damaged.clone())?;
+                let read_before = inflater.total_in();
+                let read = usize::try_from(read_before).map_err(|_| damaged.clone())?;
                 let written = out.len();
                 let status = inflater
                     .decompress_vec(&data[read..], &mut out, FlushDecompress::Finish)
@@ -145,7 +146,7 @@ impl Budget {
                         return Err(BytesError::Inflates);
                     }
                     out.reserve_exact(out.len().max(64).min(room - out.len()));
-                } else if out.len() == written && inflater.total_in() as usize == read {
+                } else if out.len() == written && inflater.total_in() == read_before {
                     // Neither read nor wrote with room to spare: the stream ends early.
                     return Err(damaged.clone());
                 }
