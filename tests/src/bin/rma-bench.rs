@@ -65,7 +65,8 @@ enum Bench {
     /// Sync: N tickets made offline on one agent (each created, then edited 5 times), pushed
     /// to a fresh server, pulled into a fresh second agent, then a sync with nothing new; and
     /// the floor: loading the same N saved documents as tickets with no I/O (and, printed
-    /// beside it, Automerge's own load of them).
+    /// beside it, Automerge's own load of them). On sled, once the server has stopped, its
+    /// store is copied into a fresh one by one thread: sled's own part of the push.
     Sync {
         #[arg(long, default_value_t = 10_000)]
         tickets: u32,
@@ -649,6 +650,16 @@ fn server_store(dir: &Path, database: Option<&str>) -> Result<rma_server::store:
     )?)
 }
 
+/// Copies a stopped bench server's store (sled) into a fresh one at `to`; returns how many
+/// keys it held, how long the copy took and its CPU time (nothing else runs meanwhile).
+fn store_copy(from: &Path, to: &Path) -> Result<(u64, Duration, Duration)> {
+    let source = server_store(from, None)?;
+    let target = server_store(to, None)?;
+    let (started, cpu) = (Instant::now(), cpu_time()?);
+    let keys = source.copy_to(&target)?;
+    Ok((keys, started.elapsed(), cpu_time()? - cpu))
+}
+
 /// Measures the sync `runs` times, each against the floor measured next to it, and prints the
 /// ratios' medians.
 fn sync_bench(tickets: u32, runs: usize, database: Option<&str>, pouchdb: bool) -> Result<()> {
@@ -679,6 +690,17 @@ fn sync_bench(tickets: u32, runs: usize, database: Option<&str>, pouchdb: bool) 
             figures.noop_first_ms,
             figures.noop_bytes,
         );
+        if let (Some(keys), Some(written), Some(cpu)) = (
+            figures.server_keys,
+            figures.server_keys_written_ms,
+            figures.server_keys_written_cpu_ms,
+        ) {
+            println!(
+                "         the server's {keys} keys read and written again into a fresh sled store by one thread: {written} ms ({:.2}x the floor; {cpu} ms of CPU, {:.2}x the floor)",
+                written / figures.push_floor_ms,
+                cpu / figures.push_floor_ms,
+            );
+        }
         if let (Some(push), Some(pull)) = (figures.pouchdb_push_ms, figures.pouchdb_pull_ms) {
             pouch_ratios.push((push / figures.push_ms, pull / figures.pull_ms));
             println!(
@@ -786,6 +808,11 @@ struct SyncFigures {
     noop_ms: f64,
     /// The first sync with nothing new, right after the pull.
     noop_first_ms: f64,
+    /// The keys in the server's store after the run (sled only), and how long one thread
+    /// takes to read them and write them again into a fresh store: sled's own part of a push.
+    server_keys: Option<u64>,
+    server_keys_written_ms: Option<f64>,
+    server_keys_written_cpu_ms: Option<f64>,
     push_bytes: usize,
     pull_bytes: usize,
     noop_bytes: usize,
@@ -810,11 +837,11 @@ fn sync_run(tickets: u32, database: Option<&str>, pouchdb: bool) -> Result<SyncF
     };
     let server = {
         let _inside = runtime.enter();
-        rma_server::serve::Server::start(listener, server_dir, server_settings(database))?
+        rma_server::serve::Server::start(listener, server_dir.clone(), server_settings(database))?
     };
     let url = server.url().to_owned();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    runtime.spawn(server.run(async {
+    let serving = runtime.spawn(server.run(async {
         let _ = stopped.await;
     }));
 
@@ -912,6 +939,13 @@ fn sync_run(tickets: u32, database: Option<&str>, pouchdb: bool) -> Result<SyncF
     noops.sort();
     let noop_time = noops[noops.len() / 2];
     let _ = stop.send(());
+    runtime.block_on(serving)??;
+    // sled's part of the push, alone: the keys the server wrote, written again into a fresh
+    // store by one thread (in key order, which sled writes no slower than a push's mix).
+    let store_copy = match database {
+        None => Some(store_copy(&server_dir, &temp.path().join("copy"))?),
+        Some(_) => None,
+    };
     // The yardstick, once our server has stopped: nothing of ours runs meanwhile.
     let pouch = if pouchdb {
         Some(pouchdb_sync(&made, temp.path())?)
@@ -937,6 +971,9 @@ fn sync_run(tickets: u32, database: Option<&str>, pouchdb: bool) -> Result<SyncF
         pouchdb_pull_ms: pouch.map(|(_, pull)| pull),
         noop_ms: ms(noop_time),
         noop_first_ms: ms(noop_first),
+        server_keys: store_copy.map(|(keys, ..)| keys),
+        server_keys_written_ms: store_copy.map(|(_, time, _)| ms(time)),
+        server_keys_written_cpu_ms: store_copy.map(|(.., cpu)| ms(cpu)),
         push_bytes: push.bytes_up,
         pull_bytes: pull.bytes_down,
         noop_bytes,
