@@ -12,7 +12,7 @@
 //! Events are immutable, so each is one string scalar: one operation per event instead of
 //! one per field, which keeps documents small and loads fast. The registration map holds the
 //! descriptive fields people may correct; a concurrent correction keeps every value
-//! (see [`TicketDoc::field_conflicts`]).
+//! (see [`TicketDoc::registration_and_conflicts`]).
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -217,12 +217,14 @@ impl TicketDoc {
     }
 
     /// The registration form as it reads now (a concurrent correction shows one value here,
-    /// chosen the same way on every replica, and all of them in [`Self::field_conflicts`]).
+    /// chosen the same way on every replica, and all of them in
+    /// [`Self::registration_and_conflicts`]).
     pub fn registration(&self) -> Result<Registration, DocError> {
         Ok(self.registration_and_conflicts()?.0)
     }
 
-    /// [`Self::registration`] and [`Self::field_conflicts`], read in one pass over the form.
+    /// [`Self::registration`] and the fields of the form given different values at the same
+    /// time, each with all of them, read in one pass over the form.
     pub fn registration_and_conflicts(
         &self,
     ) -> Result<(Registration, Vec<FieldConflict>), DocError> {
@@ -277,7 +279,9 @@ impl TicketDoc {
         Ok((registration, self.conflicts_among(&conflicted)))
     }
 
-    /// The fields of the form given different values at the same time, each with all of them.
+    /// The form's conflicting fields read on their own: what the tests hold the one-pass
+    /// reading of [`Self::registration_and_conflicts`] to.
+    #[cfg(test)]
     pub fn field_conflicts(&self) -> Vec<FieldConflict> {
         // One pass finds the fields with concurrent values; only those are read whole.
         let conflicted: Vec<String> = self
